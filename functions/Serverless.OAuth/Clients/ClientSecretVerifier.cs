@@ -1,0 +1,49 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Identity;
+using Serverless.OAuth.Options;
+
+namespace Serverless.OAuth.Clients;
+
+/// <summary>
+/// Client secrets are stored with a password hash (PBKDF2). Verifying one costs tens of milliseconds by design, so a
+/// secret verified once is remembered, as its SHA-256, for <see cref="OAuthServerOptions.ClientCacheLifetime"/> and
+/// compared in constant time. Only successes are remembered: a wrong secret pays the full PBKDF2 every time.
+/// </summary>
+public class ClientSecretVerifier(OAuthServerOptions options, TimeProvider clock)
+{
+    private static readonly PasswordHasher<OAuthClient> Hasher = new();
+    private readonly ConcurrentDictionary<string, (string StoredHash, byte[] SecretDigest, DateTimeOffset Until)> _verified = new(StringComparer.Ordinal);
+
+    /// <summary>For mocking.</summary>
+    protected ClientSecretVerifier() : this(new OAuthServerOptions(), TimeProvider.System)
+    {
+    }
+
+    public static string HashSecret(string secret) => Hasher.HashPassword(null!, secret);
+
+    public virtual bool Verify(OAuthClient client, string presentedSecret)
+    {
+        if (client.SecretHash is not { Length: > 0 } storedHash)
+        {
+            return false;
+        }
+
+        var digest = SHA256.HashData(Encoding.UTF8.GetBytes(presentedSecret));
+        var now = clock.GetUtcNow();
+        if (_verified.TryGetValue(client.ClientId, out var known) && known.Until > now && known.StoredHash == storedHash)
+        {
+            return CryptographicOperations.FixedTimeEquals(known.SecretDigest, digest);
+        }
+
+        var result = Hasher.VerifyHashedPassword(client, storedHash, presentedSecret);
+        if (result == PasswordVerificationResult.Failed)
+        {
+            return false;
+        }
+
+        _verified[client.ClientId] = (storedHash, digest, now + options.ClientCacheLifetime);
+        return true;
+    }
+}

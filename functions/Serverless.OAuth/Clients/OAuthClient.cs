@@ -1,0 +1,77 @@
+namespace Serverless.OAuth.Clients;
+
+public enum ClientType
+{
+    /// <summary>Cannot keep a secret (a browser or mobile app): authenticates with "none" and must use PKCE.</summary>
+    Public,
+
+    /// <summary>Has a secret: client_secret_basic or client_secret_post.</summary>
+    Confidential,
+}
+
+public static class GrantTypes
+{
+    public const string AuthorizationCode = "authorization_code";
+    public const string RefreshToken = "refresh_token";
+    public const string ClientCredentials = "client_credentials";
+
+    public static readonly IReadOnlyList<string> All = [AuthorizationCode, RefreshToken, ClientCredentials];
+}
+
+/// <summary>A registered client. Redirect URIs are compared exactly, as registered.</summary>
+public sealed record OAuthClient
+{
+    public required string ClientId { get; init; }
+
+    public required string Name { get; init; }
+
+    public required ClientType Type { get; init; }
+
+    /// <summary>The secret's password hash (PBKDF2, ASP.NET Core Identity's format); null for public clients.</summary>
+    public string? SecretHash { get; init; }
+
+    public IReadOnlyList<string> RedirectUris { get; init; } = [];
+
+    public IReadOnlyList<string> AllowedScopes { get; init; } = [];
+
+    public IReadOnlyList<string> AllowedGrantTypes { get; init; } = [GrantTypes.AuthorizationCode];
+
+    /// <summary>When true, a refresh token is issued only if the user granted "offline_access".</summary>
+    public bool RefreshRequiresOfflineAccess { get; init; }
+
+    public bool IsPublic => Type == ClientType.Public;
+
+    public bool Allows(string grantType) => AllowedGrantTypes.Contains(grantType, StringComparer.Ordinal);
+
+    public bool HasRedirectUri(string redirectUri) => RedirectUris.Contains(redirectUri, StringComparer.Ordinal);
+
+    /// <summary>client_id values this server accepts: they are table keys, so a strict alphabet.</summary>
+    public static bool IsValidClientId(string? clientId) =>
+        clientId is { Length: > 0 and <= 64 } && clientId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+
+    /// <summary>A registrable redirect URI: absolute, no fragment (RFC 6749 §3.1.2), https or loopback http or a private scheme.</summary>
+    public static string? RedirectUriProblem(string uri)
+    {
+        if (!Uri.TryCreate(uri, UriKind.Absolute, out var parsed))
+        {
+            return $"'{uri}' is not an absolute URI.";
+        }
+
+        if (uri.Contains('#'))
+        {
+            return $"'{uri}' has a fragment, which RFC 6749 §3.1.2 forbids.";
+        }
+
+        if (!string.IsNullOrEmpty(parsed.UserInfo))
+        {
+            return $"'{uri}' has user information.";
+        }
+
+        if (parsed.Scheme == Uri.UriSchemeHttp && !parsed.IsLoopback)
+        {
+            return $"'{uri}' uses http for a host other than localhost; use https.";
+        }
+
+        return null;
+    }
+}

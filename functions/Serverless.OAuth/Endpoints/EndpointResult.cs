@@ -1,0 +1,24 @@
+using Serverless.OAuth.Protocol;
+
+namespace Serverless.OAuth.Endpoints;
+
+/// <summary>What an endpoint answers, independent of the host; <c>Http/ResultMapper</c> turns it into HTTP.</summary>
+public abstract record EndpointResult;
+
+/// <summary>A JSON body; token-bearing answers are never cached.</summary>
+public sealed record JsonResult(object Body, int Status = 200, bool NoStore = true, string? CacheControl = null) : EndpointResult;
+
+/// <summary>An OAuth error as JSON (RFC 6749 §5.2). The status follows from the error code unless given.</summary>
+public sealed record OAuthErrorResult(OAuthError Error) : EndpointResult;
+
+/// <summary>An RFC 6750 error from the resource: 401/403 with a Bearer challenge.</summary>
+public sealed record BearerChallengeResult(OAuthError? Error, string Realm) : EndpointResult;
+
+/// <summary>A 302 to a redirect URI that has been verified against the client's registration.</summary>
+public sealed record RedirectResult(string Location) : EndpointResult;
+
+/// <summary>
+/// A server-rendered page. <see cref="CsrfCookie"/> is set when the page carries a form; <see cref="FormTarget"/> is the
+/// verified origin that form's answer redirects to, which the Content-Security-Policy's form-action must allow.
+/// </summary>
+public sealed record PageResult(string Html, int Status = 200, string? CsrfCookie = null, string? FormTarget = null) : EndpointResult;

@@ -1,0 +1,102 @@
+using Serverless.OAuth.Grants;
+using Serverless.OAuth.Options;
+using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Tokens;
+using Serverless.OAuth.Validation;
+
+namespace Serverless.OAuth.Endpoints;
+
+/// <summary>
+/// POST /introspect (RFC 7662), for confidential clients (typically resource servers). Access tokens are answered
+/// for any authenticated caller; refresh tokens only to the client that holds them. Anything expired, revoked,
+/// malformed, not issued here, or another client's refresh token is simply {"active": false}.
+/// </summary>
+public sealed class IntrospectionEndpoint(
+    ClientAuthenticator authenticator, GrantStore grants, AccessTokenValidator accessTokens, OAuthServerOptions options)
+{
+    private static readonly Dictionary<string, object> Inactive = new() { ["active"] = false };
+
+    public async Task<EndpointResult> HandleAsync(string? authorizationHeader, OAuthParameters form, CancellationToken cancellationToken)
+    {
+        if (form.StructuralError is { } structural)
+        {
+            return new OAuthErrorResult(structural);
+        }
+
+        var (client, authError) = await authenticator.AuthenticateAsync(authorizationHeader, form, cancellationToken);
+        if (client is null)
+        {
+            return new OAuthErrorResult(authError!);
+        }
+
+        if (client.IsPublic)
+        {
+            return new OAuthErrorResult(OAuthError.InvalidClient("Introspection is for confidential clients."));
+        }
+
+        if (form["token"] is not { } token)
+        {
+            return new OAuthErrorResult(OAuthError.InvalidRequest("The 'token' parameter is missing."));
+        }
+
+        // The hint only orders the look-ups (RFC 7662 §2.1).
+        var answer = form["token_type_hint"] == "refresh_token"
+            ? await IntrospectRefreshTokenAsync(client.ClientId, token, cancellationToken) ?? await IntrospectAccessTokenAsync(token, cancellationToken)
+            : await IntrospectAccessTokenAsync(token, cancellationToken) ?? await IntrospectRefreshTokenAsync(client.ClientId, token, cancellationToken);
+        return new JsonResult(answer ?? Inactive);
+    }
+
+    private async Task<Dictionary<string, object>?> IntrospectAccessTokenAsync(string token, CancellationToken cancellationToken)
+    {
+        var validation = await accessTokens.ValidateAsync(token, cancellationToken);
+        if (validation.Token is not { } valid)
+        {
+            return null;
+        }
+
+        var response = new Dictionary<string, object>
+        {
+            ["active"] = true,
+            ["token_type"] = "Bearer",
+            ["scope"] = valid.Scope,
+            ["client_id"] = valid.ClientId,
+            ["sub"] = valid.Subject,
+            ["aud"] = options.EffectiveAudience,
+            ["iss"] = options.Issuer,
+            ["iat"] = valid.IssuedAt.ToUnixTimeSeconds(),
+            ["exp"] = valid.ExpiresAt.ToUnixTimeSeconds(),
+            ["jti"] = valid.JwtId,
+        };
+        if (valid.AuthTime is { } authTime)
+        {
+            response["auth_time"] = authTime.ToUnixTimeSeconds();
+        }
+
+        return response;
+    }
+
+    private async Task<Dictionary<string, object>?> IntrospectRefreshTokenAsync(string clientId, string token, CancellationToken cancellationToken)
+    {
+        var lookup = await grants.FindRefreshTokenAsync(token, cancellationToken);
+        if (lookup?.Row is not { } row || row.ClientId != clientId)
+        {
+            return null;
+        }
+
+        if (row.State != RefreshTokenState.Active)
+        {
+            return Inactive;
+        }
+
+        return new Dictionary<string, object>
+        {
+            ["active"] = true,
+            ["token_type"] = "refresh_token",
+            ["scope"] = row.Scope,
+            ["client_id"] = row.ClientId,
+            ["sub"] = row.Subject,
+            ["iss"] = options.Issuer,
+            ["exp"] = row.ExpiresAt.ToUnixTimeSeconds(),
+        };
+    }
+}

@@ -1,0 +1,46 @@
+using Serverless.OAuth.Options;
+using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Tokens;
+
+namespace Serverless.OAuth.Endpoints;
+
+/// <summary>
+/// GET /resource: the demo protected resource (RFC 6750). No token: 401 with a bare Bearer challenge; an invalid,
+/// expired or revoked token: 401 invalid_token; a token without the resource's scope: 403 insufficient_scope.
+/// </summary>
+public sealed class ResourceEndpoint(AccessTokenValidator validator, OAuthServerOptions options)
+{
+    public async Task<EndpointResult> HandleAsync(string? authorizationHeader, CancellationToken cancellationToken)
+    {
+        var realm = options.EffectiveAudience;
+        if (string.IsNullOrEmpty(authorizationHeader))
+        {
+            return new BearerChallengeResult(null, realm);
+        }
+
+        if (!authorizationHeader.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return new BearerChallengeResult(OAuthError.InvalidRequest("Send the access token as 'Authorization: Bearer <token>'."), realm);
+        }
+
+        var validation = await validator.ValidateAsync(authorizationHeader["Bearer ".Length..].Trim(), cancellationToken);
+        if (validation.Token is not { } token)
+        {
+            return new BearerChallengeResult(OAuthError.InvalidToken(validation.Problem!), realm);
+        }
+
+        if (ScopeSet.Parse(token.Scope)?.Contains(options.ResourceScope) != true)
+        {
+            return new BearerChallengeResult(OAuthError.InsufficientScope($"This resource needs the '{options.ResourceScope}' scope."), realm);
+        }
+
+        return new JsonResult(new Dictionary<string, object?>
+        {
+            ["message"] = $"Hello, {token.Subject}. Your access token is valid.",
+            ["sub"] = token.Subject,
+            ["client_id"] = token.ClientId,
+            ["scope"] = token.Scope,
+            ["expires_at"] = token.ExpiresAt.ToUnixTimeSeconds(),
+        });
+    }
+}

@@ -1,0 +1,52 @@
+using Serverless.OAuth.Clients;
+using Serverless.OAuth.Grants;
+using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Validation;
+
+namespace Serverless.OAuth.Endpoints;
+
+/// <summary>POST /token: authenticate the client, check the grant type, hand off to the grant.</summary>
+public sealed class TokenEndpoint(
+    ClientAuthenticator authenticator,
+    AuthorizationCodeGrant authorizationCode,
+    RefreshTokenGrant refreshToken,
+    ClientCredentialsGrant clientCredentials)
+{
+    public async Task<EndpointResult> HandleAsync(string? authorizationHeader, OAuthParameters form, CancellationToken cancellationToken)
+    {
+        if (form.StructuralError is { } structural)
+        {
+            return new OAuthErrorResult(structural);
+        }
+
+        var grantType = form["grant_type"];
+        if (grantType is null)
+        {
+            return new OAuthErrorResult(OAuthError.InvalidRequest("The 'grant_type' parameter is missing."));
+        }
+
+        if (!GrantTypes.All.Contains(grantType))
+        {
+            return new OAuthErrorResult(OAuthError.UnsupportedGrantType($"Supported grant types: {string.Join(", ", GrantTypes.All)}."));
+        }
+
+        var (client, authError) = await authenticator.AuthenticateAsync(authorizationHeader, form, cancellationToken);
+        if (client is null)
+        {
+            return new OAuthErrorResult(authError!);
+        }
+
+        if (!client.Allows(grantType))
+        {
+            return new OAuthErrorResult(OAuthError.UnauthorizedClient($"The client may not use the {grantType} grant."));
+        }
+
+        var (response, error) = grantType switch
+        {
+            GrantTypes.AuthorizationCode => await authorizationCode.ExchangeAsync(client, form, cancellationToken),
+            GrantTypes.RefreshToken => await refreshToken.RefreshAsync(client, form, cancellationToken),
+            _ => await clientCredentials.IssueAsync(client, form, cancellationToken),
+        };
+        return response is not null ? new JsonResult(response) : new OAuthErrorResult(error!);
+    }
+}

@@ -1,0 +1,120 @@
+using Microsoft.Extensions.Logging;
+using Serverless.OAuth.Clients;
+using Serverless.OAuth.Options;
+using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Tokens;
+
+namespace Serverless.OAuth.Grants;
+
+/// <summary>
+/// grant_type=authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6). The access token is signed before the code is
+/// spent, so a signer failure leaves the code usable for a retry; the code is then spent, and the first refresh token
+/// written, in one transaction that exactly one of any concurrent redemptions commits. A replayed code revokes what
+/// it issued (RFC 6749 §4.1.2).
+/// </summary>
+public sealed class AuthorizationCodeGrant(
+    GrantStore grants,
+    FamilyRevocation familyRevocation,
+    AccessTokenIssuer issuer,
+    OAuthServerOptions options,
+    TimeProvider clock,
+    ILogger<AuthorizationCodeGrant> logger)
+{
+    public async Task<(TokenResponse? Response, OAuthError? Error)> ExchangeAsync(
+        OAuthClient client, OAuthParameters form, CancellationToken cancellationToken)
+    {
+        var code = form["code"];
+        if (code is null)
+        {
+            return (null, OAuthError.InvalidRequest("The 'code' parameter is missing."));
+        }
+
+        if (form["redirect_uri"] is not { } redirectUri)
+        {
+            return (null, OAuthError.InvalidRequest("The 'redirect_uri' parameter is missing."));
+        }
+
+        var lookup = await grants.FindCodeAsync(code, cancellationToken);
+        if (lookup?.Redeemed is not null)
+        {
+            logger.LogWarning("An authorization code of family {FamilyId} was presented again; revoking what it issued", lookup.FamilyId);
+            await familyRevocation.RevokeAsync(lookup.FamilyId, cancellationToken);
+            return (null, OAuthError.InvalidGrant("The authorization code was already used."));
+        }
+
+        if (lookup?.Code is not { } stored)
+        {
+            return (null, OAuthError.InvalidGrant("The authorization code is invalid or expired."));
+        }
+
+        var error = ValidateClientBinding(stored, client)
+            ?? ValidateRedirectUriBinding(stored, redirectUri)
+            ?? ValidateCodeVerifier(stored, form["code_verifier"]);
+        if (error is not null)
+        {
+            return (null, error);
+        }
+
+        var now = clock.GetUtcNow();
+        var refreshToken = IssuesRefreshToken(client, stored.Scope) ? NewRefreshToken(stored, now) : null;
+        var response = await issuer.IssueAsync(
+            stored.PartitionKey, stored.Subject, client.ClientId, stored.Scope, stored.AuthTime, refreshToken?.Value, cancellationToken);
+
+        var familyExpiresAt = refreshToken?.Row.AbsoluteExpiresAt ?? now + options.AccessTokenLifetime;
+        if (!await grants.RedeemCodeAsync(stored, familyExpiresAt, refreshToken, cancellationToken))
+        {
+            // Another redemption of the same code committed first: this one is a replay.
+            logger.LogWarning("Concurrent redemptions of one authorization code of family {FamilyId}; revoking what it issued", stored.PartitionKey);
+            await familyRevocation.RevokeAsync(stored.PartitionKey, cancellationToken);
+            return (null, OAuthError.InvalidGrant("The authorization code was already used."));
+        }
+
+        return (response, null);
+    }
+
+    private static OAuthError? ValidateClientBinding(AuthorizationCodeEntity code, OAuthClient client) =>
+        code.ClientId == client.ClientId ? null : OAuthError.InvalidGrant("The authorization code was issued to another client.");
+
+    private static OAuthError? ValidateRedirectUriBinding(AuthorizationCodeEntity code, string redirectUri) =>
+        code.RedirectUri == redirectUri ? null : OAuthError.InvalidGrant("The 'redirect_uri' does not match the authorization request.");
+
+    private static OAuthError? ValidateCodeVerifier(AuthorizationCodeEntity code, string? verifier)
+    {
+        if (code.CodeChallenge is null)
+        {
+            // A verifier for a code issued without a challenge is a downgrade attempt (RFC 9700 §2.1.1).
+            return verifier is null ? null : OAuthError.InvalidGrant("'code_verifier' was sent, but the authorization request had no code_challenge.");
+        }
+
+        if (verifier is null)
+        {
+            return OAuthError.InvalidRequest("The 'code_verifier' parameter is missing.");
+        }
+
+        return Pkce.IsValidVerifier(verifier) && Pkce.Verify(verifier, code.CodeChallenge)
+            ? null
+            : OAuthError.InvalidGrant("The 'code_verifier' does not match the code_challenge.");
+    }
+
+    private static bool IssuesRefreshToken(OAuthClient client, string scope) =>
+        client.Allows(GrantTypes.RefreshToken)
+        && (!client.RefreshRequiresOfflineAccess || ScopeSet.Parse(scope)?.Contains("offline_access") == true);
+
+    private NewRefreshToken NewRefreshToken(AuthorizationCodeEntity code, DateTimeOffset now)
+    {
+        var absolute = now + options.RefreshTokenAbsoluteLifetime;
+        return new NewRefreshToken(
+            SecretValues.Compose(code.PartitionKey, SecretValues.NewSecret()),
+            new RefreshTokenEntity
+            {
+                ClientId = code.ClientId,
+                Subject = code.Subject,
+                Scope = code.Scope,
+                AuthTime = code.AuthTime,
+                AbsoluteExpiresAt = absolute,
+                ExpiresAt = Min(now + options.RefreshTokenIdleLifetime, absolute),
+            });
+    }
+
+    internal static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+}

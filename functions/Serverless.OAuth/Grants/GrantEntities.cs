@@ -1,0 +1,72 @@
+using Serverless.OAuth.Storage;
+
+namespace Serverless.OAuth.Grants;
+
+/// <summary>An authorization code (row "code"). Bound to client, redirect URI, PKCE challenge, scope and user.</summary>
+public sealed class AuthorizationCodeEntity : ExpiringEntity
+{
+    public const string Row = "code";
+
+    public string CodeHash { get; set; } = "";
+
+    public string ClientId { get; set; } = "";
+
+    public string RedirectUri { get; set; } = "";
+
+    public string? CodeChallenge { get; set; }
+
+    public string Scope { get; set; } = "";
+
+    public string Subject { get; set; } = "";
+
+    public DateTimeOffset AuthTime { get; set; }
+}
+
+/// <summary>
+/// Written in the same transaction that deletes a code (row "redeemed"), so a replayed code is recognised, verified
+/// against its hash, and what it issued can be revoked. Lives as long as the family could.
+/// </summary>
+public sealed class RedeemedCodeEntity : ExpiringEntity
+{
+    public const string Row = "redeemed";
+
+    public string CodeHash { get; set; } = "";
+
+    public string ClientId { get; set; } = "";
+}
+
+public static class RefreshTokenState
+{
+    public const string Active = "Active";
+    public const string Rotated = "Rotated";
+    public const string Revoked = "Revoked";
+}
+
+/// <summary>
+/// One refresh token of a family (row "rt:{hash}"). A rotated row stays until the family's absolute expiry, so that
+/// presenting it again is recognised as reuse. Its successor is kept encrypted under a key derived from the rotated
+/// token itself, so only a holder of that token can recover it, and only within the grace window.
+/// </summary>
+public sealed class RefreshTokenEntity : ExpiringEntity
+{
+    public const string RowPrefix = "rt:";
+
+    public string State { get; set; } = RefreshTokenState.Active;
+
+    public string ClientId { get; set; } = "";
+
+    public string Subject { get; set; } = "";
+
+    /// <summary>The scope of the grant; an access token may be narrower, the refresh token never changes it (RFC 6749 §6).</summary>
+    public string Scope { get; set; } = "";
+
+    public DateTimeOffset AuthTime { get; set; }
+
+    public DateTimeOffset AbsoluteExpiresAt { get; set; }
+
+    public DateTimeOffset? RotatedAt { get; set; }
+
+    public string? SuccessorCiphertext { get; set; }
+
+    public static string RowKeyFor(string tokenHash) => RowPrefix + tokenHash;
+}

@@ -1,0 +1,154 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Serverless.OAuth.Endpoints;
+using Serverless.OAuth.Pages;
+using Serverless.OAuth.Protocol;
+
+namespace Serverless.OAuth.Http;
+
+/// <summary>
+/// The one place where endpoint results become HTTP: OAuth error codes to status codes (invalid_client 401 with a
+/// Basic challenge, server_error 500, temporarily_unavailable 503, RFC 6750 errors 401/403 with a Bearer challenge,
+/// others 400), Cache-Control: no-store on every token-bearing answer and error, and the security headers of pages.
+/// </summary>
+public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies) : IResult
+{
+    public const string CsrfCookieName = "oauth_csrf";
+    public const string SecureCsrfCookieName = "__Host-oauth_csrf";
+
+    private static readonly JsonSerializerOptions Json = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Default };
+
+    public EndpointResult Result => result;
+
+    public static int StatusFor(OAuthError error) => error.Error switch
+    {
+        OAuthErrorCodes.InvalidClient => StatusCodes.Status401Unauthorized,
+        OAuthErrorCodes.InvalidToken => StatusCodes.Status401Unauthorized,
+        OAuthErrorCodes.InsufficientScope => StatusCodes.Status403Forbidden,
+        OAuthErrorCodes.ServerError => StatusCodes.Status500InternalServerError,
+        OAuthErrorCodes.TemporarilyUnavailable => StatusCodes.Status503ServiceUnavailable,
+        _ => StatusCodes.Status400BadRequest,
+    };
+
+    public Task ExecuteAsync(HttpContext httpContext)
+    {
+        var response = httpContext.Response;
+        response.Headers.XContentTypeOptions = "nosniff";
+        response.Headers["Referrer-Policy"] = "no-referrer";
+        switch (result)
+        {
+            case JsonResult json:
+                response.StatusCode = json.Status;
+                SetCaching(response, json.NoStore, json.CacheControl);
+                return WriteJsonAsync(response, json.Body);
+
+            case OAuthErrorResult error:
+                response.StatusCode = StatusFor(error.Error);
+                SetCaching(response, noStore: true, null);
+                if (error.Error.Error == OAuthErrorCodes.InvalidClient)
+                {
+                    response.Headers.WWWAuthenticate = "Basic realm=\"oauth\", charset=\"UTF-8\"";
+                }
+                else if (error.Error.Error == OAuthErrorCodes.TemporarilyUnavailable)
+                {
+                    response.Headers.RetryAfter = "5";
+                }
+
+                return WriteJsonAsync(response, ErrorBody(error.Error));
+
+            case BearerChallengeResult challenge:
+                return WriteBearerChallengeAsync(response, challenge);
+
+            case RedirectResult redirect:
+                response.StatusCode = StatusCodes.Status302Found;
+                SetCaching(response, noStore: true, null);
+                response.Headers.Location = redirect.Location;
+                return Task.CompletedTask;
+
+            case PageResult page:
+                return WritePageAsync(response, page);
+
+            default:
+                throw new InvalidOperationException($"Unknown result {result.GetType().Name}.");
+        }
+    }
+
+    private Task WritePageAsync(HttpResponse response, PageResult page)
+    {
+        response.StatusCode = page.Status;
+        SetCaching(response, noStore: true, null);
+        response.Headers.ContentSecurityPolicy = PageLayout.ContentSecurityPolicy(page.FormTarget);
+        response.Headers.XFrameOptions = "DENY";
+        if (page.CsrfCookie is not null)
+        {
+            response.Cookies.Append(secureCookies ? SecureCsrfCookieName : CsrfCookieName, page.CsrfCookie, new CookieOptions
+            {
+                HttpOnly = true,
+                Secure = secureCookies,
+                SameSite = SameSiteMode.Strict,
+                Path = "/",
+                MaxAge = TimeSpan.FromMinutes(30),
+            });
+        }
+
+        response.ContentType = "text/html; charset=utf-8";
+        return response.WriteAsync(page.Html, Encoding.UTF8);
+    }
+
+    private static Task WriteBearerChallengeAsync(HttpResponse response, BearerChallengeResult challenge)
+    {
+        // RFC 6750 §3: a bare challenge when no token was sent; error (and scope) when one was rejected.
+        var header = new StringBuilder("Bearer realm=\"").Append(Quoted(challenge.Realm)).Append('"');
+        if (challenge.Error is { } error)
+        {
+            header.Append(", error=\"").Append(error.Error).Append('"');
+            if (error.Description is not null)
+            {
+                header.Append(", error_description=\"").Append(Quoted(error.Description)).Append('"');
+            }
+        }
+
+        response.StatusCode = challenge.Error is null ? StatusCodes.Status401Unauthorized : StatusFor(challenge.Error);
+        response.Headers.WWWAuthenticate = header.ToString();
+        SetCaching(response, noStore: true, null);
+        return challenge.Error is null ? Task.CompletedTask : WriteJsonAsync(response, ErrorBody(challenge.Error));
+    }
+
+    private static Dictionary<string, string> ErrorBody(OAuthError error)
+    {
+        var body = new Dictionary<string, string> { ["error"] = error.Error };
+        if (error.Description is not null)
+        {
+            body["error_description"] = error.Description;
+        }
+
+        if (error.Uri is not null)
+        {
+            body["error_uri"] = error.Uri;
+        }
+
+        return body;
+    }
+
+    private static void SetCaching(HttpResponse response, bool noStore, string? cacheControl)
+    {
+        if (noStore)
+        {
+            response.Headers.CacheControl = "no-store";
+            response.Headers.Pragma = "no-cache";
+        }
+        else if (cacheControl is not null)
+        {
+            response.Headers.CacheControl = cacheControl;
+        }
+    }
+
+    private static Task WriteJsonAsync(HttpResponse response, object body)
+    {
+        response.ContentType = "application/json; charset=utf-8";
+        return JsonSerializer.SerializeAsync(response.Body, body, body.GetType(), Json);
+    }
+
+    private static string Quoted(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
+}

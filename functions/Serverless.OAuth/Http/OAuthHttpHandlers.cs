@@ -1,0 +1,145 @@
+using Azure;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Serverless.OAuth.Endpoints;
+using Serverless.OAuth.Options;
+using Serverless.OAuth.Pages;
+using Serverless.OAuth.Protocol;
+
+namespace Serverless.OAuth.Http;
+
+/// <summary>
+/// The HTTP face of every route, shared by the Functions app and the local host: read the request (strictly: form
+/// bodies only where RFC 6749 says so, with size limits), run the endpoint, and turn any dependency failure into
+/// 503 temporarily_unavailable and anything unexpected into 500 server_error, never a stack trace.
+/// </summary>
+public sealed class OAuthHttpHandlers(
+    AuthorizeEndpoint authorize,
+    TokenEndpoint token,
+    RevocationEndpoint revocation,
+    IntrospectionEndpoint introspection,
+    ResourceEndpoint resource,
+    MetadataEndpoint metadata,
+    OAuthServerOptions options,
+    IHostEnvironment environment,
+    ILogger<OAuthHttpHandlers> logger)
+{
+    public const long MaxFormBytes = 64 * 1024;
+
+    private static readonly FormOptions FormLimits = new()
+    {
+        ValueCountLimit = 64,
+        KeyLengthLimit = 256,
+        ValueLengthLimit = OAuthParameters.MaxValueLength * 2,
+        MultipartBodyLengthLimit = MaxFormBytes,
+        BufferBodyLengthLimit = MaxFormBytes,
+    };
+
+    public Task<IResult> HomeAsync(HttpRequest request) =>
+        Task.FromResult(Result(request, new PageResult(HomePage.Render(options.Issuer))));
+
+    public Task<IResult> MetadataAsync(HttpRequest request) => Task.FromResult(Result(request, metadata.Metadata()));
+
+    public Task<IResult> JwksAsync(HttpRequest request) => RunAsync(request, page: false, () => metadata.JwksAsync(request.HttpContext.RequestAborted));
+
+    public Task<IResult> AuthorizeGetAsync(HttpRequest request) =>
+        RunAsync(request, page: true, () => authorize.GetAsync(OAuthParameters.From(request.Query), request.HttpContext.RequestAborted));
+
+    public Task<IResult> AuthorizePostAsync(HttpRequest request) =>
+        RunFormAsync(request, page: true, form => authorize.PostAsync(form, ReadCsrfCookie(request), request.HttpContext.RequestAborted));
+
+    public Task<IResult> TokenAsync(HttpRequest request) =>
+        RunFormAsync(request, page: false, form => token.HandleAsync(Authorization(request), form, request.HttpContext.RequestAborted));
+
+    public Task<IResult> RevokeAsync(HttpRequest request) =>
+        RunFormAsync(request, page: false, form => revocation.HandleAsync(Authorization(request), form, request.HttpContext.RequestAborted));
+
+    public Task<IResult> IntrospectAsync(HttpRequest request) =>
+        RunFormAsync(request, page: false, form => introspection.HandleAsync(Authorization(request), form, request.HttpContext.RequestAborted));
+
+    public Task<IResult> ResourceAsync(HttpRequest request) =>
+        RunAsync(request, page: false, () => resource.HandleAsync(Authorization(request), request.HttpContext.RequestAborted));
+
+    private Task<IResult> RunFormAsync(HttpRequest request, bool page, Func<OAuthParameters, Task<EndpointResult>> handler) =>
+        RunAsync(request, page, async () =>
+        {
+            var (form, error) = await ReadFormAsync(request);
+            return form is null ? Error(page, error!) : await handler(form);
+        });
+
+    private async Task<IResult> RunAsync(HttpRequest request, bool page, Func<Task<EndpointResult>> handler)
+    {
+        try
+        {
+            return Result(request, await handler());
+        }
+        catch (Exception e) when (IsDependencyFailure(e, request))
+        {
+            logger.LogWarning("A dependency failed on {Path}: {ExceptionType} {Status}", request.Path, e.GetType().Name, (e as RequestFailedException)?.Status);
+            return Result(request, Error(page, OAuthError.TemporarilyUnavailable()));
+        }
+        catch (Exception e) when (!request.HttpContext.RequestAborted.IsCancellationRequested)
+        {
+            // The exception is logged without its message: messages of the libraries below may quote request data.
+            logger.LogError("Unexpected {ExceptionType} on {Path} at {StackTrace}", e.GetType().FullName, request.Path, e.StackTrace);
+            return Result(request, Error(page, OAuthError.ServerError()));
+        }
+    }
+
+    /// <summary>Storage or Key Vault unreachable, throttled past the retries, or failing: the client should retry.</summary>
+    private static bool IsDependencyFailure(Exception e, HttpRequest request) => e switch
+    {
+        DependencyUnavailableException => true,
+        RequestFailedException failed => failed.Status is 0 or 408 or 429 or >= 500,
+        HttpRequestException => true,
+        OperationCanceledException or TimeoutException => !request.HttpContext.RequestAborted.IsCancellationRequested,
+        AggregateException aggregate => aggregate.InnerExceptions.Any(inner => IsDependencyFailure(inner, request)),
+        _ => false,
+    };
+
+    private static async Task<(OAuthParameters? Form, OAuthError? Error)> ReadFormAsync(HttpRequest request)
+    {
+        if (!request.HasFormContentType || request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) != true)
+        {
+            return (null, OAuthError.InvalidRequest("The request body must be application/x-www-form-urlencoded."));
+        }
+
+        if (request.ContentLength > MaxFormBytes)
+        {
+            return (null, OAuthError.InvalidRequest("The request body is too large."));
+        }
+
+        try
+        {
+            var features = request.HttpContext.Features;
+            features.Set<IFormFeature>(new FormFeature(request, FormLimits));
+            var form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
+            return (OAuthParameters.From(form), null);
+        }
+        catch (InvalidDataException)
+        {
+            return (null, OAuthError.InvalidRequest("The request body is too large or malformed."));
+        }
+        catch (BadHttpRequestException)
+        {
+            return (null, OAuthError.InvalidRequest("The request body is too large or malformed."));
+        }
+    }
+
+    private static string? Authorization(HttpRequest request)
+    {
+        var values = request.Headers.Authorization;
+        return values.Count == 1 ? values[0] : values.Count == 0 ? null : "Invalid";
+    }
+
+    private static string? ReadCsrfCookie(HttpRequest request) =>
+        request.Cookies[EndpointHttpResult.SecureCsrfCookieName] ?? request.Cookies[EndpointHttpResult.CsrfCookieName];
+
+    private static EndpointResult Error(bool page, OAuthError error) =>
+        page ? new PageResult(ErrorPage.Render(error), EndpointHttpResult.StatusFor(error)) : new OAuthErrorResult(error);
+
+    private IResult Result(HttpRequest request, EndpointResult result) =>
+        new EndpointHttpResult(result, secureCookies: request.IsHttps || !environment.IsDevelopment());
+}

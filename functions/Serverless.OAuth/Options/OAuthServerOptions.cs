@@ -1,0 +1,110 @@
+namespace Serverless.OAuth.Options;
+
+/// <summary>
+/// Everything the server reads from configuration (section "OAuth"). Defaults are the safe ones; <see cref="Validate"/>
+/// runs at start-up so a bad setting stops the host instead of surfacing as a 500 on the first request.
+/// </summary>
+public sealed class OAuthServerOptions
+{
+    public const string SectionName = "OAuth";
+
+    /// <summary>The issuer identifier (RFC 8414): an https URL without query or fragment; http only for localhost.</summary>
+    public string Issuer { get; set; } = "http://localhost:7071";
+
+    /// <summary>The audience of access tokens: the demo resource's identifier. Defaults to "{Issuer}/resource".</summary>
+    public string? Audience { get; set; }
+
+    public TimeSpan AuthorizationCodeLifetime { get; set; } = TimeSpan.FromSeconds(60);
+
+    public TimeSpan AccessTokenLifetime { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>A refresh token family dies when unused for this long (sliding).</summary>
+    public TimeSpan RefreshTokenIdleLifetime { get; set; } = TimeSpan.FromDays(14);
+
+    /// <summary>A refresh token family dies this long after the user signed in, however often it is used.</summary>
+    public TimeSpan RefreshTokenAbsoluteLifetime { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>
+    /// A rotated refresh token presented again within this window returns the same successor instead of revoking the
+    /// family, so that concurrent or retried refreshes of one token do not log the user out. Zero disables it.
+    /// </summary>
+    public TimeSpan RefreshTokenReuseGraceWindow { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a verified client secret is remembered in memory, so that PBKDF2 runs once per client, not per request.</summary>
+    public TimeSpan ClientCacheLifetime { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The scopes this server knows, with the words the consent page uses for them.</summary>
+    public Dictionary<string, string> Scopes { get; set; } = new(StringComparer.Ordinal)
+    {
+        ["read"] = "Read your data",
+        ["write"] = "Change your data",
+        ["offline_access"] = "Stay signed in: the app may refresh its access without asking you again",
+    };
+
+    /// <summary>The scope the demo resource requires.</summary>
+    public string ResourceScope { get; set; } = "read";
+
+    public StorageOptions Storage { get; set; } = new();
+
+    public SigningOptions Signing { get; set; } = new();
+
+    /// <summary>Seeds the demo client and demo user at start-up; only ever honoured in the Development environment.</summary>
+    public bool SeedDemoData { get; set; }
+
+    public string EffectiveAudience => string.IsNullOrEmpty(Audience) ? Issuer.TrimEnd('/') + "/resource" : Audience;
+
+    public IEnumerable<string> Validate()
+    {
+        if (!Uri.TryCreate(Issuer, UriKind.Absolute, out var issuer) || !string.IsNullOrEmpty(issuer.Query) || !string.IsNullOrEmpty(issuer.Fragment))
+        {
+            yield return "OAuth:Issuer must be an absolute URL without query or fragment.";
+        }
+        else if (issuer.Scheme != Uri.UriSchemeHttps && !issuer.IsLoopback)
+        {
+            yield return "OAuth:Issuer must use https (http is allowed only for localhost).";
+        }
+
+        if (AuthorizationCodeLifetime <= TimeSpan.Zero || AuthorizationCodeLifetime > TimeSpan.FromMinutes(10))
+        {
+            yield return "OAuth:AuthorizationCodeLifetime must be between 0 and 10 minutes (RFC 6749 §4.1.2).";
+        }
+
+        if (AccessTokenLifetime <= TimeSpan.Zero)
+        {
+            yield return "OAuth:AccessTokenLifetime must be positive.";
+        }
+
+        if (RefreshTokenIdleLifetime <= TimeSpan.Zero || RefreshTokenAbsoluteLifetime < RefreshTokenIdleLifetime)
+        {
+            yield return "OAuth:RefreshTokenIdleLifetime must be positive and no longer than RefreshTokenAbsoluteLifetime.";
+        }
+
+        if (RefreshTokenReuseGraceWindow < TimeSpan.Zero || RefreshTokenReuseGraceWindow > TimeSpan.FromMinutes(1))
+        {
+            yield return "OAuth:RefreshTokenReuseGraceWindow must be between 0 and 1 minute.";
+        }
+
+        if (!Scopes.ContainsKey(ResourceScope))
+        {
+            yield return "OAuth:ResourceScope must be one of OAuth:Scopes.";
+        }
+
+        foreach (var scope in Scopes.Keys)
+        {
+            if (!Protocol.ScopeSet.IsValidToken(scope))
+            {
+                yield return $"OAuth:Scopes has an invalid scope name '{scope}'.";
+            }
+        }
+
+        if (string.IsNullOrEmpty(Storage.ConnectionString) && Storage.TableServiceUri is null)
+        {
+            yield return "OAuth:Storage needs ConnectionString or TableServiceUri.";
+        }
+
+        foreach (var problem in Signing.Validate())
+        {
+            yield return problem;
+        }
+    }
+}

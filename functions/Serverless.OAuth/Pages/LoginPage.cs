@@ -1,0 +1,52 @@
+using System.Text;
+using Serverless.OAuth.Options;
+using Serverless.OAuth.Validation;
+
+namespace Serverless.OAuth.Pages;
+
+/// <summary>The login and consent page: who is asking, for what, in words; username, password, Allow or Deny.</summary>
+public static class LoginPage
+{
+    public static string Render(AuthorizationRequest request, OAuthServerOptions options, string csrfToken, string? username, string? error)
+    {
+        var e = PageLayout.Encode;
+        var body = new StringBuilder(2048);
+        body.Append("<div class=\"card\">\n");
+        body.Append("<h1>Sign in to continue to ").Append(e(request.Client.Name)).Append("</h1>\n");
+        body.Append("<p class=\"lead\"><strong>").Append(e(request.Client.Name)).Append("</strong> is asking for access to your account.</p>\n");
+        if (error is not null)
+        {
+            body.Append("<p class=\"error\" role=\"alert\" id=\"login-error\">").Append(e(error)).Append("</p>\n");
+        }
+
+        body.Append("<form method=\"post\" action=\"authorize\">\n");
+        foreach (var (name, value) in request.FormFields())
+        {
+            body.Append("<input type=\"hidden\" name=\"").Append(e(name)).Append("\" value=\"").Append(e(value)).Append("\">\n");
+        }
+
+        body.Append("<input type=\"hidden\" name=\"csrf_token\" value=\"").Append(e(csrfToken)).Append("\">\n");
+        var described = error is null ? "" : " aria-describedby=\"login-error\"";
+        body.Append("<label for=\"username\">Username</label>\n");
+        body.Append("<input type=\"text\" id=\"username\" name=\"username\" autocomplete=\"username\" autocapitalize=\"none\" spellcheck=\"false\" maxlength=\"64\" value=\"")
+            .Append(e(username)).Append('"').Append(described).Append(" autofocus>\n");
+        body.Append("<label for=\"password\">Password</label>\n");
+        body.Append("<input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\" maxlength=\"256\"").Append(described).Append(">\n");
+
+        body.Append("<h2 class=\"lead\" id=\"scopes-heading\">If you allow it, ").Append(e(request.Client.Name)).Append(" will be able to:</h2>\n");
+        body.Append("<ul class=\"scopes\" aria-labelledby=\"scopes-heading\">\n");
+        foreach (var scope in request.Scope.Values)
+        {
+            var words = options.Scopes.GetValueOrDefault(scope, scope);
+            body.Append("<li>").Append(e(words)).Append(" <code>(").Append(e(scope)).Append(")</code></li>\n");
+        }
+
+        body.Append("</ul>\n");
+        body.Append("<div class=\"actions\">\n");
+        body.Append("<button type=\"submit\" name=\"decision\" value=\"deny\" class=\"deny\" formnovalidate>Deny</button>\n");
+        body.Append("<button type=\"submit\" name=\"decision\" value=\"allow\" class=\"allow\">Allow</button>\n");
+        body.Append("</div>\n</form>\n</div>\n");
+        body.Append("<footer>You will be sent back to <code>").Append(e(new Uri(request.RedirectUri).GetLeftPart(UriPartial.Authority))).Append("</code>.</footer>");
+        return PageLayout.Render($"Sign in - {request.Client.Name}", body.ToString());
+    }
+}

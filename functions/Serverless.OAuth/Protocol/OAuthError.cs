@@ -1,0 +1,49 @@
+namespace Serverless.OAuth.Protocol;
+
+/// <summary>An OAuth error as a value (RFC 6749 §5.2, RFC 6750 §3.1, RFC 7009, RFC 7662); mapped to HTTP in one place.</summary>
+public sealed record OAuthError(string Error, string? Description = null, string? Uri = null)
+{
+    public static OAuthError InvalidRequest(string description) => new(OAuthErrorCodes.InvalidRequest, description);
+
+    public static OAuthError InvalidClient(string description) => new(OAuthErrorCodes.InvalidClient, description);
+
+    public static OAuthError InvalidGrant(string description) => new(OAuthErrorCodes.InvalidGrant, description);
+
+    public static OAuthError UnauthorizedClient(string description) => new(OAuthErrorCodes.UnauthorizedClient, description);
+
+    public static OAuthError UnsupportedGrantType(string description) => new(OAuthErrorCodes.UnsupportedGrantType, description);
+
+    public static OAuthError UnsupportedResponseType(string description) => new(OAuthErrorCodes.UnsupportedResponseType, description);
+
+    public static OAuthError InvalidScope(string description) => new(OAuthErrorCodes.InvalidScope, description);
+
+    public static OAuthError AccessDenied(string description) => new(OAuthErrorCodes.AccessDenied, description);
+
+    public static OAuthError UnsupportedTokenType(string description) => new(OAuthErrorCodes.UnsupportedTokenType, description);
+
+    public static OAuthError ServerError(string description = "The server could not complete the request.") => new(OAuthErrorCodes.ServerError, description);
+
+    public static OAuthError TemporarilyUnavailable(string description = "The server is temporarily unable to handle the request; try again shortly.") =>
+        new(OAuthErrorCodes.TemporarilyUnavailable, description);
+
+    public static OAuthError InvalidToken(string description) => new(OAuthErrorCodes.InvalidToken, description);
+
+    public static OAuthError InsufficientScope(string description) => new(OAuthErrorCodes.InsufficientScope, description);
+}
+
+public static class OAuthErrorCodes
+{
+    public const string InvalidRequest = "invalid_request";
+    public const string InvalidClient = "invalid_client";
+    public const string InvalidGrant = "invalid_grant";
+    public const string UnauthorizedClient = "unauthorized_client";
+    public const string UnsupportedGrantType = "unsupported_grant_type";
+    public const string UnsupportedResponseType = "unsupported_response_type";
+    public const string InvalidScope = "invalid_scope";
+    public const string AccessDenied = "access_denied";
+    public const string UnsupportedTokenType = "unsupported_token_type";
+    public const string ServerError = "server_error";
+    public const string TemporarilyUnavailable = "temporarily_unavailable";
+    public const string InvalidToken = "invalid_token";
+    public const string InsufficientScope = "insufficient_scope";
+}

@@ -1,0 +1,99 @@
+using Azure;
+using Azure.Core;
+using Azure.Data.Tables;
+using Serverless.OAuth.Options;
+
+namespace Serverless.OAuth.Storage;
+
+/// <summary>
+/// The tables the server uses, created once per process on first use. Locally a connection string (Azurite); in Azure
+/// the table endpoint with the managed identity, since the account has shared keys disabled.
+/// </summary>
+public class OAuthTables
+{
+    public const string Clients = "clients";
+    public const string Users = "users";
+    public const string Grants = "grants";
+    public const string Revocations = "revocations";
+    public const string Expiry = "expiry";
+    public const string SigningKeys = "signingkeys";
+    public const string Lockouts = "lockouts";
+
+    public static readonly IReadOnlyList<string> All = [Clients, Users, Grants, Revocations, Expiry, SigningKeys, Lockouts];
+
+    private readonly TableServiceClient _service;
+    private readonly string _prefix;
+    private readonly Dictionary<string, TableClient> _tables;
+    private readonly Lock _creationLock = new();
+    private Task? _creation;
+
+    public OAuthTables(StorageOptions options, TokenCredential? credential = null, TableClientOptions? clientOptions = null)
+    {
+        clientOptions ??= DefaultClientOptions();
+        _service = options.ConnectionString is { Length: > 0 } connectionString
+            ? new TableServiceClient(connectionString, clientOptions)
+            : new TableServiceClient(options.TableServiceUri!, credential ?? throw new ArgumentNullException(nameof(credential)), clientOptions);
+        _prefix = options.TablePrefix;
+        _tables = All.ToDictionary(name => name, name => _service.GetTableClient(TableName(name)), StringComparer.Ordinal);
+    }
+
+    /// <summary>For mocking.</summary>
+    protected OAuthTables()
+    {
+        _service = null!;
+        _prefix = "";
+        _tables = [];
+        _creation = Task.CompletedTask;
+    }
+
+    /// <summary>Few quick retries: a client waiting on a token is better served by a fast 503 than a slow one.</summary>
+    public static TableClientOptions DefaultClientOptions()
+    {
+        var options = new TableClientOptions();
+        options.Retry.MaxRetries = 2;
+        options.Retry.Delay = TimeSpan.FromMilliseconds(100);
+        options.Retry.MaxDelay = TimeSpan.FromSeconds(1);
+        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
+        options.Diagnostics.IsLoggingContentEnabled = false;
+        return options;
+    }
+
+    public string TableName(string name) => _prefix + name;
+
+    public virtual async ValueTask<TableClient> GetAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var creation = _creation;
+        if (creation is null || !creation.IsCompletedSuccessfully)
+        {
+            lock (_creationLock)
+            {
+                // A failed creation (storage unreachable at first use) is tried again by the next request.
+                if (_creation is null || _creation.IsFaulted || _creation.IsCanceled)
+                {
+                    _creation = CreateAllAsync();
+                }
+
+                creation = _creation;
+            }
+
+            await creation.WaitAsync(cancellationToken);
+        }
+
+        return _tables[name];
+    }
+
+    private async Task CreateAllAsync()
+    {
+        foreach (var table in _tables.Values)
+        {
+            try
+            {
+                await table.CreateIfNotExistsAsync();
+            }
+            catch (RequestFailedException e) when (e.Status == 409)
+            {
+                // Created by another instance at the same moment.
+            }
+        }
+    }
+}

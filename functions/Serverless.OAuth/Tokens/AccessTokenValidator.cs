@@ -1,0 +1,95 @@
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using Serverless.OAuth.Grants;
+using Serverless.OAuth.Options;
+using Serverless.OAuth.Signing;
+
+namespace Serverless.OAuth.Tokens;
+
+/// <summary>A validated access token's claims.</summary>
+public sealed record ValidatedAccessToken(
+    string Subject, string ClientId, string Scope, string JwtId, DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt, DateTimeOffset? AuthTime);
+
+public sealed record AccessTokenValidation(ValidatedAccessToken? Token, string? Problem)
+{
+    public static AccessTokenValidation Valid(ValidatedAccessToken token) => new(token, null);
+
+    public static AccessTokenValidation Invalid(string problem) => new(null, problem);
+}
+
+/// <summary>
+/// Validates access tokens as an independent resource server would (Microsoft.IdentityModel against the published
+/// JWKS: signature, typ "at+jwt", iss, aud, exp with the server's <see cref="TimeProvider"/>), then checks revocation.
+/// </summary>
+public sealed class AccessTokenValidator(
+    ISigningKeyProvider keys, RevocationStore revocations, OAuthServerOptions options, TimeProvider clock)
+{
+    private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
+    private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
+
+    public async Task<AccessTokenValidation> ValidateAsync(string token, CancellationToken cancellationToken = default)
+    {
+        if (token.Length > 8192 || !_handler.CanReadToken(token))
+        {
+            return AccessTokenValidation.Invalid("The access token is malformed.");
+        }
+
+        var jwks = await keys.GetPublicKeysAsync(cancellationToken);
+        var parameters = new TokenValidationParameters
+        {
+            ValidIssuer = options.Issuer,
+            ValidAudience = options.EffectiveAudience,
+            ValidTypes = [AccessTokenWriter.TokenType],
+            ValidAlgorithms = ["ES256", "RS256"],
+            IssuerSigningKeys = jwks.Select(ToSecurityKey).ToList(),
+            RequireSignedTokens = true,
+            RequireExpirationTime = true,
+            ValidateLifetime = true,
+            ClockSkew = ClockSkew,
+            LifetimeValidator = (notBefore, expires, _, _) =>
+            {
+                var now = clock.GetUtcNow().UtcDateTime;
+                return expires is { } exp && exp + ClockSkew > now && (notBefore is null || notBefore.Value - ClockSkew <= now);
+            },
+        };
+
+        var result = await _handler.ValidateTokenAsync(token, parameters);
+        if (!result.IsValid)
+        {
+            return AccessTokenValidation.Invalid(result.Exception is SecurityTokenInvalidLifetimeException or SecurityTokenExpiredException
+                ? "The access token expired."
+                : "The access token is invalid.");
+        }
+
+        var jwt = (JsonWebToken)result.SecurityToken;
+        if (!jwt.TryGetPayloadValue<string>("client_id", out var clientId)
+            || !jwt.TryGetPayloadValue<string>("jti", out var jti)
+            || !Protocol.SecretValues.TrySplit(jti, out var partition, out _))
+        {
+            return AccessTokenValidation.Invalid("The access token is invalid.");
+        }
+
+        if (await revocations.IsRevokedAsync(partition, jti, cancellationToken))
+        {
+            return AccessTokenValidation.Invalid("The access token was revoked.");
+        }
+
+        jwt.TryGetPayloadValue<string>("scope", out var scope);
+        DateTimeOffset? authTime = jwt.TryGetPayloadValue<long>("auth_time", out var at) ? DateTimeOffset.FromUnixTimeSeconds(at) : null;
+        return AccessTokenValidation.Valid(new ValidatedAccessToken(
+            jwt.Subject, clientId, scope ?? "", jti, jwt.IssuedAt, jwt.ValidTo, authTime));
+    }
+
+    private static JsonWebKey ToSecurityKey(PublicJsonWebKey key) => new()
+    {
+        Kty = key.KeyType,
+        Kid = key.KeyId,
+        Alg = key.Algorithm,
+        Use = key.Use,
+        Crv = key.Curve,
+        X = key.X,
+        Y = key.Y,
+        N = key.Modulus,
+        E = key.Exponent,
+    };
+}

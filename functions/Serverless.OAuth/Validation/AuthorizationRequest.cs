@@ -1,0 +1,38 @@
+using Serverless.OAuth.Clients;
+using Serverless.OAuth.Protocol;
+
+namespace Serverless.OAuth.Validation;
+
+/// <summary>An authorization request that passed every rule (RFC 6749 §4.1.1, RFC 7636 §4.3).</summary>
+public sealed record AuthorizationRequest(
+    OAuthClient Client,
+    string RedirectUri,
+    ScopeSet Scope,
+    string? State,
+    string? CodeChallenge)
+{
+    /// <summary>The parameters the login form carries back, so the POST is validated exactly like the GET.</summary>
+    public IEnumerable<(string Name, string Value)> FormFields()
+    {
+        yield return ("response_type", "code");
+        yield return ("client_id", Client.ClientId);
+        yield return ("redirect_uri", RedirectUri);
+        yield return ("scope", Scope.ToString());
+        if (State is not null)
+        {
+            yield return ("state", State);
+        }
+
+        if (CodeChallenge is not null)
+        {
+            yield return ("code_challenge", CodeChallenge);
+            yield return ("code_challenge_method", Pkce.S256);
+        }
+    }
+}
+
+/// <summary>
+/// A failed authorization request. With <see cref="RedirectUri"/> null the client or redirect URI could not be
+/// verified, and the user sees an error page: the server never redirects to an unverified URI (RFC 6749 §4.1.2.1).
+/// </summary>
+public sealed record AuthorizationError(OAuthError Error, string? RedirectUri, string? State);

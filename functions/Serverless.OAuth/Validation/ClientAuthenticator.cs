@@ -1,0 +1,125 @@
+using System.Net;
+using System.Text;
+using Serverless.OAuth.Clients;
+using Serverless.OAuth.Protocol;
+
+namespace Serverless.OAuth.Validation;
+
+/// <summary>How the client presented itself at the token, revocation or introspection endpoint.</summary>
+public sealed record ClientCredentials(string? ClientId, string? Secret, string Method)
+{
+    public const string Basic = "client_secret_basic";
+    public const string Post = "client_secret_post";
+    public const string None = "none";
+}
+
+/// <summary>
+/// Authenticates the client of a back-channel request: client_secret_basic (RFC 6749 §2.3.1, with form-url-encoded
+/// id and secret), client_secret_post, or none for public clients. Exactly one method per request.
+/// </summary>
+public sealed class ClientAuthenticator(ClientStore clients, ClientSecretVerifier secrets)
+{
+    public static (ClientCredentials? Credentials, OAuthError? Error) ReadCredentials(string? authorizationHeader, OAuthParameters form)
+    {
+        var postId = form["client_id"];
+        var postSecret = form["client_secret"];
+        if (authorizationHeader is { Length: > 0 })
+        {
+            if (!authorizationHeader.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+            {
+                return (null, OAuthError.InvalidClient("Only HTTP Basic client authentication is supported in the Authorization header."));
+            }
+
+            if (postSecret is not null)
+            {
+                return (null, OAuthError.InvalidRequest("Use one client authentication method, not both Basic and client_secret."));
+            }
+
+            if (!TryParseBasic(authorizationHeader["Basic ".Length..].Trim(), out var id, out var secret))
+            {
+                return (null, OAuthError.InvalidClient("The Basic credentials are malformed."));
+            }
+
+            if (postId is not null && postId != id)
+            {
+                return (null, OAuthError.InvalidRequest("'client_id' does not match the Basic credentials."));
+            }
+
+            return (new ClientCredentials(id, secret, ClientCredentials.Basic), null);
+        }
+
+        return postSecret is not null
+            ? (new ClientCredentials(postId, postSecret, ClientCredentials.Post), null)
+            : (new ClientCredentials(postId, null, ClientCredentials.None), null);
+    }
+
+    public async Task<(OAuthClient? Client, OAuthError? Error)> AuthenticateAsync(
+        string? authorizationHeader, OAuthParameters form, CancellationToken cancellationToken)
+    {
+        var (credentials, error) = ReadCredentials(authorizationHeader, form);
+        if (credentials is null)
+        {
+            return (null, error);
+        }
+
+        if (credentials.ClientId is null)
+        {
+            return (null, OAuthError.InvalidClient("Client authentication is required: send client_id (and a secret for confidential clients)."));
+        }
+
+        var client = await clients.FindAsync(credentials.ClientId, cancellationToken);
+        if (client is null)
+        {
+            return (null, OAuthError.InvalidClient("Client authentication failed."));
+        }
+
+        if (client.IsPublic)
+        {
+            return credentials.Secret is null
+                ? (client, null)
+                : (null, OAuthError.InvalidClient("Public clients do not authenticate with a secret."));
+        }
+
+        if (credentials.Secret is null || !secrets.Verify(client, credentials.Secret))
+        {
+            return (null, OAuthError.InvalidClient("Client authentication failed."));
+        }
+
+        return (client, null);
+    }
+
+    private static bool TryParseBasic(string encoded, out string clientId, out string secret)
+    {
+        clientId = secret = "";
+        if (encoded.Length is 0 or > 2048)
+        {
+            return false;
+        }
+
+        Span<byte> bytes = stackalloc byte[encoded.Length];
+        if (!Convert.TryFromBase64String(encoded, bytes, out var length))
+        {
+            return false;
+        }
+
+        string decoded;
+        try
+        {
+            decoded = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes[..length]);
+        }
+        catch (DecoderFallbackException)
+        {
+            return false;
+        }
+
+        var colon = decoded.IndexOf(':');
+        if (colon <= 0)
+        {
+            return false;
+        }
+
+        clientId = WebUtility.UrlDecode(decoded[..colon]);
+        secret = WebUtility.UrlDecode(decoded[(colon + 1)..]);
+        return clientId.Length > 0 && secret.Length > 0;
+    }
+}
