@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using Serverless.OAuth.Options;
+
+namespace Serverless.Testing;
+
+/// <summary>
+/// Azurite's Table service on a free 127.0.0.1 port, from the repository's node_modules (npm ci installs it). One per
+/// test process, shared; tests isolate themselves with their own table prefix. It can be stopped and started again
+/// on the same port and data folder, to test the server while storage is away.
+/// </summary>
+public sealed class AzuriteServer : IAsyncDisposable
+{
+    public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    private static readonly Lazy<Task<AzuriteServer>> SharedServer = new(() => StartAsync());
+    private readonly string _location;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private Process? _process;
+
+    private AzuriteServer(int port, string location)
+    {
+        Port = port;
+        _location = location;
+    }
+
+    /// <summary>The process-wide instance, stopped when the test process exits.</summary>
+    public static Task<AzuriteServer> Shared => SharedServer.Value;
+
+    public int Port { get; }
+
+    public string ConnectionString =>
+        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};TableEndpoint=http://127.0.0.1:{Port}/devstoreaccount1;";
+
+    /// <summary>Storage options for one test: its own table prefix, so tests never see each other's rows.</summary>
+    public StorageOptions NewStorage() => new()
+    {
+        ConnectionString = ConnectionString,
+        TablePrefix = "t" + Guid.NewGuid().ToString("N")[..12],
+    };
+
+    public static async Task<AzuriteServer> StartAsync()
+    {
+        var location = Path.Combine(Path.GetTempPath(), "azurite-tests-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(location);
+        var server = new AzuriteServer(FreePort.Next(), location);
+        await server.StartProcessAsync();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Kill();
+        return server;
+    }
+
+    /// <summary>Stops Azurite (as if storage became unreachable); its data stays in the folder.</summary>
+    public async Task StopAsync()
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            Kill();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Starts Azurite again on the same port and data folder.</summary>
+    public async Task RestartAsync()
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            Kill();
+            await StartProcessAsync();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task StartProcessAsync()
+    {
+        var script = Path.Combine(RepositoryPaths.Root, "node_modules", "azurite", "dist", "src", "azurite-table.js");
+        if (!File.Exists(script))
+        {
+            throw new InvalidOperationException($"Azurite is not installed ({script} is missing). Run 'npm ci' in {RepositoryPaths.Root}.");
+        }
+
+        var start = new ProcessStartInfo("node")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[]
+        {
+            script, "--tableHost", "127.0.0.1", "--tablePort", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--location", _location, "--skipApiVersionCheck", "--loose", "--silent", "--disableProductStyleUrl",
+        })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        _process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node for Azurite.");
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        await FreePort.WaitUntilListeningAsync(Port, TimeSpan.FromSeconds(30));
+    }
+
+    private void Kill()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit(5000);
+        }
+
+        _process = null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _gate.Dispose();
+    }
+}
