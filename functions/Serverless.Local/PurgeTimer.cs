@@ -1,0 +1,25 @@
+using Serverless.OAuth.Options;
+using Serverless.OAuth.Storage;
+
+namespace Serverless.Local;
+
+/// <summary>Runs the expiry purge on a timer, as the Functions app's timer trigger does in Azure.</summary>
+public sealed class PurgeTimer(ExpiryPurge purge, OAuthServerOptions options, TimeProvider clock, ILogger<PurgeTimer> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Storage.PurgeInterval, clock);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await purge.RunAsync(stoppingToken);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                // Storage away: the next tick tries again.
+                logger.LogWarning("The expiry purge failed with {ExceptionType}; it runs again in {Interval}", e.GetType().Name, options.Storage.PurgeInterval);
+            }
+        }
+    }
+}

@@ -1,0 +1,123 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.WebUtilities;
+using Serverless.OAuth.Protocol;
+
+namespace Serverless.IntegrationTests;
+
+/// <summary>A scripted OAuth client: it drives the login page and the token endpoint the way an app and a person would.</summary>
+public sealed partial class OAuthFlow(LocalServer server)
+{
+    public HttpClient Http { get; } = server.NewHttpClient();
+
+    public static (string Verifier, string Challenge) NewPkce()
+    {
+        var verifier = SecretValues.NewSecret() + "-verifier";
+        return (verifier, Pkce.ComputeChallenge(verifier));
+    }
+
+    public static string AuthorizeQuery(params (string Name, string? Value)[] parameters) =>
+        QueryHelpers.AddQueryString("authorize", parameters.Where(p => p.Value is not null).Select(p => new KeyValuePair<string, string?>(p.Name, p.Value)));
+
+    /// <summary>GET /authorize, then the form post of the login page; returns the final response (a 302 when it worked).</summary>
+    public async Task<HttpResponseMessage> SignInAsync(
+        string authorizeUrl, string username, string password, string decision = "allow")
+    {
+        var page = await Http.GetAsync(authorizeUrl);
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        var html = await page.Content.ReadAsStringAsync();
+        return await PostLoginFormAsync(html, username, password, decision);
+    }
+
+    public async Task<HttpResponseMessage> PostLoginFormAsync(string html, string username, string password, string decision = "allow")
+    {
+        var fields = HiddenFields(html);
+        fields["username"] = username;
+        fields["password"] = password;
+        fields["decision"] = decision;
+        return await Http.PostAsync("authorize", new FormUrlEncodedContent(fields));
+    }
+
+    public static Dictionary<string, string> HiddenFields(string html) =>
+        HiddenField().Matches(html).ToDictionary(m => WebUtility.HtmlDecode(m.Groups[1].Value), m => WebUtility.HtmlDecode(m.Groups[2].Value));
+
+    public static Dictionary<string, string> RedirectParameters(HttpResponseMessage response)
+    {
+        Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+        var location = response.Headers.Location!.ToString();
+        var query = location[(location.IndexOf('?') + 1)..];
+        return QueryHelpers.ParseQuery(query).ToDictionary(p => p.Key, p => p.Value.ToString());
+    }
+
+    /// <summary>The whole front channel for a public client: returns the code.</summary>
+    public async Task<string> GetCodeAsync(string clientId, string redirectUri, string username, string challenge, string scope = "read write offline_access", string state = "xyz")
+    {
+        var response = await SignInAsync(
+            AuthorizeQuery(("response_type", "code"), ("client_id", clientId), ("redirect_uri", redirectUri), ("scope", scope),
+                ("state", state), ("code_challenge", challenge), ("code_challenge_method", "S256")),
+            username,
+            LocalServer.Password);
+        var parameters = RedirectParameters(response);
+        Assert.True(parameters.ContainsKey("code"), "no code in " + response.Headers.Location);
+        return parameters["code"];
+    }
+
+    public async Task<HttpResponseMessage> PostTokenAsync(IEnumerable<(string Name, string Value)> form, (string Id, string Secret)? basic = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "token")
+        {
+            Content = new FormUrlEncodedContent(form.Select(p => new KeyValuePair<string, string>(p.Name, p.Value))),
+        };
+        if (basic is { } credentials)
+        {
+            request.Headers.Authorization = BasicAuthorization(credentials.Id, credentials.Secret);
+        }
+
+        return await Http.SendAsync(request);
+    }
+
+    public static AuthenticationHeaderValue BasicAuthorization(string id, string secret) =>
+        new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(Uri.EscapeDataString(id) + ":" + Uri.EscapeDataString(secret))));
+
+    public async Task<HttpResponseMessage> PostFormAsync(string path, IEnumerable<(string Name, string Value)> form, (string Id, string Secret)? basic = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Content = new FormUrlEncodedContent(form.Select(p => new KeyValuePair<string, string>(p.Name, p.Value))),
+        };
+        if (basic is { } credentials)
+        {
+            request.Headers.Authorization = BasicAuthorization(credentials.Id, credentials.Secret);
+        }
+
+        return await Http.SendAsync(request);
+    }
+
+    public async Task<HttpResponseMessage> GetResourceAsync(string? accessToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "resource");
+        if (accessToken is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        }
+
+        return await Http.SendAsync(request);
+    }
+
+    public static async Task<JsonElement> JsonAsync(HttpResponseMessage response) =>
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+
+    public static async Task AssertOAuthErrorAsync(HttpResponseMessage response, HttpStatusCode status, string error)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(status == response.StatusCode, $"expected {status}, got {response.StatusCode}: {body}");
+        Assert.Equal(error, JsonDocument.Parse(body).RootElement.GetProperty("error").GetString());
+        Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+    }
+
+    [GeneratedRegex("<input type=\"hidden\" name=\"([^\"]*)\" value=\"([^\"]*)\">")]
+    private static partial Regex HiddenField();
+}

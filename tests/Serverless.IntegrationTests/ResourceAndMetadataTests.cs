@@ -1,0 +1,136 @@
+using System.Net;
+using System.Text.Json;
+
+namespace Serverless.IntegrationTests;
+
+/// <summary>GET /resource (RFC 6750), the metadata (RFC 8414) and JWKS.</summary>
+public sealed class ResourceAndMetadataTests : IAsyncLifetime
+{
+    private LocalServer _server = null!;
+    private OAuthFlow _flow = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await LocalServer.StartAsync();
+        _flow = new OAuthFlow(_server);
+    }
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    private async Task<string> ClientCredentialsTokenAsync(string scope)
+    {
+        var (client, secret) = await _server.AddConfidentialClientAsync();
+        var (accessToken, _, _) = await TokenSupport.ReadTokenResponseAsync(
+            await _flow.PostTokenAsync([("grant_type", "client_credentials"), ("scope", scope)], (client.ClientId, secret)));
+        return accessToken;
+    }
+
+    [Fact]
+    public async Task NoToken_Is401_WithABareBearerChallenge()
+    {
+        var response = await _flow.GetResourceAsync(null);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        var challenge = response.Headers.WwwAuthenticate.ToString();
+        Assert.StartsWith("Bearer realm=", challenge);
+        Assert.DoesNotContain("error=", challenge);
+    }
+
+    [Theory]
+    [InlineData("garbage")]
+    [InlineData("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.")]
+    public async Task MalformedOrUnsignedToken_IsInvalidToken(string token)
+    {
+        var response = await _flow.GetResourceAsync(token);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains("error=\"invalid_token\"", response.Headers.WwwAuthenticate.ToString());
+    }
+
+    [Fact]
+    public async Task ExpiredToken_IsInvalidToken()
+    {
+        var token = await ClientCredentialsTokenAsync("read");
+        Assert.Equal(HttpStatusCode.OK, (await _flow.GetResourceAsync(token)).StatusCode);
+
+        _server.Clock.Advance(TimeSpan.FromMinutes(11));
+
+        var response = await _flow.GetResourceAsync(token);
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains("error=\"invalid_token\"", response.Headers.WwwAuthenticate.ToString());
+        Assert.Contains("expired", response.Headers.WwwAuthenticate.ToString());
+    }
+
+    [Fact]
+    public async Task TokenWithATamperedPayload_IsInvalidToken()
+    {
+        var token = await ClientCredentialsTokenAsync("read");
+        var parts = token.Split('.');
+        var payload = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(Pad(parts[1]))).Replace("\"read\"", "\"read write\"", StringComparison.Ordinal);
+        var forged = parts[0] + "." + Serverless.OAuth.Protocol.Base64Url.Encode(System.Text.Encoding.UTF8.GetBytes(payload)) + "." + parts[2];
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _flow.GetResourceAsync(forged)).StatusCode);
+    }
+
+    [Fact]
+    public async Task TokenWithoutTheResourceScope_Is403_InsufficientScope()
+    {
+        var token = await ClientCredentialsTokenAsync("write");
+
+        var response = await _flow.GetResourceAsync(token);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("error=\"insufficient_scope\"", response.Headers.WwwAuthenticate.ToString());
+    }
+
+    [Fact]
+    public async Task Metadata_AdvertisesExactlyWhatIsImplemented_AtBothAddresses()
+    {
+        foreach (var path in new[] { ".well-known/oauth-authorization-server", ".well-known/openid-configuration" })
+        {
+            var metadata = JsonDocument.Parse(await _flow.Http.GetStringAsync(path)).RootElement;
+            Assert.Equal(_server.Issuer, metadata.GetProperty("issuer").GetString());
+            Assert.Equal(_server.Issuer + "/authorize", metadata.GetProperty("authorization_endpoint").GetString());
+            Assert.Equal(_server.Issuer + "/token", metadata.GetProperty("token_endpoint").GetString());
+            Assert.Equal(_server.Issuer + "/.well-known/jwks.json", metadata.GetProperty("jwks_uri").GetString());
+            Assert.Equal(_server.Issuer + "/revoke", metadata.GetProperty("revocation_endpoint").GetString());
+            Assert.Equal(_server.Issuer + "/introspect", metadata.GetProperty("introspection_endpoint").GetString());
+            Assert.Equal(["S256"], Strings(metadata, "code_challenge_methods_supported"));
+            Assert.Equal(["code"], Strings(metadata, "response_types_supported"));
+            Assert.Equal(["authorization_code", "refresh_token", "client_credentials"], Strings(metadata, "grant_types_supported"));
+            Assert.Equal(["client_secret_basic", "client_secret_post", "none"], Strings(metadata, "token_endpoint_auth_methods_supported"));
+            Assert.True(metadata.GetProperty("authorization_response_iss_parameter_supported").GetBoolean());
+        }
+    }
+
+    [Fact]
+    public async Task Jwks_PublishesThePublicKeyOnly_AndTheTokenKidResolvesThere()
+    {
+        var token = await ClientCredentialsTokenAsync("read");
+        var jwks = JsonDocument.Parse(await _flow.Http.GetStringAsync(".well-known/jwks.json")).RootElement.GetProperty("keys");
+
+        var key = Assert.Single(jwks.EnumerateArray());
+        Assert.Equal("sig", key.GetProperty("use").GetString());
+        Assert.Equal("ES256", key.GetProperty("alg").GetString());
+        Assert.False(key.TryGetProperty("d", out _));
+        var header = JsonDocument.Parse(Convert.FromBase64String(Pad(token.Split('.')[0]))).RootElement;
+        Assert.Equal(key.GetProperty("kid").GetString(), header.GetProperty("kid").GetString());
+    }
+
+    [Fact]
+    public async Task HomePage_LinksToMetadataAndTheDemo()
+    {
+        var html = await _flow.Http.GetStringAsync("");
+
+        Assert.Contains(".well-known/oauth-authorization-server", html);
+        Assert.Contains("demo", html);
+    }
+
+    private static string[] Strings(JsonElement element, string name) => element.GetProperty(name).EnumerateArray().Select(e => e.GetString()!).ToArray();
+
+    private static string Pad(string base64Url)
+    {
+        var s = base64Url.Replace('-', '+').Replace('_', '/');
+        return s + new string('=', (4 - (s.Length % 4)) % 4);
+    }
+}

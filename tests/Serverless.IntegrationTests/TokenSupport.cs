@@ -1,0 +1,33 @@
+using System.Text.Json;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Serverless.IntegrationTests;
+
+/// <summary>Validates access tokens independently of the server: Microsoft.IdentityModel against the published JWKS.</summary>
+public static class TokenSupport
+{
+    public static async Task<JsonWebToken> ValidateAgainstJwksAsync(HttpClient http, string accessToken, string issuer, string audience)
+    {
+        var jwks = new JsonWebKeySet(await http.GetStringAsync(".well-known/jwks.json"));
+        var result = await new JsonWebTokenHandler().ValidateTokenAsync(accessToken, new TokenValidationParameters
+        {
+            ValidIssuer = issuer,
+            ValidAudience = audience,
+            IssuerSigningKeys = jwks.GetSigningKeys(),
+            ValidTypes = ["at+jwt"],
+        });
+        Assert.True(result.IsValid, "token failed independent validation: " + result.Exception?.Message);
+        return (JsonWebToken)result.SecurityToken;
+    }
+
+    public static async Task<(string AccessToken, string? RefreshToken, JsonElement Body)> ReadTokenResponseAsync(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"token request failed: {(int)response.StatusCode} {text}");
+        Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+        var body = JsonDocument.Parse(text).RootElement.Clone();
+        Assert.Equal("Bearer", body.GetProperty("token_type").GetString());
+        return (body.GetProperty("access_token").GetString()!, body.TryGetProperty("refresh_token", out var rt) ? rt.GetString() : null, body);
+    }
+}
