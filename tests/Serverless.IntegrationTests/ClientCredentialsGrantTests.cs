@@ -1,0 +1,80 @@
+using System.Net;
+using Serverless.OAuth.Clients;
+
+namespace Serverless.IntegrationTests;
+
+/// <summary>grant_type=client_credentials (RFC 6749 §4.4).</summary>
+public sealed class ClientCredentialsGrantTests : IAsyncLifetime
+{
+    private LocalServer _server = null!;
+    private OAuthFlow _flow = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await LocalServer.StartAsync();
+        _flow = new OAuthFlow(_server);
+    }
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task ConfidentialClient_GetsAnAccessTokenForItself_AndNoRefreshToken()
+    {
+        var (client, secret) = await _server.AddConfidentialClientAsync(scopes: ["read", "write", "offline_access"]);
+
+        var (accessToken, refreshToken, body) = await TokenSupport.ReadTokenResponseAsync(
+            await _flow.PostTokenAsync([("grant_type", "client_credentials")], (client.ClientId, secret)));
+
+        Assert.Null(refreshToken);
+        Assert.Equal("read write", body.GetProperty("scope").GetString()); // offline_access means nothing here
+        var jwt = await TokenSupport.ValidateAgainstJwksAsync(_flow.Http, accessToken, _server.Issuer, _server.Issuer + "/resource");
+        Assert.Equal(client.ClientId, jwt.Subject);
+        Assert.Equal(client.ClientId, jwt.GetClaim("client_id").Value);
+        Assert.False(jwt.TryGetPayloadValue<long>("auth_time", out _));
+    }
+
+    [Fact]
+    public async Task ScopeIsLimitedToTheClientsAllowedScopes()
+    {
+        var (client, secret) = await _server.AddConfidentialClientAsync(scopes: ["read"]);
+
+        var ok = await _flow.PostTokenAsync([("grant_type", "client_credentials"), ("scope", "read")], (client.ClientId, secret));
+        var wider = await _flow.PostTokenAsync([("grant_type", "client_credentials"), ("scope", "read write")], (client.ClientId, secret));
+        var offline = await _flow.PostTokenAsync([("grant_type", "client_credentials"), ("scope", "offline_access")], (client.ClientId, secret));
+
+        await TokenSupport.ReadTokenResponseAsync(ok);
+        await OAuthFlow.AssertOAuthErrorAsync(wider, HttpStatusCode.BadRequest, "invalid_scope");
+        await OAuthFlow.AssertOAuthErrorAsync(offline, HttpStatusCode.BadRequest, "invalid_scope");
+    }
+
+    [Fact]
+    public async Task PublicClient_IsRefused()
+    {
+        var client = await _server.AddPublicClientAsync(grants: [GrantTypes.AuthorizationCode, GrantTypes.ClientCredentials]);
+
+        var response = await _flow.PostTokenAsync([("grant_type", "client_credentials"), ("client_id", client.ClientId)]);
+
+        await OAuthFlow.AssertOAuthErrorAsync(response, HttpStatusCode.BadRequest, "unauthorized_client");
+    }
+
+    [Fact]
+    public async Task ClientSecretPost_Works()
+    {
+        var (client, secret) = await _server.AddConfidentialClientAsync();
+
+        var response = await _flow.PostTokenAsync([("grant_type", "client_credentials"), ("client_id", client.ClientId), ("client_secret", secret)]);
+
+        await TokenSupport.ReadTokenResponseAsync(response);
+    }
+
+    [Fact]
+    public async Task SecretWithReservedCharacters_IsUrlDecodedFromBasic()
+    {
+        // RFC 6749 §2.3.1: id and secret are form-url-encoded before Basic encoding.
+        var (client, secret) = await _server.AddConfidentialClientAsync();
+
+        var wrong = await _flow.PostTokenAsync([("grant_type", "client_credentials")], (client.ClientId, secret + ":+%"));
+
+        await OAuthFlow.AssertOAuthErrorAsync(wrong, HttpStatusCode.Unauthorized, "invalid_client");
+    }
+}
