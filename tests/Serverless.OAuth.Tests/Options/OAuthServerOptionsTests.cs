@@ -1,0 +1,52 @@
+using Serverless.OAuth.Options;
+
+namespace Serverless.OAuth.Tests.Options;
+
+public sealed class OAuthServerOptionsTests
+{
+    private static OAuthServerOptions Valid() => new() { Storage = { ConnectionString = "UseDevelopmentStorage=true" } };
+
+    [Fact]
+    public void Defaults_AreValid_AndSafe()
+    {
+        var options = Valid();
+
+        Assert.Empty(options.Validate());
+        Assert.Equal(TimeSpan.FromSeconds(60), options.AuthorizationCodeLifetime);
+        Assert.Equal(TimeSpan.FromMinutes(10), options.AccessTokenLifetime);
+        Assert.Equal(SigningMode.Local, options.Signing.Mode);
+        Assert.Equal("http://localhost:7071/resource", options.EffectiveAudience);
+    }
+
+    [Theory]
+    [InlineData("http://auth.example.com")] // http off localhost
+    [InlineData("https://auth.example.com/?x=1")]
+    [InlineData("not a url")]
+    public void BadIssuer_IsRejected(string issuer)
+    {
+        var options = Valid();
+        options.Issuer = issuer;
+
+        Assert.Contains(options.Validate(), p => p.Contains("Issuer", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void KeyVaultModeWithoutAVault_IsRejected()
+    {
+        var options = Valid();
+        options.Signing.Mode = SigningMode.KeyVault;
+
+        Assert.Contains(options.Validate(), p => p.Contains("KeyVaultUri", StringComparison.Ordinal));
+        Assert.Contains(options.Validate(), p => p.Contains("KeyName", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void NoStorage_And_ACodeLifetimeOverTenMinutes_AreRejected()
+    {
+        var options = new OAuthServerOptions { AuthorizationCodeLifetime = TimeSpan.FromMinutes(11) };
+
+        var problems = options.Validate().ToList();
+        Assert.Contains(problems, p => p.Contains("Storage", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("AuthorizationCodeLifetime", StringComparison.Ordinal));
+    }
+}

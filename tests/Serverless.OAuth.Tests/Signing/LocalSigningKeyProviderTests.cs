@@ -1,0 +1,69 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Serverless.OAuth.Options;
+using Serverless.OAuth.Signing;
+using Serverless.Testing;
+
+namespace Serverless.OAuth.Tests.Signing;
+
+public sealed class LocalSigningKeyProviderTests : IDisposable
+{
+    private readonly string _path = Path.Combine(Path.GetTempPath(), "keys-" + Guid.NewGuid().ToString("N"), "signing-keys.json");
+    private readonly ManualClock _clock = new();
+
+    private LocalSigningKeyProvider Provider(string algorithm = "ES256") =>
+        new(_path, new OAuthServerOptions { Signing = { Algorithm = algorithm } }, _clock, NullLogger<LocalSigningKeyProvider>.Instance);
+
+    public void Dispose() => Directory.Delete(Path.GetDirectoryName(_path)!, recursive: true);
+
+    [Fact]
+    public async Task TheKeySurvivesARestart_AndTheFileIsOwnerOnly()
+    {
+        var first = await Provider().GetSigningKeyAsync(default);
+
+        var again = await Provider().GetSigningKeyAsync(default);
+
+        Assert.Equal(first.KeyId, again.KeyId);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(_path));
+        }
+    }
+
+    [Fact]
+    public async Task Rotation_KeepsTheOldKeyPublished_UntilItsTokensHaveExpired()
+    {
+        var provider = Provider();
+        var old = await provider.GetSigningKeyAsync(default);
+
+        var rotated = await provider.RotateAsync(default);
+
+        Assert.NotEqual(old.KeyId, rotated.KeyId);
+        Assert.Equal(rotated.KeyId, (await provider.GetSigningKeyAsync(default)).KeyId);
+        Assert.Equal([old.KeyId, rotated.KeyId], (await provider.GetPublicKeysAsync(default)).Select(k => k.KeyId));
+
+        _clock.Advance(TimeSpan.FromMinutes(11)); // past the 10-minute access token lifetime
+        Assert.Equal([rotated.KeyId], (await provider.GetPublicKeysAsync(default)).Select(k => k.KeyId));
+        Assert.Equal([rotated.KeyId], (await Provider().GetPublicKeysAsync(default)).Select(k => k.KeyId));
+    }
+
+    [Fact]
+    public async Task ChangingTheAlgorithm_MakesANewKey_AndKeepsTheOldOnePublished()
+    {
+        var es = await Provider("ES256").GetSigningKeyAsync(default);
+
+        var rs = await Provider("RS256").GetSigningKeyAsync(default);
+
+        Assert.Equal("RS256", rs.Algorithm);
+        Assert.Contains(es.KeyId, (await Provider("RS256").GetPublicKeysAsync(default)).Select(k => k.KeyId));
+    }
+
+    [Fact]
+    public async Task PublishedKeys_HaveNoPrivatePart()
+    {
+        var key = (await Provider().GetPublicKeysAsync(default)).Single();
+
+        var json = System.Text.Json.JsonSerializer.Serialize(key);
+        Assert.DoesNotContain("\"d\"", json);
+        Assert.Contains("\"use\":\"sig\"", json);
+    }
+}
