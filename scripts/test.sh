@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs every test of the project. On a fresh machine with the .NET 10 SDK and Node.js it installs what is missing
+# first: Azurite from npm (pinned in package-lock.json) and the NuGet packages. Test fixtures start their own
+# Azurite on free 127.0.0.1 ports, so nothing needs to be running beforehand.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "Installing Node.js packages (Azurite)"
+npm ci --no-audit --no-fund --loglevel=error
+
+# The Functions app references the real Azure Functions worker packages. Where the package source cannot serve them,
+# it is compiled against a declaration-only stand-in instead (see functions/Serverless.Functions.WorkerStandIn).
+worker="${FUNCTIONS_WORKER:-}"
+if [ -z "$worker" ] && [ -f functions/Serverless.Functions/Serverless.Functions.csproj ]; then
+  step "Checking whether the Azure Functions worker packages can be restored"
+  if dotnet restore functions/Serverless.Functions/Serverless.Functions.csproj -p:FunctionsWorker=Packages >/dev/null 2>&1; then
+    worker=Packages
+  else
+    worker=StandIn
+  fi
+fi
+worker="${worker:-Packages}"
+echo "Functions worker: $worker"
+
+step "Restoring and building (Release)"
+dotnet build Serverless.sln -c Release -p:FunctionsWorker="$worker" -nologo -clp:ErrorsOnly
+
+step "Running the tests"
+log="$(mktemp)"
+set +e
+dotnet test Serverless.sln -c Release --no-build -p:FunctionsWorker="$worker" -nologo 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+# One closing line for the whole run, summed over the test projects.
+awk '/(Passed|Failed)! +- +Failed: / {
+       for (i = 1; i <= NF; i++) { gsub(",", "", $(i+1)); if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) }
+     }
+     END { printf "\nTests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+rm -f "$log"
+exit "$status"
