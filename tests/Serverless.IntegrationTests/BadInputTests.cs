@@ -1,0 +1,186 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+
+namespace Serverless.IntegrationTests;
+
+/// <summary>
+/// A table-driven corpus of bad requests to every endpoint, over HTTP. Every answer must be a documented 4xx (an OAuth
+/// error, or the error page for /authorize), never a 500, never a stack trace, never a redirect to an unregistered URI.
+/// </summary>
+public sealed class BadInputTests : IAsyncLifetime
+{
+    public const string Redirect = "http://127.0.0.1:9/callback";
+    private const string Form = "application/x-www-form-urlencoded";
+    private static readonly string Challenge = Serverless.OAuth.Protocol.Pkce.ComputeChallenge(new string('v', 43));
+    private static readonly string[] OAuthErrors =
+    [
+        "invalid_request", "invalid_client", "invalid_grant", "unauthorized_client", "unsupported_grant_type", "invalid_scope",
+        "unsupported_token_type", "invalid_token", "insufficient_scope",
+    ];
+
+    private LocalServer _server = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await LocalServer.StartAsync();
+        await _server.AddPublicClientAsync("bad-input-client", redirectUris: Redirect);
+    }
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    public sealed record Case(string Name, HttpMethod Method, string Path, string? ContentType = null, byte[]? Body = null, (string, string)[]? Headers = null)
+    {
+        public override string ToString() => Name;
+    }
+
+    private static string Authorize(string query) =>
+        "authorize?response_type=code&client_id=bad-input-client&code_challenge_method=S256&code_challenge=" + Challenge + "&" + query;
+
+    private static byte[] Ascii(string s) => Encoding.ASCII.GetBytes(s);
+
+    public static TheoryData<Case> Corpus()
+    {
+        var big = new string('a', 70_000);
+        var data = new TheoryData<Case>();
+        foreach (var path in new[] { "token", "revoke", "introspect" })
+        {
+            data.Add(new($"{path}: empty body", HttpMethod.Post, path, Form, []));
+            data.Add(new($"{path}: no content type", HttpMethod.Post, path, null, Ascii("grant_type=client_credentials")));
+            data.Add(new($"{path}: JSON instead of a form", HttpMethod.Post, path, "application/json", Ascii("{\"grant_type\":\"client_credentials\",\"token\":\"x\"}")));
+            data.Add(new($"{path}: text/plain", HttpMethod.Post, path, "text/plain", Ascii("grant_type=client_credentials")));
+            data.Add(new($"{path}: multipart", HttpMethod.Post, path, "multipart/form-data; boundary=x", Ascii("--x\r\nContent-Disposition: form-data; name=\"token\"\r\n\r\nabc\r\n--x--\r\n")));
+            data.Add(new($"{path}: huge body", HttpMethod.Post, path, Form, Ascii("token=" + big)));
+            data.Add(new($"{path}: oversized parameter", HttpMethod.Post, path, Form, Ascii("grant_type=client_credentials&client_id=bad-input-client&token=" + new string('t', 5000))));
+            data.Add(new($"{path}: invalid UTF-8", HttpMethod.Post, path, Form, [.. Ascii("grant_type=authorization_code&client_id=%FF%FE&token=%FF%FE&code="), 0xC3, 0x28]));
+            data.Add(new($"{path}: repeated parameters", HttpMethod.Post, path, Form, Ascii("client_id=bad-input-client&client_id=bad-input-client&token=a&token=b&grant_type=refresh_token")));
+            data.Add(new($"{path}: many parameters", HttpMethod.Post, path, Form, Ascii(string.Join('&', Enumerable.Range(0, 500).Select(i => $"p{i}=1")))));
+            data.Add(new($"{path}: garbage Basic", HttpMethod.Post, path, Form, Ascii("token=x&grant_type=client_credentials"), [("Authorization", "Basic ????")]));
+            data.Add(new($"{path}: Basic with a NUL", HttpMethod.Post, path, Form, Ascii("token=x&grant_type=client_credentials"), [("Authorization", "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("bad-input-client\0:x")))]));
+            data.Add(new($"{path}: unknown auth scheme", HttpMethod.Post, path, Form, Ascii("token=x&grant_type=client_credentials"), [("Authorization", "Digest x")]));
+            data.Add(new($"{path}: control characters", HttpMethod.Post, path, Form, Ascii("grant_type=refresh%00&client_id=bad-input-client&refresh_token=%0D%0Ax&token=%00")));
+            data.Add(new($"{path}: GET", HttpMethod.Get, path));
+        }
+
+        data.Add(new("token: code with a NUL", HttpMethod.Post, "token", Form, Ascii("grant_type=authorization_code&client_id=bad-input-client&code=a%00.b&redirect_uri=" + Uri.EscapeDataString(Redirect) + "&code_verifier=" + new string('v', 43))));
+        data.Add(new("token: verifier too long", HttpMethod.Post, "token", Form, Ascii("grant_type=authorization_code&client_id=bad-input-client&code=a.b&redirect_uri=" + Uri.EscapeDataString(Redirect) + "&code_verifier=" + new string('v', 500))));
+        data.Add(new("token: unknown grant with a huge scope", HttpMethod.Post, "token", Form, Ascii("grant_type=urn:x&scope=" + new string('s', 4000))));
+
+        foreach (var redirect in new[]
+        {
+            "http://127.0.0.1:9@evil.example/callback", // userinfo
+            "http://evil.example@127.0.0.1:9/callback",
+            "http://127.0.0.1:9/callback/../evil", // path traversal
+            "http://127.0.0.1:9/callback/%2e%2e/evil",
+            "http://127.0.0.1:9/callback#@evil.example", // fragment
+            "HTTP://127.0.0.1:9/callback", // case
+            "http://127.0.0.1:9/CALLBACK",
+            "https://evil.example/callback", // open redirect via an unregistered URI
+            "//evil.example/callback",
+            "javascript:alert(1)",
+            "http://127.0.0.1:9/callback\r\nLocation: https://evil.example",
+            "http://127.0.0.1:9/callback%0d%0aSet-Cookie:%20a=b",
+            "",
+        })
+        {
+            data.Add(new($"authorize: redirect_uri '{redirect.Replace("\r\n", "\\r\\n", StringComparison.Ordinal)}'", HttpMethod.Get, Authorize("redirect_uri=" + Uri.EscapeDataString(redirect))));
+        }
+
+        var registered = "redirect_uri=" + Uri.EscapeDataString(Redirect);
+        data.Add(new("authorize: header injection in state", HttpMethod.Get, Authorize(registered + "&state=" + Uri.EscapeDataString("x\r\nSet-Cookie: a=b\r\nLocation: https://evil.example"))));
+        data.Add(new("authorize: oversized state", HttpMethod.Get, Authorize(registered + "&state=" + new string('s', 5000))));
+        data.Add(new("authorize: invalid UTF-8 in the query", HttpMethod.Get, Authorize(registered + "&state=%FF%FE%C3%28&scope=%C0%AF")));
+        data.Add(new("authorize: repeated redirect_uri", HttpMethod.Get, Authorize(registered + "&" + registered)));
+        data.Add(new("authorize: repeated state", HttpMethod.Get, Authorize(registered + "&state=a&state=b")));
+        data.Add(new("authorize: NUL in client_id", HttpMethod.Get, "authorize?client_id=bad%00input&" + registered));
+        data.Add(new("authorize: unknown client", HttpMethod.Get, "authorize?client_id=../../etc&" + registered));
+        data.Add(new("authorize: no parameters", HttpMethod.Get, "authorize"));
+        data.Add(new("authorize: POST JSON", HttpMethod.Post, "authorize", "application/json", Ascii("{}")));
+        data.Add(new("authorize: POST huge", HttpMethod.Post, "authorize", Form, Ascii("client_id=bad-input-client&state=" + big)));
+        data.Add(new("authorize: POST without CSRF", HttpMethod.Post, "authorize", Form, Ascii("response_type=code&client_id=bad-input-client&" + registered + "&code_challenge_method=S256&code_challenge=" + Challenge + "&decision=allow&username=a&password=b")));
+
+        data.Add(new("resource: Bearer without a token", HttpMethod.Get, "resource", Headers: [("Authorization", "Bearer")]));
+        data.Add(new("resource: huge token", HttpMethod.Get, "resource", Headers: [("Authorization", "Bearer " + new string('a', 10_000))]));
+        data.Add(new("resource: JWT with alg none", HttpMethod.Get, "resource", Headers: [("Authorization", "Bearer eyJhbGciOiJub25lIiwidHlwIjoiYXQrand0In0.eyJzdWIiOiJ4In0.")]));
+        data.Add(new("resource: JWT with a garbage header", HttpMethod.Get, "resource", Headers: [("Authorization", "Bearer e30.e30.e30")]));
+        data.Add(new("resource: Basic", HttpMethod.Get, "resource", Headers: [("Authorization", "Basic abc")]));
+        return data;
+    }
+
+    [Fact]
+    public async Task HostileState_TravelsEncoded_AndCannotInjectHeaders()
+    {
+        var user = await _server.AddUserAsync();
+        var flow = new OAuthFlow(_server);
+        const string state = "x\r\nSet-Cookie: a=b\r\nLocation: https://evil.example\"<script>";
+
+        var response = await flow.SignInAsync(Authorize("redirect_uri=" + Uri.EscapeDataString(Redirect) + "&state=" + Uri.EscapeDataString(state)), user.Username, LocalServer.Password);
+
+        Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+        Assert.StartsWith(Redirect + "?code=", response.Headers.Location!.OriginalString);
+        Assert.Equal(state, OAuthFlow.RedirectParameters(response)["state"]);
+        Assert.False(response.Headers.TryGetValues("Set-Cookie", out var cookies) && cookies.Any(c => c.StartsWith("a=", StringComparison.Ordinal)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Corpus))]
+    public async Task EveryBadRequest_GetsADocumented4xx_NoStackTrace_NoForeignRedirect(Case request)
+    {
+        using var http = _server.NewHttpClient();
+        using var message = new HttpRequestMessage(request.Method, request.Path);
+        if (request.Body is not null)
+        {
+            message.Content = new ByteArrayContent(request.Body);
+            if (request.ContentType is not null)
+            {
+                message.Content.Headers.TryAddWithoutValidation("Content-Type", request.ContentType);
+            }
+        }
+
+        foreach (var (name, value) in request.Headers ?? [])
+        {
+            message.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        var response = await http.SendAsync(message);
+        var body = await response.Content.ReadAsStringAsync();
+
+        // A hostile but well-formed authorization request (say, CR LF in state) is valid: it gets the login page.
+        var status = (int)response.StatusCode;
+        var page = request.Method == HttpMethod.Get && request.Path.StartsWith("authorize", StringComparison.Ordinal) && status == 200;
+        Assert.True(status is >= 400 and < 500 or 302 || page, $"{request.Name}: {status} {body}");
+        Assert.DoesNotContain("Exception", body);
+        Assert.DoesNotContain(" at Serverless.", body);
+        if (response.StatusCode == HttpStatusCode.Found)
+        {
+            Assert.StartsWith(Redirect + "?", response.Headers.Location!.OriginalString);
+            Assert.Contains("error=", response.Headers.Location.OriginalString);
+            Assert.DoesNotContain("\r", response.Headers.Location.OriginalString);
+            Assert.DoesNotContain("\n", response.Headers.Location.OriginalString);
+            Assert.False(response.Headers.Contains("Set-Cookie") && response.Headers.GetValues("Set-Cookie").Any(c => c.StartsWith("a=", StringComparison.Ordinal)));
+            return;
+        }
+
+        if (response.StatusCode == HttpStatusCode.MethodNotAllowed)
+        {
+            return;
+        }
+
+        if (response.Content.Headers.ContentType?.MediaType == "application/json")
+        {
+            var error = JsonDocument.Parse(body).RootElement.GetProperty("error").GetString();
+            Assert.Contains(error, OAuthErrors);
+            Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+        }
+        else if (request.Path.StartsWith("authorize", StringComparison.Ordinal))
+        {
+            Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("frame-ancestors 'none'", string.Join(";", response.Headers.GetValues("Content-Security-Policy")));
+        }
+        else
+        {
+            // The resource's 401 without a usable token carries its Bearer challenge.
+            Assert.StartsWith("Bearer", response.Headers.WwwAuthenticate.ToString());
+        }
+    }
+}
