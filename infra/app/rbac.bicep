@@ -1,0 +1,116 @@
+// The app identity's role assignments, each at the narrowest scope that works:
+// the storage account for data access, the one key the signing mode uses, the Application Insights resource.
+
+@description('Name of the app identity; with the scope and role it makes the assignment names stable.')
+param identityName string
+
+@description('Principal (object) id of the app identity.')
+param principalId string
+
+@description('Name of the storage account.')
+param storageAccountName string
+
+@description('Name of the Key Vault.')
+param keyVaultName string
+
+@description('Name of the Application Insights resource.')
+param applicationInsightsName string
+
+@description('How tokens are signed: Local, KeyVault or KeyVaultWrapped. Decides which key the identity may use.')
+@allowed([
+  'Local'
+  'KeyVault'
+  'KeyVaultWrapped'
+])
+param signingMode string
+
+@description('Name of the signing key (KeyVault mode).')
+param signingKeyName string
+
+@description('Name of the wrapping key (KeyVaultWrapped mode).')
+param wrappingKeyName string
+
+var roles = {
+  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3' // Storage Table Data Contributor
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b' // Storage Blob Data Owner
+  keyVaultCryptoUser: '12338af0-0e69-4776-bea7-57ae8d297424' // Key Vault Crypto User
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb' // Monitoring Metrics Publisher
+}
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+  name: storageAccountName
+}
+
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
+  name: keyVaultName
+}
+
+resource signingKey 'Microsoft.KeyVault/vaults/keys@2023-07-01' existing = {
+  parent: vault
+  name: signingKeyName
+}
+
+resource wrappingKey 'Microsoft.KeyVault/vaults/keys@2023-07-01' existing = {
+  parent: vault
+  name: wrappingKeyName
+}
+
+resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: applicationInsightsName
+}
+
+// The OAuth tables: read, write and delete entities (and create a missing table).
+resource tableData 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, identityName, roles.storageTableDataContributor)
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// The Functions host (leases, host keys, timer state) and reading the deployment package need blob data access;
+// Owner is what the Functions documentation names for identity-based AzureWebJobsStorage.
+resource blobData 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, identityName, roles.storageBlobDataOwner)
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// KeyVault mode: get the public key and sign, on the signing key only.
+resource signingKeyUse 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (signingMode == 'KeyVault') {
+  name: guid(vault.id, signingKeyName, identityName, roles.keyVaultCryptoUser)
+  scope: signingKey
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultCryptoUser)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// KeyVaultWrapped mode: wrap and unwrap, on the wrapping key only.
+resource wrappingKeyUse 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (signingMode == 'KeyVaultWrapped') {
+  name: guid(vault.id, wrappingKeyName, identityName, roles.keyVaultCryptoUser)
+  scope: wrappingKey
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultCryptoUser)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Telemetry ingestion with an Entra token (Application Insights has local auth disabled).
+resource telemetry 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(applicationInsights.id, identityName, roles.monitoringMetricsPublisher)
+  scope: applicationInsights
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}

@@ -1,0 +1,252 @@
+// The serverless OAuth 2.0 authorization server: a Flex Consumption function app with a user-assigned identity,
+// Table Storage for its state, Key Vault for its signing key and Application Insights for telemetry. No secrets:
+// every connection is made with the identity, and no key or connection string with a key appears anywhere.
+// Deploy with `azd up`, or `az deployment sub create` with main.bicepparam (see docs/deploy.md).
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the environment (e.g. oauth-prod); seeds the unique suffix of every resource name.')
+param environmentName string
+
+@minLength(1)
+@description('Azure region of every resource; it must offer the Flex Consumption plan (az functionapp list-flexconsumption-locations).')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@description('Resource group to create; empty for rg-{environmentName}.')
+param resourceGroupName string = ''
+
+@description('Object id of an operator (e.g. the deploying user) to grant table access for the admin commands and key rotation on the vault; empty for none.')
+param principalId string = ''
+
+@description('Kind of principal principalId is.')
+@allowed([
+  'User'
+  'ServicePrincipal'
+  'Group'
+])
+param principalType string = 'User'
+
+// Local keeps the signing key in a file on the instance: every Flex Consumption instance would make its own key and
+// the keys vanish when instances are recycled, so tokens fail to verify. Allowed for experiments only; use KeyVault
+// or KeyVaultWrapped for anything real.
+@description('How access tokens are signed: KeyVault (each token signed by a vault key), KeyVaultWrapped (server-generated keys wrapped by a vault key, kept in Table Storage), or Local (NOT for production: per-instance key file).')
+@allowed([
+  'KeyVault'
+  'KeyVaultWrapped'
+  'Local'
+])
+param signingMode string = 'KeyVault'
+
+@description('JWS algorithm of access tokens: ES256 (EC P-256 key) or RS256 (RSA 2048 key).')
+@allowed([
+  'ES256'
+  'RS256'
+])
+param signingAlgorithm string = 'ES256'
+
+@description('Prefix of the OAuth table names (letters and digits).')
+@minLength(1)
+@maxLength(20)
+param tablePrefix string = 'oauth'
+
+@description('Memory of each function app instance in MB.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 512
+
+@description('Upper bound on function app instances; also bounds the cost of a traffic spike.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 40
+
+@description('Days a deleted vault or key stays recoverable (7-90). Purge protection keeps the vault name reserved this long after deletion.')
+@minValue(7)
+@maxValue(90)
+param keyVaultSoftDeleteRetentionInDays int = 90
+
+@description('NCRONTAB schedule of the expiry purge timer.')
+param purgeSchedule string = '0 */5 * * * *'
+
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+}
+var functionAppName = 'func-oauth-${resourceToken}'
+var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(toLower(uniqueString(functionAppName, resourceToken)), 7)}'
+// Names known before deployment (not module outputs), so that What-If can predict the resources that use them.
+var identityName = 'id-oauth-${resourceToken}'
+var storageAccountName = 'st${resourceToken}'
+var keyVaultName = 'kv-${resourceToken}'
+var applicationInsightsName = 'appi-${resourceToken}'
+var signingKeyName = 'oauth-signing'
+var wrappingKeyName = 'oauth-wrapping'
+// The tables the server uses (OAuthTables.All), created with the prefix in front.
+var tableNames = [
+  'clients'
+  'users'
+  'grants'
+  'revocations'
+  'expiry'
+  'signingkeys'
+  'lockouts'
+]
+
+// Everything of one environment in one resource group, so that `azd down` removes it whole.
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: !empty(resourceGroupName) ? resourceGroupName : 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+module identity 'app/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: identityName
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'app/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: storageAccountName
+    location: location
+    tags: tags
+    deploymentContainerName: deploymentContainerName
+    tablePrefix: tablePrefix
+    tableNames: tableNames
+  }
+}
+
+module keyVault 'app/keyvault.bicep' = {
+  name: 'keyvault'
+  scope: rg
+  params: {
+    name: keyVaultName
+    location: location
+    tags: tags
+    signingMode: signingMode
+    signingAlgorithm: signingAlgorithm
+    signingKeyName: signingKeyName
+    wrappingKeyName: wrappingKeyName
+    softDeleteRetentionInDays: keyVaultSoftDeleteRetentionInDays
+  }
+}
+
+module monitoring 'app/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: 'log-${resourceToken}'
+    applicationInsightsName: applicationInsightsName
+    location: location
+    tags: tags
+  }
+}
+
+module plan 'app/plan.bicep' = {
+  name: 'plan'
+  scope: rg
+  params: {
+    name: 'plan-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module api 'app/api.bicep' = {
+  name: 'api'
+  scope: rg
+  params: {
+    name: functionAppName
+    location: location
+    tags: union(tags, { 'azd-service-name': 'api' })
+    planId: plan.outputs.id
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    storageAccountName: storageAccountName
+    deploymentContainerName: deploymentContainerName
+    applicationInsightsName: applicationInsightsName
+    keyVaultUri: keyVault.outputs.uri
+    signingMode: signingMode
+    signingAlgorithm: signingAlgorithm
+    signingKeyName: signingKeyName
+    wrappingKeyName: wrappingKeyName
+    tablePrefix: tablePrefix
+    purgeSchedule: purgeSchedule
+    instanceMemoryMB: instanceMemoryMB
+    maximumInstanceCount: maximumInstanceCount
+  }
+  dependsOn: [
+    storage
+    monitoring
+  ]
+}
+
+module rbac 'app/rbac.bicep' = {
+  name: 'rbac'
+  scope: rg
+  params: {
+    identityName: identityName
+    principalId: identity.outputs.principalId
+    storageAccountName: storageAccountName
+    keyVaultName: keyVaultName
+    applicationInsightsName: applicationInsightsName
+    signingMode: signingMode
+    signingKeyName: signingKeyName
+    wrappingKeyName: wrappingKeyName
+  }
+  dependsOn: [
+    storage
+    keyVault
+    monitoring
+  ]
+}
+
+module operatorAccess 'app/operator-access.bicep' = if (!empty(principalId)) {
+  name: 'operator-access'
+  scope: rg
+  params: {
+    principalId: principalId
+    principalType: principalType
+    storageAccountName: storageAccountName
+    keyVaultName: keyVaultName
+  }
+  dependsOn: [
+    storage
+    keyVault
+  ]
+}
+
+@description('The issuer identifier of the server (RFC 8414), e.g. https://func-oauth-xyz.azurewebsites.net.')
+output OAUTH_ISSUER string = 'https://${api.outputs.defaultHostName}'
+
+@description('The authorization server metadata document.')
+output OAUTH_METADATA_URL string = 'https://${api.outputs.defaultHostName}/.well-known/oauth-authorization-server'
+
+@description('The function app name (for az functionapp commands).')
+output AZURE_FUNCTION_APP_NAME string = api.outputs.name
+
+@description('The table endpoint, for OAuth__Storage__TableServiceUri when running the admin commands.')
+output OAUTH_TABLE_SERVICE_URI string = storage.outputs.tableEndpoint
+
+@description('The Key Vault name, for key rotation.')
+output AZURE_KEY_VAULT_NAME string = keyVaultName
+
+@description('The resource group of the deployment.')
+output AZURE_RESOURCE_GROUP string = rg.name
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
