@@ -23,6 +23,14 @@ public class ClientSecretVerifier(OAuthServerOptions options, TimeProvider clock
 
     public static string HashSecret(string secret) => Hasher.HashPassword(null!, secret);
 
+    /// <summary>True only when this exact secret was verified for this client recently; never runs PBKDF2.</summary>
+    public virtual bool IsRemembered(OAuthClient client, string presentedSecret) =>
+        client.SecretHash is { } storedHash
+        && _verified.TryGetValue(client.ClientId, out var known)
+        && known.Until > clock.GetUtcNow()
+        && known.StoredHash == storedHash
+        && CryptographicOperations.FixedTimeEquals(known.SecretDigest, SHA256.HashData(Encoding.UTF8.GetBytes(presentedSecret)));
+
     public virtual bool Verify(OAuthClient client, string presentedSecret)
     {
         if (client.SecretHash is not { Length: > 0 } storedHash)

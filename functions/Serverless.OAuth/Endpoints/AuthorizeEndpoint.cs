@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Serverless.OAuth.Grants;
+using Serverless.OAuth.Lockout;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Pages;
 using Serverless.OAuth.Protocol;
@@ -17,6 +18,7 @@ namespace Serverless.OAuth.Endpoints;
 public sealed class AuthorizeEndpoint(
     AuthorizeRequestValidator validator,
     UserStore users,
+    FailedAttemptLockout lockout,
     GrantStore grants,
     OAuthServerOptions options,
     TimeProvider clock,
@@ -66,12 +68,21 @@ public sealed class AuthorizeEndpoint(
 
         var username = form["username"];
         var password = form["password"];
+        var lockoutKey = OAuthUser.Normalize(username) is { } normalized ? FailedAttemptLockout.UserKey(normalized) : null;
+        if (lockoutKey is not null && await lockout.LockedForAsync(lockoutKey, cancellationToken) is { } locked)
+        {
+            return LoginPageResult(request, csrfCookie, username, LockedMessage(locked));
+        }
+
         var user = username is null || password is null ? null : await users.VerifyAsync(username, password, cancellationToken);
         if (user is null)
         {
             logger.LogInformation("Failed sign-in for client {ClientId}", request.Client.ClientId);
-            return LoginPageResult(request, csrfCookie, username, "The username or password is incorrect.");
+            var nowLocked = lockoutKey is null ? null : await lockout.RecordFailureAsync(lockoutKey, cancellationToken);
+            return LoginPageResult(request, csrfCookie, username, nowLocked is { } duration ? LockedMessage(duration) : "The username or password is incorrect.");
         }
+
+        await lockout.RecordSuccessAsync(lockoutKey!, cancellationToken);
 
         var now = clock.GetUtcNow();
         var code = await grants.CreateCodeAsync(
@@ -88,6 +99,9 @@ public sealed class AuthorizeEndpoint(
             cancellationToken);
         return new RedirectResult(BuildRedirect(request.RedirectUri, ("code", code), ("state", request.State), ("iss", options.Issuer)));
     }
+
+    private static string LockedMessage(TimeSpan locked) =>
+        $"Too many failed sign-ins. Try again in {Math.Max(1, (int)Math.Ceiling(locked.TotalMinutes))} minute(s).";
 
     private PageResult LoginPageResult(AuthorizationRequest request, string csrf, string? username, string? message) =>
         new(LoginPage.Render(request, options, csrf, username, message), CsrfCookie: csrf, FormTarget: new Uri(request.RedirectUri).GetLeftPart(UriPartial.Authority));

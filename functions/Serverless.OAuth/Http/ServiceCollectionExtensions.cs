@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Endpoints;
 using Serverless.OAuth.Grants;
+using Serverless.OAuth.Lockout;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Signing;
 using Serverless.OAuth.Storage;
@@ -54,6 +55,7 @@ public static class ServiceCollectionExtensions
 
         services.TryAddSingleton<ExpiryIndex>();
         services.TryAddSingleton<ExpiryPurge>();
+        services.TryAddSingleton<FailedAttemptLockout>();
         services.TryAddSingleton<ClientStore>();
         services.TryAddSingleton<ClientSecretVerifier>();
         services.TryAddSingleton<UserStore>();

@@ -48,6 +48,8 @@ public sealed class OAuthServerOptions
 
     public SigningOptions Signing { get; set; } = new();
 
+    public LockoutOptions Lockout { get; set; } = new();
+
     /// <summary>Seeds the demo client and demo user at start-up; only ever honoured in the Development environment.</summary>
     public bool SeedDemoData { get; set; }
 
@@ -100,6 +102,11 @@ public sealed class OAuthServerOptions
         if (string.IsNullOrEmpty(Storage.ConnectionString) && Storage.TableServiceUri is null)
         {
             yield return "OAuth:Storage needs ConnectionString or TableServiceUri.";
+        }
+
+        if (Lockout.MaxFailures < 1 || Lockout.LockDuration <= TimeSpan.Zero || Lockout.MaxLockDuration < Lockout.LockDuration)
+        {
+            yield return "OAuth:Lockout needs MaxFailures >= 1 and 0 < LockDuration <= MaxLockDuration.";
         }
 
         foreach (var problem in Signing.Validate())

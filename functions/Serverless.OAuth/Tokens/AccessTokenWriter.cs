@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Signing;
@@ -25,11 +26,14 @@ public static class AccessTokenWriter
 {
     public const string TokenType = "at+jwt";
 
+    // The default encoder escapes '+' (at\u002Bjwt): valid, but longer. Nothing here is embedded in HTML.
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static async ValueTask<string> WriteAsync(
         ISigningKey key, string issuer, string audience, AccessTokenClaims claims, CancellationToken cancellationToken)
     {
         var buffer = new ArrayBufferWriter<byte>(512);
-        using (var json = new Utf8JsonWriter(buffer))
+        using (var json = new Utf8JsonWriter(buffer, WriterOptions))
         {
             json.WriteStartObject();
             json.WriteString("alg", key.Algorithm);
@@ -40,7 +44,7 @@ public static class AccessTokenWriter
 
         var header = buffer.WrittenSpan.ToArray();
         buffer.ResetWrittenCount();
-        using (var json = new Utf8JsonWriter(buffer))
+        using (var json = new Utf8JsonWriter(buffer, WriterOptions))
         {
             json.WriteStartObject();
             json.WriteString("iss", issuer);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Serverless.OAuth.Clients;
+using Serverless.OAuth.Lockout;
 using Serverless.OAuth.Protocol;
 
 namespace Serverless.OAuth.Validation;
@@ -17,7 +18,7 @@ public sealed record ClientCredentials(string? ClientId, string? Secret, string 
 /// Authenticates the client of a back-channel request: client_secret_basic (RFC 6749 §2.3.1, with form-url-encoded
 /// id and secret), client_secret_post, or none for public clients. Exactly one method per request.
 /// </summary>
-public sealed class ClientAuthenticator(ClientStore clients, ClientSecretVerifier secrets)
+public sealed class ClientAuthenticator(ClientStore clients, ClientSecretVerifier secrets, FailedAttemptLockout lockout)
 {
     public static (ClientCredentials? Credentials, OAuthError? Error) ReadCredentials(string? authorizationHeader, OAuthParameters form)
     {
@@ -80,11 +81,31 @@ public sealed class ClientAuthenticator(ClientStore clients, ClientSecretVerifie
                 : (null, OAuthError.InvalidClient("Public clients do not authenticate with a secret."));
         }
 
-        if (credentials.Secret is null || !secrets.Verify(client, credentials.Secret))
+        if (credentials.Secret is null)
         {
             return (null, OAuthError.InvalidClient("Client authentication failed."));
         }
 
+        // A secret verified recently is accepted from memory, so a client in use cannot be locked out by others'
+        // failures; anything else pays PBKDF2, which a locked client is spared.
+        if (secrets.IsRemembered(client, credentials.Secret))
+        {
+            return (client, null);
+        }
+
+        var key = FailedAttemptLockout.ClientKey(client.ClientId);
+        if (await lockout.LockedForAsync(key, cancellationToken) is not null)
+        {
+            return (null, OAuthError.InvalidClient("Client authentication failed too often; try again later."));
+        }
+
+        if (!secrets.Verify(client, credentials.Secret))
+        {
+            await lockout.RecordFailureAsync(key, cancellationToken);
+            return (null, OAuthError.InvalidClient("Client authentication failed."));
+        }
+
+        await lockout.RecordSuccessAsync(key, cancellationToken);
         return (client, null);
     }
 

@@ -1,6 +1,7 @@
 using System.Text;
 using Moq;
 using Serverless.OAuth.Clients;
+using Serverless.OAuth.Lockout;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Validation;
@@ -25,7 +26,9 @@ public sealed class ClientAuthenticatorTests
         });
     }
 
-    private ClientAuthenticator Authenticator() => new(_clients.Object, new ClientSecretVerifier(new OAuthServerOptions(), TimeProvider.System));
+    private readonly Mock<FailedAttemptLockout> _lockout = new();
+
+    private ClientAuthenticator Authenticator() => new(_clients.Object, new ClientSecretVerifier(new OAuthServerOptions(), TimeProvider.System), _lockout.Object);
 
     private static string Basic(string id, string secret) =>
         "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(Uri.EscapeDataString(id) + ":" + Uri.EscapeDataString(secret)));
@@ -78,6 +81,28 @@ public sealed class ClientAuthenticatorTests
         var (_, error) = await Authenticator().AuthenticateAsync(header, OAuthParameters.Empty, default);
 
         Assert.Equal("invalid_client", error!.Error);
+    }
+
+    [Fact]
+    public async Task LockedClient_IsRefusedWithoutCheckingTheSecret_UnlessTheSecretWasVerifiedRecently()
+    {
+        var authenticator = Authenticator();
+        await authenticator.AuthenticateAsync(Basic("conf", Secret), OAuthParameters.Empty, default); // remembered now
+        _lockout.Setup(l => l.LockedForAsync("c:conf", It.IsAny<CancellationToken>())).ReturnsAsync(TimeSpan.FromMinutes(5));
+
+        var remembered = await authenticator.AuthenticateAsync(Basic("conf", Secret), OAuthParameters.Empty, default);
+        var fresh = await Authenticator().AuthenticateAsync(Basic("conf", Secret), OAuthParameters.Empty, default);
+
+        Assert.Equal("conf", remembered.Client!.ClientId);
+        Assert.Equal("invalid_client", fresh.Error!.Error);
+    }
+
+    [Fact]
+    public async Task WrongSecret_IsCountedAsAFailure()
+    {
+        await Authenticator().AuthenticateAsync(Basic("conf", "wrong"), OAuthParameters.Empty, default);
+
+        _lockout.Verify(l => l.RecordFailureAsync("c:conf", It.IsAny<CancellationToken>()), Times.Once);
     }
 
     [Fact]

@@ -1,0 +1,135 @@
+using System.Net;
+
+namespace Serverless.IntegrationTests;
+
+/// <summary>Repeated failed sign-ins and client authentications lock the account for a bounded time, across instances.</summary>
+public sealed class BruteForceTests : IAsyncLifetime
+{
+    private const string Redirect = "http://127.0.0.1:9/callback";
+    private LocalServer _server = null!;
+    private OAuthFlow _flow = null!;
+    private string _clientId = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await LocalServer.StartAsync(new()
+        {
+            ["OAuth:Lockout:MaxFailures"] = "3",
+            ["OAuth:Lockout:LockDuration"] = "00:05:00",
+            ["OAuth:Lockout:MaxLockDuration"] = "00:20:00",
+        });
+        _flow = new OAuthFlow(_server);
+        _clientId = (await _server.AddPublicClientAsync(redirectUris: Redirect)).ClientId;
+    }
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    private string AuthorizeUrl() => OAuthFlow.AuthorizeQuery(
+        ("response_type", "code"), ("client_id", _clientId), ("redirect_uri", Redirect), ("scope", "read"),
+        ("code_challenge", OAuthFlow.NewPkce().Challenge), ("code_challenge_method", "S256"));
+
+    private async Task<HttpResponseMessage> SignInAsync(string username, string password) =>
+        await _flow.SignInAsync(AuthorizeUrl(), username, password);
+
+    [Fact]
+    public async Task RepeatedWrongPasswords_LockTheUser_EvenForTheRightPassword_ThenTheLockEnds()
+    {
+        var user = await _server.AddUserAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            await SignInAsync(user.Username, "wrong");
+        }
+
+        var locked = await SignInAsync(user.Username, LocalServer.Password);
+        Assert.Equal(HttpStatusCode.OK, locked.StatusCode);
+        Assert.Contains("Too many failed sign-ins", await locked.Content.ReadAsStringAsync());
+
+        _server.Clock.Advance(TimeSpan.FromMinutes(6));
+        Assert.Equal(HttpStatusCode.Found, (await SignInAsync(user.Username, LocalServer.Password)).StatusCode);
+    }
+
+    [Fact]
+    public async Task AttemptsDuringALock_DoNotExtendIt_SoNoOneIsLockedOutForever()
+    {
+        var user = await _server.AddUserAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            await SignInAsync(user.Username, "wrong");
+        }
+
+        for (var i = 0; i < 10; i++)
+        {
+            _server.Clock.Advance(TimeSpan.FromSeconds(25));
+            await SignInAsync(user.Username, "wrong");
+        }
+
+        _server.Clock.Advance(TimeSpan.FromSeconds(60)); // 5 min 10 s after the lock began
+        Assert.Equal(HttpStatusCode.Found, (await SignInAsync(user.Username, LocalServer.Password)).StatusCode);
+    }
+
+    [Fact]
+    public async Task ConsecutiveLocks_GrowButAreCapped()
+    {
+        var user = await _server.AddUserAsync();
+        var durations = new List<string>();
+        for (var round = 0; round < 4; round++)
+        {
+            HttpResponseMessage last = null!;
+            for (var i = 0; i < 3; i++)
+            {
+                last = await SignInAsync(user.Username, "wrong");
+            }
+
+            var html = await last.Content.ReadAsStringAsync();
+            durations.Add(System.Text.RegularExpressions.Regex.Match(html, "Try again in (\\d+) minute").Groups[1].Value);
+            _server.Clock.Advance(TimeSpan.FromMinutes(21));
+        }
+
+        Assert.Equal(["5", "10", "20", "20"], durations);
+    }
+
+    [Fact]
+    public async Task ALockHoldsOnAnotherInstance_SharingTheStorage()
+    {
+        var user = await _server.AddUserAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            await SignInAsync(user.Username, "wrong");
+        }
+
+        await using var other = await LocalServer.StartAsync(
+            new() { ["OAuth:Lockout:MaxFailures"] = "3" },
+            tablePrefix: _server.Get<Serverless.OAuth.Options.OAuthServerOptions>().Storage.TablePrefix);
+        await other.AddPublicClientAsync(_clientId + "-2", redirectUris: Redirect);
+        var flow = new OAuthFlow(other);
+        var response = await flow.SignInAsync(
+            OAuthFlow.AuthorizeQuery(("response_type", "code"), ("client_id", _clientId + "-2"), ("redirect_uri", Redirect), ("scope", "read"),
+                ("code_challenge", OAuthFlow.NewPkce().Challenge), ("code_challenge_method", "S256")),
+            user.Username,
+            LocalServer.Password);
+
+        Assert.Contains("Too many failed sign-ins", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task RepeatedBadClientSecrets_LockTheClient_ForAFreshInstance_ButARecentlyVerifiedSecretStillWorks()
+    {
+        var (client, secret) = await _server.AddConfidentialClientAsync();
+        await TokenSupport.ReadTokenResponseAsync(await _flow.PostTokenAsync([("grant_type", "client_credentials")], (client.ClientId, secret)));
+        for (var i = 0; i < 3; i++)
+        {
+            await OAuthFlow.AssertOAuthErrorAsync(
+                await _flow.PostTokenAsync([("grant_type", "client_credentials")], (client.ClientId, "wrong")), HttpStatusCode.Unauthorized, "invalid_client");
+        }
+
+        // This instance verified the secret a moment ago: the client in use is not locked out by an attacker.
+        await TokenSupport.ReadTokenResponseAsync(await _flow.PostTokenAsync([("grant_type", "client_credentials")], (client.ClientId, secret)));
+
+        // A fresh instance has no such memory: the lock holds there, until it ends.
+        await using var other = await LocalServer.StartAsync(tablePrefix: _server.Get<Serverless.OAuth.Options.OAuthServerOptions>().Storage.TablePrefix);
+        var otherFlow = new OAuthFlow(other);
+        var refused = await otherFlow.PostTokenAsync([("grant_type", "client_credentials")], (client.ClientId, secret));
+        await OAuthFlow.AssertOAuthErrorAsync(refused, HttpStatusCode.Unauthorized, "invalid_client");
+        Assert.Contains("too often", await refused.Content.ReadAsStringAsync());
+    }
+}
