@@ -190,7 +190,7 @@ public sealed class KeyVaultStandIn : IAsyncDisposable
         }
 
         JsonObject? body = null;
-        if (request.Method == "POST")
+        if (request.Method == "POST" && request.ContentLength is > 0)
         {
             body = await JsonSerializer.DeserializeAsync<JsonObject>(request.Body) ?? [];
         }
@@ -199,9 +199,9 @@ public sealed class KeyVaultStandIn : IAsyncDisposable
         {
             KeyVaultOperation.GetKey => GetKey(found.Name, found.Version),
             KeyVaultOperation.ListVersions => ListVersions(found.Name, request.Query["$skiptoken"].ToString(), apiVersion),
-            KeyVaultOperation.CreateKey => CreateKey(found.Name, body!),
+            KeyVaultOperation.CreateKey => CreateKey(found.Name, body ?? []),
             KeyVaultOperation.RotateKey => RotateKey(found.Name),
-            _ => KeyOperation(found.Operation, found.Name, found.Version!, body!),
+            _ => KeyOperation(found.Operation, found.Name, found.Version!, body ?? []),
         };
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json; charset=utf-8";

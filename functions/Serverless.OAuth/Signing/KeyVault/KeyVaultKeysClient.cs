@@ -157,6 +157,11 @@ public class KeyVaultKeysClient
             // No answer at all: DNS, connection refused, TLS, or the network timeout, after the pipeline's retries.
             throw new DependencyUnavailableException(Dependency, e);
         }
+        catch (AggregateException e) when (e.InnerExceptions.All(inner => inner is RequestFailedException { Status: 0 }))
+        {
+            // The retry policy's "retry failed after N tries": every attempt went unanswered.
+            throw new DependencyUnavailableException(Dependency, e);
+        }
         catch (AuthenticationFailedException e)
         {
             // The credential (managed identity endpoint, Entra) could not produce a token.
