@@ -206,7 +206,7 @@ public sealed class WrappedSigningKeyProvider : ISigningKeyProvider, IDisposable
     {
         var candidates = rows.Where(r => now + TokenReach <= r.ExpiresAt).ToList();
         return candidates.Where(r => r.ActivatesAt <= now).OrderBy(r => r.ActivatesAt).ThenBy(r => r.CreatedAt).LastOrDefault()
-            ?? candidates.OrderBy(r => r.ActivatesAt).ThenByDescending(r => r.CreatedAt).FirstOrDefault()
+            ?? candidates.OrderBy(r => r.ActivatesAt).ThenBy(r => r.CreatedAt).FirstOrDefault()
             ?? throw new InvalidOperationException("No signing key can sign a token now.");
     }
 
