@@ -11,6 +11,7 @@ using Serverless.OAuth.Grants;
 using Serverless.OAuth.Lockout;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Signing;
+using Serverless.OAuth.Signing.KeyVault;
 using Serverless.OAuth.Storage;
 using Serverless.OAuth.Tokens;
 using Serverless.OAuth.Users;
@@ -50,8 +51,17 @@ public static class ServiceCollectionExtensions
                 options,
                 sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<ILogger<LocalSigningKeyProvider>>()),
+            SigningMode.KeyVault => ActivatorUtilities.CreateInstance<KeyVaultSigningKeyProvider>(sp),
+            SigningMode.KeyVaultWrapped => ActivatorUtilities.CreateInstance<WrappedSigningKeyProvider>(sp),
             _ => throw new NotSupportedException($"Signing mode {options.Signing.Mode} is not available in this build."),
         });
+
+        // The Key Vault modes' client: a host (or a test) may register its own options first, e.g. a pinned transport.
+        services.TryAddSingleton<KeyVaultSigningOptions>();
+        services.TryAddSingleton(sp => new KeyVaultKeysClient(
+            options.Signing.KeyVaultUri ?? throw new InvalidOperationException("OAuth:Signing:KeyVaultUri is not set."),
+            sp.GetRequiredService<TokenCredential>(),
+            sp.GetRequiredService<KeyVaultSigningOptions>().Client));
 
         services.TryAddSingleton<ExpiryIndex>();
         services.TryAddSingleton<ExpiryPurge>();

@@ -1,0 +1,204 @@
+using System.Collections.Concurrent;
+using Azure;
+using Microsoft.Extensions.Logging;
+using Serverless.OAuth.Options;
+
+namespace Serverless.OAuth.Signing.KeyVault;
+
+/// <summary>
+/// KeyVault mode: tokens are signed by a Key Vault key (Signing:KeyName), one sign operation per token; the private key
+/// never leaves the vault. Rotation is a new key version. A new version is published for one refresh interval before
+/// any instance signs with it, and a superseded version stays published until every token it signed has expired, so
+/// JWKS always holds the kid of every live token. Between refreshes the versions are cached: issuing a token costs one
+/// sign operation and nothing else, and the JWKS costs none.
+/// </summary>
+public sealed class KeyVaultSigningKeyProvider : ISigningKeyProvider, IDisposable
+{
+    private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(30);
+
+    private readonly KeyVaultKeysClient _client;
+    private readonly OAuthServerOptions _options;
+    private readonly KeyVaultSigningOptions _keyVault;
+    private readonly TimeProvider _clock;
+    private readonly ILogger<KeyVaultSigningKeyProvider> _logger;
+    private readonly string _keyName;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    // A version's key material never changes, so each version is fetched once per process.
+    private readonly ConcurrentDictionary<string, KeyVaultKey> _versions = new(StringComparer.Ordinal);
+    private KeyRing? _ring;
+
+    public KeyVaultSigningKeyProvider(
+        KeyVaultKeysClient client, OAuthServerOptions options, KeyVaultSigningOptions keyVault, TimeProvider clock, ILogger<KeyVaultSigningKeyProvider> logger)
+    {
+        _client = client;
+        _options = options;
+        _keyVault = keyVault;
+        _clock = clock;
+        _logger = logger;
+        _keyName = options.Signing.KeyName is { Length: > 0 } name
+            ? name
+            : throw new ArgumentException("OAuth:Signing:KeyName is required in KeyVault mode.", nameof(options));
+    }
+
+    public async ValueTask<ISigningKey> GetSigningKeyAsync(CancellationToken cancellationToken) =>
+        (await GetRingAsync(cancellationToken)).Current;
+
+    public async ValueTask<IReadOnlyList<PublicJsonWebKey>> GetPublicKeysAsync(CancellationToken cancellationToken) =>
+        (await GetRingAsync(cancellationToken)).Published;
+
+    /// <summary>
+    /// Creates a new version of the key, of the same type as the newest one (or of Signing:Algorithm when the key does
+    /// not exist yet). Instances sign with it once it has been published for one refresh interval.
+    /// </summary>
+    public async Task<PublicJsonWebKey> RotateAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var (keyType, curve, size) = await NewVersionShapeAsync(cancellationToken);
+            var created = await _client.CreateKeyAsync(_keyName, keyType, curve, size, ["sign", "verify"], cancellationToken);
+            _versions[created.KeyId] = created;
+            _ring = null;
+            var published = created.ToPublicJsonWebKey();
+            _logger.LogInformation(
+                "Created version {Version} of Key Vault key {KeyName} as {KeyId}; it signs after {Delay}",
+                KeyVaultKeyIdentifier.Parse(created.KeyId, _client.VaultUri).Version, _keyName, published.KeyId, _keyVault.KeyRefreshInterval);
+            return published;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<(string KeyType, string? Curve, int? Size)> NewVersionShapeAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var newest = await _client.GetKeyAsync(_keyName, null, cancellationToken);
+            return newest.Curve is not null
+                ? (newest.KeyType, newest.Curve, null)
+                : (newest.KeyType, null, System.Buffers.Text.Base64Url.DecodeFromChars(newest.Modulus).Length * 8);
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return _options.Signing.Algorithm == "RS256" ? ("RSA", null, 2048) : ("EC", "P-256", null);
+        }
+    }
+
+    private async ValueTask<KeyRing> GetRingAsync(CancellationToken cancellationToken)
+    {
+        if (_ring is { } ring && ring.ValidUntil > _clock.GetUtcNow())
+        {
+            return ring;
+        }
+
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var now = _clock.GetUtcNow();
+            if (_ring is { } again && again.ValidUntil > now)
+            {
+                return again;
+            }
+
+            try
+            {
+                var loaded = await LoadAsync(now, cancellationToken);
+                if (_ring?.Current.VaultKeyId != loaded.Current.VaultKeyId)
+                {
+                    _logger.LogInformation(
+                        "Signing with Key Vault key {KeyName} version {Version} as {KeyId} ({Algorithm}); {Published} keys published",
+                        _keyName, KeyVaultKeyIdentifier.Parse(loaded.Current.VaultKeyId, _client.VaultUri).Version,
+                        loaded.Current.KeyId, loaded.Current.Algorithm, loaded.Published.Count);
+                }
+
+                _ring = loaded;
+                return loaded;
+            }
+            catch (Exception e) when (_ring is { } stale && e is Protocol.DependencyUnavailableException)
+            {
+                // Keep verifying and trying with what we know rather than failing every request while the vault is away.
+                _logger.LogWarning("Could not refresh the versions of Key Vault key {KeyName}; using the cached ones", _keyName);
+                _ring = stale with { ValidUntil = now + Min(RetryAfterFailure, _keyVault.KeyRefreshInterval) };
+                return _ring;
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<KeyRing> LoadAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var delay = _keyVault.KeyRefreshInterval;
+        var versions = (await _client.GetKeyVersionsAsync(_keyName, cancellationToken))
+            .Where(v => v.Attributes.IsUsable(now))
+            .OrderBy(v => v.Attributes.CreatedOn ?? DateTimeOffset.MinValue)
+            .ThenBy(v => v.KeyId, StringComparer.Ordinal)
+            .ToList();
+        if (versions.Count == 0)
+        {
+            throw new InvalidOperationException(
+                $"The Key Vault key '{_keyName}' has no enabled version. Create it (the infrastructure does), or run the key rotation command.");
+        }
+
+        // The oldest version signs from its creation; every later one only once it has been published for a refresh interval.
+        var activations = versions.Select((v, i) => i == 0 ? DateTimeOffset.MinValue : (v.Attributes.CreatedOn ?? DateTimeOffset.MinValue) + delay).ToList();
+        var signer = activations.FindLastIndex(a => a <= now);
+        var validUntil = now + delay;
+        var published = new List<KeyVaultKeyVersion>();
+        for (var i = 0; i < versions.Count; i++)
+        {
+            if (i < signer)
+            {
+                // Retired when its successor took over; its tokens live AccessTokenLifetime from then at most.
+                var droppedAt = activations[i + 1] + _options.AccessTokenLifetime + _keyVault.ClockSkew;
+                if (droppedAt <= now)
+                {
+                    continue;
+                }
+
+                validUntil = Min(validUntil, droppedAt);
+            }
+            else if (i > signer)
+            {
+                validUntil = Min(validUntil, activations[i]);
+            }
+
+            published.Add(versions[i]);
+        }
+
+        var keys = new List<KeyVaultKey>(published.Count);
+        foreach (var version in published)
+        {
+            keys.Add(await GetVersionAsync(version.KeyId, cancellationToken));
+        }
+
+        var current = keys[published.IndexOf(versions[signer])];
+        var currentKey = new KeyVaultSigningKey(_client, current.KeyId, current.ToPublicJsonWebKey());
+        return new KeyRing(currentKey, keys.Select(k => k.KeyId == current.KeyId ? currentKey.PublicKey : k.ToPublicJsonWebKey()).ToList(), validUntil);
+    }
+
+    private async Task<KeyVaultKey> GetVersionAsync(string keyId, CancellationToken cancellationToken)
+    {
+        if (_versions.TryGetValue(keyId, out var known))
+        {
+            return known;
+        }
+
+        var id = KeyVaultKeyIdentifier.Parse(keyId, _client.VaultUri);
+        var key = await _client.GetKeyAsync(id.Name, id.Version, cancellationToken);
+        return _versions[keyId] = key;
+    }
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    public void Dispose() => _gate.Dispose();
+
+    private sealed record KeyRing(KeyVaultSigningKey Current, IReadOnlyList<PublicJsonWebKey> Published, DateTimeOffset ValidUntil);
+}

@@ -1,0 +1,241 @@
+using Azure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Moq;
+using Serverless.OAuth.Http;
+using Serverless.OAuth.Options;
+using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Signing;
+using Serverless.OAuth.Signing.KeyVault;
+using Serverless.OAuth.Tokens;
+using Serverless.Testing;
+using Serverless.Testing.KeyVault;
+
+namespace Serverless.KeyVault.Tests;
+
+public sealed class KeyVaultSigningKeyProviderTests : StandInTest
+{
+    private readonly ManualClock _clock = new(new DateTimeOffset(2031, 5, 14, 9, 0, 0, TimeSpan.Zero));
+
+    protected override TimeProvider Clock => _clock;
+
+    private static KeyVaultSigningOptions Timings(KeyVaultClientOptions client) => new()
+    {
+        KeyRefreshInterval = TimeSpan.FromMinutes(5),
+        ClockSkew = TimeSpan.FromMinutes(1),
+        Client = client,
+    };
+
+    private (KeyVaultSigningKeyProvider Provider, OAuthServerOptions Options) NewProvider(string algorithm = "ES256", int maxRetries = 2)
+    {
+        var options = IndependentVerifier.Options(new SigningOptions
+        {
+            Mode = SigningMode.KeyVault,
+            Algorithm = algorithm,
+            KeyVaultUri = Vault.VaultUri,
+            KeyName = "token-signing",
+        });
+        var clientOptions = Vault.ClientOptions(maxRetries);
+        var client = new KeyVaultKeysClient(Vault.VaultUri, Credential, clientOptions);
+        return (new KeyVaultSigningKeyProvider(client, options, Timings(clientOptions), _clock, NullLogger<KeyVaultSigningKeyProvider>.Instance), options);
+    }
+
+    [Theory]
+    [InlineData("EC", "ES256")]
+    [InlineData("RSA", "RS256")]
+    public async Task Tokens_VerifyAgainstThePublishedJwks_WithTheHeaderKid(string keyType, string algorithm)
+    {
+        Vault.AddKey("token-signing", keyType);
+        var (provider, options) = NewProvider(algorithm);
+
+        var token = await IndependentVerifier.IssueAsync(provider, options, _clock);
+        var published = await provider.GetPublicKeysAsync(CancellationToken.None);
+
+        var kid = await IndependentVerifier.AssertVerifiesAsync(token, published, _clock);
+        var key = Assert.Single(published);
+        Assert.Equal(kid, key.KeyId);
+        Assert.Equal(algorithm, key.Algorithm);
+    }
+
+    [Fact]
+    public async Task EveryToken_CostsExactlyOneSignOperation_AndNothingElse()
+    {
+        Vault.AddKey("token-signing", "EC");
+        var (provider, options) = NewProvider();
+        await provider.GetPublicKeysAsync(CancellationToken.None);
+        Vault.ResetCounts();
+
+        const int tokens = 7;
+        for (var i = 0; i < tokens; i++)
+        {
+            await IndependentVerifier.IssueAsync(provider, options, _clock);
+        }
+
+        await provider.GetPublicKeysAsync(CancellationToken.None);
+        Assert.Equal(tokens, Vault.Count(KeyVaultOperation.Sign));
+        Assert.Equal(tokens, Vault.TotalOperations);
+    }
+
+    [Fact]
+    public async Task Rotation_PublishesTheNewVersionFirst_ThenSignsWithIt_AndOldTokensStayValid()
+    {
+        Vault.AddKey("token-signing", "EC");
+        var (provider, options) = NewProvider();
+        var before = await IndependentVerifier.IssueAsync(provider, options, _clock);
+        var oldKid = IndependentVerifier.KeyIdOf(before);
+        _clock.Advance(TimeSpan.FromSeconds(1));
+
+        var rotated = await provider.RotateAsync(CancellationToken.None);
+
+        // Published at once, but not signing until every instance has had a refresh interval to publish it too.
+        var published = await provider.GetPublicKeysAsync(CancellationToken.None);
+        Assert.Equal([oldKid, rotated.KeyId], published.Select(k => k.KeyId));
+        Assert.Equal(oldKid, IndependentVerifier.KeyIdOf(await IndependentVerifier.IssueAsync(provider, options, _clock)));
+
+        _clock.Advance(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(1));
+        var after = await IndependentVerifier.IssueAsync(provider, options, _clock);
+        published = await provider.GetPublicKeysAsync(CancellationToken.None);
+
+        Assert.Equal(rotated.KeyId, await IndependentVerifier.AssertVerifiesAsync(after, published, _clock));
+        Assert.Equal(oldKid, await IndependentVerifier.AssertVerifiesAsync(before, published, _clock));
+
+        // Once the old version's last token has expired (lifetime + skew after its retirement), it is no longer published.
+        _clock.Advance(TimeSpan.FromMinutes(11));
+        published = await provider.GetPublicKeysAsync(CancellationToken.None);
+        Assert.Equal([rotated.KeyId], published.Select(k => k.KeyId));
+    }
+
+    [Fact]
+    public async Task AnotherInstancesRotation_IsPickedUpAtTheNextRefresh()
+    {
+        Vault.AddKey("token-signing", "EC");
+        var (signer, options) = NewProvider();
+        var (admin, _) = NewProvider();
+        var oldKid = (await signer.GetSigningKeyAsync(CancellationToken.None)).KeyId;
+        _clock.Advance(TimeSpan.FromSeconds(1));
+
+        var rotated = await admin.RotateAsync(CancellationToken.None);
+        Assert.Equal(oldKid, (await signer.GetSigningKeyAsync(CancellationToken.None)).KeyId);
+
+        _clock.Advance(TimeSpan.FromMinutes(5) + TimeSpan.FromSeconds(1));
+        var token = await IndependentVerifier.IssueAsync(signer, options, _clock);
+
+        Assert.Equal(rotated.KeyId, await IndependentVerifier.AssertVerifiesAsync(token, await admin.GetPublicKeysAsync(CancellationToken.None), _clock));
+    }
+
+    [Fact]
+    public async Task DisabledVersion_IsNoLongerPublishedAfterTheRefresh()
+    {
+        var first = Vault.AddKey("token-signing", "EC");
+        var (provider, _) = NewProvider();
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        await provider.RotateAsync(CancellationToken.None);
+        _clock.Advance(TimeSpan.FromMinutes(6));
+        Assert.Equal(2, (await provider.GetPublicKeysAsync(CancellationToken.None)).Count);
+
+        Vault.Disable(first);
+        _clock.Advance(TimeSpan.FromMinutes(5));
+
+        Assert.Single(await provider.GetPublicKeysAsync(CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task VaultFailingPastTheRetries_SurfacesAsDependencyUnavailable()
+    {
+        Vault.AddKey("token-signing", "EC");
+        var (provider, options) = NewProvider(maxRetries: 2);
+        await provider.GetSigningKeyAsync(CancellationToken.None);
+        Vault.FailNext(3, 500);
+
+        await Assert.ThrowsAsync<DependencyUnavailableException>(() => IndependentVerifier.IssueAsync(provider, options, _clock));
+        Assert.Equal(3, Vault.Count(KeyVaultOperation.Sign));
+
+        // The vault back: the next token is signed.
+        await IndependentVerifier.AssertVerifiesAsync(
+            await IndependentVerifier.IssueAsync(provider, options, _clock), await provider.GetPublicKeysAsync(CancellationToken.None), _clock);
+    }
+
+    [Fact]
+    public async Task VaultUnavailableAtRefresh_KeepsPublishingTheCachedKeys()
+    {
+        Vault.AddKey("token-signing", "EC");
+        var (provider, _) = NewProvider(maxRetries: 0);
+        var cached = await provider.GetPublicKeysAsync(CancellationToken.None);
+        _clock.Advance(TimeSpan.FromMinutes(6));
+        Vault.FailNext(1, 503);
+
+        var published = await provider.GetPublicKeysAsync(CancellationToken.None);
+
+        Assert.Equal(cached, published);
+        Assert.Equal(1, Vault.Faulted);
+    }
+
+    [Fact]
+    public async Task SignaturesComeFromTheVersionTheProviderChose()
+    {
+        // A unit check without HTTP: the signing key asks the vault for exactly the version it publishes.
+        var versionId = "https://vault.example/keys/token-signing/v1";
+        var client = new Mock<KeyVaultKeysClient>();
+        client.Setup(c => c.SignAsync(versionId, "ES256", It.IsAny<byte[]>(), It.IsAny<CancellationToken>())).ReturnsAsync(new byte[64]);
+        var key = new KeyVaultSigningKey(client.Object, versionId, new PublicJsonWebKey { KeyType = "EC", KeyId = "kid1", Algorithm = "ES256" });
+
+        await key.SignDigestAsync(new byte[32], CancellationToken.None);
+
+        client.Verify(c => c.SignAsync(versionId, "ES256", It.IsAny<byte[]>(), It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
+    public async Task ModeSwitch_RegistersTheKeyVaultProvider_FromConfiguration()
+    {
+        Vault.AddKey("token-signing", "EC");
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["OAuth:Issuer"] = IndependentVerifier.Issuer,
+            ["OAuth:Storage:ConnectionString"] = "UseDevelopmentStorage=true",
+            ["OAuth:Signing:Mode"] = "KeyVault",
+            ["OAuth:Signing:KeyVaultUri"] = Vault.VaultUri.ToString(),
+            ["OAuth:Signing:KeyName"] = "token-signing",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<TimeProvider>(_clock);
+        services.AddSingleton<Azure.Core.TokenCredential>(Credential);
+        services.AddSingleton(new KeyVaultSigningOptions { Client = Vault.ClientOptions() });
+        services.AddServerlessOAuth(configuration);
+        await using var provider = services.BuildServiceProvider();
+
+        var keys = provider.GetRequiredService<ISigningKeyProvider>();
+        var token = await provider.GetRequiredService<AccessTokenIssuer>()
+            .IssueAsync("family1", "alice", "client1", "read", null, null, CancellationToken.None);
+
+        Assert.IsType<KeyVaultSigningKeyProvider>(keys);
+        await IndependentVerifier.AssertVerifiesAsync(token.AccessToken, await keys.GetPublicKeysAsync(CancellationToken.None), _clock);
+        Assert.Equal(1, Vault.Count(KeyVaultOperation.Sign));
+    }
+
+    [Fact]
+    public async Task KeyWithoutAnEnabledVersion_IsAClearConfigurationError()
+    {
+        var first = Vault.AddKey("token-signing", "EC");
+        Vault.Disable(first);
+        var (provider, _) = NewProvider();
+
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => provider.GetSigningKeyAsync(CancellationToken.None).AsTask());
+        Assert.Contains("token-signing", failure.Message);
+    }
+
+    [Fact]
+    public async Task RotateAsync_CreatesTheKey_WhenTheVaultHasNoneYet()
+    {
+        var (provider, _) = NewProvider("RS256");
+
+        var created = await provider.RotateAsync(CancellationToken.None);
+
+        Assert.Equal("RS256", created.Algorithm);
+        Assert.Equal(created.KeyId, (await provider.GetSigningKeyAsync(CancellationToken.None)).KeyId);
+        Assert.Equal(1, Vault.Count(KeyVaultOperation.CreateKey));
+        _ = Assert.IsType<RequestFailedException>(await Record.ExceptionAsync(() =>
+            new KeyVaultKeysClient(Vault.VaultUri, Credential, Vault.ClientOptions()).GetKeyAsync("other", null, CancellationToken.None)));
+    }
+}
