@@ -37,9 +37,14 @@ public sealed class LocalServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<LocalServer> StartAsync(Dictionary<string, string?>? settings = null, string? keyPath = null, string? tablePrefix = null)
+    public static async Task<LocalServer> StartAsync(
+        Dictionary<string, string?>? settings = null,
+        string? keyPath = null,
+        string? tablePrefix = null,
+        Action<IServiceCollection>? services = null,
+        AzuriteServer? storageServer = null)
     {
-        var azurite = await AzuriteServer.Shared;
+        var azurite = storageServer ?? await AzuriteServer.Shared;
         var storage = azurite.NewStorage();
         var port = FreePort.Next();
         var baseAddress = new Uri($"http://127.0.0.1:{port}/");
@@ -62,6 +67,7 @@ public sealed class LocalServer : IAsyncDisposable
         {
             builder.Configuration.AddInMemoryCollection(configuration);
             builder.Services.AddSingleton<TimeProvider>(clock);
+            services?.Invoke(builder.Services);
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
         });
         await app.StartAsync();
