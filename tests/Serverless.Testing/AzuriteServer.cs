@@ -112,8 +112,17 @@ public sealed class AzuriteServer : IAsyncDisposable
     {
         if (_process is { HasExited: false } process)
         {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit(5000);
+            // SIGINT first: Azurite then saves its database, so a restart finds every row written before the stop.
+            using (var term = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                term?.WaitForExit(5000);
+            }
+
+            if (!process.WaitForExit(10_000))
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit(5000);
+            }
         }
 
         _process = null;
