@@ -79,7 +79,7 @@ public sealed class AzuriteServer : IAsyncDisposable
 
     private async Task StartProcessAsync()
     {
-        var script = Path.Combine(RepositoryPaths.Root, "node_modules", "azurite", "dist", "src", "azurite-table.js");
+        var script = Path.Combine(RepositoryPaths.Root, "node_modules", "azurite", "dist", "src", "table", "main.js");
         if (!File.Exists(script))
         {
             throw new InvalidOperationException($"Azurite is not installed ({script} is missing). Run 'npm ci' in {RepositoryPaths.Root}.");
