@@ -13,6 +13,11 @@ public class ExpiryIndex(OAuthTables tables)
 {
     public const string BucketFormat = "yyyyMMddHHmm";
 
+    /// <summary>Every bucket starts with this, so the purge's range query reads index partitions only.</summary>
+    public const string BucketPrefix = "x";
+
+    private const char EntryKeySeparator = '|';
+
     /// <summary>For mocking.</summary>
     protected ExpiryIndex() : this(null!)
     {
@@ -28,10 +33,30 @@ public class ExpiryIndex(OAuthTables tables)
             minute = minute.AddMinutes(1);
         }
 
-        return "x" + minute.ToString(BucketFormat, CultureInfo.InvariantCulture);
+        return BucketPrefix + minute.ToString(BucketFormat, CultureInfo.InvariantCulture);
     }
 
-    public static string EntryKey(string table, string partition) => table + "|" + partition;
+    /// <summary>
+    /// The latest bucket that is due at <paramref name="now"/>: the minute now falls in, rounded down. A bucket names
+    /// rows expiring at or before its minute, so every row of a due bucket has expired; the bucket of a row still live
+    /// is always later, so a writer never adds to a bucket the purge is emptying.
+    /// </summary>
+    public static string DueBucket(DateTimeOffset now)
+    {
+        var utc = now.UtcDateTime;
+        return BucketPrefix + new DateTime(utc.Year, utc.Month, utc.Day, utc.Hour, utc.Minute, 0, DateTimeKind.Utc).ToString(BucketFormat, CultureInfo.InvariantCulture);
+    }
+
+    public static string EntryKey(string table, string partition) => table + EntryKeySeparator + partition;
+
+    /// <summary>Splits an entry's row key into the table and partition it names; false when it is malformed.</summary>
+    public static bool TryParseEntryKey(string entryKey, out string table, out string partition)
+    {
+        var separator = entryKey.IndexOf(EntryKeySeparator, StringComparison.Ordinal);
+        table = separator > 0 ? entryKey[..separator] : "";
+        partition = separator > 0 ? entryKey[(separator + 1)..] : "";
+        return separator > 0 && partition.Length > 0;
+    }
 
     public virtual async Task AddAsync(string table, string partition, DateTimeOffset expiresAt, CancellationToken cancellationToken)
     {

@@ -7,22 +7,31 @@ namespace Serverless.OAuth.Storage;
 public sealed record PurgeResult(int IndexEntriesRead, int RowsRead, int RowsDeleted, int PartitionsRescheduled);
 
 /// <summary>
-/// Deletes expired rows. It reads only index entries whose minute has passed and the partitions they name; deletes
-/// are conditional on the row's ETag (a row changed since it was read is left alone) and missing rows are ignored, so
-/// it is idempotent and several instances may run it at once.
+/// Deletes expired rows. It reads only index entries whose minute has passed and the partitions they name, so its cost
+/// follows what expired, never what is live. Deletes are conditional on the ETag each row was read with (a row changed
+/// since is left alone and its partition looked at again) and missing rows are ignored, so it is idempotent and several
+/// instances may run it at once. Invariant kept: a partition with rows always has an index entry at or before its
+/// earliest expiry; an entry is removed only after its partition has been rescheduled or emptied.
 /// </summary>
 public sealed class ExpiryPurge(OAuthTables tables, ExpiryIndex index, TimeProvider clock, ILogger<ExpiryPurge> logger)
 {
+    /// <summary>An entity-group transaction holds at most 100 operations.</summary>
     private const int MaxBatch = 100;
+
+    /// <summary>How soon a partition is read again when one of its rows changed while the purge was deleting.</summary>
+    private static readonly TimeSpan RecheckDelay = TimeSpan.FromMinutes(1);
+
+    /// <summary>The tables whose rows the index names; an entry naming any other is malformed.</summary>
+    private static readonly HashSet<string> IndexedTables = OAuthTables.All.Where(t => t != OAuthTables.Expiry).ToHashSet(StringComparer.Ordinal);
 
     public async Task<PurgeResult> RunAsync(CancellationToken cancellationToken = default)
     {
         var now = clock.GetUtcNow();
         var indexTable = await tables.GetAsync(OAuthTables.Expiry, cancellationToken);
 
-        // Buckets are rounded up, so an entry whose bucket is at or before now names rows that have all expired.
+        // Only buckets whose minute has passed: every row they name had expired by then (buckets are rounded up).
         var due = indexTable.QueryAsync<TableEntity>(
-            TableClient.CreateQueryFilter($"PartitionKey le {ExpiryIndex.Bucket(now)}"),
+            TableClient.CreateQueryFilter($"PartitionKey ge {ExpiryIndex.BucketPrefix} and PartitionKey le {ExpiryIndex.DueBucket(now)}"),
             maxPerPage: 1000,
             select: ["PartitionKey", "RowKey"],
             cancellationToken: cancellationToken);
@@ -31,34 +40,36 @@ public sealed class ExpiryPurge(OAuthTables tables, ExpiryIndex index, TimeProvi
         await foreach (var entry in due)
         {
             entries++;
-            var separator = entry.RowKey.IndexOf('|');
-            var tableName = entry.RowKey[..separator];
-            var partition = entry.RowKey[(separator + 1)..];
-            if (!OAuthTables.All.Contains(tableName))
+            if (!ExpiryIndex.TryParseEntryKey(entry.RowKey, out var tableName, out var partition) || !IndexedTables.Contains(tableName))
             {
+                // Nothing to purge behind it, and left in place it would be read on every run. The key is not logged:
+                // partitions are grant families, part of the codes and tokens issued from them.
+                logger.LogWarning("Expiry purge: dropping a malformed index entry in bucket {Bucket}", entry.PartitionKey);
+                await DeleteIgnoringMissingAsync(indexTable, entry, cancellationToken);
                 continue;
             }
 
-            var (rowsRead, rowsDeleted, nextExpiry) = await PurgePartitionAsync(tableName, partition, now, cancellationToken);
-            read += rowsRead;
-            deleted += rowsDeleted;
-            if (nextExpiry is { } next)
+            var outcome = await PurgePartitionAsync(tableName, partition, now, cancellationToken);
+            read += outcome.Read;
+            deleted += outcome.Deleted;
+            if (outcome.NextCheck is { } next)
             {
+                // Rescheduled before the old entry goes, so the partition is never without one.
                 await index.AddAsync(tableName, partition, next, cancellationToken);
                 rescheduled++;
             }
 
-            await DeleteIgnoringMissingAsync(indexTable, entry.PartitionKey, entry.RowKey, ETag.All, cancellationToken);
+            // Conditional on the entry as read: a writer that wrote this same entry again meanwhile keeps it.
+            await DeleteIgnoringMissingAsync(indexTable, entry, cancellationToken);
         }
 
-        logger.LogInformation(
+        logger.LogDebug(
             "Expiry purge: {Entries} index entries, {Read} rows read, {Deleted} expired rows deleted, {Rescheduled} partitions rescheduled",
             entries, read, deleted, rescheduled);
         return new PurgeResult(entries, read, deleted, rescheduled);
     }
 
-    private async Task<(int Read, int Deleted, DateTimeOffset? NextExpiry)> PurgePartitionAsync(
-        string tableName, string partition, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<PartitionOutcome> PurgePartitionAsync(string tableName, string partition, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var table = await tables.GetAsync(tableName, cancellationToken);
         var expired = new List<TableEntity>();
@@ -70,61 +81,97 @@ public sealed class ExpiryPurge(OAuthTables tables, ExpiryIndex index, TimeProvi
             cancellationToken: cancellationToken))
         {
             read++;
-            var expiresAt = row.GetDateTimeOffset("ExpiresAt");
-            if (expiresAt is null || expiresAt <= now)
+            var expiresAt = ExpiresAt(row);
+            if (expiresAt is not { } expiry || expiry <= now)
             {
-                // A row without an expiry in an expiring partition is a half-written leftover; it is treated as expired.
+                // The same rule as the reads (ExpiringEntity.IsLive): a row without a readable expiry counts as expired.
                 expired.Add(row);
             }
-            else if (nextExpiry is null || expiresAt < nextExpiry)
+            else if (nextExpiry is null || expiry < nextExpiry)
             {
-                nextExpiry = expiresAt;
+                nextExpiry = expiry;
             }
         }
 
-        var deleted = 0;
+        int deleted = 0, changed = 0;
         foreach (var chunk in expired.Chunk(MaxBatch))
         {
-            deleted += await DeleteChunkAsync(table, chunk, cancellationToken);
+            var (chunkDeleted, chunkChanged) = await DeleteChunkAsync(table, chunk, cancellationToken);
+            deleted += chunkDeleted;
+            changed += chunkChanged;
         }
 
-        return (read, deleted, nextExpiry);
+        // A row that changed since it was read (a refresh token rotated or a revocation renewed at the last moment) may
+        // now expire later, and the writer relied on this partition's entry: look again soon rather than drop it.
+        if (changed > 0 && (nextExpiry is null || nextExpiry > now + RecheckDelay))
+        {
+            nextExpiry = now + RecheckDelay;
+        }
+
+        return new PartitionOutcome(read, deleted, nextExpiry);
     }
 
-    private static async Task<int> DeleteChunkAsync(TableClient table, TableEntity[] rows, CancellationToken cancellationToken)
+    private static DateTimeOffset? ExpiresAt(TableEntity row) => row.TryGetValue(nameof(ExpiringEntity.ExpiresAt), out var value)
+        ? value switch
+        {
+            DateTimeOffset expiresAt => expiresAt,
+            DateTime expiresAt => new DateTimeOffset(DateTime.SpecifyKind(expiresAt, DateTimeKind.Utc)),
+            _ => null,
+        }
+        : null;
+
+    private static async Task<(int Deleted, int Changed)> DeleteChunkAsync(TableClient table, TableEntity[] rows, CancellationToken cancellationToken)
     {
         try
         {
             await table.SubmitTransactionAsync(rows.Select(r => new TableTransactionAction(TableTransactionActionType.Delete, r, r.ETag)), cancellationToken);
-            return rows.Length;
+            return (rows.Length, 0);
         }
         catch (TableTransactionFailedException)
         {
-            // One row changed or vanished since it was read (another purge, or a writer): fall back to one at a time.
-            var deleted = 0;
+            // A row changed or vanished since it was read (a writer, or another purge): one at a time tells which.
+            int deleted = 0, changed = 0;
             foreach (var row in rows)
             {
-                if (await DeleteIgnoringMissingAsync(table, row.PartitionKey, row.RowKey, row.ETag, cancellationToken))
+                switch (await DeleteIgnoringMissingAsync(table, row, cancellationToken))
                 {
-                    deleted++;
+                    case DeleteOutcome.Deleted:
+                        deleted++;
+                        break;
+                    case DeleteOutcome.Changed:
+                        changed++;
+                        break;
                 }
             }
 
-            return deleted;
+            return (deleted, changed);
         }
     }
 
-    private static async Task<bool> DeleteIgnoringMissingAsync(TableClient table, string partition, string row, ETag etag, CancellationToken cancellationToken)
+    private static async Task<DeleteOutcome> DeleteIgnoringMissingAsync(TableClient table, TableEntity row, CancellationToken cancellationToken)
     {
         try
         {
             // The SDK answers a missing row with its 404 response rather than an exception.
-            var response = await table.DeleteEntityAsync(partition, row, etag, cancellationToken);
-            return response.Status is >= 200 and < 300;
+            var response = await table.DeleteEntityAsync(row.PartitionKey, row.RowKey, row.ETag, cancellationToken);
+            return response.Status is >= 200 and < 300 ? DeleteOutcome.Deleted : DeleteOutcome.Missing;
         }
-        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        catch (RequestFailedException e) when (e.Status == 404)
         {
-            return false;
+            return DeleteOutcome.Missing;
         }
+        catch (RequestFailedException e) when (e.Status == 412)
+        {
+            return DeleteOutcome.Changed;
+        }
+    }
+
+    private sealed record PartitionOutcome(int Read, int Deleted, DateTimeOffset? NextCheck);
+
+    private enum DeleteOutcome
+    {
+        Deleted,
+        Missing,
+        Changed,
     }
 }

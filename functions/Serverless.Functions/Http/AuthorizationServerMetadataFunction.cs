@@ -1,0 +1,15 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Serverless.OAuth.Http;
+
+namespace Serverless.Functions.Http;
+
+/// <summary>GET /.well-known/oauth-authorization-server: RFC 8414 metadata. Anonymous, like every OAuth route: clients are authenticated by the server, never by Functions keys.</summary>
+public sealed class AuthorizationServerMetadataFunction(OAuthHttpHandlers handlers)
+{
+    [Function("AuthorizationServerMetadata")]
+    public Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ".well-known/oauth-authorization-server")] HttpRequest request) =>
+        handlers.MetadataAsync(request).AsActionResultAsync();
+}

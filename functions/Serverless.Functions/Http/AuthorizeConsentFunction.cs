@@ -1,0 +1,15 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Serverless.OAuth.Http;
+
+namespace Serverless.Functions.Http;
+
+/// <summary>POST /authorize: the page's form (credentials and Allow/Deny); redirects back to the client. Anonymous, like every OAuth route: clients are authenticated by the server, never by Functions keys.</summary>
+public sealed class AuthorizeConsentFunction(OAuthHttpHandlers handlers)
+{
+    [Function("AuthorizeConsent")]
+    public Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "authorize")] HttpRequest request) =>
+        handlers.AuthorizePostAsync(request).AsActionResultAsync();
+}

@@ -1,0 +1,15 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Serverless.OAuth.Http;
+
+namespace Serverless.Functions.Http;
+
+/// <summary>GET /authorize: validates the authorization request and renders the login and consent page. Anonymous, like every OAuth route: clients are authenticated by the server, never by Functions keys.</summary>
+public sealed class AuthorizeFunction(OAuthHttpHandlers handlers)
+{
+    [Function("Authorize")]
+    public Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "authorize")] HttpRequest request) =>
+        handlers.AuthorizeGetAsync(request).AsActionResultAsync();
+}

@@ -1,0 +1,11 @@
+namespace Serverless.Functions.Http;
+
+/// <summary>Function route templates that cannot be the contract's route verbatim.</summary>
+public static class FunctionRoutes
+{
+    /// <summary>
+    /// The contract's site root ("", i.e. GET /). The Functions host treats an empty Route as "use the function's
+    /// name", so the root is an optional parameter that only an empty path satisfies (with host.json's routePrefix "").
+    /// </summary>
+    public const string SiteRoot = "{ignored:maxlength(0)?}";
+}

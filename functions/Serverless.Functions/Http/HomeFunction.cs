@@ -1,0 +1,15 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Serverless.OAuth.Http;
+
+namespace Serverless.Functions.Http;
+
+/// <summary>GET /: what this server is, with links to its metadata. Anonymous, like every OAuth route: clients are authenticated by the server, never by Functions keys.</summary>
+public sealed class HomeFunction(OAuthHttpHandlers handlers)
+{
+    [Function("Home")]
+    public Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = FunctionRoutes.SiteRoot)] HttpRequest request) =>
+        handlers.HomeAsync(request).AsActionResultAsync();
+}

@@ -1,0 +1,15 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Serverless.OAuth.Http;
+
+namespace Serverless.Functions.Http;
+
+/// <summary>POST /introspect: token introspection for authenticated clients (RFC 7662). Anonymous, like every OAuth route: clients are authenticated by the server, never by Functions keys.</summary>
+public sealed class IntrospectFunction(OAuthHttpHandlers handlers)
+{
+    [Function("Introspect")]
+    public Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "introspect")] HttpRequest request) =>
+        handlers.IntrospectAsync(request).AsActionResultAsync();
+}

@@ -1,0 +1,15 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Serverless.OAuth.Http;
+
+namespace Serverless.Functions.Http;
+
+/// <summary>GET /.well-known/jwks.json: the public keys that verify access tokens. Anonymous, like every OAuth route: clients are authenticated by the server, never by Functions keys.</summary>
+public sealed class JwksFunction(OAuthHttpHandlers handlers)
+{
+    [Function("Jwks")]
+    public Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ".well-known/jwks.json")] HttpRequest request) =>
+        handlers.JwksAsync(request).AsActionResultAsync();
+}

@@ -1,0 +1,15 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Serverless.OAuth.Http;
+
+namespace Serverless.Functions.Http;
+
+/// <summary>GET /.well-known/openid-configuration: the same metadata document, where OpenID-style clients look for it. Anonymous, like every OAuth route: clients are authenticated by the server, never by Functions keys.</summary>
+public sealed class OpenIdConfigurationFunction(OAuthHttpHandlers handlers)
+{
+    [Function("OpenIdConfiguration")]
+    public Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ".well-known/openid-configuration")] HttpRequest request) =>
+        handlers.MetadataAsync(request).AsActionResultAsync();
+}

@@ -1,0 +1,15 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Serverless.OAuth.Http;
+
+namespace Serverless.Functions.Http;
+
+/// <summary>POST /revoke: token revocation (RFC 7009). Anonymous, like every OAuth route: clients are authenticated by the server, never by Functions keys.</summary>
+public sealed class RevokeFunction(OAuthHttpHandlers handlers)
+{
+    [Function("Revoke")]
+    public Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "revoke")] HttpRequest request) =>
+        handlers.RevokeAsync(request).AsActionResultAsync();
+}

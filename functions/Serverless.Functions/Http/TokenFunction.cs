@@ -1,0 +1,15 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Serverless.OAuth.Http;
+
+namespace Serverless.Functions.Http;
+
+/// <summary>POST /token: authorization_code, refresh_token and client_credentials grants. Anonymous, like every OAuth route: clients are authenticated by the server, never by Functions keys.</summary>
+public sealed class TokenFunction(OAuthHttpHandlers handlers)
+{
+    [Function("Token")]
+    public Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "token")] HttpRequest request) =>
+        handlers.TokenAsync(request).AsActionResultAsync();
+}

@@ -1,0 +1,19 @@
+using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Serverless.OAuth.Http;
+
+var builder = FunctionsApplication.CreateBuilder(args);
+
+// ASP.NET Core integration: functions take the real HttpRequest, which is what the core's handlers read.
+builder.ConfigureFunctionsWebApplication();
+
+// The same registration as the local host, from the same "OAuth" settings (app settings OAuth__*).
+builder.Services.AddServerlessOAuth(builder.Configuration);
+
+// Request-level logs of the HTTP pipeline and the Azure SDK repeat URLs and add nothing the host's own request
+// telemetry lacks; the server's own logs say what happened without quoting request data.
+builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+builder.Logging.AddFilter("Azure.Core", LogLevel.Warning);
+
+builder.Build().Run();

@@ -1,0 +1,140 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Serverless.Functions.Http;
+using Serverless.OAuth.Http;
+
+namespace Serverless.Functions.Tests;
+
+/// <summary>Function methods called directly with a real HttpRequest reach the core and answer as it does.</summary>
+public sealed class HttpFunctionTests : IAsyncLifetime
+{
+    private OAuthTestServices _services = null!;
+
+    public async Task InitializeAsync() => _services = await OAuthTestServices.CreateAsync();
+
+    public async Task DisposeAsync() => await _services.DisposeAsync();
+
+    [Fact]
+    public async Task Metadata_AnswersTheRfc8414Document_LikeTheCore()
+    {
+        var request = Request("GET", "/.well-known/oauth-authorization-server");
+        var response = await HttpExchange.ExecuteAsync(await Function<AuthorizationServerMetadataFunction>().RunAsync(request), request);
+
+        Assert.Equal(StatusCodes.Status200OK, response.Status);
+        Assert.StartsWith("application/json", response.Header("Content-Type"));
+        Assert.Equal("public, max-age=3600", response.Header("Cache-Control"));
+        using var document = JsonDocument.Parse(response.Body);
+        Assert.Equal("http://localhost:7071", document.RootElement.GetProperty("issuer").GetString());
+        Assert.Equal("http://localhost:7071/token", document.RootElement.GetProperty("token_endpoint").GetString());
+        HttpExchange.AssertSame(await CoreAsync(h => h.MetadataAsync, "GET", "/.well-known/oauth-authorization-server"), response);
+    }
+
+    [Fact]
+    public async Task OpenIdConfiguration_IsTheSameDocument()
+    {
+        var request = Request("GET", "/.well-known/openid-configuration");
+        var alias = await HttpExchange.ExecuteAsync(await Function<OpenIdConfigurationFunction>().RunAsync(request), request);
+
+        var metadataRequest = Request("GET", "/.well-known/oauth-authorization-server");
+        var metadata = await HttpExchange.ExecuteAsync(await Function<AuthorizationServerMetadataFunction>().RunAsync(metadataRequest), metadataRequest);
+        Assert.Equal(metadata.Body, alias.Body);
+        Assert.Equal(StatusCodes.Status200OK, alias.Status);
+    }
+
+    [Fact]
+    public async Task Jwks_PublishesTheSigningKey_LikeTheCore()
+    {
+        var request = Request("GET", "/.well-known/jwks.json");
+        var response = await HttpExchange.ExecuteAsync(await Function<JwksFunction>().RunAsync(request), request);
+
+        Assert.Equal(StatusCodes.Status200OK, response.Status);
+        using var document = JsonDocument.Parse(response.Body);
+        var key = Assert.Single(document.RootElement.GetProperty("keys").EnumerateArray());
+        Assert.Equal("sig", key.GetProperty("use").GetString());
+        Assert.Equal("ES256", key.GetProperty("alg").GetString());
+        Assert.False(string.IsNullOrEmpty(key.GetProperty("kid").GetString()));
+        Assert.False(key.TryGetProperty("d", out _), "A JWKS must never carry the private key.");
+        HttpExchange.AssertSame(await CoreAsync(h => h.JwksAsync, "GET", "/.well-known/jwks.json"), response);
+    }
+
+    [Fact]
+    public async Task Token_WithoutAGrantType_IsInvalidRequest400_LikeTheCore()
+    {
+        var request = Request("POST", "/token", form: "code=abc");
+        var response = await HttpExchange.ExecuteAsync(await Function<TokenFunction>().RunAsync(request), request);
+
+        Assert.Equal(StatusCodes.Status400BadRequest, response.Status);
+        Assert.Equal("no-store", response.Header("Cache-Control"));
+        using var document = JsonDocument.Parse(response.Body);
+        Assert.Equal("invalid_request", document.RootElement.GetProperty("error").GetString());
+        HttpExchange.AssertSame(await CoreAsync(h => h.TokenAsync, "POST", "/token", form: "code=abc"), response);
+    }
+
+    [Fact]
+    public async Task Token_WithAJsonBody_IsInvalidRequest400()
+    {
+        var request = Request("POST", "/token");
+        request.ContentType = "application/json";
+        request.Body = new MemoryStream("{\"grant_type\":\"client_credentials\"}"u8.ToArray());
+        var response = await HttpExchange.ExecuteAsync(await Function<TokenFunction>().RunAsync(request), request);
+
+        Assert.Equal(StatusCodes.Status400BadRequest, response.Status);
+        using var document = JsonDocument.Parse(response.Body);
+        Assert.Equal("invalid_request", document.RootElement.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task Resource_WithoutAToken_Is401WithABareBearerChallenge_LikeTheCore()
+    {
+        var request = Request("GET", "/resource");
+        var response = await HttpExchange.ExecuteAsync(await Function<ResourceFunction>().RunAsync(request), request);
+
+        Assert.Equal(StatusCodes.Status401Unauthorized, response.Status);
+        var challenge = response.Header("WWW-Authenticate");
+        Assert.NotNull(challenge);
+        Assert.StartsWith("Bearer realm=", challenge);
+        Assert.DoesNotContain("error=", challenge);
+        HttpExchange.AssertSame(await CoreAsync(h => h.ResourceAsync, "GET", "/resource"), response);
+    }
+
+    [Fact]
+    public async Task Resource_WithAForgedToken_Is401InvalidToken()
+    {
+        var request = Request("GET", "/resource", authorization: "Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.");
+        var response = await HttpExchange.ExecuteAsync(await Function<ResourceFunction>().RunAsync(request), request);
+
+        Assert.Equal(StatusCodes.Status401Unauthorized, response.Status);
+        Assert.Contains("error=\"invalid_token\"", response.Header("WWW-Authenticate"));
+    }
+
+    [Fact]
+    public async Task Home_IsAnHtmlPage()
+    {
+        var request = Request("GET", "/");
+        var response = await HttpExchange.ExecuteAsync(await Function<HomeFunction>().RunAsync(request), request);
+
+        Assert.Equal(StatusCodes.Status200OK, response.Status);
+        Assert.StartsWith("text/html", response.Header("Content-Type"));
+        Assert.Contains(".well-known/oauth-authorization-server", response.Body);
+    }
+
+    [Fact]
+    public async Task TheAdapter_HandsBackTheCoresResult()
+    {
+        var request = Request("GET", "/resource");
+        var action = Assert.IsType<HttpResultAction>(await Function<ResourceFunction>().RunAsync(request));
+        Assert.IsType<EndpointHttpResult>(action.Result);
+    }
+
+    private HttpRequest Request(string method, string path, string? form = null, string? authorization = null) =>
+        HttpExchange.Request(_services.Provider, method, path, form, authorization);
+
+    private T Function<T>() => (T)_services.CreateFunction(typeof(T));
+
+    private async Task<CapturedResponse> CoreAsync(
+        Func<OAuthHttpHandlers, Func<HttpRequest, Task<IResult>>> handler, string method, string path, string? form = null)
+    {
+        var request = Request(method, path, form);
+        return await HttpExchange.ExecuteAsync(await handler(_services.Get<OAuthHttpHandlers>())(request), request);
+    }
+}

@@ -1,0 +1,65 @@
+using Azure.Data.Tables;
+using Serverless.OAuth.Grants;
+using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Storage;
+
+namespace Serverless.Functions.Tests;
+
+/// <summary>Rows written through the real stores, and what the tables hold afterwards.</summary>
+public sealed class PurgeFixture(OAuthTestServices services)
+{
+    public DateTimeOffset Now => services.Clock.GetUtcNow();
+
+    public GrantStore Grants => services.Get<GrantStore>();
+
+    public RevocationStore Revocations => services.Get<RevocationStore>();
+
+    /// <summary>Authorization codes, each in its own family partition with its index entry; returns the families.</summary>
+    public async Task<List<string>> CreateCodesAsync(int count, TimeSpan lifetime)
+    {
+        var families = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            var value = await Grants.CreateCodeAsync(new AuthorizationCodeEntity
+            {
+                ExpiresAt = Now + lifetime,
+                ClientId = "client",
+                RedirectUri = "https://app.example/callback",
+                Scope = "read",
+                Subject = "user",
+                AuthTime = Now,
+            });
+            Assert.True(SecretValues.TrySplit(value, out var family, out _));
+            families.Add(family);
+        }
+
+        return families;
+    }
+
+    /// <summary>Revoked access tokens in one partition, each with its own expiry (and index entry).</summary>
+    public async Task RevokeTokensAsync(string partition, int count, TimeSpan lifetime)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            await Revocations.RevokeTokenAsync(partition, $"{partition}.{lifetime.TotalSeconds}.{i}", Now + lifetime);
+        }
+    }
+
+    public async Task<HashSet<(string Partition, string Row)>> RowsAsync(string table)
+    {
+        var client = await services.Get<OAuthTables>().GetAsync(table);
+        var rows = new HashSet<(string, string)>();
+        await foreach (var row in client.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"]))
+        {
+            rows.Add((row.PartitionKey, row.RowKey));
+        }
+
+        return rows;
+    }
+
+    public async Task<List<(string Bucket, string Entry)>> IndexEntriesAsync() =>
+        (await RowsAsync(OAuthTables.Expiry)).Select(r => (r.Partition, r.Row)).ToList();
+
+    public ExpiryPurge NewPurge(OAuthTables? tables = null) =>
+        new(tables ?? services.Get<OAuthTables>(), new ExpiryIndex(tables ?? services.Get<OAuthTables>()), services.Clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<ExpiryPurge>.Instance);
+}

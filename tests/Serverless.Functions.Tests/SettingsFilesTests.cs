@@ -1,0 +1,62 @@
+using System.Reflection;
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Serverless.OAuth.Options;
+using Serverless.Testing;
+
+namespace Serverless.Functions.Tests;
+
+/// <summary>host.json and local.settings.sample.json say what the app needs, and nothing it does not read.</summary>
+public sealed class SettingsFilesTests
+{
+    private static readonly JsonDocument HostJson = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryPaths.Root, "host.json")));
+    private static readonly JsonDocument Sample = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryPaths.Root, "local.settings.sample.json")));
+
+    private static Dictionary<string, string> SampleValues =>
+        Sample.RootElement.GetProperty("Values").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString()!);
+
+    [Fact]
+    public void HostJson_ServesRoutesAtTheRoot()
+    {
+        Assert.Equal("2.0", HostJson.RootElement.GetProperty("version").GetString());
+        Assert.Equal("", HostJson.RootElement.GetProperty("extensions").GetProperty("http").GetProperty("routePrefix").GetString());
+    }
+
+    [Fact]
+    public void TheSample_SetsThePurgeTimersSchedule()
+    {
+        var schedule = Assert.Single(FunctionCatalog.All, f => f.TimerTrigger is not null).TimerTrigger!.Schedule;
+        Assert.StartsWith("%", schedule);
+        Assert.True(SampleValues.TryGetValue(schedule.Trim('%'), out var cron));
+        Assert.Equal(6, cron!.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
+    [Fact]
+    public void EveryOAuthKeyOfTheSample_BindsToAnOption()
+    {
+        foreach (var key in SampleValues.Keys.Where(k => k.StartsWith(OAuthServerOptions.SectionName + "__", StringComparison.Ordinal)))
+        {
+            var type = typeof(OAuthServerOptions);
+            foreach (var segment in key.Split("__").Skip(1))
+            {
+                var property = type.GetProperty(segment, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
+                Assert.True(property is not null, $"{key} names no option ({segment} is not a property of {type.Name}).");
+                type = property!.PropertyType;
+            }
+        }
+    }
+
+    [Fact]
+    public void TheSample_IsAValidConfiguration()
+    {
+        // App settings reach the worker as environment variables, where "__" separates sections.
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(SampleValues.Select(v => KeyValuePair.Create(v.Key.Replace("__", ":", StringComparison.Ordinal), (string?)v.Value)))
+            .Build();
+        var options = configuration.GetSection(OAuthServerOptions.SectionName).Get<OAuthServerOptions>()!;
+
+        Assert.Empty(options.Validate());
+        Assert.Equal("http://localhost:7071", options.Issuer);
+        Assert.Equal(7071, Sample.RootElement.GetProperty("Host").GetProperty("LocalHttpPort").GetInt32());
+    }
+}
