@@ -1,0 +1,69 @@
+using System.Text.Json;
+using Azure.Data.Tables;
+using Serverless.OAuth.Options;
+using Serverless.OAuth.Storage;
+
+namespace Serverless.IntegrationTests;
+
+/// <summary>After a full flow, every table is dumped: no raw code, refresh token, access token, client secret or password is in it.</summary>
+public sealed class SecretsAtRestTests : IAsyncLifetime
+{
+    private const string Redirect = "http://127.0.0.1:9/callback";
+    private LocalServer _server = null!;
+
+    public async Task InitializeAsync() => _server = await LocalServer.StartAsync();
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task NoRawSecretIsStoredAnywhere()
+    {
+        var flow = new OAuthFlow(_server);
+        var user = await _server.AddUserAsync();
+        var publicClient = await _server.AddPublicClientAsync(redirectUris: Redirect);
+        var (confidential, clientSecret) = await _server.AddConfidentialClientAsync();
+        var secrets = new List<string> { LocalServer.Password, clientSecret };
+
+        // The authorization code flow, a refresh, a reuse within the grace window, client credentials, a lockout.
+        var (verifier, challenge) = OAuthFlow.NewPkce();
+        var code = await flow.GetCodeAsync(publicClient.ClientId, Redirect, user.Username, challenge);
+        var (accessToken, refreshToken, _) = await TokenSupport.ReadTokenResponseAsync(await flow.PostTokenAsync(
+            [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", Redirect), ("client_id", publicClient.ClientId), ("code_verifier", verifier)]));
+        var (refreshedAccess, successor, _) = await TokenSupport.ReadTokenResponseAsync(await flow.PostTokenAsync(
+            [("grant_type", "refresh_token"), ("refresh_token", refreshToken!), ("client_id", publicClient.ClientId)]));
+        await TokenSupport.ReadTokenResponseAsync(await flow.PostTokenAsync(
+            [("grant_type", "refresh_token"), ("refresh_token", refreshToken!), ("client_id", publicClient.ClientId)]));
+        var (clientToken, _, _) = await TokenSupport.ReadTokenResponseAsync(
+            await flow.PostTokenAsync([("grant_type", "client_credentials")], (confidential.ClientId, clientSecret)));
+        await flow.PostFormAsync("revoke", [("token", clientToken)], (confidential.ClientId, clientSecret));
+        var unusedCode = await flow.GetCodeAsync(publicClient.ClientId, Redirect, user.Username, challenge);
+        await flow.SignInAsync(OAuthFlow.AuthorizeQuery(("response_type", "code"), ("client_id", publicClient.ClientId), ("redirect_uri", Redirect),
+            ("code_challenge", challenge), ("code_challenge_method", "S256")), user.Username, "a wrong password");
+        secrets.AddRange([code, unusedCode, refreshToken!, successor!, accessToken, refreshedAccess, clientToken, verifier]);
+        secrets.AddRange(new[] { code, unusedCode, refreshToken!, successor! }.Select(v => v.Split('.')[1])); // the secret halves alone
+
+        var dump = await DumpAllTablesAsync();
+
+        Assert.True(dump.Count > 10, "the dump should hold the flow's rows");
+        foreach (var secret in secrets)
+        {
+            Assert.DoesNotContain(dump, row => row.Contains(secret, StringComparison.Ordinal));
+        }
+    }
+
+    private async Task<List<string>> DumpAllTablesAsync()
+    {
+        var options = _server.Get<OAuthServerOptions>();
+        var service = new TableServiceClient(options.Storage.ConnectionString);
+        var rows = new List<string>();
+        foreach (var name in OAuthTables.All)
+        {
+            await foreach (var entity in service.GetTableClient(options.Storage.TablePrefix + name).QueryAsync<TableEntity>())
+            {
+                rows.Add(name + " " + JsonSerializer.Serialize(entity.ToDictionary(p => p.Key, p => p.Value?.ToString())));
+            }
+        }
+
+        return rows;
+    }
+}
