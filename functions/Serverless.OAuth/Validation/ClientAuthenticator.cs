@@ -20,6 +20,9 @@ public sealed record ClientCredentials(string? ClientId, string? Secret, string 
 /// </summary>
 public sealed class ClientAuthenticator(ClientStore clients, ClientSecretVerifier secrets, FailedAttemptLockout lockout)
 {
+    /// <summary>The longest base64 Basic credentials accepted: far more than any client id and secret need.</summary>
+    public const int MaxBasicCredentialsLength = 2048;
+
     public static (ClientCredentials? Credentials, OAuthError? Error) ReadCredentials(string? authorizationHeader, OAuthParameters form)
     {
         var postId = form["client_id"];
@@ -112,7 +115,7 @@ public sealed class ClientAuthenticator(ClientStore clients, ClientSecretVerifie
     private static bool TryParseBasic(string encoded, out string clientId, out string secret)
     {
         clientId = secret = "";
-        if (encoded.Length is 0 or > 2048)
+        if (encoded.Length is 0 or > MaxBasicCredentialsLength)
         {
             return false;
         }
