@@ -37,8 +37,9 @@ public static class FuzzInputs
 
     /// <summary>A request's parameters: known names mostly, some repeated, values hostile.</summary>
     public static Gen<KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>[]> Parameters(params string[] known) =>
-        Gen.Zip(Name(known), Value().NonEmptyListOf(), Gen.Choose(0, 19))
-            .Select(p => new KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>(p.Item1, p.Item2.Take(p.Item3 == 0 ? 2 : 1).ToArray()))
+        Gen.Zip(Gen.Zip(Name(known), Value().NonEmptyListOf()), Gen.Choose(0, 19))
+            .Select(p => new KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>(
+                p.Item1.Item1, p.Item1.Item2.Take(p.Item2 == 0 ? 2 : 1).ToArray())) // one in twenty repeated
             .ArrayOf();
 
     /// <summary>Raw form bodies: form syntax with percent-escapes that are not always valid UTF-8.</summary>
