@@ -42,7 +42,8 @@ public sealed class LocalServer : IAsyncDisposable
         string? keyPath = null,
         string? tablePrefix = null,
         Action<IServiceCollection>? services = null,
-        AzuriteServer? storageServer = null)
+        AzuriteServer? storageServer = null,
+        string environment = "Development")
     {
         var azurite = storageServer ?? await AzuriteServer.Shared;
         var storage = azurite.NewStorage();
@@ -63,7 +64,7 @@ public sealed class LocalServer : IAsyncDisposable
             configuration[key] = value;
         }
 
-        var app = LocalHost.Build(["--urls", baseAddress.ToString(), "--environment", "Development"], builder =>
+        var app = LocalHost.Build(["--urls", baseAddress.ToString(), "--environment", environment], builder =>
         {
             builder.Configuration.AddInMemoryCollection(configuration);
             builder.Services.AddSingleton<TimeProvider>(clock);
