@@ -13,7 +13,10 @@ public sealed class PurgeTimer(ExpiryPurge purge, OAuthServerOptions options, Ti
         {
             try
             {
-                await purge.RunAsync(stoppingToken);
+                var result = await purge.RunAsync(stoppingToken);
+                logger.LogInformation(
+                    "Expiry purge: {RowsDeleted} expired rows deleted ({IndexEntriesRead} index entries, {RowsRead} rows read, {PartitionsRescheduled} rescheduled)",
+                    result.RowsDeleted, result.IndexEntriesRead, result.RowsRead, result.PartitionsRescheduled);
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
