@@ -7,8 +7,15 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
 
-step "Installing Node.js packages (Azurite)"
-npm ci --no-audit --no-fund --loglevel=error
+# npm ci starts node_modules afresh; skip it when node_modules was installed from this very lock file.
+lock_hash="$(sha256sum package-lock.json | cut -d' ' -f1)"
+if [ "$(cat node_modules/.installed-from-lock 2>/dev/null)" = "$lock_hash" ] && [ -f node_modules/azurite/dist/src/table/main.js ]; then
+  step "Node.js packages (Azurite) are up to date"
+else
+  step "Installing Node.js packages (Azurite)"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_hash" > node_modules/.installed-from-lock
+fi
 
 # The Functions app references the real Azure Functions worker packages. Where the package source cannot serve them,
 # it is compiled against a declaration-only stand-in instead (see functions/Serverless.Functions.WorkerStandIn).

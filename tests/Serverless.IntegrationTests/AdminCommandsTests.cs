@@ -1,0 +1,138 @@
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Serverless.Local.Admin;
+using Serverless.Testing;
+
+namespace Serverless.IntegrationTests;
+
+/// <summary>The admin commands against Azurite: what they write works at the endpoints, and bad input gets a message and exit 2.</summary>
+public sealed class AdminCommandsTests : IAsyncLifetime
+{
+    private LocalServer _server = null!;
+    private Dictionary<string, string?> _settings = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await LocalServer.StartAsync();
+        var options = _server.Get<Serverless.OAuth.Options.OAuthServerOptions>();
+        _settings = new()
+        {
+            ["OAuth:Issuer"] = _server.Issuer,
+            ["OAuth:Storage:ConnectionString"] = options.Storage.ConnectionString,
+            ["OAuth:Storage:TablePrefix"] = options.Storage.TablePrefix,
+            ["OAuth:Signing:LocalKeyPath"] = _server.KeyPath,
+        };
+    }
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    private async Task<(int Exit, string Output, string Error)> RunAsync(string input, params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exit = await AdminCommands.RunAsync(args, output, error, new StringReader(input), builder => builder.Configuration.AddInMemoryCollection(_settings));
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public async Task ClientsAdd_Confidential_PrintsTheSecretOnce_AndItWorksAtTheTokenEndpoint()
+    {
+        var (exit, output, _) = await RunAsync("", "clients", "add", "--id", "svc-a", "--name", "Service A", "--confidential", "--grant", "client_credentials", "--scope", "read");
+
+        Assert.Equal(0, exit);
+        var secret = output.Split('\n').Single(l => l.Contains("client_secret:", StringComparison.Ordinal)).Split(':', 2)[1].Trim();
+        var flow = new OAuthFlow(_server);
+        var (accessToken, _, body) = await TokenSupport.ReadTokenResponseAsync(await flow.PostTokenAsync([("grant_type", "client_credentials")], ("svc-a", secret)));
+        Assert.Equal("read", body.GetProperty("scope").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await flow.GetResourceAsync(accessToken)).StatusCode);
+
+        var (_, list, _) = await RunAsync("", "clients", "list");
+        Assert.Contains("svc-a\tconfidential\tService A", list);
+        Assert.DoesNotContain(secret, list);
+    }
+
+    [Fact]
+    public async Task ClientsAdd_TakenId_Exits1_AndRemove_RemovesIt()
+    {
+        Assert.Equal(0, (await RunAsync("", "clients", "add", "--id", "spa-b", "--name", "SPA", "--public", "--redirect-uri", "https://spa.example.com/cb")).Exit);
+
+        var (exit, _, error) = await RunAsync("", "clients", "add", "--id", "spa-b", "--name", "SPA", "--public", "--redirect-uri", "https://spa.example.com/cb");
+        Assert.Equal(1, exit);
+        Assert.Contains("already exists", error);
+
+        Assert.Equal(0, (await RunAsync("", "clients", "remove", "--id", "spa-b")).Exit);
+        var (again, _, missing) = await RunAsync("", "clients", "remove", "--id", "spa-b");
+        Assert.Equal(1, again);
+        Assert.Contains("No client", missing);
+    }
+
+    [Theory]
+    [InlineData("--id is required", "clients", "add", "--name", "X", "--public", "--redirect-uri", "https://a.example/cb")]
+    [InlineData("Say --public or --confidential", "clients", "add", "--id", "x", "--name", "X", "--redirect-uri", "https://a.example/cb")]
+    [InlineData("needs at least one --redirect-uri", "clients", "add", "--id", "x", "--name", "X", "--public")]
+    [InlineData("fragment", "clients", "add", "--id", "x", "--name", "X", "--public", "--redirect-uri", "https://a.example/cb#x")]
+    [InlineData("use https", "clients", "add", "--id", "x", "--name", "X", "--public", "--redirect-uri", "http://a.example/cb")]
+    [InlineData("cannot use client_credentials", "clients", "add", "--id", "x", "--name", "X", "--public", "--grant", "client_credentials")]
+    [InlineData("Unknown grant", "clients", "add", "--id", "x", "--name", "X", "--confidential", "--grant", "password")]
+    [InlineData("Unknown scope", "clients", "add", "--id", "x", "--name", "X", "--confidential", "--grant", "client_credentials", "--scope", "admin")]
+    [InlineData("--id needs a value", "clients", "add", "--id")]
+    [InlineData("Unknown argument", "clients", "list", "--verbose")]
+    [InlineData("Unknown command", "clients", "frobnicate")]
+    [InlineData("--username is required", "users", "add")]
+    public async Task BadArguments_GetAClearMessage_AndExit2(string message, params string[] args)
+    {
+        var (exit, _, error) = await RunAsync("", args);
+
+        Assert.Equal(2, exit);
+        Assert.Contains(message, error);
+    }
+
+    [Fact]
+    public async Task UsersAdd_ReadsThePasswordFromStandardInput_AndTheUserCanSignIn()
+    {
+        var (exit, output, _) = await RunAsync("a long enough password\n", "users", "add", "--username", "Carol", "--display-name", "Carol C");
+
+        Assert.Equal(0, exit);
+        Assert.Contains("Added user 'carol'", output);
+        Assert.DoesNotContain("a long enough password", output);
+        var user = await _server.Get<Serverless.OAuth.Users.UserStore>().VerifyAsync("carol", "a long enough password");
+        Assert.NotNull(user);
+        Assert.Equal(2, (await RunAsync("short\n", "users", "add", "--username", "dave")).Exit);
+        Assert.Equal(0, (await RunAsync("", "users", "remove", "--username", "carol")).Exit);
+        Assert.Null(await _server.Get<Serverless.OAuth.Users.UserStore>().FindAsync("carol"));
+    }
+
+    [Fact]
+    public async Task KeysRotate_PublishesANewKeyBesideTheOld()
+    {
+        var (_, before, _) = await RunAsync("", "keys", "list");
+
+        var (exit, output, _) = await RunAsync("", "keys", "rotate");
+        var (_, after, _) = await RunAsync("", "keys", "list");
+
+        Assert.Equal(0, exit);
+        Assert.Contains("New signing key", output);
+        Assert.Equal(before.Trim().Split('\n').Length + 1, after.Trim().Split('\n').Length);
+    }
+
+    [Fact]
+    public async Task Purge_Reports_WhatItDeleted()
+    {
+        var (exit, output, _) = await RunAsync("", "purge");
+
+        Assert.Equal(0, exit);
+        Assert.Matches("Deleted \\d+ expired rows", output);
+    }
+
+    [Fact]
+    public async Task StorageUnreachable_Exits1_WithAClearMessage()
+    {
+        _settings["OAuth:Storage:ConnectionString"] = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + AzuriteServer.AccountKey
+            + ";TableEndpoint=http://127.0.0.1:" + FreePort.Next() + "/devstoreaccount1;";
+
+        var (exit, _, error) = await RunAsync("", "clients", "list");
+
+        Assert.Equal(1, exit);
+        Assert.Contains("could not be reached", error);
+    }
+}
