@@ -18,6 +18,7 @@ public static class PageLayout
         main { max-width: 28rem; margin: 3rem auto; padding: 0 1rem; }
         .card { background: #fff; border-radius: 12px; padding: 2rem; box-shadow: 0 1px 3px rgba(0,0,0,.12); }
         h1 { font-size: 1.4rem; margin: 0 0 .25rem; }
+        h2 { font-size: 1rem; margin: 1.5rem 0 .25rem; }
         p.lead { color: var(--muted); margin: 0 0 1.5rem; }
         label { display: block; font-weight: 600; margin: 1rem 0 .25rem; }
         input[type=text], input[type=password] { width: 100%; padding: .6rem .75rem; font: inherit; border: 1px solid #9ca3af; border-radius: 8px; }
