@@ -20,5 +20,10 @@ public sealed record RedirectResult(string Location) : EndpointResult;
 /// <summary>
 /// A server-rendered page. <see cref="CsrfCookie"/> is set when the page carries a form; <see cref="FormTarget"/> is the
 /// verified origin that form's answer redirects to, which the Content-Security-Policy's form-action must allow.
+/// <see cref="ContentSecurityPolicy"/> replaces the server pages' policy (no script) for a page that needs its own.
 /// </summary>
-public sealed record PageResult(string Html, int Status = 200, string? CsrfCookie = null, string? FormTarget = null) : EndpointResult;
+public sealed record PageResult(
+    string Html, int Status = 200, string? CsrfCookie = null, string? FormTarget = null, string? ContentSecurityPolicy = null) : EndpointResult;
+
+/// <summary>A file the server ships in its assembly (the demo client's script and stylesheet).</summary>
+public sealed record StaticFileResult(string Body, string ContentType) : EndpointResult;

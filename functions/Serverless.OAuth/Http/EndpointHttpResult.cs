@@ -69,6 +69,13 @@ public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies
             case PageResult page:
                 return WritePageAsync(response, page);
 
+            case StaticFileResult file:
+                // Revalidated on every load: the files are small, and a new server version must never meet an old script.
+                response.StatusCode = StatusCodes.Status200OK;
+                response.Headers.CacheControl = "no-cache";
+                response.ContentType = file.ContentType;
+                return response.WriteAsync(file.Body, Encoding.UTF8);
+
             default:
                 throw new InvalidOperationException($"Unknown result {result.GetType().Name}.");
         }
@@ -78,7 +85,7 @@ public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies
     {
         response.StatusCode = page.Status;
         SetCaching(response, noStore: true, null);
-        response.Headers.ContentSecurityPolicy = PageLayout.ContentSecurityPolicy(page.FormTarget);
+        response.Headers.ContentSecurityPolicy = page.ContentSecurityPolicy ?? PageLayout.ContentSecurityPolicy(page.FormTarget);
         response.Headers.XFrameOptions = "DENY";
         if (page.CsrfCookie is not null)
         {

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Serverless.OAuth.Demo;
 using Serverless.OAuth.Endpoints;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Pages;
@@ -39,6 +40,16 @@ public sealed class OAuthHttpHandlers(
 
     public Task<IResult> HomeAsync(HttpRequest request) =>
         Task.FromResult(Result(request, new PageResult(HomePage.Render(options.Issuer))));
+
+    /// <summary>GET /demo and /demo/callback: one page, whose script tells the two apart.</summary>
+    public Task<IResult> DemoPageAsync(HttpRequest request) =>
+        Task.FromResult(Result(request, new PageResult(DemoClientFiles.Page, ContentSecurityPolicy: DemoClientFiles.ContentSecurityPolicy)));
+
+    public Task<IResult> DemoScriptAsync(HttpRequest request) =>
+        Task.FromResult(Result(request, new StaticFileResult(DemoClientFiles.Script, "text/javascript; charset=utf-8")));
+
+    public Task<IResult> DemoStylesheetAsync(HttpRequest request) =>
+        Task.FromResult(Result(request, new StaticFileResult(DemoClientFiles.Stylesheet, "text/css; charset=utf-8")));
 
     public Task<IResult> MetadataAsync(HttpRequest request) => Task.FromResult(Result(request, metadata.Metadata()));
 

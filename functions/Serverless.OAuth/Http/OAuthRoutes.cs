@@ -23,6 +23,10 @@ public static class OAuthRoutes
         new("POST", "revoke", (h, r) => h.RevokeAsync(r)),
         new("POST", "introspect", (h, r) => h.IntrospectAsync(r)),
         new("GET", "resource", (h, r) => h.ResourceAsync(r)),
+        new("GET", "demo", (h, r) => h.DemoPageAsync(r)),
+        new("GET", "demo/callback", (h, r) => h.DemoPageAsync(r)),
+        new("GET", "demo/app.js", (h, r) => h.DemoScriptAsync(r)),
+        new("GET", "demo/app.css", (h, r) => h.DemoStylesheetAsync(r)),
     ];
 
     public static IEndpointRouteBuilder MapServerlessOAuth(this IEndpointRouteBuilder endpoints)

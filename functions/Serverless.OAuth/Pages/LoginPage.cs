@@ -26,12 +26,16 @@ public static class LoginPage
         }
 
         body.Append("<input type=\"hidden\" name=\"csrf_token\" value=\"").Append(e(csrfToken)).Append("\">\n");
-        var described = error is null ? "" : " aria-describedby=\"login-error\"";
+        // After a failed attempt the username is kept and the password is where the user continues; both fields are
+        // marked invalid and point at the message, so a screen reader reads why.
+        var failed = error is null ? "" : " aria-invalid=\"true\" aria-describedby=\"login-error\"";
+        var focusUsername = error is null || string.IsNullOrEmpty(username);
         body.Append("<label for=\"username\">Username</label>\n");
-        body.Append("<input type=\"text\" id=\"username\" name=\"username\" autocomplete=\"username\" autocapitalize=\"none\" spellcheck=\"false\" maxlength=\"64\" value=\"")
-            .Append(e(username)).Append('"').Append(described).Append(" autofocus>\n");
+        body.Append("<input type=\"text\" id=\"username\" name=\"username\" autocomplete=\"username\" autocapitalize=\"none\" spellcheck=\"false\" maxlength=\"64\" required value=\"")
+            .Append(e(username)).Append('"').Append(failed).Append(focusUsername ? " autofocus>\n" : ">\n");
         body.Append("<label for=\"password\">Password</label>\n");
-        body.Append("<input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\" maxlength=\"256\"").Append(described).Append(">\n");
+        body.Append("<input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"current-password\" maxlength=\"256\" required")
+            .Append(failed).Append(focusUsername ? ">\n" : " autofocus>\n");
 
         body.Append("<h2 class=\"lead\" id=\"scopes-heading\">If you allow it, ").Append(e(request.Client.Name)).Append(" will be able to:</h2>\n");
         body.Append("<ul class=\"scopes\" aria-labelledby=\"scopes-heading\">\n");
@@ -43,8 +47,9 @@ public static class LoginPage
 
         body.Append("</ul>\n");
         body.Append("<div class=\"actions\">\n");
-        body.Append("<button type=\"submit\" name=\"decision\" value=\"deny\" class=\"deny\" formnovalidate>Deny</button>\n");
+        // Allow comes first: pressing Enter in a field submits with the form's first button, and that must not be Deny.
         body.Append("<button type=\"submit\" name=\"decision\" value=\"allow\" class=\"allow\">Allow</button>\n");
+        body.Append("<button type=\"submit\" name=\"decision\" value=\"deny\" class=\"deny\" formnovalidate>Deny</button>\n");
         body.Append("</div>\n</form>\n</div>\n");
         body.Append("<footer>You will be sent back to <code>").Append(e(new Uri(request.RedirectUri).GetLeftPart(UriPartial.Authority))).Append("</code>.</footer>");
         return PageLayout.Render($"Sign in - {request.Client.Name}", body.ToString());

@@ -11,13 +11,14 @@ namespace Serverless.OAuth.Pages;
 public static class PageLayout
 {
     public const string Stylesheet = """
-        :root { color-scheme: light dark; --accent: #2563eb; --danger: #b91c1c; --muted: #6b7280; --card: Canvas; }
+        :root { color-scheme: light dark; --accent: #2563eb; --danger: #b91c1c; --muted: #4b5563; --card: Canvas; }
         * { box-sizing: border-box; }
         body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; background: #f3f4f6; color: #111827; }
-        @media (prefers-color-scheme: dark) { body { background: #111827; color: #f9fafb; } .card { background: #1f2937 !important; } }
+        @media (prefers-color-scheme: dark) { :root { --muted: #d1d5db; --danger: #fca5a5; } body { background: #111827; color: #f9fafb; } .card { background: #1f2937 !important; } }
         main { max-width: 28rem; margin: 3rem auto; padding: 0 1rem; }
         .card { background: #fff; border-radius: 12px; padding: 2rem; box-shadow: 0 1px 3px rgba(0,0,0,.12); }
         h1 { font-size: 1.4rem; margin: 0 0 .25rem; }
+        h2 { font-size: 1rem; margin: 1.5rem 0 .25rem; }
         p.lead { color: var(--muted); margin: 0 0 1.5rem; }
         label { display: block; font-weight: 600; margin: 1rem 0 .25rem; }
         input[type=text], input[type=password] { width: 100%; padding: .6rem .75rem; font: inherit; border: 1px solid #9ca3af; border-radius: 8px; }

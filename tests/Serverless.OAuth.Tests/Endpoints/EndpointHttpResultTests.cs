@@ -64,4 +64,26 @@ public sealed class EndpointHttpResultTests
         Assert.Contains("httponly", cookie);
         Assert.Contains("samesite=strict", cookie);
     }
+
+    [Fact]
+    public async Task APage_WithItsOwnPolicy_GetsThatPolicy_NotTheNoScriptOne()
+    {
+        var (response, _) = await ExecuteAsync(new PageResult("<p>x</p>", ContentSecurityPolicy: "default-src 'none'; script-src 'self'"));
+
+        Assert.Equal("default-src 'none'; script-src 'self'", response.Headers.ContentSecurityPolicy.ToString());
+        Assert.Equal("DENY", response.Headers.XFrameOptions.ToString());
+        Assert.Equal("no-store", response.Headers.CacheControl.ToString());
+    }
+
+    [Fact]
+    public async Task AStaticFile_IsServedAsItsType_Revalidated_AndNotSniffed()
+    {
+        var (response, body) = await ExecuteAsync(new StaticFileResult("export {};", "text/javascript; charset=utf-8"));
+
+        Assert.Equal(200, response.StatusCode);
+        Assert.Equal("text/javascript; charset=utf-8", response.ContentType);
+        Assert.Equal("no-cache", response.Headers.CacheControl.ToString());
+        Assert.Equal("nosniff", response.Headers.XContentTypeOptions.ToString());
+        Assert.Equal("export {};", body);
+    }
 }

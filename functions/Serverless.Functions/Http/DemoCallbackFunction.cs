@@ -1,0 +1,15 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Serverless.OAuth.Http;
+
+namespace Serverless.Functions.Http;
+
+/// <summary>GET /demo/callback: the demo client's redirect URI; the same page, whose script exchanges the code. Anonymous, like every route of the contract.</summary>
+public sealed class DemoCallbackFunction(OAuthHttpHandlers handlers)
+{
+    [Function("DemoCallback")]
+    public Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "demo/callback")] HttpRequest request) =>
+        handlers.DemoPageAsync(request).AsActionResultAsync();
+}

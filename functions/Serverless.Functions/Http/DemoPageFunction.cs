@@ -1,0 +1,15 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Serverless.OAuth.Http;
+
+namespace Serverless.Functions.Http;
+
+/// <summary>GET /demo: the demo client's page (a public client with PKCE that runs in the browser). Anonymous, like every route of the contract.</summary>
+public sealed class DemoPageFunction(OAuthHttpHandlers handlers)
+{
+    [Function("DemoPage")]
+    public Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "demo")] HttpRequest request) =>
+        handlers.DemoPageAsync(request).AsActionResultAsync();
+}

@@ -1,0 +1,15 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Serverless.OAuth.Http;
+
+namespace Serverless.Functions.Http;
+
+/// <summary>GET /demo/app.js: the demo client's script. Anonymous, like every route of the contract.</summary>
+public sealed class DemoScriptFunction(OAuthHttpHandlers handlers)
+{
+    [Function("DemoScript")]
+    public Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "demo/app.js")] HttpRequest request) =>
+        handlers.DemoScriptAsync(request).AsActionResultAsync();
+}

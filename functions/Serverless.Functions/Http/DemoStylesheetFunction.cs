@@ -1,0 +1,15 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using Serverless.OAuth.Http;
+
+namespace Serverless.Functions.Http;
+
+/// <summary>GET /demo/app.css: the demo client's stylesheet. Anonymous, like every route of the contract.</summary>
+public sealed class DemoStylesheetFunction(OAuthHttpHandlers handlers)
+{
+    [Function("DemoStylesheet")]
+    public Task<IActionResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "demo/app.css")] HttpRequest request) =>
+        handlers.DemoStylesheetAsync(request).AsActionResultAsync();
+}
