@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the project. On a fresh machine with the .NET 10 SDK and Node.js it installs what is missing
-# first: Azurite from npm (pinned in package-lock.json) and the NuGet packages. Test fixtures start their own
+# first: Azurite from npm (pinned in package-lock.json), Debian's Chromium for the browser tests, and the NuGet
+# packages. Test fixtures start their own
 # Azurite on free 127.0.0.1 ports, so nothing needs to be running beforehand.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +16,18 @@ else
   step "Installing Node.js packages (Azurite)"
   npm ci --no-audit --no-fund --loglevel=error
   echo "$lock_hash" > node_modules/.installed-from-lock
+fi
+
+# The browser tests drive Debian's Chromium. Install it where it is missing and we may (as root, with apt-get);
+# elsewhere the browser tests fail with the command that installs it.
+if ! command -v chromium >/dev/null 2>&1 && [ -z "${CHROMIUM_PATH:-}" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    step "Installing Chromium for the browser tests (apt-get)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "Chromium is missing: the browser tests will fail. Install it with: sudo apt-get install chromium (or set CHROMIUM_PATH)."
+  fi
 fi
 
 # The Functions app references the real Azure Functions worker packages. Where the package source cannot serve them,
