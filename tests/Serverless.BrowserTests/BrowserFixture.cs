@@ -13,7 +13,7 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     private IPlaywright? _playwright;
 
-    public DemoServer Server { get; private set; } = null!;
+    public LocalServer Server { get; private set; } = null!;
 
     public IBrowser Browser { get; private set; } = null!;
 
@@ -28,7 +28,8 @@ public sealed class BrowserFixture : IAsyncLifetime
                 "or set CHROMIUM_PATH to a Chromium binary.");
         }
 
-        Server = await DemoServer.StartAsync();
+        // Seeded exactly as a developer gets it; a running clock, since the browser's own clock keeps running.
+        Server = await LocalServer.StartAsync(new() { ["OAuth:SeedDemoData"] = "true" }, clock: ManualClock.Running());
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

@@ -5,9 +5,8 @@ using Microsoft.Extensions.Logging;
 using Serverless.Local;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Users;
-using Serverless.Testing;
 
-namespace Serverless.IntegrationTests;
+namespace Serverless.Testing;
 
 /// <summary>
 /// The local host, started in this process on a free 127.0.0.1 port with real Kestrel, Azurite storage under its own
@@ -43,13 +42,14 @@ public sealed class LocalServer : IAsyncDisposable
         string? tablePrefix = null,
         Action<IServiceCollection>? services = null,
         AzuriteServer? storageServer = null,
-        string environment = "Development")
+        string environment = "Development",
+        ManualClock? clock = null)
     {
         var azurite = storageServer ?? await AzuriteServer.Shared;
         var storage = azurite.NewStorage();
         var port = FreePort.Next();
         var baseAddress = new Uri($"http://127.0.0.1:{port}/");
-        var clock = new ManualClock(DateTimeOffset.UtcNow);
+        clock ??= new ManualClock(DateTimeOffset.UtcNow);
         keyPath ??= Path.Combine(Path.GetTempPath(), "oauth-keys-" + Guid.NewGuid().ToString("N") + ".json");
         var configuration = new Dictionary<string, string?>
         {
@@ -96,7 +96,7 @@ public sealed class LocalServer : IAsyncDisposable
             AllowedGrantTypes = grants ?? [GrantTypes.AuthorizationCode, GrantTypes.RefreshToken],
             RefreshRequiresOfflineAccess = requireOfflineAccess,
         };
-        Assert.True(await Get<ClientStore>().AddAsync(client));
+        Added(await Get<ClientStore>().AddAsync(client), client.ClientId);
         return client;
     }
 
@@ -113,15 +113,23 @@ public sealed class LocalServer : IAsyncDisposable
             AllowedScopes = scopes ?? ["read", "write", "offline_access"],
             AllowedGrantTypes = grants ?? [GrantTypes.AuthorizationCode, GrantTypes.RefreshToken, GrantTypes.ClientCredentials],
         };
-        Assert.True(await Get<ClientStore>().AddAsync(client));
+        Added(await Get<ClientStore>().AddAsync(client), client.ClientId);
         return (client, secret);
     }
 
     public async Task<OAuthUser> AddUserAsync(string? username = null)
     {
         var user = new OAuthUser(username ?? "user" + Guid.NewGuid().ToString("N")[..8], Guid.NewGuid().ToString(), UserStore.HashPassword(Password), "Test User");
-        Assert.True(await Get<UserStore>().AddAsync(user));
+        Added(await Get<UserStore>().AddAsync(user), user.Username);
         return user;
+    }
+
+    private static void Added(bool added, string name)
+    {
+        if (!added)
+        {
+            throw new InvalidOperationException($"'{name}' exists already.");
+        }
     }
 
     public async ValueTask DisposeAsync()
