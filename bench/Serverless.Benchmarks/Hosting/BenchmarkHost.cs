@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Serverless.Benchmarks.Counting;
+using Serverless.Testing.Storage;
 using Serverless.Local;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Options;

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Azure.Core;
 using Azure.Core.Pipeline;
 
-namespace Serverless.Benchmarks.Counting;
+namespace Serverless.Testing.Storage;
 
 /// <summary>
 /// Counts every HTTP request the Table Storage clients send (per retry, so a retried request counts twice, as the
