@@ -20,6 +20,8 @@ public sealed record ClientCredentials(string? ClientId, string? Secret, string 
 /// </summary>
 public sealed class ClientAuthenticator(ClientStore clients, ClientSecretVerifier secrets, FailedAttemptLockout lockout)
 {
+    private static readonly UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
+
     public static (ClientCredentials? Credentials, OAuthError? Error) ReadCredentials(string? authorizationHeader, OAuthParameters form)
     {
         var postId = form["client_id"];
@@ -126,7 +128,7 @@ public sealed class ClientAuthenticator(ClientStore clients, ClientSecretVerifie
         string decoded;
         try
         {
-            decoded = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes[..length]);
+            decoded = StrictUtf8.GetString(bytes[..length]);
         }
         catch (DecoderFallbackException)
         {
