@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 using Serverless.OAuth.Endpoints;
 using Serverless.OAuth.Pages;
@@ -17,7 +18,12 @@ public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies
     public const string CsrfCookieName = "oauth_csrf";
     public const string SecureCsrfCookieName = "__Host-oauth_csrf";
 
-    private static readonly JsonSerializerOptions Json = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Default };
+    // Source-generated for the token response and errors (no reflection per call), reflection for everything else.
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Default,
+        TypeInfoResolver = JsonTypeInfoResolver.Combine(OAuthJsonContext.Default, new DefaultJsonTypeInfoResolver()),
+    };
 
     public EndpointResult Result => result;
 
@@ -151,10 +157,16 @@ public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies
         }
     }
 
+    /// <summary>
+    /// Bodies are small: serialized in one piece, they go out with a Content-Length in one write, instead of a chunked
+    /// response that costs the server an extra write and the client a chunk parser.
+    /// </summary>
     private static Task WriteJsonAsync(HttpResponse response, object body)
     {
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), Json);
         response.ContentType = "application/json; charset=utf-8";
-        return JsonSerializer.SerializeAsync(response.Body, body, body.GetType(), Json);
+        response.ContentLength = bytes.Length;
+        return response.Body.WriteAsync(bytes).AsTask();
     }
 
     private static string Quoted(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);

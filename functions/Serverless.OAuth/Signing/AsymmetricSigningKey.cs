@@ -51,7 +51,7 @@ public sealed class AsymmetricSigningKey : ISigningKey, IDisposable
     public byte[] SignDigest(ReadOnlySpan<byte> digest) =>
         _ecdsa is not null
             ? _ecdsa.SignHash(digest, DSASignatureFormat.IeeeP1363FixedFieldConcatenation)
-            : _rsa!.SignHash(digest.ToArray(), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+            : _rsa!.SignHash(digest, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
 
     public void Dispose()
     {

@@ -26,6 +26,7 @@ public sealed class AccessTokenValidator(
 {
     private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
+    private CachedParameters? _parameters;
 
     public async Task<AccessTokenValidation> ValidateAsync(string token, CancellationToken cancellationToken = default)
     {
@@ -34,25 +35,7 @@ public sealed class AccessTokenValidator(
             return AccessTokenValidation.Invalid("The access token is malformed.");
         }
 
-        var jwks = await keys.GetPublicKeysAsync(cancellationToken);
-        var parameters = new TokenValidationParameters
-        {
-            ValidIssuer = options.Issuer,
-            ValidAudience = options.EffectiveAudience,
-            ValidTypes = [AccessTokenWriter.TokenType],
-            ValidAlgorithms = ["ES256", "RS256"],
-            IssuerSigningKeys = jwks.Select(ToSecurityKey).ToList(),
-            RequireSignedTokens = true,
-            RequireExpirationTime = true,
-            ValidateLifetime = true,
-            ClockSkew = ClockSkew,
-            LifetimeValidator = (notBefore, expires, _, _) =>
-            {
-                var now = clock.GetUtcNow().UtcDateTime;
-                return expires is { } exp && exp + ClockSkew > now && (notBefore is null || notBefore.Value - ClockSkew <= now);
-            },
-        };
-
+        var parameters = ParametersFor(await keys.GetPublicKeysAsync(cancellationToken));
         var result = await _handler.ValidateTokenAsync(token, parameters);
         if (!result.IsValid)
         {
@@ -79,6 +62,40 @@ public sealed class AccessTokenValidator(
         return AccessTokenValidation.Valid(new ValidatedAccessToken(
             jwt.Subject, clientId, scope ?? "", jti, jwt.IssuedAt, jwt.ValidTo, authTime));
     }
+
+    /// <summary>
+    /// The validation parameters for a set of published keys, made once per set: converting a JWK into a usable key
+    /// costs more than validating a token, and the key provider hands out the same list until its keys change.
+    /// </summary>
+    private TokenValidationParameters ParametersFor(IReadOnlyList<PublicJsonWebKey> jwks)
+    {
+        if (_parameters is { } cached && ReferenceEquals(cached.Keys, jwks))
+        {
+            return cached.Parameters;
+        }
+
+        var parameters = new TokenValidationParameters
+        {
+            ValidIssuer = options.Issuer,
+            ValidAudience = options.EffectiveAudience,
+            ValidTypes = [AccessTokenWriter.TokenType],
+            ValidAlgorithms = ["ES256", "RS256"],
+            IssuerSigningKeys = jwks.Select(ToSecurityKey).ToList(),
+            RequireSignedTokens = true,
+            RequireExpirationTime = true,
+            ValidateLifetime = true,
+            ClockSkew = ClockSkew,
+            LifetimeValidator = (notBefore, expires, _, _) =>
+            {
+                var now = clock.GetUtcNow().UtcDateTime;
+                return expires is { } exp && exp + ClockSkew > now && (notBefore is null || notBefore.Value - ClockSkew <= now);
+            },
+        };
+        _parameters = new CachedParameters(jwks, parameters);
+        return parameters;
+    }
+
+    private sealed record CachedParameters(IReadOnlyList<PublicJsonWebKey> Keys, TokenValidationParameters Parameters);
 
     private static JsonWebKey ToSecurityKey(PublicJsonWebKey key) => new()
     {

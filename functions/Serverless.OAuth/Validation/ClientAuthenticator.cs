@@ -23,6 +23,8 @@ public sealed class ClientAuthenticator(ClientStore clients, ClientSecretVerifie
     /// <summary>The longest base64 Basic credentials accepted: far more than any client id and secret need.</summary>
     public const int MaxBasicCredentialsLength = 2048;
 
+    private static readonly UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
+
     public static (ClientCredentials? Credentials, OAuthError? Error) ReadCredentials(string? authorizationHeader, OAuthParameters form)
     {
         var postId = form["client_id"];
@@ -129,7 +131,7 @@ public sealed class ClientAuthenticator(ClientStore clients, ClientSecretVerifie
         string decoded;
         try
         {
-            decoded = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes[..length]);
+            decoded = StrictUtf8.GetString(bytes[..length]);
         }
         catch (DecoderFallbackException)
         {

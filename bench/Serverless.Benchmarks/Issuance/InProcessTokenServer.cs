@@ -1,0 +1,116 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Internal;
+using Serverless.OAuth.Clients;
+using Serverless.OAuth.Http;
+using Serverless.OAuth.Signing;
+
+namespace Serverless.Benchmarks.Issuance;
+
+/// <summary>
+/// The server's own service graph (AddServerlessOAuth) with a Local key, and one confidential client whose secret was
+/// verified once, as after the first request of an instance. <see cref="IssueAsync"/> runs the whole token-response
+/// path of POST /token for client_credentials (form reading, client authentication, the grant, JWT writing and
+/// signing, the JSON response with its headers) on an in-memory HttpContext, without Kestrel and without storage.
+/// </summary>
+public sealed class InProcessTokenServer : IDisposable
+{
+    public const string ClientId = "bench-api";
+    public const string Secret = "bench-secret-not-a-secret-0123456789";
+    private static readonly byte[] FormBody = Encoding.ASCII.GetBytes("grant_type=client_credentials&scope=read");
+
+    private readonly ServiceProvider _services;
+    private readonly OAuthHttpHandlers _handlers;
+    private readonly string _keyPath;
+    private readonly string _authorization = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(ClientId + ":" + Secret));
+
+    public InProcessTokenServer(string algorithm)
+    {
+        _keyPath = Path.Combine(Path.GetTempPath(), "oauth-bench-inproc-" + Guid.NewGuid().ToString("N") + ".json");
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["OAuth:Issuer"] = "https://oauth.example.com",
+            ["OAuth:Signing:Mode"] = "Local",
+            ["OAuth:Signing:Algorithm"] = algorithm,
+            ["OAuth:Signing:LocalKeyPath"] = _keyPath,
+            // Never contacted: the client store is preloaded and the secret already verified.
+            ["OAuth:Storage:ConnectionString"] = "UseDevelopmentStorage=true",
+            ["OAuth:ClientCacheLifetime"] = "1.00:00:00",
+        }).Build();
+
+        var client = new OAuthClient
+        {
+            ClientId = ClientId,
+            Name = "Benchmark API client",
+            Type = ClientType.Confidential,
+            SecretHash = ClientSecretVerifier.HashSecret(Secret),
+            AllowedScopes = ["read", "write"],
+            AllowedGrantTypes = [GrantTypes.ClientCredentials],
+        };
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<IHostEnvironment>(new HostingEnvironment
+        {
+            EnvironmentName = Environments.Production,
+            ApplicationName = "Serverless.Benchmarks",
+            ContentRootPath = Path.GetTempPath(),
+            ContentRootFileProvider = new NullFileProvider(),
+        });
+        services.AddSingleton<ClientStore>(new PreloadedClientStore(client));
+        services.AddServerlessOAuth(configuration);
+        _services = services.BuildServiceProvider();
+        _handlers = _services.GetRequiredService<OAuthHttpHandlers>();
+        if (!_services.GetRequiredService<ClientSecretVerifier>().Verify(client, Secret))
+        {
+            throw new InvalidOperationException("The benchmark client's secret did not verify.");
+        }
+
+        SigningKey = (AsymmetricSigningKey)_services.GetRequiredService<ISigningKeyProvider>().GetSigningKeyAsync(default).AsTask().GetAwaiter().GetResult();
+        Issuer = "https://oauth.example.com";
+        Audience = Issuer + "/resource";
+        PrivateKeyPkcs8 = ReadPrivateKey(_keyPath);
+    }
+
+    public AsymmetricSigningKey SigningKey { get; }
+
+    public byte[] PrivateKeyPkcs8 { get; }
+
+    public string Issuer { get; }
+
+    public string Audience { get; }
+
+    /// <summary>POST /token, client_credentials, client_secret_basic; returns the response's status code.</summary>
+    public async Task<int> IssueAsync(Stream responseBody)
+    {
+        var context = new DefaultHttpContext { RequestServices = _services };
+        var request = context.Request;
+        request.Method = HttpMethods.Post;
+        request.Path = "/token";
+        request.ContentType = "application/x-www-form-urlencoded";
+        request.ContentLength = FormBody.Length;
+        request.Headers.Authorization = _authorization;
+        request.Body = new MemoryStream(FormBody, writable: false);
+        context.Response.Body = responseBody;
+        var result = await _handlers.TokenAsync(request);
+        await result.ExecuteAsync(context);
+        return context.Response.StatusCode;
+    }
+
+    private static byte[] ReadPrivateKey(string path)
+    {
+        using var file = JsonDocument.Parse(File.ReadAllText(path));
+        var key = file.RootElement.GetProperty("Keys")[0];
+        return Convert.FromBase64String(key.GetProperty("PrivateKeyPkcs8").GetString()!);
+    }
+
+    public void Dispose()
+    {
+        _services.Dispose();
+        File.Delete(_keyPath);
+    }
+}

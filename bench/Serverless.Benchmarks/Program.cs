@@ -1,0 +1,103 @@
+using Serverless.Benchmarks.Counting;
+using Serverless.Benchmarks.Issuance;
+using Serverless.Benchmarks.Load;
+using Serverless.Benchmarks.Reporting;
+using Serverless.Benchmarks.Startup;
+using Serverless.Testing;
+
+// bench/run.sh calls each phase in turn; each writes its JSON to --out, and "report" turns them into Markdown.
+if (args.Length == 0)
+{
+    Console.Error.WriteLine("usage: Serverless.Benchmarks issuance|counts|http|startup|report --out DIR [options]");
+    return 2;
+}
+
+var options = ParseOptions(args.Skip(1).ToArray());
+var output = Path.GetFullPath(options.GetValueOrDefault("out") ?? Path.Combine("artifacts", "bench"));
+Directory.CreateDirectory(output);
+
+switch (args[0])
+{
+    case "issuance":
+        ResultFiles.Write(output, ResultFiles.Issuance, IssuanceRun.Run(Path.Combine(output, "BenchmarkDotNet"), options.ContainsKey("quick")));
+        break;
+
+    case "counts":
+    {
+        await using var azurite = await AzuriteServer.StartAsync();
+        var repetitions = int.Parse(options.GetValueOrDefault("repetitions") ?? "10");
+        ResultFiles.Write(output, ResultFiles.Counts, await OperationCounts.MeasureAsync(azurite, repetitions, Console.Out));
+        break;
+    }
+
+    case "http":
+    {
+        await using var azurite = await AzuriteServer.StartAsync();
+        var settings = new LoadSettings(
+            Threads: 1,
+            Connections: int.Parse(options.GetValueOrDefault("connections") ?? "16"),
+            DurationSeconds: int.Parse(options.GetValueOrDefault("duration") ?? "8"),
+            WrkCpus: options.GetValueOrDefault("wrk-cpus"));
+        var work = Path.Combine(output, "http-inputs");
+        Directory.CreateDirectory(work);
+        var results = await HttpLoadRun.RunAsync(azurite, work, settings, Console.Out);
+        ResultFiles.Write(output, ResultFiles.Http, new HttpFigures(settings, results));
+        Directory.Delete(work, recursive: true);
+        break;
+    }
+
+    case "startup":
+    {
+        await using var azurite = await AzuriteServer.StartAsync();
+        var runs = int.Parse(options.GetValueOrDefault("runs") ?? "7");
+        var results = new List<StartupResult>();
+        // --host "label=path" may be given several times: each build of the local host is measured the same way.
+        foreach (var host in options.Where(o => o.Key.StartsWith("host", StringComparison.Ordinal)).Select(o => o.Value))
+        {
+            var separator = host.IndexOf('=');
+            results.Add(await StartupRun.RunAsync(azurite, host[..separator], Path.GetFullPath(host[(separator + 1)..]), runs, Console.Out));
+        }
+
+        ResultFiles.Write(output, ResultFiles.Startup, results);
+        break;
+    }
+
+    case "report":
+    {
+        var path = Path.Combine(output, "report.md");
+        File.WriteAllText(path, ReportWriter.Write(output, options.GetValueOrDefault("elapsed")));
+        Console.WriteLine("Report: " + path);
+        break;
+    }
+
+    default:
+        Console.Error.WriteLine($"Unknown phase '{args[0]}'.");
+        return 2;
+}
+
+return 0;
+
+// "--name value" pairs; a repeated --host is kept as host, host1, host2, ...; a flag without value maps to "".
+static Dictionary<string, string> ParseOptions(string[] arguments)
+{
+    var parsed = new Dictionary<string, string>(StringComparer.Ordinal);
+    for (var i = 0; i < arguments.Length; i++)
+    {
+        if (!arguments[i].StartsWith("--", StringComparison.Ordinal))
+        {
+            continue;
+        }
+
+        var name = arguments[i][2..];
+        var value = i + 1 < arguments.Length && !arguments[i + 1].StartsWith("--", StringComparison.Ordinal) ? arguments[++i] : "";
+        var key = name;
+        for (var n = 1; parsed.ContainsKey(key); n++)
+        {
+            key = name + n;
+        }
+
+        parsed[key] = value;
+    }
+
+    return parsed;
+}

@@ -1,0 +1,299 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using Serverless.Benchmarks.Counting;
+using Serverless.Benchmarks.Issuance;
+using Serverless.Benchmarks.Load;
+using Serverless.Benchmarks.Startup;
+
+namespace Serverless.Benchmarks.Reporting;
+
+/// <summary>Turns the phases' JSON into one Markdown report: every figure of the benchmarks issue, and the targets.</summary>
+public static class ReportWriter
+{
+    private const double IssuanceTarget = 0.80;
+    private const double HttpTarget = 0.50;
+    private const double StartupTargetMs = 1000;
+
+    public static string Write(string directory, string? elapsed)
+    {
+        var issuance = ResultFiles.Read<List<IssuanceResult>>(directory, ResultFiles.Issuance);
+        var counts = ResultFiles.Read<List<ModeCounts>>(directory, ResultFiles.Counts);
+        var http = ResultFiles.Read<HttpFigures>(directory, ResultFiles.Http);
+        var startup = ResultFiles.Read<List<StartupResult>>(directory, ResultFiles.Startup);
+
+        var md = new StringBuilder();
+        md.AppendLine("# Benchmarks: what a token costs");
+        md.AppendLine();
+        md.AppendLine(Invariant($"Generated {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC by `bench/run.sh`{(elapsed is { Length: > 0 } ? $" in {elapsed}" : "")}."));
+        md.AppendLine();
+        WriteMachine(md);
+        WriteIssuance(md, issuance);
+        WriteHttp(md, http);
+        WriteCounts(md, counts);
+        WriteStartup(md, startup);
+        WriteCost(md, counts, http);
+        return md.ToString();
+    }
+
+    private static void WriteMachine(StringBuilder md)
+    {
+        md.AppendLine("## Machine");
+        md.AppendLine();
+        md.AppendLine("| what | value |");
+        md.AppendLine("|---|---|");
+        md.AppendLine($"| CPU | {Environment.ProcessorCount} logical cores, {CpuModel()} |");
+        md.AppendLine(Invariant($"| memory | {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024):F1} GiB |"));
+        md.AppendLine($"| OS | {OsName()} |");
+        md.AppendLine($"| .NET | {RuntimeInformation.FrameworkDescription} |");
+        md.AppendLine($"| load average when the report was written (1, 5, 15 min) | {LoadAverage()} |");
+        md.AppendLine("| load generator | wrk (Debian package), 1 thread, on the same machine as the server and Azurite |");
+        md.AppendLine();
+        md.AppendLine("Everything shares two cores: the server, Azurite (one Node.js process) and wrk. Figures are for comparing with each other in one run, not capacity figures for Azure.");
+        md.AppendLine();
+    }
+
+    private static void WriteIssuance(StringBuilder md, List<IssuanceResult>? results)
+    {
+        md.AppendLine("## 1. In-process issuance (BenchmarkDotNet, MemoryDiagnoser)");
+        md.AppendLine();
+        if (results is null)
+        {
+            md.AppendLine("(not run)").AppendLine();
+            return;
+        }
+
+        md.AppendLine("One client_credentials token with a Local key, on one thread. *Full token response* is the whole `POST /token` path on an in-memory `HttpContext`: form reading, `client_secret_basic` authentication (secret verified once, then the cached SHA-256), the grant, the JWT, and the JSON response with its headers. The baseline is `JsonWebTokenHandler.CreateToken` with the same key and claims in the same run.");
+        md.AppendLine();
+        md.AppendLine("| algorithm | method | mean (µs) | tokens/s on one core | rate vs CreateToken | allocated per token |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|");
+        foreach (var group in results.GroupBy(r => r.Algorithm))
+        {
+            var raw = group.FirstOrDefault(r => r.Method.Contains("CreateToken", StringComparison.Ordinal));
+            foreach (var r in group)
+            {
+                var ratio = raw is null ? "" : Invariant($"{r.TokensPerSecond / raw.TokensPerSecond:P0}");
+                md.AppendLine(Invariant($"| {r.Algorithm} | {r.Method} | {r.MeanMicroseconds:F1} ± {r.ErrorMicroseconds:F1} | {r.TokensPerSecond:N0} | {ratio} | {r.AllocatedBytes:N0} B |"));
+            }
+        }
+
+        md.AppendLine();
+        foreach (var group in results.GroupBy(r => r.Algorithm))
+        {
+            var raw = group.FirstOrDefault(r => r.Method.Contains("CreateToken", StringComparison.Ordinal));
+            var full = group.FirstOrDefault(r => r.Method.Contains("full", StringComparison.Ordinal));
+            if (raw is not null && full is not null)
+            {
+                var ratio = full.TokensPerSecond / raw.TokensPerSecond;
+                md.AppendLine(Invariant($"- Target (full path >= 80% of the raw signing rate), {group.Key}: **{ratio:P0}**, {(ratio >= IssuanceTarget ? "met" : "not met")}."));
+            }
+        }
+
+        md.AppendLine();
+    }
+
+    private static void WriteHttp(StringBuilder md, HttpFigures? http)
+    {
+        md.AppendLine("## 2. End-to-end HTTP (wrk on 127.0.0.1)");
+        md.AppendLine();
+        if (http is null)
+        {
+            md.AppendLine("(not run)").AppendLine();
+            return;
+        }
+
+        var s = http.Settings;
+        md.AppendLine(Invariant($"The local host (`LocalHost.Build`, real Kestrel, Development environment for the CSRF cookie over http, logging off) with Azurite storage; wrk with {s.Threads} thread and {s.Connections} connections for {s.DurationSeconds} s per scenario{(s.WrkCpus is null ? ", not pinned" : $", pinned with `taskset -c {s.WrkCpus}`")}. The trivial endpoint `GET /bench/constant` (a constant JSON body) is mapped by the harness only, on the same host, and measured in the same run with the same settings. Codes and refresh tokens are minted before each run (one per request; a short calibration run sizes the batch). Server CPU per request is this process's CPU time during the run divided by the requests served (wrk and Azurite are other processes)."));
+        md.AppendLine();
+        md.AppendLine("| scenario | requests/s | p50 (ms) | p90 (ms) | p99 (ms) | errors (non-2xx, socket) | server CPU per request (µs) | vs trivial |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        var trivial = http.Results.FirstOrDefault(r => r.Scenario.StartsWith("trivial", StringComparison.Ordinal));
+        foreach (var r in http.Results)
+        {
+            var w = r.Result;
+            var ratio = trivial is null ? "" : Invariant($"{w.RequestsPerSecond / trivial.Result.RequestsPerSecond:P0}");
+            md.AppendLine(Invariant($"| {r.Scenario} | {w.RequestsPerSecond:N0} | {w.P50Microseconds / 1000.0:F2} | {w.P90Microseconds / 1000.0:F2} | {w.P99Microseconds / 1000.0:F2} | {w.StatusErrors}, {w.SocketErrors} | {r.ServerCpuMicrosecondsPerRequest:N0} | {ratio} |"));
+        }
+
+        md.AppendLine();
+        var cc = http.Results.FirstOrDefault(r => r.Scenario == "client_credentials, Local ES256");
+        if (trivial is not null && cc is not null)
+        {
+            var ratio = cc.Result.RequestsPerSecond / trivial.Result.RequestsPerSecond;
+            md.AppendLine(Invariant($"- Target (client_credentials, Local ES256 >= 50% of the trivial endpoint's requests/s): **{ratio:P0}**, {(ratio >= HttpTarget ? "met" : "not met")}."));
+            md.AppendLine();
+        }
+    }
+
+    private static void WriteCounts(StringBuilder md, List<ModeCounts>? counts)
+    {
+        md.AppendLine("## 3. Storage round trips per request (counted)");
+        md.AppendLine();
+        if (counts is null)
+        {
+            md.AppendLine("(not run)").AppendLine();
+            return;
+        }
+
+        md.AppendLine("Every HTTP request the server's Table Storage clients sent to Azurite (a pipeline policy on the table clients, per retry), per protocol step, averaged over the repetitions of the whole flow; after the first token of the instance.");
+        md.AppendLine();
+        var steps = counts[0].Steps.Select(s => s.Step).ToList();
+        md.AppendLine("| step | " + string.Join(" | ", counts.Select(c => $"{c.Mode} {c.Algorithm}")) + " | requests (Local ES256) |");
+        md.AppendLine("|---|" + string.Concat(counts.Select(_ => "---:|")) + "---|");
+        foreach (var step in steps)
+        {
+            var cells = counts.Select(c => Number(c.Steps.First(s => s.Step == step).StorageRoundTrips));
+            var detail = counts[0].Steps.First(s => s.Step == step).ByVerbAndTable.Select(p => $"{p.Key} × {Number(p.Value)}");
+            md.AppendLine($"| {step} | {string.Join(" | ", cells)} | {string.Join(", ", detail)} |");
+        }
+
+        md.AppendLine();
+        md.AppendLine("`$batch` is one entity-group transaction (grants table). Design minimum: code exchange 2 (read the code; one transaction that deletes it if unchanged and writes its tombstone and the first refresh token), refresh 2 (read the token; one transaction that rotates it and writes the successor), `/resource` 1 (one query of the token's revocation partition), client_credentials 0.");
+        md.AppendLine();
+
+        md.AppendLine("## 4. Key Vault operations (counted by the stand-in)");
+        md.AppendLine();
+        md.AppendLine("| mode | until the first token (start-up) | per client_credentials token | per code exchange | per refresh | per /resource |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|");
+        foreach (var c in counts)
+        {
+            var startup = c.StartupKeyVaultOperations.Count == 0 ? "0" : string.Join(", ", c.StartupKeyVaultOperations.Select(p => $"{p.Key} {p.Value}"));
+            md.AppendLine($"| {c.Mode} {c.Algorithm} | {startup} | {Vault(c, "client_credentials")} | {Vault(c, "code exchange")} | {Vault(c, "refresh")} | {Vault(c, "/resource")} |");
+        }
+
+        md.AppendLine();
+        md.AppendLine("Target: 1 per token for KeyVault, 0 for KeyVaultWrapped and Local after start-up.");
+        md.AppendLine();
+    }
+
+    private static void WriteStartup(StringBuilder md, List<StartupResult>? startup)
+    {
+        md.AppendLine("## 5. Start-up: process start to first token");
+        md.AppendLine();
+        if (startup is null || startup.Count == 0)
+        {
+            md.AppendLine("(not run)").AppendLine();
+            return;
+        }
+
+        md.AppendLine("A published local host started as its own process (Production, Local ES256 key file present, tables present), timed from `Process.Start` until its port accepts a connection, and until its first `client_credentials` token is served (which includes the table check, the client read and PBKDF2 of its secret, once per instance). One unmeasured run first; then the median of the measured runs.");
+        md.AppendLine();
+        md.AppendLine("| build | median to listening (ms) | median to first token (ms) | runs, first token (ms) |");
+        md.AppendLine("|---|---:|---:|---|");
+        foreach (var r in startup)
+        {
+            md.AppendLine(Invariant($"| {r.Variant} | {r.MedianListeningMs:F0} | {r.MedianFirstTokenMs:F0} | {string.Join(", ", r.FirstTokenMs.Select(v => v.ToString("F0", CultureInfo.InvariantCulture)))} |"));
+        }
+
+        md.AppendLine();
+        var best = startup.MinBy(r => r.MedianFirstTokenMs)!;
+        md.AppendLine(Invariant($"- Target (under 1 s): best build \"{best.Variant}\" **{best.MedianFirstTokenMs:F0} ms**, {(best.MedianFirstTokenMs < StartupTargetMs ? "met" : "not met")}."));
+        md.AppendLine();
+    }
+
+    private static void WriteCost(StringBuilder md, List<ModeCounts>? counts, HttpFigures? http)
+    {
+        md.AppendLine("## 6. Cost per million tokens (Flex Consumption, 512 MB instances)");
+        md.AppendLine();
+        if (counts is null)
+        {
+            md.AppendLine("(no counts: not computed)").AppendLine();
+            return;
+        }
+
+        md.AppendLine("| meter | price | source |");
+        md.AppendLine("|---|---|---|");
+        foreach (var (meter, price, source) in Prices.Table)
+        {
+            md.AppendLine($"| {meter} | {price} | {source} |");
+        }
+
+        md.AppendLine();
+        md.AppendLine("Per million tokens, marginal (after the monthly free grant): executions (one per token) + execution time + Table transactions (counted above) + Key Vault operations (counted above). Execution time is billed as instance memory × the time the instance is executing, so it is given two ways:");
+        md.AppendLine();
+        md.AppendLine("- **busy**: the instance always has requests in flight, so billed time per token is the server CPU per request measured under load above (Local mode, same algorithm; Key Vault modes sign remotely and so use no more CPU). This is the floor.");
+        md.AppendLine(Invariant($"- **serial**: one request at a time, each executing {Prices.SerialExecutionSeconds * 1000:F0} ms (deploy.md's assumption: in Azure the storage and Key Vault round trips, not CPU, set the duration). This is the ceiling."));
+        md.AppendLine();
+        md.AppendLine("| mode | grant | storage round trips | Key Vault ops | executions | time, busy | time, serial | tables | Key Vault | **total, busy** | **total, serial** |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var c in counts)
+        {
+            foreach (var grant in new[] { "client_credentials", "code exchange", "refresh" })
+            {
+                var step = c.Steps.First(s => s.Step == grant);
+                var cpuSeconds = CpuSecondsPerToken(http, grant, c.Algorithm);
+                var executions = Prices.ExecutionsPerMillion;
+                var busy = 1e6 * Prices.InstanceMemoryGb * cpuSeconds * Prices.PerGbSecond;
+                var serial = 1e6 * Prices.InstanceMemoryGb * Prices.SerialExecutionSeconds * Prices.PerGbSecond;
+                var tables = 1e6 * step.StorageRoundTrips * Prices.TableTransactionsPer10K / 10_000;
+                var vault = 1e6 * step.KeyVaultOperations * Prices.KeyVaultPerOperation(c.Algorithm);
+                md.AppendLine(Invariant(
+                    $"| {c.Mode} {c.Algorithm} | {grant} | {Number(step.StorageRoundTrips)} | {Number(step.KeyVaultOperations)} | ${executions:F2} | ${busy:F3} | ${serial:F2} | ${tables:F3} | ${vault:F2} | **${executions + busy + tables + vault:F2}** | **${executions + serial + tables + vault:F2}** |"));
+            }
+        }
+
+        md.AppendLine();
+        md.AppendLine("A call to `/resource` adds one Table transaction: $0.036 per million calls. Telemetry (Application Insights ingestion) is not included; see docs/deploy.md.");
+        md.AppendLine();
+    }
+
+    /// <summary>Server CPU per request measured under load for the same grant and algorithm; client_credentials of the algorithm otherwise.</summary>
+    private static double CpuSecondsPerToken(HttpFigures? http, string grant, string algorithm)
+    {
+        if (http is null)
+        {
+            return 0;
+        }
+
+        var match = http.Results.FirstOrDefault(r => r.Scenario == $"{grant}, Local {algorithm}")
+            ?? http.Results.FirstOrDefault(r => r.Scenario == $"{grant}, Local ES256")
+            ?? http.Results.FirstOrDefault(r => r.Scenario == $"client_credentials, Local {algorithm}");
+        return (match?.ServerCpuMicrosecondsPerRequest ?? 0) / 1e6;
+    }
+
+    private static string Vault(ModeCounts counts, string step) =>
+        counts.Steps.FirstOrDefault(s => s.Step == step) is { } s ? Number(s.KeyVaultOperations) : "";
+
+    private static string Number(double value) =>
+        Math.Abs(value - Math.Round(value)) < 1e-9 ? ((long)Math.Round(value)).ToString(CultureInfo.InvariantCulture) : value.ToString("F2", CultureInfo.InvariantCulture);
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    private static string CpuModel()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+            return line is null ? RuntimeInformation.ProcessArchitecture.ToString() : line[(line.IndexOf(':') + 1)..].Trim();
+        }
+        catch (IOException)
+        {
+            return RuntimeInformation.ProcessArchitecture.ToString();
+        }
+    }
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(", ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+    }
+
+    private static string OsName()
+    {
+        try
+        {
+            var line = File.ReadLines("/etc/os-release").FirstOrDefault(l => l.StartsWith("PRETTY_NAME=", StringComparison.Ordinal));
+            return line is null ? RuntimeInformation.OSDescription : line["PRETTY_NAME=".Length..].Trim('"') + ", kernel " + Environment.OSVersion.Version;
+        }
+        catch (IOException)
+        {
+            return RuntimeInformation.OSDescription;
+        }
+    }
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Runs every benchmark of the project and writes one Markdown report to artifacts/bench/report.md:
+# in-process issuance (BenchmarkDotNet), end-to-end HTTP with wrk, storage round trips and Key Vault operations
+# counted per request, start-up time of the published local host, and the cost per million tokens.
+# From a clean clone it installs what it needs: wrk (apt-get, when root), Azurite (npm ci), NuGet packages.
+# Usage: bash bench/run.sh            (BENCH_QUICK=1 for a shorter, noisier run)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+started=$(date +%s)
+out="$PWD/artifacts/bench"
+step() { printf '\n==> %s\n' "$*"; }
+
+if ! command -v wrk >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    step "Installing wrk (apt-get)"
+    apt-get update -qq && apt-get install -y -qq wrk >/dev/null
+  else
+    echo "wrk is missing: install it (sudo apt-get install wrk) and run again" >&2
+    exit 1
+  fi
+fi
+
+if [ ! -f node_modules/azurite/dist/src/table/main.js ]; then
+  step "Installing Azurite (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+rm -rf "$out"
+mkdir -p "$out"
+
+step "Building the harness (Release)"
+dotnet build bench/Serverless.Benchmarks/Serverless.Benchmarks.csproj -c Release -nologo -clp:ErrorsOnly
+bench="dotnet bench/Serverless.Benchmarks/bin/Release/net10.0/Serverless.Benchmarks.dll"
+
+step "Publishing the local host twice: JIT only, and ReadyToRun (start-up comparison)"
+dotnet publish functions/Serverless.Local/Serverless.Local.csproj -c Release -nologo -clp:ErrorsOnly \
+  -p:PublishReadyToRun=false -o "$out/publish/jit"
+dotnet publish functions/Serverless.Local/Serverless.Local.csproj -c Release -nologo -clp:ErrorsOnly \
+  -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$out/publish/r2r"
+
+quick=()
+if [ "${BENCH_QUICK:-}" = 1 ]; then quick=(--quick); fi
+
+step "1. In-process issuance (BenchmarkDotNet)"
+$bench issuance --out "$out" "${quick[@]}"
+
+step "3-4. Storage round trips and Key Vault operations, counted"
+$bench counts --out "$out" --repetitions 10
+
+step "2. End-to-end HTTP with wrk"
+# wrk is pinned to CPU 1 (one thread); the server and Azurite may use both CPUs. Same settings for every scenario.
+$bench http --out "$out" --duration "${BENCH_DURATION:-8}" --connections 16 --wrk-cpus 1
+
+step "5. Start-up to the first token"
+$bench startup --out "$out" --runs 7 \
+  --host "JIT only=$out/publish/jit/Serverless.Local.dll" \
+  --host "ReadyToRun=$out/publish/r2r/Serverless.Local"
+
+elapsed=$(( $(date +%s) - started ))
+step "Report"
+$bench report --out "$out" --elapsed "$((elapsed / 60)) min $((elapsed % 60)) s"
+echo "Benchmarks done in $((elapsed / 60)) min $((elapsed % 60)) s: $out/report.md"

@@ -1,0 +1,73 @@
+using System.Net;
+using Azure.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Serverless.OAuth.Storage;
+using Serverless.Testing;
+using Serverless.Testing.Storage;
+
+namespace Serverless.IntegrationTests;
+
+/// <summary>
+/// The storage round trips each request costs, counted on the wire (every request the table clients send to
+/// Azurite): code exchange 2, refresh 2, /resource 1, client_credentials 0 once the client is cached. Counts, not
+/// timings: one more round trip on any of these paths is a regression in cost per token.
+/// </summary>
+public sealed class StorageRoundTripTests : IAsyncLifetime
+{
+    private const string Redirect = "http://127.0.0.1:9/callback";
+    private LocalServer _server = null!;
+    private StorageRequestCounter _counter = null!;
+    private OAuthFlow _flow = null!;
+
+    public async Task InitializeAsync()
+    {
+        var storage = (await AzuriteServer.Shared).NewStorage();
+        _counter = new StorageRequestCounter(storage.TablePrefix);
+        var tableOptions = OAuthTables.DefaultClientOptions();
+        tableOptions.AddPolicy(_counter, HttpPipelinePosition.PerRetry);
+        _server = await LocalServer.StartAsync(
+            tablePrefix: storage.TablePrefix,
+            services: services => services.AddSingleton(new OAuthTables(storage, null, tableOptions)));
+        _flow = new OAuthFlow(_server);
+    }
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task CodeExchange_Refresh_AndResource_CostTwoTwoAndOneRoundTrips()
+    {
+        var client = await _server.AddPublicClientAsync(redirectUris: Redirect);
+        var user = await _server.AddUserAsync();
+        var (verifier, challenge) = OAuthFlow.NewPkce();
+        var code = await _flow.GetCodeAsync(client.ClientId, Redirect, user.Username, challenge);
+
+        _counter.Reset();
+        var (accessToken, refreshToken, _) = await TokenSupport.ReadTokenResponseAsync(await _flow.PostTokenAsync(
+            [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", Redirect), ("client_id", client.ClientId), ("code_verifier", verifier)]));
+        Assert.Equal(new Dictionary<string, int> { ["GET grants"] = 1, ["POST $batch"] = 1 }, _counter.Snapshot());
+
+        _counter.Reset();
+        await TokenSupport.ReadTokenResponseAsync(await _flow.PostTokenAsync(
+            [("grant_type", "refresh_token"), ("refresh_token", refreshToken!), ("client_id", client.ClientId)]));
+        Assert.Equal(new Dictionary<string, int> { ["GET grants"] = 1, ["POST $batch"] = 1 }, _counter.Snapshot());
+
+        _counter.Reset();
+        Assert.Equal(HttpStatusCode.OK, (await _flow.GetResourceAsync(accessToken)).StatusCode);
+        Assert.Equal(new Dictionary<string, int> { ["GET revocations"] = 1 }, _counter.Snapshot());
+    }
+
+    [Fact]
+    public async Task ClientCredentials_AfterTheFirstToken_CostsNoRoundTrip()
+    {
+        var (client, secret) = await _server.AddConfidentialClientAsync();
+        await TokenSupport.ReadTokenResponseAsync(await _flow.PostTokenAsync([("grant_type", "client_credentials")], (client.ClientId, secret)));
+
+        _counter.Reset();
+        for (var i = 0; i < 3; i++)
+        {
+            await TokenSupport.ReadTokenResponseAsync(await _flow.PostTokenAsync([("grant_type", "client_credentials")], (client.ClientId, secret)));
+        }
+
+        Assert.Equal(0, _counter.Total);
+    }
+}
