@@ -34,6 +34,24 @@ public sealed class StorageRoundTripTests : IAsyncLifetime
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
     [Fact]
+    public async Task ASignIn_CostsFourRoundTrips_TheLockoutRowTheUserTheExpiryIndexAndTheCode()
+    {
+        var client = await _server.AddPublicClientAsync(redirectUris: Redirect);
+        var user = await _server.AddUserAsync();
+        var page = await _flow.Http.GetAsync(OAuthFlow.AuthorizeQuery(
+            ("response_type", "code"), ("client_id", client.ClientId), ("redirect_uri", Redirect), ("scope", "read"),
+            ("code_challenge", OAuthFlow.NewPkce().Challenge), ("code_challenge_method", "S256")));
+        var html = await page.Content.ReadAsStringAsync();
+
+        _counter.Reset();
+        var response = await _flow.PostLoginFormAsync(html, user.Username, LocalServer.Password);
+
+        Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+        Assert.Equal(4, _counter.Total);
+        Assert.Equal(1, _counter.Snapshot().Where(p => p.Key.EndsWith(" lockouts", StringComparison.Ordinal)).Sum(p => p.Value));
+    }
+
+    [Fact]
     public async Task CodeExchange_Refresh_AndResource_CostTwoTwoAndOneRoundTrips()
     {
         var client = await _server.AddPublicClientAsync(redirectUris: Redirect);

@@ -69,7 +69,8 @@ public sealed class AuthorizeEndpoint(
         var username = form["username"];
         var password = form["password"];
         var lockoutKey = OAuthUser.Normalize(username) is { } normalized ? FailedAttemptLockout.UserKey(normalized) : null;
-        if (lockoutKey is not null && await lockout.LockedForAsync(lockoutKey, cancellationToken) is { } locked)
+        var lockoutStatus = lockoutKey is null ? null : await lockout.CheckAsync(lockoutKey, cancellationToken);
+        if (lockoutStatus?.LockedFor is { } locked)
         {
             return LoginPageResult(request, csrfCookie, username, LockedMessage(locked));
         }
@@ -82,7 +83,7 @@ public sealed class AuthorizeEndpoint(
             return LoginPageResult(request, csrfCookie, username, nowLocked is { } duration ? LockedMessage(duration) : "The username or password is incorrect.");
         }
 
-        await lockout.RecordSuccessAsync(lockoutKey!, cancellationToken);
+        await lockout.RecordSuccessAsync(lockoutStatus!, cancellationToken);
 
         var now = clock.GetUtcNow();
         var code = await grants.CreateCodeAsync(

@@ -24,12 +24,13 @@ public class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryIndex, O
 
     public static string ClientKey(string clientId) => "c:" + clientId;
 
-    /// <summary>How long the account stays locked; null when it is not locked.</summary>
-    public virtual async Task<TimeSpan?> LockedForAsync(string key, CancellationToken cancellationToken = default)
+    /// <summary>Whether the account is locked, and what a later success needs to clear (one read).</summary>
+    public virtual async Task<LockoutStatus> CheckAsync(string key, CancellationToken cancellationToken = default)
     {
         var row = await ReadAsync(key, cancellationToken);
         var now = clock.GetUtcNow();
-        return row?.GetDateTimeOffset("LockedUntil") is { } until && until > now ? until - now : null;
+        TimeSpan? lockedFor = row?.GetDateTimeOffset("LockedUntil") is { } until && until > now ? until - now : null;
+        return new LockoutStatus(key, lockedFor, row?.ETag);
     }
 
     /// <summary>Counts a failure; returns how long the account is now locked, or null.</summary>
@@ -98,11 +99,13 @@ public class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryIndex, O
         return null;
     }
 
-    /// <summary>A success clears the failures; a running lock stays (it is checked before the password).</summary>
-    public virtual async Task RecordSuccessAsync(string key, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// A success clears the failures the check found; when it found none (the usual case), there is nothing to do and
+    /// no round trip. A running lock stays (it is checked before the password).
+    /// </summary>
+    public virtual async Task RecordSuccessAsync(LockoutStatus status, CancellationToken cancellationToken = default)
     {
-        var row = await ReadAsync(key, cancellationToken);
-        if (row is null || row.GetDateTimeOffset("LockedUntil") > clock.GetUtcNow())
+        if (status.RowETag is not { } etag || status.IsLocked)
         {
             return;
         }
@@ -111,7 +114,7 @@ public class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryIndex, O
         var table = await tables.GetAsync(OAuthTables.Lockouts, cancellationToken);
         try
         {
-            await table.DeleteEntityAsync(key, Row, row.ETag, cancellationToken);
+            await table.DeleteEntityAsync(status.Key, Row, etag, cancellationToken);
         }
         catch (RequestFailedException e) when (e.Status == 412)
         {

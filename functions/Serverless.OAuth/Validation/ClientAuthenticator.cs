@@ -99,7 +99,8 @@ public sealed class ClientAuthenticator(ClientStore clients, ClientSecretVerifie
         }
 
         var key = FailedAttemptLockout.ClientKey(client.ClientId);
-        if (await lockout.LockedForAsync(key, cancellationToken) is not null)
+        var lockoutStatus = await lockout.CheckAsync(key, cancellationToken);
+        if (lockoutStatus.IsLocked)
         {
             return (null, OAuthError.InvalidClient("Client authentication failed too often; try again later."));
         }
@@ -110,7 +111,7 @@ public sealed class ClientAuthenticator(ClientStore clients, ClientSecretVerifie
             return (null, OAuthError.InvalidClient("Client authentication failed."));
         }
 
-        await lockout.RecordSuccessAsync(key, cancellationToken);
+        await lockout.RecordSuccessAsync(lockoutStatus, cancellationToken);
         return (client, null);
     }
 

@@ -13,6 +13,7 @@ public sealed class ClientAuthenticatorTests
     private const string Secret = "s3cret with spaces:and+plus";
     private static readonly string SecretHash = ClientSecretVerifier.HashSecret(Secret);
     private readonly Mock<ClientStore> _clients = new();
+    private readonly Mock<FailedAttemptLockout> _lockout = new();
 
     public ClientAuthenticatorTests()
     {
@@ -24,9 +25,9 @@ public sealed class ClientAuthenticatorTests
         {
             ClientId = "pub", Name = "P", Type = ClientType.Public,
         });
+        _lockout.Setup(l => l.CheckAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((string key, CancellationToken _) => new LockoutStatus(key, null, null));
     }
-
-    private readonly Mock<FailedAttemptLockout> _lockout = new();
 
     private ClientAuthenticator Authenticator() => new(_clients.Object, new ClientSecretVerifier(new OAuthServerOptions(), TimeProvider.System), _lockout.Object);
 
@@ -88,7 +89,7 @@ public sealed class ClientAuthenticatorTests
     {
         var authenticator = Authenticator();
         await authenticator.AuthenticateAsync(Basic("conf", Secret), OAuthParameters.Empty, default); // remembered now
-        _lockout.Setup(l => l.LockedForAsync("c:conf", It.IsAny<CancellationToken>())).ReturnsAsync(TimeSpan.FromMinutes(5));
+        _lockout.Setup(l => l.CheckAsync("c:conf", It.IsAny<CancellationToken>())).ReturnsAsync(new LockoutStatus("c:conf", TimeSpan.FromMinutes(5), null));
 
         var remembered = await authenticator.AuthenticateAsync(Basic("conf", Secret), OAuthParameters.Empty, default);
         var fresh = await Authenticator().AuthenticateAsync(Basic("conf", Secret), OAuthParameters.Empty, default);
