@@ -15,8 +15,7 @@ public sealed class LocalSigningKeyProvider : ISigningKeyProvider, IDisposable
     private readonly OAuthServerOptions _options;
     private readonly TimeProvider _clock;
     private readonly ILogger<LocalSigningKeyProvider> _logger;
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private KeyRing? _ring;
+    private readonly ReloadingValue<KeyRing> _ring;
 
     public LocalSigningKeyProvider(string path, OAuthServerOptions options, TimeProvider clock, ILogger<LocalSigningKeyProvider> logger)
     {
@@ -24,18 +23,17 @@ public sealed class LocalSigningKeyProvider : ISigningKeyProvider, IDisposable
         _options = options;
         _clock = clock;
         _logger = logger;
+        _ring = new ReloadingValue<KeyRing>(clock, ring => ring.ValidUntil, (_, _, _) => Task.FromResult(Load()));
     }
 
     public async ValueTask<ISigningKey> GetSigningKeyAsync(CancellationToken cancellationToken) =>
-        (await GetRingAsync(cancellationToken)).Current;
+        (await _ring.GetAsync(cancellationToken)).Current;
 
     public async ValueTask<IReadOnlyList<PublicJsonWebKey>> GetPublicKeysAsync(CancellationToken cancellationToken) =>
-        (await GetRingAsync(cancellationToken)).Published;
+        (await _ring.GetAsync(cancellationToken)).Published;
 
-    public async Task<PublicJsonWebKey> RotateAsync(CancellationToken cancellationToken)
-    {
-        await _gate.WaitAsync(cancellationToken);
-        try
+    public Task<PublicJsonWebKey> RotateAsync(CancellationToken cancellationToken) => _ring.ChangeAsync(
+        () =>
         {
             var file = Read();
             var now = _clock.GetUtcNow();
@@ -47,50 +45,26 @@ public sealed class LocalSigningKeyProvider : ISigningKeyProvider, IDisposable
             var created = AsymmetricSigningKey.Create(_options.Signing.Algorithm);
             file.Keys.Add(StoredKey.From(created, now));
             Write(file);
-            _ring = Build(file);
             _logger.LogInformation("Rotated the local signing key; the new key is {KeyId}", created.KeyId);
-            return created.PublicKey;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+            return Task.FromResult(created.PublicKey);
+        },
+        cancellationToken);
 
-    private async ValueTask<KeyRing> GetRingAsync(CancellationToken cancellationToken)
+    private KeyRing Load()
     {
-        if (_ring is { } ring && ring.ValidUntil > _clock.GetUtcNow())
+        var file = Read();
+        if (!file.Keys.Any(k => k.RetiredAt is null && k.Algorithm == _options.Signing.Algorithm))
         {
-            return ring;
+            // First start, or the configured algorithm changed: make a key for it and retire the others.
+            var now = _clock.GetUtcNow();
+            file.Keys.ForEach(k => k.RetiredAt ??= now);
+            var created = AsymmetricSigningKey.Create(_options.Signing.Algorithm);
+            file.Keys.Add(StoredKey.From(created, now));
+            Write(file);
+            _logger.LogInformation("Created a local {Algorithm} signing key {KeyId} in {Path}", created.Algorithm, created.KeyId, _path);
         }
 
-        await _gate.WaitAsync(cancellationToken);
-        try
-        {
-            if (_ring is { } again && again.ValidUntil > _clock.GetUtcNow())
-            {
-                return again;
-            }
-
-            var file = Read();
-            if (!file.Keys.Any(k => k.RetiredAt is null && k.Algorithm == _options.Signing.Algorithm))
-            {
-                // First start, or the configured algorithm changed: make a key for it and retire the others.
-                var now = _clock.GetUtcNow();
-                file.Keys.ForEach(k => k.RetiredAt ??= now);
-                var created = AsymmetricSigningKey.Create(_options.Signing.Algorithm);
-                file.Keys.Add(StoredKey.From(created, now));
-                Write(file);
-                _logger.LogInformation("Created a local {Algorithm} signing key {KeyId} in {Path}", created.Algorithm, created.KeyId, _path);
-            }
-
-            _ring = Build(file);
-            return _ring;
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        return Build(file);
     }
 
     private KeyRing Build(KeyFile file)
@@ -136,7 +110,7 @@ public sealed class LocalSigningKeyProvider : ISigningKeyProvider, IDisposable
         File.Move(temporary, _path, overwrite: true);
     }
 
-    public void Dispose() => _gate.Dispose();
+    public void Dispose() => _ring.Dispose();
 
     private sealed record KeyRing(AsymmetricSigningKey Current, IReadOnlyList<PublicJsonWebKey> Published, DateTimeOffset ValidUntil);
 

@@ -22,11 +22,10 @@ public sealed class KeyVaultSigningKeyProvider : ISigningKeyProvider, IDisposabl
     private readonly TimeProvider _clock;
     private readonly ILogger<KeyVaultSigningKeyProvider> _logger;
     private readonly string _keyName;
-    private readonly SemaphoreSlim _gate = new(1, 1);
 
     // A version's key material never changes, so each version is fetched once per process.
     private readonly ConcurrentDictionary<string, KeyVaultKey> _versions = new(StringComparer.Ordinal);
-    private KeyRing? _ring;
+    private readonly ReloadingValue<KeyRing> _ring;
 
     public KeyVaultSigningKeyProvider(
         KeyVaultKeysClient client, OAuthServerOptions options, KeyVaultSigningOptions keyVault, TimeProvider clock, ILogger<KeyVaultSigningKeyProvider> logger)
@@ -39,38 +38,32 @@ public sealed class KeyVaultSigningKeyProvider : ISigningKeyProvider, IDisposabl
         _keyName = options.Signing.KeyName is { Length: > 0 } name
             ? name
             : throw new ArgumentException("OAuth:Signing:KeyName is required in KeyVault mode.", nameof(options));
+        _ring = new ReloadingValue<KeyRing>(clock, ring => ring.ValidUntil, ReloadAsync);
     }
 
     public async ValueTask<ISigningKey> GetSigningKeyAsync(CancellationToken cancellationToken) =>
-        (await GetRingAsync(cancellationToken)).Current;
+        (await _ring.GetAsync(cancellationToken)).Current;
 
     public async ValueTask<IReadOnlyList<PublicJsonWebKey>> GetPublicKeysAsync(CancellationToken cancellationToken) =>
-        (await GetRingAsync(cancellationToken)).Published;
+        (await _ring.GetAsync(cancellationToken)).Published;
 
     /// <summary>
     /// Creates a new version of the key, of the same type as the newest one (or of Signing:Algorithm when the key does
     /// not exist yet). Instances sign with it once it has been published for one refresh interval.
     /// </summary>
-    public async Task<PublicJsonWebKey> RotateAsync(CancellationToken cancellationToken)
-    {
-        await _gate.WaitAsync(cancellationToken);
-        try
+    public Task<PublicJsonWebKey> RotateAsync(CancellationToken cancellationToken) => _ring.ChangeAsync(
+        async () =>
         {
             var (keyType, curve, size) = await NewVersionShapeAsync(cancellationToken);
             var created = await _client.CreateKeyAsync(_keyName, keyType, curve, size, ["sign", "verify"], cancellationToken);
             _versions[created.KeyId] = created;
-            _ring = null;
             var published = created.ToPublicJsonWebKey();
             _logger.LogInformation(
                 "Created version {Version} of Key Vault key {KeyName} as {KeyId}; it signs after {Delay}",
                 KeyVaultKeyIdentifier.Parse(created.KeyId, _client.VaultUri).Version, _keyName, published.KeyId, _keyVault.KeyRefreshInterval);
             return published;
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+        },
+        cancellationToken);
 
     private async Task<(string KeyType, string? Curve, int? Size)> NewVersionShapeAsync(CancellationToken cancellationToken)
     {
@@ -87,47 +80,26 @@ public sealed class KeyVaultSigningKeyProvider : ISigningKeyProvider, IDisposabl
         }
     }
 
-    private async ValueTask<KeyRing> GetRingAsync(CancellationToken cancellationToken)
+    private async Task<KeyRing> ReloadAsync(DateTimeOffset now, KeyRing? previous, CancellationToken cancellationToken)
     {
-        if (_ring is { } ring && ring.ValidUntil > _clock.GetUtcNow())
-        {
-            return ring;
-        }
-
-        await _gate.WaitAsync(cancellationToken);
         try
         {
-            var now = _clock.GetUtcNow();
-            if (_ring is { } again && again.ValidUntil > now)
+            var loaded = await LoadAsync(now, cancellationToken);
+            if (previous?.Current.VaultKeyId != loaded.Current.VaultKeyId)
             {
-                return again;
+                _logger.LogInformation(
+                    "Signing with Key Vault key {KeyName} version {Version} as {KeyId} ({Algorithm}); {Published} keys published",
+                    _keyName, KeyVaultKeyIdentifier.Parse(loaded.Current.VaultKeyId, _client.VaultUri).Version,
+                    loaded.Current.KeyId, loaded.Current.Algorithm, loaded.Published.Count);
             }
 
-            try
-            {
-                var loaded = await LoadAsync(now, cancellationToken);
-                if (_ring?.Current.VaultKeyId != loaded.Current.VaultKeyId)
-                {
-                    _logger.LogInformation(
-                        "Signing with Key Vault key {KeyName} version {Version} as {KeyId} ({Algorithm}); {Published} keys published",
-                        _keyName, KeyVaultKeyIdentifier.Parse(loaded.Current.VaultKeyId, _client.VaultUri).Version,
-                        loaded.Current.KeyId, loaded.Current.Algorithm, loaded.Published.Count);
-                }
-
-                _ring = loaded;
-                return loaded;
-            }
-            catch (Exception e) when (_ring is { } stale && e is Protocol.DependencyUnavailableException)
-            {
-                // Keep verifying and trying with what we know rather than failing every request while the vault is away.
-                _logger.LogWarning("Could not refresh the versions of Key Vault key {KeyName}; using the cached ones", _keyName);
-                _ring = stale with { ValidUntil = now + Min(RetryAfterFailure, _keyVault.KeyRefreshInterval) };
-                return _ring;
-            }
+            return loaded;
         }
-        finally
+        catch (Protocol.DependencyUnavailableException) when (previous is not null)
         {
-            _gate.Release();
+            // Keep verifying and trying with what we know rather than failing every request while the vault is away.
+            _logger.LogWarning("Could not refresh the versions of Key Vault key {KeyName}; using the cached ones", _keyName);
+            return previous with { ValidUntil = now + Min(RetryAfterFailure, _keyVault.KeyRefreshInterval) };
         }
     }
 
@@ -198,7 +170,7 @@ public sealed class KeyVaultSigningKeyProvider : ISigningKeyProvider, IDisposabl
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 
-    public void Dispose() => _gate.Dispose();
+    public void Dispose() => _ring.Dispose();
 
     private sealed record KeyRing(KeyVaultSigningKey Current, IReadOnlyList<PublicJsonWebKey> Published, DateTimeOffset ValidUntil);
 }

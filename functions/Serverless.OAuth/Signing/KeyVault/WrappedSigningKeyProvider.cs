@@ -34,9 +34,10 @@ public sealed class WrappedSigningKeyProvider : ISigningKeyProvider, IDisposable
     private readonly TimeProvider _clock;
     private readonly ILogger<WrappedSigningKeyProvider> _logger;
     private readonly string _wrappingKeyName;
-    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    // Touched only by reloads and rotations, which the ring's gate keeps one at a time.
     private readonly Dictionary<string, AsymmetricSigningKey> _unwrapped = new(StringComparer.Ordinal);
-    private KeyRing? _ring;
+    private readonly ReloadingValue<KeyRing> _ring;
 
     public WrappedSigningKeyProvider(
         KeyVaultKeysClient client,
@@ -57,6 +58,7 @@ public sealed class WrappedSigningKeyProvider : ISigningKeyProvider, IDisposable
         _wrappingKeyName = options.Signing.WrappingKeyName is { Length: > 0 } name
             ? name
             : throw new ArgumentException("OAuth:Signing:WrappingKeyName is required in KeyVaultWrapped mode.", nameof(options));
+        _ring = new ReloadingValue<KeyRing>(clock, ring => ring.ValidUntil, ReloadAsync);
         if (options.Signing.RotationInterval <= 4 * keyVault.KeyRefreshInterval)
         {
             throw new ArgumentException("OAuth:Signing:RotationInterval must be longer than four key refresh intervals.", nameof(options));
@@ -71,75 +73,48 @@ public sealed class WrappedSigningKeyProvider : ISigningKeyProvider, IDisposable
     private TimeSpan TokenReach => _options.AccessTokenLifetime + _keyVault.ClockSkew;
 
     public async ValueTask<ISigningKey> GetSigningKeyAsync(CancellationToken cancellationToken) =>
-        (await GetRingAsync(cancellationToken)).Current;
+        (await _ring.GetAsync(cancellationToken)).Current;
 
     public async ValueTask<IReadOnlyList<PublicJsonWebKey>> GetPublicKeysAsync(CancellationToken cancellationToken) =>
-        (await GetRingAsync(cancellationToken)).Published;
+        (await _ring.GetAsync(cancellationToken)).Published;
 
     /// <summary>
     /// Makes a key outside the schedule (e.g. after a suspected compromise of the current one). Instances sign with it
     /// once it has been published for one refresh interval, until the next scheduled key takes over.
     /// </summary>
-    public async Task<PublicJsonWebKey> RotateAsync(CancellationToken cancellationToken)
-    {
-        await _gate.WaitAsync(cancellationToken);
-        try
+    public Task<PublicJsonWebKey> RotateAsync(CancellationToken cancellationToken) => _ring.ChangeAsync(
+        async () =>
         {
             var now = _clock.GetUtcNow();
             var activatesAt = now + Delay;
             var nextPeriod = RotationSchedule.PeriodStart(now, Interval) + Interval;
             var retiresAt = activatesAt > nextPeriod ? activatesAt : nextPeriod;
             var row = await CreateAsync(RotationSchedule.ManualPartition(now), now, activatesAt, retiresAt + Delay + TokenReach, cancellationToken);
-            _ring = null;
             return Deserialize(row);
-        }
-        finally
-        {
-            _gate.Release();
-        }
-    }
+        },
+        cancellationToken);
 
-    private async ValueTask<KeyRing> GetRingAsync(CancellationToken cancellationToken)
+    private async Task<KeyRing> ReloadAsync(DateTimeOffset now, KeyRing? previous, CancellationToken cancellationToken)
     {
-        if (_ring is { } ring && ring.ValidUntil > _clock.GetUtcNow())
-        {
-            return ring;
-        }
-
-        await _gate.WaitAsync(cancellationToken);
+        KeyRing loaded;
         try
         {
-            var now = _clock.GetUtcNow();
-            if (_ring is { } again && again.ValidUntil > now)
-            {
-                return again;
-            }
-
-            var previous = _ring;
-            try
-            {
-                _ring = await LoadAsync(now, cancellationToken);
-            }
-            catch (Exception e) when (previous is not null && now + TokenReach <= previous.SignerExpiresAt && IsTransient(e))
-            {
-                // Signing needs neither storage nor the vault once a key is unwrapped: keep going with the cached keys.
-                _logger.LogWarning("Could not refresh the signing keys ({ExceptionType}); using the cached ones", e.GetType().Name);
-                _ring = previous with { ValidUntil = now + RetryAfterFailure };
-                return _ring;
-            }
-
-            if (!ReferenceEquals(previous?.Current, _ring.Current))
-            {
-                _logger.LogInformation(
-                    "Signing with wrapped key {KeyId} ({Algorithm}); {Published} keys published", _ring.Current.KeyId, _ring.Current.Algorithm, _ring.Published.Count);
-            }
-
-            return _ring;
+            loaded = await LoadAsync(now, cancellationToken);
         }
-        finally
+        catch (Exception e) when (previous is not null && now + TokenReach <= previous.SignerExpiresAt && IsTransient(e))
         {
-            _gate.Release();
+            // Signing needs neither storage nor the vault once a key is unwrapped: keep going with the cached keys.
+            _logger.LogWarning("Could not refresh the signing keys ({ExceptionType}); using the cached ones", e.GetType().Name);
+            return previous with { ValidUntil = now + RetryAfterFailure };
         }
+
+        if (!ReferenceEquals(previous?.Current, loaded.Current))
+        {
+            _logger.LogInformation(
+                "Signing with wrapped key {KeyId} ({Algorithm}); {Published} keys published", loaded.Current.KeyId, loaded.Current.Algorithm, loaded.Published.Count);
+        }
+
+        return loaded;
     }
 
     private async Task<KeyRing> LoadAsync(DateTimeOffset now, CancellationToken cancellationToken)
@@ -368,7 +343,7 @@ public sealed class WrappedSigningKeyProvider : ISigningKeyProvider, IDisposable
         }
 
         _unwrapped.Clear();
-        _gate.Dispose();
+        _ring.Dispose();
     }
 
     private static bool IsTransient(Exception e) =>
