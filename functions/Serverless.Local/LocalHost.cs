@@ -28,7 +28,6 @@ public static class LocalHost
         configure?.Invoke(builder);
         builder.Services.AddServerlessOAuth(builder.Configuration);
         builder.Services.AddHostedService<PurgeTimer>();
-        builder.Services.AddHostedService<DemoDataSeeder>();
 
         var app = builder.Build();
         app.MapServerlessOAuth();

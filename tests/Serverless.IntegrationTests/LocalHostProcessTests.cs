@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Reflection;
-using Serverless.Local;
+using Serverless.OAuth.Demo;
 using Serverless.Testing;
 
 namespace Serverless.IntegrationTests;

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Serverless.OAuth.Clients;
+using Serverless.OAuth.Demo;
 using Serverless.OAuth.Endpoints;
 using Serverless.OAuth.Grants;
 using Serverless.OAuth.Lockout;
@@ -86,6 +87,9 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<ResourceEndpoint>();
         services.TryAddSingleton<MetadataEndpoint>();
         services.TryAddSingleton<OAuthHttpHandlers>();
+
+        // Does nothing unless OAuth:SeedDemoData is set and the environment is Development.
+        services.AddHostedService<DemoDataSeeder>();
         return services;
     }
 }

@@ -1,12 +1,15 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Users;
 
-namespace Serverless.Local;
+namespace Serverless.OAuth.Demo;
 
 /// <summary>
-/// In Development only: registers the demo client (a public client with PKCE, redirecting to /demo/callback) and the
-/// demo user, so that a fresh clone can walk through the flow at once. Their credentials are in the README, not the log.
+/// In Development only, in either host (the local host, or the Functions app under func start): registers the demo
+/// client (a public client with PKCE, redirecting to /demo/callback) and the demo user, so that a fresh clone can walk
+/// through the flow at once. Their credentials are in the README, not the log.
 /// </summary>
 public sealed class DemoDataSeeder(
     ClientStore clients, UserStore users, OAuthServerOptions options, IHostEnvironment environment, ILogger<DemoDataSeeder> logger) : IHostedService
