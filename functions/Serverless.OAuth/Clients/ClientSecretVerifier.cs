@@ -25,11 +25,7 @@ public class ClientSecretVerifier(OAuthServerOptions options, TimeProvider clock
 
     /// <summary>True only when this exact secret was verified for this client recently; never runs PBKDF2.</summary>
     public virtual bool IsRemembered(OAuthClient client, string presentedSecret) =>
-        client.SecretHash is { } storedHash
-        && _verified.TryGetValue(client.ClientId, out var known)
-        && known.Until > clock.GetUtcNow()
-        && known.StoredHash == storedHash
-        && CryptographicOperations.FixedTimeEquals(known.SecretDigest, SHA256.HashData(Encoding.UTF8.GetBytes(presentedSecret)));
+        TryRecall(client, out var known) && CryptographicOperations.FixedTimeEquals(known, Digest(presentedSecret));
 
     public virtual bool Verify(OAuthClient client, string presentedSecret)
     {
@@ -38,11 +34,10 @@ public class ClientSecretVerifier(OAuthServerOptions options, TimeProvider clock
             return false;
         }
 
-        var digest = SHA256.HashData(Encoding.UTF8.GetBytes(presentedSecret));
-        var now = clock.GetUtcNow();
-        if (_verified.TryGetValue(client.ClientId, out var known) && known.Until > now && known.StoredHash == storedHash)
+        var digest = Digest(presentedSecret);
+        if (TryRecall(client, out var known))
         {
-            return CryptographicOperations.FixedTimeEquals(known.SecretDigest, digest);
+            return CryptographicOperations.FixedTimeEquals(known, digest);
         }
 
         var result = Hasher.VerifyHashedPassword(client, storedHash, presentedSecret);
@@ -51,7 +46,25 @@ public class ClientSecretVerifier(OAuthServerOptions options, TimeProvider clock
             return false;
         }
 
-        _verified[client.ClientId] = (storedHash, digest, now + options.ClientCacheLifetime);
+        _verified[client.ClientId] = (storedHash, digest, clock.GetUtcNow() + options.ClientCacheLifetime);
         return true;
     }
+
+    /// <summary>The digest of the secret verified for this client, while it is fresh and the stored hash unchanged.</summary>
+    private bool TryRecall(OAuthClient client, out byte[] secretDigest)
+    {
+        secretDigest = [];
+        if (client.SecretHash is not { Length: > 0 } storedHash
+            || !_verified.TryGetValue(client.ClientId, out var known)
+            || known.Until <= clock.GetUtcNow()
+            || known.StoredHash != storedHash)
+        {
+            return false;
+        }
+
+        secretDigest = known.SecretDigest;
+        return true;
+    }
+
+    private static byte[] Digest(string secret) => SHA256.HashData(Encoding.UTF8.GetBytes(secret));
 }
