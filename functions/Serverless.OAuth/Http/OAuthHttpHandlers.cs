@@ -145,12 +145,17 @@ public sealed class OAuthHttpHandlers(
         return values.Count == 1 ? values[0] : values.Count == 0 ? null : "Invalid";
     }
 
-    private static string? ReadCsrfCookie(HttpRequest request) =>
-        request.Cookies[EndpointHttpResult.SecureCsrfCookieName] ?? request.Cookies[EndpointHttpResult.CsrfCookieName];
+    /// <summary>
+    /// Only the cookie this server sets for this request: where it sets the __Host- cookie, an unprefixed one could
+    /// have been planted by a sibling subdomain or over plain http, so it must not pass the double-submit check.
+    /// </summary>
+    private string? ReadCsrfCookie(HttpRequest request) =>
+        request.Cookies[SecureCookies(request) ? EndpointHttpResult.SecureCsrfCookieName : EndpointHttpResult.CsrfCookieName];
+
+    private bool SecureCookies(HttpRequest request) => request.IsHttps || !environment.IsDevelopment();
 
     private static EndpointResult Error(bool page, OAuthError error) =>
         page ? new PageResult(ErrorPage.Render(error), EndpointHttpResult.StatusFor(error)) : new OAuthErrorResult(error);
 
-    private IResult Result(HttpRequest request, EndpointResult result) =>
-        new EndpointHttpResult(result, secureCookies: request.IsHttps || !environment.IsDevelopment());
+    private IResult Result(HttpRequest request, EndpointResult result) => new EndpointHttpResult(result, SecureCookies(request));
 }
