@@ -46,7 +46,7 @@ public sealed class StorageRoundTripTests : IAsyncLifetime
         _counter.Reset();
         var response = await _flow.PostLoginFormAsync(html, user.Username, LocalServer.Password);
 
-        Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+        Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
         Assert.Equal(4, _counter.Total);
         Assert.Equal(1, _counter.Snapshot().Where(p => p.Key.EndsWith(" lockouts", StringComparison.Ordinal)).Sum(p => p.Value));
     }

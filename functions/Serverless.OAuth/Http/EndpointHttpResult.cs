@@ -11,7 +11,8 @@ namespace Serverless.OAuth.Http;
 /// <summary>
 /// The one place where endpoint results become HTTP: OAuth error codes to status codes (invalid_client 401 with a
 /// Basic challenge, server_error 500, temporarily_unavailable 503, RFC 6750 errors 401/403 with a Bearer challenge,
-/// others 400), Cache-Control: no-store on every token-bearing answer and error, and the security headers of pages.
+/// others 400; redirects 302, or 303 after a POST), Cache-Control: no-store on every token-bearing answer and error,
+/// and the security headers of pages.
 /// </summary>
 public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies) : IResult
 {
@@ -67,7 +68,9 @@ public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies
                 return WriteBearerChallengeAsync(response, challenge);
 
             case RedirectResult redirect:
-                response.StatusCode = StatusCodes.Status302Found;
+                // RFC 9700 §4.12: after a form POST (the login page) 303, so the browser does not re-send the form,
+                // with the user's password, to the client's redirect URI.
+                response.StatusCode = HttpMethods.IsPost(httpContext.Request.Method) ? StatusCodes.Status303SeeOther : StatusCodes.Status302Found;
                 SetCaching(response, noStore: true, null);
                 response.Headers.Location = redirect.Location;
                 return Task.CompletedTask;
