@@ -1,7 +1,7 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
+using Microsoft.Extensions.Caching.Memory;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Storage;
 
@@ -10,17 +10,28 @@ namespace Serverless.OAuth.Clients;
 /// <summary>
 /// Clients in Table Storage (partition = client_id), cached in memory for <see cref="OAuthServerOptions.ClientCacheLifetime"/>
 /// so that the token endpoint does not pay a storage round trip per request. A removed or changed client is seen by
-/// every instance within that time.
+/// every instance within that time. "No such client" is cached too, or a stream of made-up client ids would cost a
+/// storage read each; so the cache is bounded in size (<see cref="OAuthServerOptions.ClientCacheSize"/> entries), and
+/// when it is full the unknown ids go first, so a flood of them neither grows memory nor evicts the real clients.
 /// </summary>
 public class ClientStore(OAuthTables tables, OAuthServerOptions options, TimeProvider clock)
 {
     private const string Row = "client";
-    private readonly ConcurrentDictionary<string, (OAuthClient? Client, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
+
+    private readonly MemoryCache _cache = new(new MemoryCacheOptions
+    {
+        SizeLimit = options.ClientCacheSize,
+        // A full cache drops a quarter at once, so a flood of unknown ids does not compact on every request.
+        CompactionPercentage = 0.25,
+    });
 
     /// <summary>For mocking.</summary>
     protected ClientStore() : this(null!, new OAuthServerOptions(), TimeProvider.System)
     {
     }
+
+    /// <summary>How many lookups (known clients and unknown ids) are cached now.</summary>
+    internal int CachedCount => _cache.Count;
 
     public virtual async Task<OAuthClient?> FindAsync(string clientId, CancellationToken cancellationToken = default)
     {
@@ -29,8 +40,9 @@ public class ClientStore(OAuthTables tables, OAuthServerOptions options, TimePro
             return null;
         }
 
+        // Freshness follows the server's clock (TimeProvider); the cache's own expiry only frees the memory.
         var now = clock.GetUtcNow();
-        if (_cache.TryGetValue(clientId, out var cached) && cached.Until > now)
+        if (_cache.TryGetValue(clientId, out CachedClient? cached) && cached!.Until > now)
         {
             return cached.Client;
         }
@@ -38,7 +50,12 @@ public class ClientStore(OAuthTables tables, OAuthServerOptions options, TimePro
         var table = await tables.GetAsync(OAuthTables.Clients, cancellationToken);
         var response = await table.GetEntityIfExistsAsync<TableEntity>(clientId, Row, cancellationToken: cancellationToken);
         var client = response.HasValue ? FromEntity(response.Value!) : null;
-        _cache[clientId] = (client, now + options.ClientCacheLifetime);
+        _cache.Set(clientId, new CachedClient(client, now + options.ClientCacheLifetime), new MemoryCacheEntryOptions
+        {
+            Size = 1,
+            AbsoluteExpirationRelativeToNow = options.ClientCacheLifetime,
+            Priority = client is null ? CacheItemPriority.Low : CacheItemPriority.High,
+        });
         return client;
     }
 
@@ -61,7 +78,7 @@ public class ClientStore(OAuthTables tables, OAuthServerOptions options, TimePro
         try
         {
             await table.AddEntityAsync(ToEntity(client), cancellationToken);
-            _cache.TryRemove(client.ClientId, out _);
+            _cache.Remove(client.ClientId);
             return true;
         }
         catch (RequestFailedException e) when (e.Status == 409)
@@ -74,7 +91,7 @@ public class ClientStore(OAuthTables tables, OAuthServerOptions options, TimePro
     {
         var table = await tables.GetAsync(OAuthTables.Clients, cancellationToken);
         var response = await table.DeleteEntityAsync(clientId, Row, ETag.All, cancellationToken);
-        _cache.TryRemove(clientId, out _);
+        _cache.Remove(clientId);
         return response.Status != 404;
     }
 
@@ -102,4 +119,6 @@ public class ClientStore(OAuthTables tables, OAuthServerOptions options, TimePro
     };
 
     private static string[] Split(string? value) => (value ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+
+    private sealed record CachedClient(OAuthClient? Client, DateTimeOffset Until);
 }

@@ -33,6 +33,12 @@ public sealed class OAuthServerOptions
     /// <summary>How long a verified client secret is remembered in memory, so that PBKDF2 runs once per client, not per request.</summary>
     public TimeSpan ClientCacheLifetime { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// The most client lookups an instance keeps in memory, known clients and unknown ids together; unknown ids are
+    /// evicted first. A few megabytes at the default.
+    /// </summary>
+    public int ClientCacheSize { get; set; } = 10_000;
+
     /// <summary>The scopes this server knows, with the words the consent page uses for them.</summary>
     public Dictionary<string, string> Scopes { get; set; } = new(StringComparer.Ordinal)
     {
@@ -84,6 +90,11 @@ public sealed class OAuthServerOptions
         if (RefreshTokenReuseGraceWindow < TimeSpan.Zero || RefreshTokenReuseGraceWindow > TimeSpan.FromMinutes(1))
         {
             yield return "OAuth:RefreshTokenReuseGraceWindow must be between 0 and 1 minute.";
+        }
+
+        if (ClientCacheLifetime <= TimeSpan.Zero || ClientCacheSize < 1)
+        {
+            yield return "OAuth:ClientCacheLifetime must be positive and OAuth:ClientCacheSize at least 1.";
         }
 
         if (!Scopes.ContainsKey(ResourceScope))
