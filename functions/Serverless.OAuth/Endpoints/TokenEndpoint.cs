@@ -12,7 +12,7 @@ public sealed class TokenEndpoint(
     RefreshTokenGrant refreshToken,
     ClientCredentialsGrant clientCredentials)
 {
-    public async Task<EndpointResult> HandleAsync(string? authorizationHeader, OAuthParameters form, CancellationToken cancellationToken)
+    public async Task<EndpointResult> HandleAsync(string? authorizationHeader, OAuthParameters form, string? clientAddress, CancellationToken cancellationToken)
     {
         if (form.StructuralError is { } structural)
         {
@@ -30,7 +30,7 @@ public sealed class TokenEndpoint(
             return new OAuthErrorResult(OAuthError.UnsupportedGrantType($"Supported grant types: {string.Join(", ", GrantTypes.All)}."));
         }
 
-        var (client, authError) = await authenticator.AuthenticateAsync(authorizationHeader, form, cancellationToken);
+        var (client, authError) = await authenticator.AuthenticateAsync(authorizationHeader, form, clientAddress, cancellationToken);
         if (client is null)
         {
             return new OAuthErrorResult(authError!);

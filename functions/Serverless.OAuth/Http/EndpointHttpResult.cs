@@ -10,9 +10,9 @@ namespace Serverless.OAuth.Http;
 
 /// <summary>
 /// The one place where endpoint results become HTTP: OAuth error codes to status codes (invalid_client 401 with a
-/// Basic challenge, server_error 500, temporarily_unavailable 503, RFC 6750 errors 401/403 with a Bearer challenge,
-/// others 400; redirects 302, or 303 after a POST), Cache-Control: no-store on every token-bearing answer and error,
-/// and the security headers of pages.
+/// Basic challenge, server_error 500, temporarily_unavailable 503, throttled 429 with Retry-After, RFC 6750 errors
+/// 401/403 with a Bearer challenge, others 400; redirects 302, or 303 after a POST), Cache-Control: no-store on every
+/// token-bearing answer and error, and the security headers of pages.
 /// </summary>
 public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies) : IResult
 {
@@ -28,7 +28,7 @@ public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies
 
     public EndpointResult Result => result;
 
-    public static int StatusFor(OAuthError error) => error.Error switch
+    public static int StatusFor(OAuthError error) => error.RetryAfter is not null ? StatusCodes.Status429TooManyRequests : error.Error switch
     {
         OAuthErrorCodes.InvalidClient => StatusCodes.Status401Unauthorized,
         OAuthErrorCodes.InvalidToken => StatusCodes.Status401Unauthorized,
@@ -60,6 +60,11 @@ public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies
                 else if (error.Error.Error == OAuthErrorCodes.TemporarilyUnavailable)
                 {
                     response.Headers.RetryAfter = "5";
+                }
+
+                if (error.Error.RetryAfter is { } retryAfter)
+                {
+                    response.Headers.RetryAfter = ((long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 }
 
                 return WriteJsonAsync(response, ErrorBody(error.Error));

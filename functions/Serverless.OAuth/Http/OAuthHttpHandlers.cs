@@ -59,16 +59,16 @@ public sealed class OAuthHttpHandlers(
         RunAsync(request, page: true, () => authorize.GetAsync(OAuthParameters.From(request.Query), request.HttpContext.RequestAborted));
 
     public Task<IResult> AuthorizePostAsync(HttpRequest request) =>
-        RunFormAsync(request, page: true, form => authorize.PostAsync(form, ReadCsrfCookie(request), request.HttpContext.RequestAborted));
+        RunFormAsync(request, page: true, form => authorize.PostAsync(form, ReadCsrfCookie(request), Address(request), request.HttpContext.RequestAborted));
 
     public Task<IResult> TokenAsync(HttpRequest request) =>
-        RunFormAsync(request, page: false, form => token.HandleAsync(Authorization(request), form, request.HttpContext.RequestAborted));
+        RunFormAsync(request, page: false, form => token.HandleAsync(Authorization(request), form, Address(request), request.HttpContext.RequestAborted));
 
     public Task<IResult> RevokeAsync(HttpRequest request) =>
-        RunFormAsync(request, page: false, form => revocation.HandleAsync(Authorization(request), form, request.HttpContext.RequestAborted));
+        RunFormAsync(request, page: false, form => revocation.HandleAsync(Authorization(request), form, Address(request), request.HttpContext.RequestAborted));
 
     public Task<IResult> IntrospectAsync(HttpRequest request) =>
-        RunFormAsync(request, page: false, form => introspection.HandleAsync(Authorization(request), form, request.HttpContext.RequestAborted));
+        RunFormAsync(request, page: false, form => introspection.HandleAsync(Authorization(request), form, Address(request), request.HttpContext.RequestAborted));
 
     public Task<IResult> ResourceAsync(HttpRequest request) =>
         RunAsync(request, page: false, () => resource.HandleAsync(Authorization(request), request.HttpContext.RequestAborted));
@@ -138,6 +138,8 @@ public sealed class OAuthHttpHandlers(
             return (null, OAuthError.InvalidRequest("The request body is too large or malformed."));
         }
     }
+
+    private string? Address(HttpRequest request) => ClientAddress.From(request, options.ForwardedForHops);
 
     private static string? Authorization(HttpRequest request)
     {

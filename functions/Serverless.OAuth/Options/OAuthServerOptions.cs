@@ -56,6 +56,26 @@ public sealed class OAuthServerOptions
 
     public LockoutOptions Lockout { get; set; } = new();
 
+    /// <summary>
+    /// The throttle on failed sign-ins and client authentications per client address (an IPv4 address, or an IPv6
+    /// /64), against one source trying one password across many accounts. Looser than the per-account lockout,
+    /// since many people may share an address.
+    /// </summary>
+    public LockoutOptions AddressLockout { get; set; } = new()
+    {
+        MaxFailures = 30,
+        FailureWindow = TimeSpan.FromMinutes(15),
+        LockDuration = TimeSpan.FromMinutes(15),
+        MaxLockDuration = TimeSpan.FromHours(1),
+    };
+
+    /// <summary>
+    /// Which X-Forwarded-For entry is the client's address, counted from the right: 1 (the default) is the entry the
+    /// Azure Functions front end appends; more when further proxies append their own. 0 ignores the header and uses
+    /// the connection's address (a host reached directly, where anyone could write the header).
+    /// </summary>
+    public int ForwardedForHops { get; set; } = 1;
+
     /// <summary>Seeds the demo client and demo user at start-up; only ever honoured in the Development environment.</summary>
     public bool SeedDemoData { get; set; }
 
@@ -115,9 +135,17 @@ public sealed class OAuthServerOptions
             yield return "OAuth:Storage needs ConnectionString or TableServiceUri.";
         }
 
-        if (Lockout.MaxFailures < 1 || Lockout.LockDuration <= TimeSpan.Zero || Lockout.MaxLockDuration < Lockout.LockDuration)
+        foreach (var (name, lockout) in new[] { ("Lockout", Lockout), ("AddressLockout", AddressLockout) })
         {
-            yield return "OAuth:Lockout needs MaxFailures >= 1 and 0 < LockDuration <= MaxLockDuration.";
+            if (lockout.MaxFailures < 1 || lockout.FailureWindow <= TimeSpan.Zero || lockout.LockDuration <= TimeSpan.Zero || lockout.MaxLockDuration < lockout.LockDuration)
+            {
+                yield return $"OAuth:{name} needs MaxFailures >= 1, a positive FailureWindow and 0 < LockDuration <= MaxLockDuration.";
+            }
+        }
+
+        if (ForwardedForHops is < 0 or > 16)
+        {
+            yield return "OAuth:ForwardedForHops must be between 0 and 16.";
         }
 
         foreach (var problem in Signing.Validate())
