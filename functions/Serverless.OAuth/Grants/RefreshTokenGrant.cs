@@ -19,8 +19,31 @@ public sealed class RefreshTokenGrant(
     TimeProvider clock,
     ILogger<RefreshTokenGrant> logger)
 {
+    /// <summary>
+    /// Looks the presented token up and, when it is a rotated one outside the grace window, revokes its family and
+    /// answers invalid_grant. Presenting a rotated token is the sign that it leaked (RFC 9700 §4.14.2), so this runs
+    /// before the client is authenticated and before its grants or the scope are looked at: none of those may answer
+    /// first and leave the family alive. The lookup is handed on to <see cref="RefreshAsync"/>, which needs no other.
+    /// </summary>
+    public async Task<(RefreshTokenLookup? Lookup, OAuthError? Error)> DetectReuseAsync(OAuthParameters form, CancellationToken cancellationToken)
+    {
+        if (form["refresh_token"] is not { } presented || form.IsRepeated("refresh_token"))
+        {
+            return (null, null);
+        }
+
+        var lookup = await grants.FindRefreshTokenAsync(presented, cancellationToken);
+        if (lookup?.Row is { State: RefreshTokenState.Rotated } row && !(WithinGraceWindow(row) && OpenSuccessor(presented, row) is not null))
+        {
+            return (lookup, await RevokeReusedAsync(lookup, cancellationToken));
+        }
+
+        return (lookup, null);
+    }
+
+    /// <param name="lookup">What <see cref="DetectReuseAsync"/> found for this request's token.</param>
     public async Task<(TokenResponse? Response, OAuthError? Error)> RefreshAsync(
-        OAuthClient client, OAuthParameters form, CancellationToken cancellationToken)
+        OAuthClient client, OAuthParameters form, RefreshTokenLookup? lookup, CancellationToken cancellationToken)
     {
         if (form["refresh_token"] is not { } presented)
         {
@@ -36,7 +59,7 @@ public sealed class RefreshTokenGrant(
         // Two passes at most: a lost rotation race is followed by one re-read, which then finds the winner's successor.
         for (var pass = 0; pass < 2; pass++)
         {
-            var lookup = await grants.FindRefreshTokenAsync(presented, cancellationToken);
+            lookup = pass == 0 && lookup is not null ? lookup : await grants.FindRefreshTokenAsync(presented, cancellationToken);
             if (lookup?.Row is not { } row)
             {
                 return (null, OAuthError.InvalidGrant("The refresh token is invalid or expired."));
@@ -69,9 +92,7 @@ public sealed class RefreshTokenGrant(
                     return (await issuer.IssueAsync(lookup.FamilyId, row.Subject, client.ClientId, scope!, row.AuthTime, sameSuccessor, cancellationToken), null);
 
                 case RefreshTokenState.Rotated:
-                    logger.LogWarning("A rotated refresh token of family {FamilyId} was reused after the grace window; revoking the family", lookup.FamilyId);
-                    await familyRevocation.RevokeAsync(lookup.FamilyId, cancellationToken);
-                    return (null, OAuthError.InvalidGrant("The refresh token was already used; the authorization is revoked."));
+                    return (null, await RevokeReusedAsync(lookup, cancellationToken));
 
                 default:
                     return (null, OAuthError.InvalidGrant("The refresh token was revoked."));
@@ -79,6 +100,13 @@ public sealed class RefreshTokenGrant(
         }
 
         return (null, OAuthError.InvalidGrant("The refresh token was used concurrently; try again."));
+    }
+
+    private async Task<OAuthError> RevokeReusedAsync(RefreshTokenLookup lookup, CancellationToken cancellationToken)
+    {
+        logger.LogWarning("A rotated refresh token of family {FamilyId} was reused after the grace window; revoking the family", lookup.FamilyId);
+        await familyRevocation.RevokeAsync(lookup.FamilyId, cancellationToken);
+        return OAuthError.InvalidGrant("The refresh token was already used; the authorization is revoked.");
     }
 
     /// <summary>Scope may be narrowed for the new access token, never widened (RFC 6749 §6).</summary>
