@@ -33,18 +33,26 @@ public class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryIndex, O
     public LockoutKey AddressKey(string address) => new(LockoutKey.Address, address, options.AddressLockout, ClearOnSuccess: false);
 
     /// <summary>
-    /// Reserves an attempt under every key, runs <paramref name="check"/> only when all of them granted one, and
-    /// releases the reservations when it succeeds (or throws). A failed check keeps them: they are its failures.
+    /// Reserves an attempt under every key, in order, runs <paramref name="check"/> only when all of them granted one,
+    /// and releases the reservations when it succeeds (or throws). A failed check keeps them: they are its failures.
+    /// In order, so a later key (the address, shared by many accounts) is charged only for checks an earlier one (the
+    /// account) lets through, and its row is not written by every refused guess.
     /// </summary>
     public virtual async Task<LockoutAttempt<T>> AttemptAsync<T>(
         IReadOnlyList<LockoutKey> keys, Func<CancellationToken, Task<T?>> check, CancellationToken cancellationToken)
         where T : class
     {
-        var reservations = await Task.WhenAll(keys.Select(key => ReserveAsync(key, cancellationToken)));
-        if (reservations.FirstOrDefault(r => !r.Granted) is { } refused)
+        var reservations = new List<Reservation>(keys.Count);
+        foreach (var key in keys)
         {
-            await ReleaseAsync(reservations.Where(r => r.Granted), cancellationToken);
-            return new LockoutAttempt<T>(null, refused.Key, refused.LockedFor, Checked: false);
+            var reservation = await ReserveAsync(key, cancellationToken);
+            if (!reservation.Granted)
+            {
+                await ReleaseAsync(reservations, cancellationToken);
+                return new LockoutAttempt<T>(null, reservation.Key, reservation.LockedFor, Checked: false);
+            }
+
+            reservations.Add(reservation);
         }
 
         T? value;
@@ -109,7 +117,9 @@ public class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryIndex, O
             }
             catch (RequestFailedException e) when (e.Status is 409 or 412)
             {
-                // Another attempt was counted at the same moment: read again and count this one on top.
+                // Another attempt was counted at the same moment: read again and count this one on top, after a short
+                // random pause so that many at once do not keep colliding.
+                await Task.Delay(Backoff(round), cancellationToken);
                 row = await ReadAsync(table, key, cancellationToken);
             }
         }
@@ -119,14 +129,14 @@ public class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryIndex, O
     }
 
     /// <summary>Gives reservations back after a success: an account is cleared, an address loses one failure.</summary>
-    private async Task ReleaseAsync(IEnumerable<Reservation> reservations, CancellationToken cancellationToken) =>
+    private async Task ReleaseAsync(IReadOnlyCollection<Reservation> reservations, CancellationToken cancellationToken) =>
         await Task.WhenAll(reservations.Select(r => ReleaseAsync(r, cancellationToken)));
 
-    private async Task ReleaseQuietlyAsync(IEnumerable<Reservation> reservations)
+    private async Task ReleaseQuietlyAsync(IReadOnlyCollection<Reservation> reservations)
     {
         try
         {
-            await ReleaseAsync(reservations.Where(r => r.Granted), CancellationToken.None);
+            await ReleaseAsync(reservations, CancellationToken.None);
         }
         catch (Exception e) when (e is RequestFailedException or OperationCanceledException or HttpRequestException)
         {
@@ -169,6 +179,7 @@ public class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryIndex, O
             }
             catch (RequestFailedException e) when (e.Status == 412)
             {
+                await Task.Delay(Backoff(round), cancellationToken);
                 var row = await ReadAsync(table, reservation.Key, cancellationToken);
                 if (row is null)
                 {
@@ -179,6 +190,9 @@ public class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryIndex, O
             }
         }
     }
+
+    /// <summary>Up to 1, 2, 4 ... 32 ms, at random: contention is between requests in flight at the same moment.</summary>
+    private static TimeSpan Backoff(int round) => TimeSpan.FromMilliseconds(Random.Shared.Next(1 << Math.Min(round, 5)) + 1);
 
     /// <summary>Inserts the row (indexed for the purge first) or replaces the one read, conditional on its ETag.</summary>
     private async Task<ETag> WriteAsync(TableClient table, LockoutKey key, TableEntity? current, LockoutState next, DateTimeOffset now, CancellationToken cancellationToken)
