@@ -84,7 +84,7 @@ public sealed class LocalServer : IAsyncDisposable
             BaseAddress = BaseAddress,
         };
 
-    public async Task<OAuthClient> AddPublicClientAsync(string? clientId = null, string[]? grants = null, bool requireOfflineAccess = false, params string[] redirectUris)
+    public async Task<OAuthClient> AddPublicClientAsync(string? clientId = null, string[]? grants = null, bool refreshWithoutOfflineAccess = false, params string[] redirectUris)
     {
         var client = new OAuthClient
         {
@@ -94,7 +94,7 @@ public sealed class LocalServer : IAsyncDisposable
             RedirectUris = redirectUris.Length > 0 ? redirectUris : ["http://127.0.0.1:9/callback"],
             AllowedScopes = ["read", "write", "offline_access"],
             AllowedGrantTypes = grants ?? [GrantTypes.AuthorizationCode, GrantTypes.RefreshToken],
-            RefreshRequiresOfflineAccess = requireOfflineAccess,
+            RefreshWithoutOfflineAccess = refreshWithoutOfflineAccess,
         };
         Added(await Get<ClientStore>().AddAsync(client), client.ClientId);
         return client;

@@ -103,7 +103,9 @@ public class ClientStore(OAuthTables tables, OAuthServerOptions options, TimePro
         ["RedirectUris"] = JsonSerializer.Serialize(client.RedirectUris),
         ["AllowedScopes"] = string.Join(' ', client.AllowedScopes),
         ["AllowedGrantTypes"] = string.Join(' ', client.AllowedGrantTypes),
-        ["RefreshRequiresOfflineAccess"] = client.RefreshRequiresOfflineAccess,
+        // A new name for the opt-out: rows written under the old opt-in ("RefreshRequiresOfflineAccess") get the default.
+        ["RefreshWithoutOfflineAccess"] = client.RefreshWithoutOfflineAccess,
+        ["MayIntrospect"] = client.MayIntrospect,
     };
 
     private static OAuthClient FromEntity(TableEntity entity) => new()
@@ -115,7 +117,8 @@ public class ClientStore(OAuthTables tables, OAuthServerOptions options, TimePro
         RedirectUris = JsonSerializer.Deserialize<string[]>(entity.GetString("RedirectUris") ?? "[]") ?? [],
         AllowedScopes = Split(entity.GetString("AllowedScopes")),
         AllowedGrantTypes = Split(entity.GetString("AllowedGrantTypes")),
-        RefreshRequiresOfflineAccess = entity.GetBoolean("RefreshRequiresOfflineAccess") ?? false,
+        RefreshWithoutOfflineAccess = entity.GetBoolean("RefreshWithoutOfflineAccess") ?? false,
+        MayIntrospect = entity.GetBoolean("MayIntrospect") ?? false,
     };
 
     private static string[] Split(string? value) => (value ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);

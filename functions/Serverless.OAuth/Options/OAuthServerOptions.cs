@@ -44,7 +44,7 @@ public sealed class OAuthServerOptions
     {
         ["read"] = "Read your data",
         ["write"] = "Change your data",
-        ["offline_access"] = "Stay signed in: the app may refresh its access without asking you again",
+        [Protocol.ScopeSet.OfflineAccess] = "Stay signed in: the app may refresh its access without asking you again",
     };
 
     /// <summary>The scope the demo resource requires.</summary>
