@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every benchmark of the project and writes one Markdown report to artifacts/bench/report.md:
 # in-process issuance (BenchmarkDotNet), end-to-end HTTP with wrk, storage round trips and Key Vault operations
-# counted per request, start-up time of the published local host, and the cost per million tokens.
+# counted per request, start-up time of the published local host, the cost per million tokens, and the server's
+# working set under a million requests with random client ids.
 # From a clean clone it installs what it needs: wrk (apt-get, when root), Azurite (npm ci), NuGet packages.
 # Usage: bash bench/run.sh            (BENCH_QUICK=1 for a shorter, noisier run)
 set -euo pipefail
@@ -55,6 +56,11 @@ step "5. Start-up to the first token"
 $bench startup --out "$out" --runs 7 \
   --host "JIT only=$out/publish/jit/Serverless.Local.dll" \
   --host "ReadyToRun=$out/publish/r2r/Serverless.Local"
+
+step "7. Working set under 1,000,000 requests with random client ids (BENCH_CACHE_REQUESTS to change)"
+cache_requests="${BENCH_CACHE_REQUESTS:-1000000}"
+if [ "${BENCH_QUICK:-}" = 1 ]; then cache_requests="${BENCH_CACHE_REQUESTS:-100000}"; fi
+$bench client-cache --out "$out" --host "$out/publish/jit/Serverless.Local.dll" --requests "$cache_requests"
 
 elapsed=$(( $(date +%s) - started ))
 step "Report"
