@@ -24,18 +24,7 @@ public sealed class IntrospectionPermissionTests : IAsyncLifetime
 
     private async Task<(string ClientId, string Secret)> AddClientAsync(bool mayIntrospect)
     {
-        var secret = "secret-" + Guid.NewGuid().ToString("N");
-        var client = new OAuthClient
-        {
-            ClientId = "api-" + Guid.NewGuid().ToString("N")[..8],
-            Name = "An API",
-            Type = ClientType.Confidential,
-            SecretHash = ClientSecretVerifier.HashSecret(secret),
-            AllowedScopes = ["read"],
-            AllowedGrantTypes = [GrantTypes.ClientCredentials],
-            MayIntrospect = mayIntrospect,
-        };
-        Assert.True(await _server.Get<ClientStore>().AddAsync(client));
+        var (client, secret) = await _server.AddConfidentialClientAsync(grants: [GrantTypes.ClientCredentials], scopes: ["read"], mayIntrospect: mayIntrospect);
         return (client.ClientId, secret);
     }
 

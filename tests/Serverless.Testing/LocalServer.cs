@@ -100,7 +100,7 @@ public sealed class LocalServer : IAsyncDisposable
         return client;
     }
 
-    public async Task<(OAuthClient Client, string Secret)> AddConfidentialClientAsync(string[]? grants = null, string[]? scopes = null)
+    public async Task<(OAuthClient Client, string Secret)> AddConfidentialClientAsync(string[]? grants = null, string[]? scopes = null, bool mayIntrospect = false)
     {
         var secret = "secret-" + Guid.NewGuid().ToString("N");
         var client = new OAuthClient
@@ -112,6 +112,7 @@ public sealed class LocalServer : IAsyncDisposable
             RedirectUris = ["https://app.example.com/callback"],
             AllowedScopes = scopes ?? ["read", "write", "offline_access"],
             AllowedGrantTypes = grants ?? [GrantTypes.AuthorizationCode, GrantTypes.RefreshToken, GrantTypes.ClientCredentials],
+            MayIntrospect = mayIntrospect,
         };
         Added(await Get<ClientStore>().AddAsync(client), client.ClientId);
         return (client, secret);
