@@ -4,7 +4,8 @@ namespace Serverless.IntegrationTests;
 
 /// <summary>
 /// One source trying one password across many accounts: failed sign-ins and client authentications are throttled per
-/// client address, the address being the X-Forwarded-For entry the front end appended (the last one, by default).
+/// client address. The server here sits behind one trusted proxy (ForwardedForHops 1), so the address is the
+/// X-Forwarded-For entry that proxy appended: the last one, whatever the client wrote before it.
 /// </summary>
 public sealed class SignInThrottleTests : IAsyncLifetime
 {
@@ -26,7 +27,7 @@ public sealed class SignInThrottleTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
-    /// <summary>A browser behind the front end: whatever it puts in X-Forwarded-For, the front end appends its address.</summary>
+    /// <summary>A browser behind the proxy: whatever it puts in X-Forwarded-For, the proxy appends its address.</summary>
     private OAuthFlow From(string address, string spoofed = "192.0.2.99")
     {
         var flow = new OAuthFlow(_server);
@@ -62,6 +63,31 @@ public sealed class SignInThrottleTests : IAsyncLifetime
 
         _server.Clock.Advance(TimeSpan.FromMinutes(11));
         Assert.Equal(HttpStatusCode.SeeOther, (await From("203.0.113.7").SignInAsync(Query(), victim.Username, LocalServer.Password)).StatusCode);
+    }
+
+    [Fact]
+    public async Task ByDefault_XForwardedForIsNotTrusted_SoWritingADifferentAddressEachTimeBuysNothing()
+    {
+        // No ForwardedForHops: the connection's address counts (in Azure Functions, the one the front end appended).
+        await using var server = await LocalServer.StartAsync(new() { ["OAuth:AddressLockout:MaxFailures"] = AddressLimit.ToString() });
+        var client = await server.AddPublicClientAsync(redirectUris: Redirect);
+        var victim = await server.AddUserAsync();
+        string Query() => OAuthFlow.AuthorizeQuery(("response_type", "code"), ("client_id", client.ClientId), ("redirect_uri", Redirect), ("scope", "read"),
+            ("code_challenge", OAuthFlow.NewPkce().Challenge), ("code_challenge_method", "S256"));
+        OAuthFlow Spoofing(string address)
+        {
+            var flow = new OAuthFlow(server);
+            flow.Http.DefaultRequestHeaders.Add("X-Forwarded-For", address);
+            return flow;
+        }
+
+        for (var i = 0; i < AddressLimit; i++)
+        {
+            await Spoofing("198.51.100." + i).SignInAsync(Query(), (await server.AddUserAsync()).Username, "Summer2026!");
+        }
+
+        var throttled = await Spoofing("198.51.100.200").SignInAsync(Query(), victim.Username, LocalServer.Password);
+        Assert.Contains("from your network", await throttled.Content.ReadAsStringAsync());
     }
 
     [Fact]

@@ -5,10 +5,11 @@ using Microsoft.AspNetCore.Http;
 namespace Serverless.OAuth.Http;
 
 /// <summary>
-/// The address a request came from, for the per-address throttle: the X-Forwarded-For entry that the trusted proxy
-/// appended (the <c>hops</c>-th from the right; entries further left are whatever the client sent), else the
-/// connection's. IPv6 addresses are reduced to their /64, the block one subscriber typically holds, so rotating
-/// through it does not buy fresh attempts; an IPv4-mapped address counts as the IPv4 address.
+/// The address a request came from, for the per-address throttle: the connection's (in Azure Functions, what the
+/// worker took from the front end's X-Forwarded-For entry), or, with <c>hops</c> trusted proxies in front, the entry
+/// the outermost of them appended (the <c>hops</c>-th from the right; entries further left are whatever the client
+/// sent). IPv6 addresses are reduced to their /64, the block one subscriber typically holds, so rotating through it
+/// does not buy fresh attempts; an IPv4-mapped address counts as the IPv4 address.
 /// </summary>
 public static class ClientAddress
 {

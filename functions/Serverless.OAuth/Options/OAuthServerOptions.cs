@@ -70,11 +70,13 @@ public sealed class OAuthServerOptions
     };
 
     /// <summary>
-    /// Which X-Forwarded-For entry is the client's address, counted from the right: 1 (the default) is the entry the
-    /// Azure Functions front end appends; more when further proxies append their own. 0 ignores the header and uses
-    /// the connection's address (a host reached directly, where anyone could write the header).
+    /// Which X-Forwarded-For entry is the client's address, counted from the right, for the per-address throttle.
+    /// 0 (the default) ignores the header and takes the connection's address: in Azure Functions that is already the
+    /// entry the Functions front end appended (the worker's ASP.NET Core integration applies the forwarded headers
+    /// from the host, and takes that entry out of the header), and a host reached directly has no proxy to trust.
+    /// Set 1 for each further proxy in front (Azure Front Door, Application Gateway) that appends its client's address.
     /// </summary>
-    public int ForwardedForHops { get; set; } = 1;
+    public int ForwardedForHops { get; set; }
 
     /// <summary>Seeds the demo client and demo user at start-up; only ever honoured in the Development environment.</summary>
     public bool SeedDemoData { get; set; }
