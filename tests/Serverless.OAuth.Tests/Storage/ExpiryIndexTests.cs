@@ -1,3 +1,4 @@
+using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Storage;
 
 namespace Serverless.OAuth.Tests.Storage;
@@ -80,6 +81,37 @@ public sealed class ExpiryIndexTests
 
         // 10,000 expected per shard, standard deviation about 97: 5 % either way is over five deviations.
         Assert.All(counts, c => Assert.InRange(c, 9_500, 10_500));
+    }
+
+    [Fact]
+    public void AtTwentyThousandNewGrantsASecond_NoIndexPartitionTakesMoreThanTwoThousandEntitiesASecond()
+    {
+        // One second of a steady 20,000 code flows a second, as the stores key it: each new family's entry in the minute
+        // its code expires; the purge rescheduling a minute-old family to its refresh token's expiry and deleting that
+        // family's due entry, and deleting the entry of a family dying now. Table Storage serves 2,000 entities/s per
+        // partition (scalability targets), so none may take more.
+        Assert.InRange(HottestIndexPartitionAt(20_000, ExpiryIndex.DefaultShards), 1, 2_000);
+
+        // Unsharded, as earlier versions wrote it, the minute being purged alone took about 40,000.
+        Assert.True(HottestIndexPartitionAt(20_000, 1) > 35_000);
+    }
+
+    private static int HottestIndexPartitionAt(int grantsPerSecond, int shards)
+    {
+        var entities = new Dictionary<string, int>(StringComparer.Ordinal);
+        void Count(string bucket) => entities[bucket] = entities.GetValueOrDefault(bucket) + 1;
+        var second = Noon.AddSeconds(30);
+        for (var i = 0; i < grantsPerSecond; i++)
+        {
+            var now = second.AddTicks(TimeSpan.TicksPerSecond * i / grantsPerSecond);
+            Count(ExpiryIndex.Bucket(now.AddSeconds(60), ExpiryIndex.EntryKey("grants", SecretValues.NewId()), shards));
+            var purged = ExpiryIndex.EntryKey("grants", SecretValues.NewId());
+            Count(ExpiryIndex.Bucket(now.AddDays(14), purged, shards));
+            Count(ExpiryIndex.Bucket(now.AddMinutes(-1), purged, shards));
+            Count(ExpiryIndex.Bucket(now.AddMinutes(-1), ExpiryIndex.EntryKey("grants", SecretValues.NewId()), shards));
+        }
+
+        return entities.Values.Max();
     }
 
     [Theory]
