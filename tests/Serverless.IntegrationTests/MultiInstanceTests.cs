@@ -21,15 +21,10 @@ public sealed class MultiInstanceTests(ThreeInstances instances) : IClassFixture
     [Fact]
     public async Task AFlowSpreadOverThreeInstances_Works_AndARevocationOnOneIsRefusedByAllAtOnce()
     {
-        var (client, secret) = await instances.AddConfidentialClientAsync(Redirect);
-        var user = await instances.AddUserAsync();
-        using var roundRobin = instances.RoundRobin();
-
         // GET /authorize on the first instance, the login form's POST on the second, the code exchange on the third,
         // the refresh on the first again.
-        var code = await GetCodeAsync(roundRobin, client.ClientId, user.Username, LocalServer.Password);
-        var (_, refreshToken, _) = await TokenSupport.ReadTokenResponseAsync(await PostTokenAsync(roundRobin, client.ClientId, secret,
-            ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", Redirect)));
+        using var roundRobin = instances.RoundRobin();
+        var (client, secret, refreshToken) = await SignInAndExchangeAsync(roundRobin);
         var (accessToken, rotated, _) = await TokenSupport.ReadTokenResponseAsync(await PostTokenAsync(roundRobin, client.ClientId, secret,
             ("grant_type", "refresh_token"), ("refresh_token", refreshToken!)));
 
@@ -64,12 +59,8 @@ public sealed class MultiInstanceTests(ThreeInstances instances) : IClassFixture
     [Fact]
     public async Task ConcurrentRefreshesOfOneToken_OnThreeInstances_AllGetTheOneSuccessor()
     {
-        var (client, secret) = await instances.AddConfidentialClientAsync(Redirect);
-        var user = await instances.AddUserAsync();
         using var roundRobin = instances.RoundRobin();
-        var code = await GetCodeAsync(roundRobin, client.ClientId, user.Username, LocalServer.Password);
-        var (_, refreshToken, _) = await TokenSupport.ReadTokenResponseAsync(await PostTokenAsync(roundRobin, client.ClientId, secret,
-            ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", Redirect)));
+        var (client, secret, refreshToken) = await SignInAndExchangeAsync(roundRobin);
         var clients = Enumerable.Range(0, 3).Select(i => instances.Client(i)).ToList();
 
         for (var round = 0; round < 5; round++)
@@ -146,21 +137,20 @@ public sealed class MultiInstanceTests(ThreeInstances instances) : IClassFixture
         }
     }
 
-    private static async Task<HttpResponseMessage> SignInAsync(HttpClient http, string clientId, string username, string password)
+    /// <summary>A new client and user, signed in and the code exchanged through <paramref name="http"/>: its refresh token.</summary>
+    private async Task<(Serverless.OAuth.Clients.OAuthClient Client, string Secret, string? RefreshToken)> SignInAndExchangeAsync(HttpClient http)
     {
-        var page = await http.GetAsync(OAuthFlow.AuthorizeQuery(("response_type", "code"), ("client_id", clientId), ("redirect_uri", Redirect),
-            ("scope", "read offline_access"), ("state", "s"), ("code_challenge", OAuthFlow.NewPkce().Challenge), ("code_challenge_method", "S256")));
-        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
-        var fields = OAuthFlow.HiddenFields(await page.Content.ReadAsStringAsync());
-        fields["username"] = username;
-        fields["password"] = password;
-        fields["decision"] = "allow";
-        return await http.PostAsync("authorize", new FormUrlEncodedContent(fields));
+        var (client, secret) = await instances.AddConfidentialClientAsync(Redirect);
+        var user = await instances.AddUserAsync();
+        var code = await GetCodeAsync(http, client.ClientId, user.Username, LocalServer.Password);
+        var (_, refreshToken, _) = await TokenSupport.ReadTokenResponseAsync(await PostTokenAsync(http, client.ClientId, secret,
+            ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", Redirect)));
+        return (client, secret, refreshToken);
     }
 
-    private async Task<string> GetCodeAsync(HttpClient http, string clientId, string username, string password)
+    /// <summary>GET /authorize and the login form's POST; a confidential client, so no PKCE challenge is needed.</summary>
+    private async Task<HttpResponseMessage> SignInAsync(HttpClient http, string clientId, string username, string password)
     {
-        // A confidential client sends no verifier here; the code it gets is bound to the challenge sent, so send none.
         var page = await http.GetAsync(OAuthFlow.AuthorizeQuery(("response_type", "code"), ("client_id", clientId), ("redirect_uri", Redirect),
             ("scope", "read offline_access"), ("state", "s")));
         Assert.True(page.StatusCode == HttpStatusCode.OK, instances.Logs);
@@ -168,9 +158,11 @@ public sealed class MultiInstanceTests(ThreeInstances instances) : IClassFixture
         fields["username"] = username;
         fields["password"] = password;
         fields["decision"] = "allow";
-        var allowed = await http.PostAsync("authorize", new FormUrlEncodedContent(fields));
-        return OAuthFlow.RedirectParameters(allowed)["code"];
+        return await http.PostAsync("authorize", new FormUrlEncodedContent(fields));
     }
+
+    private async Task<string> GetCodeAsync(HttpClient http, string clientId, string username, string password) =>
+        OAuthFlow.RedirectParameters(await SignInAsync(http, clientId, username, password))["code"];
 
     private static Task<HttpResponseMessage> PostTokenAsync(HttpClient http, string clientId, string secret, params (string Name, string Value)[] form) =>
         PostAsync(http, "token", clientId, secret, form);

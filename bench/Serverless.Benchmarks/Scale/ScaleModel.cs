@@ -18,12 +18,7 @@ public static class PublishedLimits
     /// <summary>Key Vault service limits: 4,000 transactions per 10 s per vault per region for RSA 2,048-bit and ECC P-256 software keys.</summary>
     public const int VaultSoftwareKeyOperationsPerSecond = 400;
 
-    /// <summary>Same table: 2,000 per 10 s for HSM keys (Premium).</summary>
-    public const int VaultHsmKeyOperationsPerSecond = 200;
-
-    /// <summary>Flex Consumption: at most 1,000 instances per app; a 512 MB instance has 0.25 cores (2,048 MB: 1; 4,096 MB: 2).</summary>
-    public const int FlexMaxInstances = 1_000;
-
+    /// <summary>Flex Consumption: a 512 MB instance (the Bicep default) has 0.25 cores (2,048 MB: 1; 4,096 MB: 2).</summary>
     public const double CoresPer512MbInstance = 0.25;
 
     public static readonly (string Limit, string Source)[] Sources =
