@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Runs every benchmark of the project and writes one Markdown report to artifacts/bench/report.md:
 # in-process issuance (BenchmarkDotNet), end-to-end HTTP with wrk, storage round trips and Key Vault operations
-# counted per request, start-up time of the published local host, and the cost per million tokens.
+# counted per request, start-up time of the published local host, the cost per million tokens, the scale model
+# (docs/scale.md) and a soak run: 10 minutes of mixed load with the purge running.
 # From a clean clone it installs what it needs: wrk (apt-get, when root), Azurite (npm ci), NuGet packages.
-# Usage: bash bench/run.sh            (BENCH_QUICK=1 for a shorter, noisier run)
+# Usage: bash bench/run.sh            (BENCH_QUICK=1 for a shorter, noisier run; BENCH_SOAK_SECONDS=600 the soak's
+#                                      length, 0 to skip it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$(date +%s)
@@ -55,6 +57,15 @@ step "5. Start-up to the first token"
 $bench startup --out "$out" --runs 7 \
   --host "JIT only=$out/publish/jit/Serverless.Local.dll" \
   --host "ReadyToRun=$out/publish/r2r/Serverless.Local"
+
+step "6. Scale model: the key scheme simulated at 100 to 100,000 requests/s (CPU per request from phase 2)"
+$bench scale --out "$out"
+
+soak_seconds="${BENCH_SOAK_SECONDS:-600}"
+if [ "$soak_seconds" != 0 ]; then
+  step "7. Soak: ${soak_seconds} s of mixed load against the local host process, purge running"
+  $bench soak --out "$out" --duration "$soak_seconds"
+fi
 
 elapsed=$(( $(date +%s) - started ))
 step "Report"

@@ -9,6 +9,8 @@ public static class ResultFiles
     public const string Counts = "counts.json";
     public const string Http = "http.json";
     public const string Startup = "startup.json";
+    public const string Scale = "scale.json";
+    public const string Soak = "soak.json";
 
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
 
