@@ -2,6 +2,7 @@ using Azure;
 using Azure.Core;
 using Azure.Data.Tables;
 using Serverless.OAuth.Options;
+using Serverless.OAuth.Telemetry;
 
 namespace Serverless.OAuth.Storage;
 
@@ -29,7 +30,7 @@ public class OAuthTables
 
     public OAuthTables(StorageOptions options, TokenCredential? credential = null, TableClientOptions? clientOptions = null)
     {
-        clientOptions ??= DefaultClientOptions();
+        clientOptions ??= DefaultClientOptions(options.TablePrefix);
         _service = options.ConnectionString is { Length: > 0 } connectionString
             ? new TableServiceClient(connectionString, clientOptions)
             : new TableServiceClient(options.TableServiceUri!, credential ?? throw new ArgumentNullException(nameof(credential)), clientOptions);
@@ -46,8 +47,11 @@ public class OAuthTables
         _creation = Task.CompletedTask;
     }
 
-    /// <summary>Few quick retries: a client waiting on a token is better served by a fast 503 than a slow one.</summary>
-    public static TableClientOptions DefaultClientOptions()
+    /// <summary>
+    /// Few quick retries: a client waiting on a token is better served by a fast 503 than a slow one. Every request
+    /// (each retry too) is measured for telemetry.
+    /// </summary>
+    public static TableClientOptions DefaultClientOptions(string tablePrefix = "")
     {
         var options = new TableClientOptions();
         options.Retry.MaxRetries = 2;
@@ -55,6 +59,7 @@ public class OAuthTables
         options.Retry.MaxDelay = TimeSpan.FromSeconds(1);
         options.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
         options.Diagnostics.IsLoggingContentEnabled = false;
+        options.AddPolicy(DependencyTelemetryPolicy.ForTableStorage(tablePrefix), HttpPipelinePosition.PerRetry);
         return options;
     }
 
