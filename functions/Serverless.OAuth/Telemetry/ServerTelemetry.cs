@@ -15,6 +15,9 @@ public static class ServerTelemetry
 {
     public const string Name = "Serverless.OAuth";
 
+    /// <summary>The refresh token reuse counter's name, which the infrastructure's reuse alert queries.</summary>
+    public const string RefreshReuseInstrument = "oauth.refresh_token.reuse_detected";
+
     private static readonly string? Version = typeof(ServerTelemetry).Assembly.GetName().Version?.ToString();
 
     public static readonly ActivitySource Source = new(Name, Version);
@@ -28,7 +31,7 @@ public static class ServerTelemetry
         "oauth.errors", "{error}", "OAuth errors answered, by endpoint and error code.");
 
     private static readonly Counter<long> RefreshReuseCounter = Meter.CreateCounter<long>(
-        "oauth.refresh_token.reuse_detected", "{event}", "Rotated refresh tokens presented again after the grace window: a stolen-token signal (RFC 9700 §4.14.2).");
+        RefreshReuseInstrument, "{event}", "Rotated refresh tokens presented again after the grace window: a stolen-token signal (RFC 9700 §4.14.2).");
 
     private static readonly Counter<long> FamiliesRevokedCounter = Meter.CreateCounter<long>(
         "oauth.grant_families.revoked", "{family}", "Authorizations revoked with all their tokens, by reason.");
