@@ -46,6 +46,9 @@ if [ "${BENCH_QUICK:-}" = 1 ]; then quick=(--quick); fi
 step "1. In-process issuance (BenchmarkDotNet)"
 $bench issuance --out "$out" "${quick[@]}"
 
+step "1b. Telemetry on the token path (BenchmarkDotNet)"
+$bench telemetry --out "$out" "${quick[@]}"
+
 step "3-4. Storage round trips and Key Vault operations, counted"
 $bench counts --out "$out" --repetitions 10
 

@@ -8,7 +8,7 @@ using Serverless.Testing;
 // bench/run.sh calls each phase in turn; each writes its JSON to --out, and "report" turns them into Markdown.
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: Serverless.Benchmarks issuance|counts|http|startup|scale|soak|report --out DIR [options]");
+    Console.Error.WriteLine("usage: Serverless.Benchmarks issuance|telemetry|counts|http|startup|scale|soak|report --out DIR [options]");
     return 2;
 }
 
@@ -19,7 +19,11 @@ Directory.CreateDirectory(output);
 switch (args[0])
 {
     case "issuance":
-        ResultFiles.Write(output, ResultFiles.Issuance, IssuanceRun.Run(Path.Combine(output, "BenchmarkDotNet"), options.ContainsKey("quick")));
+        ResultFiles.Write(output, ResultFiles.Issuance, IssuanceRun.Run<IssuanceBenchmarks>(Path.Combine(output, "BenchmarkDotNet"), options.ContainsKey("quick")));
+        break;
+
+    case "telemetry":
+        ResultFiles.Write(output, ResultFiles.Telemetry, IssuanceRun.Run<TelemetryBenchmarks>(Path.Combine(output, "BenchmarkDotNet"), options.ContainsKey("quick")));
         break;
 
     case "counts":

@@ -18,6 +18,7 @@ public static class ReportWriter
     public static string Write(string directory, string? elapsed)
     {
         var issuance = ResultFiles.Read<List<IssuanceResult>>(directory, ResultFiles.Issuance);
+        var telemetry = ResultFiles.Read<List<IssuanceResult>>(directory, ResultFiles.Telemetry);
         var counts = ResultFiles.Read<List<ModeCounts>>(directory, ResultFiles.Counts);
         var http = ResultFiles.Read<HttpFigures>(directory, ResultFiles.Http);
         var startup = ResultFiles.Read<List<StartupResult>>(directory, ResultFiles.Startup);
@@ -29,6 +30,7 @@ public static class ReportWriter
         md.AppendLine();
         WriteMachine(md);
         WriteIssuance(md, issuance);
+        WriteTelemetry(md, telemetry);
         WriteHttp(md, http);
         WriteCounts(md, counts);
         WriteStartup(md, startup);
@@ -89,6 +91,30 @@ public static class ReportWriter
                 var ratio = full.TokensPerSecond / raw.TokensPerSecond;
                 md.AppendLine(Invariant($"- Target (full path >= 80% of the raw signing rate), {group.Key}: **{ratio:P0}**, {(ratio >= IssuanceTarget ? "met" : "not met")}."));
             }
+        }
+
+        md.AppendLine();
+    }
+
+    private static void WriteTelemetry(StringBuilder md, List<IssuanceResult>? results)
+    {
+        md.AppendLine("## 1b. Telemetry on the token path (BenchmarkDotNet)");
+        md.AppendLine();
+        if (results is null)
+        {
+            md.AppendLine("(not run)").AppendLine();
+            return;
+        }
+
+        md.AppendLine("The same full token response as above (ES256), with nobody listening to the server's meter and spans, and with the OpenTelemetry SDK collecting every span and measurement and handing them to an exporter (batch span processor, periodic metric reader; the exporter discards, so this is the server's own cost).");
+        md.AppendLine();
+        md.AppendLine("| telemetry | mean (µs) | tokens/s on one core | rate vs no listener | allocated per token |");
+        md.AppendLine("|---|---:|---:|---:|---:|");
+        var baseline = results.FirstOrDefault(r => r.Variant == "none");
+        foreach (var r in results)
+        {
+            var ratio = baseline is null ? "" : Invariant($"{r.TokensPerSecond / baseline.TokensPerSecond:P0}");
+            md.AppendLine(Invariant($"| {r.Variant} | {r.MeanMicroseconds:F1} ± {r.ErrorMicroseconds:F1} | {r.TokensPerSecond:N0} | {ratio} | {r.AllocatedBytes:N0} B |"));
         }
 
         md.AppendLine();

@@ -6,6 +6,7 @@ namespace Serverless.Benchmarks.Reporting;
 public static class ResultFiles
 {
     public const string Issuance = "issuance.json";
+    public const string Telemetry = "telemetry.json";
     public const string Counts = "counts.json";
     public const string Http = "http.json";
     public const string Startup = "startup.json";

@@ -2,6 +2,7 @@ using Azure;
 using Azure.Core;
 using Azure.Data.Tables;
 using Serverless.OAuth.Options;
+using Serverless.OAuth.Telemetry;
 
 namespace Serverless.OAuth.Storage;
 
@@ -29,7 +30,7 @@ public class OAuthTables
 
     public OAuthTables(StorageOptions options, TokenCredential? credential = null, TableClientOptions? clientOptions = null)
     {
-        clientOptions ??= DefaultClientOptions();
+        clientOptions ??= DefaultClientOptions(options.TablePrefix);
         _service = options.ConnectionString is { Length: > 0 } connectionString
             ? new TableServiceClient(connectionString, clientOptions)
             : new TableServiceClient(options.TableServiceUri!, credential ?? throw new ArgumentNullException(nameof(credential)), clientOptions);
@@ -50,9 +51,10 @@ public class OAuthTables
     /// Retries are the SDK pipeline's: exponential backoff with jitter on 408, 429, 500, 502, 503 and 504 and on
     /// dropped connections, so throttling (503 ServerBusy) and timeouts (500 OperationTimedOut) are ridden out in
     /// place. Few and short, because a client is waiting: past <see cref="WorstCaseDuration"/> it is better served by a
-    /// 503 temporarily_unavailable with Retry-After than by a slower answer.
+    /// 503 temporarily_unavailable with Retry-After than by a slower answer. Every request (each retry too) is timed
+    /// for telemetry.
     /// </summary>
-    public static TableClientOptions DefaultClientOptions()
+    public static TableClientOptions DefaultClientOptions(string tablePrefix = "")
     {
         var options = new TableClientOptions();
         options.Retry.Mode = RetryMode.Exponential;
@@ -61,6 +63,7 @@ public class OAuthTables
         options.Retry.MaxDelay = TimeSpan.FromSeconds(2);
         options.Retry.NetworkTimeout = TimeSpan.FromSeconds(5);
         options.Diagnostics.IsLoggingContentEnabled = false;
+        options.AddPolicy(DependencyTelemetryPolicy.ForTableStorage(tablePrefix), HttpPipelinePosition.PerRetry);
         return options;
     }
 
