@@ -6,11 +6,14 @@ using Serverless.OAuth.Storage;
 namespace Serverless.Functions.Tests;
 
 /// <summary>Rows written through the real stores, and what the tables hold afterwards.</summary>
-public sealed class PurgeFixture(OAuthTestServices services)
+public sealed class PurgeFixture(OAuthTestServices services, GrantStore? grants = null)
 {
     public DateTimeOffset Now => services.Clock.GetUtcNow();
 
-    public GrantStore Grants => services.Get<GrantStore>();
+    /// <summary>The app's grant store, or one given (e.g. indexing as an earlier version did).</summary>
+    public GrantStore Grants => grants ?? services.Get<GrantStore>();
+
+    public ExpiryIndex Index => services.Get<ExpiryIndex>();
 
     public RevocationStore Revocations => services.Get<RevocationStore>();
 
@@ -61,5 +64,5 @@ public sealed class PurgeFixture(OAuthTestServices services)
         (await RowsAsync(OAuthTables.Expiry)).Select(r => (r.Partition, r.Row)).ToList();
 
     public ExpiryPurge NewPurge(OAuthTables? tables = null) =>
-        new(tables ?? services.Get<OAuthTables>(), new ExpiryIndex(tables ?? services.Get<OAuthTables>()), services.Clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<ExpiryPurge>.Instance);
+        new(tables ?? services.Get<OAuthTables>(), new ExpiryIndex(tables ?? services.Get<OAuthTables>(), Index.Shards), services.Clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<ExpiryPurge>.Instance);
 }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
-using Serverless.Benchmarks.Hosting;
 using Serverless.Testing;
 
 namespace Serverless.Benchmarks.Memory;
@@ -17,7 +16,7 @@ public sealed record ClientCacheResult(
 }
 
 /// <summary>
-/// A published local host in its own process; POST /token with client_credentials and a new random client_id each
+/// The built local host in its own process (Production); POST /token with client_credentials and a new random client_id each
 /// time, so every request is an unknown client: one storage read and one "no such client" lookup for the cache. The
 /// working set is read from the process (RSS) after a warm-up ("before"), every tenth of the run, and at the end.
 /// A cache that kept every unknown id would grow with the run; a bounded one levels off.
@@ -26,17 +25,27 @@ public static class ClientCacheRun
 {
     private const int WarmUpRequests = 20_000;
 
-    public static async Task<ClientCacheResult> RunAsync(AzuriteServer azurite, string hostPath, long requests, int concurrency, TextWriter log)
+    public static async Task<ClientCacheResult> RunAsync(AzuriteServer azurite, long requests, int concurrency, TextWriter log)
     {
         var storage = azurite.NewStorage();
         var port = FreePort.Next();
-        var url = $"http://127.0.0.1:{port}";
         var keyPath = Path.Combine(Path.GetTempPath(), "oauth-bench-cache-" + Guid.NewGuid().ToString("N") + ".json");
-        using var process = LocalHostProcess.Start(hostPath, storage, keyPath, url);
-        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency }) { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(30) };
+        await using var server = await LocalHostProcess.StartAsync(
+            new Dictionary<string, string>
+            {
+                ["OAuth__Issuer"] = $"http://127.0.0.1:{port}",
+                ["OAuth__Storage__ConnectionString"] = storage.ConnectionString!,
+                ["OAuth__Storage__TablePrefix"] = storage.TablePrefix,
+                ["OAuth__Signing__LocalKeyPath"] = keyPath,
+                ["Logging__LogLevel__Default"] = "Warning",
+            },
+            port,
+            aspNetCoreEnvironment: "Production");
+        using var process = Process.GetProcessById(server.ProcessId);
+        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency }) { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
         try
         {
-            await WaitUntilServingAsync(http, process);
+            await WaitUntilServingAsync(http);
             long unexpected = 0;
             await SendAsync(http, WarmUpRequests, concurrency, () => Interlocked.Increment(ref unexpected));
             var before = WorkingSetMiB(process);
@@ -60,35 +69,15 @@ public static class ClientCacheRun
         }
         finally
         {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
             File.Delete(keyPath);
         }
     }
 
-    private static async Task WaitUntilServingAsync(HttpClient http, Process process)
+    /// <summary>Listening is not serving yet: the first request also creates the tables.</summary>
+    private static async Task WaitUntilServingAsync(HttpClient http)
     {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"The local host exited with {process.ExitCode}.");
-            }
-
-            try
-            {
-                using var response = await http.GetAsync(".well-known/oauth-authorization-server");
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException) when (clock.Elapsed < TimeSpan.FromSeconds(60))
-            {
-                await Task.Delay(50);
-            }
-        }
+        using var response = await http.GetAsync(".well-known/oauth-authorization-server");
+        response.EnsureSuccessStatusCode();
     }
 
     /// <summary>Sends <paramref name="count"/> token requests, each with a client_id never seen before.</summary>

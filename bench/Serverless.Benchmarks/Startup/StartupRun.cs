@@ -77,9 +77,28 @@ public static class StartupRun
     {
         var port = FreePort.Next();
         var url = $"http://127.0.0.1:{port}";
+        var start = hostPath.EndsWith(".dll", StringComparison.Ordinal) ? new ProcessStartInfo("dotnet") { ArgumentList = { hostPath } } : new ProcessStartInfo(hostPath);
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add(url);
+        start.UseShellExecute = false;
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.WorkingDirectory = Path.GetDirectoryName(hostPath)!;
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["OAuth__Issuer"] = url;
+        start.Environment["OAuth__Storage__ConnectionString"] = storage.ConnectionString;
+        start.Environment["OAuth__Storage__TablePrefix"] = storage.TablePrefix;
+        start.Environment["OAuth__Signing__LocalKeyPath"] = keyPath;
+        start.Environment["OAuth__Signing__Algorithm"] = "ES256";
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+
         using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(30) };
         var clock = Stopwatch.StartNew();
-        using var process = LocalHostProcess.Start(hostPath, storage, keyPath, url);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start " + hostPath);
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
         try
         {
             double listeningMs;

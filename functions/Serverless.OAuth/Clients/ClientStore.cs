@@ -2,8 +2,11 @@ using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Storage;
+using Serverless.OAuth.Telemetry;
 
 namespace Serverless.OAuth.Clients;
 
@@ -14,7 +17,7 @@ namespace Serverless.OAuth.Clients;
 /// storage read each; so the cache is bounded in size (<see cref="OAuthServerOptions.ClientCacheSize"/> entries), and
 /// when it is full the unknown ids go first, so a flood of them neither grows memory nor evicts the real clients.
 /// </summary>
-public class ClientStore(OAuthTables tables, OAuthServerOptions options, TimeProvider clock)
+public class ClientStore(OAuthTables tables, OAuthServerOptions options, TimeProvider clock, ILogger<ClientStore>? logger = null)
 {
     private const string Row = "client";
 
@@ -79,6 +82,7 @@ public class ClientStore(OAuthTables tables, OAuthServerOptions options, TimePro
         {
             await table.AddEntityAsync(ToEntity(client), cancellationToken);
             _cache.Remove(client.ClientId);
+            AuditEvents.ClientRegistered(logger ?? NullLogger<ClientStore>.Instance, client.ClientId, client.Type.ToString());
             return true;
         }
         catch (RequestFailedException e) when (e.Status == 409)

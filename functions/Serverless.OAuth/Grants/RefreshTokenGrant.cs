@@ -1,7 +1,7 @@
-using Microsoft.Extensions.Logging;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Telemetry;
 using Serverless.OAuth.Tokens;
 
 namespace Serverless.OAuth.Grants;
@@ -16,8 +16,7 @@ public sealed class RefreshTokenGrant(
     FamilyRevocation familyRevocation,
     AccessTokenIssuer issuer,
     OAuthServerOptions options,
-    TimeProvider clock,
-    ILogger<RefreshTokenGrant> logger)
+    TimeProvider clock)
 {
     /// <summary>
     /// Looks the presented token up and, when it is a rotated one outside the grace window, revokes its family and
@@ -104,8 +103,7 @@ public sealed class RefreshTokenGrant(
 
     private async Task<OAuthError> RevokeReusedAsync(RefreshTokenLookup lookup, CancellationToken cancellationToken)
     {
-        logger.LogWarning("A rotated refresh token of family {FamilyId} was reused after the grace window; revoking the family", lookup.FamilyId);
-        await familyRevocation.RevokeAsync(lookup.FamilyId, cancellationToken);
+        await familyRevocation.RevokeAsync(lookup.FamilyId, FamilyRevocationReason.RefreshTokenReuse, cancellationToken);
         return OAuthError.InvalidGrant("The refresh token was already used; the authorization is revoked.");
     }
 

@@ -26,6 +26,12 @@ public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies
         TypeInfoResolver = JsonTypeInfoResolver.Combine(OAuthJsonContext.Default, new DefaultJsonTypeInfoResolver()),
     };
 
+    /// <summary>
+    /// When a 503 says to try again (RFC 9110 §10.2.3): the storage retries of the failed request are spent by then,
+    /// and a throttled partition has usually recovered.
+    /// </summary>
+    public const string RetryAfterSeconds = "5";
+
     public EndpointResult Result => result;
 
     public static int StatusFor(OAuthError error) => error.RetryAfter is not null ? StatusCodes.Status429TooManyRequests : error.Error switch
@@ -59,7 +65,7 @@ public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies
                 }
                 else if (error.Error.Error == OAuthErrorCodes.TemporarilyUnavailable)
                 {
-                    response.Headers.RetryAfter = "5";
+                    response.Headers.RetryAfter = RetryAfterSeconds;
                 }
 
                 if (error.Error.RetryAfter is { } retryAfter)
@@ -98,6 +104,11 @@ public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies
     private Task WritePageAsync(HttpResponse response, PageResult page)
     {
         response.StatusCode = page.Status;
+        if (page.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            response.Headers.RetryAfter = RetryAfterSeconds;
+        }
+
         SetCaching(response, noStore: true, null);
         response.Headers.ContentSecurityPolicy = page.ContentSecurityPolicy ?? PageLayout.ContentSecurityPolicy(page.FormTarget);
         response.Headers.XFrameOptions = "DENY";

@@ -137,6 +137,11 @@ public sealed class OAuthServerOptions
             yield return "OAuth:Storage needs ConnectionString or TableServiceUri.";
         }
 
+        if (Storage.ExpiryIndexShards is < 1 or > Serverless.OAuth.Storage.ExpiryIndex.MaxShards)
+        {
+            yield return $"OAuth:Storage:ExpiryIndexShards must be between 1 and {Serverless.OAuth.Storage.ExpiryIndex.MaxShards}.";
+        }
+
         foreach (var (name, lockout) in new[] { ("Lockout", Lockout), ("AddressLockout", AddressLockout) })
         {
             if (lockout.MaxFailures < 1 || lockout.FailureWindow <= TimeSpan.Zero || lockout.LockDuration <= TimeSpan.Zero || lockout.MaxLockDuration < lockout.LockDuration)
