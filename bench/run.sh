@@ -2,7 +2,8 @@
 # Runs every benchmark of the project and writes one Markdown report to artifacts/bench/report.md:
 # in-process issuance (BenchmarkDotNet), end-to-end HTTP with wrk, storage round trips and Key Vault operations
 # counted per request, start-up time of the published local host, the cost per million tokens, the scale model
-# (docs/scale.md) and a soak run: 10 minutes of mixed load with the purge running.
+# (docs/scale.md), a soak run (10 minutes of mixed load with the purge running), and the server's working set under
+# a million requests with random client ids.
 # From a clean clone it installs what it needs: wrk (apt-get, when root), Azurite (npm ci), NuGet packages.
 # Usage: bash bench/run.sh            (BENCH_QUICK=1 for a shorter, noisier run; BENCH_SOAK_SECONDS=600 the soak's
 #                                      length, 0 to skip it)
@@ -69,6 +70,11 @@ if [ "$soak_seconds" != 0 ]; then
   step "7. Soak: ${soak_seconds} s of mixed load against the local host process, purge running"
   $bench soak --out "$out" --duration "$soak_seconds"
 fi
+
+step "9. Working set under 1,000,000 requests with random client ids (BENCH_CACHE_REQUESTS to change)"
+cache_requests="${BENCH_CACHE_REQUESTS:-1000000}"
+if [ "${BENCH_QUICK:-}" = 1 ]; then cache_requests="${BENCH_CACHE_REQUESTS:-100000}"; fi
+$bench client-cache --out "$out" --requests "$cache_requests"
 
 elapsed=$(( $(date +%s) - started ))
 step "Report"

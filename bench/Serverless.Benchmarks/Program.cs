@@ -1,6 +1,7 @@
 using Serverless.Benchmarks.Counting;
 using Serverless.Benchmarks.Issuance;
 using Serverless.Benchmarks.Load;
+using Serverless.Benchmarks.Memory;
 using Serverless.Benchmarks.Reporting;
 using Serverless.Benchmarks.Startup;
 using Serverless.Testing;
@@ -8,7 +9,7 @@ using Serverless.Testing;
 // bench/run.sh calls each phase in turn; each writes its JSON to --out, and "report" turns them into Markdown.
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: Serverless.Benchmarks issuance|telemetry|counts|http|startup|scale|soak|report --out DIR [options]");
+    Console.Error.WriteLine("usage: Serverless.Benchmarks issuance|telemetry|counts|http|startup|scale|soak|client-cache|report --out DIR [options]");
     return 2;
 }
 
@@ -80,6 +81,15 @@ switch (args[0])
         ResultFiles.Write(output, ResultFiles.Soak, soak);
         Console.WriteLine($"  {soak.ServerErrors} x 5xx, {soak.RuleViolations} refresh rule violations");
         return soak.ServerErrors == 0 && soak.RuleViolations == 0 ? 0 : 1;
+    }
+
+    case "client-cache":
+    {
+        await using var azurite = await AzuriteServer.StartAsync();
+        var requests = long.Parse(options.GetValueOrDefault("requests") ?? "1000000");
+        var concurrency = int.Parse(options.GetValueOrDefault("concurrency") ?? "16");
+        ResultFiles.Write(output, ResultFiles.ClientCache, await ClientCacheRun.RunAsync(azurite, requests, concurrency, Console.Out));
+        break;
     }
 
     case "report":

@@ -52,6 +52,29 @@ public sealed class AdminCommandsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ClientsAdd_TheIntrospectAndRefreshWithoutOfflineAccessSettings_AreStoredAndListed()
+    {
+        var (exit, _, _) = await RunAsync("", "clients", "add", "--id", "rs-a", "--name", "Resource server", "--confidential",
+            "--grant", "authorization_code", "--grant", "refresh_token", "--redirect-uri", "https://rs.example.com/cb", "--introspect", "--refresh-without-offline-access");
+        var (plain, _, _) = await RunAsync("", "clients", "add", "--id", "rs-b", "--name", "Plain", "--confidential", "--grant", "client_credentials");
+        var (publicExit, _, publicError) = await RunAsync("", "clients", "add", "--id", "spa-i", "--name", "SPA", "--public", "--redirect-uri", "https://spa.example.com/cb", "--introspect");
+
+        Assert.Equal(0, exit);
+        Assert.Equal(0, plain);
+        var stored = await _server.Get<Serverless.OAuth.Clients.ClientStore>().FindAsync("rs-a");
+        Assert.True(stored!.MayIntrospect);
+        Assert.True(stored.RefreshWithoutOfflineAccess);
+        var defaults = await _server.Get<Serverless.OAuth.Clients.ClientStore>().FindAsync("rs-b");
+        Assert.False(defaults!.MayIntrospect);
+        Assert.False(defaults.RefreshWithoutOfflineAccess);
+        var (_, list, _) = await RunAsync("", "clients", "list");
+        Assert.Contains("settings: --refresh-without-offline-access --introspect", list.Split('\n').Single(l => l.StartsWith("rs-a\t", StringComparison.Ordinal)));
+        Assert.DoesNotContain("settings:", list.Split('\n').Single(l => l.StartsWith("rs-b\t", StringComparison.Ordinal)));
+        Assert.Equal(2, publicExit);
+        Assert.Contains("Only a confidential client may introspect", publicError);
+    }
+
+    [Fact]
     public async Task ClientsAdd_TakenId_Exits1_AndRemove_RemovesIt()
     {
         Assert.Equal(0, (await RunAsync("", "clients", "add", "--id", "spa-b", "--name", "SPA", "--public", "--redirect-uri", "https://spa.example.com/cb")).Exit);

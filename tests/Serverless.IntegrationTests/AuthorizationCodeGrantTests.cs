@@ -37,12 +37,12 @@ public sealed class AuthorizationCodeGrantTests : IAsyncLifetime
     public async Task TheWholeFlow_CodeToTokenToResource()
     {
         var (verifier, challenge) = OAuthFlow.NewPkce();
-        var code = await _flow.GetCodeAsync(_public.ClientId, Redirect, _username, challenge, scope: "read write");
+        var code = await _flow.GetCodeAsync(_public.ClientId, Redirect, _username, challenge, scope: "read write offline_access");
 
         var (accessToken, refreshToken, body) = await TokenSupport.ReadTokenResponseAsync(await ExchangeAsync(code, verifier, _public.ClientId));
 
         Assert.Equal(600, body.GetProperty("expires_in").GetInt64());
-        Assert.Equal("read write", body.GetProperty("scope").GetString());
+        Assert.Equal("read write offline_access", body.GetProperty("scope").GetString());
         Assert.NotNull(refreshToken);
         var jwt = await TokenSupport.ValidateAgainstJwksAsync(_flow.Http, accessToken, _server.Issuer, _server.Issuer + "/resource");
         Assert.Equal("at+jwt", jwt.Typ);
@@ -50,7 +50,7 @@ public sealed class AuthorizationCodeGrantTests : IAsyncLifetime
         var user = await _server.Get<Serverless.OAuth.Users.UserStore>().FindAsync(_username);
         Assert.Equal(user!.Subject, jwt.Subject);
         Assert.Equal(_public.ClientId, jwt.GetClaim("client_id").Value);
-        Assert.Equal("read write", jwt.GetClaim("scope").Value);
+        Assert.Equal("read write offline_access", jwt.GetClaim("scope").Value);
         Assert.Equal(600, (jwt.ValidTo - jwt.IssuedAt).TotalSeconds);
         Assert.False(string.IsNullOrEmpty(jwt.Id));
 

@@ -45,7 +45,7 @@ public sealed class BruteForceTests : IAsyncLifetime
         Assert.Contains("Too many failed sign-ins", await locked.Content.ReadAsStringAsync());
 
         _server.Clock.Advance(TimeSpan.FromMinutes(6));
-        Assert.Equal(HttpStatusCode.Found, (await SignInAsync(user.Username, LocalServer.Password)).StatusCode);
+        Assert.Equal(HttpStatusCode.SeeOther, (await SignInAsync(user.Username, LocalServer.Password)).StatusCode);
     }
 
     [Fact]
@@ -64,7 +64,7 @@ public sealed class BruteForceTests : IAsyncLifetime
         }
 
         _server.Clock.Advance(TimeSpan.FromSeconds(60)); // 5 min 10 s after the lock began
-        Assert.Equal(HttpStatusCode.Found, (await SignInAsync(user.Username, LocalServer.Password)).StatusCode);
+        Assert.Equal(HttpStatusCode.SeeOther, (await SignInAsync(user.Username, LocalServer.Password)).StatusCode);
     }
 
     [Fact]

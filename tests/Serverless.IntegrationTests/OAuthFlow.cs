@@ -22,7 +22,7 @@ public sealed partial class OAuthFlow(LocalServer server)
     public static string AuthorizeQuery(params (string Name, string? Value)[] parameters) =>
         QueryHelpers.AddQueryString("authorize", parameters.Where(p => p.Value is not null).Select(p => new KeyValuePair<string, string?>(p.Name, p.Value)));
 
-    /// <summary>GET /authorize, then the form post of the login page; returns the final response (a 302 when it worked).</summary>
+    /// <summary>GET /authorize, then the form post of the login page; returns the final response (a 303 when it worked).</summary>
     public async Task<HttpResponseMessage> SignInAsync(
         string authorizeUrl, string username, string password, string decision = "allow")
     {
@@ -46,7 +46,8 @@ public sealed partial class OAuthFlow(LocalServer server)
 
     public static Dictionary<string, string> RedirectParameters(HttpResponseMessage response)
     {
-        Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+        // 302 from GET /authorize, 303 after the login form's POST (RFC 9700 §4.12).
+        Assert.Contains(response.StatusCode, new[] { HttpStatusCode.Found, HttpStatusCode.SeeOther });
         var location = response.Headers.Location!.ToString();
         var query = location[(location.IndexOf('?') + 1)..];
         return QueryHelpers.ParseQuery(query).ToDictionary(p => p.Key, p => p.Value.ToString());

@@ -198,20 +198,6 @@ public sealed class RefreshTokenGrantTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ClientRequiringOfflineAccess_GetsARefreshTokenOnlyWhenItWasGranted()
-    {
-        var client = await _server.AddPublicClientAsync(requireOfflineAccess: true, redirectUris: Redirect);
-        var (verifier, challenge) = OAuthFlow.NewPkce();
-        var code = await _flow.GetCodeAsync(client.ClientId, Redirect, _username, challenge, "read");
-
-        var (_, refreshToken, _) = await TokenSupport.ReadTokenResponseAsync(await _flow.PostTokenAsync(
-            [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", Redirect), ("client_id", client.ClientId), ("code_verifier", verifier)]));
-
-        Assert.Null(refreshToken);
-        await SignInAsync("read offline_access", client); // asserts a refresh token is issued with offline_access
-    }
-
-    [Fact]
     public async Task ClientWithoutTheRefreshGrant_GetsNoRefreshToken()
     {
         var client = await _server.AddPublicClientAsync(grants: ["authorization_code"], redirectUris: Redirect);

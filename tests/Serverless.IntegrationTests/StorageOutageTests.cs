@@ -78,7 +78,7 @@ public sealed class StorageOutageTests : IAsyncLifetime
         var body = await response.Content.ReadAsStringAsync();
         Assert.Contains("temporarily_unavailable", body);
         Assert.DoesNotContain("Exception", body);
-        Assert.Equal(HttpStatusCode.Found, (await _flow.PostLoginFormAsync(html, user.Username, LocalServer.Password)).StatusCode);
+        Assert.Equal(HttpStatusCode.SeeOther, (await _flow.PostLoginFormAsync(html, user.Username, LocalServer.Password)).StatusCode);
     }
 
     [Fact]

@@ -84,7 +84,7 @@ public sealed class LocalServer : IAsyncDisposable
             BaseAddress = BaseAddress,
         };
 
-    public async Task<OAuthClient> AddPublicClientAsync(string? clientId = null, string[]? grants = null, bool requireOfflineAccess = false, params string[] redirectUris)
+    public async Task<OAuthClient> AddPublicClientAsync(string? clientId = null, string[]? grants = null, bool refreshWithoutOfflineAccess = false, params string[] redirectUris)
     {
         var client = new OAuthClient
         {
@@ -94,13 +94,13 @@ public sealed class LocalServer : IAsyncDisposable
             RedirectUris = redirectUris.Length > 0 ? redirectUris : ["http://127.0.0.1:9/callback"],
             AllowedScopes = ["read", "write", "offline_access"],
             AllowedGrantTypes = grants ?? [GrantTypes.AuthorizationCode, GrantTypes.RefreshToken],
-            RefreshRequiresOfflineAccess = requireOfflineAccess,
+            RefreshWithoutOfflineAccess = refreshWithoutOfflineAccess,
         };
         Added(await Get<ClientStore>().AddAsync(client), client.ClientId);
         return client;
     }
 
-    public async Task<(OAuthClient Client, string Secret)> AddConfidentialClientAsync(string[]? grants = null, string[]? scopes = null)
+    public async Task<(OAuthClient Client, string Secret)> AddConfidentialClientAsync(string[]? grants = null, string[]? scopes = null, bool mayIntrospect = false)
     {
         var secret = "secret-" + Guid.NewGuid().ToString("N");
         var client = new OAuthClient
@@ -112,6 +112,7 @@ public sealed class LocalServer : IAsyncDisposable
             RedirectUris = ["https://app.example.com/callback"],
             AllowedScopes = scopes ?? ["read", "write", "offline_access"],
             AllowedGrantTypes = grants ?? [GrantTypes.AuthorizationCode, GrantTypes.RefreshToken, GrantTypes.ClientCredentials],
+            MayIntrospect = mayIntrospect,
         };
         Added(await Get<ClientStore>().AddAsync(client), client.ClientId);
         return (client, secret);

@@ -41,7 +41,7 @@ public sealed partial class FlowClient(HttpClient http)
         fields["password"] = BenchmarkHost.UserPassword;
         fields["decision"] = "allow";
         var response = await http.PostAsync("authorize", new FormUrlEncodedContent(fields));
-        Ensure(response.StatusCode == HttpStatusCode.Found, "POST /authorize", response.StatusCode);
+        Ensure(response.StatusCode == HttpStatusCode.SeeOther, "POST /authorize", response.StatusCode);
         var location = response.Headers.Location!.ToString();
         return QueryHelpers.ParseQuery(location[(location.IndexOf('?') + 1)..])["code"].ToString();
     }

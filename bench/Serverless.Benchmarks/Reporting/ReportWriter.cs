@@ -4,6 +4,7 @@ using System.Text;
 using Serverless.Benchmarks.Counting;
 using Serverless.Benchmarks.Issuance;
 using Serverless.Benchmarks.Load;
+using Serverless.Benchmarks.Memory;
 using Serverless.Benchmarks.Startup;
 
 namespace Serverless.Benchmarks.Reporting;
@@ -22,6 +23,7 @@ public static class ReportWriter
         var counts = ResultFiles.Read<List<ModeCounts>>(directory, ResultFiles.Counts);
         var http = ResultFiles.Read<HttpFigures>(directory, ResultFiles.Http);
         var startup = ResultFiles.Read<List<StartupResult>>(directory, ResultFiles.Startup);
+        var clientCache = ResultFiles.Read<ClientCacheResult>(directory, ResultFiles.ClientCache);
 
         var md = new StringBuilder();
         md.AppendLine("# Benchmarks: what a token costs");
@@ -37,6 +39,7 @@ public static class ReportWriter
         WriteCost(md, counts, http);
         WriteScale(md, ResultFiles.Read<Serverless.Benchmarks.Scale.ScaleFigures>(directory, ResultFiles.Scale));
         WriteSoak(md, ResultFiles.Read<Serverless.Benchmarks.Soak.SoakFigures>(directory, ResultFiles.Soak));
+        WriteClientCache(md, clientCache);
         return md.ToString();
     }
 
@@ -216,6 +219,31 @@ public static class ReportWriter
         md.AppendLine();
         var best = startup.MinBy(r => r.MedianFirstTokenMs)!;
         md.AppendLine(Invariant($"- Target (under 1 s): best build \"{best.Variant}\" **{best.MedianFirstTokenMs:F0} ms**, {(best.MedianFirstTokenMs < StartupTargetMs ? "met" : "not met")}."));
+        md.AppendLine();
+    }
+
+    private static void WriteClientCache(StringBuilder md, ClientCacheResult? result)
+    {
+        md.AppendLine("## 9. Memory under a stream of unknown client ids");
+        md.AppendLine();
+        if (result is null)
+        {
+            md.AppendLine("(not run)").AppendLine();
+            return;
+        }
+
+        md.AppendLine(Invariant($"The built local host as its own process (Production); `POST /token` with `client_credentials` and a new random `client_id` every time ({result.Concurrency} at once), so each request is an unknown client: a storage read and a \"no such client\" entry offered to the client cache. The working set (RSS) is read from the process after a warm-up of 20,000 such requests, then after every tenth of the run."));
+        md.AppendLine();
+        md.AppendLine("| requests | working set (MiB) |");
+        md.AppendLine("|---:|---:|");
+        md.AppendLine(Invariant($"| before (after warm-up) | {result.BeforeMiB:F1} |"));
+        foreach (var sample in result.Samples)
+        {
+            md.AppendLine(Invariant($"| {sample.Requests:N0} | {sample.MiB:F1} |"));
+        }
+
+        md.AppendLine();
+        md.AppendLine(Invariant($"- {result.Requests:N0} requests in {result.Seconds:F0} s ({result.RequestsPerSecond:F0}/s), {result.UnexpectedAnswers} answers other than 401; working set {result.BeforeMiB:F1} MiB before, {result.AfterMiB:F1} MiB after, peak {result.PeakMiB:F1} MiB."));
         md.AppendLine();
     }
 

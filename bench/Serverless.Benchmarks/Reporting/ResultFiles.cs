@@ -12,6 +12,7 @@ public static class ResultFiles
     public const string Startup = "startup.json";
     public const string Scale = "scale.json";
     public const string Soak = "soak.json";
+    public const string ClientCache = "client-cache.json";
 
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
 

@@ -50,11 +50,25 @@ public sealed class StorageWorkload(OAuthServerOptions options, int shards)
 
     private void AddCodeFlow(DateTimeOffset now, string username, List<StorageOperation> operations)
     {
-        // POST /authorize: the user's lockout row, the user, the index entry, the code (written in that order).
+        // POST /authorize: the account's and then the address's attempt reserved (an index entry, the lockout row),
+        // the user, both released (the rows deleted), the code's index entry and the code. The address stands for a
+        // distinct source per user here; many users behind one address share its row.
         var family = SecretValues.NewId();
         var entry = ExpiryIndex.EntryKey(OAuthTables.Grants, family);
-        operations.Add(new(OAuthTables.Lockouts, FailedAttemptLockout.UserKey(username), 1, Write: false));
+        var lockoutRows = new[]
+        {
+            (Partition: new LockoutKey(LockoutKey.User, username, options.Lockout, ClearOnSuccess: true).Partition, Policy: options.Lockout),
+            (Partition: new LockoutKey(LockoutKey.Address, username, options.AddressLockout, ClearOnSuccess: false).Partition, Policy: options.AddressLockout),
+        };
+        foreach (var (partition, policy) in lockoutRows)
+        {
+            var lockoutExpiry = now + policy.FailureWindow + policy.MaxLockDuration;
+            operations.Add(new(OAuthTables.Expiry, ExpiryIndex.Bucket(lockoutExpiry, ExpiryIndex.EntryKey(OAuthTables.Lockouts, partition), shards), 1, Write: true));
+            operations.Add(new(OAuthTables.Lockouts, partition, 1, Write: true));
+        }
+
         operations.Add(new(OAuthTables.Users, username, 1, Write: false));
+        operations.AddRange(lockoutRows.Select(row => new StorageOperation(OAuthTables.Lockouts, row.Partition, 1, Write: true)));
         operations.Add(new(OAuthTables.Expiry, ExpiryIndex.Bucket(now + options.AuthorizationCodeLifetime, entry, shards), 1, Write: true));
         operations.Add(new(OAuthTables.Grants, family, 1, Write: true));
 

@@ -185,7 +185,7 @@ public static class SoakRun
         fields["decision"] = "allow";
         var consent = await http.PostAsync("authorize", new FormUrlEncodedContent(fields));
         state.Count("authorize POST", consent.StatusCode);
-        if (consent.StatusCode != HttpStatusCode.Found)
+        if (consent.StatusCode != HttpStatusCode.SeeOther)
         {
             return null;
         }

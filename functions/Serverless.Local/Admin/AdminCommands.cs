@@ -19,9 +19,13 @@ public static class AdminCommands
         Usage: Serverless.Local <command> [options]
 
           clients add --id ID --name NAME (--public | --confidential)
-                      [--redirect-uri URI]... [--scope "SCOPE ..."] [--grant GRANT]... [--require-offline-access]
+                      [--redirect-uri URI]... [--scope "SCOPE ..."] [--grant GRANT]...
+                      [--refresh-without-offline-access] [--introspect]
                       Registers a client. A confidential client's secret is generated and printed once.
                       Grants: authorization_code (default), refresh_token, client_credentials.
+                      A refresh token comes with a code only when the user granted offline_access, unless
+                      --refresh-without-offline-access. --introspect lets a confidential client introspect any
+                      token (a resource server); without it, only tokens issued to the client itself.
           clients list
           clients remove --id ID
           users add --username NAME [--display-name NAME] [--password-stdin]
@@ -110,7 +114,7 @@ public static class AdminCommands
         var (line, parseError) = CommandLine.Parse(
             c.Args,
             new HashSet<string> { "--id", "--name", "--redirect-uri", "--scope", "--grant" },
-            new HashSet<string> { "--public", "--confidential", "--require-offline-access" });
+            new HashSet<string> { "--public", "--confidential", "--refresh-without-offline-access", "--introspect" });
         if (line is null)
         {
             return await UsageErrorAsync(c, parseError!);
@@ -141,6 +145,11 @@ public static class AdminCommands
         if (line.Has("--public") && grants.Contains(GrantTypes.ClientCredentials))
         {
             problems.Add("A public client cannot use client_credentials.");
+        }
+
+        if (line.Has("--introspect") && !line.Has("--confidential"))
+        {
+            problems.Add("Only a confidential client may introspect tokens (--introspect).");
         }
 
         if (grants.Contains(GrantTypes.AuthorizationCode) && line.Values("--redirect-uri").Count == 0)
@@ -174,7 +183,8 @@ public static class AdminCommands
             RedirectUris = [.. line.Values("--redirect-uri").Distinct()],
             AllowedScopes = scope!.IsEmpty ? [.. options.Scopes.Keys] : [.. scope.Values],
             AllowedGrantTypes = grants,
-            RefreshRequiresOfflineAccess = line.Has("--require-offline-access"),
+            RefreshWithoutOfflineAccess = line.Has("--refresh-without-offline-access"),
+            MayIntrospect = line.Has("--introspect"),
         };
 
         await c.Output.WriteLineAsync($"Registering client '{client.ClientId}'...");
@@ -185,7 +195,7 @@ public static class AdminCommands
         }
 
         await c.Output.WriteLineAsync($"Registered {client.Type.ToString().ToLowerInvariant()} client '{client.ClientId}' ({client.Name}).");
-        await c.Output.WriteLineAsync($"  grants: {string.Join(' ', client.AllowedGrantTypes)}; scopes: {string.Join(' ', client.AllowedScopes)}");
+        await c.Output.WriteLineAsync($"  grants: {string.Join(' ', client.AllowedGrantTypes)}; scopes: {string.Join(' ', client.AllowedScopes)}{Settings(client)}");
         if (secret is not null)
         {
             await c.Output.WriteLineAsync($"  client_secret: {secret}");
@@ -210,10 +220,17 @@ public static class AdminCommands
 
         foreach (var client in clients.OrderBy(x => x.ClientId, StringComparer.Ordinal))
         {
-            await c.Output.WriteLineAsync($"{client.ClientId}\t{client.Type.ToString().ToLowerInvariant()}\t{client.Name}\tgrants: {string.Join(' ', client.AllowedGrantTypes)}\tscopes: {string.Join(' ', client.AllowedScopes)}\tredirect URIs: {string.Join(' ', client.RedirectUris)}");
+            await c.Output.WriteLineAsync($"{client.ClientId}\t{client.Type.ToString().ToLowerInvariant()}\t{client.Name}\tgrants: {string.Join(' ', client.AllowedGrantTypes)}\tscopes: {string.Join(' ', client.AllowedScopes)}\tredirect URIs: {string.Join(' ', client.RedirectUris)}{Settings(client)}");
         }
 
         return 0;
+    }
+
+    /// <summary>The client's settings that differ from the defaults, as the flags that set them.</summary>
+    private static string Settings(OAuthClient client)
+    {
+        string[] flags = [.. new[] { (client.RefreshWithoutOfflineAccess, "--refresh-without-offline-access"), (client.MayIntrospect, "--introspect") }.Where(f => f.Item1).Select(f => f.Item2)];
+        return flags.Length == 0 ? "" : "\tsettings: " + string.Join(' ', flags);
     }
 
     private static async Task<int> RemoveClientAsync(Context c)

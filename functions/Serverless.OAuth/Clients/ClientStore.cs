@@ -1,7 +1,7 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Serverless.OAuth.Options;
@@ -13,17 +13,28 @@ namespace Serverless.OAuth.Clients;
 /// <summary>
 /// Clients in Table Storage (partition = client_id), cached in memory for <see cref="OAuthServerOptions.ClientCacheLifetime"/>
 /// so that the token endpoint does not pay a storage round trip per request. A removed or changed client is seen by
-/// every instance within that time.
+/// every instance within that time. "No such client" is cached too, or a stream of made-up client ids would cost a
+/// storage read each; so the cache is bounded in size (<see cref="OAuthServerOptions.ClientCacheSize"/> entries), and
+/// when it is full the unknown ids go first, so a flood of them neither grows memory nor evicts the real clients.
 /// </summary>
 public class ClientStore(OAuthTables tables, OAuthServerOptions options, TimeProvider clock, ILogger<ClientStore>? logger = null)
 {
     private const string Row = "client";
-    private readonly ConcurrentDictionary<string, (OAuthClient? Client, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
+
+    private readonly MemoryCache _cache = new(new MemoryCacheOptions
+    {
+        SizeLimit = options.ClientCacheSize,
+        // A full cache drops a quarter at once, so a flood of unknown ids does not compact on every request.
+        CompactionPercentage = 0.25,
+    });
 
     /// <summary>For mocking.</summary>
     protected ClientStore() : this(null!, new OAuthServerOptions(), TimeProvider.System)
     {
     }
+
+    /// <summary>How many lookups (known clients and unknown ids) are cached now.</summary>
+    internal int CachedCount => _cache.Count;
 
     public virtual async Task<OAuthClient?> FindAsync(string clientId, CancellationToken cancellationToken = default)
     {
@@ -32,8 +43,9 @@ public class ClientStore(OAuthTables tables, OAuthServerOptions options, TimePro
             return null;
         }
 
+        // Freshness follows the server's clock (TimeProvider); the cache's own expiry only frees the memory.
         var now = clock.GetUtcNow();
-        if (_cache.TryGetValue(clientId, out var cached) && cached.Until > now)
+        if (_cache.TryGetValue(clientId, out CachedClient? cached) && cached!.Until > now)
         {
             return cached.Client;
         }
@@ -41,7 +53,12 @@ public class ClientStore(OAuthTables tables, OAuthServerOptions options, TimePro
         var table = await tables.GetAsync(OAuthTables.Clients, cancellationToken);
         var response = await table.GetEntityIfExistsAsync<TableEntity>(clientId, Row, cancellationToken: cancellationToken);
         var client = response.HasValue ? FromEntity(response.Value!) : null;
-        _cache[clientId] = (client, now + options.ClientCacheLifetime);
+        _cache.Set(clientId, new CachedClient(client, now + options.ClientCacheLifetime), new MemoryCacheEntryOptions
+        {
+            Size = 1,
+            AbsoluteExpirationRelativeToNow = options.ClientCacheLifetime,
+            Priority = client is null ? CacheItemPriority.Low : CacheItemPriority.High,
+        });
         return client;
     }
 
@@ -64,7 +81,7 @@ public class ClientStore(OAuthTables tables, OAuthServerOptions options, TimePro
         try
         {
             await table.AddEntityAsync(ToEntity(client), cancellationToken);
-            _cache.TryRemove(client.ClientId, out _);
+            _cache.Remove(client.ClientId);
             AuditEvents.ClientRegistered(logger ?? NullLogger<ClientStore>.Instance, client.ClientId, client.Type.ToString());
             return true;
         }
@@ -78,7 +95,7 @@ public class ClientStore(OAuthTables tables, OAuthServerOptions options, TimePro
     {
         var table = await tables.GetAsync(OAuthTables.Clients, cancellationToken);
         var response = await table.DeleteEntityAsync(clientId, Row, ETag.All, cancellationToken);
-        _cache.TryRemove(clientId, out _);
+        _cache.Remove(clientId);
         return response.Status != 404;
     }
 
@@ -90,7 +107,9 @@ public class ClientStore(OAuthTables tables, OAuthServerOptions options, TimePro
         ["RedirectUris"] = JsonSerializer.Serialize(client.RedirectUris),
         ["AllowedScopes"] = string.Join(' ', client.AllowedScopes),
         ["AllowedGrantTypes"] = string.Join(' ', client.AllowedGrantTypes),
-        ["RefreshRequiresOfflineAccess"] = client.RefreshRequiresOfflineAccess,
+        // A new name for the opt-out: rows written under the old opt-in ("RefreshRequiresOfflineAccess") get the default.
+        ["RefreshWithoutOfflineAccess"] = client.RefreshWithoutOfflineAccess,
+        ["MayIntrospect"] = client.MayIntrospect,
     };
 
     private static OAuthClient FromEntity(TableEntity entity) => new()
@@ -102,8 +121,11 @@ public class ClientStore(OAuthTables tables, OAuthServerOptions options, TimePro
         RedirectUris = JsonSerializer.Deserialize<string[]>(entity.GetString("RedirectUris") ?? "[]") ?? [],
         AllowedScopes = Split(entity.GetString("AllowedScopes")),
         AllowedGrantTypes = Split(entity.GetString("AllowedGrantTypes")),
-        RefreshRequiresOfflineAccess = entity.GetBoolean("RefreshRequiresOfflineAccess") ?? false,
+        RefreshWithoutOfflineAccess = entity.GetBoolean("RefreshWithoutOfflineAccess") ?? false,
+        MayIntrospect = entity.GetBoolean("MayIntrospect") ?? false,
     };
 
     private static string[] Split(string? value) => (value ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+
+    private sealed record CachedClient(OAuthClient? Client, DateTimeOffset Until);
 }

@@ -36,12 +36,26 @@ public sealed record OAuthClient
 
     public IReadOnlyList<string> AllowedGrantTypes { get; init; } = [GrantTypes.AuthorizationCode];
 
-    /// <summary>When true, a refresh token is issued only if the user granted "offline_access".</summary>
-    public bool RefreshRequiresOfflineAccess { get; init; }
+    /// <summary>
+    /// Opts out of the default, under which the authorization code grant issues a refresh token only when the user
+    /// granted "offline_access" (OpenID Connect Core §11): when true, every authorization gets one, and the consent
+    /// page says the app stays signed in.
+    /// </summary>
+    public bool RefreshWithoutOfflineAccess { get; init; }
+
+    /// <summary>
+    /// May introspect any access token (a resource server). Without it, a client introspects only tokens issued to
+    /// itself; anything else is answered {"active": false} (RFC 7662 §4).
+    /// </summary>
+    public bool MayIntrospect { get; init; }
 
     public bool IsPublic => Type == ClientType.Public;
 
     public bool Allows(string grantType) => AllowedGrantTypes.Contains(grantType, StringComparer.Ordinal);
+
+    /// <summary>Whether an authorization code for this scope comes with a refresh token: the one rule, for the grant and the consent page.</summary>
+    public bool IssuesRefreshToken(Protocol.ScopeSet scope) =>
+        Allows(GrantTypes.RefreshToken) && (RefreshWithoutOfflineAccess || scope.Contains(Protocol.ScopeSet.OfflineAccess));
 
     public bool HasRedirectUri(string redirectUri) => RedirectUris.Contains(redirectUri, StringComparer.Ordinal);
 

@@ -41,7 +41,7 @@ public sealed class AuthorizeEndpoint(
         return LoginPageResult(request, csrf, username: null, message: null);
     }
 
-    public async Task<EndpointResult> PostAsync(OAuthParameters form, string? csrfCookie, CancellationToken cancellationToken)
+    public async Task<EndpointResult> PostAsync(OAuthParameters form, string? csrfCookie, string? clientAddress, CancellationToken cancellationToken)
     {
         var (request, error) = await validator.ValidateAsync(form, cancellationToken);
         if (request is null)
@@ -73,23 +73,38 @@ public sealed class AuthorizeEndpoint(
 
         var username = form["username"];
         var password = form["password"];
-        var lockoutKey = OAuthUser.Normalize(username) is { } normalized ? FailedAttemptLockout.UserKey(normalized) : null;
-        var lockoutStatus = lockoutKey is null ? null : await lockout.CheckAsync(lockoutKey, cancellationToken);
-        if (lockoutStatus?.LockedFor is { } locked)
+        var keys = new List<LockoutKey>(2);
+        if (OAuthUser.Normalize(username) is { } normalized)
         {
-            AuditEvents.SignInLockedOut(logger, request.Client.ClientId);
-            return LoginPageResult(request, csrfCookie, username, LockedMessage(locked));
+            keys.Add(lockout.UserKey(normalized));
         }
 
-        var user = username is null || password is null ? null : await users.VerifyAsync(username, password, cancellationToken);
-        if (user is null)
+        if (clientAddress is not null)
         {
-            AuditEvents.SignInFailed(logger, request.Client.ClientId);
-            var nowLocked = lockoutKey is null ? null : await lockout.RecordFailureAsync(lockoutKey, cancellationToken);
-            return LoginPageResult(request, csrfCookie, username, nowLocked is { } duration ? LockedMessage(duration) : "The username or password is incorrect.");
+            keys.Add(lockout.AddressKey(clientAddress));
         }
 
-        await lockout.RecordSuccessAsync(lockoutStatus!, cancellationToken);
+        var attempt = await lockout.AttemptAsync(
+            keys,
+            token => username is null || password is null ? Task.FromResult<OAuthUser?>(null) : users.VerifyAsync(username, password, token),
+            cancellationToken);
+        if (attempt.Value is not { } user)
+        {
+            if (attempt.Checked)
+            {
+                AuditEvents.SignInFailed(logger, request.Client.ClientId);
+            }
+            else
+            {
+                AuditEvents.SignInLockedOut(logger, request.Client.ClientId);
+            }
+
+            var message = attempt.LockedFor is not { } locked ? "The username or password is incorrect."
+                : attempt.LockedKey!.Kind == LockoutKey.Address ? $"Too many failed sign-ins from your network. Try again in {Minutes(locked)} minute(s)."
+                : $"Too many failed sign-ins. Try again in {Minutes(locked)} minute(s).";
+            return LoginPageResult(request, csrfCookie, username, message);
+        }
+
         AuditEvents.SignInSucceeded(logger, request.Client.ClientId, user.Subject);
 
         var now = clock.GetUtcNow();
@@ -109,8 +124,7 @@ public sealed class AuthorizeEndpoint(
         return new RedirectResult(BuildRedirect(request.RedirectUri, ("code", code), ("state", request.State), ("iss", options.Issuer)));
     }
 
-    private static string LockedMessage(TimeSpan locked) =>
-        $"Too many failed sign-ins. Try again in {Math.Max(1, (int)Math.Ceiling(locked.TotalMinutes))} minute(s).";
+    private static int Minutes(TimeSpan wait) => Math.Max(1, (int)Math.Ceiling(wait.TotalMinutes));
 
     private PageResult LoginPageResult(AuthorizationRequest request, string csrf, string? username, string? message) =>
         new(LoginPage.Render(request, options, csrf, username, message), CsrfCookie: csrf, FormTarget: new Uri(request.RedirectUri).GetLeftPart(UriPartial.Authority));

@@ -14,7 +14,7 @@ public sealed record OAuthErrorResult(OAuthError Error) : EndpointResult;
 /// <summary>An RFC 6750 error from the resource: 401/403 with a Bearer challenge.</summary>
 public sealed record BearerChallengeResult(OAuthError? Error, string Realm) : EndpointResult;
 
-/// <summary>A 302 to a redirect URI that has been verified against the client's registration.</summary>
+/// <summary>A redirect (302, or 303 after a POST) to a redirect URI verified against the client's registration.</summary>
 public sealed record RedirectResult(string Location) : EndpointResult;
 
 /// <summary>

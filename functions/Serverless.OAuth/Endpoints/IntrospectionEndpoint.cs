@@ -1,3 +1,4 @@
+using Serverless.OAuth.Clients;
 using Serverless.OAuth.Grants;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
@@ -7,23 +8,24 @@ using Serverless.OAuth.Validation;
 namespace Serverless.OAuth.Endpoints;
 
 /// <summary>
-/// POST /introspect (RFC 7662), for confidential clients (typically resource servers). Access tokens are answered
-/// for any authenticated caller; refresh tokens only to the client that holds them. Anything expired, revoked,
-/// malformed, not issued here, or another client's refresh token is simply {"active": false}.
+/// POST /introspect (RFC 7662), for confidential clients. An access token is described to the client it was issued
+/// to and to clients allowed to introspect (<see cref="Clients.OAuthClient.MayIntrospect"/>: resource servers); a
+/// refresh token only to the client that holds it. Anything else (expired, revoked, malformed, not issued here, or
+/// not the caller's to see) is simply {"active": false}, so the answer reveals nothing (RFC 7662 §4).
 /// </summary>
 public sealed class IntrospectionEndpoint(
     ClientAuthenticator authenticator, GrantStore grants, AccessTokenValidator accessTokens, OAuthServerOptions options)
 {
     private static readonly Dictionary<string, object> Inactive = new() { ["active"] = false };
 
-    public async Task<EndpointResult> HandleAsync(string? authorizationHeader, OAuthParameters form, CancellationToken cancellationToken)
+    public async Task<EndpointResult> HandleAsync(string? authorizationHeader, OAuthParameters form, string? clientAddress, CancellationToken cancellationToken)
     {
         if (form.StructuralError is { } structural)
         {
             return new OAuthErrorResult(structural);
         }
 
-        var (client, authError) = await authenticator.AuthenticateAsync(authorizationHeader, form, cancellationToken);
+        var (client, authError) = await authenticator.AuthenticateAsync(authorizationHeader, form, clientAddress, cancellationToken);
         if (client is null)
         {
             return new OAuthErrorResult(authError!);
@@ -41,17 +43,22 @@ public sealed class IntrospectionEndpoint(
 
         // The hint only orders the look-ups (RFC 7662 §2.1).
         var answer = form["token_type_hint"] == "refresh_token"
-            ? await IntrospectRefreshTokenAsync(client.ClientId, token, cancellationToken) ?? await IntrospectAccessTokenAsync(token, cancellationToken)
-            : await IntrospectAccessTokenAsync(token, cancellationToken) ?? await IntrospectRefreshTokenAsync(client.ClientId, token, cancellationToken);
+            ? await IntrospectRefreshTokenAsync(client.ClientId, token, cancellationToken) ?? await IntrospectAccessTokenAsync(client, token, cancellationToken)
+            : await IntrospectAccessTokenAsync(client, token, cancellationToken) ?? await IntrospectRefreshTokenAsync(client.ClientId, token, cancellationToken);
         return new JsonResult(answer ?? Inactive);
     }
 
-    private async Task<Dictionary<string, object>?> IntrospectAccessTokenAsync(string token, CancellationToken cancellationToken)
+    private async Task<Dictionary<string, object>?> IntrospectAccessTokenAsync(OAuthClient caller, string token, CancellationToken cancellationToken)
     {
         var validation = await accessTokens.ValidateAsync(token, cancellationToken);
         if (validation.Token is not { } valid)
         {
             return null;
+        }
+
+        if (!caller.MayIntrospect && valid.ClientId != caller.ClientId)
+        {
+            return Inactive;
         }
 
         var response = new Dictionary<string, object>

@@ -25,14 +25,14 @@ public sealed class RevocationEndpoint(
         OtherClient,
     }
 
-    public async Task<EndpointResult> HandleAsync(string? authorizationHeader, OAuthParameters form, CancellationToken cancellationToken)
+    public async Task<EndpointResult> HandleAsync(string? authorizationHeader, OAuthParameters form, string? clientAddress, CancellationToken cancellationToken)
     {
         if (form.StructuralError is { } structural)
         {
             return new OAuthErrorResult(structural);
         }
 
-        var (client, authError) = await authenticator.AuthenticateAsync(authorizationHeader, form, cancellationToken);
+        var (client, authError) = await authenticator.AuthenticateAsync(authorizationHeader, form, clientAddress, cancellationToken);
         if (client is null)
         {
             return new OAuthErrorResult(authError!);

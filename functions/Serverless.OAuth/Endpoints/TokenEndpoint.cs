@@ -7,7 +7,7 @@ using Serverless.OAuth.Validation;
 
 namespace Serverless.OAuth.Endpoints;
 
-/// <summary>POST /token: authenticate the client, check the grant type, hand off to the grant.</summary>
+/// <summary>POST /token: detect a reused refresh token, authenticate the client, check the grant type, hand off to the grant.</summary>
 public sealed class TokenEndpoint(
     ClientAuthenticator authenticator,
     AuthorizationCodeGrant authorizationCode,
@@ -15,8 +15,21 @@ public sealed class TokenEndpoint(
     ClientCredentialsGrant clientCredentials,
     OAuthServerOptions options)
 {
-    public async Task<EndpointResult> HandleAsync(string? authorizationHeader, OAuthParameters form, CancellationToken cancellationToken)
+    public async Task<EndpointResult> HandleAsync(string? authorizationHeader, OAuthParameters form, string? clientAddress, CancellationToken cancellationToken)
     {
+        // A reused refresh token revokes its family whatever else is wrong with the request (RFC 9700 §4.14.2).
+        RefreshTokenLookup? presentedRefreshToken = null;
+        if (form["grant_type"] == GrantTypes.RefreshToken && !form.IsRepeated("grant_type"))
+        {
+            var (lookup, reuse) = await refreshToken.DetectReuseAsync(form, cancellationToken);
+            if (reuse is not null)
+            {
+                return new OAuthErrorResult(reuse);
+            }
+
+            presentedRefreshToken = lookup;
+        }
+
         if (form.StructuralError is { } structural)
         {
             return new OAuthErrorResult(structural);
@@ -33,7 +46,7 @@ public sealed class TokenEndpoint(
             return new OAuthErrorResult(OAuthError.UnsupportedGrantType($"Supported grant types: {string.Join(", ", GrantTypes.All)}."));
         }
 
-        var (client, authError) = await authenticator.AuthenticateAsync(authorizationHeader, form, cancellationToken);
+        var (client, authError) = await authenticator.AuthenticateAsync(authorizationHeader, form, clientAddress, cancellationToken);
         if (client is null)
         {
             return new OAuthErrorResult(authError!);
@@ -48,7 +61,7 @@ public sealed class TokenEndpoint(
         var (response, error) = grantType switch
         {
             GrantTypes.AuthorizationCode => await authorizationCode.ExchangeAsync(client, form, cancellationToken),
-            GrantTypes.RefreshToken => await refreshToken.RefreshAsync(client, form, cancellationToken),
+            GrantTypes.RefreshToken => await refreshToken.RefreshAsync(client, form, presentedRefreshToken, cancellationToken),
             _ => await clientCredentials.IssueAsync(client, form, cancellationToken),
         };
         if (response is null)

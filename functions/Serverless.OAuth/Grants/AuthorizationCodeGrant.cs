@@ -54,7 +54,7 @@ public sealed class AuthorizationCodeGrant(
         }
 
         var now = clock.GetUtcNow();
-        var refreshToken = IssuesRefreshToken(client, stored.Scope) ? NewRefreshToken(stored, now) : null;
+        var refreshToken = client.IssuesRefreshToken(ScopeSet.Parse(stored.Scope) ?? ScopeSet.Empty) ? NewRefreshToken(stored, now) : null;
         var response = await issuer.IssueAsync(
             stored.PartitionKey, stored.Subject, client.ClientId, stored.Scope, stored.AuthTime, refreshToken?.Value, cancellationToken);
 
@@ -92,10 +92,6 @@ public sealed class AuthorizationCodeGrant(
             ? null
             : OAuthError.InvalidGrant("The 'code_verifier' does not match the code_challenge.");
     }
-
-    private static bool IssuesRefreshToken(OAuthClient client, string scope) =>
-        client.Allows(GrantTypes.RefreshToken)
-        && (!client.RefreshRequiresOfflineAccess || ScopeSet.Parse(scope)?.Contains("offline_access") == true);
 
     private NewRefreshToken NewRefreshToken(AuthorizationCodeEntity code, DateTimeOffset now)
     {

@@ -22,7 +22,7 @@ public sealed class ClientCredentialsGrant(AccessTokenIssuer issuer)
         }
 
         // offline_access means nothing without a user, and no refresh token is issued here (RFC 6749 §4.4.3).
-        var allowed = client.AllowedScopes.Where(s => s != "offline_access").ToArray();
+        var allowed = client.AllowedScopes.Where(s => s != ScopeSet.OfflineAccess).ToArray();
         var scope = requested.IsEmpty ? ScopeSet.From(allowed) : requested;
         if (!scope.IsSubsetOf(allowed))
         {

@@ -18,8 +18,31 @@ public sealed class RefreshTokenGrant(
     OAuthServerOptions options,
     TimeProvider clock)
 {
+    /// <summary>
+    /// Looks the presented token up and, when it is a rotated one outside the grace window, revokes its family and
+    /// answers invalid_grant. Presenting a rotated token is the sign that it leaked (RFC 9700 §4.14.2), so this runs
+    /// before the client is authenticated and before its grants or the scope are looked at: none of those may answer
+    /// first and leave the family alive. The lookup is handed on to <see cref="RefreshAsync"/>, which needs no other.
+    /// </summary>
+    public async Task<(RefreshTokenLookup? Lookup, OAuthError? Error)> DetectReuseAsync(OAuthParameters form, CancellationToken cancellationToken)
+    {
+        if (form["refresh_token"] is not { } presented || form.IsRepeated("refresh_token"))
+        {
+            return (null, null);
+        }
+
+        var lookup = await grants.FindRefreshTokenAsync(presented, cancellationToken);
+        if (lookup?.Row is { State: RefreshTokenState.Rotated } row && !(WithinGraceWindow(row) && OpenSuccessor(presented, row) is not null))
+        {
+            return (lookup, await RevokeReusedAsync(lookup, cancellationToken));
+        }
+
+        return (lookup, null);
+    }
+
+    /// <param name="lookup">What <see cref="DetectReuseAsync"/> found for this request's token.</param>
     public async Task<(TokenResponse? Response, OAuthError? Error)> RefreshAsync(
-        OAuthClient client, OAuthParameters form, CancellationToken cancellationToken)
+        OAuthClient client, OAuthParameters form, RefreshTokenLookup? lookup, CancellationToken cancellationToken)
     {
         if (form["refresh_token"] is not { } presented)
         {
@@ -35,7 +58,7 @@ public sealed class RefreshTokenGrant(
         // Two passes at most: a lost rotation race is followed by one re-read, which then finds the winner's successor.
         for (var pass = 0; pass < 2; pass++)
         {
-            var lookup = await grants.FindRefreshTokenAsync(presented, cancellationToken);
+            lookup = pass == 0 && lookup is not null ? lookup : await grants.FindRefreshTokenAsync(presented, cancellationToken);
             if (lookup?.Row is not { } row)
             {
                 return (null, OAuthError.InvalidGrant("The refresh token is invalid or expired."));
@@ -68,8 +91,7 @@ public sealed class RefreshTokenGrant(
                     return (await issuer.IssueAsync(lookup.FamilyId, row.Subject, client.ClientId, scope!, row.AuthTime, sameSuccessor, cancellationToken), null);
 
                 case RefreshTokenState.Rotated:
-                    await familyRevocation.RevokeAsync(lookup.FamilyId, FamilyRevocationReason.RefreshTokenReuse, cancellationToken);
-                    return (null, OAuthError.InvalidGrant("The refresh token was already used; the authorization is revoked."));
+                    return (null, await RevokeReusedAsync(lookup, cancellationToken));
 
                 default:
                     return (null, OAuthError.InvalidGrant("The refresh token was revoked."));
@@ -77,6 +99,12 @@ public sealed class RefreshTokenGrant(
         }
 
         return (null, OAuthError.InvalidGrant("The refresh token was used concurrently; try again."));
+    }
+
+    private async Task<OAuthError> RevokeReusedAsync(RefreshTokenLookup lookup, CancellationToken cancellationToken)
+    {
+        await familyRevocation.RevokeAsync(lookup.FamilyId, FamilyRevocationReason.RefreshTokenReuse, cancellationToken);
+        return OAuthError.InvalidGrant("The refresh token was already used; the authorization is revoked.");
     }
 
     /// <summary>Scope may be narrowed for the new access token, never widened (RFC 6749 §6).</summary>

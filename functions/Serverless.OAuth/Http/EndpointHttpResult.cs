@@ -10,8 +10,9 @@ namespace Serverless.OAuth.Http;
 
 /// <summary>
 /// The one place where endpoint results become HTTP: OAuth error codes to status codes (invalid_client 401 with a
-/// Basic challenge, server_error 500, temporarily_unavailable 503, RFC 6750 errors 401/403 with a Bearer challenge,
-/// others 400), Cache-Control: no-store on every token-bearing answer and error, and the security headers of pages.
+/// Basic challenge, server_error 500, temporarily_unavailable 503, throttled 429 with Retry-After, RFC 6750 errors
+/// 401/403 with a Bearer challenge, others 400; redirects 302, or 303 after a POST), Cache-Control: no-store on every
+/// token-bearing answer and error, and the security headers of pages.
 /// </summary>
 public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies) : IResult
 {
@@ -33,7 +34,7 @@ public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies
 
     public EndpointResult Result => result;
 
-    public static int StatusFor(OAuthError error) => error.Error switch
+    public static int StatusFor(OAuthError error) => error.RetryAfter is not null ? StatusCodes.Status429TooManyRequests : error.Error switch
     {
         OAuthErrorCodes.InvalidClient => StatusCodes.Status401Unauthorized,
         OAuthErrorCodes.InvalidToken => StatusCodes.Status401Unauthorized,
@@ -67,13 +68,20 @@ public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies
                     response.Headers.RetryAfter = RetryAfterSeconds;
                 }
 
+                if (error.Error.RetryAfter is { } retryAfter)
+                {
+                    response.Headers.RetryAfter = ((long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+
                 return WriteJsonAsync(response, ErrorBody(error.Error));
 
             case BearerChallengeResult challenge:
                 return WriteBearerChallengeAsync(response, challenge);
 
             case RedirectResult redirect:
-                response.StatusCode = StatusCodes.Status302Found;
+                // RFC 9700 §4.12: after a form POST (the login page) 303, so the browser does not re-send the form,
+                // with the user's password, to the client's redirect URI.
+                response.StatusCode = HttpMethods.IsPost(httpContext.Request.Method) ? StatusCodes.Status303SeeOther : StatusCodes.Status302Found;
                 SetCaching(response, noStore: true, null);
                 response.Headers.Location = redirect.Location;
                 return Task.CompletedTask;

@@ -61,16 +61,16 @@ public sealed class OAuthHttpHandlers(
         RunAsync(request, page: true, () => authorize.GetAsync(OAuthParameters.From(request.Query), request.HttpContext.RequestAborted));
 
     public Task<IResult> AuthorizePostAsync(HttpRequest request) =>
-        RunFormAsync(request, page: true, form => authorize.PostAsync(form, ReadCsrfCookie(request), request.HttpContext.RequestAborted));
+        RunFormAsync(request, page: true, form => authorize.PostAsync(form, ReadCsrfCookie(request), Address(request), request.HttpContext.RequestAborted));
 
     public Task<IResult> TokenAsync(HttpRequest request) =>
-        RunFormAsync(request, page: false, form => token.HandleAsync(Authorization(request), form, request.HttpContext.RequestAborted));
+        RunFormAsync(request, page: false, form => token.HandleAsync(Authorization(request), form, Address(request), request.HttpContext.RequestAborted));
 
     public Task<IResult> RevokeAsync(HttpRequest request) =>
-        RunFormAsync(request, page: false, form => revocation.HandleAsync(Authorization(request), form, request.HttpContext.RequestAborted));
+        RunFormAsync(request, page: false, form => revocation.HandleAsync(Authorization(request), form, Address(request), request.HttpContext.RequestAborted));
 
     public Task<IResult> IntrospectAsync(HttpRequest request) =>
-        RunFormAsync(request, page: false, form => introspection.HandleAsync(Authorization(request), form, request.HttpContext.RequestAborted));
+        RunFormAsync(request, page: false, form => introspection.HandleAsync(Authorization(request), form, Address(request), request.HttpContext.RequestAborted));
 
     public Task<IResult> ResourceAsync(HttpRequest request) =>
         RunAsync(request, page: false, () => resource.HandleAsync(Authorization(request), request.HttpContext.RequestAborted));
@@ -143,14 +143,22 @@ public sealed class OAuthHttpHandlers(
         }
     }
 
+    private string? Address(HttpRequest request) => ClientAddress.From(request, options.ForwardedForHops);
+
     private static string? Authorization(HttpRequest request)
     {
         var values = request.Headers.Authorization;
         return values.Count == 1 ? values[0] : values.Count == 0 ? null : "Invalid";
     }
 
-    private static string? ReadCsrfCookie(HttpRequest request) =>
-        request.Cookies[EndpointHttpResult.SecureCsrfCookieName] ?? request.Cookies[EndpointHttpResult.CsrfCookieName];
+    /// <summary>
+    /// Only the cookie this server sets for this request: where it sets the __Host- cookie, an unprefixed one could
+    /// have been planted by a sibling subdomain or over plain http, so it must not pass the double-submit check.
+    /// </summary>
+    private string? ReadCsrfCookie(HttpRequest request) =>
+        request.Cookies[SecureCookies(request) ? EndpointHttpResult.SecureCsrfCookieName : EndpointHttpResult.CsrfCookieName];
+
+    private bool SecureCookies(HttpRequest request) => request.IsHttps || !environment.IsDevelopment();
 
     /// <summary>An error the handler itself answers; on a page route it is counted here, since a page does not say its error code.</summary>
     private static EndpointResult Error(HttpRequest request, bool page, OAuthError error)
@@ -171,7 +179,7 @@ public sealed class OAuthHttpHandlers(
             Counted(request, error);
         }
 
-        return new EndpointHttpResult(result, secureCookies: request.IsHttps || !environment.IsDevelopment());
+        return new EndpointHttpResult(result, SecureCookies(request));
     }
 
     private static void Counted(HttpRequest request, OAuthError error)

@@ -33,12 +33,18 @@ public sealed class OAuthServerOptions
     /// <summary>How long a verified client secret is remembered in memory, so that PBKDF2 runs once per client, not per request.</summary>
     public TimeSpan ClientCacheLifetime { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// The most client lookups an instance keeps in memory, known clients and unknown ids together; unknown ids are
+    /// evicted first. A few megabytes at the default.
+    /// </summary>
+    public int ClientCacheSize { get; set; } = 10_000;
+
     /// <summary>The scopes this server knows, with the words the consent page uses for them.</summary>
     public Dictionary<string, string> Scopes { get; set; } = new(StringComparer.Ordinal)
     {
         ["read"] = "Read your data",
         ["write"] = "Change your data",
-        ["offline_access"] = "Stay signed in: the app may refresh its access without asking you again",
+        [Protocol.ScopeSet.OfflineAccess] = "Stay signed in: the app may refresh its access without asking you again",
     };
 
     /// <summary>The scope the demo resource requires.</summary>
@@ -49,6 +55,28 @@ public sealed class OAuthServerOptions
     public SigningOptions Signing { get; set; } = new();
 
     public LockoutOptions Lockout { get; set; } = new();
+
+    /// <summary>
+    /// The throttle on failed sign-ins and client authentications per client address (an IPv4 address, or an IPv6
+    /// /64), against one source trying one password across many accounts. Looser than the per-account lockout,
+    /// since many people may share an address.
+    /// </summary>
+    public LockoutOptions AddressLockout { get; set; } = new()
+    {
+        MaxFailures = 30,
+        FailureWindow = TimeSpan.FromMinutes(15),
+        LockDuration = TimeSpan.FromMinutes(15),
+        MaxLockDuration = TimeSpan.FromHours(1),
+    };
+
+    /// <summary>
+    /// Which X-Forwarded-For entry is the client's address, counted from the right, for the per-address throttle.
+    /// 0 (the default) ignores the header and takes the connection's address: in Azure Functions that is already the
+    /// entry the Functions front end appended (the worker's ASP.NET Core integration applies the forwarded headers
+    /// from the host, and takes that entry out of the header), and a host reached directly has no proxy to trust.
+    /// Set 1 for each further proxy in front (Azure Front Door, Application Gateway) that appends its client's address.
+    /// </summary>
+    public int ForwardedForHops { get; set; }
 
     /// <summary>Seeds the demo client and demo user at start-up; only ever honoured in the Development environment.</summary>
     public bool SeedDemoData { get; set; }
@@ -86,6 +114,11 @@ public sealed class OAuthServerOptions
             yield return "OAuth:RefreshTokenReuseGraceWindow must be between 0 and 1 minute.";
         }
 
+        if (ClientCacheLifetime <= TimeSpan.Zero || ClientCacheSize < 1)
+        {
+            yield return "OAuth:ClientCacheLifetime must be positive and OAuth:ClientCacheSize at least 1.";
+        }
+
         if (!Scopes.ContainsKey(ResourceScope))
         {
             yield return "OAuth:ResourceScope must be one of OAuth:Scopes.";
@@ -109,9 +142,17 @@ public sealed class OAuthServerOptions
             yield return $"OAuth:Storage:ExpiryIndexShards must be between 1 and {Serverless.OAuth.Storage.ExpiryIndex.MaxShards}.";
         }
 
-        if (Lockout.MaxFailures < 1 || Lockout.LockDuration <= TimeSpan.Zero || Lockout.MaxLockDuration < Lockout.LockDuration)
+        foreach (var (name, lockout) in new[] { ("Lockout", Lockout), ("AddressLockout", AddressLockout) })
         {
-            yield return "OAuth:Lockout needs MaxFailures >= 1 and 0 < LockDuration <= MaxLockDuration.";
+            if (lockout.MaxFailures < 1 || lockout.FailureWindow <= TimeSpan.Zero || lockout.LockDuration <= TimeSpan.Zero || lockout.MaxLockDuration < lockout.LockDuration)
+            {
+                yield return $"OAuth:{name} needs MaxFailures >= 1, a positive FailureWindow and 0 < LockDuration <= MaxLockDuration.";
+            }
+        }
+
+        if (ForwardedForHops is < 0 or > 16)
+        {
+            yield return "OAuth:ForwardedForHops must be between 0 and 16.";
         }
 
         foreach (var problem in Signing.Validate())

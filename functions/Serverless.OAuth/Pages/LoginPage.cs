@@ -1,5 +1,6 @@
 using System.Text;
 using Serverless.OAuth.Options;
+using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Validation;
 
 namespace Serverless.OAuth.Pages;
@@ -39,13 +40,29 @@ public static class LoginPage
 
         body.Append("<h2 class=\"lead\" id=\"scopes-heading\">If you allow it, ").Append(e(request.Client.Name)).Append(" will be able to:</h2>\n");
         body.Append("<ul class=\"scopes\" aria-labelledby=\"scopes-heading\">\n");
-        foreach (var scope in request.Scope.Values)
+        // Whether the app stays signed in follows from the client and the scope (OAuthClient.IssuesRefreshToken), and
+        // the page says which: "offline_access" is listed only when it has that effect, or added when the client has
+        // opted out of needing it, and otherwise the page says the access ends.
+        var staysSignedIn = request.Client.IssuesRefreshToken(request.Scope);
+        foreach (var scope in request.Scope.Values.Where(s => s != ScopeSet.OfflineAccess || staysSignedIn))
         {
             var words = options.Scopes.GetValueOrDefault(scope, scope);
             body.Append("<li>").Append(e(words)).Append(" <code>(").Append(e(scope)).Append(")</code></li>\n");
         }
 
+        if (staysSignedIn && !request.Scope.Contains(ScopeSet.OfflineAccess))
+        {
+            body.Append("<li>").Append(e(options.Scopes.GetValueOrDefault(ScopeSet.OfflineAccess, "Stay signed in"))).Append("</li>\n");
+        }
+
         body.Append("</ul>\n");
+        if (!staysSignedIn)
+        {
+            body.Append("<p class=\"lead\" id=\"session-note\">It will not stay signed in: its access ends within ")
+                .Append(Math.Max(1, (int)Math.Ceiling(options.AccessTokenLifetime.TotalMinutes)))
+                .Append(" minute(s), after which it needs you to sign in again.</p>\n");
+        }
+
         body.Append("<div class=\"actions\">\n");
         // Allow comes first: pressing Enter in a field submits with the form's first button, and that must not be Deny.
         body.Append("<button type=\"submit\" name=\"decision\" value=\"allow\" class=\"allow\">Allow</button>\n");

@@ -3,6 +3,19 @@ namespace Serverless.OAuth.Protocol;
 /// <summary>An OAuth error as a value (RFC 6749 §5.2, RFC 6750 §3.1, RFC 7009, RFC 7662); mapped to HTTP in one place.</summary>
 public sealed record OAuthError(string Error, string? Description = null, string? Uri = null)
 {
+    /// <summary>Set when the request was refused for too many failed attempts: answered 429 with Retry-After.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
+    /// <summary>
+    /// RFC 6749 has no error code for throttling; invalid_request with HTTP 429 and Retry-After (RFC 6585 §4) says
+    /// what happened and when to come back.
+    /// </summary>
+    public static OAuthError TooManyAttempts(string description, TimeSpan retryAfter) =>
+        new(OAuthErrorCodes.InvalidRequest, $"{description} Try again in {Math.Max(1, (int)Math.Ceiling(retryAfter.TotalMinutes))} minute(s).")
+        {
+            RetryAfter = retryAfter,
+        };
+
     public static OAuthError InvalidRequest(string description) => new(OAuthErrorCodes.InvalidRequest, description);
 
     public static OAuthError InvalidClient(string description) => new(OAuthErrorCodes.InvalidClient, description);

@@ -3,8 +3,8 @@ using Microsoft.Extensions.Primitives;
 namespace Serverless.OAuth.Protocol;
 
 /// <summary>
-/// The parameters of one request (query or form). RFC 6749 §3.1: parameters must not be repeated, so a repeated one
-/// is recorded and the request is rejected by the validator instead of silently taking the first value.
+/// The parameters of one request (query or form). RFC 6749 §3.1: parameters must not be repeated, so every repeated
+/// name is recorded and the request is rejected by the validator instead of silently taking the first value.
 /// </summary>
 public sealed class OAuthParameters
 {
@@ -14,6 +14,9 @@ public sealed class OAuthParameters
 
     public static OAuthParameters Empty { get; } = new();
 
+    private HashSet<string>? _repeated;
+
+    /// <summary>The first repeated parameter name, for the error message; <see cref="IsRepeated"/> knows them all.</summary>
     public string? RepeatedParameter { get; private set; }
 
     public string? OversizedParameter { get; private set; }
@@ -26,6 +29,7 @@ public sealed class OAuthParameters
             if (values.Count > 1)
             {
                 parameters.RepeatedParameter ??= name;
+                (parameters._repeated ??= new HashSet<string>(StringComparer.Ordinal)).Add(name);
             }
 
             var value = values.Count > 0 ? values[0] ?? "" : "";
@@ -50,6 +54,9 @@ public sealed class OAuthParameters
     public string? this[string name] => _values.GetValueOrDefault(name);
 
     public IReadOnlyDictionary<string, string> Values => _values;
+
+    /// <summary>Whether this parameter name was sent more than once, whatever other names were repeated before it.</summary>
+    public bool IsRepeated(string name) => _repeated?.Contains(name) == true;
 
     /// <summary>The first structural problem (repeated or oversized parameter), as an invalid_request error.</summary>
     public OAuthError? StructuralError =>

@@ -7,6 +7,9 @@ public sealed class ScopeSet
 
     private ScopeSet(string[] scopes) => _scopes = scopes;
 
+    /// <summary>The scope by which a user lets an app stay signed in: with it, the app gets a refresh token (OpenID Connect Core §11).</summary>
+    public const string OfflineAccess = "offline_access";
+
     public static ScopeSet Empty { get; } = new([]);
 
     public IReadOnlyList<string> Values => _scopes;

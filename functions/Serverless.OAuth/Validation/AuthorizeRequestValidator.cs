@@ -25,7 +25,7 @@ public sealed class AuthorizeRequestValidator(ClientStore clients, OAuthServerOp
         }
 
         var redirectUri = parameters["redirect_uri"]!;
-        var state = parameters.RepeatedParameter == "state" ? null : parameters["state"];
+        var state = parameters.IsRepeated("state") ? null : parameters["state"];
         var error = ValidateStructure(parameters)
             ?? ValidateResponseType(parameters)
             ?? ValidateGrantAllowed(client)
@@ -46,7 +46,7 @@ public sealed class AuthorizeRequestValidator(ClientStore clients, OAuthServerOp
 
     private async Task<(OAuthClient? Client, AuthorizationError? Error)> ValidateClientIdAsync(OAuthParameters parameters, CancellationToken cancellationToken)
     {
-        if (parameters.RepeatedParameter == "client_id")
+        if (parameters.IsRepeated("client_id"))
         {
             return (null, Page(OAuthError.InvalidRequest("The 'client_id' parameter is repeated.")));
         }
@@ -65,7 +65,8 @@ public sealed class AuthorizeRequestValidator(ClientStore clients, OAuthServerOp
 
     private static AuthorizationError? ValidateRedirectUri(OAuthParameters parameters, OAuthClient client)
     {
-        if (parameters.RepeatedParameter == "redirect_uri")
+        // RFC 6749 §4.1.2.1: with a doubtful redirect URI the user is told, never redirected.
+        if (parameters.IsRepeated("redirect_uri"))
         {
             return Page(OAuthError.InvalidRequest("The 'redirect_uri' parameter is repeated."));
         }

@@ -59,8 +59,10 @@ public sealed class ClientAuthenticator(ClientStore clients, ClientSecretVerifie
             : (new ClientCredentials(postId, null, ClientCredentials.None), null);
     }
 
+    /// <param name="clientAddress">Where the request came from (see <see cref="Http.ClientAddress"/>), when known: failed
+    /// secrets are throttled per address as well as per client.</param>
     public async Task<(OAuthClient? Client, OAuthError? Error)> AuthenticateAsync(
-        string? authorizationHeader, OAuthParameters form, CancellationToken cancellationToken)
+        string? authorizationHeader, OAuthParameters form, string? clientAddress, CancellationToken cancellationToken)
     {
         var (credentials, error) = ReadCredentials(authorizationHeader, form);
         if (credentials is null)
@@ -86,33 +88,30 @@ public sealed class ClientAuthenticator(ClientStore clients, ClientSecretVerifie
                 : (null, OAuthError.InvalidClient("Public clients do not authenticate with a secret."));
         }
 
-        if (credentials.Secret is null)
+        if (credentials.Secret is not { } secret)
         {
             return (null, OAuthError.InvalidClient("Client authentication failed."));
         }
 
         // A secret verified recently is accepted from memory, so a client in use cannot be locked out by others'
-        // failures; anything else pays PBKDF2, which a locked client is spared.
-        if (secrets.IsRemembered(client, credentials.Secret))
+        // failures; anything else pays PBKDF2, reserved first so no more checks run than the lockout allows.
+        if (secrets.IsRemembered(client, secret))
         {
             return (client, null);
         }
 
-        var key = FailedAttemptLockout.ClientKey(client.ClientId);
-        var lockoutStatus = await lockout.CheckAsync(key, cancellationToken);
-        if (lockoutStatus.IsLocked)
+        LockoutKey[] keys = clientAddress is null
+            ? [lockout.ClientKey(client.ClientId)]
+            : [lockout.ClientKey(client.ClientId), lockout.AddressKey(clientAddress)];
+        var attempt = await lockout.AttemptAsync(keys, _ => Task.FromResult(secrets.Verify(client, secret) ? client : null), cancellationToken);
+        return attempt switch
         {
-            return (null, OAuthError.InvalidClient("Client authentication failed too often; try again later."));
-        }
-
-        if (!secrets.Verify(client, credentials.Secret))
-        {
-            await lockout.RecordFailureAsync(key, cancellationToken);
-            return (null, OAuthError.InvalidClient("Client authentication failed."));
-        }
-
-        await lockout.RecordSuccessAsync(lockoutStatus, cancellationToken);
-        return (client, null);
+            { Value: { } verified } => (verified, null),
+            { Checked: false, LockedKey.Kind: LockoutKey.Address, LockedFor: { } wait } =>
+                (null, OAuthError.TooManyAttempts("Too many failed client authentications from this address.", wait)),
+            { Checked: false } => (null, OAuthError.InvalidClient("Client authentication failed too often; try again later.")),
+            _ => (null, OAuthError.InvalidClient("Client authentication failed.")),
+        };
     }
 
     private static bool TryParseBasic(string encoded, out string clientId, out string secret)

@@ -43,6 +43,39 @@ public sealed class OAuthServerOptionsTests
     }
 
     [Fact]
+    public void TheBruteForceDefaults_TrustNoForwardedHeader_AndBoundTheClientCache()
+    {
+        var options = Valid();
+
+        Assert.Equal(0, options.ForwardedForHops);
+        Assert.Equal(10_000, options.ClientCacheSize);
+        Assert.True(options.AddressLockout.MaxFailures > options.Lockout.MaxFailures);
+    }
+
+    [Theory]
+    [InlineData("AddressLockout")]
+    [InlineData("ForwardedForHops")]
+    [InlineData("ClientCacheSize")]
+    public void BadBruteForceOrCacheSettings_AreRejected(string setting)
+    {
+        var options = Valid();
+        switch (setting)
+        {
+            case "AddressLockout":
+                options.AddressLockout.MaxFailures = 0;
+                break;
+            case "ForwardedForHops":
+                options.ForwardedForHops = -1;
+                break;
+            default:
+                options.ClientCacheSize = 0;
+                break;
+        }
+
+        Assert.Contains(options.Validate(), p => p.Contains(setting, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void KeyVaultModeWithoutAVault_IsRejected()
     {
         var options = Valid();

@@ -15,6 +15,22 @@ public sealed class OAuthParametersTests
     }
 
     [Fact]
+    public void EveryRepeatedName_IsRecorded_NotOnlyTheFirst()
+    {
+        var parameters = OAuthParameters.From(
+        [
+            new KeyValuePair<string, StringValues>("zz", new StringValues(["1", "2"])),
+            new KeyValuePair<string, StringValues>("client_id", "app"),
+            new KeyValuePair<string, StringValues>("redirect_uri", new StringValues(["https://a.example/cb", "https://evil.example/"])),
+        ]);
+
+        Assert.True(parameters.IsRepeated("zz"));
+        Assert.True(parameters.IsRepeated("redirect_uri"));
+        Assert.False(parameters.IsRepeated("client_id"));
+        Assert.Contains("zz", parameters.StructuralError!.Description);
+    }
+
+    [Fact]
     public void EmptyValues_AreTreatedAsOmitted()
     {
         var parameters = OAuthParameters.From(("state", ""), ("scope", "read"));

@@ -25,9 +25,19 @@ public sealed class ClientAuthenticatorTests
         {
             ClientId = "pub", Name = "P", Type = ClientType.Public,
         });
-        _lockout.Setup(l => l.CheckAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
-            .ReturnsAsync((string key, CancellationToken _) => new LockoutStatus(key, null, null));
+        LetEveryAttemptThrough();
     }
+
+    /// <summary>The lockout grants every reservation: the check runs, and its answer is the attempt's.</summary>
+    private void LetEveryAttemptThrough() =>
+        _lockout.Setup(l => l.AttemptAsync(It.IsAny<IReadOnlyList<LockoutKey>>(), It.IsAny<Func<CancellationToken, Task<OAuthClient?>>>(), It.IsAny<CancellationToken>()))
+            .Returns(async (IReadOnlyList<LockoutKey> _, Func<CancellationToken, Task<OAuthClient?>> check, CancellationToken token) =>
+                new LockoutAttempt<OAuthClient>(await check(token), null, null, Checked: true));
+
+    private void Refuse(string kind) =>
+        _lockout.Setup(l => l.AttemptAsync(It.IsAny<IReadOnlyList<LockoutKey>>(), It.IsAny<Func<CancellationToken, Task<OAuthClient?>>>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((IReadOnlyList<LockoutKey> keys, Func<CancellationToken, Task<OAuthClient?>> _, CancellationToken _) =>
+                new LockoutAttempt<OAuthClient>(null, keys.Single(k => k.Kind == kind), TimeSpan.FromMinutes(5), Checked: false));
 
     private ClientAuthenticator Authenticator() => new(_clients.Object, new ClientSecretVerifier(new OAuthServerOptions(), TimeProvider.System), _lockout.Object);
 
@@ -37,7 +47,7 @@ public sealed class ClientAuthenticatorTests
     [Fact]
     public async Task ClientSecretBasic_WithFormEncodedSecret_Authenticates()
     {
-        var (client, error) = await Authenticator().AuthenticateAsync(Basic("conf", Secret), OAuthParameters.Empty, default);
+        var (client, error) = await Authenticator().AuthenticateAsync(Basic("conf", Secret), OAuthParameters.Empty, null, default);
 
         Assert.Null(error);
         Assert.Equal("conf", client!.ClientId);
@@ -46,7 +56,7 @@ public sealed class ClientAuthenticatorTests
     [Fact]
     public async Task ClientSecretPost_Authenticates()
     {
-        var (client, _) = await Authenticator().AuthenticateAsync(null, OAuthParameters.From(("client_id", "conf"), ("client_secret", Secret)), default);
+        var (client, _) = await Authenticator().AuthenticateAsync(null, OAuthParameters.From(("client_id", "conf"), ("client_secret", Secret)), null, default);
 
         Assert.Equal("conf", client!.ClientId);
     }
@@ -55,9 +65,9 @@ public sealed class ClientAuthenticatorTests
     public async Task WrongSecret_IsInvalidClient_EvenAfterARightOneWasRemembered()
     {
         var authenticator = Authenticator();
-        await authenticator.AuthenticateAsync(Basic("conf", Secret), OAuthParameters.Empty, default);
+        await authenticator.AuthenticateAsync(Basic("conf", Secret), OAuthParameters.Empty, null, default);
 
-        var (client, error) = await authenticator.AuthenticateAsync(Basic("conf", Secret + "x"), OAuthParameters.Empty, default);
+        var (client, error) = await authenticator.AuthenticateAsync(Basic("conf", Secret + "x"), OAuthParameters.Empty, null, default);
 
         Assert.Null(client);
         Assert.Equal("invalid_client", error!.Error);
@@ -66,8 +76,8 @@ public sealed class ClientAuthenticatorTests
     [Fact]
     public async Task PublicClient_AuthenticatesWithClientIdAlone_ButNotWithASecret()
     {
-        var ok = await Authenticator().AuthenticateAsync(null, OAuthParameters.From(("client_id", "pub")), default);
-        var withSecret = await Authenticator().AuthenticateAsync(null, OAuthParameters.From(("client_id", "pub"), ("client_secret", "x")), default);
+        var ok = await Authenticator().AuthenticateAsync(null, OAuthParameters.From(("client_id", "pub")), null, default);
+        var withSecret = await Authenticator().AuthenticateAsync(null, OAuthParameters.From(("client_id", "pub"), ("client_secret", "x")), null, default);
 
         Assert.Equal("pub", ok.Client!.ClientId);
         Assert.Equal("invalid_client", withSecret.Error!.Error);
@@ -79,7 +89,7 @@ public sealed class ClientAuthenticatorTests
     [InlineData("Bearer abc")]
     public async Task MalformedAuthorizationHeader_IsInvalidClient(string header)
     {
-        var (_, error) = await Authenticator().AuthenticateAsync(header, OAuthParameters.Empty, default);
+        var (_, error) = await Authenticator().AuthenticateAsync(header, OAuthParameters.Empty, null, default);
 
         Assert.Equal("invalid_client", error!.Error);
     }
@@ -88,28 +98,43 @@ public sealed class ClientAuthenticatorTests
     public async Task LockedClient_IsRefusedWithoutCheckingTheSecret_UnlessTheSecretWasVerifiedRecently()
     {
         var authenticator = Authenticator();
-        await authenticator.AuthenticateAsync(Basic("conf", Secret), OAuthParameters.Empty, default); // remembered now
-        _lockout.Setup(l => l.CheckAsync("c:conf", It.IsAny<CancellationToken>())).ReturnsAsync(new LockoutStatus("c:conf", TimeSpan.FromMinutes(5), null));
+        await authenticator.AuthenticateAsync(Basic("conf", Secret), OAuthParameters.Empty, null, default); // remembered now
+        Refuse(LockoutKey.Client);
 
-        var remembered = await authenticator.AuthenticateAsync(Basic("conf", Secret), OAuthParameters.Empty, default);
-        var fresh = await Authenticator().AuthenticateAsync(Basic("conf", Secret), OAuthParameters.Empty, default);
+        var remembered = await authenticator.AuthenticateAsync(Basic("conf", Secret), OAuthParameters.Empty, null, default);
+        var fresh = await Authenticator().AuthenticateAsync(Basic("conf", Secret), OAuthParameters.Empty, null, default);
 
         Assert.Equal("conf", remembered.Client!.ClientId);
         Assert.Equal("invalid_client", fresh.Error!.Error);
     }
 
     [Fact]
-    public async Task WrongSecret_IsCountedAsAFailure()
+    public async Task ASecretCheck_IsReservedUnderTheClientAndTheAddress()
     {
-        await Authenticator().AuthenticateAsync(Basic("conf", "wrong"), OAuthParameters.Empty, default);
+        await Authenticator().AuthenticateAsync(Basic("conf", "wrong"), OAuthParameters.Empty, "203.0.113.7", default);
 
-        _lockout.Verify(l => l.RecordFailureAsync("c:conf", It.IsAny<CancellationToken>()), Times.Once);
+        _lockout.Verify(l => l.AttemptAsync(
+            It.Is<IReadOnlyList<LockoutKey>>(keys => keys.Select(k => k.Partition).SequenceEqual(new[] { "client:conf", "address:203.0.113.7" })),
+            It.IsAny<Func<CancellationToken, Task<OAuthClient?>>>(),
+            It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
+    public async Task AThrottledAddress_Gets429TooManyAttempts_NotInvalidClient()
+    {
+        Refuse(LockoutKey.Address);
+
+        var (client, error) = await Authenticator().AuthenticateAsync(Basic("conf", Secret), OAuthParameters.Empty, "203.0.113.7", default);
+
+        Assert.Null(client);
+        Assert.Equal(TimeSpan.FromMinutes(5), error!.RetryAfter);
+        Assert.Equal(429, Serverless.OAuth.Http.EndpointHttpResult.StatusFor(error));
     }
 
     [Fact]
     public async Task TwoMethodsAtOnce_IsInvalidRequest()
     {
-        var (_, error) = await Authenticator().AuthenticateAsync(Basic("conf", Secret), OAuthParameters.From(("client_secret", Secret)), default);
+        var (_, error) = await Authenticator().AuthenticateAsync(Basic("conf", Secret), OAuthParameters.From(("client_secret", Secret)), null, default);
 
         Assert.Equal("invalid_request", error!.Error);
     }
@@ -117,7 +142,7 @@ public sealed class ClientAuthenticatorTests
     [Fact]
     public async Task ClientIdInTheBodyDifferentFromBasic_IsInvalidRequest()
     {
-        var (_, error) = await Authenticator().AuthenticateAsync(Basic("conf", Secret), OAuthParameters.From(("client_id", "pub")), default);
+        var (_, error) = await Authenticator().AuthenticateAsync(Basic("conf", Secret), OAuthParameters.From(("client_id", "pub")), null, default);
 
         Assert.Equal("invalid_request", error!.Error);
     }

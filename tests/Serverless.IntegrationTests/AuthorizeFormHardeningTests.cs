@@ -1,0 +1,99 @@
+using System.Net;
+
+namespace Serverless.IntegrationTests;
+
+/// <summary>
+/// The login form's answer and the authorization request's structure: 303 after the form's POST, the CSRF cookie
+/// read only under the name this server sets, and repeated client_id or redirect_uri always shown on a page.
+/// </summary>
+public sealed class AuthorizeFormHardeningTests : IAsyncLifetime
+{
+    private const string Redirect = "http://127.0.0.1:9/callback";
+    private LocalServer _server = null!;
+    private OAuthFlow _flow = null!;
+    private string _clientId = null!;
+    private string _username = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await LocalServer.StartAsync();
+        _flow = new OAuthFlow(_server);
+        _clientId = (await _server.AddPublicClientAsync(redirectUris: Redirect)).ClientId;
+        _username = (await _server.AddUserAsync()).Username;
+    }
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    private string Query() => OAuthFlow.AuthorizeQuery(
+        ("response_type", "code"), ("client_id", _clientId), ("redirect_uri", Redirect), ("scope", "read"), ("state", "s-1"),
+        ("code_challenge", OAuthFlow.NewPkce().Challenge), ("code_challenge_method", "S256"));
+
+    [Fact]
+    public async Task TheRedirectAfterTheLoginFormPost_Is303SeeOther()
+    {
+        var allowed = await _flow.SignInAsync(Query(), _username, LocalServer.Password);
+        var denied = await _flow.SignInAsync(Query(), _username, "", decision: "deny");
+
+        Assert.Equal(HttpStatusCode.SeeOther, allowed.StatusCode);
+        Assert.StartsWith(Redirect + "?code=", allowed.Headers.Location!.OriginalString);
+        Assert.Equal(HttpStatusCode.SeeOther, denied.StatusCode);
+        Assert.Contains("error=access_denied", denied.Headers.Location!.OriginalString);
+    }
+
+    [Fact]
+    public async Task AnErrorRedirectFromGet_StaysA302()
+    {
+        var response = await _flow.Http.GetAsync(Query().Replace("response_type=code", "response_type=token", StringComparison.Ordinal));
+
+        Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+        Assert.Contains("error=unsupported_response_type", response.Headers.Location!.OriginalString);
+    }
+
+    [Theory]
+    [InlineData("redirect_uri=https%3A%2F%2Fevil.example%2F")]
+    [InlineData("redirect_uri=" + "http%3A%2F%2F127.0.0.1%3A9%2Fcallback")]
+    [InlineData("client_id=other")]
+    public async Task ARepeatedClientIdOrRedirectUri_AfterAnotherRepeatedName_ShowsTheErrorPage(string repeated)
+    {
+        // RFC 6749 §4.1.2.1: the redirect URI is in doubt, so the user sees a page and is never redirected.
+        var query = Query().Replace("authorize?", "authorize?zz=1&zz=2&", StringComparison.Ordinal) + "&" + repeated;
+
+        var response = await _flow.Http.GetAsync(query);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Null(response.Headers.Location);
+        Assert.Contains("is repeated", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task InProduction_APlantedUnprefixedCsrfCookie_DoesNotPassTheDoubleSubmitCheck()
+    {
+        await using var production = await LocalServer.StartAsync(environment: "Production");
+        var client = await production.AddPublicClientAsync(redirectUris: Redirect);
+        var user = await production.AddUserAsync();
+        var flow = new OAuthFlow(production);
+        var page = await flow.Http.GetAsync(OAuthFlow.AuthorizeQuery(
+            ("response_type", "code"), ("client_id", client.ClientId), ("redirect_uri", Redirect), ("scope", "read"),
+            ("code_challenge", OAuthFlow.NewPkce().Challenge), ("code_challenge_method", "S256")));
+        var fields = OAuthFlow.HiddenFields(await page.Content.ReadAsStringAsync());
+        fields["username"] = user.Username;
+        fields["password"] = LocalServer.Password;
+        fields["decision"] = "allow";
+        fields["csrf_token"] = "planted-value";
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = production.BaseAddress };
+
+        async Task<HttpResponseMessage> PostWithCookieAsync(string cookie)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "authorize") { Content = new FormUrlEncodedContent(fields) };
+            request.Headers.Add("Cookie", cookie + "=planted-value");
+            return await http.SendAsync(request);
+        }
+
+        var planted = await PostWithCookieAsync("oauth_csrf");
+        var prefixed = await PostWithCookieAsync("__Host-oauth_csrf");
+
+        Assert.Equal(HttpStatusCode.BadRequest, planted.StatusCode);
+        Assert.Null(planted.Headers.Location);
+        Assert.Equal(HttpStatusCode.SeeOther, prefixed.StatusCode); // the control: the name the server sets passes
+    }
+}

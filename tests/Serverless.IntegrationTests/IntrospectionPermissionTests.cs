@@ -1,0 +1,81 @@
+using System.Net;
+using System.Text.Json;
+using Serverless.OAuth.Clients;
+
+namespace Serverless.IntegrationTests;
+
+/// <summary>
+/// RFC 7662 §4: an access token is described only to the client it was issued to and to clients allowed to
+/// introspect (resource servers); any other authenticated client learns nothing, {"active": false}.
+/// </summary>
+public sealed class IntrospectionPermissionTests : IAsyncLifetime
+{
+    private const string Redirect = "http://127.0.0.1:9/callback";
+    private LocalServer _server = null!;
+    private OAuthFlow _flow = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await LocalServer.StartAsync();
+        _flow = new OAuthFlow(_server);
+    }
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    private async Task<(string ClientId, string Secret)> AddClientAsync(bool mayIntrospect)
+    {
+        var (client, secret) = await _server.AddConfidentialClientAsync(grants: [GrantTypes.ClientCredentials], scopes: ["read"], mayIntrospect: mayIntrospect);
+        return (client.ClientId, secret);
+    }
+
+    private async Task<JsonElement> IntrospectAsync(string token, (string, string) credentials)
+    {
+        var response = await _flow.PostFormAsync("introspect", [("token", token)], credentials);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await OAuthFlow.JsonAsync(response);
+    }
+
+    [Fact]
+    public async Task AUsersAccessToken_IsActiveForItsClientAndAnAllowedIntrospector_AndInactiveForAnyOtherClient()
+    {
+        var (app, appSecret) = await _server.AddConfidentialClientAsync();
+        var user = await _server.AddUserAsync();
+        var code = OAuthFlow.RedirectParameters(await _flow.SignInAsync(
+            OAuthFlow.AuthorizeQuery(("response_type", "code"), ("client_id", app.ClientId), ("redirect_uri", app.RedirectUris[0]), ("scope", "read")),
+            user.Username,
+            LocalServer.Password))["code"];
+        var (accessToken, _, _) = await TokenSupport.ReadTokenResponseAsync(await _flow.PostTokenAsync(
+            [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", app.RedirectUris[0])], (app.ClientId, appSecret)));
+        var bystander = await AddClientAsync(mayIntrospect: false);
+        var resourceServer = await AddClientAsync(mayIntrospect: true);
+
+        var toBystander = await IntrospectAsync(accessToken, bystander);
+        var toResourceServer = await IntrospectAsync(accessToken, resourceServer);
+        var toItsClient = await IntrospectAsync(accessToken, (app.ClientId, appSecret));
+
+        Assert.False(toBystander.GetProperty("active").GetBoolean());
+        Assert.Single(toBystander.EnumerateObject()); // not its sub, scope or client_id
+        Assert.True(toResourceServer.GetProperty("active").GetBoolean());
+        Assert.Equal(app.ClientId, toResourceServer.GetProperty("client_id").GetString());
+        Assert.True(toItsClient.GetProperty("active").GetBoolean());
+    }
+
+    [Fact]
+    public async Task AClientCredentialsToken_IsActiveForItsOwnClient()
+    {
+        var own = await AddClientAsync(mayIntrospect: false);
+        var (token, _, _) = await TokenSupport.ReadTokenResponseAsync(await _flow.PostTokenAsync([("grant_type", "client_credentials")], own));
+
+        Assert.True((await IntrospectAsync(token, own)).GetProperty("active").GetBoolean());
+        Assert.False((await IntrospectAsync(token, await AddClientAsync(mayIntrospect: false))).GetProperty("active").GetBoolean());
+    }
+
+    [Fact]
+    public async Task ThePermission_IsStored_AndReadBack()
+    {
+        var (clientId, _) = await AddClientAsync(mayIntrospect: true);
+
+        await using var other = await LocalServer.StartAsync(tablePrefix: _server.Get<Serverless.OAuth.Options.OAuthServerOptions>().Storage.TablePrefix);
+        Assert.True((await other.Get<ClientStore>().FindAsync(clientId))!.MayIntrospect);
+    }
+}

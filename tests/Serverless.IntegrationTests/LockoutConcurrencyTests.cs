@@ -1,0 +1,146 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Serverless.OAuth.Clients;
+using Serverless.OAuth.Options;
+using Serverless.OAuth.Storage;
+using Serverless.OAuth.Users;
+
+namespace Serverless.IntegrationTests;
+
+/// <summary>
+/// Guesses sent at the same time, against Azurite: however the requests interleave, on one instance or two sharing
+/// the tables, no more passwords or secrets are checked per window than the lockout allows. The checks are counted by
+/// decorators of the user store and the secret verifier registered in each server's services.
+/// </summary>
+public sealed class LockoutConcurrencyTests
+{
+    private const int MaxFailures = 5;
+    private const string Redirect = "http://127.0.0.1:9/callback";
+
+    private static readonly Dictionary<string, string?> Settings = new()
+    {
+        ["OAuth:Lockout:MaxFailures"] = MaxFailures.ToString(),
+        // The per-address throttle is the subject of SignInThrottleTests; here every guess comes from 127.0.0.1.
+        ["OAuth:AddressLockout:MaxFailures"] = "100000",
+    };
+
+    private sealed class CountingUserStore(OAuthTables tables) : UserStore(tables)
+    {
+        public int Checks;
+
+        public override Task<OAuthUser?> VerifyAsync(string username, string password, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref Checks);
+            return base.VerifyAsync(username, password, cancellationToken);
+        }
+    }
+
+    private sealed class CountingSecretVerifier(OAuthServerOptions options, TimeProvider clock) : ClientSecretVerifier(options, clock)
+    {
+        public int Checks;
+
+        public override bool Verify(OAuthClient client, string presentedSecret)
+        {
+            Interlocked.Increment(ref Checks);
+            return base.Verify(client, presentedSecret);
+        }
+    }
+
+    private static Task<LocalServer> StartAsync(string? tablePrefix = null) => LocalServer.StartAsync(
+        Settings,
+        tablePrefix: tablePrefix,
+        services: services =>
+        {
+            services.AddSingleton<UserStore>(sp => new CountingUserStore(sp.GetRequiredService<OAuthTables>()));
+            services.AddSingleton<ClientSecretVerifier>(sp => new CountingSecretVerifier(sp.GetRequiredService<OAuthServerOptions>(), sp.GetRequiredService<TimeProvider>()));
+        });
+
+    private static int PasswordChecks(LocalServer server) => ((CountingUserStore)server.Get<UserStore>()).Checks;
+
+    private static int SecretChecks(LocalServer server) => ((CountingSecretVerifier)server.Get<ClientSecretVerifier>()).Checks;
+
+    /// <summary>Opens the login page once per guess (each with its own CSRF cookie), then posts all of them at once.</summary>
+    private static async Task<HttpResponseMessage[]> GuessAtOnceAsync(LocalServer server, string clientId, string username, int guesses)
+    {
+        var flows = Enumerable.Range(0, guesses).Select(_ => new OAuthFlow(server)).ToArray();
+        var pages = await Task.WhenAll(flows.Select(async flow =>
+        {
+            var page = await flow.Http.GetAsync(OAuthFlow.AuthorizeQuery(
+                ("response_type", "code"), ("client_id", clientId), ("redirect_uri", Redirect), ("scope", "read"),
+                ("code_challenge", OAuthFlow.NewPkce().Challenge), ("code_challenge_method", "S256")));
+            return await page.Content.ReadAsStringAsync();
+        }));
+        return await Task.WhenAll(flows.Select((flow, i) => flow.PostLoginFormAsync(pages[i], username, "wrong-" + i)));
+    }
+
+    [Fact]
+    public async Task FortyWrongPasswordsAtOnce_GetAtMostMaxFailuresChecks_AndTheAccountIsLocked()
+    {
+        await using var server = await StartAsync();
+        var client = await server.AddPublicClientAsync(redirectUris: Redirect);
+        var user = await server.AddUserAsync();
+
+        var responses = await GuessAtOnceAsync(server, client.ClientId, user.Username, 40);
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Equal(MaxFailures, PasswordChecks(server));
+        var locked = await new OAuthFlow(server).SignInAsync(
+            OAuthFlow.AuthorizeQuery(("response_type", "code"), ("client_id", client.ClientId), ("redirect_uri", Redirect), ("scope", "read"),
+                ("code_challenge", OAuthFlow.NewPkce().Challenge), ("code_challenge_method", "S256")),
+            user.Username,
+            LocalServer.Password);
+        Assert.Contains("Too many failed sign-ins", await locked.Content.ReadAsStringAsync());
+        Assert.Equal(MaxFailures, PasswordChecks(server)); // the right password was not checked either
+    }
+
+    [Fact]
+    public async Task WrongPasswordsAtOnce_OnTwoInstancesSharingTheTables_GetAtMostMaxFailuresChecksTogether()
+    {
+        await using var first = await StartAsync();
+        await using var second = await StartAsync(first.Get<OAuthServerOptions>().Storage.TablePrefix);
+        var client = await first.AddPublicClientAsync(redirectUris: Redirect);
+        var user = await first.AddUserAsync();
+
+        await Task.WhenAll(
+            GuessAtOnceAsync(first, client.ClientId, user.Username, 20),
+            GuessAtOnceAsync(second, client.ClientId, user.Username, 20));
+
+        var checks = PasswordChecks(first) + PasswordChecks(second);
+        Assert.Equal(MaxFailures, checks);
+    }
+
+    [Fact]
+    public async Task ThirtyWrongSecretsAtOnce_GetAtMostMaxFailuresChecks()
+    {
+        await using var server = await StartAsync();
+        var (client, _) = await server.AddConfidentialClientAsync();
+        var flow = new OAuthFlow(server);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 30).Select(i =>
+            flow.PostTokenAsync([("grant_type", "client_credentials")], (client.ClientId, "wrong-" + i))));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode));
+        Assert.Equal(MaxFailures, SecretChecks(server));
+    }
+
+    [Fact]
+    public async Task ASuccess_ReleasesItsReservation_SoEarlierTyposDoNotAddUpWithLaterOnes()
+    {
+        await using var server = await StartAsync();
+        var client = await server.AddPublicClientAsync(redirectUris: Redirect);
+        var user = await server.AddUserAsync();
+        var flow = new OAuthFlow(server);
+        string Query() => OAuthFlow.AuthorizeQuery(("response_type", "code"), ("client_id", client.ClientId), ("redirect_uri", Redirect), ("scope", "read"),
+            ("code_challenge", OAuthFlow.NewPkce().Challenge), ("code_challenge_method", "S256"));
+
+        for (var round = 0; round < 3; round++)
+        {
+            for (var i = 0; i < MaxFailures - 1; i++)
+            {
+                Assert.Contains("incorrect", await (await flow.SignInAsync(Query(), user.Username, "typo")).Content.ReadAsStringAsync());
+            }
+
+            Assert.Equal(HttpStatusCode.SeeOther, (await flow.SignInAsync(Query(), user.Username, LocalServer.Password)).StatusCode);
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using Serverless.OAuth.Clients;
+using Serverless.OAuth.Options;
+using Serverless.OAuth.Storage;
+using Serverless.Testing;
+
+namespace Serverless.OAuth.Tests.Clients;
+
+/// <summary>The client cache against Azurite: bounded in size and time, unknown ids included and evicted first.</summary>
+public sealed class ClientStoreTests
+{
+    private static async Task<(ClientStore Store, ClientStore OtherInstance, ManualClock Clock)> StoresAsync(int size)
+    {
+        var storage = (await AzuriteServer.Shared).NewStorage();
+        var options = new OAuthServerOptions { ClientCacheSize = size, ClientCacheLifetime = TimeSpan.FromMinutes(1) };
+        var clock = new ManualClock();
+        return (new ClientStore(new OAuthTables(storage), options, clock), new ClientStore(new OAuthTables(storage), options, clock), clock);
+    }
+
+    private static OAuthClient Client(string id) => new() { ClientId = id, Name = id, Type = ClientType.Public, RedirectUris = ["https://a.example/cb"] };
+
+    [Fact]
+    public async Task AStreamOfUnknownClientIds_StaysWithinTheSizeBound_AndKeepsTheKnownClientCached()
+    {
+        var (store, otherInstance, _) = await StoresAsync(size: 40);
+        await otherInstance.AddAsync(Client("known"));
+        Assert.NotNull(await store.FindAsync("known"));
+
+        for (var i = 0; i < 400; i++)
+        {
+            Assert.Null(await store.FindAsync("unknown-" + Guid.NewGuid().ToString("N")));
+            Assert.True(store.CachedCount <= 40, $"{store.CachedCount} entries cached after {i + 1} unknown ids");
+        }
+
+        // Removed through another instance: this one still answers from its cache, so the flood did not evict it.
+        await otherInstance.RemoveAsync("known");
+        Assert.NotNull(await store.FindAsync("known"));
+    }
+
+    [Fact]
+    public async Task AnUnknownId_IsCachedOnlyForTheLifetime_ThenAClientRegisteredMeanwhileIsFound()
+    {
+        var (store, otherInstance, clock) = await StoresAsync(size: 100);
+        Assert.Null(await store.FindAsync("late"));
+        await otherInstance.AddAsync(Client("late"));
+
+        Assert.Null(await store.FindAsync("late"));
+        clock.Advance(TimeSpan.FromSeconds(61));
+        Assert.NotNull(await store.FindAsync("late"));
+    }
+}
