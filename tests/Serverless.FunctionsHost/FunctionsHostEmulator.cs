@@ -197,18 +197,27 @@ public sealed class FunctionsHostEmulator : IAsyncDisposable
 
         app.UseRouting();
         app.Use(Homepage);
-        foreach (var function in Functions.Where(f => f.IsHttp))
-        {
-            if (HttpFunctionRoute.For(function, App.RoutePrefix).Template is not { } template)
-            {
-                continue;
-            }
 
-            var endpoint = app.Map(template, context => ForwardAsync(context, function, forwarder, client, workerUri)).WithDisplayName(function.Name);
-            if (function.Methods is { Count: > 0 } methods)
+        // The host matches a function's methods with a route constraint (HttpMethodRouteConstraint), so a known
+        // route asked with another method finds no function and answers 404, not ASP.NET Core's 405.
+        var routed = Functions.Where(f => f.IsHttp)
+            .Select(f => (Function: f, HttpFunctionRoute.For(f, App.RoutePrefix).Template))
+            .Where(r => r.Template is not null)
+            .GroupBy(r => r.Template!, r => r.Function, StringComparer.OrdinalIgnoreCase);
+        foreach (var route in routed)
+        {
+            var functions = route.ToList();
+            app.Map(route.Key, context =>
             {
-                endpoint.WithMetadata(new HttpMethodMetadata(methods));
-            }
+                var function = functions.FirstOrDefault(f => f.Methods is not { Count: > 0 } methods || methods.Contains(context.Request.Method, StringComparer.OrdinalIgnoreCase));
+                if (function is null)
+                {
+                    context.Response.StatusCode = StatusCodes.Status404NotFound;
+                    return Task.CompletedTask;
+                }
+
+                return ForwardAsync(context, function, forwarder, client, workerUri);
+            });
         }
 
         return app;

@@ -9,7 +9,7 @@ using Serverless.OAuth.Protocol;
 namespace Serverless.IntegrationTests;
 
 /// <summary>A scripted OAuth client: it drives the login page and the token endpoint the way an app and a person would.</summary>
-public sealed partial class OAuthFlow(LocalServer server)
+public sealed partial class OAuthFlow(IOAuthTestServer server)
 {
     public HttpClient Http { get; } = server.NewHttpClient();
 
