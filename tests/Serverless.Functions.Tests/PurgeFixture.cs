@@ -1,4 +1,5 @@
 using Azure.Data.Tables;
+using Microsoft.Extensions.DependencyInjection;
 using Serverless.OAuth.Grants;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Storage;
@@ -6,13 +7,18 @@ using Serverless.OAuth.Storage;
 namespace Serverless.Functions.Tests;
 
 /// <summary>Rows written through the real stores, and what the tables hold afterwards.</summary>
-public sealed class PurgeFixture(OAuthTestServices services)
+public sealed class PurgeFixture(IServiceProvider services, TimeProvider clock)
 {
-    public DateTimeOffset Now => services.Clock.GetUtcNow();
+    public PurgeFixture(OAuthTestServices services)
+        : this(services.Provider, services.Clock)
+    {
+    }
 
-    public GrantStore Grants => services.Get<GrantStore>();
+    public DateTimeOffset Now => clock.GetUtcNow();
 
-    public RevocationStore Revocations => services.Get<RevocationStore>();
+    public GrantStore Grants => services.GetRequiredService<GrantStore>();
+
+    public RevocationStore Revocations => services.GetRequiredService<RevocationStore>();
 
     /// <summary>Authorization codes, each in its own family partition with its index entry; returns the families.</summary>
     public async Task<List<string>> CreateCodesAsync(int count, TimeSpan lifetime)
@@ -47,7 +53,7 @@ public sealed class PurgeFixture(OAuthTestServices services)
 
     public async Task<HashSet<(string Partition, string Row)>> RowsAsync(string table)
     {
-        var client = await services.Get<OAuthTables>().GetAsync(table);
+        var client = await services.GetRequiredService<OAuthTables>().GetAsync(table);
         var rows = new HashSet<(string, string)>();
         await foreach (var row in client.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"]))
         {
@@ -61,5 +67,5 @@ public sealed class PurgeFixture(OAuthTestServices services)
         (await RowsAsync(OAuthTables.Expiry)).Select(r => (r.Partition, r.Row)).ToList();
 
     public ExpiryPurge NewPurge(OAuthTables? tables = null) =>
-        new(tables ?? services.Get<OAuthTables>(), new ExpiryIndex(tables ?? services.Get<OAuthTables>()), services.Clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<ExpiryPurge>.Instance);
+        new(tables ?? services.GetRequiredService<OAuthTables>(), new ExpiryIndex(tables ?? services.GetRequiredService<OAuthTables>()), clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<ExpiryPurge>.Instance);
 }

@@ -41,9 +41,14 @@ public sealed class FunctionsWorkerServer : IOAuthTestServer
     /// <summary>
     /// Starts the worker with settings in configuration form ("OAuth:Issuer"), which it receives as app settings
     /// (OAuth__Issuer), after the defaults: this server's issuer, storage, key file, and no demo data.
+    /// <paramref name="coreServices"/> changes the test's own core services (e.g. a clock in the past, to write rows
+    /// that have already expired), never the worker's.
     /// </summary>
     public static async Task<FunctionsWorkerServer> StartAsync(
-        Dictionary<string, string?>? settings = null, string environment = "Development", AzuriteServer? storageServer = null)
+        Dictionary<string, string?>? settings = null,
+        string environment = "Development",
+        AzuriteServer? storageServer = null,
+        Action<IServiceCollection>? coreServices = null)
     {
         var azurite = storageServer ?? await AzuriteServer.Shared;
         var storage = azurite.NewStorage();
@@ -74,11 +79,11 @@ public sealed class FunctionsWorkerServer : IOAuthTestServer
             Settings = appSettings,
         });
 
-        return new FunctionsWorkerServer(host, BuildCoreServices(configuration, environment), keyPath);
+        return new FunctionsWorkerServer(host, BuildCoreServices(configuration, environment, coreServices), keyPath);
     }
 
     /// <summary>The core's services with the worker's settings, so what they write the worker reads.</summary>
-    private static ServiceProvider BuildCoreServices(Dictionary<string, string?> configuration, string environment)
+    private static ServiceProvider BuildCoreServices(Dictionary<string, string?> configuration, string environment, Action<IServiceCollection>? configure)
     {
         var services = new ServiceCollection();
         services.AddLogging();
@@ -88,6 +93,7 @@ public sealed class FunctionsWorkerServer : IOAuthTestServer
             ApplicationName = "Serverless.Functions",
             ContentRootPath = AppDirectory,
         });
+        configure?.Invoke(services);
         services.AddServerlessOAuth(new ConfigurationBuilder().AddInMemoryCollection(configuration).Build());
         return services.BuildServiceProvider();
     }
