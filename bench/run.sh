@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every benchmark of the project and writes one Markdown report to artifacts/bench/report.md:
 # in-process issuance (BenchmarkDotNet), end-to-end HTTP with wrk, storage round trips and Key Vault operations
-# counted per request, start-up time of the published local host, and the cost per million tokens.
+# counted per request, start-up time of the published local host and of the Functions app's worker through the host
+# emulator, the worker path's cost per request beside the local host's, and the cost per million tokens.
 # From a clean clone it installs what it needs: wrk (apt-get, when root), Azurite (npm ci), NuGet packages.
 # Usage: bash bench/run.sh            (BENCH_QUICK=1 for a shorter, noisier run)
 set -euo pipefail
@@ -38,8 +39,12 @@ dotnet publish functions/Serverless.Local/Serverless.Local.csproj -c Release -no
 dotnet publish functions/Serverless.Local/Serverless.Local.csproj -c Release -nologo -clp:ErrorsOnly \
   -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$out/publish/r2r"
 
+step "Publishing the Functions app (the worker, as deployed)"
+dotnet publish functions/Serverless.Functions/Serverless.Functions.csproj -c Release -nologo -clp:ErrorsOnly -o "$out/publish/functions"
+
 quick=()
-if [ "${BENCH_QUICK:-}" = 1 ]; then quick=(--quick); fi
+worker_runs=7
+if [ "${BENCH_QUICK:-}" = 1 ]; then quick=(--quick); worker_runs=3; fi
 
 step "1. In-process issuance (BenchmarkDotNet)"
 $bench issuance --out "$out" "${quick[@]}"
@@ -55,6 +60,10 @@ step "5. Start-up to the first token"
 $bench startup --out "$out" --runs 7 \
   --host "JIT only=$out/publish/jit/Serverless.Local.dll" \
   --host "ReadyToRun=$out/publish/r2r/Serverless.Local"
+
+step "5b. The Functions worker through the host emulator: start-up, and client_credentials beside the local host"
+$bench worker --out "$out" --app "$out/publish/functions" --runs "$worker_runs" \
+  --duration "${BENCH_DURATION:-8}" --connections 16 --wrk-cpus 1
 
 elapsed=$(( $(date +%s) - started ))
 step "Report"

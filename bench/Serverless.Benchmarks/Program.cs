@@ -1,4 +1,5 @@
 using Serverless.Benchmarks.Counting;
+using Serverless.Benchmarks.Functions;
 using Serverless.Benchmarks.Issuance;
 using Serverless.Benchmarks.Load;
 using Serverless.Benchmarks.Reporting;
@@ -8,7 +9,7 @@ using Serverless.Testing;
 // bench/run.sh calls each phase in turn; each writes its JSON to --out, and "report" turns them into Markdown.
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: Serverless.Benchmarks issuance|counts|http|startup|report --out DIR [options]");
+    Console.Error.WriteLine("usage: Serverless.Benchmarks issuance|counts|http|startup|worker|report --out DIR [options]");
     return 2;
 }
 
@@ -59,6 +60,20 @@ switch (args[0])
         }
 
         ResultFiles.Write(output, ResultFiles.Startup, results);
+        break;
+    }
+
+    case "worker":
+    {
+        await using var azurite = await AzuriteServer.StartAsync();
+        var settings = new LoadSettings(
+            Threads: 1,
+            Connections: int.Parse(options.GetValueOrDefault("connections") ?? "16"),
+            DurationSeconds: int.Parse(options.GetValueOrDefault("duration") ?? "8"),
+            WrkCpus: options.GetValueOrDefault("wrk-cpus"));
+        var app = Path.GetFullPath(options.GetValueOrDefault("app") ?? throw new ArgumentException("worker needs --app (the published Functions app)"));
+        var runs = int.Parse(options.GetValueOrDefault("runs") ?? "7");
+        ResultFiles.Write(output, ResultFiles.Worker, await WorkerRun.RunAsync(azurite, app, runs, settings, Console.Out));
         break;
     }
 

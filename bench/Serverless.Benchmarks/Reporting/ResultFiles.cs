@@ -9,6 +9,7 @@ public static class ResultFiles
     public const string Counts = "counts.json";
     public const string Http = "http.json";
     public const string Startup = "startup.json";
+    public const string Worker = "worker.json";
 
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
 
