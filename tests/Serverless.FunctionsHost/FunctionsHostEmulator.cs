@@ -199,7 +199,8 @@ public sealed class FunctionsHostEmulator : IAsyncDisposable
         app.Use(Homepage);
 
         // The host matches a function's methods with a route constraint (HttpMethodRouteConstraint), so a known
-        // route asked with another method finds no function and answers 404, not ASP.NET Core's 405.
+        // route asked with another method finds no function and answers 404, not ASP.NET Core's 405. Read from the
+        // host's source, not confirmed against a running host.
         var routed = Functions.Where(f => f.IsHttp)
             .Select(f => (Function: f, HttpFunctionRoute.For(f, App.RoutePrefix).Template))
             .Where(r => r.Template is not null)
@@ -272,7 +273,8 @@ public sealed class FunctionsHostEmulator : IAsyncDisposable
         {
             Output.Add("host", $"{context.Request.Method} {context.Request.Path} -> {function.Name} failed: forwarding {forwarded}, invocation {outcome.Error ?? "succeeded"}");
 
-            // The host fails the invocation; a response the worker has not started becomes a bare 500.
+            // The host fails the invocation; a response the worker has not started becomes a bare 500. Inferred from
+            // the host's invocation middleware, not confirmed against a running host.
             if (!context.Response.HasStarted)
             {
                 context.Response.Clear();
