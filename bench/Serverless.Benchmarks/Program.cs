@@ -34,11 +34,7 @@ switch (args[0])
     case "http":
     {
         await using var azurite = await AzuriteServer.StartAsync();
-        var settings = new LoadSettings(
-            Threads: 1,
-            Connections: int.Parse(options.GetValueOrDefault("connections") ?? "16"),
-            DurationSeconds: int.Parse(options.GetValueOrDefault("duration") ?? "8"),
-            WrkCpus: options.GetValueOrDefault("wrk-cpus"));
+        var settings = LoadSettingsFrom(options);
         var work = Path.Combine(output, "http-inputs");
         Directory.CreateDirectory(work);
         var results = await HttpLoadRun.RunAsync(azurite, work, settings, Console.Out);
@@ -66,11 +62,7 @@ switch (args[0])
     case "worker":
     {
         await using var azurite = await AzuriteServer.StartAsync();
-        var settings = new LoadSettings(
-            Threads: 1,
-            Connections: int.Parse(options.GetValueOrDefault("connections") ?? "16"),
-            DurationSeconds: int.Parse(options.GetValueOrDefault("duration") ?? "8"),
-            WrkCpus: options.GetValueOrDefault("wrk-cpus"));
+        var settings = LoadSettingsFrom(options);
         var app = Path.GetFullPath(options.GetValueOrDefault("app") ?? throw new ArgumentException("worker needs --app (the published Functions app)"));
         var runs = int.Parse(options.GetValueOrDefault("runs") ?? "7");
         ResultFiles.Write(output, ResultFiles.Worker, await WorkerRun.RunAsync(azurite, app, runs, settings, Console.Out));
@@ -91,6 +83,13 @@ switch (args[0])
 }
 
 return 0;
+
+// wrk's settings: --connections, --duration (seconds), --wrk-cpus (taskset's list); one thread.
+static LoadSettings LoadSettingsFrom(Dictionary<string, string> options) => new(
+    Threads: 1,
+    Connections: int.Parse(options.GetValueOrDefault("connections") ?? "16"),
+    DurationSeconds: int.Parse(options.GetValueOrDefault("duration") ?? "8"),
+    WrkCpus: options.GetValueOrDefault("wrk-cpus"));
 
 // "--name value" pairs; a repeated --host is kept as host, host1, host2, ...; a flag without value maps to "".
 static Dictionary<string, string> ParseOptions(string[] arguments)

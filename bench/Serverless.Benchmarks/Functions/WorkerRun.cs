@@ -4,9 +4,7 @@ using Serverless.Benchmarks.Hosting;
 using Serverless.Benchmarks.Load;
 using Serverless.Benchmarks.Startup;
 using Serverless.FunctionsHost;
-using Serverless.OAuth.Clients;
 using Serverless.OAuth.Options;
-using Serverless.OAuth.Storage;
 using Serverless.Testing;
 
 namespace Serverless.Benchmarks.Functions;
@@ -26,17 +24,7 @@ public static class WorkerRun
     public static async Task<WorkerFigures> RunAsync(AzuriteServer azurite, string appDirectory, int runs, LoadSettings settings, TextWriter log)
     {
         var storage = azurite.NewStorage();
-        var secret = "secret-" + Guid.NewGuid().ToString("N");
-        var clients = new ClientStore(new OAuthTables(storage), new OAuthServerOptions(), TimeProvider.System);
-        await clients.AddAsync(new OAuthClient
-        {
-            ClientId = "worker-api",
-            Name = "Worker benchmark client",
-            Type = ClientType.Confidential,
-            SecretHash = ClientSecretVerifier.HashSecret(secret),
-            AllowedScopes = ["read"],
-            AllowedGrantTypes = [GrantTypes.ClientCredentials],
-        });
+        var secret = await StartupRun.AddTokenClientAsync(storage, "worker-api");
         var basic = FlowClient.BasicAuthorization("worker-api", secret);
         var keyPath = Path.Combine(Path.GetTempPath(), "oauth-bench-worker-" + Guid.NewGuid().ToString("N") + ".json");
         try
