@@ -85,7 +85,9 @@ public sealed class FunctionsHostEmulator : IAsyncDisposable
         try
         {
             await host.WaitUntilLoadedAsync(options.StartupTimeout);
-            host._httpServer = host.BuildHttpServer(httpPort);
+            var disableHomepage = settings.TryGetValue("AzureWebJobsDisableHomepage", out var disable)
+                && string.Equals(disable, "true", StringComparison.OrdinalIgnoreCase);
+            host._httpServer = host.BuildHttpServer(httpPort, disableHomepage);
             await host._httpServer.StartAsync();
             return host;
         }
@@ -175,7 +177,7 @@ public sealed class FunctionsHostEmulator : IAsyncDisposable
         return app;
     }
 
-    private WebApplication BuildHttpServer(int port)
+    private WebApplication BuildHttpServer(int port, bool disableHomepage)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -196,7 +198,7 @@ public sealed class FunctionsHostEmulator : IAsyncDisposable
         var workerUri = _channel.HttpUri!.ToString();
 
         app.UseRouting();
-        app.Use(Homepage);
+        app.Use((context, next) => Homepage(context, next, disableHomepage));
 
         // The host matches a function's methods with a route constraint (HttpMethodRouteConstraint), so a known
         // route asked with another method finds no function and answers 404, not ASP.NET Core's 405. Read from the
@@ -228,14 +230,14 @@ public sealed class FunctionsHostEmulator : IAsyncDisposable
     /// The host's HomepageMiddleware: "/" with no function behind it answers the host's home page, or 204 when
     /// AzureWebJobsDisableHomepage is "true".
     /// </summary>
-    private static Task Homepage(HttpContext context, RequestDelegate next)
+    private static Task Homepage(HttpContext context, RequestDelegate next, bool disabled)
     {
         if (context.GetEndpoint() is not null || context.Request.Path != "/")
         {
             return next(context);
         }
 
-        if (string.Equals(Environment.GetEnvironmentVariable("AzureWebJobsDisableHomepage"), "true", StringComparison.OrdinalIgnoreCase))
+        if (disabled)
         {
             context.Response.StatusCode = StatusCodes.Status204NoContent;
             return Task.CompletedTask;
