@@ -73,7 +73,10 @@ public sealed class FunctionsHostEmulator : IAsyncDisposable
         await rpcServer.StartAsync();
 
         var httpPort = options.HttpPort == 0 ? FreePort() : options.HttpPort;
-        var settings = new Dictionary<string, string?>(options.UseLocalSettings ? app.LocalSettings : new Dictionary<string, string?>());
+        // Like 'func start', a local setting already in the environment is left to the environment's value.
+        var settings = options.UseLocalSettings
+            ? app.LocalSettings.Where(s => Environment.GetEnvironmentVariable(s.Key) is null).ToDictionary()
+            : [];
         foreach (var (name, value) in options.Settings)
         {
             settings[name] = value;

@@ -8,7 +8,7 @@ public sealed class FunctionsHostOptions
     /// <summary>The port of the public HTTP routes on 127.0.0.1; 0 picks a free one.</summary>
     public int HttpPort { get; init; }
 
-    /// <summary>Read local.settings.json's Values as app settings, as 'func start' does.</summary>
+    /// <summary>Read local.settings.json's Values as app settings, as 'func start' does (the environment wins over them).</summary>
     public bool UseLocalSettings { get; init; } = true;
 
     /// <summary>App settings, passed to the worker as environment variables; they win over local.settings.json.</summary>
