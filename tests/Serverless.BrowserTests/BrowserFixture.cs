@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Serverless.OAuth.Clients;
+using Serverless.OAuth.Users;
 
 namespace Serverless.BrowserTests;
 
@@ -97,11 +98,12 @@ public sealed class WorkerBrowserFixture : BrowserHost<FunctionsWorkerServer>
 
         // The worker seeds in a hosted service that may finish just after its functions are loaded.
         var clients = server.Services.GetRequiredService<ClientStore>();
-        for (var attempt = 0; await clients.FindAsync("demo") is null; attempt++)
+        var users = server.Services.GetRequiredService<UserStore>();
+        for (var attempt = 0; await clients.FindAsync("demo") is null || await users.FindAsync("demo") is null; attempt++)
         {
             if (attempt == 100)
             {
-                throw new InvalidOperationException("The worker did not seed the demo client:" + Environment.NewLine + server.Host.Output);
+                throw new InvalidOperationException("The worker did not seed the demo client and user:" + Environment.NewLine + server.Host.Output);
             }
 
             await Task.Delay(100);
