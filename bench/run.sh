@@ -2,9 +2,11 @@
 # Runs every benchmark of the project and writes one Markdown report to artifacts/bench/report.md:
 # in-process issuance (BenchmarkDotNet), end-to-end HTTP with wrk, storage round trips and Key Vault operations
 # counted per request, start-up time of the published local host and of the Functions app's worker through the host
-# emulator, the worker path's cost per request beside the local host's, and the cost per million tokens.
+# emulator, the worker path's cost per request beside the local host's, the cost per million tokens, the scale model
+# (docs/scale.md) and a soak run: 10 minutes of mixed load with the purge running.
 # From a clean clone it installs what it needs: wrk (apt-get, when root), Azurite (npm ci), NuGet packages.
-# Usage: bash bench/run.sh            (BENCH_QUICK=1 for a shorter, noisier run)
+# Usage: bash bench/run.sh            (BENCH_QUICK=1 for a shorter, noisier run; BENCH_SOAK_SECONDS=600 the soak's
+#                                      length, 0 to skip it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$(date +%s)
@@ -49,6 +51,9 @@ if [ "${BENCH_QUICK:-}" = 1 ]; then quick=(--quick); worker_runs=3; fi
 step "1. In-process issuance (BenchmarkDotNet)"
 $bench issuance --out "$out" "${quick[@]}"
 
+step "1b. Telemetry on the token path (BenchmarkDotNet)"
+$bench telemetry --out "$out" "${quick[@]}"
+
 step "3-4. Storage round trips and Key Vault operations, counted"
 $bench counts --out "$out" --repetitions 10
 
@@ -64,6 +69,15 @@ $bench startup --out "$out" --runs 7 \
 step "5b. The Functions worker through the host emulator: start-up, and client_credentials beside the local host"
 $bench worker --out "$out" --app "$out/publish/functions" --runs "$worker_runs" \
   --duration "${BENCH_DURATION:-8}" --connections 16 --wrk-cpus 1
+
+step "6. Scale model: the key scheme simulated at 100 to 100,000 requests/s (CPU per request from phase 2)"
+$bench scale --out "$out"
+
+soak_seconds="${BENCH_SOAK_SECONDS:-600}"
+if [ "$soak_seconds" != 0 ]; then
+  step "7. Soak: ${soak_seconds} s of mixed load against the local host process, purge running"
+  $bench soak --out "$out" --duration "$soak_seconds"
+fi
 
 elapsed=$(( $(date +%s) - started ))
 step "Report"

@@ -76,6 +76,9 @@ param keyVaultSoftDeleteRetentionInDays int = 90
 @description('NCRONTAB schedule of the expiry purge timer.')
 param purgeSchedule string = '0 */5 * * * *'
 
+@description('E-mail address notified when an alert fires (refresh token reuse, server errors, Key Vault throttling); empty for none.')
+param alertEmail string = ''
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
@@ -192,6 +195,23 @@ module api 'app/api.bicep' = {
   dependsOn: [
     storage
     monitoring
+  ]
+}
+
+module alerts 'app/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    namePrefix: 'alert-oauth-${resourceToken}'
+    location: location
+    tags: tags
+    applicationInsightsName: applicationInsightsName
+    keyVaultName: keyVaultName
+    alertEmail: alertEmail
+  }
+  dependsOn: [
+    monitoring
+    keyVault
   ]
 }
 

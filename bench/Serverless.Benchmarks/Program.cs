@@ -9,7 +9,7 @@ using Serverless.Testing;
 // bench/run.sh calls each phase in turn; each writes its JSON to --out, and "report" turns them into Markdown.
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: Serverless.Benchmarks issuance|counts|http|startup|worker|report --out DIR [options]");
+    Console.Error.WriteLine("usage: Serverless.Benchmarks issuance|telemetry|counts|http|startup|worker|scale|soak|report --out DIR [options]");
     return 2;
 }
 
@@ -20,7 +20,11 @@ Directory.CreateDirectory(output);
 switch (args[0])
 {
     case "issuance":
-        ResultFiles.Write(output, ResultFiles.Issuance, IssuanceRun.Run(Path.Combine(output, "BenchmarkDotNet"), options.ContainsKey("quick")));
+        ResultFiles.Write(output, ResultFiles.Issuance, IssuanceRun.Run<IssuanceBenchmarks>(Path.Combine(output, "BenchmarkDotNet"), options.ContainsKey("quick")));
+        break;
+
+    case "telemetry":
+        ResultFiles.Write(output, ResultFiles.Telemetry, IssuanceRun.Run<TelemetryBenchmarks>(Path.Combine(output, "BenchmarkDotNet"), options.ContainsKey("quick")));
         break;
 
     case "counts":
@@ -67,6 +71,22 @@ switch (args[0])
         var runs = int.Parse(options.GetValueOrDefault("runs") ?? "7");
         ResultFiles.Write(output, ResultFiles.Worker, await WorkerRun.RunAsync(azurite, app, runs, settings, Console.Out));
         break;
+    }
+
+    case "scale":
+        Console.WriteLine("  simulating the key scheme at 100 to 100,000 requests/s of each kind");
+        ResultFiles.Write(output, ResultFiles.Scale, Serverless.Benchmarks.Scale.ScaleModel.Run(output, Console.Out));
+        break;
+
+    case "soak":
+    {
+        await using var azurite = await AzuriteServer.StartAsync();
+        var duration = TimeSpan.FromSeconds(int.Parse(options.GetValueOrDefault("duration") ?? "600"));
+        Console.WriteLine($"  mixed load for {duration.TotalMinutes:F1} min against the local host as its own process, purging every 30 s");
+        var soak = await Serverless.Benchmarks.Soak.SoakRun.RunAsync(azurite, duration, Console.Out);
+        ResultFiles.Write(output, ResultFiles.Soak, soak);
+        Console.WriteLine($"  {soak.ServerErrors} x 5xx, {soak.RuleViolations} refresh rule violations");
+        return soak.ServerErrors == 0 && soak.RuleViolations == 0 ? 0 : 1;
     }
 
     case "report":

@@ -1,4 +1,9 @@
+using OpenTelemetry.Logs;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using Serverless.OAuth.Http;
+using Serverless.OAuth.Telemetry;
 
 namespace Serverless.Local;
 
@@ -28,9 +33,28 @@ public static class LocalHost
         configure?.Invoke(builder);
         builder.Services.AddServerlessOAuth(builder.Configuration);
         builder.Services.AddHostedService<PurgeTimer>();
+        AddOtlpExport(builder);
 
         var app = builder.Build();
         app.MapServerlessOAuth();
         return app;
+    }
+
+    /// <summary>
+    /// Traces (the request's span with the server's spans inside it), the server's metrics and logs, sent over OTLP
+    /// to OTEL_EXPORTER_OTLP_ENDPOINT (e.g. a local collector or the Aspire dashboard) when it is set; nothing otherwise.
+    /// </summary>
+    private static void AddOtlpExport(WebApplicationBuilder builder)
+    {
+        if (string.IsNullOrEmpty(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            return;
+        }
+
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("serverless-oauth"))
+            .WithTracing(tracing => tracing.AddSource(ServerTelemetry.Name).AddAspNetCoreInstrumentation().AddOtlpExporter())
+            .WithMetrics(metrics => metrics.AddMeter(ServerTelemetry.Name).AddOtlpExporter())
+            .WithLogging(logging => logging.AddOtlpExporter());
     }
 }

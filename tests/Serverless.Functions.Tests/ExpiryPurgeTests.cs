@@ -53,12 +53,12 @@ public sealed class ExpiryPurgeTests : IAsyncLifetime
 
         var result = await _store.NewPurge().RunAsync();
 
-        var due = ExpiryIndex.DueBucket(_store.Now);
+        var notDue = ExpiryIndex.FirstBucketNotDue(_store.Now);
         var entries = await _store.IndexEntriesAsync();
-        Assert.DoesNotContain(entries, e => string.CompareOrdinal(e.Bucket, due) <= 0);
+        Assert.DoesNotContain(entries, e => string.CompareOrdinal(e.Bucket, notDue) < 0);
         foreach (var family in liveCodes)
         {
-            Assert.Contains((ExpiryIndex.Bucket(OAuthTestServices.Start + Live), ExpiryIndex.EntryKey(OAuthTables.Grants, family)), entries);
+            Assert.Contains((_store.Index.BucketOf(OAuthTables.Grants, family, OAuthTestServices.Start + Live), ExpiryIndex.EntryKey(OAuthTables.Grants, family)), entries);
         }
 
         Assert.Contains(entries, e => e.Entry == ExpiryIndex.EntryKey(OAuthTables.Revocations, "mixed"));
@@ -206,7 +206,7 @@ public sealed class ExpiryPurgeTests : IAsyncLifetime
     public async Task MalformedIndexEntries_AreDropped_WithoutReadingAnyTable()
     {
         var index = await _services.Get<OAuthTables>().GetAsync(OAuthTables.Expiry);
-        var bucket = ExpiryIndex.Bucket(_store.Now);
+        var bucket = ExpiryIndex.Bucket(_store.Now, "malformed", 1);
         await index.AddEntityAsync(new TableEntity(bucket, "no-separator"));
         await index.AddEntityAsync(new TableEntity(bucket, ExpiryIndex.EntryKey(OAuthTables.Expiry, "self")));
         await index.AddEntityAsync(new TableEntity(bucket, ExpiryIndex.EntryKey("unknown", "p")));
@@ -248,6 +248,68 @@ public sealed class ExpiryPurgeTests : IAsyncLifetime
         Assert.Equal(2, early.RowsDeleted + due.RowsDeleted);
         Assert.Empty(await _store.RowsAsync(OAuthTables.Revocations));
         Assert.Empty(await _store.IndexEntriesAsync());
+    }
+
+    [Fact]
+    public async Task AnExpiredMinute_IsSpreadOverShards_AndThePurgeEmptiesEveryOne()
+    {
+        var expired = await _store.CreateCodesAsync(48, Expired);
+        var live = await _store.CreateCodesAsync(8, Live);
+        var minute = ExpiryIndex.Bucket(_store.Now + Expired, "", 1);
+        var expiredBuckets = (await _store.IndexEntriesAsync()).Where(e => e.Bucket.StartsWith(minute, StringComparison.Ordinal)).Select(e => e.Bucket).ToHashSet();
+
+        // 12:00:10 + 50 s is 12:01:00, the first moment the codes' minute is due: its shards sort after "x{12:01}".
+        _services.Clock.Advance(TimeSpan.FromSeconds(50));
+
+        var result = await _store.NewPurge().RunAsync();
+
+        // 48 entries over the default 32 shards: about 25 of them used (all but certainly more than 8), every one read.
+        Assert.True(expiredBuckets.Count > 8, $"{expiredBuckets.Count} shards used");
+        Assert.All(expiredBuckets, b => Assert.Matches(@"^x\d{12}-\d{2}$", b));
+        Assert.Equal(new PurgeResult(48, 48, 48, 0), result);
+        Assert.Equal(live.Select(f => (f, AuthorizationCodeEntity.Row)).ToHashSet(), await _store.RowsAsync(OAuthTables.Grants));
+        Assert.Equal(live.Select(f => ExpiryIndex.EntryKey(OAuthTables.Grants, f)).Order(), (await _store.IndexEntriesAsync()).Select(e => e.Entry).Order());
+        Assert.DoesNotContain(await _store.IndexEntriesAsync(), e => expired.Any(f => e.Entry.EndsWith(f, StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task UnshardedBucketsOfEarlierVersions_AndOtherShardCounts_ArePurgedToo_AndLivePartitionsMoveToTheirShard()
+    {
+        // Rows indexed as an earlier version did (one bucket per minute) and with another shard count, then purged by
+        // this version with its default shard count.
+        var tables = _services.Get<OAuthTables>();
+        var legacy = new PurgeFixture(_services, new GrantStore(tables, new ExpiryIndex(tables, 1), _services.Clock));
+        var seven = new PurgeFixture(_services, new GrantStore(tables, new ExpiryIndex(tables, 7), _services.Clock));
+        var legacyExpired = await legacy.CreateCodesAsync(5, Expired);
+        var sevenExpired = await seven.CreateCodesAsync(5, Expired);
+        var legacyLive = await legacy.CreateCodesAsync(3, Live);
+        var currentExpired = await _store.CreateCodesAsync(5, Expired);
+        var minute = ExpiryIndex.Bucket(_store.Now + Expired, "", 1);
+        Assert.Equal(5, (await _store.IndexEntriesAsync()).Count(e => e.Bucket == minute));
+
+        // A family from the old bucket that also holds a live row: the partition lives on, and is rescheduled.
+        var redeemedFamily = legacyExpired[0];
+        await AddLiveRowAsync(redeemedFamily);
+        _services.Clock.Advance(PastExpiry);
+
+        var result = await _store.NewPurge().RunAsync();
+
+        Assert.Equal(15, result.IndexEntriesRead);
+        Assert.Equal(1, result.PartitionsRescheduled);
+        var rows = await _store.RowsAsync(OAuthTables.Grants);
+        Assert.Equal(legacyLive.Select(f => (f, AuthorizationCodeEntity.Row)).Append((redeemedFamily, "other")).ToHashSet(), rows);
+        var entries = await _store.IndexEntriesAsync();
+        Assert.DoesNotContain(entries, e => string.CompareOrdinal(e.Bucket, ExpiryIndex.FirstBucketNotDue(_store.Now)) < 0);
+        Assert.Contains((_store.Index.BucketOf(OAuthTables.Grants, redeemedFamily, OAuthTestServices.Start + Live), ExpiryIndex.EntryKey(OAuthTables.Grants, redeemedFamily)), entries);
+        Assert.All(legacyLive, f => Assert.Contains((ExpiryIndex.Bucket(OAuthTestServices.Start + Live, "", 1), ExpiryIndex.EntryKey(OAuthTables.Grants, f)), entries));
+        Assert.DoesNotContain(entries, e => sevenExpired.Concat(currentExpired).Any(f => e.Entry.EndsWith(f, StringComparison.Ordinal)));
+    }
+
+    /// <summary>A live row in an existing family, written straight to the table: the partition keeps its old entry.</summary>
+    private async Task AddLiveRowAsync(string family)
+    {
+        var table = await _services.Get<OAuthTables>().GetAsync(OAuthTables.Grants);
+        await table.AddEntityAsync(new TableEntity(family, "other") { ["ExpiresAt"] = _store.Now + Live });
     }
 
     private async Task<(string Value, string Family)> CreateCodeValueAsync()

@@ -7,16 +7,19 @@ using Serverless.OAuth.Storage;
 namespace Serverless.Functions.Tests;
 
 /// <summary>Rows written through the real stores, and what the tables hold afterwards.</summary>
-public sealed class PurgeFixture(IServiceProvider services, TimeProvider clock)
+public sealed class PurgeFixture(IServiceProvider services, TimeProvider clock, GrantStore? grants = null)
 {
-    public PurgeFixture(OAuthTestServices services)
-        : this(services.Provider, services.Clock)
+    public PurgeFixture(OAuthTestServices services, GrantStore? grants = null)
+        : this(services.Provider, services.Clock, grants)
     {
     }
 
     public DateTimeOffset Now => clock.GetUtcNow();
 
-    public GrantStore Grants => services.GetRequiredService<GrantStore>();
+    /// <summary>The app's grant store, or one given (e.g. indexing as an earlier version did).</summary>
+    public GrantStore Grants => grants ?? services.GetRequiredService<GrantStore>();
+
+    public ExpiryIndex Index => services.GetRequiredService<ExpiryIndex>();
 
     public RevocationStore Revocations => services.GetRequiredService<RevocationStore>();
 
@@ -67,5 +70,5 @@ public sealed class PurgeFixture(IServiceProvider services, TimeProvider clock)
         (await RowsAsync(OAuthTables.Expiry)).Select(r => (r.Partition, r.Row)).ToList();
 
     public ExpiryPurge NewPurge(OAuthTables? tables = null) =>
-        new(tables ?? services.GetRequiredService<OAuthTables>(), new ExpiryIndex(tables ?? services.GetRequiredService<OAuthTables>()), clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<ExpiryPurge>.Instance);
+        new(tables ?? services.GetRequiredService<OAuthTables>(), new ExpiryIndex(tables ?? services.GetRequiredService<OAuthTables>(), Index.Shards), clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<ExpiryPurge>.Instance);
 }

@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Net;
-using System.Reflection;
 using Serverless.OAuth.Demo;
 using Serverless.Testing;
 
@@ -12,47 +10,29 @@ namespace Serverless.IntegrationTests;
 /// </summary>
 public sealed class LocalHostProcessTests : IAsyncLifetime
 {
-    private Process _process = null!;
+    private LocalHostProcess _host = null!;
     private Uri _baseAddress = null!;
     private string _keyPath = null!;
-    private readonly List<string> _log = [];
 
     public async Task InitializeAsync()
     {
         var azurite = await AzuriteServer.Shared;
-        var port = FreePort.Next();
-        _baseAddress = new Uri($"http://127.0.0.1:{port}/");
         _keyPath = Path.Combine(Path.GetTempPath(), "oauth-process-keys-" + Guid.NewGuid().ToString("N") + ".json");
-        var configuration = typeof(LocalHostProcessTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
-        var output = Path.Combine(RepositoryPaths.Root, "functions", "Serverless.Local", "bin", configuration, "net10.0");
-        var start = new ProcessStartInfo("dotnet", [Path.Combine(output, "Serverless.Local.dll")])
+        var port = FreePort.Next();
+        _host = await LocalHostProcess.StartAsync(new Dictionary<string, string>
         {
-            WorkingDirectory = output,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        start.Environment["ASPNETCORE_URLS"] = _baseAddress.ToString();
-        start.Environment["OAuth__Issuer"] = _baseAddress.ToString().TrimEnd('/');
-        start.Environment["OAuth__Storage__ConnectionString"] = azurite.ConnectionString;
-        start.Environment["OAuth__Storage__TablePrefix"] = "p" + Guid.NewGuid().ToString("N")[..12];
-        start.Environment["OAuth__Signing__LocalKeyPath"] = _keyPath;
-        _process = Process.Start(start)!;
-        _process.OutputDataReceived += (_, e) => { lock (_log) { _log.Add(e.Data ?? ""); } };
-        _process.ErrorDataReceived += (_, e) => { lock (_log) { _log.Add(e.Data ?? ""); } };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-        await FreePort.WaitUntilListeningAsync(port, TimeSpan.FromSeconds(60));
+            ["OAuth__Issuer"] = $"http://127.0.0.1:{port}",
+            ["OAuth__Storage__ConnectionString"] = azurite.ConnectionString,
+            ["OAuth__Storage__TablePrefix"] = "p" + Guid.NewGuid().ToString("N")[..12],
+            ["OAuth__Signing__LocalKeyPath"] = _keyPath,
+        }, port: port);
+        _baseAddress = _host.BaseAddress;
     }
 
-    public Task DisposeAsync()
+    public async Task DisposeAsync()
     {
-        _process.Kill(entireProcessTree: true);
-        _process.WaitForExit(10_000);
-        _process.Dispose();
+        await _host.DisposeAsync();
         File.Delete(_keyPath);
-        return Task.CompletedTask;
     }
 
     [Fact]
@@ -78,7 +58,7 @@ public sealed class LocalHostProcessTests : IAsyncLifetime
             await Task.Delay(200);
         }
 
-        Assert.True(page.StatusCode == HttpStatusCode.OK, "no login page; server log:\n" + string.Join('\n', _log));
+        Assert.True(page.StatusCode == HttpStatusCode.OK, "no login page; server log:\n" + string.Join('\n', _host.Log));
         var fields = OAuthFlow.HiddenFields(await page.Content.ReadAsStringAsync());
         fields["username"] = DemoDataSeeder.Username;
         fields["password"] = DemoDataSeeder.Password;
@@ -101,10 +81,7 @@ public sealed class LocalHostProcessTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await http.SendAsync(resource)).StatusCode);
 
         // Nothing secret reached the log.
-        lock (_log)
-        {
-            Assert.DoesNotContain(_log, line => line.Contains(DemoDataSeeder.Password, StringComparison.Ordinal)
-                || line.Contains(parameters["code"], StringComparison.Ordinal) || line.Contains(accessToken, StringComparison.Ordinal));
-        }
+        Assert.DoesNotContain(_host.Log, line => line.Contains(DemoDataSeeder.Password, StringComparison.Ordinal)
+            || line.Contains(parameters["code"], StringComparison.Ordinal) || line.Contains(accessToken, StringComparison.Ordinal));
     }
 }

@@ -161,7 +161,7 @@ public sealed class WrappedSigningKeyProviderTests : StandInTest
         Assert.Equal(nextPeriod + Refresh + TimeSpan.FromMinutes(11), oldRow.ExpiresAt);
         var index = await _tables.GetAsync(OAuthTables.Expiry);
         Assert.NotNull((await index.GetEntityIfExistsAsync<TableEntity>(
-            ExpiryIndex.Bucket(oldRow.ExpiresAt), ExpiryIndex.EntryKey(OAuthTables.SigningKeys, oldRow.PartitionKey))).Value);
+            new ExpiryIndex(_tables).BucketOf(OAuthTables.SigningKeys, oldRow.PartitionKey, oldRow.ExpiresAt), ExpiryIndex.EntryKey(OAuthTables.SigningKeys, oldRow.PartitionKey))).Value);
 
         _clock.Advance(oldRow.ExpiresAt - _clock.GetUtcNow() + TimeSpan.FromSeconds(1));
         Assert.Equal([newKid], (await instance.GetPublicKeysAsync(CancellationToken.None)).Select(k => k.KeyId));

@@ -27,9 +27,12 @@ public sealed partial class FlowClient(HttpClient http)
         });
         var page = await http.GetAsync(query);
         Ensure(page.StatusCode == HttpStatusCode.OK, "GET /authorize", page.StatusCode);
-        var html = await page.Content.ReadAsStringAsync();
-        return HiddenField().Matches(html).ToDictionary(m => WebUtility.HtmlDecode(m.Groups[1].Value), m => WebUtility.HtmlDecode(m.Groups[2].Value));
+        return HiddenFields(await page.Content.ReadAsStringAsync());
     }
+
+    /// <summary>The login page's hidden fields (CSRF token, the authorization request), which its form posts back.</summary>
+    public static Dictionary<string, string> HiddenFields(string html) =>
+        HiddenField().Matches(html).ToDictionary(m => WebUtility.HtmlDecode(m.Groups[1].Value), m => WebUtility.HtmlDecode(m.Groups[2].Value));
 
     /// <summary>POST /authorize: sign in and allow; returns the code from the redirect.</summary>
     public async Task<string> PostConsentAsync(Dictionary<string, string> fields, string username)

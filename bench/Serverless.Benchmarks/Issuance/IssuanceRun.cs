@@ -10,16 +10,20 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
 namespace Serverless.Benchmarks.Issuance;
 
-/// <summary>One row of the in-process table: mean time per token, tokens per second on one core, bytes per token.</summary>
-public sealed record IssuanceResult(string Method, string Algorithm, double MeanMicroseconds, double ErrorMicroseconds, double TokensPerSecond, long AllocatedBytes);
+/// <summary>
+/// One row of an in-process table: mean time per token, tokens per second on one core, bytes per token.
+/// <see cref="Variant"/> is the benchmark's other parameter, if any (the telemetry benchmark's listener).
+/// </summary>
+public sealed record IssuanceResult(
+    string Method, string Algorithm, double MeanMicroseconds, double ErrorMicroseconds, double TokensPerSecond, long AllocatedBytes, string? Variant = null);
 
 /// <summary>
-/// Runs <see cref="IssuanceBenchmarks"/> in this process (no per-benchmark build: the whole script must stay short on
+/// Runs an in-process benchmark class (<see cref="IssuanceBenchmarks"/>, <see cref="TelemetryBenchmarks"/>) in this process (no per-benchmark build: the whole script must stay short on
 /// two cores) with a short throughput job, and returns the figures the report needs.
 /// </summary>
 public static class IssuanceRun
 {
-    public static IReadOnlyList<IssuanceResult> Run(string artifactsPath, bool quick)
+    public static IReadOnlyList<IssuanceResult> Run<TBenchmarks>(string artifactsPath, bool quick)
     {
         var job = Job.Default
             .WithToolchain(InProcessEmitToolchain.Instance)
@@ -35,7 +39,7 @@ public static class IssuanceRun
             .AddExporter(MarkdownExporter.GitHub)
             .WithArtifactsPath(artifactsPath)
             .WithOptions(ConfigOptions.DisableLogFile);
-        var summary = BenchmarkRunner.Run<IssuanceBenchmarks>(config);
+        var summary = BenchmarkRunner.Run<TBenchmarks>(config);
         return summary.Reports
             .Where(r => r.Success && r.ResultStatistics is not null)
             .Select(r => new IssuanceResult(
@@ -44,7 +48,8 @@ public static class IssuanceRun
                 r.ResultStatistics!.Mean / 1000.0,
                 r.ResultStatistics.ConfidenceInterval.Margin / 1000.0,
                 1e9 / r.ResultStatistics.Mean,
-                r.GcStats.GetBytesAllocatedPerOperation(r.BenchmarkCase) ?? 0))
+                r.GcStats.GetBytesAllocatedPerOperation(r.BenchmarkCase) ?? 0,
+                r.BenchmarkCase.Parameters.Items.FirstOrDefault(p => p.Name != "Algorithm")?.Value?.ToString()))
             .ToList();
     }
 }

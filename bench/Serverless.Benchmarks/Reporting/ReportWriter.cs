@@ -19,6 +19,7 @@ public static class ReportWriter
     public static string Write(string directory, string? elapsed)
     {
         var issuance = ResultFiles.Read<List<IssuanceResult>>(directory, ResultFiles.Issuance);
+        var telemetry = ResultFiles.Read<List<IssuanceResult>>(directory, ResultFiles.Telemetry);
         var counts = ResultFiles.Read<List<ModeCounts>>(directory, ResultFiles.Counts);
         var http = ResultFiles.Read<HttpFigures>(directory, ResultFiles.Http);
         var startup = ResultFiles.Read<List<StartupResult>>(directory, ResultFiles.Startup);
@@ -31,11 +32,14 @@ public static class ReportWriter
         md.AppendLine();
         WriteMachine(md);
         WriteIssuance(md, issuance);
+        WriteTelemetry(md, telemetry);
         WriteHttp(md, http);
         WriteCounts(md, counts);
         WriteStartup(md, startup);
         WriteWorker(md, worker, startup);
         WriteCost(md, counts, http);
+        WriteScale(md, ResultFiles.Read<Serverless.Benchmarks.Scale.ScaleFigures>(directory, ResultFiles.Scale));
+        WriteSoak(md, ResultFiles.Read<Serverless.Benchmarks.Soak.SoakFigures>(directory, ResultFiles.Soak));
         return md.ToString();
     }
 
@@ -90,6 +94,30 @@ public static class ReportWriter
                 var ratio = full.TokensPerSecond / raw.TokensPerSecond;
                 md.AppendLine(Invariant($"- Target (full path >= 80% of the raw signing rate), {group.Key}: **{ratio:P0}**, {(ratio >= IssuanceTarget ? "met" : "not met")}."));
             }
+        }
+
+        md.AppendLine();
+    }
+
+    private static void WriteTelemetry(StringBuilder md, List<IssuanceResult>? results)
+    {
+        md.AppendLine("## 1b. Telemetry on the token path (BenchmarkDotNet)");
+        md.AppendLine();
+        if (results is null)
+        {
+            md.AppendLine("(not run)").AppendLine();
+            return;
+        }
+
+        md.AppendLine("The same full token response as above (ES256), with nobody listening to the server's meter and spans, and with the OpenTelemetry SDK collecting every span and measurement and handing them to an exporter (batch span processor, periodic metric reader; the exporter discards, so this is the server's own cost).");
+        md.AppendLine();
+        md.AppendLine("| telemetry | mean (µs) | tokens/s on one core | rate vs no listener | allocated per token |");
+        md.AppendLine("|---|---:|---:|---:|---:|");
+        var baseline = results.FirstOrDefault(r => r.Variant == "none");
+        foreach (var r in results)
+        {
+            var ratio = baseline is null ? "" : Invariant($"{r.TokensPerSecond / baseline.TokensPerSecond:P0}");
+            md.AppendLine(Invariant($"| {r.Variant} | {r.MeanMicroseconds:F1} ± {r.ErrorMicroseconds:F1} | {r.TokensPerSecond:N0} | {ratio} | {r.AllocatedBytes:N0} B |"));
         }
 
         md.AppendLine();
@@ -284,6 +312,65 @@ public static class ReportWriter
     }
 
     /// <summary>Server CPU per request measured under load for the same grant and algorithm; client_credentials of the algorithm otherwise.</summary>
+    private static void WriteScale(StringBuilder md, Serverless.Benchmarks.Scale.ScaleFigures? scale)
+    {
+        if (scale is null)
+        {
+            return;
+        }
+
+        md.AppendLine("## 7. Scale model (simulated key scheme; see docs/scale.md)");
+        md.AppendLine();
+        md.AppendLine(Invariant($"CPU per request from {scale.Inputs.CpuSource}: {string.Join(", ", scale.Inputs.CpuMicroseconds.Select(c => $"{c.Key} {c.Value:F0} µs"))}; PBKDF2 of one password {scale.Inputs.PasswordHashMilliseconds:F1} ms (measured in this phase). Expiry index shards: {scale.Shards}."));
+        md.AppendLine();
+        md.AppendLine("| kind | requests/s | storage transactions/s | accounts (20,000/s each) | hottest partition | its entities/s | Key Vault signs/s (KeyVault mode) | vaults (400/s each) | cores | 512 MB instances | $/month Local or Wrapped | $/month KeyVault ES256 |");
+        md.AppendLine("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var row in scale.Rows)
+        {
+            md.AppendLine(Invariant(
+                $"| {row.Kind} | {row.RequestsPerSecond:N0} | {row.TransactionsPerSecond:N0} | {row.StorageAccounts:F2} | {row.HottestPartition} | {row.HottestEntitiesPerSecond:N0} | {row.KeyVaultSignsPerSecond:N0} | {row.VaultsInKeyVaultMode:F2} | {row.CoresNeeded:F1} | {row.Instances:N0} | {row.MonthlyCostLocalOrWrapped:N0} | {row.MonthlyCostKeyVaultEs256:N0} |"));
+        }
+
+        md.AppendLine();
+        md.AppendLine(Invariant($"- 20,000 new grants/s: hottest index partition **{scale.Sharded20K.HottestIndexEntitiesPerSecond:N0}** entities/s with {scale.Shards} shards (target: at most 2,000), {scale.Unsharded20K.HottestIndexEntitiesPerSecond:N0} unsharded."));
+        foreach (var (limit, source) in Serverless.Benchmarks.Scale.PublishedLimits.Sources)
+        {
+            md.AppendLine($"- {limit}: {source}");
+        }
+
+        md.AppendLine();
+    }
+
+    private static void WriteSoak(StringBuilder md, Serverless.Benchmarks.Soak.SoakFigures? soak)
+    {
+        if (soak is null)
+        {
+            return;
+        }
+
+        var first = soak.Samples[0];
+        var peak = soak.Samples.MaxBy(s => s.WorkingSetMb)!;
+        var peakThreads = soak.Samples.Max(s => s.Threads);
+        var last = soak.Samples[^1];
+        md.AppendLine("## 8. Soak: mixed load with the purge running");
+        md.AppendLine();
+        md.AppendLine(Invariant($"{soak.DurationSeconds / 60.0:F1} min, {soak.Workers} workers against the local host as its own process over Azurite, purge every {soak.PurgeIntervalSeconds} s, access tokens living 1 min."));
+        md.AppendLine();
+        md.AppendLine("| request | count |");
+        md.AppendLine("|---|---:|");
+        foreach (var (name, count) in soak.Requests.OrderBy(r => r.Key, StringComparer.Ordinal))
+        {
+            md.AppendLine(Invariant($"| {name} | {count:N0} |"));
+        }
+
+        md.AppendLine();
+        md.AppendLine(Invariant($"- Statuses: {string.Join(", ", soak.Statuses.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key} x {s.Value:N0}"))}; **{soak.ServerErrors} x 5xx**."));
+        md.AppendLine(Invariant($"- Refresh tokens afterwards: {soak.LiveFamiliesRefreshed:N0} live families refreshed, {soak.RevokedFamiliesRefused:N0} revoked families refused, {soak.ReusedTokensRefused:N0} rotated tokens refused and {soak.FamiliesRevokedByReuse:N0} families revoked by that reuse; **{soak.RuleViolations} rule violations** (of {soak.Families:N0} families)."));
+        md.AppendLine(Invariant($"- Purge: {soak.OverdueIndexEntriesLeft} index entries left in buckets due two intervals before the end."));
+        md.AppendLine(Invariant($"- Server working set: start {first.WorkingSetMb:F0} MB, peak {peak.WorkingSetMb:F0} MB (at {peak.Seconds:F0} s), end {last.WorkingSetMb:F0} MB; threads: start {first.Threads}, peak {peakThreads}, end {last.Threads}."));
+        md.AppendLine();
+    }
+
     private static double CpuSecondsPerToken(HttpFigures? http, string grant, string algorithm)
     {
         if (http is null)

@@ -6,10 +6,13 @@ namespace Serverless.Benchmarks.Reporting;
 public static class ResultFiles
 {
     public const string Issuance = "issuance.json";
+    public const string Telemetry = "telemetry.json";
     public const string Counts = "counts.json";
     public const string Http = "http.json";
     public const string Startup = "startup.json";
     public const string Worker = "worker.json";
+    public const string Scale = "scale.json";
+    public const string Soak = "soak.json";
 
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
 

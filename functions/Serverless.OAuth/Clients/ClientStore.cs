@@ -2,8 +2,11 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Storage;
+using Serverless.OAuth.Telemetry;
 
 namespace Serverless.OAuth.Clients;
 
@@ -12,7 +15,7 @@ namespace Serverless.OAuth.Clients;
 /// so that the token endpoint does not pay a storage round trip per request. A removed or changed client is seen by
 /// every instance within that time.
 /// </summary>
-public class ClientStore(OAuthTables tables, OAuthServerOptions options, TimeProvider clock)
+public class ClientStore(OAuthTables tables, OAuthServerOptions options, TimeProvider clock, ILogger<ClientStore>? logger = null)
 {
     private const string Row = "client";
     private readonly ConcurrentDictionary<string, (OAuthClient? Client, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
@@ -62,6 +65,7 @@ public class ClientStore(OAuthTables tables, OAuthServerOptions options, TimePro
         {
             await table.AddEntityAsync(ToEntity(client), cancellationToken);
             _cache.TryRemove(client.ClientId, out _);
+            AuditEvents.ClientRegistered(logger ?? NullLogger<ClientStore>.Instance, client.ClientId, client.Type.ToString());
             return true;
         }
         catch (RequestFailedException e) when (e.Status == 409)

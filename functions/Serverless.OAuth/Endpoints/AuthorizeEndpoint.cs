@@ -5,6 +5,7 @@ using Serverless.OAuth.Lockout;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Pages;
 using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Telemetry;
 using Serverless.OAuth.Users;
 using Serverless.OAuth.Validation;
 
@@ -25,6 +26,8 @@ public sealed class AuthorizeEndpoint(
     ILogger<AuthorizeEndpoint> logger)
 {
     public const string CsrfField = "csrf_token";
+
+    private const string Route = "/authorize";
 
     public async Task<EndpointResult> GetAsync(OAuthParameters query, CancellationToken cancellationToken)
     {
@@ -51,6 +54,7 @@ public sealed class AuthorizeEndpoint(
         var csrfField = form[CsrfField];
         if (csrfCookie is null || csrfField is null || !SecretValues.FixedTimeEquals(csrfCookie, csrfField))
         {
+            ServerTelemetry.Error(Route, OAuthErrorCodes.InvalidRequest);
             return new PageResult(
                 ErrorPage.Render(OAuthError.InvalidRequest("The sign-in form expired or did not come from this server. Go back to the application and start again.")),
                 Status: 400);
@@ -58,6 +62,7 @@ public sealed class AuthorizeEndpoint(
 
         if (form["decision"] == "deny")
         {
+            AuditEvents.ConsentDenied(logger, request.Client.ClientId);
             return ErrorResult(new AuthorizationError(OAuthError.AccessDenied("The user denied the request."), request.RedirectUri, request.State));
         }
 
@@ -72,18 +77,20 @@ public sealed class AuthorizeEndpoint(
         var lockoutStatus = lockoutKey is null ? null : await lockout.CheckAsync(lockoutKey, cancellationToken);
         if (lockoutStatus?.LockedFor is { } locked)
         {
+            AuditEvents.SignInLockedOut(logger, request.Client.ClientId);
             return LoginPageResult(request, csrfCookie, username, LockedMessage(locked));
         }
 
         var user = username is null || password is null ? null : await users.VerifyAsync(username, password, cancellationToken);
         if (user is null)
         {
-            logger.LogInformation("Failed sign-in for client {ClientId}", request.Client.ClientId);
+            AuditEvents.SignInFailed(logger, request.Client.ClientId);
             var nowLocked = lockoutKey is null ? null : await lockout.RecordFailureAsync(lockoutKey, cancellationToken);
             return LoginPageResult(request, csrfCookie, username, nowLocked is { } duration ? LockedMessage(duration) : "The username or password is incorrect.");
         }
 
         await lockout.RecordSuccessAsync(lockoutStatus!, cancellationToken);
+        AuditEvents.SignInSucceeded(logger, request.Client.ClientId, user.Subject);
 
         var now = clock.GetUtcNow();
         var code = await grants.CreateCodeAsync(
@@ -98,6 +105,7 @@ public sealed class AuthorizeEndpoint(
                 ExpiresAt = now + options.AuthorizationCodeLifetime,
             },
             cancellationToken);
+        AuditEvents.ConsentGranted(logger, request.Client.ClientId, user.Subject, request.Scope.ToString());
         return new RedirectResult(BuildRedirect(request.RedirectUri, ("code", code), ("state", request.State), ("iss", options.Issuer)));
     }
 
@@ -109,6 +117,7 @@ public sealed class AuthorizeEndpoint(
 
     private EndpointResult ErrorResult(AuthorizationError error)
     {
+        ServerTelemetry.Error(Route, error.Error.Error);
         if (error.RedirectUri is null)
         {
             return new PageResult(ErrorPage.Render(error.Error), Status: 400);

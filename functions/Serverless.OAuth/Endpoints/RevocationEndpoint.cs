@@ -1,5 +1,6 @@
 using Serverless.OAuth.Grants;
 using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Telemetry;
 using Serverless.OAuth.Tokens;
 using Serverless.OAuth.Validation;
 
@@ -71,7 +72,7 @@ public sealed class RevocationEndpoint(
             return Outcome.OtherClient;
         }
 
-        await familyRevocation.RevokeAsync(lookup.FamilyId, cancellationToken);
+        await familyRevocation.RevokeAsync(lookup.FamilyId, FamilyRevocationReason.RevokedByClient, cancellationToken);
         return Outcome.Revoked;
     }
 

@@ -1,6 +1,8 @@
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Grants;
+using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Telemetry;
 using Serverless.OAuth.Validation;
 
 namespace Serverless.OAuth.Endpoints;
@@ -10,7 +12,8 @@ public sealed class TokenEndpoint(
     ClientAuthenticator authenticator,
     AuthorizationCodeGrant authorizationCode,
     RefreshTokenGrant refreshToken,
-    ClientCredentialsGrant clientCredentials)
+    ClientCredentialsGrant clientCredentials,
+    OAuthServerOptions options)
 {
     public async Task<EndpointResult> HandleAsync(string? authorizationHeader, OAuthParameters form, CancellationToken cancellationToken)
     {
@@ -41,12 +44,19 @@ public sealed class TokenEndpoint(
             return new OAuthErrorResult(OAuthError.UnauthorizedClient($"The client may not use the {grantType} grant."));
         }
 
+        using var span = ServerTelemetry.StartGrant(grantType);
         var (response, error) = grantType switch
         {
             GrantTypes.AuthorizationCode => await authorizationCode.ExchangeAsync(client, form, cancellationToken),
             GrantTypes.RefreshToken => await refreshToken.RefreshAsync(client, form, cancellationToken),
             _ => await clientCredentials.IssueAsync(client, form, cancellationToken),
         };
-        return response is not null ? new JsonResult(response) : new OAuthErrorResult(error!);
+        if (response is null)
+        {
+            return new OAuthErrorResult(error!);
+        }
+
+        ServerTelemetry.TokenIssued(grantType, options.EffectiveAudience);
+        return new JsonResult(response);
     }
 }

@@ -1,7 +1,7 @@
-using Microsoft.Extensions.Logging;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Telemetry;
 using Serverless.OAuth.Tokens;
 
 namespace Serverless.OAuth.Grants;
@@ -17,8 +17,7 @@ public sealed class AuthorizationCodeGrant(
     FamilyRevocation familyRevocation,
     AccessTokenIssuer issuer,
     OAuthServerOptions options,
-    TimeProvider clock,
-    ILogger<AuthorizationCodeGrant> logger)
+    TimeProvider clock)
 {
     public async Task<(TokenResponse? Response, OAuthError? Error)> ExchangeAsync(
         OAuthClient client, OAuthParameters form, CancellationToken cancellationToken)
@@ -37,8 +36,7 @@ public sealed class AuthorizationCodeGrant(
         var lookup = await grants.FindCodeAsync(code, cancellationToken);
         if (lookup?.Redeemed is not null)
         {
-            logger.LogWarning("An authorization code of family {FamilyId} was presented again; revoking what it issued", lookup.FamilyId);
-            await familyRevocation.RevokeAsync(lookup.FamilyId, cancellationToken);
+            await familyRevocation.RevokeAsync(lookup.FamilyId, FamilyRevocationReason.CodeReplay, cancellationToken);
             return (null, OAuthError.InvalidGrant("The authorization code was already used."));
         }
 
@@ -64,8 +62,7 @@ public sealed class AuthorizationCodeGrant(
         if (!await grants.RedeemCodeAsync(stored, familyExpiresAt, refreshToken, cancellationToken))
         {
             // Another redemption of the same code committed first: this one is a replay.
-            logger.LogWarning("Concurrent redemptions of one authorization code of family {FamilyId}; revoking what it issued", stored.PartitionKey);
-            await familyRevocation.RevokeAsync(stored.PartitionKey, cancellationToken);
+            await familyRevocation.RevokeAsync(stored.PartitionKey, FamilyRevocationReason.CodeReplay, cancellationToken);
             return (null, OAuthError.InvalidGrant("The authorization code was already used."));
         }
 

@@ -1,22 +1,22 @@
+using Microsoft.Extensions.Logging;
 using Serverless.OAuth.Options;
+using Serverless.OAuth.Telemetry;
 
 namespace Serverless.OAuth.Grants;
 
 /// <summary>
 /// Revokes an authorization's family: every refresh token that can still be used, and every access token issued in
-/// it so far (one marker row the resource checks). Used on code replay, refresh token reuse and RFC 7009 revocation.
+/// it so far (one marker row the resource checks). Used on code replay, refresh token reuse and RFC 7009 revocation;
+/// each is an audit event.
 /// </summary>
-public class FamilyRevocation(GrantStore grants, RevocationStore revocations, OAuthServerOptions options, TimeProvider clock)
+public sealed class FamilyRevocation(
+    GrantStore grants, RevocationStore revocations, OAuthServerOptions options, TimeProvider clock, ILogger<FamilyRevocation> logger)
 {
-    /// <summary>For mocking.</summary>
-    protected FamilyRevocation() : this(null!, null!, new OAuthServerOptions(), TimeProvider.System)
-    {
-    }
-
-    public virtual async Task RevokeAsync(string familyId, CancellationToken cancellationToken = default)
+    public async Task RevokeAsync(string familyId, FamilyRevocationReason reason, CancellationToken cancellationToken = default)
     {
         // Access tokens first: if the second step fails, the family is at worst over-revoked, never under-revoked.
         await revocations.RevokePartitionAsync(familyId, clock.GetUtcNow() + options.AccessTokenLifetime, cancellationToken);
         await grants.RevokeFamilyAsync(familyId, cancellationToken);
+        AuditEvents.FamilyRevoked(logger, familyId, reason);
     }
 }

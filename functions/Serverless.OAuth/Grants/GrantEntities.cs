@@ -33,6 +33,9 @@ public sealed class RedeemedCodeEntity : ExpiringEntity
     public string CodeHash { get; set; } = "";
 
     public string ClientId { get; set; } = "";
+
+    /// <summary>Random per redemption attempt: tells a retried transaction its own earlier commit (see GrantStore).</summary>
+    public string? RedemptionId { get; set; }
 }
 
 public static class RefreshTokenState

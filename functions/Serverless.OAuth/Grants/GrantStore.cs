@@ -20,6 +20,12 @@ public sealed record NewRefreshToken(string Value, RefreshTokenEntity Row);
 /// write its tombstone and the first refresh token) and rotating a refresh token (spend the old one if unchanged,
 /// write the new one). Of concurrent attempts, exactly one transaction commits; the others see a conflict.
 /// </summary>
+/// <remarks>
+/// The Azure SDK retries a transaction whose answer was lost (500 OperationTimedOut, a dropped connection), and when
+/// the first attempt had committed, the retry conflicts with it. So a conflict is followed by one point read of a row
+/// only this attempt could have written: found, the transaction is ours and the grant goes on; the client never gets a
+/// failure (or a revocation) for a change that was made.
+/// </remarks>
 public class GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, TimeProvider clock)
 {
     /// <summary>For mocking.</summary>
@@ -38,7 +44,9 @@ public class GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, TimeProvide
 
         await expiryIndex.AddAsync(OAuthTables.Grants, familyId, code.ExpiresAt, cancellationToken);
         var table = await tables.GetAsync(OAuthTables.Grants, cancellationToken);
-        await table.AddEntityAsync(code, cancellationToken);
+        // An upsert, not an add: the family id is new and random, so nothing else can be there, and an add retried after
+        // its answer was lost (the row written) would fail on its own first attempt.
+        await table.UpsertEntityAsync(code, TableUpdateMode.Replace, cancellationToken);
         return value;
     }
 
@@ -75,6 +83,7 @@ public class GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, TimeProvide
     public virtual async Task<bool> RedeemCodeAsync(
         AuthorizationCodeEntity code, DateTimeOffset familyExpiresAt, NewRefreshToken? refreshToken, CancellationToken cancellationToken = default)
     {
+        var redemptionId = Guid.NewGuid().ToString("N");
         var actions = new List<TableTransactionAction>(3)
         {
             new(TableTransactionActionType.Delete, code, code.ETag),
@@ -85,6 +94,7 @@ public class GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, TimeProvide
                 CodeHash = code.CodeHash,
                 ClientId = code.ClientId,
                 ExpiresAt = familyExpiresAt,
+                RedemptionId = redemptionId,
             }),
         };
         if (refreshToken is not null)
@@ -92,7 +102,15 @@ public class GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, TimeProvide
             actions.Add(new(TableTransactionActionType.Add, Prepare(code.PartitionKey, refreshToken)));
         }
 
-        return await SubmitAsync(actions, cancellationToken);
+        if (await SubmitAsync(actions, cancellationToken))
+        {
+            return true;
+        }
+
+        var table = await tables.GetAsync(OAuthTables.Grants, cancellationToken);
+        var tombstone = await table.GetEntityIfExistsAsync<RedeemedCodeEntity>(
+            code.PartitionKey, RedeemedCodeEntity.Row, select: [nameof(RedeemedCodeEntity.RedemptionId)], cancellationToken: cancellationToken);
+        return tombstone.HasValue && tombstone.Value!.RedemptionId == redemptionId;
     }
 
     public virtual async Task<RefreshTokenLookup?> FindRefreshTokenAsync(string token, CancellationToken cancellationToken = default)
@@ -125,12 +143,22 @@ public class GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, TimeProvide
             // A rotated row is kept until the family could no longer be used, to recognise its reuse.
             ["ExpiresAt"] = spent.AbsoluteExpiresAt,
         };
+        var successorRow = Prepare(current.FamilyId, successor);
         var actions = new[]
         {
             new TableTransactionAction(TableTransactionActionType.UpdateMerge, update, spent.ETag),
-            new TableTransactionAction(TableTransactionActionType.Add, Prepare(current.FamilyId, successor)),
+            new TableTransactionAction(TableTransactionActionType.Add, successorRow),
         };
-        return await SubmitAsync(actions, cancellationToken);
+        if (await SubmitAsync(actions, cancellationToken))
+        {
+            return true;
+        }
+
+        // The successor's row key is the hash of a value made for this attempt: only this transaction writes it.
+        var table = await tables.GetAsync(OAuthTables.Grants, cancellationToken);
+        var written = await table.GetEntityIfExistsAsync<TableEntity>(
+            successorRow.PartitionKey, successorRow.RowKey, select: ["RowKey"], cancellationToken: cancellationToken);
+        return written.HasValue;
     }
 
     /// <summary>

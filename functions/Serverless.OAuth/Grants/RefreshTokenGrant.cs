@@ -1,7 +1,7 @@
-using Microsoft.Extensions.Logging;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Telemetry;
 using Serverless.OAuth.Tokens;
 
 namespace Serverless.OAuth.Grants;
@@ -16,8 +16,7 @@ public sealed class RefreshTokenGrant(
     FamilyRevocation familyRevocation,
     AccessTokenIssuer issuer,
     OAuthServerOptions options,
-    TimeProvider clock,
-    ILogger<RefreshTokenGrant> logger)
+    TimeProvider clock)
 {
     public async Task<(TokenResponse? Response, OAuthError? Error)> RefreshAsync(
         OAuthClient client, OAuthParameters form, CancellationToken cancellationToken)
@@ -69,8 +68,7 @@ public sealed class RefreshTokenGrant(
                     return (await issuer.IssueAsync(lookup.FamilyId, row.Subject, client.ClientId, scope!, row.AuthTime, sameSuccessor, cancellationToken), null);
 
                 case RefreshTokenState.Rotated:
-                    logger.LogWarning("A rotated refresh token of family {FamilyId} was reused after the grace window; revoking the family", lookup.FamilyId);
-                    await familyRevocation.RevokeAsync(lookup.FamilyId, cancellationToken);
+                    await familyRevocation.RevokeAsync(lookup.FamilyId, FamilyRevocationReason.RefreshTokenReuse, cancellationToken);
                     return (null, OAuthError.InvalidGrant("The refresh token was already used; the authorization is revoked."));
 
                 default:

@@ -25,6 +25,12 @@ public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies
         TypeInfoResolver = JsonTypeInfoResolver.Combine(OAuthJsonContext.Default, new DefaultJsonTypeInfoResolver()),
     };
 
+    /// <summary>
+    /// When a 503 says to try again (RFC 9110 §10.2.3): the storage retries of the failed request are spent by then,
+    /// and a throttled partition has usually recovered.
+    /// </summary>
+    public const string RetryAfterSeconds = "5";
+
     public EndpointResult Result => result;
 
     public static int StatusFor(OAuthError error) => error.Error switch
@@ -58,7 +64,7 @@ public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies
                 }
                 else if (error.Error.Error == OAuthErrorCodes.TemporarilyUnavailable)
                 {
-                    response.Headers.RetryAfter = "5";
+                    response.Headers.RetryAfter = RetryAfterSeconds;
                 }
 
                 return WriteJsonAsync(response, ErrorBody(error.Error));
@@ -90,6 +96,11 @@ public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies
     private Task WritePageAsync(HttpResponse response, PageResult page)
     {
         response.StatusCode = page.Status;
+        if (page.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            response.Headers.RetryAfter = RetryAfterSeconds;
+        }
+
         SetCaching(response, noStore: true, null);
         response.Headers.ContentSecurityPolicy = page.ContentSecurityPolicy ?? PageLayout.ContentSecurityPolicy(page.FormTarget);
         response.Headers.XFrameOptions = "DENY";

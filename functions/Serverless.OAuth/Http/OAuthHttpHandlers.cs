@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Azure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -8,6 +9,7 @@ using Serverless.OAuth.Endpoints;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Pages;
 using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Telemetry;
 
 namespace Serverless.OAuth.Http;
 
@@ -77,11 +79,13 @@ public sealed class OAuthHttpHandlers(
         RunAsync(request, page, async () =>
         {
             var (form, error) = await ReadFormAsync(request);
-            return form is null ? Error(page, error!) : await handler(form);
+            return form is null ? Error(request, page, error!) : await handler(form);
         });
 
     private async Task<IResult> RunAsync(HttpRequest request, bool page, Func<Task<EndpointResult>> handler)
     {
+        // Joined to the incoming request's trace (the host's request span is the current activity).
+        using var span = ServerTelemetry.Source.HasListeners() ? ServerTelemetry.Source.StartActivity("oauth " + request.Path.Value) : null;
         try
         {
             return Result(request, await handler());
@@ -89,13 +93,13 @@ public sealed class OAuthHttpHandlers(
         catch (Exception e) when (IsDependencyFailure(e, request))
         {
             logger.LogWarning("A dependency failed on {Path}: {ExceptionType} {Status}", request.Path, e.GetType().Name, (e as RequestFailedException)?.Status);
-            return Result(request, Error(page, OAuthError.TemporarilyUnavailable()));
+            return Result(request, Error(request, page, OAuthError.TemporarilyUnavailable()));
         }
         catch (Exception e) when (!request.HttpContext.RequestAborted.IsCancellationRequested)
         {
             // The exception is logged without its message: messages of the libraries below may quote request data.
             logger.LogError("Unexpected {ExceptionType} on {Path} at {StackTrace}", e.GetType().FullName, request.Path, e.StackTrace);
-            return Result(request, Error(page, OAuthError.ServerError()));
+            return Result(request, Error(request, page, OAuthError.ServerError()));
         }
     }
 
@@ -157,9 +161,38 @@ public sealed class OAuthHttpHandlers(
     private static string? ReadCsrfCookie(HttpRequest request) =>
         request.Cookies[EndpointHttpResult.SecureCsrfCookieName] ?? request.Cookies[EndpointHttpResult.CsrfCookieName];
 
-    private static EndpointResult Error(bool page, OAuthError error) =>
-        page ? new PageResult(ErrorPage.Render(error), EndpointHttpResult.StatusFor(error)) : new OAuthErrorResult(error);
+    /// <summary>An error the handler itself answers; on a page route it is counted here, since a page does not say its error code.</summary>
+    private static EndpointResult Error(HttpRequest request, bool page, OAuthError error)
+    {
+        if (!page)
+        {
+            return new OAuthErrorResult(error);
+        }
 
-    private IResult Result(HttpRequest request, EndpointResult result) =>
-        new EndpointHttpResult(result, secureCookies: request.IsHttps || !environment.IsDevelopment());
+        Counted(request, error);
+        return new PageResult(ErrorPage.Render(error), EndpointHttpResult.StatusFor(error));
+    }
+
+    private IResult Result(HttpRequest request, EndpointResult result)
+    {
+        if (result switch { OAuthErrorResult e => e.Error, BearerChallengeResult c => c.Error, _ => null } is { } error)
+        {
+            Counted(request, error);
+        }
+
+        return new EndpointHttpResult(result, secureCookies: request.IsHttps || !environment.IsDevelopment());
+    }
+
+    private static void Counted(HttpRequest request, OAuthError error)
+    {
+        ServerTelemetry.Error(request.Path.Value ?? "", error.Error);
+        if (Activity.Current is { } span && span.Source == ServerTelemetry.Source)
+        {
+            span.SetTag("oauth.error", error.Error);
+            if (EndpointHttpResult.StatusFor(error) >= 500)
+            {
+                span.SetStatus(ActivityStatusCode.Error);
+            }
+        }
+    }
 }

@@ -64,7 +64,7 @@ public static class ServiceCollectionExtensions
             sp.GetRequiredService<TokenCredential>(),
             sp.GetRequiredService<KeyVaultSigningOptions>().Client));
 
-        services.TryAddSingleton<ExpiryIndex>();
+        services.TryAddSingleton(sp => new ExpiryIndex(sp.GetRequiredService<OAuthTables>(), options.Storage.ExpiryIndexShards));
         services.TryAddSingleton<ExpiryPurge>();
         services.TryAddSingleton<FailedAttemptLockout>();
         services.TryAddSingleton<ClientStore>();

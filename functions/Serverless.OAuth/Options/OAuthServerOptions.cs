@@ -104,6 +104,11 @@ public sealed class OAuthServerOptions
             yield return "OAuth:Storage needs ConnectionString or TableServiceUri.";
         }
 
+        if (Storage.ExpiryIndexShards is < 1 or > Serverless.OAuth.Storage.ExpiryIndex.MaxShards)
+        {
+            yield return $"OAuth:Storage:ExpiryIndexShards must be between 1 and {Serverless.OAuth.Storage.ExpiryIndex.MaxShards}.";
+        }
+
         if (Lockout.MaxFailures < 1 || Lockout.LockDuration <= TimeSpan.Zero || Lockout.MaxLockDuration < Lockout.LockDuration)
         {
             yield return "OAuth:Lockout needs MaxFailures >= 1 and 0 < LockDuration <= MaxLockDuration.";

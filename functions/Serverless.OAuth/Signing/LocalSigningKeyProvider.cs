@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Serverless.OAuth.Telemetry;
 using Serverless.OAuth.Options;
 
 namespace Serverless.OAuth.Signing;
@@ -45,7 +46,7 @@ public sealed class LocalSigningKeyProvider : ISigningKeyProvider, IDisposable
             var created = AsymmetricSigningKey.Create(_options.Signing.Algorithm);
             file.Keys.Add(StoredKey.From(created, now));
             Write(file);
-            _logger.LogInformation("Rotated the local signing key; the new key is {KeyId}", created.KeyId);
+            AuditEvents.SigningKeyRotated(_logger, created.KeyId, created.Algorithm, now);
             return Task.FromResult(created.PublicKey);
         },
         cancellationToken);
@@ -61,7 +62,7 @@ public sealed class LocalSigningKeyProvider : ISigningKeyProvider, IDisposable
             var created = AsymmetricSigningKey.Create(_options.Signing.Algorithm);
             file.Keys.Add(StoredKey.From(created, now));
             Write(file);
-            _logger.LogInformation("Created a local {Algorithm} signing key {KeyId} in {Path}", created.Algorithm, created.KeyId, _path);
+            AuditEvents.SigningKeyRotated(_logger, created.KeyId, created.Algorithm, now);
         }
 
         return Build(file);

@@ -18,6 +18,9 @@ public sealed class ExpiryPurge(OAuthTables tables, ExpiryIndex index, TimeProvi
     /// <summary>An entity-group transaction holds at most 100 operations.</summary>
     private const int MaxBatch = 100;
 
+    /// <summary>Index entries purged at once by one run.</summary>
+    private const int MaxConcurrentEntries = 16;
+
     /// <summary>How soon a partition is read again when one of its rows changed while the purge was deleting.</summary>
     private static readonly TimeSpan RecheckDelay = TimeSpan.FromMinutes(1);
 
@@ -29,44 +32,54 @@ public sealed class ExpiryPurge(OAuthTables tables, ExpiryIndex index, TimeProvi
         var now = clock.GetUtcNow();
         var indexTable = await tables.GetAsync(OAuthTables.Expiry, cancellationToken);
 
-        // Only buckets whose minute has passed: every row they name had expired by then (buckets are rounded up).
+        // Only buckets whose minute has passed (every shard of them, and unsharded ones of earlier versions): every row
+        // they name had expired by then (buckets are rounded up).
         var due = indexTable.QueryAsync<TableEntity>(
-            TableClient.CreateQueryFilter($"PartitionKey ge {ExpiryIndex.BucketPrefix} and PartitionKey le {ExpiryIndex.DueBucket(now)}"),
+            TableClient.CreateQueryFilter($"PartitionKey ge {ExpiryIndex.BucketPrefix} and PartitionKey lt {ExpiryIndex.FirstBucketNotDue(now)}"),
             maxPerPage: 1000,
             select: ["PartitionKey", "RowKey"],
             cancellationToken: cancellationToken);
 
-        int entries = 0, read = 0, deleted = 0, rescheduled = 0;
-        await foreach (var entry in due)
-        {
-            entries++;
-            if (!ExpiryIndex.TryParseEntryKey(entry.RowKey, out var tableName, out var partition) || !IndexedTables.Contains(tableName))
-            {
-                // Nothing to purge behind it, and left in place it would be read on every run. The key is not logged:
-                // partitions are grant families, part of the codes and tokens issued from them.
-                logger.LogWarning("Expiry purge: dropping a malformed index entry in bucket {Bucket}", entry.PartitionKey);
-                await DeleteIgnoringMissingAsync(indexTable, entry, cancellationToken);
-                continue;
-            }
+        // Entries are independent, so several at once: each waits on storage round trips, and one at a time would fall
+        // behind as soon as more partitions expire per second than one sequence of round trips can clear. Two entries
+        // naming one partition may then meet, which is no different from two instances purging at once.
+        var totals = new PurgeTotals();
+        await Parallel.ForEachAsync(
+            due,
+            new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentEntries, CancellationToken = cancellationToken },
+            async (entry, token) => await PurgeEntryAsync(indexTable, entry, now, totals, token));
 
-            var outcome = await PurgePartitionAsync(tableName, partition, now, cancellationToken);
-            read += outcome.Read;
-            deleted += outcome.Deleted;
-            if (outcome.NextCheck is { } next)
-            {
-                // Rescheduled before the old entry goes, so the partition is never without one.
-                await index.AddAsync(tableName, partition, next, cancellationToken);
-                rescheduled++;
-            }
-
-            // Conditional on the entry as read: a writer that wrote this same entry again meanwhile keeps it.
-            await DeleteIgnoringMissingAsync(indexTable, entry, cancellationToken);
-        }
-
+        var result = totals.ToResult();
         logger.LogDebug(
             "Expiry purge: {Entries} index entries, {Read} rows read, {Deleted} expired rows deleted, {Rescheduled} partitions rescheduled",
-            entries, read, deleted, rescheduled);
-        return new PurgeResult(entries, read, deleted, rescheduled);
+            result.IndexEntriesRead, result.RowsRead, result.RowsDeleted, result.PartitionsRescheduled);
+        return result;
+    }
+
+    private async Task PurgeEntryAsync(TableClient indexTable, TableEntity entry, DateTimeOffset now, PurgeTotals totals, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref totals.Entries);
+        if (!ExpiryIndex.TryParseEntryKey(entry.RowKey, out var tableName, out var partition) || !IndexedTables.Contains(tableName))
+        {
+            // Nothing to purge behind it, and left in place it would be read on every run. The key is not logged:
+            // partitions are grant families, part of the codes and tokens issued from them.
+            logger.LogWarning("Expiry purge: dropping a malformed index entry in bucket {Bucket}", entry.PartitionKey);
+            await DeleteIgnoringMissingAsync(indexTable, entry, cancellationToken);
+            return;
+        }
+
+        var outcome = await PurgePartitionAsync(tableName, partition, now, cancellationToken);
+        Interlocked.Add(ref totals.Read, outcome.Read);
+        Interlocked.Add(ref totals.Deleted, outcome.Deleted);
+        if (outcome.NextCheck is { } next)
+        {
+            // Rescheduled before the old entry goes, so the partition is never without one.
+            await index.AddAsync(tableName, partition, next, cancellationToken);
+            Interlocked.Increment(ref totals.Rescheduled);
+        }
+
+        // Conditional on the entry as read: a writer that wrote this same entry again meanwhile keeps it.
+        await DeleteIgnoringMissingAsync(indexTable, entry, cancellationToken);
     }
 
     private async Task<PartitionOutcome> PurgePartitionAsync(string tableName, string partition, DateTimeOffset now, CancellationToken cancellationToken)
@@ -164,6 +177,16 @@ public sealed class ExpiryPurge(OAuthTables tables, ExpiryIndex index, TimeProvi
         {
             return DeleteOutcome.Changed;
         }
+    }
+
+    private sealed class PurgeTotals
+    {
+        public int Entries;
+        public int Read;
+        public int Deleted;
+        public int Rescheduled;
+
+        public PurgeResult ToResult() => new(Entries, Read, Deleted, Rescheduled);
     }
 
     private sealed record PartitionOutcome(int Read, int Deleted, DateTimeOffset? NextCheck);

@@ -2,6 +2,7 @@ using Azure;
 using Azure.Core;
 using Azure.Data.Tables;
 using Serverless.OAuth.Options;
+using Serverless.OAuth.Telemetry;
 
 namespace Serverless.OAuth.Storage;
 
@@ -29,7 +30,7 @@ public class OAuthTables
 
     public OAuthTables(StorageOptions options, TokenCredential? credential = null, TableClientOptions? clientOptions = null)
     {
-        clientOptions ??= DefaultClientOptions();
+        clientOptions ??= DefaultClientOptions(options.TablePrefix);
         _service = options.ConnectionString is { Length: > 0 } connectionString
             ? new TableServiceClient(connectionString, clientOptions)
             : new TableServiceClient(options.TableServiceUri!, credential ?? throw new ArgumentNullException(nameof(credential)), clientOptions);
@@ -46,16 +47,40 @@ public class OAuthTables
         _creation = Task.CompletedTask;
     }
 
-    /// <summary>Few quick retries: a client waiting on a token is better served by a fast 503 than a slow one.</summary>
-    public static TableClientOptions DefaultClientOptions()
+    /// <summary>
+    /// Retries are the SDK pipeline's: exponential backoff with jitter on 408, 429, 500, 502, 503 and 504 and on
+    /// dropped connections, so throttling (503 ServerBusy) and timeouts (500 OperationTimedOut) are ridden out in
+    /// place. Few and short, because a client is waiting: past <see cref="WorstCaseDuration"/> it is better served by a
+    /// 503 temporarily_unavailable with Retry-After than by a slower answer. Every request (each retry too) is timed
+    /// for telemetry.
+    /// </summary>
+    public static TableClientOptions DefaultClientOptions(string tablePrefix = "")
     {
         var options = new TableClientOptions();
-        options.Retry.MaxRetries = 2;
-        options.Retry.Delay = TimeSpan.FromMilliseconds(100);
-        options.Retry.MaxDelay = TimeSpan.FromSeconds(1);
-        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(10);
+        options.Retry.Mode = RetryMode.Exponential;
+        options.Retry.MaxRetries = 3;
+        options.Retry.Delay = TimeSpan.FromMilliseconds(250);
+        options.Retry.MaxDelay = TimeSpan.FromSeconds(2);
+        options.Retry.NetworkTimeout = TimeSpan.FromSeconds(5);
         options.Diagnostics.IsLoggingContentEnabled = false;
+        options.AddPolicy(DependencyTelemetryPolicy.ForTableStorage(tablePrefix), HttpPipelinePosition.PerRetry);
         return options;
+    }
+
+    /// <summary>
+    /// The longest one storage call can take under these options: every try running into the network timeout, and the
+    /// longest backoff between tries (Azure.Core waits Delay x 2^(n-1), up to MaxDelay, with up to 20 % jitter).
+    /// </summary>
+    public static TimeSpan WorstCaseDuration(RetryOptions retry)
+    {
+        var total = retry.NetworkTimeout * (retry.MaxRetries + 1);
+        for (var attempt = 1; attempt <= retry.MaxRetries; attempt++)
+        {
+            var backoff = retry.Mode == RetryMode.Exponential ? retry.Delay * (1 << (attempt - 1)) * 1.2 : retry.Delay * 1.2;
+            total += backoff < retry.MaxDelay ? backoff : retry.MaxDelay;
+        }
+
+        return total;
     }
 
     public string TableName(string name) => _prefix + name;

@@ -1,12 +1,16 @@
+using System.Diagnostics;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Signing;
+using Serverless.OAuth.Telemetry;
 
 namespace Serverless.OAuth.Tokens;
 
 /// <summary>Issues RFC 9068 access tokens with the configured signing key.</summary>
 public sealed class AccessTokenIssuer(ISigningKeyProvider keys, OAuthServerOptions options, TimeProvider clock)
 {
+    private readonly string _signingMode = options.Signing.Mode.ToString();
+
     /// <summary>
     /// Signs an access token whose jti lives in <paramref name="partition"/> (its family, or a fresh id), so that its
     /// revocation can be checked with one read of that partition.
@@ -18,7 +22,10 @@ public sealed class AccessTokenIssuer(ISigningKeyProvider keys, OAuthServerOptio
         var claims = new AccessTokenClaims(
             subject, clientId, scope, SecretValues.Compose(partition, SecretValues.NewId()), now, now + options.AccessTokenLifetime, authTime);
         var key = await keys.GetSigningKeyAsync(cancellationToken);
+        using var span = ServerTelemetry.Source.StartActivity("oauth.sign");
+        var started = Stopwatch.GetTimestamp();
         var token = await AccessTokenWriter.WriteAsync(key, options.Issuer, options.EffectiveAudience, claims, cancellationToken);
+        ServerTelemetry.Signed(key.Algorithm, _signingMode, Stopwatch.GetElapsedTime(started));
         return new TokenResponse(token, "Bearer", (long)options.AccessTokenLifetime.TotalSeconds, scope, refreshToken);
     }
 }

@@ -30,6 +30,18 @@ public sealed class OAuthServerOptionsTests
         Assert.Contains(options.Validate(), p => p.Contains("Issuer", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    [InlineData(101)]
+    public void AnExpiryIndexShardCountOutOfRange_IsRejected(int shards)
+    {
+        var options = Valid();
+        options.Storage.ExpiryIndexShards = shards;
+
+        Assert.Contains(options.Validate(), p => p.Contains("ExpiryIndexShards", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void KeyVaultModeWithoutAVault_IsRejected()
     {

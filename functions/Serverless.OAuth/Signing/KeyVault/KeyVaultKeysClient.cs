@@ -4,6 +4,7 @@ using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Identity;
 using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Telemetry;
 
 namespace Serverless.OAuth.Signing.KeyVault;
 
@@ -34,7 +35,7 @@ public class KeyVaultKeysClient
         _pipeline = HttpPipelineBuilder.Build(
             options,
             perCallPolicies: [],
-            perRetryPolicies: [new KeyVaultChallengeAuthenticationPolicy(credential, options.VerifyChallengeResource)],
+            perRetryPolicies: [new KeyVaultChallengeAuthenticationPolicy(credential, options.VerifyChallengeResource), DependencyTelemetryPolicy.ForKeyVault()],
             responseClassifier: new ResponseClassifier());
     }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Azure;
 using Microsoft.Extensions.Logging;
+using Serverless.OAuth.Telemetry;
 using Serverless.OAuth.Options;
 
 namespace Serverless.OAuth.Signing.KeyVault;
@@ -58,9 +59,8 @@ public sealed class KeyVaultSigningKeyProvider : ISigningKeyProvider, IDisposabl
             var created = await _client.CreateKeyAsync(_keyName, keyType, curve, size, ["sign", "verify"], cancellationToken);
             _versions[created.KeyId] = created;
             var published = created.ToPublicJsonWebKey();
-            _logger.LogInformation(
-                "Created version {Version} of Key Vault key {KeyName} as {KeyId}; it signs after {Delay}",
-                KeyVaultKeyIdentifier.Parse(created.KeyId, _client.VaultUri).Version, _keyName, published.KeyId, _keyVault.KeyRefreshInterval);
+            // Every instance publishes the new version at its next refresh; only then does it sign.
+            AuditEvents.SigningKeyRotated(_logger, published.KeyId, published.Algorithm, _clock.GetUtcNow() + _keyVault.KeyRefreshInterval);
             return published;
         },
         cancellationToken);

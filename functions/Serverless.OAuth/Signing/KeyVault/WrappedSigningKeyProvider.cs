@@ -4,6 +4,7 @@ using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
+using Serverless.OAuth.Telemetry;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Storage;
@@ -243,9 +244,7 @@ public sealed class WrappedSigningKeyProvider : ISigningKeyProvider, IDisposable
             }
 
             _unwrapped[partition] = key;
-            _logger.LogInformation(
-                "Created the wrapped signing key {KeyId} ({Algorithm}) in {Partition}, signing from {ActivatesAt}, published until {ExpiresAt}",
-                key.KeyId, key.Algorithm, partition, activatesAt, expiresAt);
+            AuditEvents.SigningKeyRotated(_logger, key.KeyId, key.Algorithm, activatesAt);
             return row;
         }
         catch

@@ -1,0 +1,288 @@
+using System.Diagnostics;
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry;
+using OpenTelemetry.Logs;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+using Serverless.OAuth.Telemetry;
+
+namespace Serverless.IntegrationTests;
+
+/// <summary>
+/// The server's meter, spans and audit logs, exported through OpenTelemetry's in-memory exporter from a server on real
+/// HTTP: a code flow, a refresh token reuse and a lockout each produce the measurements, spans and events an operator
+/// relies on, and nothing exported carries a secret, token, code or password.
+/// </summary>
+[Collection(TelemetryCollection.Name)]
+public sealed class TelemetryTests : IAsyncLifetime
+{
+    private const string Redirect = "http://127.0.0.1:9/callback";
+    private readonly List<Activity> _spans = [];
+    private readonly List<MetricSnapshot> _metrics = [];
+    private readonly List<LogRecord> _logs = [];
+    private LocalServer _server = null!;
+    private OAuthFlow _flow = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await LocalServer.StartAsync(
+            new()
+            {
+                ["OAuth:Lockout:MaxFailures"] = "2",
+                ["OAuth:RefreshTokenReuseGraceWindow"] = "00:00:05",
+            },
+            services: services =>
+            {
+                services.AddOpenTelemetry()
+                    .WithTracing(tracing => tracing.AddSource(ServerTelemetry.Name, "Microsoft.AspNetCore").AddInMemoryExporter(_spans))
+                    .WithMetrics(metrics => metrics.AddMeter(ServerTelemetry.Name).AddInMemoryExporter(_metrics))
+                    .WithLogging(logging => logging.AddInMemoryExporter(_logs), options => options.IncludeFormattedMessage = true);
+                services.PostConfigure<LoggerFilterOptions>(filters => filters.MinLevel = LogLevel.Information);
+            });
+        _flow = new OAuthFlow(_server);
+    }
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task ACodeFlow_CountsTokensSignInsAndConsent_AndTracesTheGrantInsideTheCallersTrace()
+    {
+        var user = await _server.AddUserAsync();
+        var client = await _server.AddPublicClientAsync(redirectUris: Redirect);
+        var (verifier, challenge) = OAuthFlow.NewPkce();
+        var code = await _flow.GetCodeAsync(client.ClientId, Redirect, user.Username, challenge);
+        var callersTrace = ActivityTraceId.CreateRandom();
+        using var exchange = new HttpRequestMessage(HttpMethod.Post, "token")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["grant_type"] = "authorization_code", ["code"] = code, ["redirect_uri"] = Redirect, ["client_id"] = client.ClientId, ["code_verifier"] = verifier,
+            }),
+        };
+        exchange.Headers.Add("traceparent", $"00-{callersTrace}-{ActivitySpanId.CreateRandom()}-01");
+        var (_, refreshToken, _) = await TokenSupport.ReadTokenResponseAsync(await _flow.Http.SendAsync(exchange));
+        await TokenSupport.ReadTokenResponseAsync(await _flow.PostTokenAsync(
+            [("grant_type", "refresh_token"), ("refresh_token", refreshToken!), ("client_id", client.ClientId)]));
+        await OAuthFlow.AssertOAuthErrorAsync(
+            await _flow.PostTokenAsync([("grant_type", "authorization_code"), ("code", "not-a-code"), ("redirect_uri", Redirect), ("client_id", client.ClientId)]),
+            HttpStatusCode.BadRequest,
+            "invalid_grant");
+
+        var metrics = Flush();
+        var audience = _server.Issuer + "/resource";
+        Assert.Equal(1, metrics.Sum("oauth.tokens.issued", ("grant_type", "authorization_code"), ("api", audience)));
+        Assert.Equal(1, metrics.Sum("oauth.tokens.issued", ("grant_type", "refresh_token"), ("api", audience)));
+        Assert.Equal(1, metrics.Sum("oauth.sign_ins", ("result", "succeeded")));
+        Assert.Equal(1, metrics.Sum("oauth.consents", ("decision", "granted")));
+        Assert.Equal(1, metrics.Sum("oauth.errors", ("endpoint", "/token"), ("error", "invalid_grant")));
+        Assert.Equal(2, metrics.Count("oauth.signing.duration", ("alg", "ES256"), ("mode", "Local")));
+        Assert.True(metrics.Count("oauth.storage.duration", ("table", "grants"), ("method", "GET")) >= 2, "the code's and the refresh token's reads are timed");
+        Assert.True(metrics.Count("oauth.storage.duration", ("table", "$batch"), ("status", "202")) >= 2, "the redemption's and the rotation's transactions are timed");
+
+        var grant = Assert.Single(_spans, s => s.DisplayName == "oauth.grant authorization_code" && s.TraceId == callersTrace);
+        Assert.Equal(callersTrace, grant.TraceId);
+        var endpoint = _spans.Single(s => s.SpanId == grant.ParentSpanId);
+        Assert.Equal("oauth /token", endpoint.DisplayName);
+        Assert.Contains(_spans, s => s.DisplayName == "oauth.sign" && s.TraceId == callersTrace);
+        Assert.Contains(_spans, s => s.DisplayName.StartsWith("storage ", StringComparison.Ordinal) && s.TraceId == callersTrace
+            && (string?)s.GetTagItem("oauth.storage.table") == "grants" && s.Kind == ActivityKind.Client);
+        Assert.Equal("invalid_grant", _spans.Last(s => s.DisplayName == "oauth /token").GetTagItem("oauth.error"));
+
+        Assert.Contains(_logs, l => l.EventId.Id == AuditEvents.SignInSucceededId && l.Attributes!.Any(a => a.Key == "Subject" && (string?)a.Value == user.Subject));
+        Assert.Contains(_logs, l => l.EventId.Id == AuditEvents.ConsentGrantedId);
+    }
+
+    [Fact]
+    public async Task ARefreshTokenReuse_IsCountedAsReuse_AndLogsTheRevokedFamily()
+    {
+        var user = await _server.AddUserAsync();
+        var client = await _server.AddPublicClientAsync(redirectUris: Redirect);
+        var (verifier, challenge) = OAuthFlow.NewPkce();
+        var code = await _flow.GetCodeAsync(client.ClientId, Redirect, user.Username, challenge);
+        var (_, refreshToken, _) = await TokenSupport.ReadTokenResponseAsync(await _flow.PostTokenAsync(
+            [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", Redirect), ("client_id", client.ClientId), ("code_verifier", verifier)]));
+        (string, string)[] refresh = [("grant_type", "refresh_token"), ("refresh_token", refreshToken!), ("client_id", client.ClientId)];
+        await TokenSupport.ReadTokenResponseAsync(await _flow.PostTokenAsync(refresh));
+
+        _server.Clock.Advance(TimeSpan.FromSeconds(6));
+        await OAuthFlow.AssertOAuthErrorAsync(await _flow.PostTokenAsync(refresh), HttpStatusCode.BadRequest, "invalid_grant");
+
+        var metrics = Flush();
+        Assert.Equal(1, metrics.Sum("oauth.refresh_token.reuse_detected"));
+        Assert.Equal(1, metrics.Sum("oauth.grant_families.revoked", ("reason", "refresh_token_reuse")));
+        var family = refreshToken!.Split('.')[0];
+        var revoked = Assert.Single(_logs, l => l.EventId.Id == AuditEvents.FamilyRevokedId);
+        Assert.Equal(LogLevel.Warning, revoked.LogLevel);
+        Assert.Contains(revoked.Attributes!, a => a.Key == "FamilyId" && (string?)a.Value == family);
+    }
+
+    [Fact]
+    public async Task ALockout_CountsFailuresAndTheLockedOutAttempt()
+    {
+        var user = await _server.AddUserAsync();
+        var client = await _server.AddPublicClientAsync(redirectUris: Redirect);
+        var url = OAuthFlow.AuthorizeQuery(
+            ("response_type", "code"), ("client_id", client.ClientId), ("redirect_uri", Redirect), ("scope", "read"),
+            ("code_challenge", OAuthFlow.NewPkce().Challenge), ("code_challenge_method", "S256"));
+        await _flow.SignInAsync(url, user.Username, "wrong once");
+        await _flow.SignInAsync(url, user.Username, "wrong twice");
+        var locked = await _flow.SignInAsync(url, user.Username, LocalServer.Password);
+        Assert.Contains("Too many failed sign-ins", await locked.Content.ReadAsStringAsync());
+
+        var metrics = Flush();
+        Assert.Equal(2, metrics.Sum("oauth.sign_ins", ("result", "failed")));
+        Assert.Equal(1, metrics.Sum("oauth.sign_ins", ("result", "locked_out")));
+        Assert.Equal(0, metrics.Sum("oauth.sign_ins", ("result", "succeeded")));
+        Assert.Equal(2, _logs.Count(l => l.EventId.Id == AuditEvents.SignInFailedId));
+        Assert.Single(_logs, l => l.EventId.Id == AuditEvents.SignInLockedOutId);
+    }
+
+    [Fact]
+    public async Task NothingExported_CarriesASecretTokenCodeOrPassword()
+    {
+        var user = await _server.AddUserAsync();
+        var client = await _server.AddPublicClientAsync(redirectUris: Redirect);
+        var (confidential, clientSecret) = await _server.AddConfidentialClientAsync();
+        var (verifier, challenge) = OAuthFlow.NewPkce();
+        var code = await _flow.GetCodeAsync(client.ClientId, Redirect, user.Username, challenge);
+        var (accessToken, refreshToken, _) = await TokenSupport.ReadTokenResponseAsync(await _flow.PostTokenAsync(
+            [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", Redirect), ("client_id", client.ClientId), ("code_verifier", verifier)]));
+        await _flow.PostTokenAsync([("grant_type", "authorization_code"), ("code", code), ("redirect_uri", Redirect), ("client_id", client.ClientId), ("code_verifier", verifier)]);
+        var (clientToken, _, _) = await TokenSupport.ReadTokenResponseAsync(
+            await _flow.PostTokenAsync([("grant_type", "client_credentials")], (confidential.ClientId, clientSecret)));
+        await _flow.PostFormAsync("introspect", [("token", accessToken)], (confidential.ClientId, clientSecret));
+        await _flow.PostFormAsync("revoke", [("token", refreshToken!), ("client_id", client.ClientId)]);
+        await _flow.PostTokenAsync([("grant_type", "client_credentials")], (confidential.ClientId, "a wrong secret"));
+        await _flow.GetResourceAsync(accessToken);
+        var url = OAuthFlow.AuthorizeQuery(
+            ("response_type", "code"), ("client_id", client.ClientId), ("redirect_uri", Redirect), ("scope", "read"),
+            ("code_challenge", challenge), ("code_challenge_method", "S256"));
+        await _flow.SignInAsync(url, user.Username, "a wrong password");
+        // A password typed into the username field must not reach the logs either.
+        await _flow.SignInAsync(url, LocalServer.Password, "x");
+        var secrets = new[] { LocalServer.Password, "a wrong password", clientSecret, "a wrong secret", code, verifier, accessToken, refreshToken!, clientToken }
+            .Concat(new[] { code, refreshToken! }.Select(v => v.Split('.')[1]))
+            .Concat(accessToken.Split('.'))
+            .ToList();
+
+        Flush();
+        var exported = ExportedStrings().ToList();
+
+        Assert.True(exported.Count > 100, "the scan should see the flow's telemetry, saw " + exported.Count);
+        Assert.Contains(exported, s => s.Contains(user.Subject, StringComparison.Ordinal));
+        foreach (var secret in secrets)
+        {
+            Assert.DoesNotContain(exported, s => s.Contains(secret, StringComparison.Ordinal));
+        }
+    }
+
+    private MetricPoints Flush()
+    {
+        // Spans and logs are exported as they end; metrics when collected.
+        _server.Services.GetRequiredService<MeterProvider>().ForceFlush();
+        return new MetricPoints(_metrics);
+    }
+
+    /// <summary>Every string the exporters were handed: span names, tags, events and statuses; metric tags; log messages, attributes and scopes.</summary>
+    private IEnumerable<string> ExportedStrings()
+    {
+        foreach (var span in _spans.ToList())
+        {
+            yield return span.DisplayName;
+            yield return span.StatusDescription ?? "";
+            foreach (var tag in span.TagObjects)
+            {
+                yield return tag.Key + "=" + tag.Value;
+            }
+
+            foreach (var e in span.Events)
+            {
+                yield return e.Name;
+                foreach (var tag in e.Tags)
+                {
+                    yield return tag.Key + "=" + tag.Value;
+                }
+            }
+        }
+
+        foreach (var metric in _metrics.ToList())
+        {
+            foreach (var point in metric.MetricPoints)
+            {
+                foreach (var tag in point.Tags)
+                {
+                    yield return metric.Name + ":" + tag.Key + "=" + tag.Value;
+                }
+            }
+        }
+
+        foreach (var log in _logs.ToList())
+        {
+            yield return log.FormattedMessage ?? "";
+            yield return log.Body ?? "";
+            yield return log.Exception?.ToString() ?? "";
+            foreach (var attribute in log.Attributes ?? [])
+            {
+                yield return attribute.Key + "=" + attribute.Value;
+            }
+
+            var scopes = new List<string>();
+            log.ForEachScope((scope, list) =>
+            {
+                foreach (var item in scope)
+                {
+                    list.Add(item.Key + "=" + item.Value);
+                }
+            }, scopes);
+            foreach (var scope in scopes)
+            {
+                yield return scope;
+            }
+        }
+    }
+
+    /// <summary>Sums and counts of the last exported points (cumulative), by instrument name and tags.</summary>
+    private sealed class MetricPoints(List<MetricSnapshot> metrics)
+    {
+        public long Sum(string name, params (string Key, string Value)[] tags) =>
+            Points(name, tags).Sum(point => point.GetSumLong());
+
+        public long Count(string name, params (string Key, string Value)[] tags) =>
+            Points(name, tags).Sum(point => point.GetHistogramCount());
+
+        private List<MetricPoint> Points(string name, (string Key, string Value)[] tags)
+        {
+            var matching = new List<MetricPoint>();
+            foreach (var metric in metrics.Where(m => m.Name == name).TakeLast(1))
+            {
+                foreach (var point in metric.MetricPoints)
+                {
+                    var pointTags = new Dictionary<string, object?>();
+                    foreach (var tag in point.Tags)
+                    {
+                        pointTags[tag.Key] = tag.Value;
+                    }
+
+                    if (tags.All(t => pointTags.TryGetValue(t.Key, out var value) && Equals(value?.ToString(), t.Value)))
+                    {
+                        matching.Add(point);
+                    }
+                }
+            }
+
+            return matching;
+        }
+    }
+}
+
+/// <summary>
+/// The server's Meter and ActivitySource are process-wide, so telemetry tests run alone: another test class's server
+/// must not add to the counts they assert.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TelemetryCollection
+{
+    public const string Name = "Telemetry";
+}
