@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every benchmark of the project and writes one Markdown report to artifacts/bench/report.md:
 # in-process issuance (BenchmarkDotNet), end-to-end HTTP with wrk, storage round trips and Key Vault operations
-# counted per request, start-up time of the published local host, the cost per million tokens, the scale model
+# counted per request, start-up time of the published local host and of the Functions app's worker through the host
+# emulator, the worker path's cost per request beside the local host's, the cost per million tokens, the scale model
 # (docs/scale.md), a soak run (10 minutes of mixed load with the purge running), and the server's working set under
 # a million requests with random client ids.
 # From a clean clone it installs what it needs: wrk (apt-get, when root), Azurite (npm ci), NuGet packages.
@@ -41,8 +42,12 @@ dotnet publish functions/Serverless.Local/Serverless.Local.csproj -c Release -no
 dotnet publish functions/Serverless.Local/Serverless.Local.csproj -c Release -nologo -clp:ErrorsOnly \
   -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$out/publish/r2r"
 
+step "Publishing the Functions app (the worker, as deployed)"
+dotnet publish functions/Serverless.Functions/Serverless.Functions.csproj -c Release -nologo -clp:ErrorsOnly -o "$out/publish/functions"
+
 quick=()
-if [ "${BENCH_QUICK:-}" = 1 ]; then quick=(--quick); fi
+worker_runs=7
+if [ "${BENCH_QUICK:-}" = 1 ]; then quick=(--quick); worker_runs=3; fi
 
 step "1. In-process issuance (BenchmarkDotNet)"
 $bench issuance --out "$out" "${quick[@]}"
@@ -61,6 +66,10 @@ step "5. Start-up to the first token"
 $bench startup --out "$out" --runs 7 \
   --host "JIT only=$out/publish/jit/Serverless.Local.dll" \
   --host "ReadyToRun=$out/publish/r2r/Serverless.Local"
+
+step "5b. The Functions worker through the host emulator: start-up, and client_credentials beside the local host"
+$bench worker --out "$out" --app "$out/publish/functions" --runs "$worker_runs" \
+  --duration "${BENCH_DURATION:-8}" --connections 16 --wrk-cpus 1
 
 step "6. Scale model: the key scheme simulated at 100 to 100,000 requests/s (CPU per request from phase 2)"
 $bench scale --out "$out"

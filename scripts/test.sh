@@ -30,27 +30,13 @@ if ! command -v chromium >/dev/null 2>&1 && [ -z "${CHROMIUM_PATH:-}" ]; then
   fi
 fi
 
-# The Functions app references the real Azure Functions worker packages. Where the package source cannot serve them,
-# it is compiled against a declaration-only stand-in instead (see functions/Serverless.Functions.WorkerStandIn).
-worker="${FUNCTIONS_WORKER:-}"
-if [ -z "$worker" ] && [ -f functions/Serverless.Functions/Serverless.Functions.csproj ]; then
-  step "Checking whether the Azure Functions worker packages can be restored"
-  if dotnet restore functions/Serverless.Functions/Serverless.Functions.csproj -p:FunctionsWorker=Packages >/dev/null 2>&1; then
-    worker=Packages
-  else
-    worker=StandIn
-  fi
-fi
-worker="${worker:-Packages}"
-echo "Functions worker: $worker"
-
 step "Restoring and building (Release)"
-dotnet build Serverless.sln -c Release -p:FunctionsWorker="$worker" -nologo -clp:ErrorsOnly
+dotnet build Serverless.sln -c Release -nologo -clp:ErrorsOnly
 
 step "Running the tests"
 log="$(mktemp)"
 set +e
-dotnet test Serverless.sln -c Release --no-build -p:FunctionsWorker="$worker" -nologo 2>&1 | tee "$log"
+dotnet test Serverless.sln -c Release --no-build -nologo 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
 

@@ -1,4 +1,5 @@
 using Serverless.Benchmarks.Counting;
+using Serverless.Benchmarks.Functions;
 using Serverless.Benchmarks.Issuance;
 using Serverless.Benchmarks.Load;
 using Serverless.Benchmarks.Memory;
@@ -9,7 +10,7 @@ using Serverless.Testing;
 // bench/run.sh calls each phase in turn; each writes its JSON to --out, and "report" turns them into Markdown.
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: Serverless.Benchmarks issuance|telemetry|counts|http|startup|scale|soak|client-cache|report --out DIR [options]");
+    Console.Error.WriteLine("usage: Serverless.Benchmarks issuance|telemetry|counts|http|startup|worker|scale|soak|client-cache|report --out DIR [options]");
     return 2;
 }
 
@@ -38,11 +39,7 @@ switch (args[0])
     case "http":
     {
         await using var azurite = await AzuriteServer.StartAsync();
-        var settings = new LoadSettings(
-            Threads: 1,
-            Connections: int.Parse(options.GetValueOrDefault("connections") ?? "16"),
-            DurationSeconds: int.Parse(options.GetValueOrDefault("duration") ?? "8"),
-            WrkCpus: options.GetValueOrDefault("wrk-cpus"));
+        var settings = LoadSettingsFrom(options);
         var work = Path.Combine(output, "http-inputs");
         Directory.CreateDirectory(work);
         var results = await HttpLoadRun.RunAsync(azurite, work, settings, Console.Out);
@@ -64,6 +61,16 @@ switch (args[0])
         }
 
         ResultFiles.Write(output, ResultFiles.Startup, results);
+        break;
+    }
+
+    case "worker":
+    {
+        await using var azurite = await AzuriteServer.StartAsync();
+        var settings = LoadSettingsFrom(options);
+        var app = Path.GetFullPath(options.GetValueOrDefault("app") ?? throw new ArgumentException("worker needs --app (the published Functions app)"));
+        var runs = int.Parse(options.GetValueOrDefault("runs") ?? "7");
+        ResultFiles.Write(output, ResultFiles.Worker, await WorkerRun.RunAsync(azurite, app, runs, settings, Console.Out));
         break;
     }
 
@@ -106,6 +113,13 @@ switch (args[0])
 }
 
 return 0;
+
+// wrk's settings: --connections, --duration (seconds), --wrk-cpus (taskset's list); one thread.
+static LoadSettings LoadSettingsFrom(Dictionary<string, string> options) => new(
+    Threads: 1,
+    Connections: int.Parse(options.GetValueOrDefault("connections") ?? "16"),
+    DurationSeconds: int.Parse(options.GetValueOrDefault("duration") ?? "8"),
+    WrkCpus: options.GetValueOrDefault("wrk-cpus"));
 
 // "--name value" pairs; a repeated --host is kept as host, host1, host2, ...; a flag without value maps to "".
 static Dictionary<string, string> ParseOptions(string[] arguments)

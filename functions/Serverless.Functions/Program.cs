@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
+using Serverless.Functions.Http;
 using Serverless.OAuth.Http;
 using Serverless.OAuth.Telemetry;
 
@@ -15,6 +16,9 @@ var builder = FunctionsApplication.CreateBuilder(args);
 
 // ASP.NET Core integration: functions take the real HttpRequest, which is what the core's handlers read.
 builder.ConfigureFunctionsWebApplication();
+
+// Inside the integration's own middleware: an exception a function lets through becomes the core's OAuth error.
+builder.UseMiddleware<UnhandledExceptionMiddleware>();
 
 // The same registration as the local host, from the same "OAuth" settings (app settings OAuth__*).
 builder.Services.AddServerlessOAuth(builder.Configuration);

@@ -1,19 +1,23 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using Serverless.OAuth.Clients;
+using Serverless.OAuth.Users;
 
 namespace Serverless.BrowserTests;
 
 /// <summary>
-/// One demo server and one headless Chromium for all browser tests (each test gets its own browser context). The
-/// browser is Debian's chromium package (installed by .ci/run), never one Playwright downloads; when it is missing the
-/// tests fail and say how to install it.
+/// One demo server and one headless Chromium for the browser tests of a collection (each test gets its own browser
+/// context). The browser is Debian's chromium package (installed by .ci/run), never one Playwright downloads; when it
+/// is missing the tests fail and say how to install it.
 /// </summary>
-public sealed class BrowserFixture : IAsyncLifetime
+public abstract class BrowserHost<TServer> : IAsyncLifetime
+    where TServer : IOAuthTestServer
 {
     public const string DefaultChromiumPath = "/usr/bin/chromium";
 
     private IPlaywright? _playwright;
 
-    public LocalServer Server { get; private set; } = null!;
+    public TServer Server { get; private set; } = default!;
 
     public IBrowser Browser { get; private set; } = null!;
 
@@ -28,8 +32,7 @@ public sealed class BrowserFixture : IAsyncLifetime
                 "or set CHROMIUM_PATH to a Chromium binary.");
         }
 
-        // Seeded exactly as a developer gets it; a running clock, since the browser's own clock keeps running.
-        Server = await LocalServer.StartAsync(new() { ["OAuth:SeedDemoData"] = "true" }, clock: ManualClock.Running());
+        Server = await StartServerAsync();
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -44,6 +47,9 @@ public sealed class BrowserFixture : IAsyncLifetime
             ],
         });
     }
+
+    /// <summary>The server, seeded exactly as a developer gets it (the demo client and user).</summary>
+    protected abstract Task<TServer> StartServerAsync();
 
     /// <summary>A fresh browser (cookies, storage) on the demo server, in English, with the page's errors collected.</summary>
     public async Task<BrowserPage> NewPageAsync(string testName)
@@ -74,6 +80,43 @@ public sealed class BrowserFixture : IAsyncLifetime
             await Server.DisposeAsync();
         }
     }
+}
+
+/// <summary>The local host, with a running clock that tests move forward, since the browser's own clock keeps running.</summary>
+public sealed class BrowserFixture : BrowserHost<LocalServer>
+{
+    protected override Task<LocalServer> StartServerAsync() =>
+        LocalServer.StartAsync(new() { ["OAuth:SeedDemoData"] = "true" }, clock: ManualClock.Running());
+}
+
+/// <summary>The Functions app's real worker behind the host emulator, on the real clock.</summary>
+public sealed class WorkerBrowserFixture : BrowserHost<FunctionsWorkerServer>
+{
+    protected override async Task<FunctionsWorkerServer> StartServerAsync()
+    {
+        var server = await FunctionsWorkerServer.StartAsync(new() { ["OAuth:SeedDemoData"] = "true" });
+
+        // The worker seeds in a hosted service that may finish just after its functions are loaded.
+        var clients = server.Services.GetRequiredService<ClientStore>();
+        var users = server.Services.GetRequiredService<UserStore>();
+        for (var attempt = 0; await clients.FindAsync("demo") is null || await users.FindAsync("demo") is null; attempt++)
+        {
+            if (attempt == 100)
+            {
+                throw new InvalidOperationException("The worker did not seed the demo client and user:" + Environment.NewLine + server.Host.Output);
+            }
+
+            await Task.Delay(100);
+        }
+
+        return server;
+    }
+}
+
+[CollectionDefinition(WorkerBrowserCollection.Name)]
+public sealed class WorkerBrowserCollection : ICollectionFixture<WorkerBrowserFixture>
+{
+    public const string Name = "Browser against the worker";
 }
 
 [CollectionDefinition(Name)]

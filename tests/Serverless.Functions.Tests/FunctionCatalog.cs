@@ -20,7 +20,7 @@ public static class FunctionCatalog
     public static IEnumerable<DiscoveredFunction> Http => All.Where(f => f.HttpTrigger is not null);
 
     private static List<DiscoveredFunction> Discover() =>
-        typeof(HttpResultAction).Assembly.GetTypes()
+        typeof(HomeFunction).Assembly.GetTypes()
             .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly))
             .Select(m => (Method: m, Function: m.GetCustomAttribute<FunctionAttribute>()))
             .Where(x => x.Function is not null)

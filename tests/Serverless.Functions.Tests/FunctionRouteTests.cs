@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Template;
 using Microsoft.Azure.Functions.Worker;
@@ -109,8 +108,8 @@ public sealed class FunctionRouteTests
 
         var functionRequest = HttpExchange.Request(services.Provider, method, "/" + route, form);
         var instance = services.CreateFunction(function.Method.DeclaringType!);
-        var action = await (Task<IActionResult>)function.Method.Invoke(instance, [functionRequest])!;
-        var fromFunction = await HttpExchange.ExecuteAsync(action, functionRequest);
+        var result = await (Task<IResult>)function.Method.Invoke(instance, [functionRequest])!;
+        var fromFunction = await HttpExchange.ExecuteAsync(result, functionRequest);
 
         var handlerRequest = HttpExchange.Request(services.Provider, method, "/" + route, form);
         var fromHandler = await HttpExchange.ExecuteAsync(await contract.Handler(services.Get<OAuthHttpHandlers>(), handlerRequest), handlerRequest);
@@ -126,7 +125,7 @@ public sealed class FunctionRouteTests
         {
             var parameter = Assert.Single(f.Method.GetParameters());
             Assert.Equal(typeof(HttpRequest), parameter.ParameterType);
-            Assert.Equal(typeof(Task<IActionResult>), f.Method.ReturnType);
+            Assert.Equal(typeof(Task<IResult>), f.Method.ReturnType);
         });
     }
 }

@@ -1,8 +1,5 @@
 using System.Text;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.Abstractions;
-using Microsoft.AspNetCore.Routing;
 
 namespace Serverless.Functions.Tests;
 
@@ -39,15 +36,7 @@ public static class HttpExchange
         return context.Request;
     }
 
-    /// <summary>Executes a function's answer the way the worker's ASP.NET Core integration does.</summary>
-    public static async Task<CapturedResponse> ExecuteAsync(IActionResult result, HttpRequest request)
-    {
-        var context = request.HttpContext;
-        await result.ExecuteResultAsync(new ActionContext(context, context.GetRouteData(), new ActionDescriptor()));
-        return await CaptureAsync(context);
-    }
-
-    /// <summary>Executes a core handler's answer the way the local host does.</summary>
+    /// <summary>Executes a function's or a core handler's answer, as the worker's ASP.NET Core integration and the local host do.</summary>
     public static async Task<CapturedResponse> ExecuteAsync(IResult result, HttpRequest request)
     {
         await result.ExecuteAsync(request.HttpContext);

@@ -119,11 +119,10 @@ public sealed class HttpFunctionTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task TheAdapter_HandsBackTheCoresResult()
+    public async Task AFunction_ReturnsTheCoresResult_WhichTheWorkerExecutes()
     {
         var request = Request("GET", "/resource");
-        var action = Assert.IsType<HttpResultAction>(await Function<ResourceFunction>().RunAsync(request));
-        Assert.IsType<EndpointHttpResult>(action.Result);
+        Assert.IsType<EndpointHttpResult>(await Function<ResourceFunction>().RunAsync(request));
     }
 
     private HttpRequest Request(string method, string path, string? form = null, string? authorization = null) =>

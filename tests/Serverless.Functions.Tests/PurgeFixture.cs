@@ -1,4 +1,5 @@
 using Azure.Data.Tables;
+using Microsoft.Extensions.DependencyInjection;
 using Serverless.OAuth.Grants;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Storage;
@@ -6,16 +7,21 @@ using Serverless.OAuth.Storage;
 namespace Serverless.Functions.Tests;
 
 /// <summary>Rows written through the real stores, and what the tables hold afterwards.</summary>
-public sealed class PurgeFixture(OAuthTestServices services, GrantStore? grants = null)
+public sealed class PurgeFixture(IServiceProvider services, TimeProvider clock, GrantStore? grants = null)
 {
-    public DateTimeOffset Now => services.Clock.GetUtcNow();
+    public PurgeFixture(OAuthTestServices services, GrantStore? grants = null)
+        : this(services.Provider, services.Clock, grants)
+    {
+    }
+
+    public DateTimeOffset Now => clock.GetUtcNow();
 
     /// <summary>The app's grant store, or one given (e.g. indexing as an earlier version did).</summary>
-    public GrantStore Grants => grants ?? services.Get<GrantStore>();
+    public GrantStore Grants => grants ?? services.GetRequiredService<GrantStore>();
 
-    public ExpiryIndex Index => services.Get<ExpiryIndex>();
+    public ExpiryIndex Index => services.GetRequiredService<ExpiryIndex>();
 
-    public RevocationStore Revocations => services.Get<RevocationStore>();
+    public RevocationStore Revocations => services.GetRequiredService<RevocationStore>();
 
     /// <summary>Authorization codes, each in its own family partition with its index entry; returns the families.</summary>
     public async Task<List<string>> CreateCodesAsync(int count, TimeSpan lifetime)
@@ -50,7 +56,7 @@ public sealed class PurgeFixture(OAuthTestServices services, GrantStore? grants 
 
     public async Task<HashSet<(string Partition, string Row)>> RowsAsync(string table)
     {
-        var client = await services.Get<OAuthTables>().GetAsync(table);
+        var client = await services.GetRequiredService<OAuthTables>().GetAsync(table);
         var rows = new HashSet<(string, string)>();
         await foreach (var row in client.QueryAsync<TableEntity>(select: ["PartitionKey", "RowKey"]))
         {
@@ -64,5 +70,5 @@ public sealed class PurgeFixture(OAuthTestServices services, GrantStore? grants 
         (await RowsAsync(OAuthTables.Expiry)).Select(r => (r.Partition, r.Row)).ToList();
 
     public ExpiryPurge NewPurge(OAuthTables? tables = null) =>
-        new(tables ?? services.Get<OAuthTables>(), new ExpiryIndex(tables ?? services.Get<OAuthTables>(), Index.Shards), services.Clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<ExpiryPurge>.Instance);
+        new(tables ?? services.GetRequiredService<OAuthTables>(), new ExpiryIndex(tables ?? services.GetRequiredService<OAuthTables>(), Index.Shards), clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<ExpiryPurge>.Instance);
 }

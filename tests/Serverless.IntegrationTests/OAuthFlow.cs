@@ -9,9 +9,14 @@ using Serverless.OAuth.Protocol;
 namespace Serverless.IntegrationTests;
 
 /// <summary>A scripted OAuth client: it drives the login page and the token endpoint the way an app and a person would.</summary>
-public sealed partial class OAuthFlow(LocalServer server)
+public sealed partial class OAuthFlow(HttpClient http)
 {
-    public HttpClient Http { get; } = server.NewHttpClient();
+    public OAuthFlow(IOAuthTestServer server)
+        : this(server.NewHttpClient())
+    {
+    }
+
+    public HttpClient Http { get; } = http;
 
     public static (string Verifier, string Challenge) NewPkce()
     {

@@ -119,13 +119,18 @@ public static class HttpLoadRun
         return measured;
     }
 
-    private static async Task<LoadResult> MeasureAsync(string scenario, Func<Task<WrkResult>> run)
+    /// <summary>One wrk run; the server's CPU is this process's plus that of <paramref name="alsoServing"/> (e.g. a worker process).</summary>
+    internal static async Task<LoadResult> MeasureAsync(string scenario, Func<Task<WrkResult>> run, params System.Diagnostics.Process[] alsoServing)
     {
-        var process = System.Diagnostics.Process.GetCurrentProcess();
-        var before = process.TotalProcessorTime;
+        System.Diagnostics.Process[] serving = [System.Diagnostics.Process.GetCurrentProcess(), .. alsoServing];
+        var before = serving.Sum(p => p.TotalProcessorTime.TotalMicroseconds);
         var result = await run();
-        process.Refresh();
-        var cpu = process.TotalProcessorTime - before;
-        return new LoadResult(scenario, result, result.Requests == 0 ? 0 : cpu.TotalMicroseconds / result.Requests);
+        foreach (var process in serving)
+        {
+            process.Refresh();
+        }
+
+        var cpu = serving.Sum(p => p.TotalProcessorTime.TotalMicroseconds) - before;
+        return new LoadResult(scenario, result, result.Requests == 0 ? 0 : cpu / result.Requests);
     }
 }

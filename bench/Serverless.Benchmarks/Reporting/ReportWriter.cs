@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using Serverless.Benchmarks.Counting;
+using Serverless.Benchmarks.Functions;
 using Serverless.Benchmarks.Issuance;
 using Serverless.Benchmarks.Load;
 using Serverless.Benchmarks.Memory;
@@ -24,6 +25,7 @@ public static class ReportWriter
         var http = ResultFiles.Read<HttpFigures>(directory, ResultFiles.Http);
         var startup = ResultFiles.Read<List<StartupResult>>(directory, ResultFiles.Startup);
         var clientCache = ResultFiles.Read<ClientCacheResult>(directory, ResultFiles.ClientCache);
+        var worker = ResultFiles.Read<WorkerFigures>(directory, ResultFiles.Worker);
 
         var md = new StringBuilder();
         md.AppendLine("# Benchmarks: what a token costs");
@@ -36,6 +38,7 @@ public static class ReportWriter
         WriteHttp(md, http);
         WriteCounts(md, counts);
         WriteStartup(md, startup);
+        WriteWorker(md, worker, startup);
         WriteCost(md, counts, http);
         WriteScale(md, ResultFiles.Read<Serverless.Benchmarks.Scale.ScaleFigures>(directory, ResultFiles.Scale));
         WriteSoak(md, ResultFiles.Read<Serverless.Benchmarks.Soak.SoakFigures>(directory, ResultFiles.Soak));
@@ -244,6 +247,49 @@ public static class ReportWriter
 
         md.AppendLine();
         md.AppendLine(Invariant($"- {result.Requests:N0} requests in {result.Seconds:F0} s ({result.RequestsPerSecond:F0}/s), {result.UnexpectedAnswers} answers other than 401; working set {result.BeforeMiB:F1} MiB before, {result.AfterMiB:F1} MiB after, peak {result.PeakMiB:F1} MiB."));
+        md.AppendLine();
+    }
+
+    private static void WriteWorker(StringBuilder md, WorkerFigures? worker, List<StartupResult>? startup)
+    {
+        md.AppendLine("## 5b. The Functions app's worker through the host emulator");
+        md.AppendLine();
+        if (worker is null)
+        {
+            md.AppendLine("(not run)").AppendLine();
+            return;
+        }
+
+        md.AppendLine("The published Functions app (`dotnet publish`, JIT) run as the Functions host runs it: the worker as its own process, connected over gRPC to the host emulator (`tests/Serverless.FunctionsHost`) in the harness's process, which forwards each request to the worker's own Kestrel with YARP. Production, Local ES256 key file present, tables present, worker logging at Warning.");
+        md.AppendLine();
+        var w = worker.Startup;
+        var local = startup?.FirstOrDefault(r => r.Variant.StartsWith("JIT", StringComparison.Ordinal));
+        md.AppendLine("| start-up | median to serving (ms) | median to first token (ms) | vs local host (JIT) | runs, first token (ms) |");
+        md.AppendLine("|---|---:|---:|---:|---|");
+        if (local is not null)
+        {
+            md.AppendLine(Invariant($"| local host, JIT (section 5) | {local.MedianListeningMs:F0} | {local.MedianFirstTokenMs:F0} | 1.00× | {string.Join(", ", local.FirstTokenMs.Select(v => v.ToString("F0", CultureInfo.InvariantCulture)))} |"));
+        }
+
+        var startupRatio = local is null ? "" : Invariant($"{w.MedianFirstTokenMs / local.MedianFirstTokenMs:F2}×");
+        md.AppendLine(Invariant($"| {w.Variant} | {w.MedianListeningMs:F0} | {w.MedianFirstTokenMs:F0} | {startupRatio} | {string.Join(", ", w.FirstTokenMs.Select(v => v.ToString("F0", CultureInfo.InvariantCulture)))} |"));
+        md.AppendLine();
+        md.AppendLine("\"Serving\" is when the worker has loaded every function and the emulator serves their routes (for the local host: its port accepts connections). Real Flex Consumption cold starts add the platform's own work (instance allocation, the host's start-up, the package mount), which no local measurement includes.");
+        md.AppendLine();
+
+        var s = worker.Settings;
+        md.AppendLine(Invariant($"Per request, client_credentials (Local ES256), wrk with {s.Threads} thread and {s.Connections} connections for {s.DurationSeconds} s each{(s.WrkCpus is null ? "" : $", pinned with `taskset -c {s.WrkCpus}`")}, both measured in this phase:"));
+        md.AppendLine();
+        md.AppendLine("| path | requests/s | p50 (ms) | p99 (ms) | server CPU per request (µs) | rate vs local host | CPU vs local host |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in new[] { worker.LocalHost, worker.Worker })
+        {
+            var x = r.Result;
+            md.AppendLine(Invariant($"| {r.Scenario} | {x.RequestsPerSecond:N0} | {x.P50Microseconds / 1000.0:F2} | {x.P99Microseconds / 1000.0:F2} | {r.ServerCpuMicrosecondsPerRequest:N0} | {x.RequestsPerSecond / worker.LocalHost.Result.RequestsPerSecond:P0} | {r.ServerCpuMicrosecondsPerRequest / worker.LocalHost.ServerCpuMicrosecondsPerRequest:F2}× |"));
+        }
+
+        md.AppendLine();
+        md.AppendLine("The worker path's server CPU is the emulator's (gRPC invocation, YARP forwarding) plus the worker process's (its Kestrel, the invocation, the core). The real host's forwarding costs the same kind of work; its share of a real instance's CPU is not measured here.");
         md.AppendLine();
     }
 

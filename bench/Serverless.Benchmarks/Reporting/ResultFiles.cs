@@ -10,6 +10,7 @@ public static class ResultFiles
     public const string Counts = "counts.json";
     public const string Http = "http.json";
     public const string Startup = "startup.json";
+    public const string Worker = "worker.json";
     public const string Scale = "scale.json";
     public const string Soak = "soak.json";
     public const string ClientCache = "client-cache.json";

@@ -35,17 +35,7 @@ public static class StartupRun
     public static async Task<StartupResult> RunAsync(AzuriteServer azurite, string variant, string hostPath, int runs, TextWriter log)
     {
         var storage = azurite.NewStorage();
-        var secret = "secret-" + Guid.NewGuid().ToString("N");
-        var clients = new ClientStore(new OAuthTables(storage), new OAuthServerOptions(), TimeProvider.System);
-        await clients.AddAsync(new OAuthClient
-        {
-            ClientId = "startup-api",
-            Name = "Start-up benchmark client",
-            Type = ClientType.Confidential,
-            SecretHash = ClientSecretVerifier.HashSecret(secret),
-            AllowedScopes = ["read"],
-            AllowedGrantTypes = [GrantTypes.ClientCredentials],
-        });
+        var secret = await AddTokenClientAsync(storage, "startup-api");
         var keyPath = Path.Combine(Path.GetTempPath(), "oauth-bench-startup-" + Guid.NewGuid().ToString("N") + ".json");
         var basic = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes("startup-api:" + secret)));
         var listening = new List<double>();
@@ -70,6 +60,23 @@ public static class StartupRun
         }
 
         return new StartupResult(variant, listening, firstToken);
+    }
+
+    /// <summary>Registers a confidential client_credentials client (scope read) in the storage; returns its secret.</summary>
+    public static async Task<string> AddTokenClientAsync(StorageOptions storage, string clientId)
+    {
+        var secret = "secret-" + Guid.NewGuid().ToString("N");
+        var clients = new ClientStore(new OAuthTables(storage), new OAuthServerOptions(), TimeProvider.System);
+        await clients.AddAsync(new OAuthClient
+        {
+            ClientId = clientId,
+            Name = "Start-up benchmark client",
+            Type = ClientType.Confidential,
+            SecretHash = ClientSecretVerifier.HashSecret(secret),
+            AllowedScopes = ["read"],
+            AllowedGrantTypes = [GrantTypes.ClientCredentials],
+        });
+        return secret;
     }
 
     private static async Task<(double ListeningMs, double FirstTokenMs)> MeasureOnceAsync(

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Serverless.OAuth.Http;
 
@@ -9,7 +8,7 @@ namespace Serverless.Functions.Http;
 public sealed class AuthorizeConsentFunction(OAuthHttpHandlers handlers)
 {
     [Function("AuthorizeConsent")]
-    public Task<IActionResult> RunAsync(
+    public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "authorize")] HttpRequest request) =>
-        handlers.AuthorizePostAsync(request).AsActionResultAsync();
+        handlers.AuthorizePostAsync(request);
 }

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Serverless.OAuth.Http;
 
@@ -9,7 +8,7 @@ namespace Serverless.Functions.Http;
 public sealed class AuthorizeFunction(OAuthHttpHandlers handlers)
 {
     [Function("Authorize")]
-    public Task<IActionResult> RunAsync(
+    public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "authorize")] HttpRequest request) =>
-        handlers.AuthorizeGetAsync(request).AsActionResultAsync();
+        handlers.AuthorizeGetAsync(request);
 }

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Serverless.OAuth.Http;
 
@@ -9,7 +8,7 @@ namespace Serverless.Functions.Http;
 public sealed class DemoPageFunction(OAuthHttpHandlers handlers)
 {
     [Function("DemoPage")]
-    public Task<IActionResult> RunAsync(
+    public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "demo")] HttpRequest request) =>
-        handlers.DemoPageAsync(request).AsActionResultAsync();
+        handlers.DemoPageAsync(request);
 }

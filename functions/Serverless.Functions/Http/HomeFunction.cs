@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Serverless.OAuth.Http;
 
@@ -9,7 +8,7 @@ namespace Serverless.Functions.Http;
 public sealed class HomeFunction(OAuthHttpHandlers handlers)
 {
     [Function("Home")]
-    public Task<IActionResult> RunAsync(
+    public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = FunctionRoutes.SiteRoot)] HttpRequest request) =>
-        handlers.HomeAsync(request).AsActionResultAsync();
+        handlers.HomeAsync(request);
 }

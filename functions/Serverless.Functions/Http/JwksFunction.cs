@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Serverless.OAuth.Http;
 
@@ -9,7 +8,7 @@ namespace Serverless.Functions.Http;
 public sealed class JwksFunction(OAuthHttpHandlers handlers)
 {
     [Function("Jwks")]
-    public Task<IActionResult> RunAsync(
+    public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ".well-known/jwks.json")] HttpRequest request) =>
-        handlers.JwksAsync(request).AsActionResultAsync();
+        handlers.JwksAsync(request);
 }

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Serverless.OAuth.Http;
 
@@ -9,7 +8,7 @@ namespace Serverless.Functions.Http;
 public sealed class OpenIdConfigurationFunction(OAuthHttpHandlers handlers)
 {
     [Function("OpenIdConfiguration")]
-    public Task<IActionResult> RunAsync(
+    public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ".well-known/openid-configuration")] HttpRequest request) =>
-        handlers.MetadataAsync(request).AsActionResultAsync();
+        handlers.MetadataAsync(request);
 }

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Serverless.OAuth.Http;
 
@@ -9,7 +8,7 @@ namespace Serverless.Functions.Http;
 public sealed class ResourceFunction(OAuthHttpHandlers handlers)
 {
     [Function("Resource")]
-    public Task<IActionResult> RunAsync(
+    public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "resource")] HttpRequest request) =>
-        handlers.ResourceAsync(request).AsActionResultAsync();
+        handlers.ResourceAsync(request);
 }

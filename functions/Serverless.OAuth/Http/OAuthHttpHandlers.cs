@@ -103,6 +103,15 @@ public sealed class OAuthHttpHandlers(
         }
     }
 
+    /// <summary>
+    /// The error for an exception that escaped a handler in the host's own pipeline: 503 temporarily_unavailable when
+    /// a dependency failed, 500 server_error otherwise (RFC 6749 §4.1.2.1, §5.2), as the handlers answer themselves.
+    /// </summary>
+    public static IResult Failure(Exception exception, HttpRequest request) =>
+        new EndpointHttpResult(
+            new OAuthErrorResult(IsDependencyFailure(exception, request) ? OAuthError.TemporarilyUnavailable() : OAuthError.ServerError()),
+            secureCookies: true);
+
     /// <summary>Storage or Key Vault unreachable, throttled past the retries, or failing: the client should retry.</summary>
     private static bool IsDependencyFailure(Exception e, HttpRequest request) => e switch
     {

@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.Middleware;
+using Microsoft.Extensions.Logging;
+using Serverless.OAuth.Http;
+
+namespace Serverless.Functions.Http;
+
+/// <summary>
+/// An exception that escapes an HTTP function would leave the worker's proxied response empty (a 200 with no body)
+/// while the invocation fails. This answers it as the core's handlers answer their own failures: 503
+/// temporarily_unavailable for a dependency, 500 server_error otherwise, with Cache-Control: no-store and no stack
+/// trace. Timer invocations are not HTTP and keep failing as they are, for the host to log and retry.
+/// </summary>
+public sealed class UnhandledExceptionMiddleware(ILogger<UnhandledExceptionMiddleware> logger) : IFunctionsWorkerMiddleware
+{
+    private static readonly EventId UnhandledException = new(1, nameof(UnhandledException));
+
+    public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
+    {
+        try
+        {
+            await next(context);
+        }
+        catch (Exception e) when (context.GetHttpContext() is { Response.HasStarted: false } http && !http.RequestAborted.IsCancellationRequested)
+        {
+            // Logged without the message: messages of the libraries below may quote request data.
+            logger.LogError(UnhandledException, "Function {FunctionName} failed with {ExceptionType} at {StackTrace}", context.FunctionDefinition.Name, e.GetType().FullName, e.StackTrace);
+            await OAuthHttpHandlers.Failure(e, http.Request).ExecuteAsync(http);
+        }
+    }
+}

@@ -1,0 +1,34 @@
+using System.Text.Json;
+using Serverless.FunctionsHost.Rpc;
+
+namespace Serverless.FunctionsHost;
+
+/// <summary>A function the worker indexed and loaded, with its trigger as its raw binding describes it.</summary>
+public sealed record LoadedFunction(string Name, string FunctionId, string TriggerType, string TriggerName, string? Route, IReadOnlyList<string>? Methods)
+{
+    public bool IsHttp => TriggerType.Equals("httpTrigger", StringComparison.OrdinalIgnoreCase);
+
+    public bool IsTimer => TriggerType.Equals("timerTrigger", StringComparison.OrdinalIgnoreCase);
+
+    internal static LoadedFunction From(RpcFunctionMetadata metadata)
+    {
+        foreach (var raw in metadata.RawBindings)
+        {
+            using var binding = JsonDocument.Parse(raw);
+            var root = binding.RootElement;
+            var type = root.GetProperty("type").GetString() ?? "";
+            if (!type.EndsWith("Trigger", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            var route = root.TryGetProperty("route", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null;
+            var methods = root.TryGetProperty("methods", out var m) && m.ValueKind == JsonValueKind.Array
+                ? m.EnumerateArray().Select(x => x.GetString()!.ToUpperInvariant()).ToList()
+                : null;
+            return new LoadedFunction(metadata.Name, metadata.FunctionId, type, root.GetProperty("name").GetString()!, route, methods);
+        }
+
+        throw new InvalidOperationException($"Function '{metadata.Name}' has no trigger binding.");
+    }
+}

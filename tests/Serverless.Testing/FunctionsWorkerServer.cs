@@ -1,0 +1,111 @@
+using System.Reflection;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Internal;
+using Serverless.FunctionsHost;
+using Serverless.OAuth.Http;
+
+namespace Serverless.Testing;
+
+/// <summary>
+/// The Functions app as it is deployed: its built worker as a child process behind the host emulator, against
+/// Azurite under its own table prefix, with its own signing key file. Tests register clients and users through the
+/// core's stores in this process, against the same tables.
+/// </summary>
+public sealed class FunctionsWorkerServer : IOAuthTestServer
+{
+    private readonly ServiceProvider _services;
+
+    private FunctionsWorkerServer(FunctionsHostEmulator host, ServiceProvider services, string keyPath)
+    {
+        Host = host;
+        _services = services;
+        KeyPath = keyPath;
+    }
+
+    /// <summary>The build output of functions/Serverless.Functions in this configuration (the test project builds it first).</summary>
+    public static string AppDirectory { get; } = typeof(FunctionsWorkerServer).Assembly
+        .GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "FunctionsAppDirectory").Value!;
+
+    public FunctionsHostEmulator Host { get; }
+
+    public Uri BaseAddress => Host.BaseAddress;
+
+    public string Issuer => BaseAddress.ToString().TrimEnd('/');
+
+    public string KeyPath { get; }
+
+    public IServiceProvider Services => _services;
+
+    /// <summary>
+    /// Starts the worker with settings in configuration form ("OAuth:Issuer"), which it receives as app settings
+    /// (OAuth__Issuer), after the defaults: this server's issuer, storage, key file, and no demo data.
+    /// <paramref name="coreServices"/> changes the test's own core services (e.g. a clock in the past, to write rows
+    /// that have already expired), never the worker's.
+    /// </summary>
+    public static async Task<FunctionsWorkerServer> StartAsync(
+        Dictionary<string, string?>? settings = null,
+        string environment = "Development",
+        AzuriteServer? storageServer = null,
+        Action<IServiceCollection>? coreServices = null)
+    {
+        var azurite = storageServer ?? await AzuriteServer.Shared;
+        var storage = azurite.NewStorage();
+        var port = FreePort.Next();
+        var issuer = $"http://127.0.0.1:{port}";
+        var keyPath = Path.Combine(Path.GetTempPath(), "oauth-keys-" + Guid.NewGuid().ToString("N") + ".json");
+        var configuration = new Dictionary<string, string?>
+        {
+            ["OAuth:Issuer"] = issuer,
+            ["OAuth:Storage:ConnectionString"] = storage.ConnectionString,
+            ["OAuth:Storage:TablePrefix"] = storage.TablePrefix,
+            ["OAuth:Signing:LocalKeyPath"] = keyPath,
+            ["OAuth:SeedDemoData"] = "false",
+        };
+        foreach (var (key, value) in settings ?? [])
+        {
+            configuration[key] = value;
+        }
+
+        var appSettings = configuration.ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value);
+        appSettings["AZURE_FUNCTIONS_ENVIRONMENT"] = environment;
+        appSettings["PurgeSchedule"] = "0 */5 * * * *";
+        var host = await FunctionsHostEmulator.StartAsync(new FunctionsHostOptions
+        {
+            AppDirectory = AppDirectory,
+            HttpPort = port,
+            UseLocalSettings = false,
+            Settings = appSettings,
+        });
+
+        return new FunctionsWorkerServer(host, BuildCoreServices(configuration, environment, coreServices), keyPath);
+    }
+
+    /// <summary>The core's services with the worker's settings, so what they write the worker reads.</summary>
+    private static ServiceProvider BuildCoreServices(Dictionary<string, string?> configuration, string environment, Action<IServiceCollection>? configure)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<IHostEnvironment>(new HostingEnvironment
+        {
+            EnvironmentName = environment,
+            ApplicationName = "Serverless.Functions",
+            ContentRootPath = AppDirectory,
+        });
+        configure?.Invoke(services);
+        services.AddServerlessOAuth(new ConfigurationBuilder().AddInMemoryCollection(configuration).Build());
+        return services.BuildServiceProvider();
+    }
+
+    public T Get<T>() where T : notnull => _services.GetRequiredService<T>();
+
+    public Task PassTimeAsync(TimeSpan time) => Task.Delay(time);
+
+    public async ValueTask DisposeAsync()
+    {
+        await Host.DisposeAsync();
+        await _services.DisposeAsync();
+        File.Delete(KeyPath);
+    }
+}
