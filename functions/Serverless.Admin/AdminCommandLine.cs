@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Serverless.OAuth.Http;
 
 namespace Serverless.Admin;
@@ -26,8 +26,8 @@ public static class AdminCommandLine
     public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, TextReader input, Action<HostApplicationBuilder>? configure = null)
     {
         var session = new AdminSession(output, error, input, configure);
-        var root = new RootCommand("The admin tool of the authorization server. Settings come from appsettings.json, "
-            + "appsettings.{Environment}.json (DOTNET_ENVIRONMENT) and OAuth__* environment variables.")
+        var root = new RootCommand("The admin tool of the authorization server. Settings come from adminsettings.json, "
+            + "adminsettings.{Environment}.json (DOTNET_ENVIRONMENT) and OAuth__* environment variables.")
         {
             AdminCommands.Clients(session),
             AdminCommands.Users(session),
@@ -69,8 +69,19 @@ public sealed class AdminSession(TextWriter output, TextWriter error, TextReader
         IHost host;
         try
         {
-            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
-            builder.Logging.ClearProviders();
+            // Settings from this tool's own files beside it, then OAuth__* environment variables; no logging (the
+            // commands say what they did), and relative paths (the local key file) from the current directory.
+            var environment = Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") ?? Environments.Production;
+            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+            {
+                DisableDefaults = true,
+                EnvironmentName = environment,
+                ContentRootPath = Directory.GetCurrentDirectory(),
+            });
+            builder.Configuration
+                .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "adminsettings.json"), optional: true)
+                .AddJsonFile(Path.Combine(AppContext.BaseDirectory, $"adminsettings.{environment}.json"), optional: true)
+                .AddEnvironmentVariables();
             configure?.Invoke(builder);
             builder.Services.AddServerlessOAuth(builder.Configuration);
             host = builder.Build();
