@@ -1,5 +1,6 @@
 using System.Text;
 using Serverless.OAuth.Options;
+using Serverless.OAuth.Interaction;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Validation;
 
@@ -26,7 +27,7 @@ public static class LoginPage
             body.Append("<input type=\"hidden\" name=\"").Append(e(name)).Append("\" value=\"").Append(e(value)).Append("\">\n");
         }
 
-        body.Append("<input type=\"hidden\" name=\"csrf_token\" value=\"").Append(e(csrfToken)).Append("\">\n");
+        body.Append("<input type=\"hidden\" name=\"").Append(InteractionForm.CsrfField).Append("\" value=\"").Append(e(csrfToken)).Append("\">\n");
         // After a failed attempt the username is kept and the password is where the user continues; both fields are
         // marked invalid and point at the message, so a screen reader reads why.
         var failed = error is null ? "" : " aria-invalid=\"true\" aria-describedby=\"login-error\"";
