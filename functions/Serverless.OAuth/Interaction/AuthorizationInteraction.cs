@@ -26,7 +26,7 @@ public sealed class AuthorizationInteraction(LoginStep login, ConsentStep consen
         if (!form.CameFromOurPage(csrfCookie))
         {
             ServerTelemetry.Error(AuthorizationResponse.Route, OAuthErrorCodes.InvalidRequest);
-            return new PageResult(
+            return new HtmlPage(
                 ErrorPage.Render(OAuthError.InvalidRequest("The sign-in form expired or did not come from this server. Go back to the application and start again.")),
                 Status: 400);
         }
@@ -48,6 +48,6 @@ public sealed class AuthorizationInteraction(LoginStep login, ConsentStep consen
     }
 
     /// <summary>The page's form answers with a redirect to the client's origin, which its Content-Security-Policy must allow.</summary>
-    private PageResult SignInPage(AuthorizationRequest request, string csrf, string? username, string? problem) =>
+    private HtmlPage SignInPage(AuthorizationRequest request, string csrf, string? username, string? problem) =>
         new(LoginPage.Render(request, options, csrf, username, problem), CsrfCookie: csrf, FormTarget: new Uri(request.RedirectUri).GetLeftPart(UriPartial.Authority));
 }

@@ -16,17 +16,17 @@ public static class AuthorizationResponse
     public const string Route = "/authorize";
 
     public static EndpointResult Code(AuthorizationRequest request, string code, string issuer) =>
-        new RedirectResult(BuildRedirect(request.RedirectUri, ("code", code), ("state", request.State), ("iss", issuer)));
+        new RedirectTo(BuildRedirect(request.RedirectUri, ("code", code), ("state", request.State), ("iss", issuer)));
 
     public static EndpointResult Error(AuthorizationError error, string issuer)
     {
         ServerTelemetry.Error(Route, error.Error.Error);
         if (error.RedirectUri is null)
         {
-            return new PageResult(ErrorPage.Render(error.Error), Status: 400);
+            return new HtmlPage(ErrorPage.Render(error.Error), Status: 400);
         }
 
-        return new RedirectResult(BuildRedirect(
+        return new RedirectTo(BuildRedirect(
             error.RedirectUri,
             ("error", error.Error.Error),
             ("error_description", error.Error.Description),

@@ -14,7 +14,7 @@ public sealed class AuthorizationResponseTests
     {
         var result = AuthorizationResponse.Code(ConsentStepTests.Request, "c0de", Issuer);
 
-        Assert.Equal("https://app.example/cb?code=c0de&state=xyz&iss=https%3A%2F%2Fas.example%2F", Assert.IsType<RedirectResult>(result).Location);
+        Assert.Equal("https://app.example/cb?code=c0de&state=xyz&iss=https%3A%2F%2Fas.example%2F", Assert.IsType<RedirectTo>(result).Location);
     }
 
     [Fact]
@@ -26,7 +26,7 @@ public sealed class AuthorizationResponseTests
 
         Assert.Equal(
             "https://app.example/cb?tenant=a&error=access_denied&error_description=No%20%26%20no.&iss=https%3A%2F%2Fas.example%2F",
-            Assert.IsType<RedirectResult>(result).Location);
+            Assert.IsType<RedirectTo>(result).Location);
     }
 
     [Fact]
@@ -34,10 +34,10 @@ public sealed class AuthorizationResponseTests
     {
         var error = new AuthorizationError(OAuthError.InvalidRequest("Unknown <client>."), null, "xyz");
 
-        var page = Assert.IsType<PageResult>(AuthorizationResponse.Error(error, Issuer));
+        var page = Assert.IsType<HtmlPage>(AuthorizationResponse.Error(error, Issuer));
 
         Assert.Equal(400, page.Status);
-        Assert.Contains("Unknown &lt;client&gt;.", page.Html);
+        Assert.Contains("Unknown &lt;client&gt;.", page.Body.ToString());
         Assert.Null(page.CsrfCookie);
     }
 }
