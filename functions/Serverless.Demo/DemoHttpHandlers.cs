@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Serverless.OAuth.Endpoints;
 using Serverless.OAuth.Http;
+using Serverless.OAuth.Pages;
 
 namespace Serverless.Demo;
 
@@ -12,7 +13,7 @@ public sealed class DemoHttpHandlers(OAuthHttpHandlers server, ResourceEndpoint 
 {
     /// <summary>GET /demo and /demo/callback: one page, whose script tells the two apart.</summary>
     public Task<IResult> PageAsync(HttpRequest request) =>
-        Static(request, new PageResult(DemoClientFiles.Page, ContentSecurityPolicy: DemoClientFiles.ContentSecurityPolicy));
+        Static(request, new HtmlPage(Html.FromAsset(DemoClientFiles.Page), ContentSecurityPolicy: DemoClientFiles.ContentSecurityPolicy));
 
     public Task<IResult> ScriptAsync(HttpRequest request) =>
         Static(request, new StaticFileResult(DemoClientFiles.Script, "text/javascript; charset=utf-8"));

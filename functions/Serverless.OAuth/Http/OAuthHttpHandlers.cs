@@ -39,7 +39,7 @@ public sealed class OAuthHttpHandlers(
     };
 
     public Task<IResult> HomeAsync(HttpRequest request) =>
-        Task.FromResult(Result(request, new PageResult(HomePage.Render(options.Issuer))));
+        Task.FromResult(Result(request, new HtmlPage(HomePage.Render(options.Issuer))));
 
     public Task<IResult> MetadataAsync(HttpRequest request) => Task.FromResult(Result(request, metadata.Metadata()));
 
@@ -164,7 +164,7 @@ public sealed class OAuthHttpHandlers(
         }
 
         Counted(request, error);
-        return new PageResult(ErrorPage.Render(error), EndpointHttpResult.StatusFor(error));
+        return new HtmlPage(ErrorPage.Render(error), EndpointHttpResult.StatusFor(error));
     }
 
     /// <summary>A result as HTTP, its error (if any) counted.</summary>
