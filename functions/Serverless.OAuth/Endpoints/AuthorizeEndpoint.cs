@@ -31,23 +31,26 @@ public sealed class AuthorizeEndpoint(
 
     public async Task<EndpointResult> GetAsync(OAuthParameters query, CancellationToken cancellationToken)
     {
-        var (request, error) = await validator.ValidateAsync(query, cancellationToken);
-        if (request is null)
+        var validation = await validator.ValidateAsync(query, cancellationToken);
+        if (!validation.Succeeded)
         {
-            return ErrorResult(error!);
+            return ErrorResult(validation.Error);
         }
 
+        var request = validation.Value;
         var csrf = SecretValues.NewSecret();
         return LoginPageResult(request, csrf, username: null, message: null);
     }
 
     public async Task<EndpointResult> PostAsync(OAuthParameters form, string? csrfCookie, string? clientAddress, CancellationToken cancellationToken)
     {
-        var (request, error) = await validator.ValidateAsync(form, cancellationToken);
-        if (request is null)
+        var validation = await validator.ValidateAsync(form, cancellationToken);
+        if (!validation.Succeeded)
         {
-            return ErrorResult(error!);
+            return ErrorResult(validation.Error);
         }
+
+        var request = validation.Value;
 
         // Double-submit: a cross-site form cannot read or set our SameSite=Strict cookie. A mismatch shows a page,
         // never a redirect, so a forged post cannot steer the user anywhere.
@@ -63,12 +66,12 @@ public sealed class AuthorizeEndpoint(
         if (form["decision"] == "deny")
         {
             AuditEvents.ConsentDenied(logger, request.Client.ClientId);
-            return ErrorResult(new AuthorizationError(OAuthError.AccessDenied("The user denied the request."), request.RedirectUri, request.State));
+            return ErrorResult(OAuthError.AccessDenied("The user denied the request.").RedirectedTo(request.RedirectUri, request.State));
         }
 
         if (form["decision"] != "allow")
         {
-            return ErrorResult(new AuthorizationError(OAuthError.InvalidRequest("The form's decision is missing."), request.RedirectUri, request.State));
+            return ErrorResult(OAuthError.InvalidRequest("The form's decision is missing.").RedirectedTo(request.RedirectUri, request.State));
         }
 
         var username = form["username"];
@@ -129,19 +132,19 @@ public sealed class AuthorizeEndpoint(
     private PageResult LoginPageResult(AuthorizationRequest request, string csrf, string? username, string? message) =>
         new(LoginPage.Render(request, options, csrf, username, message), CsrfCookie: csrf, FormTarget: new Uri(request.RedirectUri).GetLeftPart(UriPartial.Authority));
 
-    private EndpointResult ErrorResult(AuthorizationError error)
+    private EndpointResult ErrorResult(OAuthError error)
     {
-        ServerTelemetry.Error(Route, error.Error.Error);
-        if (error.RedirectUri is null)
+        ServerTelemetry.Error(Route, error.Error);
+        if (error.Redirect is not { } redirect)
         {
-            return new PageResult(ErrorPage.Render(error.Error), Status: 400);
+            return new PageResult(ErrorPage.Render(error), Status: 400);
         }
 
         return new RedirectResult(BuildRedirect(
-            error.RedirectUri,
-            ("error", error.Error.Error),
-            ("error_description", error.Error.Description),
-            ("state", error.State),
+            redirect.RedirectUri,
+            ("error", error.Error),
+            ("error_description", error.Description),
+            ("state", redirect.State),
             ("iss", options.Issuer)));
     }
 

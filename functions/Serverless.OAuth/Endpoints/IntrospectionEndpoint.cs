@@ -25,11 +25,13 @@ public sealed class IntrospectionEndpoint(
             return new OAuthErrorResult(structural);
         }
 
-        var (client, authError) = await authenticator.AuthenticateAsync(authorizationHeader, form, clientAddress, cancellationToken);
-        if (client is null)
+        var authentication = await authenticator.AuthenticateAsync(authorizationHeader, form, clientAddress, cancellationToken);
+        if (!authentication.Succeeded)
         {
-            return new OAuthErrorResult(authError!);
+            return new OAuthErrorResult(authentication.Error);
         }
+
+        var client = authentication.Value;
 
         if (client.IsPublic)
         {
@@ -51,7 +53,7 @@ public sealed class IntrospectionEndpoint(
     private async Task<Dictionary<string, object>?> IntrospectAccessTokenAsync(OAuthClient caller, string token, CancellationToken cancellationToken)
     {
         var validation = await accessTokens.ValidateAsync(token, cancellationToken);
-        if (validation.Token is not { } valid)
+        if (validation.Value is not { } valid)
         {
             return null;
         }

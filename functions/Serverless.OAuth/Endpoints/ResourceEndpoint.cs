@@ -24,10 +24,12 @@ public sealed class ResourceEndpoint(AccessTokenValidator validator, OAuthServer
         }
 
         var validation = await validator.ValidateAsync(authorizationHeader["Bearer ".Length..].Trim(), cancellationToken);
-        if (validation.Token is not { } token)
+        if (!validation.Succeeded)
         {
-            return new BearerChallengeResult(OAuthError.InvalidToken(validation.Problem!), realm);
+            return new BearerChallengeResult(validation.Error, realm);
         }
+
+        var token = validation.Value;
 
         if (ScopeSet.Parse(token.Scope)?.Contains(options.ResourceScope) != true)
         {

@@ -32,11 +32,13 @@ public sealed class RevocationEndpoint(
             return new OAuthErrorResult(structural);
         }
 
-        var (client, authError) = await authenticator.AuthenticateAsync(authorizationHeader, form, clientAddress, cancellationToken);
-        if (client is null)
+        var authentication = await authenticator.AuthenticateAsync(authorizationHeader, form, clientAddress, cancellationToken);
+        if (!authentication.Succeeded)
         {
-            return new OAuthErrorResult(authError!);
+            return new OAuthErrorResult(authentication.Error);
         }
+
+        var client = authentication.Value;
 
         if (form["token"] is not { } token)
         {
@@ -80,7 +82,7 @@ public sealed class RevocationEndpoint(
     {
         // Only a genuine, live token is recorded: a forged one must not make the server store rows of its choosing.
         var validation = await accessTokens.ValidateAsync(token, cancellationToken);
-        if (validation.Token is not { } valid)
+        if (validation.Value is not { } valid)
         {
             return Outcome.NotRecognised;
         }

@@ -18,16 +18,16 @@ public sealed class TokenEndpoint(
     public async Task<EndpointResult> HandleAsync(string? authorizationHeader, OAuthParameters form, string? clientAddress, CancellationToken cancellationToken)
     {
         // A reused refresh token revokes its family whatever else is wrong with the request (RFC 9700 §4.14.2).
-        RefreshTokenLookup? presentedRefreshToken = null;
+        var reuseCheck = RefreshTokenReuseCheck.NothingFound;
         if (form["grant_type"] == GrantTypes.RefreshToken && !form.IsRepeated("grant_type"))
         {
-            var (lookup, reuse) = await refreshToken.DetectReuseAsync(form, cancellationToken);
-            if (reuse is not null)
+            var detected = await refreshToken.DetectReuseAsync(form, cancellationToken);
+            if (!detected.Succeeded)
             {
-                return new OAuthErrorResult(reuse);
+                return new OAuthErrorResult(detected.Error);
             }
 
-            presentedRefreshToken = lookup;
+            reuseCheck = detected.Value;
         }
 
         if (form.StructuralError is { } structural)
@@ -46,30 +46,31 @@ public sealed class TokenEndpoint(
             return new OAuthErrorResult(OAuthError.UnsupportedGrantType($"Supported grant types: {string.Join(", ", GrantTypes.All)}."));
         }
 
-        var (client, authError) = await authenticator.AuthenticateAsync(authorizationHeader, form, clientAddress, cancellationToken);
-        if (client is null)
+        var authentication = await authenticator.AuthenticateAsync(authorizationHeader, form, clientAddress, cancellationToken);
+        if (!authentication.Succeeded)
         {
-            return new OAuthErrorResult(authError!);
+            return new OAuthErrorResult(authentication.Error);
         }
 
+        var client = authentication.Value;
         if (!client.Allows(grantType))
         {
             return new OAuthErrorResult(OAuthError.UnauthorizedClient($"The client may not use the {grantType} grant."));
         }
 
         using var span = ServerTelemetry.StartGrant(grantType);
-        var (response, error) = grantType switch
+        var issued = grantType switch
         {
             GrantTypes.AuthorizationCode => await authorizationCode.ExchangeAsync(client, form, cancellationToken),
-            GrantTypes.RefreshToken => await refreshToken.RefreshAsync(client, form, presentedRefreshToken, cancellationToken),
+            GrantTypes.RefreshToken => await refreshToken.RefreshAsync(client, form, reuseCheck, cancellationToken),
             _ => await clientCredentials.IssueAsync(client, form, cancellationToken),
         };
-        if (response is null)
+        if (!issued.Succeeded)
         {
-            return new OAuthErrorResult(error!);
+            return new OAuthErrorResult(issued.Error);
         }
 
         ServerTelemetry.TokenIssued(grantType, options.EffectiveAudience);
-        return new JsonResult(response);
+        return new JsonResult(issued.Value);
     }
 }

@@ -78,8 +78,8 @@ public sealed class OAuthHttpHandlers(
     private Task<IResult> RunFormAsync(HttpRequest request, bool page, Func<OAuthParameters, Task<EndpointResult>> handler) =>
         RunAsync(request, page, async () =>
         {
-            var (form, error) = await ReadFormAsync(request);
-            return form is null ? Error(request, page, error!) : await handler(form);
+            var form = await ReadFormAsync(request);
+            return form.Succeeded ? await handler(form.Value) : Error(request, page, form.Error);
         });
 
     private async Task<IResult> RunAsync(HttpRequest request, bool page, Func<Task<EndpointResult>> handler)
@@ -123,16 +123,16 @@ public sealed class OAuthHttpHandlers(
         _ => false,
     };
 
-    private static async Task<(OAuthParameters? Form, OAuthError? Error)> ReadFormAsync(HttpRequest request)
+    private static async Task<OAuthResult<OAuthParameters>> ReadFormAsync(HttpRequest request)
     {
         if (!request.HasFormContentType || request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) != true)
         {
-            return (null, OAuthError.InvalidRequest("The request body must be application/x-www-form-urlencoded."));
+            return OAuthError.InvalidRequest("The request body must be application/x-www-form-urlencoded.");
         }
 
         if (request.ContentLength > MaxFormBytes)
         {
-            return (null, OAuthError.InvalidRequest("The request body is too large."));
+            return OAuthError.InvalidRequest("The request body is too large.");
         }
 
         try
@@ -140,15 +140,15 @@ public sealed class OAuthHttpHandlers(
             var features = request.HttpContext.Features;
             features.Set<IFormFeature>(new FormFeature(request, FormLimits));
             var form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
-            return (OAuthParameters.From(form), null);
+            return OAuthParameters.From(form);
         }
         catch (InvalidDataException)
         {
-            return (null, OAuthError.InvalidRequest("The request body is too large or malformed."));
+            return OAuthError.InvalidRequest("The request body is too large or malformed.");
         }
         catch (BadHttpRequestException)
         {
-            return (null, OAuthError.InvalidRequest("The request body is too large or malformed."));
+            return OAuthError.InvalidRequest("The request body is too large or malformed.");
         }
     }
 
