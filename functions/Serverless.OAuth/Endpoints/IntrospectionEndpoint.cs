@@ -1,4 +1,4 @@
-using Serverless.OAuth.Clients;
+using Microsoft.Extensions.Primitives;
 using Serverless.OAuth.Grants;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
@@ -13,26 +13,19 @@ namespace Serverless.OAuth.Endpoints;
 /// refresh token only to the client that holds it. Anything else (expired, revoked, malformed, not issued here, or
 /// not the caller's to see) is simply {"active": false}, so the answer reveals nothing (RFC 7662 §4).
 /// </summary>
-public sealed class IntrospectionEndpoint(
-    ClientAuthenticator authenticator, GrantStore grants, AccessTokenValidator accessTokens, OAuthServerOptions options)
+public sealed class IntrospectionEndpoint(BackChannelRequestReader reader, TokenLocator locator, OAuthServerOptions options)
 {
     private static readonly Dictionary<string, object> Inactive = new() { ["active"] = false };
 
-    public async Task<EndpointResult> HandleAsync(string? authorizationHeader, OAuthParameters form, string? clientAddress, CancellationToken cancellationToken)
+    public async Task<EndpointResult> HandleAsync(StringValues authorization, OAuthParameters form, string? clientAddress, CancellationToken cancellationToken)
     {
-        if (form.StructuralError is { } structural)
+        var read = await reader.ReadAsync(authorization, form, clientAddress, beforeAuthentication: null, cancellationToken);
+        if (!read.Succeeded)
         {
-            return new OAuthErrorResult(structural);
+            return new OAuthErrorResult(read.Error);
         }
 
-        var authentication = await authenticator.AuthenticateAsync(authorizationHeader, form, clientAddress, cancellationToken);
-        if (!authentication.Succeeded)
-        {
-            return new OAuthErrorResult(authentication.Error);
-        }
-
-        var client = authentication.Value;
-
+        var client = read.Value.Client;
         if (client.IsPublic)
         {
             return new OAuthErrorResult(OAuthError.InvalidClient("Introspection is for confidential clients."));
@@ -43,40 +36,30 @@ public sealed class IntrospectionEndpoint(
             return new OAuthErrorResult(OAuthError.InvalidRequest("The 'token' parameter is missing."));
         }
 
-        // The hint only orders the look-ups (RFC 7662 §2.1).
-        var answer = form["token_type_hint"] == "refresh_token"
-            ? await IntrospectRefreshTokenAsync(client.ClientId, token, cancellationToken) ?? await IntrospectAccessTokenAsync(client, token, cancellationToken)
-            : await IntrospectAccessTokenAsync(client, token, cancellationToken) ?? await IntrospectRefreshTokenAsync(client.ClientId, token, cancellationToken);
-        return new JsonResult(answer ?? Inactive);
+        return new JsonResult(await locator.LocateAsync(token, form["token_type_hint"], cancellationToken) switch
+        {
+            LocatedAccessToken { Token: var access } when client.MayIntrospect || access.ClientId == client.ClientId => Describe(access),
+            LocatedRefreshToken { Row: { State: RefreshTokenState.Active } row } when row.ClientId == client.ClientId => Describe(row),
+            _ => Inactive,
+        });
     }
 
-    private async Task<Dictionary<string, object>?> IntrospectAccessTokenAsync(OAuthClient caller, string token, CancellationToken cancellationToken)
+    private Dictionary<string, object> Describe(ValidatedAccessToken token)
     {
-        var validation = await accessTokens.ValidateAsync(token, cancellationToken);
-        if (validation.Value is not { } valid)
-        {
-            return null;
-        }
-
-        if (!caller.MayIntrospect && valid.ClientId != caller.ClientId)
-        {
-            return Inactive;
-        }
-
         var response = new Dictionary<string, object>
         {
             ["active"] = true,
             ["token_type"] = "Bearer",
-            ["scope"] = valid.Scope,
-            ["client_id"] = valid.ClientId,
-            ["sub"] = valid.Subject,
+            ["scope"] = token.Scope,
+            ["client_id"] = token.ClientId,
+            ["sub"] = token.Subject,
             ["aud"] = options.EffectiveAudience,
             ["iss"] = options.Issuer,
-            ["iat"] = valid.IssuedAt.ToUnixTimeSeconds(),
-            ["exp"] = valid.ExpiresAt.ToUnixTimeSeconds(),
-            ["jti"] = valid.JwtId,
+            ["iat"] = token.IssuedAt.ToUnixTimeSeconds(),
+            ["exp"] = token.ExpiresAt.ToUnixTimeSeconds(),
+            ["jti"] = token.JwtId,
         };
-        if (valid.AuthTime is { } authTime)
+        if (token.AuthTime is { } authTime)
         {
             response["auth_time"] = authTime.ToUnixTimeSeconds();
         }
@@ -84,28 +67,14 @@ public sealed class IntrospectionEndpoint(
         return response;
     }
 
-    private async Task<Dictionary<string, object>?> IntrospectRefreshTokenAsync(string clientId, string token, CancellationToken cancellationToken)
+    private Dictionary<string, object> Describe(RefreshTokenEntity row) => new()
     {
-        var lookup = await grants.FindRefreshTokenAsync(token, cancellationToken);
-        if (lookup?.Row is not { } row || row.ClientId != clientId)
-        {
-            return null;
-        }
-
-        if (row.State != RefreshTokenState.Active)
-        {
-            return Inactive;
-        }
-
-        return new Dictionary<string, object>
-        {
-            ["active"] = true,
-            ["token_type"] = "refresh_token",
-            ["scope"] = row.Scope,
-            ["client_id"] = row.ClientId,
-            ["sub"] = row.Subject,
-            ["iss"] = options.Issuer,
-            ["exp"] = row.ExpiresAt.ToUnixTimeSeconds(),
-        };
-    }
+        ["active"] = true,
+        ["token_type"] = "refresh_token",
+        ["scope"] = row.Scope,
+        ["client_id"] = row.ClientId,
+        ["sub"] = row.Subject,
+        ["iss"] = options.Issuer,
+        ["exp"] = row.ExpiresAt.ToUnixTimeSeconds(),
+    };
 }

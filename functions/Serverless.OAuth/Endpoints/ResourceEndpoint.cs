@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Primitives;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Tokens;
@@ -10,10 +11,17 @@ namespace Serverless.OAuth.Endpoints;
 /// </summary>
 public sealed class ResourceEndpoint(AccessTokenValidator validator, OAuthServerOptions options)
 {
-    public async Task<EndpointResult> HandleAsync(string? authorizationHeader, CancellationToken cancellationToken)
+    public async Task<EndpointResult> HandleAsync(StringValues authorization, CancellationToken cancellationToken)
     {
         var realm = options.EffectiveAudience;
-        if (string.IsNullOrEmpty(authorizationHeader))
+        var header = AuthorizationHeader.Read(authorization);
+        if (!header.Succeeded)
+        {
+            return new BearerChallengeResult(header.Error, realm);
+        }
+
+        var authorizationHeader = header.Value;
+        if (authorizationHeader.Length == 0)
         {
             return new BearerChallengeResult(null, realm);
         }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Primitives;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Grants;
 using Serverless.OAuth.Options;
@@ -9,13 +10,13 @@ namespace Serverless.OAuth.Endpoints;
 
 /// <summary>POST /token: detect a reused refresh token, authenticate the client, check the grant type, hand off to the grant.</summary>
 public sealed class TokenEndpoint(
-    ClientAuthenticator authenticator,
+    BackChannelRequestReader reader,
     AuthorizationCodeGrant authorizationCode,
     RefreshTokenGrant refreshToken,
     ClientCredentialsGrant clientCredentials,
     OAuthServerOptions options)
 {
-    public async Task<EndpointResult> HandleAsync(string? authorizationHeader, OAuthParameters form, string? clientAddress, CancellationToken cancellationToken)
+    public async Task<EndpointResult> HandleAsync(StringValues authorization, OAuthParameters form, string? clientAddress, CancellationToken cancellationToken)
     {
         // A reused refresh token revokes its family whatever else is wrong with the request (RFC 9700 §4.14.2).
         var reuseCheck = RefreshTokenReuseCheck.NothingFound;
@@ -30,29 +31,14 @@ public sealed class TokenEndpoint(
             reuseCheck = detected.Value;
         }
 
-        if (form.StructuralError is { } structural)
+        var read = await reader.ReadAsync(authorization, form, clientAddress, ValidateGrantType, cancellationToken);
+        if (!read.Succeeded)
         {
-            return new OAuthErrorResult(structural);
+            return new OAuthErrorResult(read.Error);
         }
 
-        var grantType = form["grant_type"];
-        if (grantType is null)
-        {
-            return new OAuthErrorResult(OAuthError.InvalidRequest("The 'grant_type' parameter is missing."));
-        }
-
-        if (!GrantTypes.All.Contains(grantType))
-        {
-            return new OAuthErrorResult(OAuthError.UnsupportedGrantType($"Supported grant types: {string.Join(", ", GrantTypes.All)}."));
-        }
-
-        var authentication = await authenticator.AuthenticateAsync(authorizationHeader, form, clientAddress, cancellationToken);
-        if (!authentication.Succeeded)
-        {
-            return new OAuthErrorResult(authentication.Error);
-        }
-
-        var client = authentication.Value;
+        var client = read.Value.Client;
+        var grantType = form["grant_type"] ?? ""; // present and supported: ValidateGrantType ran before authentication
         if (!client.Allows(grantType))
         {
             return new OAuthErrorResult(OAuthError.UnauthorizedClient($"The client may not use the {grantType} grant."));
@@ -73,4 +59,12 @@ public sealed class TokenEndpoint(
         ServerTelemetry.TokenIssued(grantType, options.EffectiveAudience);
         return new JsonResult(issued.Value);
     }
+
+    private static OAuthError? ValidateGrantType(OAuthParameters form) => form["grant_type"] switch
+    {
+        null => OAuthError.InvalidRequest("The 'grant_type' parameter is missing."),
+        var grantType when !GrantTypes.All.Contains(grantType) =>
+            OAuthError.UnsupportedGrantType($"Supported grant types: {string.Join(", ", GrantTypes.All)}."),
+        _ => null,
+    };
 }

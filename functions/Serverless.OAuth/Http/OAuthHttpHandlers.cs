@@ -64,16 +64,16 @@ public sealed class OAuthHttpHandlers(
         RunFormAsync(request, page: true, form => authorize.PostAsync(form, ReadCsrfCookie(request), Address(request), request.HttpContext.RequestAborted));
 
     public Task<IResult> TokenAsync(HttpRequest request) =>
-        RunFormAsync(request, page: false, form => token.HandleAsync(Authorization(request), form, Address(request), request.HttpContext.RequestAborted));
+        RunFormAsync(request, page: false, form => token.HandleAsync(request.Headers.Authorization, form, Address(request), request.HttpContext.RequestAborted));
 
     public Task<IResult> RevokeAsync(HttpRequest request) =>
-        RunFormAsync(request, page: false, form => revocation.HandleAsync(Authorization(request), form, Address(request), request.HttpContext.RequestAborted));
+        RunFormAsync(request, page: false, form => revocation.HandleAsync(request.Headers.Authorization, form, Address(request), request.HttpContext.RequestAborted));
 
     public Task<IResult> IntrospectAsync(HttpRequest request) =>
-        RunFormAsync(request, page: false, form => introspection.HandleAsync(Authorization(request), form, Address(request), request.HttpContext.RequestAborted));
+        RunFormAsync(request, page: false, form => introspection.HandleAsync(request.Headers.Authorization, form, Address(request), request.HttpContext.RequestAborted));
 
     public Task<IResult> ResourceAsync(HttpRequest request) =>
-        RunAsync(request, page: false, () => resource.HandleAsync(Authorization(request), request.HttpContext.RequestAborted));
+        RunAsync(request, page: false, () => resource.HandleAsync(request.Headers.Authorization, request.HttpContext.RequestAborted));
 
     private Task<IResult> RunFormAsync(HttpRequest request, bool page, Func<OAuthParameters, Task<EndpointResult>> handler) =>
         RunAsync(request, page, async () =>
@@ -153,12 +153,6 @@ public sealed class OAuthHttpHandlers(
     }
 
     private string? Address(HttpRequest request) => ClientAddress.From(request, options.ForwardedForHops);
-
-    private static string? Authorization(HttpRequest request)
-    {
-        var values = request.Headers.Authorization;
-        return values.Count == 1 ? values[0] : values.Count == 0 ? null : "Invalid";
-    }
 
     /// <summary>
     /// Only the cookie this server sets for this request: where it sets the __Host- cookie, an unprefixed one could
