@@ -82,7 +82,7 @@ public static class AdminCommands
             {
                 return await handler(new Context(app.Services, rest, output, error, input ?? Console.In));
             }
-            catch (Exception e) when (e is Azure.RequestFailedException or HttpRequestException or AggregateException or Azure.Identity.AuthenticationFailedException)
+            catch (Exception e) when (e is DependencyUnavailableException or Azure.RequestFailedException)
             {
                 await error.WriteLineAsync($"Storage or Key Vault could not be reached ({e.GetType().Name}). Is Azurite running, or are you signed in to Azure?");
                 return 1;

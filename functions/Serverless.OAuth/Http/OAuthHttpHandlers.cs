@@ -90,9 +90,9 @@ public sealed class OAuthHttpHandlers(
         {
             return Result(request, await handler());
         }
-        catch (Exception e) when (IsDependencyFailure(e, request))
+        catch (Exception e) when (DependencyUnavailableException.IsTransient(e, request.HttpContext.RequestAborted))
         {
-            logger.LogWarning("A dependency failed on {Path}: {ExceptionType} {Status}", request.Path, e.GetType().Name, (e as RequestFailedException)?.Status);
+            logger.LogWarning("A dependency failed on {Path}: {ExceptionType} {Status}", request.Path, e.GetType().Name, (e.InnerException as RequestFailedException)?.Status);
             return Result(request, Error(request, page, OAuthError.TemporarilyUnavailable()));
         }
         catch (Exception e) when (!request.HttpContext.RequestAborted.IsCancellationRequested)
@@ -109,19 +109,8 @@ public sealed class OAuthHttpHandlers(
     /// </summary>
     public static IResult Failure(Exception exception, HttpRequest request) =>
         new EndpointHttpResult(
-            new OAuthErrorResult(IsDependencyFailure(exception, request) ? OAuthError.TemporarilyUnavailable() : OAuthError.ServerError()),
+            new OAuthErrorResult(DependencyUnavailableException.IsTransient(exception, request.HttpContext.RequestAborted) ? OAuthError.TemporarilyUnavailable() : OAuthError.ServerError()),
             secureCookies: true);
-
-    /// <summary>Storage or Key Vault unreachable, throttled past the retries, or failing: the client should retry.</summary>
-    private static bool IsDependencyFailure(Exception e, HttpRequest request) => e switch
-    {
-        DependencyUnavailableException => true,
-        RequestFailedException failed => failed.Status is 0 or 408 or 429 or >= 500,
-        HttpRequestException => true,
-        OperationCanceledException or TimeoutException => !request.HttpContext.RequestAborted.IsCancellationRequested,
-        AggregateException aggregate => aggregate.InnerExceptions.Any(inner => IsDependencyFailure(inner, request)),
-        _ => false,
-    };
 
     private static async Task<OAuthResult<OAuthParameters>> ReadFormAsync(HttpRequest request)
     {
