@@ -8,7 +8,10 @@ using Serverless.OAuth.Validation;
 
 namespace Serverless.OAuth.Endpoints;
 
-/// <summary>POST /token: detect a reused refresh token, authenticate the client, check the grant type, hand off to the grant.</summary>
+/// <summary>
+/// POST /token: detect a reused refresh token, read the request (its structure, a supported grant type, then the
+/// client), check the client may use the grant, and hand off to it.
+/// </summary>
 public sealed class TokenEndpoint(
     BackChannelRequestReader reader,
     AuthorizationCodeGrant authorizationCode,
