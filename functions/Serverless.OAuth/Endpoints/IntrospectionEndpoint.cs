@@ -15,8 +15,6 @@ namespace Serverless.OAuth.Endpoints;
 /// </summary>
 public sealed class IntrospectionEndpoint(BackChannelRequestReader reader, TokenLocator locator, OAuthServerOptions options)
 {
-    private static readonly Dictionary<string, object> Inactive = new() { ["active"] = false };
-
     public async Task<EndpointResult> HandleAsync(StringValues authorization, OAuthParameters form, string? clientAddress, CancellationToken cancellationToken)
     {
         var read = await reader.ReadAsync(authorization, form, clientAddress, beforeAuthentication: null, cancellationToken);
@@ -36,45 +34,35 @@ public sealed class IntrospectionEndpoint(BackChannelRequestReader reader, Token
             return new OAuthErrorResult(OAuthError.InvalidRequest("The 'token' parameter is missing."));
         }
 
-        return new JsonResult(await locator.LocateAsync(token, form["token_type_hint"], cancellationToken) switch
+        return new JsonBody(await locator.LocateAsync(token, form["token_type_hint"], cancellationToken) switch
         {
             LocatedAccessToken { Token: var access } when client.MayIntrospect || access.ClientId == client.ClientId => Describe(access),
             LocatedRefreshToken { Row: { State: RefreshTokenState.Active } row } when row.ClientId == client.ClientId => Describe(row),
-            _ => Inactive,
+            _ => IntrospectionResponse.Inactive,
         });
     }
 
-    private Dictionary<string, object> Describe(ValidatedAccessToken token)
+    private IntrospectionResponse Describe(ValidatedAccessToken token) => new(Active: true)
     {
-        var response = new Dictionary<string, object>
-        {
-            ["active"] = true,
-            ["token_type"] = "Bearer",
-            ["scope"] = token.Scope,
-            ["client_id"] = token.ClientId,
-            ["sub"] = token.Subject,
-            ["aud"] = options.EffectiveAudience,
-            ["iss"] = options.Issuer,
-            ["iat"] = token.IssuedAt.ToUnixTimeSeconds(),
-            ["exp"] = token.ExpiresAt.ToUnixTimeSeconds(),
-            ["jti"] = token.JwtId,
-        };
-        if (token.AuthTime is { } authTime)
-        {
-            response["auth_time"] = authTime.ToUnixTimeSeconds();
-        }
+        TokenType = "Bearer",
+        Scope = token.Scope,
+        ClientId = token.ClientId,
+        Subject = token.Subject,
+        Audience = options.EffectiveAudience,
+        Issuer = options.Issuer,
+        IssuedAt = token.IssuedAt.ToUnixTimeSeconds(),
+        ExpiresAt = token.ExpiresAt.ToUnixTimeSeconds(),
+        JwtId = token.JwtId,
+        AuthTime = token.AuthTime?.ToUnixTimeSeconds(),
+    };
 
-        return response;
-    }
-
-    private Dictionary<string, object> Describe(RefreshTokenEntity row) => new()
+    private IntrospectionResponse Describe(RefreshTokenEntity row) => new(Active: true)
     {
-        ["active"] = true,
-        ["token_type"] = "refresh_token",
-        ["scope"] = row.Scope,
-        ["client_id"] = row.ClientId,
-        ["sub"] = row.Subject,
-        ["iss"] = options.Issuer,
-        ["exp"] = row.ExpiresAt.ToUnixTimeSeconds(),
+        TokenType = "refresh_token",
+        Scope = row.Scope,
+        ClientId = row.ClientId,
+        Subject = row.Subject,
+        Issuer = options.Issuer,
+        ExpiresAt = row.ExpiresAt.ToUnixTimeSeconds(),
     };
 }

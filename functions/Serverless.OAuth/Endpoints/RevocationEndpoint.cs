@@ -49,6 +49,6 @@ public sealed class RevocationEndpoint(
                 break;
         }
 
-        return new JsonResult(new Dictionary<string, object>());
+        return new JsonBody(EmptyResponse.Instance);
     }
 }

@@ -60,7 +60,7 @@ public sealed class TokenEndpoint(
         }
 
         ServerTelemetry.TokenIssued(grantType, options.EffectiveAudience);
-        return new JsonResult(issued.Value);
+        return new JsonBody(issued.Value);
     }
 
     private static OAuthError? ValidateGrantType(OAuthParameters form) => form["grant_type"] switch
