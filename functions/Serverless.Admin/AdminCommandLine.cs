@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Serverless.OAuth.Http;
+using Serverless.OAuth.Protocol;
 
 namespace Serverless.Admin;
 
@@ -98,7 +99,7 @@ public sealed class AdminSession(TextWriter output, TextWriter error, TextReader
             {
                 return await command(host.Services);
             }
-            catch (Exception e) when (e is Azure.RequestFailedException or HttpRequestException or AggregateException or Azure.Identity.AuthenticationFailedException)
+            catch (Exception e) when (e is DependencyUnavailableException or Azure.RequestFailedException)
             {
                 await error.WriteLineAsync($"Storage or Key Vault could not be reached ({e.GetType().Name}). Is Azurite running, or are you signed in to Azure?");
                 return AdminCommandLine.Failed;

@@ -46,7 +46,7 @@ public sealed class DemoDataSeeder(
                 "Development demo data: client '{ClientId}' {ClientState}, user '{Username}' {UserState} (password in the README)",
                 ClientId, addedClient ? "registered" : "already present", Username, addedUser ? "added" : "already present");
         }
-        catch (Exception e) when (e is Azure.RequestFailedException or HttpRequestException or AggregateException)
+        catch (Exception e) when (e is Serverless.OAuth.Protocol.DependencyUnavailableException or Azure.RequestFailedException)
         {
             logger.LogWarning("Could not seed the demo data ({ExceptionType}): is Azurite running?", e.GetType().Name);
         }

@@ -16,13 +16,14 @@ public sealed class ResourceEndpoint(AccessTokenValidator validator, OAuthServer
     public async Task<EndpointResult> HandleAsync(StringValues authorization, CancellationToken cancellationToken)
     {
         var realm = options.EffectiveAudience;
-        if (authorization.Count > 1)
+        var header = AuthorizationHeader.Read(authorization);
+        if (!header.Succeeded)
         {
-            // RFC 6750 §2: one method, one token; a second Authorization header is not a guess to make.
-            return new BearerChallengeResult(OAuthError.InvalidRequest("Send one Authorization header."), realm);
+            return new BearerChallengeResult(header.Error, realm);
         }
 
-        if (authorization.ToString() is not { Length: > 0 } authorizationHeader)
+        var authorizationHeader = header.Value;
+        if (authorizationHeader.Length == 0)
         {
             return new BearerChallengeResult(null, realm);
         }
@@ -33,10 +34,12 @@ public sealed class ResourceEndpoint(AccessTokenValidator validator, OAuthServer
         }
 
         var validation = await validator.ValidateAsync(authorizationHeader["Bearer ".Length..].Trim(), cancellationToken);
-        if (validation.Token is not { } token)
+        if (!validation.Succeeded)
         {
-            return new BearerChallengeResult(OAuthError.InvalidToken(validation.Problem!), realm);
+            return new BearerChallengeResult(validation.Error, realm);
         }
+
+        var token = validation.Value;
 
         if (ScopeSet.Parse(token.Scope)?.Contains(options.ResourceScope) != true)
         {

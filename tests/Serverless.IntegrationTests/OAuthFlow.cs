@@ -18,6 +18,28 @@ public sealed partial class OAuthFlow(HttpClient http)
 
     public HttpClient Http { get; } = http;
 
+    /// <summary>
+    /// Sends a request written out by hand, for what HttpClient will not send: it joins repeated header values into
+    /// one line, where a client may well send two lines. Returns the status and the whole answer (head and body).
+    /// </summary>
+    public async Task<(int Status, string Answer)> SendRawAsync(string method, string path, IEnumerable<(string Name, string Value)> headers, string body = "")
+    {
+        var server = Http.BaseAddress!;
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(server.Host, server.Port);
+        var request = new StringBuilder($"{method} {server.AbsolutePath}{path} HTTP/1.1\r\nHost: {server.Authority}\r\nConnection: close\r\n");
+        foreach (var (name, value) in headers)
+        {
+            request.Append(name).Append(": ").Append(value).Append("\r\n");
+        }
+
+        request.Append("Content-Length: ").Append(Encoding.UTF8.GetByteCount(body)).Append("\r\n\r\n").Append(body);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(Encoding.UTF8.GetBytes(request.ToString()));
+        var answer = await new StreamReader(stream, Encoding.UTF8).ReadToEndAsync();
+        return (int.Parse(answer.Split(' ', 3)[1], System.Globalization.CultureInfo.InvariantCulture), answer);
+    }
+
     public static (string Verifier, string Challenge) NewPkce()
     {
         var verifier = SecretValues.NewSecret() + "-verifier";

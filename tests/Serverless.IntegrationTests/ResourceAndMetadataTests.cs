@@ -36,6 +36,17 @@ public sealed class ResourceAndMetadataTests : IAsyncLifetime
         Assert.DoesNotContain("error=", challenge);
     }
 
+    [Fact]
+    public async Task RepeatedAuthorizationHeader_IsInvalidRequest_EvenWithAValidToken()
+    {
+        var token = await ClientCredentialsTokenAsync("read");
+
+        var (status, answer) = await _flow.SendRawAsync("GET", "resource", [("Authorization", "Bearer " + token), ("Authorization", "Bearer " + token)]);
+
+        Assert.Equal(400, status);
+        Assert.Contains("error=\"invalid_request\", error_description=\"The Authorization header was sent more than once.\"", answer);
+    }
+
     [Theory]
     [InlineData("garbage")]
     [InlineData("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.")]

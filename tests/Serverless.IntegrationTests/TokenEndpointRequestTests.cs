@@ -72,4 +72,18 @@ public sealed class TokenEndpointRequestTests : IAsyncLifetime
 
         await OAuthFlow.AssertOAuthErrorAsync(response, HttpStatusCode.BadRequest, "unauthorized_client");
     }
+
+    [Fact]
+    public async Task RepeatedAuthorizationHeader_IsInvalidRequest_SayingSo()
+    {
+        var (client, secret) = await _server.AddConfidentialClientAsync();
+        var basic = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(Uri.EscapeDataString(client.ClientId) + ":" + Uri.EscapeDataString(secret)));
+
+        var (status, answer) = await _flow.SendRawAsync(
+            "POST", "token", [("Authorization", basic), ("Authorization", basic), ("Content-Type", "application/x-www-form-urlencoded")], "grant_type=client_credentials");
+
+        Assert.Equal(400, status);
+        Assert.Contains("\"error\":\"invalid_request\"", answer);
+        Assert.Contains("The Authorization header was sent more than once.", answer);
+    }
 }

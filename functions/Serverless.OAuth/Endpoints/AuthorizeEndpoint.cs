@@ -14,15 +14,15 @@ public sealed class AuthorizeEndpoint(AuthorizeRequestValidator validator, Autho
 {
     public async Task<EndpointResult> GetAsync(OAuthParameters query, CancellationToken cancellationToken)
     {
-        var (request, error) = await validator.ValidateAsync(query, cancellationToken);
-        return request is null ? AuthorizationResponse.Error(error!, options.Issuer) : interaction.Start(request);
+        var validation = await validator.ValidateAsync(query, cancellationToken);
+        return validation.Succeeded ? interaction.Start(validation.Value) : AuthorizationResponse.Error(validation.Error, options.Issuer);
     }
 
     public async Task<EndpointResult> PostAsync(OAuthParameters form, string? csrfCookie, string? clientAddress, CancellationToken cancellationToken)
     {
-        var (request, error) = await validator.ValidateAsync(form, cancellationToken);
-        return request is null
-            ? AuthorizationResponse.Error(error!, options.Issuer)
-            : await interaction.ResumeAsync(request, InteractionForm.Read(form), csrfCookie, clientAddress, cancellationToken);
+        var validation = await validator.ValidateAsync(form, cancellationToken);
+        return validation.Succeeded
+            ? await interaction.ResumeAsync(validation.Value, InteractionForm.Read(form), csrfCookie, clientAddress, cancellationToken)
+            : AuthorizationResponse.Error(validation.Error, options.Issuer);
     }
 }

@@ -1,4 +1,4 @@
-using Serverless.OAuth.Clients;
+using Microsoft.Extensions.Primitives;
 using Serverless.OAuth.Grants;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
@@ -13,22 +13,17 @@ namespace Serverless.OAuth.Endpoints;
 /// refresh token only to the client that holds it. Anything else (expired, revoked, malformed, not issued here, or
 /// not the caller's to see) is simply {"active": false}, so the answer reveals nothing (RFC 7662 §4).
 /// </summary>
-public sealed class IntrospectionEndpoint(
-    ClientAuthenticator authenticator, GrantStore grants, AccessTokenValidator accessTokens, OAuthServerOptions options)
+public sealed class IntrospectionEndpoint(BackChannelRequestReader reader, TokenLocator locator, OAuthServerOptions options)
 {
-    public async Task<EndpointResult> HandleAsync(string? authorizationHeader, OAuthParameters form, string? clientAddress, CancellationToken cancellationToken)
+    public async Task<EndpointResult> HandleAsync(StringValues authorization, OAuthParameters form, string? clientAddress, CancellationToken cancellationToken)
     {
-        if (form.StructuralError is { } structural)
+        var read = await reader.ReadAsync(authorization, form, clientAddress, beforeAuthentication: null, cancellationToken);
+        if (!read.Succeeded)
         {
-            return new OAuthErrorResult(structural);
+            return new OAuthErrorResult(read.Error);
         }
 
-        var (client, authError) = await authenticator.AuthenticateAsync(authorizationHeader, form, clientAddress, cancellationToken);
-        if (client is null)
-        {
-            return new OAuthErrorResult(authError!);
-        }
-
+        var client = read.Value.Client;
         if (client.IsPublic)
         {
             return new OAuthErrorResult(OAuthError.InvalidClient("Introspection is for confidential clients."));
@@ -39,62 +34,35 @@ public sealed class IntrospectionEndpoint(
             return new OAuthErrorResult(OAuthError.InvalidRequest("The 'token' parameter is missing."));
         }
 
-        // The hint only orders the look-ups (RFC 7662 §2.1).
-        var answer = form["token_type_hint"] == "refresh_token"
-            ? await IntrospectRefreshTokenAsync(client.ClientId, token, cancellationToken) ?? await IntrospectAccessTokenAsync(client, token, cancellationToken)
-            : await IntrospectAccessTokenAsync(client, token, cancellationToken) ?? await IntrospectRefreshTokenAsync(client.ClientId, token, cancellationToken);
-        return new JsonBody(answer ?? IntrospectionResponse.Inactive);
+        return new JsonBody(await locator.LocateAsync(token, form["token_type_hint"], cancellationToken) switch
+        {
+            LocatedAccessToken { Token: var access } when client.MayIntrospect || access.ClientId == client.ClientId => Describe(access),
+            LocatedRefreshToken { Row: { State: RefreshTokenState.Active } row } when row.ClientId == client.ClientId => Describe(row),
+            _ => IntrospectionResponse.Inactive,
+        });
     }
 
-    private async Task<IntrospectionResponse?> IntrospectAccessTokenAsync(OAuthClient caller, string token, CancellationToken cancellationToken)
+    private IntrospectionResponse Describe(ValidatedAccessToken token) => new(Active: true)
     {
-        var validation = await accessTokens.ValidateAsync(token, cancellationToken);
-        if (validation.Token is not { } valid)
-        {
-            return null;
-        }
+        TokenType = "Bearer",
+        Scope = token.Scope,
+        ClientId = token.ClientId,
+        Subject = token.Subject,
+        Audience = options.EffectiveAudience,
+        Issuer = options.Issuer,
+        IssuedAt = token.IssuedAt.ToUnixTimeSeconds(),
+        ExpiresAt = token.ExpiresAt.ToUnixTimeSeconds(),
+        JwtId = token.JwtId,
+        AuthTime = token.AuthTime?.ToUnixTimeSeconds(),
+    };
 
-        if (!caller.MayIntrospect && valid.ClientId != caller.ClientId)
-        {
-            return IntrospectionResponse.Inactive;
-        }
-
-        return new IntrospectionResponse(Active: true)
-        {
-            TokenType = "Bearer",
-            Scope = valid.Scope,
-            ClientId = valid.ClientId,
-            Subject = valid.Subject,
-            Audience = options.EffectiveAudience,
-            Issuer = options.Issuer,
-            IssuedAt = valid.IssuedAt.ToUnixTimeSeconds(),
-            ExpiresAt = valid.ExpiresAt.ToUnixTimeSeconds(),
-            JwtId = valid.JwtId,
-            AuthTime = valid.AuthTime?.ToUnixTimeSeconds(),
-        };
-    }
-
-    private async Task<IntrospectionResponse?> IntrospectRefreshTokenAsync(string clientId, string token, CancellationToken cancellationToken)
+    private IntrospectionResponse Describe(RefreshTokenEntity row) => new(Active: true)
     {
-        var lookup = await grants.FindRefreshTokenAsync(token, cancellationToken);
-        if (lookup?.Row is not { } row || row.ClientId != clientId)
-        {
-            return null;
-        }
-
-        if (row.State != RefreshTokenState.Active)
-        {
-            return IntrospectionResponse.Inactive;
-        }
-
-        return new IntrospectionResponse(Active: true)
-        {
-            TokenType = "refresh_token",
-            Scope = row.Scope,
-            ClientId = row.ClientId,
-            Subject = row.Subject,
-            Issuer = options.Issuer,
-            ExpiresAt = row.ExpiresAt.ToUnixTimeSeconds(),
-        };
-    }
+        TokenType = "refresh_token",
+        Scope = row.Scope,
+        ClientId = row.ClientId,
+        Subject = row.Subject,
+        Issuer = options.Issuer,
+        ExpiresAt = row.ExpiresAt.ToUnixTimeSeconds(),
+    };
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Primitives;
 using Serverless.OAuth.Grants;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Telemetry;
@@ -12,86 +13,42 @@ namespace Serverless.OAuth.Endpoints;
 /// another client is refused.
 /// </summary>
 public sealed class RevocationEndpoint(
-    ClientAuthenticator authenticator,
-    GrantStore grants,
+    BackChannelRequestReader reader,
+    TokenLocator locator,
     FamilyRevocation familyRevocation,
-    RevocationStore revocations,
-    AccessTokenValidator accessTokens)
+    RevocationStore revocations)
 {
-    private enum Outcome
+    public async Task<EndpointResult> HandleAsync(StringValues authorization, OAuthParameters form, string? clientAddress, CancellationToken cancellationToken)
     {
-        NotRecognised,
-        Revoked,
-        OtherClient,
-    }
-
-    public async Task<EndpointResult> HandleAsync(string? authorizationHeader, OAuthParameters form, string? clientAddress, CancellationToken cancellationToken)
-    {
-        if (form.StructuralError is { } structural)
+        var read = await reader.ReadAsync(authorization, form, clientAddress, beforeAuthentication: null, cancellationToken);
+        if (!read.Succeeded)
         {
-            return new OAuthErrorResult(structural);
+            return new OAuthErrorResult(read.Error);
         }
 
-        var (client, authError) = await authenticator.AuthenticateAsync(authorizationHeader, form, clientAddress, cancellationToken);
-        if (client is null)
-        {
-            return new OAuthErrorResult(authError!);
-        }
-
+        var clientId = read.Value.Client.ClientId;
         if (form["token"] is not { } token)
         {
             return new OAuthErrorResult(OAuthError.InvalidRequest("The 'token' parameter is missing."));
         }
 
-        // The hint only orders the look-ups (RFC 7009 §2.1); both kinds are tried.
-        var outcome = form["token_type_hint"] == "access_token"
-            ? await RevokeAccessTokenAsync(client.ClientId, token, cancellationToken)
-            : await RevokeRefreshTokenAsync(client.ClientId, token, cancellationToken);
-        if (outcome == Outcome.NotRecognised)
+        switch (await locator.LocateAsync(token, form["token_type_hint"], cancellationToken))
         {
-            outcome = form["token_type_hint"] == "access_token"
-                ? await RevokeRefreshTokenAsync(client.ClientId, token, cancellationToken)
-                : await RevokeAccessTokenAsync(client.ClientId, token, cancellationToken);
+            case LocatedRefreshToken { Row.ClientId: var owner } when owner != clientId:
+            case LocatedAccessToken { Token.ClientId: var holder } when holder != clientId:
+                return new OAuthErrorResult(OAuthError.UnauthorizedClient("The token was not issued to this client."));
+
+            case LocatedRefreshToken refresh:
+                await familyRevocation.RevokeAsync(refresh.Lookup.FamilyId, FamilyRevocationReason.RevokedByClient, cancellationToken);
+                break;
+
+            case LocatedAccessToken { Token: var access }:
+                // Only a genuine, live token is recorded: a forged one must not make the server store rows of its choosing.
+                SecretValues.TrySplit(access.JwtId, out var partition, out _);
+                await revocations.RevokeTokenAsync(partition, access.JwtId, access.ExpiresAt, cancellationToken);
+                break;
         }
 
-        return outcome == Outcome.OtherClient
-            ? new OAuthErrorResult(OAuthError.UnauthorizedClient("The token was not issued to this client."))
-            : new JsonBody(EmptyResponse.Instance);
-    }
-
-    private async Task<Outcome> RevokeRefreshTokenAsync(string clientId, string token, CancellationToken cancellationToken)
-    {
-        var lookup = await grants.FindRefreshTokenAsync(token, cancellationToken);
-        if (lookup?.Row is not { } row)
-        {
-            return Outcome.NotRecognised;
-        }
-
-        if (row.ClientId != clientId)
-        {
-            return Outcome.OtherClient;
-        }
-
-        await familyRevocation.RevokeAsync(lookup.FamilyId, FamilyRevocationReason.RevokedByClient, cancellationToken);
-        return Outcome.Revoked;
-    }
-
-    private async Task<Outcome> RevokeAccessTokenAsync(string clientId, string token, CancellationToken cancellationToken)
-    {
-        // Only a genuine, live token is recorded: a forged one must not make the server store rows of its choosing.
-        var validation = await accessTokens.ValidateAsync(token, cancellationToken);
-        if (validation.Token is not { } valid)
-        {
-            return Outcome.NotRecognised;
-        }
-
-        if (valid.ClientId != clientId)
-        {
-            return Outcome.OtherClient;
-        }
-
-        SecretValues.TrySplit(valid.JwtId, out var partition, out _);
-        await revocations.RevokeTokenAsync(partition, valid.JwtId, valid.ExpiresAt, cancellationToken);
-        return Outcome.Revoked;
+        return new JsonBody(EmptyResponse.Instance);
     }
 }

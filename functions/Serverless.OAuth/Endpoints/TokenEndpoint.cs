@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Primitives;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Grants;
 using Serverless.OAuth.Options;
@@ -7,69 +8,66 @@ using Serverless.OAuth.Validation;
 
 namespace Serverless.OAuth.Endpoints;
 
-/// <summary>POST /token: detect a reused refresh token, authenticate the client, check the grant type, hand off to the grant.</summary>
+/// <summary>
+/// POST /token: detect a reused refresh token, read the request (its structure, a supported grant type, then the
+/// client), check the client may use the grant, and hand off to it.
+/// </summary>
 public sealed class TokenEndpoint(
-    ClientAuthenticator authenticator,
+    BackChannelRequestReader reader,
     AuthorizationCodeGrant authorizationCode,
     RefreshTokenGrant refreshToken,
     ClientCredentialsGrant clientCredentials,
     OAuthServerOptions options)
 {
-    public async Task<EndpointResult> HandleAsync(string? authorizationHeader, OAuthParameters form, string? clientAddress, CancellationToken cancellationToken)
+    public async Task<EndpointResult> HandleAsync(StringValues authorization, OAuthParameters form, string? clientAddress, CancellationToken cancellationToken)
     {
         // A reused refresh token revokes its family whatever else is wrong with the request (RFC 9700 §4.14.2).
-        RefreshTokenLookup? presentedRefreshToken = null;
+        var reuseCheck = RefreshTokenReuseCheck.NothingFound;
         if (form["grant_type"] == GrantTypes.RefreshToken && !form.IsRepeated("grant_type"))
         {
-            var (lookup, reuse) = await refreshToken.DetectReuseAsync(form, cancellationToken);
-            if (reuse is not null)
+            var detected = await refreshToken.DetectReuseAsync(form, cancellationToken);
+            if (!detected.Succeeded)
             {
-                return new OAuthErrorResult(reuse);
+                return new OAuthErrorResult(detected.Error);
             }
 
-            presentedRefreshToken = lookup;
+            reuseCheck = detected.Value;
         }
 
-        if (form.StructuralError is { } structural)
+        var read = await reader.ReadAsync(authorization, form, clientAddress, ValidateGrantType, cancellationToken);
+        if (!read.Succeeded)
         {
-            return new OAuthErrorResult(structural);
+            return new OAuthErrorResult(read.Error);
         }
 
-        var grantType = form["grant_type"];
-        if (grantType is null)
-        {
-            return new OAuthErrorResult(OAuthError.InvalidRequest("The 'grant_type' parameter is missing."));
-        }
-
-        if (!GrantTypes.All.Contains(grantType))
-        {
-            return new OAuthErrorResult(OAuthError.UnsupportedGrantType($"Supported grant types: {string.Join(", ", GrantTypes.All)}."));
-        }
-
-        var (client, authError) = await authenticator.AuthenticateAsync(authorizationHeader, form, clientAddress, cancellationToken);
-        if (client is null)
-        {
-            return new OAuthErrorResult(authError!);
-        }
-
+        var client = read.Value.Client;
+        var grantType = form["grant_type"] ?? ""; // present and supported: ValidateGrantType ran before authentication
         if (!client.Allows(grantType))
         {
             return new OAuthErrorResult(OAuthError.UnauthorizedClient($"The client may not use the {grantType} grant."));
         }
 
         using var span = ServerTelemetry.StartGrant(grantType);
-        var (response, error) = grantType switch
+        var issued = grantType switch
         {
             GrantTypes.AuthorizationCode => await authorizationCode.ExchangeAsync(client, form, cancellationToken),
-            GrantTypes.RefreshToken => await refreshToken.RefreshAsync(client, form, presentedRefreshToken, cancellationToken),
+            GrantTypes.RefreshToken => await refreshToken.RefreshAsync(client, form, reuseCheck, cancellationToken),
             _ => await clientCredentials.IssueAsync(client, form, cancellationToken),
         };
-        if (response is null)
+        if (!issued.Succeeded)
         {
-            return new OAuthErrorResult(error!);
+            return new OAuthErrorResult(issued.Error);
         }
 
         ServerTelemetry.TokenIssued(grantType, options.EffectiveAudience);
-        return new JsonBody(response);
+        return new JsonBody(issued.Value);
     }
+
+    private static OAuthError? ValidateGrantType(OAuthParameters form) => form["grant_type"] switch
+    {
+        null => OAuthError.InvalidRequest("The 'grant_type' parameter is missing."),
+        var grantType when !GrantTypes.All.Contains(grantType) =>
+            OAuthError.UnsupportedGrantType($"Supported grant types: {string.Join(", ", GrantTypes.All)}."),
+        _ => null,
+    };
 }

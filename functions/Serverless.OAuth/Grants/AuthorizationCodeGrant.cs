@@ -19,30 +19,29 @@ public sealed class AuthorizationCodeGrant(
     OAuthServerOptions options,
     TimeProvider clock)
 {
-    public async Task<(TokenResponse? Response, OAuthError? Error)> ExchangeAsync(
-        OAuthClient client, OAuthParameters form, CancellationToken cancellationToken)
+    public async Task<OAuthResult<TokenResponse>> ExchangeAsync(OAuthClient client, OAuthParameters form, CancellationToken cancellationToken)
     {
         var code = form["code"];
         if (code is null)
         {
-            return (null, OAuthError.InvalidRequest("The 'code' parameter is missing."));
+            return OAuthError.InvalidRequest("The 'code' parameter is missing.");
         }
 
         if (form["redirect_uri"] is not { } redirectUri)
         {
-            return (null, OAuthError.InvalidRequest("The 'redirect_uri' parameter is missing."));
+            return OAuthError.InvalidRequest("The 'redirect_uri' parameter is missing.");
         }
 
         var lookup = await grants.FindCodeAsync(code, cancellationToken);
         if (lookup?.Redeemed is not null)
         {
             await familyRevocation.RevokeAsync(lookup.FamilyId, FamilyRevocationReason.CodeReplay, cancellationToken);
-            return (null, OAuthError.InvalidGrant("The authorization code was already used."));
+            return OAuthError.InvalidGrant("The authorization code was already used.");
         }
 
         if (lookup?.Code is not { } stored)
         {
-            return (null, OAuthError.InvalidGrant("The authorization code is invalid or expired."));
+            return OAuthError.InvalidGrant("The authorization code is invalid or expired.");
         }
 
         var error = ValidateClientBinding(stored, client)
@@ -50,7 +49,7 @@ public sealed class AuthorizationCodeGrant(
             ?? ValidateCodeVerifier(stored, form["code_verifier"]);
         if (error is not null)
         {
-            return (null, error);
+            return error;
         }
 
         var now = clock.GetUtcNow();
@@ -63,10 +62,10 @@ public sealed class AuthorizationCodeGrant(
         {
             // Another redemption of the same code committed first: this one is a replay.
             await familyRevocation.RevokeAsync(stored.PartitionKey, FamilyRevocationReason.CodeReplay, cancellationToken);
-            return (null, OAuthError.InvalidGrant("The authorization code was already used."));
+            return OAuthError.InvalidGrant("The authorization code was already used.");
         }
 
-        return (response, null);
+        return response;
     }
 
     private static OAuthError? ValidateClientBinding(AuthorizationCodeEntity code, OAuthClient client) =>

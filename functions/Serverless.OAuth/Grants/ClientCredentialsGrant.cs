@@ -7,18 +7,17 @@ namespace Serverless.OAuth.Grants;
 /// <summary>grant_type=client_credentials (RFC 6749 §4.4): confidential clients only, no refresh token, no storage write.</summary>
 public sealed class ClientCredentialsGrant(AccessTokenIssuer issuer)
 {
-    public async Task<(TokenResponse? Response, OAuthError? Error)> IssueAsync(
-        OAuthClient client, OAuthParameters form, CancellationToken cancellationToken)
+    public async Task<OAuthResult<TokenResponse>> IssueAsync(OAuthClient client, OAuthParameters form, CancellationToken cancellationToken)
     {
         if (client.IsPublic)
         {
-            return (null, OAuthError.UnauthorizedClient("Public clients cannot use the client credentials grant."));
+            return OAuthError.UnauthorizedClient("Public clients cannot use the client credentials grant.");
         }
 
         var requested = ScopeSet.Parse(form["scope"]);
         if (requested is null)
         {
-            return (null, OAuthError.InvalidScope("The 'scope' parameter is malformed."));
+            return OAuthError.InvalidScope("The 'scope' parameter is malformed.");
         }
 
         // offline_access means nothing without a user, and no refresh token is issued here (RFC 6749 §4.4.3).
@@ -26,10 +25,9 @@ public sealed class ClientCredentialsGrant(AccessTokenIssuer issuer)
         var scope = requested.IsEmpty ? ScopeSet.From(allowed) : requested;
         if (!scope.IsSubsetOf(allowed))
         {
-            return (null, OAuthError.InvalidScope("A requested scope is not allowed for this client."));
+            return OAuthError.InvalidScope("A requested scope is not allowed for this client.");
         }
 
-        var response = await issuer.IssueAsync(SecretValues.NewId(), client.ClientId, client.ClientId, scope.ToString(), null, null, cancellationToken);
-        return (response, null);
+        return await issuer.IssueAsync(SecretValues.NewId(), client.ClientId, client.ClientId, scope.ToString(), null, null, cancellationToken);
     }
 }

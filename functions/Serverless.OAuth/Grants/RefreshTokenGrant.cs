@@ -24,35 +24,36 @@ public sealed class RefreshTokenGrant(
     /// before the client is authenticated and before its grants or the scope are looked at: none of those may answer
     /// first and leave the family alive. The lookup is handed on to <see cref="RefreshAsync"/>, which needs no other.
     /// </summary>
-    public async Task<(RefreshTokenLookup? Lookup, OAuthError? Error)> DetectReuseAsync(OAuthParameters form, CancellationToken cancellationToken)
+    public async Task<OAuthResult<RefreshTokenReuseCheck>> DetectReuseAsync(OAuthParameters form, CancellationToken cancellationToken)
     {
         if (form["refresh_token"] is not { } presented || form.IsRepeated("refresh_token"))
         {
-            return (null, null);
+            return RefreshTokenReuseCheck.NothingFound;
         }
 
         var lookup = await grants.FindRefreshTokenAsync(presented, cancellationToken);
         if (lookup?.Row is { State: RefreshTokenState.Rotated } row && !(WithinGraceWindow(row) && OpenSuccessor(presented, row) is not null))
         {
-            return (lookup, await RevokeReusedAsync(lookup, cancellationToken));
+            return await RevokeReusedAsync(lookup, cancellationToken);
         }
 
-        return (lookup, null);
+        return new RefreshTokenReuseCheck(lookup);
     }
 
-    /// <param name="lookup">What <see cref="DetectReuseAsync"/> found for this request's token.</param>
-    public async Task<(TokenResponse? Response, OAuthError? Error)> RefreshAsync(
-        OAuthClient client, OAuthParameters form, RefreshTokenLookup? lookup, CancellationToken cancellationToken)
+    /// <param name="reuseCheck">What <see cref="DetectReuseAsync"/> found for this request's token.</param>
+    public async Task<OAuthResult<TokenResponse>> RefreshAsync(
+        OAuthClient client, OAuthParameters form, RefreshTokenReuseCheck reuseCheck, CancellationToken cancellationToken)
     {
+        var lookup = reuseCheck.Lookup;
         if (form["refresh_token"] is not { } presented)
         {
-            return (null, OAuthError.InvalidRequest("The 'refresh_token' parameter is missing."));
+            return OAuthError.InvalidRequest("The 'refresh_token' parameter is missing.");
         }
 
         var requestedScope = ScopeSet.Parse(form["scope"]);
         if (requestedScope is null)
         {
-            return (null, OAuthError.InvalidScope("The 'scope' parameter is malformed."));
+            return OAuthError.InvalidScope("The 'scope' parameter is malformed.");
         }
 
         // Two passes at most: a lost rotation race is followed by one re-read, which then finds the winner's successor.
@@ -61,44 +62,46 @@ public sealed class RefreshTokenGrant(
             lookup = pass == 0 && lookup is not null ? lookup : await grants.FindRefreshTokenAsync(presented, cancellationToken);
             if (lookup?.Row is not { } row)
             {
-                return (null, OAuthError.InvalidGrant("The refresh token is invalid or expired."));
+                return OAuthError.InvalidGrant("The refresh token is invalid or expired.");
             }
 
             if (row.ClientId != client.ClientId)
             {
-                return (null, OAuthError.InvalidGrant("The refresh token was issued to another client."));
+                return OAuthError.InvalidGrant("The refresh token was issued to another client.");
             }
 
-            var (scope, scopeError) = NarrowScope(requestedScope, row.Scope);
-            if (scopeError is not null)
+            var narrowed = NarrowScope(requestedScope, row.Scope);
+            if (!narrowed.Succeeded)
             {
-                return (null, scopeError);
+                return narrowed.Error;
             }
+
+            var scope = narrowed.Value;
 
             switch (row.State)
             {
                 case RefreshTokenState.Active:
                     var successor = NewSuccessor(lookup.FamilyId, row);
-                    var response = await issuer.IssueAsync(lookup.FamilyId, row.Subject, client.ClientId, scope!, row.AuthTime, successor.Value, cancellationToken);
+                    var response = await issuer.IssueAsync(lookup.FamilyId, row.Subject, client.ClientId, scope, row.AuthTime, successor.Value, cancellationToken);
                     if (await grants.RotateAsync(lookup, presented, successor, cancellationToken))
                     {
-                        return (response, null);
+                        return response;
                     }
 
                     continue;
 
                 case RefreshTokenState.Rotated when WithinGraceWindow(row) && OpenSuccessor(presented, row) is { } sameSuccessor:
-                    return (await issuer.IssueAsync(lookup.FamilyId, row.Subject, client.ClientId, scope!, row.AuthTime, sameSuccessor, cancellationToken), null);
+                    return await issuer.IssueAsync(lookup.FamilyId, row.Subject, client.ClientId, scope, row.AuthTime, sameSuccessor, cancellationToken);
 
                 case RefreshTokenState.Rotated:
-                    return (null, await RevokeReusedAsync(lookup, cancellationToken));
+                    return await RevokeReusedAsync(lookup, cancellationToken);
 
                 default:
-                    return (null, OAuthError.InvalidGrant("The refresh token was revoked."));
+                    return OAuthError.InvalidGrant("The refresh token was revoked.");
             }
         }
 
-        return (null, OAuthError.InvalidGrant("The refresh token was used concurrently; try again."));
+        return OAuthError.InvalidGrant("The refresh token was used concurrently; try again.");
     }
 
     private async Task<OAuthError> RevokeReusedAsync(RefreshTokenLookup lookup, CancellationToken cancellationToken)
@@ -108,17 +111,17 @@ public sealed class RefreshTokenGrant(
     }
 
     /// <summary>Scope may be narrowed for the new access token, never widened (RFC 6749 §6).</summary>
-    private static (string? Scope, OAuthError? Error) NarrowScope(ScopeSet requested, string granted)
+    private static OAuthResult<string> NarrowScope(ScopeSet requested, string granted)
     {
         if (requested.IsEmpty)
         {
-            return (granted, null);
+            return granted;
         }
 
         var grantedScopes = ScopeSet.Parse(granted) ?? ScopeSet.Empty;
         return requested.IsSubsetOf(grantedScopes.Values)
-            ? (requested.ToString(), null)
-            : (null, OAuthError.InvalidScope("The requested scope exceeds the scope originally granted."));
+            ? requested.ToString()
+            : OAuthError.InvalidScope("The requested scope exceeds the scope originally granted.");
     }
 
     private bool WithinGraceWindow(RefreshTokenEntity row) =>
@@ -142,4 +145,13 @@ public sealed class RefreshTokenGrant(
                 ExpiresAt = AuthorizationCodeGrant.Min(now + options.RefreshTokenIdleLifetime, current.AbsoluteExpiresAt),
             });
     }
+}
+
+/// <summary>
+/// What <see cref="RefreshTokenGrant.DetectReuseAsync"/> found for the request's refresh token (nothing when the token is
+/// missing, repeated or malformed), handed on so that the grant does not read it again.
+/// </summary>
+public sealed record RefreshTokenReuseCheck(RefreshTokenLookup? Lookup)
+{
+    public static RefreshTokenReuseCheck NothingFound { get; } = new((RefreshTokenLookup?)null);
 }

@@ -52,19 +52,19 @@ public sealed class OAuthHttpHandlers(
         RunFormAsync(request, page: true, form => authorize.PostAsync(form, ReadCsrfCookie(request), Address(request), request.HttpContext.RequestAborted));
 
     public Task<IResult> TokenAsync(HttpRequest request) =>
-        RunFormAsync(request, page: false, form => token.HandleAsync(Authorization(request), form, Address(request), request.HttpContext.RequestAborted));
+        RunFormAsync(request, page: false, form => token.HandleAsync(request.Headers.Authorization, form, Address(request), request.HttpContext.RequestAborted));
 
     public Task<IResult> RevokeAsync(HttpRequest request) =>
-        RunFormAsync(request, page: false, form => revocation.HandleAsync(Authorization(request), form, Address(request), request.HttpContext.RequestAborted));
+        RunFormAsync(request, page: false, form => revocation.HandleAsync(request.Headers.Authorization, form, Address(request), request.HttpContext.RequestAborted));
 
     public Task<IResult> IntrospectAsync(HttpRequest request) =>
-        RunFormAsync(request, page: false, form => introspection.HandleAsync(Authorization(request), form, Address(request), request.HttpContext.RequestAborted));
+        RunFormAsync(request, page: false, form => introspection.HandleAsync(request.Headers.Authorization, form, Address(request), request.HttpContext.RequestAborted));
 
     private Task<IResult> RunFormAsync(HttpRequest request, bool page, Func<OAuthParameters, Task<EndpointResult>> handler) =>
         RunAsync(request, page, async () =>
         {
-            var (form, error) = await ReadFormAsync(request);
-            return form is null ? Error(request, page, error!) : await handler(form);
+            var form = await ReadFormAsync(request);
+            return form.Succeeded ? await handler(form.Value) : Error(request, page, form.Error);
         });
 
     /// <summary>Runs an endpoint (the server's or the demo's) and answers its result; failures as the class summary says.</summary>
@@ -76,9 +76,9 @@ public sealed class OAuthHttpHandlers(
         {
             return Result(request, await handler());
         }
-        catch (Exception e) when (IsDependencyFailure(e, request))
+        catch (Exception e) when (DependencyUnavailableException.IsTransient(e, request.HttpContext.RequestAborted))
         {
-            logger.LogWarning("A dependency failed on {Path}: {ExceptionType} {Status}", request.Path, e.GetType().Name, (e as RequestFailedException)?.Status);
+            logger.LogWarning("A dependency failed on {Path}: {ExceptionType} {Status}", request.Path, e.GetType().Name, (e.InnerException as RequestFailedException)?.Status);
             return Result(request, Error(request, page, OAuthError.TemporarilyUnavailable()));
         }
         catch (Exception e) when (!request.HttpContext.RequestAborted.IsCancellationRequested)
@@ -95,30 +95,19 @@ public sealed class OAuthHttpHandlers(
     /// </summary>
     public static IResult Failure(Exception exception, HttpRequest request) =>
         new EndpointHttpResult(
-            new OAuthErrorResult(IsDependencyFailure(exception, request) ? OAuthError.TemporarilyUnavailable() : OAuthError.ServerError()),
+            new OAuthErrorResult(DependencyUnavailableException.IsTransient(exception, request.HttpContext.RequestAborted) ? OAuthError.TemporarilyUnavailable() : OAuthError.ServerError()),
             secureCookies: true);
 
-    /// <summary>Storage or Key Vault unreachable, throttled past the retries, or failing: the client should retry.</summary>
-    private static bool IsDependencyFailure(Exception e, HttpRequest request) => e switch
-    {
-        DependencyUnavailableException => true,
-        RequestFailedException failed => failed.Status is 0 or 408 or 429 or >= 500,
-        HttpRequestException => true,
-        OperationCanceledException or TimeoutException => !request.HttpContext.RequestAborted.IsCancellationRequested,
-        AggregateException aggregate => aggregate.InnerExceptions.Any(inner => IsDependencyFailure(inner, request)),
-        _ => false,
-    };
-
-    private static async Task<(OAuthParameters? Form, OAuthError? Error)> ReadFormAsync(HttpRequest request)
+    private static async Task<OAuthResult<OAuthParameters>> ReadFormAsync(HttpRequest request)
     {
         if (!request.HasFormContentType || request.ContentType?.StartsWith("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) != true)
         {
-            return (null, OAuthError.InvalidRequest("The request body must be application/x-www-form-urlencoded."));
+            return OAuthError.InvalidRequest("The request body must be application/x-www-form-urlencoded.");
         }
 
         if (request.ContentLength > MaxFormBytes)
         {
-            return (null, OAuthError.InvalidRequest("The request body is too large."));
+            return OAuthError.InvalidRequest("The request body is too large.");
         }
 
         try
@@ -126,25 +115,19 @@ public sealed class OAuthHttpHandlers(
             var features = request.HttpContext.Features;
             features.Set<IFormFeature>(new FormFeature(request, FormLimits));
             var form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
-            return (OAuthParameters.From(form), null);
+            return OAuthParameters.From(form);
         }
         catch (InvalidDataException)
         {
-            return (null, OAuthError.InvalidRequest("The request body is too large or malformed."));
+            return OAuthError.InvalidRequest("The request body is too large or malformed.");
         }
         catch (BadHttpRequestException)
         {
-            return (null, OAuthError.InvalidRequest("The request body is too large or malformed."));
+            return OAuthError.InvalidRequest("The request body is too large or malformed.");
         }
     }
 
     private string? Address(HttpRequest request) => ClientAddress.From(request, options.ForwardedForHops);
-
-    private static string? Authorization(HttpRequest request)
-    {
-        var values = request.Headers.Authorization;
-        return values.Count == 1 ? values[0] : values.Count == 0 ? null : "Invalid";
-    }
 
     /// <summary>
     /// Only the cookie this server sets for this request: where it sets the __Host- cookie, an unprefixed one could

@@ -77,6 +77,8 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<AccessTokenValidator>();
         services.TryAddSingleton<AuthorizeRequestValidator>();
         services.TryAddSingleton<ClientAuthenticator>();
+        services.TryAddSingleton<BackChannelRequestReader>();
+        services.TryAddSingleton<TokenLocator>();
         services.TryAddSingleton<AuthorizationCodeGrant>();
         services.TryAddSingleton<RefreshTokenGrant>();
         services.TryAddSingleton<ClientCredentialsGrant>();

@@ -1,6 +1,7 @@
 using System.Text;
 using Serverless.OAuth.Endpoints;
 using Serverless.OAuth.Pages;
+using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Telemetry;
 using Serverless.OAuth.Validation;
 
@@ -18,19 +19,19 @@ public static class AuthorizationResponse
     public static EndpointResult Code(AuthorizationRequest request, string code, string issuer) =>
         new RedirectTo(BuildRedirect(request.RedirectUri, ("code", code), ("state", request.State), ("iss", issuer)));
 
-    public static EndpointResult Error(AuthorizationError error, string issuer)
+    public static EndpointResult Error(OAuthError error, string issuer)
     {
-        ServerTelemetry.Error(Route, error.Error.Error);
-        if (error.RedirectUri is null)
+        ServerTelemetry.Error(Route, error.Error);
+        if (error.Redirect is not { } redirect)
         {
-            return new HtmlPage(ErrorPage.Render(error.Error), Status: 400);
+            return new HtmlPage(ErrorPage.Render(error), Status: 400);
         }
 
         return new RedirectTo(BuildRedirect(
-            error.RedirectUri,
-            ("error", error.Error.Error),
-            ("error_description", error.Error.Description),
-            ("state", error.State),
+            redirect.RedirectUri,
+            ("error", error.Error),
+            ("error_description", error.Description),
+            ("state", redirect.State),
             ("iss", issuer)));
     }
 

@@ -16,17 +16,17 @@ public sealed class ConsentStep(ILogger<ConsentStep> logger)
     public const string Deny = "deny";
 
     /// <summary>The error to send back when the user did not allow the request (RFC 6749 §4.1.2.1), or null to go on.</summary>
-    public AuthorizationError? Refusal(AuthorizationRequest request, string? decision)
+    public OAuthError? Refusal(AuthorizationRequest request, string? decision)
     {
         if (decision == Deny)
         {
             AuditEvents.ConsentDenied(logger, request.Client.ClientId);
-            return new AuthorizationError(OAuthError.AccessDenied("The user denied the request."), request.RedirectUri, request.State);
+            return OAuthError.AccessDenied("The user denied the request.").RedirectedTo(request.RedirectUri, request.State);
         }
 
         return decision == Allow
             ? null
-            : new AuthorizationError(OAuthError.InvalidRequest("The form's decision is missing."), request.RedirectUri, request.State);
+            : OAuthError.InvalidRequest("The form's decision is missing.").RedirectedTo(request.RedirectUri, request.State);
     }
 
     /// <summary>Records the grant, once the code that carries it exists.</summary>

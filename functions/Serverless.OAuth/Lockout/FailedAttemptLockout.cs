@@ -2,6 +2,7 @@ using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
 using Serverless.OAuth.Options;
+using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Storage;
 
 namespace Serverless.OAuth.Lockout;
@@ -138,7 +139,7 @@ public class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryIndex, O
         {
             await ReleaseAsync(reservations, CancellationToken.None);
         }
-        catch (Exception e) when (e is RequestFailedException or OperationCanceledException or HttpRequestException)
+        catch (Exception e) when (e is DependencyUnavailableException or RequestFailedException or OperationCanceledException)
         {
             // Left counted: the safe side. The original failure is what the caller needs to see.
         }

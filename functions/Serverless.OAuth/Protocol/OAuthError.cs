@@ -7,6 +7,15 @@ public sealed record OAuthError(string Error, string? Description = null, string
     public TimeSpan? RetryAfter { get; init; }
 
     /// <summary>
+    /// Set on an authorization request's error once the client and its redirect URI are verified: the error then goes
+    /// back to the client by redirect, with the request's state (RFC 6749 §4.1.2.1). Unset, the user sees a page.
+    /// </summary>
+    public ErrorRedirect? Redirect { get; init; }
+
+    /// <summary>This error, answered by redirect to a verified redirect URI.</summary>
+    public OAuthError RedirectedTo(string redirectUri, string? state) => this with { Redirect = new ErrorRedirect(redirectUri, state) };
+
+    /// <summary>
     /// RFC 6749 has no error code for throttling; invalid_request with HTTP 429 and Retry-After (RFC 6585 §4) says
     /// what happened and when to come back.
     /// </summary>
@@ -43,6 +52,9 @@ public sealed record OAuthError(string Error, string? Description = null, string
 
     public static OAuthError InsufficientScope(string description) => new(OAuthErrorCodes.InsufficientScope, description);
 }
+
+/// <summary>Where an authorization request's error is sent: a redirect URI verified against the client's registration.</summary>
+public sealed record ErrorRedirect(string RedirectUri, string? State);
 
 public static class OAuthErrorCodes
 {

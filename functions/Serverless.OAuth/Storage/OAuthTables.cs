@@ -51,8 +51,9 @@ public class OAuthTables
     /// Retries are the SDK pipeline's: exponential backoff with jitter on 408, 429, 500, 502, 503 and 504 and on
     /// dropped connections, so throttling (503 ServerBusy) and timeouts (500 OperationTimedOut) are ridden out in
     /// place. Few and short, because a client is waiting: past <see cref="WorstCaseDuration"/> it is better served by a
-    /// 503 temporarily_unavailable with Retry-After than by a slower answer. Every request (each retry too) is timed
-    /// for telemetry.
+    /// 503 temporarily_unavailable with Retry-After than by a slower answer: what is left failing after the retries
+    /// becomes a <see cref="Protocol.DependencyUnavailableException"/> (<see cref="TableStorageFailurePolicy"/>). Every
+    /// request (each retry too) is timed for telemetry.
     /// </summary>
     public static TableClientOptions DefaultClientOptions(string tablePrefix = "")
     {
@@ -63,6 +64,7 @@ public class OAuthTables
         options.Retry.MaxDelay = TimeSpan.FromSeconds(2);
         options.Retry.NetworkTimeout = TimeSpan.FromSeconds(5);
         options.Diagnostics.IsLoggingContentEnabled = false;
+        options.AddPolicy(new TableStorageFailurePolicy(), HttpPipelinePosition.PerCall);
         options.AddPolicy(DependencyTelemetryPolicy.ForTableStorage(tablePrefix), HttpPipelinePosition.PerRetry);
         return options;
     }

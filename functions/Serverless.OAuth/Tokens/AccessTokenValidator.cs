@@ -2,6 +2,7 @@ using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Serverless.OAuth.Grants;
 using Serverless.OAuth.Options;
+using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Signing;
 
 namespace Serverless.OAuth.Tokens;
@@ -10,16 +11,10 @@ namespace Serverless.OAuth.Tokens;
 public sealed record ValidatedAccessToken(
     string Subject, string ClientId, string Scope, string JwtId, DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt, DateTimeOffset? AuthTime);
 
-public sealed record AccessTokenValidation(ValidatedAccessToken? Token, string? Problem)
-{
-    public static AccessTokenValidation Valid(ValidatedAccessToken token) => new(token, null);
-
-    public static AccessTokenValidation Invalid(string problem) => new(null, problem);
-}
-
 /// <summary>
 /// Validates access tokens as an independent resource server would (Microsoft.IdentityModel against the published
 /// JWKS: signature, typ "at+jwt", iss, aud, exp with the server's <see cref="TimeProvider"/>), then checks revocation.
+/// A token that fails is an invalid_token error (RFC 6750 §3.1) saying why.
 /// </summary>
 public sealed class AccessTokenValidator(
     ISigningKeyProvider keys, RevocationStore revocations, OAuthServerOptions options, TimeProvider clock)
@@ -28,18 +23,18 @@ public sealed class AccessTokenValidator(
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
     private CachedParameters? _parameters;
 
-    public async Task<AccessTokenValidation> ValidateAsync(string token, CancellationToken cancellationToken = default)
+    public async Task<OAuthResult<ValidatedAccessToken>> ValidateAsync(string token, CancellationToken cancellationToken = default)
     {
         if (token.Length > 8192 || !_handler.CanReadToken(token))
         {
-            return AccessTokenValidation.Invalid("The access token is malformed.");
+            return OAuthError.InvalidToken("The access token is malformed.");
         }
 
         var parameters = ParametersFor(await keys.GetPublicKeysAsync(cancellationToken));
         var result = await _handler.ValidateTokenAsync(token, parameters);
         if (!result.IsValid)
         {
-            return AccessTokenValidation.Invalid(result.Exception is SecurityTokenInvalidLifetimeException or SecurityTokenExpiredException
+            return OAuthError.InvalidToken(result.Exception is SecurityTokenInvalidLifetimeException or SecurityTokenExpiredException
                 ? "The access token expired."
                 : "The access token is invalid.");
         }
@@ -47,20 +42,19 @@ public sealed class AccessTokenValidator(
         var jwt = (JsonWebToken)result.SecurityToken;
         if (!jwt.TryGetPayloadValue<string>("client_id", out var clientId)
             || !jwt.TryGetPayloadValue<string>("jti", out var jti)
-            || !Protocol.SecretValues.TrySplit(jti, out var partition, out _))
+            || !SecretValues.TrySplit(jti, out var partition, out _))
         {
-            return AccessTokenValidation.Invalid("The access token is invalid.");
+            return OAuthError.InvalidToken("The access token is invalid.");
         }
 
         if (await revocations.IsRevokedAsync(partition, jti, cancellationToken))
         {
-            return AccessTokenValidation.Invalid("The access token was revoked.");
+            return OAuthError.InvalidToken("The access token was revoked.");
         }
 
         jwt.TryGetPayloadValue<string>("scope", out var scope);
         DateTimeOffset? authTime = jwt.TryGetPayloadValue<long>("auth_time", out var at) ? DateTimeOffset.FromUnixTimeSeconds(at) : null;
-        return AccessTokenValidation.Valid(new ValidatedAccessToken(
-            jwt.Subject, clientId, scope ?? "", jti, jwt.IssuedAt, jwt.ValidTo, authTime));
+        return new ValidatedAccessToken(jwt.Subject, clientId, scope ?? "", jti, jwt.IssuedAt, jwt.ValidTo, authTime);
     }
 
     /// <summary>

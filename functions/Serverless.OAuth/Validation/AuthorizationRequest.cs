@@ -31,8 +31,3 @@ public sealed record AuthorizationRequest(
     }
 }
 
-/// <summary>
-/// A failed authorization request. With <see cref="RedirectUri"/> null the client or redirect URI could not be
-/// verified, and the user sees an error page: the server never redirects to an unverified URI (RFC 6749 §4.1.2.1).
-/// </summary>
-public sealed record AuthorizationError(OAuthError Error, string? RedirectUri, string? State);

@@ -10,21 +10,21 @@ namespace Serverless.OAuth.Validation;
 /// </summary>
 public sealed class AuthorizeRequestValidator(ClientStore clients, OAuthServerOptions options)
 {
-    public async Task<(AuthorizationRequest? Request, AuthorizationError? Error)> ValidateAsync(
-        OAuthParameters parameters, CancellationToken cancellationToken)
+    public async Task<OAuthResult<AuthorizationRequest>> ValidateAsync(OAuthParameters parameters, CancellationToken cancellationToken)
     {
-        var (client, clientError) = await ValidateClientIdAsync(parameters, cancellationToken);
-        if (client is null)
+        // Until the client and the redirect URI are verified, every error is shown on a page (RFC 6749 §4.1.2.1).
+        var verified = await ValidateClientIdAsync(parameters, cancellationToken);
+        if (!verified.Succeeded)
         {
-            return (null, clientError);
+            return verified.Error;
         }
 
-        if (ValidateRedirectUri(parameters, client) is { } redirectError)
+        var client = verified.Value;
+        if (ValidateRedirectUri(parameters, client) is not { } redirectUri)
         {
-            return (null, redirectError);
+            return RedirectUriError(parameters, client);
         }
 
-        var redirectUri = parameters["redirect_uri"]!;
         var state = parameters.IsRepeated("state") ? null : parameters["state"];
         var error = ValidateStructure(parameters)
             ?? ValidateResponseType(parameters)
@@ -32,56 +32,46 @@ public sealed class AuthorizeRequestValidator(ClientStore clients, OAuthServerOp
             ?? ValidatePkce(parameters, client);
         if (error is not null)
         {
-            return (null, new AuthorizationError(error, redirectUri, state));
+            return error.RedirectedTo(redirectUri, state);
         }
 
-        var (scope, scopeError) = ValidateScope(parameters, client);
-        if (scopeError is not null)
+        var scope = ValidateScope(parameters, client);
+        if (!scope.Succeeded)
         {
-            return (null, new AuthorizationError(scopeError, redirectUri, state));
+            return scope.Error.RedirectedTo(redirectUri, state);
         }
 
-        return (new AuthorizationRequest(client, redirectUri, scope!, state, parameters["code_challenge"]), null);
+        return new AuthorizationRequest(client, redirectUri, scope.Value, state, parameters["code_challenge"]);
     }
 
-    private async Task<(OAuthClient? Client, AuthorizationError? Error)> ValidateClientIdAsync(OAuthParameters parameters, CancellationToken cancellationToken)
+    private async Task<OAuthResult<OAuthClient>> ValidateClientIdAsync(OAuthParameters parameters, CancellationToken cancellationToken)
     {
         if (parameters.IsRepeated("client_id"))
         {
-            return (null, Page(OAuthError.InvalidRequest("The 'client_id' parameter is repeated.")));
+            return OAuthError.InvalidRequest("The 'client_id' parameter is repeated.");
         }
 
         var clientId = parameters["client_id"];
         if (clientId is null)
         {
-            return (null, Page(OAuthError.InvalidRequest("The 'client_id' parameter is missing.")));
+            return OAuthError.InvalidRequest("The 'client_id' parameter is missing.");
         }
 
         var client = await clients.FindAsync(clientId, cancellationToken);
-        return client is null
-            ? (null, Page(OAuthError.InvalidClient("The client is not registered with this server.")))
-            : (client, null);
+        return client is null ? OAuthError.InvalidClient("The client is not registered with this server.") : client;
     }
 
-    private static AuthorizationError? ValidateRedirectUri(OAuthParameters parameters, OAuthClient client)
-    {
-        // RFC 6749 §4.1.2.1: with a doubtful redirect URI the user is told, never redirected.
-        if (parameters.IsRepeated("redirect_uri"))
-        {
-            return Page(OAuthError.InvalidRequest("The 'redirect_uri' parameter is repeated."));
-        }
+    /// <summary>The redirect URI, when it is sent once and registered for the client; exact string comparison, no normalisation.</summary>
+    private static string? ValidateRedirectUri(OAuthParameters parameters, OAuthClient client) =>
+        !parameters.IsRepeated("redirect_uri") && parameters["redirect_uri"] is { } redirectUri && client.HasRedirectUri(redirectUri)
+            ? redirectUri
+            : null;
 
-        // Exact string comparison with a registered URI: no normalisation of case, ports, slashes or queries.
-        var redirectUri = parameters["redirect_uri"];
-        if (redirectUri is null)
-        {
-            return Page(OAuthError.InvalidRequest("The 'redirect_uri' parameter is missing."));
-        }
-
-        return client.HasRedirectUri(redirectUri)
-            ? null
-            : Page(OAuthError.InvalidRequest("The 'redirect_uri' is not registered for this client."));
-    }
+    /// <summary>Why the redirect URI cannot be used: shown to the user, never sent anywhere.</summary>
+    private static OAuthError RedirectUriError(OAuthParameters parameters, OAuthClient client) =>
+        parameters.IsRepeated("redirect_uri") ? OAuthError.InvalidRequest("The 'redirect_uri' parameter is repeated.")
+        : parameters["redirect_uri"] is null ? OAuthError.InvalidRequest("The 'redirect_uri' parameter is missing.")
+        : OAuthError.InvalidRequest("The 'redirect_uri' is not registered for this client.");
 
     private static OAuthError? ValidateStructure(OAuthParameters parameters) => parameters.StructuralError;
 
@@ -124,23 +114,21 @@ public sealed class AuthorizeRequestValidator(ClientStore clients, OAuthServerOp
             : OAuthError.InvalidRequest("'code_challenge' must be the 43-character base64url SHA-256 of the verifier.");
     }
 
-    private (ScopeSet? Scope, OAuthError? Error) ValidateScope(OAuthParameters parameters, OAuthClient client)
+    private OAuthResult<ScopeSet> ValidateScope(OAuthParameters parameters, OAuthClient client)
     {
         var requested = ScopeSet.Parse(parameters["scope"]);
         if (requested is null)
         {
-            return (null, OAuthError.InvalidScope("The 'scope' parameter is malformed."));
+            return OAuthError.InvalidScope("The 'scope' parameter is malformed.");
         }
 
         // No scope asked: the client's registered scopes are the default (RFC 6749 §3.3).
         var scope = requested.IsEmpty ? ScopeSet.From(client.AllowedScopes) : requested;
         if (!scope.IsSubsetOf(options.Scopes.Keys) || !scope.IsSubsetOf(client.AllowedScopes))
         {
-            return (null, OAuthError.InvalidScope("A requested scope is unknown or not allowed for this client."));
+            return OAuthError.InvalidScope("A requested scope is unknown or not allowed for this client.");
         }
 
-        return (scope, null);
+        return scope;
     }
-
-    private static AuthorizationError Page(OAuthError error) => new(error, null, null);
 }

@@ -25,7 +25,7 @@ public sealed class ClientAuthenticator(ClientStore clients, ClientSecretVerifie
 
     private static readonly UTF8Encoding StrictUtf8 = new(false, throwOnInvalidBytes: true);
 
-    public static (ClientCredentials? Credentials, OAuthError? Error) ReadCredentials(string? authorizationHeader, OAuthParameters form)
+    public static OAuthResult<ClientCredentials> ReadCredentials(string? authorizationHeader, OAuthParameters form)
     {
         var postId = form["client_id"];
         var postSecret = form["client_secret"];
@@ -33,71 +33,72 @@ public sealed class ClientAuthenticator(ClientStore clients, ClientSecretVerifie
         {
             if (!authorizationHeader.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
             {
-                return (null, OAuthError.InvalidClient("Only HTTP Basic client authentication is supported in the Authorization header."));
+                return OAuthError.InvalidClient("Only HTTP Basic client authentication is supported in the Authorization header.");
             }
 
             if (postSecret is not null)
             {
-                return (null, OAuthError.InvalidRequest("Use one client authentication method, not both Basic and client_secret."));
+                return OAuthError.InvalidRequest("Use one client authentication method, not both Basic and client_secret.");
             }
 
             if (!TryParseBasic(authorizationHeader["Basic ".Length..].Trim(), out var id, out var secret))
             {
-                return (null, OAuthError.InvalidClient("The Basic credentials are malformed."));
+                return OAuthError.InvalidClient("The Basic credentials are malformed.");
             }
 
             if (postId is not null && postId != id)
             {
-                return (null, OAuthError.InvalidRequest("'client_id' does not match the Basic credentials."));
+                return OAuthError.InvalidRequest("'client_id' does not match the Basic credentials.");
             }
 
-            return (new ClientCredentials(id, secret, ClientCredentials.Basic), null);
+            return new ClientCredentials(id, secret, ClientCredentials.Basic);
         }
 
         return postSecret is not null
-            ? (new ClientCredentials(postId, postSecret, ClientCredentials.Post), null)
-            : (new ClientCredentials(postId, null, ClientCredentials.None), null);
+            ? new ClientCredentials(postId, postSecret, ClientCredentials.Post)
+            : new ClientCredentials(postId, null, ClientCredentials.None);
     }
 
     /// <param name="clientAddress">Where the request came from (see <see cref="Http.ClientAddress"/>), when known: failed
     /// secrets are throttled per address as well as per client.</param>
-    public async Task<(OAuthClient? Client, OAuthError? Error)> AuthenticateAsync(
+    public async Task<OAuthResult<OAuthClient>> AuthenticateAsync(
         string? authorizationHeader, OAuthParameters form, string? clientAddress, CancellationToken cancellationToken)
     {
-        var (credentials, error) = ReadCredentials(authorizationHeader, form);
-        if (credentials is null)
+        var read = ReadCredentials(authorizationHeader, form);
+        if (!read.Succeeded)
         {
-            return (null, error);
+            return read.Error;
         }
 
+        var credentials = read.Value;
         if (credentials.ClientId is null)
         {
-            return (null, OAuthError.InvalidClient("Client authentication is required: send client_id (and a secret for confidential clients)."));
+            return OAuthError.InvalidClient("Client authentication is required: send client_id (and a secret for confidential clients).");
         }
 
         var client = await clients.FindAsync(credentials.ClientId, cancellationToken);
         if (client is null)
         {
-            return (null, OAuthError.InvalidClient("Client authentication failed."));
+            return OAuthError.InvalidClient("Client authentication failed.");
         }
 
         if (client.IsPublic)
         {
             return credentials.Secret is null
-                ? (client, null)
-                : (null, OAuthError.InvalidClient("Public clients do not authenticate with a secret."));
+                ? client
+                : OAuthError.InvalidClient("Public clients do not authenticate with a secret.");
         }
 
         if (credentials.Secret is not { } secret)
         {
-            return (null, OAuthError.InvalidClient("Client authentication failed."));
+            return OAuthError.InvalidClient("Client authentication failed.");
         }
 
         // A secret verified recently is accepted from memory, so a client in use cannot be locked out by others'
         // failures; anything else pays PBKDF2, reserved first so no more checks run than the lockout allows.
         if (secrets.IsRemembered(client, secret))
         {
-            return (client, null);
+            return client;
         }
 
         LockoutKey[] keys = clientAddress is null
@@ -106,11 +107,11 @@ public sealed class ClientAuthenticator(ClientStore clients, ClientSecretVerifie
         var attempt = await lockout.AttemptAsync(keys, _ => Task.FromResult(secrets.Verify(client, secret) ? client : null), cancellationToken);
         return attempt switch
         {
-            { Value: { } verified } => (verified, null),
+            { Value: { } verified } => verified,
             { Checked: false, LockedKey.Kind: LockoutKey.Address, LockedFor: { } wait } =>
-                (null, OAuthError.TooManyAttempts("Too many failed client authentications from this address.", wait)),
-            { Checked: false } => (null, OAuthError.InvalidClient("Client authentication failed too often; try again later.")),
-            _ => (null, OAuthError.InvalidClient("Client authentication failed.")),
+                OAuthError.TooManyAttempts("Too many failed client authentications from this address.", wait),
+            { Checked: false } => OAuthError.InvalidClient("Client authentication failed too often; try again later."),
+            _ => OAuthError.InvalidClient("Client authentication failed."),
         };
     }
 

@@ -60,9 +60,9 @@ public sealed class RequestParserFuzzTests
                     && request.Scope.IsSubsetOf(["read", "write"]);
             }
 
-            return (error!.RedirectUri is null || error.RedirectUri == FuzzInputs.RegisteredRedirect)
-                && KnownErrors.Contains(error.Error.Error)
-                && IsAllowedDescription(error.Error.Description);
+            return (error!.Redirect is null || error.Redirect.RedirectUri == FuzzInputs.RegisteredRedirect)
+                && KnownErrors.Contains(error.Error)
+                && IsAllowedDescription(error.Description);
         }));
     }
 

@@ -20,7 +20,7 @@ public sealed class AuthorizationResponseTests
     [Fact]
     public void AnError_WithAVerifiedRedirectUri_IsRedirected_KeepingItsRegisteredQuery()
     {
-        var error = new AuthorizationError(OAuthError.AccessDenied("No & no."), "https://app.example/cb?tenant=a", null);
+        var error = OAuthError.AccessDenied("No & no.").RedirectedTo("https://app.example/cb?tenant=a", null);
 
         var result = AuthorizationResponse.Error(error, Issuer);
 
@@ -32,7 +32,7 @@ public sealed class AuthorizationResponseTests
     [Fact]
     public void AnError_WithoutAVerifiedRedirectUri_IsAPage_NeverARedirect()
     {
-        var error = new AuthorizationError(OAuthError.InvalidRequest("Unknown <client>."), null, "xyz");
+        var error = OAuthError.InvalidRequest("Unknown <client>.");
 
         var page = Assert.IsType<HtmlPage>(AuthorizationResponse.Error(error, Issuer));
 

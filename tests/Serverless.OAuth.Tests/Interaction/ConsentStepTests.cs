@@ -30,8 +30,8 @@ public sealed class ConsentStepTests
     {
         var refusal = new ConsentStep(_audit).Refusal(Request, "deny");
 
-        Assert.Equal(OAuthErrorCodes.AccessDenied, refusal?.Error.Error);
-        Assert.Equal(("https://app.example/cb", "xyz"), (refusal?.RedirectUri, refusal?.State));
+        Assert.Equal(OAuthErrorCodes.AccessDenied, refusal?.Error);
+        Assert.Equal(("https://app.example/cb", "xyz"), (refusal?.Redirect?.RedirectUri, refusal?.Redirect?.State));
         Assert.Equal([AuditEvents.ConsentDeniedId], _audit.EventIds);
     }
 
@@ -43,8 +43,8 @@ public sealed class ConsentStepTests
     {
         var refusal = new ConsentStep(_audit).Refusal(Request, decision);
 
-        Assert.Equal(OAuthErrorCodes.InvalidRequest, refusal?.Error.Error);
-        Assert.Equal("https://app.example/cb", refusal?.RedirectUri);
+        Assert.Equal(OAuthErrorCodes.InvalidRequest, refusal?.Error);
+        Assert.Equal("https://app.example/cb", refusal?.Redirect?.RedirectUri);
         Assert.Empty(_audit.EventIds);
     }
 

@@ -65,8 +65,8 @@ public sealed class AuthorizeRequestValidatorTests
     {
         var (_, error) = await Validator(null).ValidateAsync(Request(), default);
 
-        Assert.Null(error!.RedirectUri);
-        Assert.Equal("invalid_client", error.Error.Error);
+        Assert.Null(error!.Redirect?.RedirectUri);
+        Assert.Equal("invalid_client", error.Error);
     }
 
     [Fact]
@@ -74,8 +74,8 @@ public sealed class AuthorizeRequestValidatorTests
     {
         var (_, error) = await Validator(Client()).ValidateAsync(Request(("redirect_uri", Redirect + "/"), ("response_type", null)), default);
 
-        Assert.Null(error!.RedirectUri);
-        Assert.Equal("invalid_request", error.Error.Error);
+        Assert.Null(error!.Redirect?.RedirectUri);
+        Assert.Equal("invalid_request", error.Error);
     }
 
     [Fact]
@@ -83,8 +83,8 @@ public sealed class AuthorizeRequestValidatorTests
     {
         var (_, error) = await Validator(Client(ClientType.Confidential, [GrantTypes.ClientCredentials])).ValidateAsync(Request(), default);
 
-        Assert.Equal("unauthorized_client", error!.Error.Error);
-        Assert.Equal(Redirect, error.RedirectUri);
+        Assert.Equal("unauthorized_client", error!.Error);
+        Assert.Equal(Redirect, error.Redirect?.RedirectUri);
     }
 
     [Fact]
@@ -94,8 +94,8 @@ public sealed class AuthorizeRequestValidatorTests
         var @public = await Validator(Client()).ValidateAsync(Request(("code_challenge", null), ("code_challenge_method", null)), default);
 
         Assert.Null(confidential.Error);
-        Assert.Null(confidential.Request!.CodeChallenge);
-        Assert.Equal("invalid_request", @public.Error!.Error.Error);
+        Assert.Null(confidential.Value!.CodeChallenge);
+        Assert.Equal("invalid_request", @public.Error!.Error);
     }
 
     [Fact]
@@ -103,7 +103,7 @@ public sealed class AuthorizeRequestValidatorTests
     {
         var (_, error) = await Validator(Client(ClientType.Confidential)).ValidateAsync(Request(("code_challenge", null)), default);
 
-        Assert.Equal("invalid_request", error!.Error.Error);
+        Assert.Equal("invalid_request", error!.Error);
     }
 
     [Fact]
@@ -119,8 +119,8 @@ public sealed class AuthorizeRequestValidatorTests
     {
         var (_, error) = await Validator(Client()).ValidateAsync(Request(("scope", "read offline_access")), default);
 
-        Assert.Equal("invalid_scope", error!.Error.Error);
-        Assert.Equal("st", error.State);
+        Assert.Equal("invalid_scope", error!.Error);
+        Assert.Equal("st", error.Redirect?.State);
     }
 
     [Fact]
@@ -134,6 +134,6 @@ public sealed class AuthorizeRequestValidatorTests
 
         var (_, error) = await Validator(Client()).ValidateAsync(parameters, default);
 
-        Assert.Null(error!.RedirectUri);
+        Assert.Null(error!.Redirect?.RedirectUri);
     }
 }

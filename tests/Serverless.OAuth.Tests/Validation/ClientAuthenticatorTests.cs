@@ -79,7 +79,7 @@ public sealed class ClientAuthenticatorTests
         var ok = await Authenticator().AuthenticateAsync(null, OAuthParameters.From(("client_id", "pub")), null, default);
         var withSecret = await Authenticator().AuthenticateAsync(null, OAuthParameters.From(("client_id", "pub"), ("client_secret", "x")), null, default);
 
-        Assert.Equal("pub", ok.Client!.ClientId);
+        Assert.Equal("pub", ok.Value!.ClientId);
         Assert.Equal("invalid_client", withSecret.Error!.Error);
     }
 
@@ -104,7 +104,7 @@ public sealed class ClientAuthenticatorTests
         var remembered = await authenticator.AuthenticateAsync(Basic("conf", Secret), OAuthParameters.Empty, null, default);
         var fresh = await Authenticator().AuthenticateAsync(Basic("conf", Secret), OAuthParameters.Empty, null, default);
 
-        Assert.Equal("conf", remembered.Client!.ClientId);
+        Assert.Equal("conf", remembered.Value!.ClientId);
         Assert.Equal("invalid_client", fresh.Error!.Error);
     }
 
