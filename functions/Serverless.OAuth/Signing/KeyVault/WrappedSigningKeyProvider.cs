@@ -31,7 +31,7 @@ public sealed class WrappedSigningKeyProvider : ISigningKeyProvider, IDisposable
     private readonly OAuthTables _tables;
     private readonly ExpiryIndex _expiryIndex;
     private readonly OAuthServerOptions _options;
-    private readonly KeyVaultSigningOptions _keyVault;
+    private readonly KeyLifecycle _lifecycle;
     private readonly TimeProvider _clock;
     private readonly ILogger<WrappedSigningKeyProvider> _logger;
     private readonly string _wrappingKeyName;
@@ -45,7 +45,6 @@ public sealed class WrappedSigningKeyProvider : ISigningKeyProvider, IDisposable
         OAuthTables tables,
         ExpiryIndex expiryIndex,
         OAuthServerOptions options,
-        KeyVaultSigningOptions keyVault,
         TimeProvider clock,
         ILogger<WrappedSigningKeyProvider> logger)
     {
@@ -53,25 +52,18 @@ public sealed class WrappedSigningKeyProvider : ISigningKeyProvider, IDisposable
         _tables = tables;
         _expiryIndex = expiryIndex;
         _options = options;
-        _keyVault = keyVault;
+        _lifecycle = KeyLifecycle.For(options);
         _clock = clock;
         _logger = logger;
         _wrappingKeyName = options.Signing.WrappingKeyName is { Length: > 0 } name
             ? name
             : throw new ArgumentException("OAuth:Signing:WrappingKeyName is required in KeyVaultWrapped mode.", nameof(options));
         _ring = new ReloadingValue<KeyRing>(clock, ring => ring.ValidUntil, ReloadAsync);
-        if (options.Signing.RotationInterval <= 4 * keyVault.KeyRefreshInterval)
-        {
-            throw new ArgumentException("OAuth:Signing:RotationInterval must be longer than four key refresh intervals.", nameof(options));
-        }
     }
 
-    private TimeSpan Delay => _keyVault.KeyRefreshInterval;
+    private TimeSpan Delay => _lifecycle.PropagationDelay;
 
     private TimeSpan Interval => _options.Signing.RotationInterval;
-
-    /// <summary>How long a token signed now can be live, and be checked by a resource server whose clock runs behind.</summary>
-    private TimeSpan TokenReach => _options.AccessTokenLifetime + _keyVault.ClockSkew;
 
     public async ValueTask<ISigningKey> GetSigningKeyAsync(CancellationToken cancellationToken) =>
         (await _ring.GetAsync(cancellationToken)).Current;
@@ -87,10 +79,10 @@ public sealed class WrappedSigningKeyProvider : ISigningKeyProvider, IDisposable
         async () =>
         {
             var now = _clock.GetUtcNow();
-            var activatesAt = now + Delay;
+            var activatesAt = _lifecycle.ActivationOf(now);
             var nextPeriod = RotationSchedule.PeriodStart(now, Interval) + Interval;
             var retiresAt = activatesAt > nextPeriod ? activatesAt : nextPeriod;
-            var row = await CreateAsync(RotationSchedule.ManualPartition(now), now, activatesAt, retiresAt + Delay + TokenReach, cancellationToken);
+            var row = await CreateAsync(RotationSchedule.ManualPartition(now), now, activatesAt, _lifecycle.UnpublishOf(retiresAt + Delay), cancellationToken);
             return Deserialize(row);
         },
         cancellationToken);
@@ -102,7 +94,7 @@ public sealed class WrappedSigningKeyProvider : ISigningKeyProvider, IDisposable
         {
             loaded = await LoadAsync(now, cancellationToken);
         }
-        catch (Exception e) when (previous is not null && now + TokenReach <= previous.SignerExpiresAt && IsTransient(e))
+        catch (Exception e) when (previous is not null && _lifecycle.CanSign(previous.SignerExpiresAt, now) && IsTransient(e))
         {
             // Signing needs neither storage nor the vault once a key is unwrapped: keep going with the cached keys.
             _logger.LogWarning("Could not refresh the signing keys ({ExceptionType}); using the cached ones", e.GetType().Name);
@@ -161,9 +153,9 @@ public sealed class WrappedSigningKeyProvider : ISigningKeyProvider, IDisposable
                 validUntil = Min(validUntil, row.ActivatesAt);
             }
 
-            if (row.ExpiresAt - TokenReach > now)
+            if (row.ExpiresAt - _lifecycle.TokenReach > now)
             {
-                validUntil = Min(validUntil, row.ExpiresAt - TokenReach);
+                validUntil = Min(validUntil, row.ExpiresAt - _lifecycle.TokenReach);
             }
         }
 
@@ -180,7 +172,7 @@ public sealed class WrappedSigningKeyProvider : ISigningKeyProvider, IDisposable
     /// </summary>
     private WrappedSigningKeyEntity ChooseSigner(List<WrappedSigningKeyEntity> rows, DateTimeOffset now)
     {
-        var candidates = rows.Where(r => now + TokenReach <= r.ExpiresAt).ToList();
+        var candidates = rows.Where(r => _lifecycle.CanSign(r.ExpiresAt, now)).ToList();
         return candidates.Where(r => r.ActivatesAt <= now).OrderBy(r => r.ActivatesAt).ThenBy(r => r.CreatedAt).LastOrDefault()
             ?? candidates.OrderBy(r => r.ActivatesAt).ThenBy(r => r.CreatedAt).FirstOrDefault()
             ?? throw new InvalidOperationException("No signing key can sign a token now.");
@@ -188,12 +180,12 @@ public sealed class WrappedSigningKeyProvider : ISigningKeyProvider, IDisposable
 
     private Task<WrappedSigningKeyEntity> CreateScheduledAsync(DateTimeOffset periodStart, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var activatesAt = now + Delay > periodStart ? now + Delay : periodStart;
+        var activatesAt = _lifecycle.ActivationOf(now) > periodStart ? _lifecycle.ActivationOf(now) : periodStart;
         var nextPeriod = periodStart + Interval;
         var retiresAt = activatesAt > nextPeriod ? activatesAt : nextPeriod;
 
         // A period's key may sign until one refresh interval past the period (when its successor came late).
-        return CreateAsync(RotationSchedule.ScheduledPartition(periodStart), now, activatesAt, retiresAt + Delay + TokenReach, cancellationToken);
+        return CreateAsync(RotationSchedule.ScheduledPartition(periodStart), now, activatesAt, _lifecycle.UnpublishOf(retiresAt + Delay), cancellationToken);
     }
 
     private async Task<WrappedSigningKeyEntity> CreateAsync(
