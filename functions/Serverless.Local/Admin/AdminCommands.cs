@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Http;
 using Serverless.OAuth.Options;
@@ -69,8 +70,11 @@ public static class AdminCommands
                 builder.Logging.ClearProviders();
                 configure?.Invoke(builder);
             });
+
+            // The settings are checked when first read: here, so a bad one is a message and exit 1, not a stack trace.
+            app.Services.GetRequiredService<OAuthServerOptions>();
         }
-        catch (InvalidOperationException e)
+        catch (Exception e) when (e is InvalidOperationException or OptionsValidationException)
         {
             await error.WriteLineAsync(e.Message);
             return 1;
