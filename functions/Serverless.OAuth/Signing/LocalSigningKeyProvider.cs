@@ -93,8 +93,7 @@ public sealed class LocalSigningKeyProvider : ISigningKeyProvider, IDisposable
 
     private void Write(KeyFile file)
     {
-        var directory = Path.GetDirectoryName(Path.GetFullPath(_path))!;
-        Directory.CreateDirectory(directory);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(_path)) ?? ".");
         var temporary = _path + ".tmp";
         using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
         {
