@@ -1,166 +1,28 @@
-using System.Text;
-using Microsoft.Extensions.Logging;
-using Serverless.OAuth.Grants;
-using Serverless.OAuth.Lockout;
+using Serverless.OAuth.Interaction;
 using Serverless.OAuth.Options;
-using Serverless.OAuth.Pages;
 using Serverless.OAuth.Protocol;
-using Serverless.OAuth.Telemetry;
-using Serverless.OAuth.Users;
 using Serverless.OAuth.Validation;
 
 namespace Serverless.OAuth.Endpoints;
 
 /// <summary>
-/// GET /authorize renders the login and consent page for a valid request; POST /authorize takes the page's form
-/// (re-validated exactly like the GET, CSRF-checked with a double-submit cookie) and redirects with a code, or an
-/// error, to the verified redirect URI, always with "iss" (RFC 9207).
+/// /authorize, the protocol side (RFC 6749 §4.1.1): GET validates the request and starts the interaction (the sign-in
+/// and consent page); POST validates the page's answer exactly like the GET and resumes the interaction, which ends in
+/// the authorization response. An invalid request gets its error here, before any interaction.
 /// </summary>
-public sealed class AuthorizeEndpoint(
-    AuthorizeRequestValidator validator,
-    UserStore users,
-    FailedAttemptLockout lockout,
-    GrantStore grants,
-    OAuthServerOptions options,
-    TimeProvider clock,
-    ILogger<AuthorizeEndpoint> logger)
+public sealed class AuthorizeEndpoint(AuthorizeRequestValidator validator, AuthorizationInteraction interaction, OAuthServerOptions options)
 {
-    public const string CsrfField = "csrf_token";
-
-    private const string Route = "/authorize";
-
     public async Task<EndpointResult> GetAsync(OAuthParameters query, CancellationToken cancellationToken)
     {
         var (request, error) = await validator.ValidateAsync(query, cancellationToken);
-        if (request is null)
-        {
-            return ErrorResult(error!);
-        }
-
-        var csrf = SecretValues.NewSecret();
-        return LoginPageResult(request, csrf, username: null, message: null);
+        return request is null ? AuthorizationResponse.Error(error!, options.Issuer) : interaction.Start(request);
     }
 
     public async Task<EndpointResult> PostAsync(OAuthParameters form, string? csrfCookie, string? clientAddress, CancellationToken cancellationToken)
     {
         var (request, error) = await validator.ValidateAsync(form, cancellationToken);
-        if (request is null)
-        {
-            return ErrorResult(error!);
-        }
-
-        // Double-submit: a cross-site form cannot read or set our SameSite=Strict cookie. A mismatch shows a page,
-        // never a redirect, so a forged post cannot steer the user anywhere.
-        var csrfField = form[CsrfField];
-        if (csrfCookie is null || csrfField is null || !SecretValues.FixedTimeEquals(csrfCookie, csrfField))
-        {
-            ServerTelemetry.Error(Route, OAuthErrorCodes.InvalidRequest);
-            return new PageResult(
-                ErrorPage.Render(OAuthError.InvalidRequest("The sign-in form expired or did not come from this server. Go back to the application and start again.")),
-                Status: 400);
-        }
-
-        if (form["decision"] == "deny")
-        {
-            AuditEvents.ConsentDenied(logger, request.Client.ClientId);
-            return ErrorResult(new AuthorizationError(OAuthError.AccessDenied("The user denied the request."), request.RedirectUri, request.State));
-        }
-
-        if (form["decision"] != "allow")
-        {
-            return ErrorResult(new AuthorizationError(OAuthError.InvalidRequest("The form's decision is missing."), request.RedirectUri, request.State));
-        }
-
-        var username = form["username"];
-        var password = form["password"];
-        var keys = new List<LockoutKey>(2);
-        if (OAuthUser.Normalize(username) is { } normalized)
-        {
-            keys.Add(lockout.UserKey(normalized));
-        }
-
-        if (clientAddress is not null)
-        {
-            keys.Add(lockout.AddressKey(clientAddress));
-        }
-
-        var attempt = await lockout.AttemptAsync(
-            keys,
-            token => username is null || password is null ? Task.FromResult<OAuthUser?>(null) : users.VerifyAsync(username, password, token),
-            cancellationToken);
-        if (attempt.Value is not { } user)
-        {
-            if (attempt.Checked)
-            {
-                AuditEvents.SignInFailed(logger, request.Client.ClientId);
-            }
-            else
-            {
-                AuditEvents.SignInLockedOut(logger, request.Client.ClientId);
-            }
-
-            var message = attempt.LockedFor is not { } locked ? "The username or password is incorrect."
-                : attempt.LockedKey!.Kind == LockoutKey.Address ? $"Too many failed sign-ins from your network. Try again in {Minutes(locked)} minute(s)."
-                : $"Too many failed sign-ins. Try again in {Minutes(locked)} minute(s).";
-            return LoginPageResult(request, csrfCookie, username, message);
-        }
-
-        AuditEvents.SignInSucceeded(logger, request.Client.ClientId, user.Subject);
-
-        var now = clock.GetUtcNow();
-        var code = await grants.CreateCodeAsync(
-            new Grants.AuthorizationCodeEntity
-            {
-                ClientId = request.Client.ClientId,
-                RedirectUri = request.RedirectUri,
-                CodeChallenge = request.CodeChallenge,
-                Scope = request.Scope.ToString(),
-                Subject = user.Subject,
-                AuthTime = now,
-                ExpiresAt = now + options.AuthorizationCodeLifetime,
-            },
-            cancellationToken);
-        AuditEvents.ConsentGranted(logger, request.Client.ClientId, user.Subject, request.Scope.ToString());
-        return new RedirectResult(BuildRedirect(request.RedirectUri, ("code", code), ("state", request.State), ("iss", options.Issuer)));
-    }
-
-    private static int Minutes(TimeSpan wait) => Math.Max(1, (int)Math.Ceiling(wait.TotalMinutes));
-
-    private PageResult LoginPageResult(AuthorizationRequest request, string csrf, string? username, string? message) =>
-        new(LoginPage.Render(request, options, csrf, username, message), CsrfCookie: csrf, FormTarget: new Uri(request.RedirectUri).GetLeftPart(UriPartial.Authority));
-
-    private EndpointResult ErrorResult(AuthorizationError error)
-    {
-        ServerTelemetry.Error(Route, error.Error.Error);
-        if (error.RedirectUri is null)
-        {
-            return new PageResult(ErrorPage.Render(error.Error), Status: 400);
-        }
-
-        return new RedirectResult(BuildRedirect(
-            error.RedirectUri,
-            ("error", error.Error.Error),
-            ("error_description", error.Error.Description),
-            ("state", error.State),
-            ("iss", options.Issuer)));
-    }
-
-    /// <summary>Adds parameters to the redirect URI's query, keeping any query it was registered with (RFC 6749 §3.1.2).</summary>
-    public static string BuildRedirect(string redirectUri, params (string Name, string? Value)[] parameters)
-    {
-        var uri = new StringBuilder(redirectUri);
-        var separator = redirectUri.Contains('?') ? '&' : '?';
-        foreach (var (name, value) in parameters)
-        {
-            if (value is null)
-            {
-                continue;
-            }
-
-            uri.Append(separator).Append(name).Append('=').Append(Uri.EscapeDataString(value));
-            separator = '&';
-        }
-
-        return uri.ToString();
+        return request is null
+            ? AuthorizationResponse.Error(error!, options.Issuer)
+            : await interaction.ResumeAsync(request, InteractionForm.Read(form), csrfCookie, clientAddress, cancellationToken);
     }
 }

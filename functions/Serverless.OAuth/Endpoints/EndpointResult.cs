@@ -1,12 +1,16 @@
+using Serverless.OAuth.Pages;
 using Serverless.OAuth.Protocol;
 
 namespace Serverless.OAuth.Endpoints;
 
-/// <summary>What an endpoint answers, independent of the host; <c>Http/ResultMapper</c> turns it into HTTP.</summary>
+/// <summary>What an endpoint answers, independent of the host; <see cref="Http.EndpointHttpResult"/> turns it into HTTP.</summary>
 public abstract record EndpointResult;
 
-/// <summary>A JSON body; token-bearing answers are never cached.</summary>
-public sealed record JsonResult(object Body, int Status = 200, bool NoStore = true, string? CacheControl = null) : EndpointResult;
+/// <summary>
+/// A JSON body, one of the records serialized by generated code (Http/OAuthJsonContext); token-bearing answers are
+/// never cached.
+/// </summary>
+public sealed record JsonBody(object Body, int Status = 200, bool NoStore = true, string? CacheControl = null) : EndpointResult;
 
 /// <summary>An OAuth error as JSON (RFC 6749 §5.2). The status follows from the error code unless given.</summary>
 public sealed record OAuthErrorResult(OAuthError Error) : EndpointResult;
@@ -15,15 +19,15 @@ public sealed record OAuthErrorResult(OAuthError Error) : EndpointResult;
 public sealed record BearerChallengeResult(OAuthError? Error, string Realm) : EndpointResult;
 
 /// <summary>A redirect (302, or 303 after a POST) to a redirect URI verified against the client's registration.</summary>
-public sealed record RedirectResult(string Location) : EndpointResult;
+public sealed record RedirectTo(string Location) : EndpointResult;
 
 /// <summary>
 /// A server-rendered page. <see cref="CsrfCookie"/> is set when the page carries a form; <see cref="FormTarget"/> is the
 /// verified origin that form's answer redirects to, which the Content-Security-Policy's form-action must allow.
 /// <see cref="ContentSecurityPolicy"/> replaces the server pages' policy (no script) for a page that needs its own.
 /// </summary>
-public sealed record PageResult(
-    string Html, int Status = 200, string? CsrfCookie = null, string? FormTarget = null, string? ContentSecurityPolicy = null) : EndpointResult;
+public sealed record HtmlPage(
+    Html Body, int Status = 200, string? CsrfCookie = null, string? FormTarget = null, string? ContentSecurityPolicy = null) : EndpointResult;
 
 /// <summary>A file the server ships in its assembly (the demo client's script and stylesheet).</summary>
 public sealed record StaticFileResult(string Body, string ContentType) : EndpointResult;

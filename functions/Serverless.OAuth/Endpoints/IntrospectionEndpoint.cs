@@ -16,8 +16,6 @@ namespace Serverless.OAuth.Endpoints;
 public sealed class IntrospectionEndpoint(
     ClientAuthenticator authenticator, GrantStore grants, AccessTokenValidator accessTokens, OAuthServerOptions options)
 {
-    private static readonly Dictionary<string, object> Inactive = new() { ["active"] = false };
-
     public async Task<EndpointResult> HandleAsync(string? authorizationHeader, OAuthParameters form, string? clientAddress, CancellationToken cancellationToken)
     {
         if (form.StructuralError is { } structural)
@@ -45,10 +43,10 @@ public sealed class IntrospectionEndpoint(
         var answer = form["token_type_hint"] == "refresh_token"
             ? await IntrospectRefreshTokenAsync(client.ClientId, token, cancellationToken) ?? await IntrospectAccessTokenAsync(client, token, cancellationToken)
             : await IntrospectAccessTokenAsync(client, token, cancellationToken) ?? await IntrospectRefreshTokenAsync(client.ClientId, token, cancellationToken);
-        return new JsonResult(answer ?? Inactive);
+        return new JsonBody(answer ?? IntrospectionResponse.Inactive);
     }
 
-    private async Task<Dictionary<string, object>?> IntrospectAccessTokenAsync(OAuthClient caller, string token, CancellationToken cancellationToken)
+    private async Task<IntrospectionResponse?> IntrospectAccessTokenAsync(OAuthClient caller, string token, CancellationToken cancellationToken)
     {
         var validation = await accessTokens.ValidateAsync(token, cancellationToken);
         if (validation.Token is not { } valid)
@@ -58,31 +56,25 @@ public sealed class IntrospectionEndpoint(
 
         if (!caller.MayIntrospect && valid.ClientId != caller.ClientId)
         {
-            return Inactive;
+            return IntrospectionResponse.Inactive;
         }
 
-        var response = new Dictionary<string, object>
+        return new IntrospectionResponse(Active: true)
         {
-            ["active"] = true,
-            ["token_type"] = "Bearer",
-            ["scope"] = valid.Scope,
-            ["client_id"] = valid.ClientId,
-            ["sub"] = valid.Subject,
-            ["aud"] = options.EffectiveAudience,
-            ["iss"] = options.Issuer,
-            ["iat"] = valid.IssuedAt.ToUnixTimeSeconds(),
-            ["exp"] = valid.ExpiresAt.ToUnixTimeSeconds(),
-            ["jti"] = valid.JwtId,
+            TokenType = "Bearer",
+            Scope = valid.Scope,
+            ClientId = valid.ClientId,
+            Subject = valid.Subject,
+            Audience = options.EffectiveAudience,
+            Issuer = options.Issuer,
+            IssuedAt = valid.IssuedAt.ToUnixTimeSeconds(),
+            ExpiresAt = valid.ExpiresAt.ToUnixTimeSeconds(),
+            JwtId = valid.JwtId,
+            AuthTime = valid.AuthTime?.ToUnixTimeSeconds(),
         };
-        if (valid.AuthTime is { } authTime)
-        {
-            response["auth_time"] = authTime.ToUnixTimeSeconds();
-        }
-
-        return response;
     }
 
-    private async Task<Dictionary<string, object>?> IntrospectRefreshTokenAsync(string clientId, string token, CancellationToken cancellationToken)
+    private async Task<IntrospectionResponse?> IntrospectRefreshTokenAsync(string clientId, string token, CancellationToken cancellationToken)
     {
         var lookup = await grants.FindRefreshTokenAsync(token, cancellationToken);
         if (lookup?.Row is not { } row || row.ClientId != clientId)
@@ -92,18 +84,17 @@ public sealed class IntrospectionEndpoint(
 
         if (row.State != RefreshTokenState.Active)
         {
-            return Inactive;
+            return IntrospectionResponse.Inactive;
         }
 
-        return new Dictionary<string, object>
+        return new IntrospectionResponse(Active: true)
         {
-            ["active"] = true,
-            ["token_type"] = "refresh_token",
-            ["scope"] = row.Scope,
-            ["client_id"] = row.ClientId,
-            ["sub"] = row.Subject,
-            ["iss"] = options.Issuer,
-            ["exp"] = row.ExpiresAt.ToUnixTimeSeconds(),
+            TokenType = "refresh_token",
+            Scope = row.Scope,
+            ClientId = row.ClientId,
+            Subject = row.Subject,
+            Issuer = options.Issuer,
+            ExpiresAt = row.ExpiresAt.ToUnixTimeSeconds(),
         };
     }
 }

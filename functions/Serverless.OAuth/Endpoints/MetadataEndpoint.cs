@@ -1,5 +1,6 @@
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Options;
+using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Signing;
 
 namespace Serverless.OAuth.Endpoints;
@@ -7,38 +8,39 @@ namespace Serverless.OAuth.Endpoints;
 /// <summary>RFC 8414 metadata, advertising exactly what is implemented, and the JWKS (RFC 7517).</summary>
 public sealed class MetadataEndpoint(OAuthServerOptions options, ISigningKeyProvider keys)
 {
-    private Dictionary<string, object>? _metadata;
+    private AuthorizationServerMetadata? _metadata;
 
-    public EndpointResult Metadata() => new JsonResult(_metadata ??= Build(), NoStore: false, CacheControl: "public, max-age=3600");
+    public EndpointResult Metadata() => new JsonBody(_metadata ??= Build(), NoStore: false, CacheControl: "public, max-age=3600");
 
     public async Task<EndpointResult> JwksAsync(CancellationToken cancellationToken)
     {
         var published = await keys.GetPublicKeysAsync(cancellationToken);
-        return new JsonResult(new { keys = published }, NoStore: false, CacheControl: "public, max-age=300");
+        return new JsonBody(new JsonWebKeySet(published), NoStore: false, CacheControl: "public, max-age=300");
     }
 
-    private Dictionary<string, object> Build()
+    private AuthorizationServerMetadata Build()
     {
         var issuer = options.Issuer.TrimEnd('/');
         string[] clientAuth = ["client_secret_basic", "client_secret_post"];
-        return new Dictionary<string, object>
+        string[] clientAuthOrNone = [.. clientAuth, "none"];
+        return new AuthorizationServerMetadata
         {
-            ["issuer"] = options.Issuer,
-            ["authorization_endpoint"] = issuer + "/authorize",
-            ["token_endpoint"] = issuer + "/token",
-            ["jwks_uri"] = issuer + "/.well-known/jwks.json",
-            ["revocation_endpoint"] = issuer + "/revoke",
-            ["introspection_endpoint"] = issuer + "/introspect",
-            ["scopes_supported"] = options.Scopes.Keys.ToArray(),
-            ["response_types_supported"] = new[] { "code" },
-            ["response_modes_supported"] = new[] { "query" },
-            ["grant_types_supported"] = GrantTypes.All,
-            ["token_endpoint_auth_methods_supported"] = new[] { "client_secret_basic", "client_secret_post", "none" },
-            ["revocation_endpoint_auth_methods_supported"] = new[] { "client_secret_basic", "client_secret_post", "none" },
-            ["introspection_endpoint_auth_methods_supported"] = clientAuth,
-            ["code_challenge_methods_supported"] = new[] { "S256" },
-            ["authorization_response_iss_parameter_supported"] = true,
-            ["service_documentation"] = issuer + "/",
+            Issuer = options.Issuer,
+            AuthorizationEndpoint = issuer + "/authorize",
+            TokenEndpoint = issuer + "/token",
+            JwksUri = issuer + "/.well-known/jwks.json",
+            RevocationEndpoint = issuer + "/revoke",
+            IntrospectionEndpoint = issuer + "/introspect",
+            ScopesSupported = options.Scopes.Keys.ToArray(),
+            ResponseTypesSupported = ["code"],
+            ResponseModesSupported = ["query"],
+            GrantTypesSupported = GrantTypes.All,
+            TokenEndpointAuthMethodsSupported = clientAuthOrNone,
+            RevocationEndpointAuthMethodsSupported = clientAuthOrNone,
+            IntrospectionEndpointAuthMethodsSupported = clientAuth,
+            CodeChallengeMethodsSupported = [Pkce.S256],
+            AuthorizationResponseIssParameterSupported = true,
+            ServiceDocumentation = issuer + "/",
         };
     }
 }

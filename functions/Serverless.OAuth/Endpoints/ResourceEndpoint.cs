@@ -34,13 +34,7 @@ public sealed class ResourceEndpoint(AccessTokenValidator validator, OAuthServer
             return new BearerChallengeResult(OAuthError.InsufficientScope($"This resource needs the '{options.ResourceScope}' scope."), realm);
         }
 
-        return new JsonResult(new Dictionary<string, object?>
-        {
-            ["message"] = $"Hello, {token.Subject}. Your access token is valid.",
-            ["sub"] = token.Subject,
-            ["client_id"] = token.ClientId,
-            ["scope"] = token.Scope,
-            ["expires_at"] = token.ExpiresAt.ToUnixTimeSeconds(),
-        });
+        return new JsonBody(new ResourceResponse(
+            $"Hello, {token.Subject}. Your access token is valid.", token.Subject, token.ClientId, token.Scope, token.ExpiresAt.ToUnixTimeSeconds()));
     }
 }

@@ -56,7 +56,7 @@ public sealed class RevocationEndpoint(
 
         return outcome == Outcome.OtherClient
             ? new OAuthErrorResult(OAuthError.UnauthorizedClient("The token was not issued to this client."))
-            : new JsonResult(new Dictionary<string, object>());
+            : new JsonBody(EmptyResponse.Instance);
     }
 
     private async Task<Outcome> RevokeRefreshTokenAsync(string clientId, string token, CancellationToken cancellationToken)

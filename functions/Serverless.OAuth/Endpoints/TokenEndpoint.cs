@@ -70,6 +70,6 @@ public sealed class TokenEndpoint(
         }
 
         ServerTelemetry.TokenIssued(grantType, options.EffectiveAudience);
-        return new JsonResult(response);
+        return new JsonBody(response);
     }
 }

@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 using Serverless.OAuth.Endpoints;
 using Serverless.OAuth.Pages;
@@ -18,13 +17,6 @@ public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies
 {
     public const string CsrfCookieName = "oauth_csrf";
     public const string SecureCsrfCookieName = "__Host-oauth_csrf";
-
-    // Source-generated for the token response and errors (no reflection per call), reflection for everything else.
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Default,
-        TypeInfoResolver = JsonTypeInfoResolver.Combine(OAuthJsonContext.Default, new DefaultJsonTypeInfoResolver()),
-    };
 
     /// <summary>
     /// When a 503 says to try again (RFC 9110 §10.2.3): the storage retries of the failed request are spent by then,
@@ -51,7 +43,7 @@ public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies
         response.Headers["Referrer-Policy"] = "no-referrer";
         switch (result)
         {
-            case JsonResult json:
+            case JsonBody json:
                 response.StatusCode = json.Status;
                 SetCaching(response, json.NoStore, json.CacheControl);
                 return WriteJsonAsync(response, json.Body);
@@ -73,12 +65,12 @@ public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies
                     response.Headers.RetryAfter = ((long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 }
 
-                return WriteJsonAsync(response, ErrorBody(error.Error));
+                return WriteJsonAsync(response, ErrorResponse.From(error.Error));
 
             case BearerChallengeResult challenge:
                 return WriteBearerChallengeAsync(response, challenge);
 
-            case RedirectResult redirect:
+            case RedirectTo redirect:
                 // RFC 9700 §4.12: after a form POST (the login page) 303, so the browser does not re-send the form,
                 // with the user's password, to the client's redirect URI.
                 response.StatusCode = HttpMethods.IsPost(httpContext.Request.Method) ? StatusCodes.Status303SeeOther : StatusCodes.Status302Found;
@@ -86,7 +78,7 @@ public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies
                 response.Headers.Location = redirect.Location;
                 return Task.CompletedTask;
 
-            case PageResult page:
+            case HtmlPage page:
                 return WritePageAsync(response, page);
 
             case StaticFileResult file:
@@ -101,7 +93,7 @@ public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies
         }
     }
 
-    private Task WritePageAsync(HttpResponse response, PageResult page)
+    private Task WritePageAsync(HttpResponse response, HtmlPage page)
     {
         response.StatusCode = page.Status;
         if (page.Status == StatusCodes.Status503ServiceUnavailable)
@@ -125,7 +117,7 @@ public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies
         }
 
         response.ContentType = "text/html; charset=utf-8";
-        return response.WriteAsync(page.Html, Encoding.UTF8);
+        return response.WriteAsync(page.Body.ToString(), Encoding.UTF8);
     }
 
     private static Task WriteBearerChallengeAsync(HttpResponse response, BearerChallengeResult challenge)
@@ -144,23 +136,7 @@ public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies
         response.StatusCode = challenge.Error is null ? StatusCodes.Status401Unauthorized : StatusFor(challenge.Error);
         response.Headers.WWWAuthenticate = header.ToString();
         SetCaching(response, noStore: true, null);
-        return challenge.Error is null ? Task.CompletedTask : WriteJsonAsync(response, ErrorBody(challenge.Error));
-    }
-
-    private static Dictionary<string, string> ErrorBody(OAuthError error)
-    {
-        var body = new Dictionary<string, string> { ["error"] = error.Error };
-        if (error.Description is not null)
-        {
-            body["error_description"] = error.Description;
-        }
-
-        if (error.Uri is not null)
-        {
-            body["error_uri"] = error.Uri;
-        }
-
-        return body;
+        return challenge.Error is null ? Task.CompletedTask : WriteJsonAsync(response, ErrorResponse.From(challenge.Error));
     }
 
     private static void SetCaching(HttpResponse response, bool noStore, string? cacheControl)
@@ -182,7 +158,10 @@ public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies
     /// </summary>
     private static Task WriteJsonAsync(HttpResponse response, object body)
     {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), Json);
+        // Only the generated serializers (OAuthJsonContext): a body type without one is a bug, not a reason to reflect.
+        var typeInfo = OAuthJsonContext.Default.GetTypeInfo(body.GetType())
+            ?? throw new InvalidOperationException($"{body.GetType().Name} has no generated serializer; add it to OAuthJsonContext.");
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(body, typeInfo);
         response.ContentType = "application/json; charset=utf-8";
         response.ContentLength = bytes.Length;
         return response.Body.WriteAsync(bytes).AsTask();

@@ -41,11 +41,11 @@ public sealed class OAuthHttpHandlers(
     };
 
     public Task<IResult> HomeAsync(HttpRequest request) =>
-        Task.FromResult(Result(request, new PageResult(HomePage.Render(options.Issuer))));
+        Task.FromResult(Result(request, new HtmlPage(HomePage.Render(options.Issuer))));
 
     /// <summary>GET /demo and /demo/callback: one page, whose script tells the two apart.</summary>
     public Task<IResult> DemoPageAsync(HttpRequest request) =>
-        Task.FromResult(Result(request, new PageResult(DemoClientFiles.Page, ContentSecurityPolicy: DemoClientFiles.ContentSecurityPolicy)));
+        Task.FromResult(Result(request, new HtmlPage(Html.FromAsset(DemoClientFiles.Page), ContentSecurityPolicy: DemoClientFiles.ContentSecurityPolicy)));
 
     public Task<IResult> DemoScriptAsync(HttpRequest request) =>
         Task.FromResult(Result(request, new StaticFileResult(DemoClientFiles.Script, "text/javascript; charset=utf-8")));
@@ -178,7 +178,7 @@ public sealed class OAuthHttpHandlers(
         }
 
         Counted(request, error);
-        return new PageResult(ErrorPage.Render(error), EndpointHttpResult.StatusFor(error));
+        return new HtmlPage(ErrorPage.Render(error), EndpointHttpResult.StatusFor(error));
     }
 
     private IResult Result(HttpRequest request, EndpointResult result)

@@ -10,6 +10,7 @@ using Serverless.OAuth.Clients;
 using Serverless.OAuth.Demo;
 using Serverless.OAuth.Endpoints;
 using Serverless.OAuth.Grants;
+using Serverless.OAuth.Interaction;
 using Serverless.OAuth.Lockout;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Signing;
@@ -82,6 +83,10 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<AuthorizationCodeGrant>();
         services.TryAddSingleton<RefreshTokenGrant>();
         services.TryAddSingleton<ClientCredentialsGrant>();
+        services.TryAddSingleton<LoginStep>();
+        services.TryAddSingleton<ConsentStep>();
+        services.TryAddSingleton<CodeIssuance>();
+        services.TryAddSingleton<AuthorizationInteraction>();
         services.TryAddSingleton<AuthorizeEndpoint>();
         services.TryAddSingleton<TokenEndpoint>();
         services.TryAddSingleton<RevocationEndpoint>();

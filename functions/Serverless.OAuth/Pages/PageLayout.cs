@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Encodings.Web;
 
 namespace Serverless.OAuth.Pages;
 
@@ -40,17 +39,24 @@ public static class PageLayout
     public static string ContentSecurityPolicy(string? formTargets = null) =>
         $"default-src 'none'; style-src {StyleHash}; img-src 'self' data:; form-action 'self'{(formTargets is null ? "" : " " + formTargets)}; frame-ancestors 'none'; base-uri 'none'";
 
-    public static string Render(string title, string body)
-    {
-        var html = new StringBuilder(4096);
-        html.Append("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
-        html.Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-        html.Append("<title>").Append(Encode(title)).Append("</title>\n");
-        html.Append("<style>").Append(Stylesheet).Append("</style>\n</head>\n<body>\n<main>\n");
-        html.Append(body);
-        html.Append("\n</main>\n</body>\n</html>\n");
-        return html.ToString();
-    }
+    public static Html Render(string title, Html body) => Html.Of($"""
+        <!doctype html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>{title}</title>
+        <style>{StyleElement}</style>
+        </head>
+        <body>
+        <main>
+        {body}
+        </main>
+        </body>
+        </html>
 
-    public static string Encode(string? value) => HtmlEncoder.Default.Encode(value ?? "");
+        """);
+
+    /// <summary>The stylesheet is the server's own text, and its hash must match it byte for byte: not encoded.</summary>
+    private static readonly Html StyleElement = Html.FromAsset(Stylesheet);
 }

@@ -1,0 +1,75 @@
+using System.Text.Json.Serialization;
+using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Signing;
+
+namespace Serverless.OAuth.Endpoints;
+
+// The JSON bodies the endpoints answer with (besides Tokens/TokenResponse). Each is registered in Http/OAuthJsonContext:
+// serialized by generated code, never by reflection. Members that are null are left out.
+
+/// <summary>An OAuth error (RFC 6749 §5.2, RFC 6750 §3, RFC 7009 §2.2.1).</summary>
+public sealed record ErrorResponse(
+    [property: JsonPropertyName("error")] string Error,
+    [property: JsonPropertyName("error_description")] string? ErrorDescription,
+    [property: JsonPropertyName("error_uri")] string? ErrorUri)
+{
+    public static ErrorResponse From(OAuthError error) => new(error.Error, error.Description, error.Uri);
+}
+
+/// <summary>Authorization server metadata (RFC 8414 §2), advertising exactly what is implemented.</summary>
+public sealed record AuthorizationServerMetadata
+{
+    [JsonPropertyName("issuer")] public required string Issuer { get; init; }
+    [JsonPropertyName("authorization_endpoint")] public required string AuthorizationEndpoint { get; init; }
+    [JsonPropertyName("token_endpoint")] public required string TokenEndpoint { get; init; }
+    [JsonPropertyName("jwks_uri")] public required string JwksUri { get; init; }
+    [JsonPropertyName("revocation_endpoint")] public required string RevocationEndpoint { get; init; }
+    [JsonPropertyName("introspection_endpoint")] public required string IntrospectionEndpoint { get; init; }
+    [JsonPropertyName("scopes_supported")] public required IReadOnlyList<string> ScopesSupported { get; init; }
+    [JsonPropertyName("response_types_supported")] public required IReadOnlyList<string> ResponseTypesSupported { get; init; }
+    [JsonPropertyName("response_modes_supported")] public required IReadOnlyList<string> ResponseModesSupported { get; init; }
+    [JsonPropertyName("grant_types_supported")] public required IReadOnlyList<string> GrantTypesSupported { get; init; }
+    [JsonPropertyName("token_endpoint_auth_methods_supported")] public required IReadOnlyList<string> TokenEndpointAuthMethodsSupported { get; init; }
+    [JsonPropertyName("revocation_endpoint_auth_methods_supported")] public required IReadOnlyList<string> RevocationEndpointAuthMethodsSupported { get; init; }
+    [JsonPropertyName("introspection_endpoint_auth_methods_supported")] public required IReadOnlyList<string> IntrospectionEndpointAuthMethodsSupported { get; init; }
+    [JsonPropertyName("code_challenge_methods_supported")] public required IReadOnlyList<string> CodeChallengeMethodsSupported { get; init; }
+    [JsonPropertyName("authorization_response_iss_parameter_supported")] public required bool AuthorizationResponseIssParameterSupported { get; init; }
+    [JsonPropertyName("service_documentation")] public required string ServiceDocumentation { get; init; }
+}
+
+/// <summary>The published signing keys (RFC 7517 §5).</summary>
+public sealed record JsonWebKeySet([property: JsonPropertyName("keys")] IReadOnlyList<PublicJsonWebKey> Keys);
+
+/// <summary>
+/// An introspection answer (RFC 7662 §2.2). An inactive token is only <c>{"active": false}</c>; an active one carries
+/// what describes it (an access token all of these, a refresh token no audience, issue time, id or auth time).
+/// </summary>
+public sealed record IntrospectionResponse([property: JsonPropertyName("active")] bool Active)
+{
+    public static readonly IntrospectionResponse Inactive = new(false);
+
+    [JsonPropertyName("token_type")] public string? TokenType { get; init; }
+    [JsonPropertyName("scope")] public string? Scope { get; init; }
+    [JsonPropertyName("client_id")] public string? ClientId { get; init; }
+    [JsonPropertyName("sub")] public string? Subject { get; init; }
+    [JsonPropertyName("aud")] public string? Audience { get; init; }
+    [JsonPropertyName("iss")] public string? Issuer { get; init; }
+    [JsonPropertyName("iat")] public long? IssuedAt { get; init; }
+    [JsonPropertyName("exp")] public long? ExpiresAt { get; init; }
+    [JsonPropertyName("jti")] public string? JwtId { get; init; }
+    [JsonPropertyName("auth_time")] public long? AuthTime { get; init; }
+}
+
+/// <summary>What the demo resource answers a valid token with.</summary>
+public sealed record ResourceResponse(
+    [property: JsonPropertyName("message")] string Message,
+    [property: JsonPropertyName("sub")] string Subject,
+    [property: JsonPropertyName("client_id")] string ClientId,
+    [property: JsonPropertyName("scope")] string Scope,
+    [property: JsonPropertyName("expires_at")] long ExpiresAt);
+
+/// <summary><c>{}</c>: a successful revocation (RFC 7009 §2.2) has nothing to say.</summary>
+public sealed record EmptyResponse
+{
+    public static readonly EmptyResponse Instance = new();
+}

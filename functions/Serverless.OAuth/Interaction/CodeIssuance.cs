@@ -1,0 +1,30 @@
+using Serverless.OAuth.Grants;
+using Serverless.OAuth.Options;
+using Serverless.OAuth.Users;
+using Serverless.OAuth.Validation;
+
+namespace Serverless.OAuth.Interaction;
+
+/// <summary>
+/// The end of a completed interaction: the authorization code for what the user allowed, bound to the client, the
+/// redirect URI and the PKCE challenge (RFC 6749 §4.1.2, RFC 7636 §4.4), stored hashed and short-lived.
+/// </summary>
+public sealed class CodeIssuance(GrantStore grants, OAuthServerOptions options, TimeProvider clock)
+{
+    public Task<string> IssueAsync(AuthorizationRequest request, OAuthUser user, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        return grants.CreateCodeAsync(
+            new AuthorizationCodeEntity
+            {
+                ClientId = request.Client.ClientId,
+                RedirectUri = request.RedirectUri,
+                CodeChallenge = request.CodeChallenge,
+                Scope = request.Scope.ToString(),
+                Subject = user.Subject,
+                AuthTime = now,
+                ExpiresAt = now + options.AuthorizationCodeLifetime,
+            },
+            cancellationToken);
+    }
+}

@@ -1,0 +1,22 @@
+using System.Diagnostics.CodeAnalysis;
+using Serverless.OAuth.Protocol;
+
+namespace Serverless.OAuth.Interaction;
+
+/// <summary>
+/// What the sign-in page posts back beside the authorization request's own parameters (which are validated again,
+/// exactly like the GET): the CSRF token, the user's decision and credentials.
+/// </summary>
+public sealed record InteractionForm(string? CsrfToken, string? Decision, string? Username, string? Password)
+{
+    public const string CsrfField = "csrf_token";
+
+    public static InteractionForm Read(OAuthParameters form) => new(form[CsrfField], form["decision"], form["username"], form["password"]);
+
+    /// <summary>
+    /// Double-submit: a cross-site form cannot read or set our SameSite=Strict cookie, so only our own page can post
+    /// the token the cookie holds. Compared in constant time.
+    /// </summary>
+    public bool CameFromOurPage([NotNullWhen(true)] string? csrfCookie) =>
+        csrfCookie is not null && CsrfToken is not null && SecretValues.FixedTimeEquals(csrfCookie, CsrfToken);
+}

@@ -1,0 +1,43 @@
+using Serverless.OAuth.Endpoints;
+using Serverless.OAuth.Interaction;
+using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Validation;
+
+namespace Serverless.OAuth.Tests.Interaction;
+
+public sealed class AuthorizationResponseTests
+{
+    private const string Issuer = "https://as.example/";
+
+    [Fact]
+    public void TheCode_GoesToTheRedirectUri_WithStateAndIssuer()
+    {
+        var result = AuthorizationResponse.Code(ConsentStepTests.Request, "c0de", Issuer);
+
+        Assert.Equal("https://app.example/cb?code=c0de&state=xyz&iss=https%3A%2F%2Fas.example%2F", Assert.IsType<RedirectTo>(result).Location);
+    }
+
+    [Fact]
+    public void AnError_WithAVerifiedRedirectUri_IsRedirected_KeepingItsRegisteredQuery()
+    {
+        var error = new AuthorizationError(OAuthError.AccessDenied("No & no."), "https://app.example/cb?tenant=a", null);
+
+        var result = AuthorizationResponse.Error(error, Issuer);
+
+        Assert.Equal(
+            "https://app.example/cb?tenant=a&error=access_denied&error_description=No%20%26%20no.&iss=https%3A%2F%2Fas.example%2F",
+            Assert.IsType<RedirectTo>(result).Location);
+    }
+
+    [Fact]
+    public void AnError_WithoutAVerifiedRedirectUri_IsAPage_NeverARedirect()
+    {
+        var error = new AuthorizationError(OAuthError.InvalidRequest("Unknown <client>."), null, "xyz");
+
+        var page = Assert.IsType<HtmlPage>(AuthorizationResponse.Error(error, Issuer));
+
+        Assert.Equal(400, page.Status);
+        Assert.Contains("Unknown &lt;client&gt;.", page.Body.ToString());
+        Assert.Null(page.CsrfCookie);
+    }
+}

@@ -1,0 +1,96 @@
+using Moq;
+using Serverless.OAuth.Interaction;
+using Serverless.OAuth.Lockout;
+using Serverless.OAuth.Options;
+using Serverless.OAuth.Telemetry;
+using Serverless.OAuth.Users;
+
+namespace Serverless.OAuth.Tests.Interaction;
+
+public sealed class LoginStepTests
+{
+    private static readonly OAuthUser Alice = new("alice", "sub-alice", "hash", null);
+    private readonly Mock<UserStore> _users = new();
+    private readonly Mock<FailedAttemptLockout> _lockout = new();
+    private readonly AuditLog<LoginStep> _audit = new();
+    private IReadOnlyList<LockoutKey>? _keys;
+
+    public LoginStepTests()
+    {
+        _users.Setup(u => u.VerifyAsync("Alice", "right", It.IsAny<CancellationToken>())).ReturnsAsync(Alice);
+        _users.Setup(u => u.VerifyAsync("Alice", "wrong", It.IsAny<CancellationToken>())).ReturnsAsync((OAuthUser?)null);
+        _lockout.Setup(l => l.AttemptAsync(It.IsAny<IReadOnlyList<LockoutKey>>(), It.IsAny<Func<CancellationToken, Task<OAuthUser?>>>(), It.IsAny<CancellationToken>()))
+            .Returns(async (IReadOnlyList<LockoutKey> keys, Func<CancellationToken, Task<OAuthUser?>> check, CancellationToken token) =>
+            {
+                _keys = keys;
+                return new LockoutAttempt<OAuthUser>(await check(token), null, null, Checked: true);
+            });
+    }
+
+    private LoginStep Step() => new(_users.Object, _lockout.Object, _audit);
+
+    private void Refuse(string kind, TimeSpan wait) =>
+        _lockout.Setup(l => l.AttemptAsync(It.IsAny<IReadOnlyList<LockoutKey>>(), It.IsAny<Func<CancellationToken, Task<OAuthUser?>>>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((IReadOnlyList<LockoutKey> keys, Func<CancellationToken, Task<OAuthUser?>> _, CancellationToken _) =>
+                new LockoutAttempt<OAuthUser>(null, keys.Single(k => k.Kind == kind), wait, Checked: false));
+
+    [Fact]
+    public async Task TheRightPassword_SignsIn_UnderTheAccountAndTheAddress()
+    {
+        var signIn = await Step().SignInAsync("app", "Alice", "right", "203.0.113.7", default);
+
+        Assert.Equal(Alice, signIn.User);
+        Assert.Null(signIn.Problem);
+        Assert.Equal(["user:alice", "address:203.0.113.7"], _keys!.Select(k => k.Partition));
+        Assert.Equal([AuditEvents.SignInSucceededId], _audit.EventIds);
+    }
+
+    [Fact]
+    public async Task AWrongPassword_SaysTheSameAsAnUnknownUser()
+    {
+        var signIn = await Step().SignInAsync("app", "Alice", "wrong", null, default);
+
+        Assert.Null(signIn.User);
+        Assert.Equal("The username or password is incorrect.", signIn.Problem);
+        Assert.Equal(["user:alice"], _keys!.Select(k => k.Partition));
+        Assert.Equal([AuditEvents.SignInFailedId], _audit.EventIds);
+    }
+
+    [Theory]
+    [InlineData(null, "x")]
+    [InlineData("Alice", null)]
+    [InlineData("not a username!", "right")]
+    public async Task AMissingOrMalformedCredential_FailsWithoutAskingTheUserStore_ButIsStillCounted(string? username, string? password)
+    {
+        var signIn = await Step().SignInAsync("app", username, password, "203.0.113.7", default);
+
+        Assert.Null(signIn.User);
+        Assert.Equal("The username or password is incorrect.", signIn.Problem);
+        Assert.Contains(_keys!, k => k.Kind == LockoutKey.Address);
+        _users.Verify(u => u.VerifyAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()), username is null || password is null ? Times.Never() : Times.Once());
+    }
+
+    [Fact]
+    public async Task ALockedAccount_SaysHowLongToWait_InWholeMinutes()
+    {
+        Refuse(LockoutKey.User, TimeSpan.FromSeconds(61));
+
+        var signIn = await Step().SignInAsync("app", "Alice", "right", "203.0.113.7", default);
+
+        Assert.Null(signIn.User);
+        Assert.Equal("Too many failed sign-ins. Try again in 2 minute(s).", signIn.Problem);
+        Assert.Equal([AuditEvents.SignInLockedOutId], _audit.EventIds);
+        _users.VerifyNoOtherCalls();
+    }
+
+    [Fact]
+    public async Task ALockedAddress_BlamesTheNetwork_AndWaitsAtLeastAMinute()
+    {
+        Refuse(LockoutKey.Address, TimeSpan.FromSeconds(5));
+
+        var signIn = await Step().SignInAsync("app", "Alice", "right", "203.0.113.7", default);
+
+        Assert.Equal("Too many failed sign-ins from your network. Try again in 1 minute(s).", signIn.Problem);
+        Assert.Equal([AuditEvents.SignInLockedOutId], _audit.EventIds);
+    }
+}
