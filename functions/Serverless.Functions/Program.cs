@@ -8,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
+using Serverless.Demo;
 using Serverless.Functions.Http;
 using Serverless.OAuth.Http;
 using Serverless.OAuth.Telemetry;
@@ -22,6 +23,7 @@ builder.UseMiddleware<UnhandledExceptionMiddleware>();
 
 // The same registration as the local host, from the same "OAuth" settings (app settings OAuth__*).
 builder.Services.AddServerlessOAuth(builder.Configuration);
+builder.Services.AddServerlessDemo();
 
 // Telemetry in OpenTelemetry form (host.json sets the host's telemetryMode to match): the invocation's trace carries
 // the server's spans, and its metrics and logs go with them. In Azure they are exported to Application Insights with

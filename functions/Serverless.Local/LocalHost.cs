@@ -2,12 +2,13 @@ using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using Serverless.Demo;
 using Serverless.OAuth.Http;
 using Serverless.OAuth.Telemetry;
 
 namespace Serverless.Local;
 
-/// <summary>The local host: the same routes as the Functions app, at the root, on http://localhost:7071 by default.</summary>
+/// <summary>The local host: the same routes as the Functions app (the server's and the demo's), at the root, on http://localhost:7071 by default.</summary>
 public static class LocalHost
 {
     public const string DefaultUrl = "http://localhost:7071";
@@ -32,11 +33,13 @@ public static class LocalHost
         // registrations are TryAdd, so they yield to them.
         configure?.Invoke(builder);
         builder.Services.AddServerlessOAuth(builder.Configuration);
+        builder.Services.AddServerlessDemo();
         builder.Services.AddHostedService<PurgeTimer>();
         AddOtlpExport(builder);
 
         var app = builder.Build();
         app.MapServerlessOAuth();
+        app.MapServerlessDemo();
         return app;
     }
 

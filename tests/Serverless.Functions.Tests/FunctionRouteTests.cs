@@ -3,18 +3,21 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Template;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection;
+using Serverless.Demo;
 using Serverless.Functions.Http;
 using Serverless.OAuth.Http;
 
 namespace Serverless.Functions.Tests;
 
-/// <summary>Every route of the contract (OAuthRoutes.All) is exactly one anonymous function, and nothing else is.</summary>
+/// <summary>Every route of the contract (the server's OAuthRoutes and the demo's DemoRoutes) is exactly one anonymous function, and nothing else is.</summary>
 public sealed class FunctionRouteTests
 {
+    private static readonly IReadOnlyList<OAuthRoute> Contract = [.. OAuthRoutes.All, .. DemoRoutes.All];
+
     public static TheoryData<string, string> ContractRoutes()
     {
         var data = new TheoryData<string, string>();
-        foreach (var route in OAuthRoutes.All)
+        foreach (var route in Contract)
         {
             data.Add(route.Method, route.Route);
         }
@@ -37,7 +40,7 @@ public sealed class FunctionRouteTests
     [Fact]
     public void EveryHttpFunction_ServesOneMethodOfOneContractRoute()
     {
-        var contract = OAuthRoutes.All.Select(r => (r.Method, r.Route)).ToHashSet();
+        var contract = Contract.Select(r => (r.Method, r.Route)).ToHashSet();
         foreach (var function in FunctionCatalog.Http)
         {
             var method = Assert.Single(function.HttpTrigger!.Methods ?? []);
@@ -47,7 +50,7 @@ public sealed class FunctionRouteTests
             Assert.Equal(AuthorizationLevel.Anonymous, function.HttpTrigger.AuthLevel);
         }
 
-        Assert.Equal(OAuthRoutes.All.Count, FunctionCatalog.Http.Count());
+        Assert.Equal(Contract.Count, FunctionCatalog.Http.Count());
     }
 
     [Fact]
@@ -102,7 +105,7 @@ public sealed class FunctionRouteTests
     public async Task EveryFunction_AnswersLikeItsContractHandler(string method, string route)
     {
         await using var services = await OAuthTestServices.CreateAsync();
-        var contract = OAuthRoutes.All.Single(r => r.Method == method && r.Route == route);
+        var contract = Contract.Single(r => r.Method == method && r.Route == route);
         var function = FunctionCatalog.Http.Single(f => f.HttpTrigger!.Methods!.Contains(method, StringComparer.OrdinalIgnoreCase) && f.ContractRoute == route);
         var form = method == "POST" ? "" : null;
 
@@ -112,7 +115,7 @@ public sealed class FunctionRouteTests
         var fromFunction = await HttpExchange.ExecuteAsync(result, functionRequest);
 
         var handlerRequest = HttpExchange.Request(services.Provider, method, "/" + route, form);
-        var fromHandler = await HttpExchange.ExecuteAsync(await contract.Handler(services.Get<OAuthHttpHandlers>(), handlerRequest), handlerRequest);
+        var fromHandler = await HttpExchange.ExecuteAsync(await contract.Handler(handlerRequest), handlerRequest);
 
         HttpExchange.AssertSame(fromHandler, fromFunction);
     }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Serverless.Demo;
 using Serverless.Functions.Http;
 using Serverless.OAuth.Http;
 
@@ -94,7 +95,7 @@ public sealed class HttpFunctionTests : IAsyncLifetime
         Assert.NotNull(challenge);
         Assert.StartsWith("Bearer realm=", challenge);
         Assert.DoesNotContain("error=", challenge);
-        HttpExchange.AssertSame(await CoreAsync(h => h.ResourceAsync, "GET", "/resource"), response);
+        HttpExchange.AssertSame(await HandlerAsync<DemoHttpHandlers>(h => h.ResourceAsync, "GET", "/resource"), response);
     }
 
     [Fact]
@@ -105,6 +106,18 @@ public sealed class HttpFunctionTests : IAsyncLifetime
 
         Assert.Equal(StatusCodes.Status401Unauthorized, response.Status);
         Assert.Contains("error=\"invalid_token\"", response.Header("WWW-Authenticate"));
+    }
+
+    [Fact]
+    public async Task Resource_WithTwoAuthorizationHeaders_Is400InvalidRequest()
+    {
+        var request = Request("GET", "/resource");
+        request.Headers.Authorization = new Microsoft.Extensions.Primitives.StringValues(["Bearer a", "Bearer b"]);
+        var response = await HttpExchange.ExecuteAsync(await Function<ResourceFunction>().RunAsync(request), request);
+
+        Assert.Equal(StatusCodes.Status400BadRequest, response.Status);
+        Assert.Contains("error=\"invalid_request\"", response.Header("WWW-Authenticate"));
+        Assert.Contains("one Authorization header", response.Header("WWW-Authenticate"));
     }
 
     [Fact]
@@ -130,10 +143,15 @@ public sealed class HttpFunctionTests : IAsyncLifetime
 
     private T Function<T>() => (T)_services.CreateFunction(typeof(T));
 
-    private async Task<CapturedResponse> CoreAsync(
-        Func<OAuthHttpHandlers, Func<HttpRequest, Task<IResult>>> handler, string method, string path, string? form = null)
+    private Task<CapturedResponse> CoreAsync(
+        Func<OAuthHttpHandlers, Func<HttpRequest, Task<IResult>>> handler, string method, string path, string? form = null) =>
+        HandlerAsync(handler, method, path, form);
+
+    private async Task<CapturedResponse> HandlerAsync<THandlers>(
+        Func<THandlers, Func<HttpRequest, Task<IResult>>> handler, string method, string path, string? form = null)
+        where THandlers : notnull
     {
         var request = Request(method, path, form);
-        return await HttpExchange.ExecuteAsync(await handler(_services.Get<OAuthHttpHandlers>())(request), request);
+        return await HttpExchange.ExecuteAsync(await handler(_services.Get<THandlers>())(request), request);
     }
 }

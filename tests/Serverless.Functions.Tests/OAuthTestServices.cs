@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Internal;
+using Serverless.Demo;
 using Serverless.OAuth.Http;
 using Serverless.OAuth.Options;
 using Serverless.Testing;
@@ -9,7 +10,7 @@ using Serverless.Testing;
 namespace Serverless.Functions.Tests;
 
 /// <summary>
-/// The services the Functions app gets from Program.cs (AddServerlessOAuth), built for one test: Azurite storage with
+/// The services the Functions app gets from Program.cs (AddServerlessOAuth, AddServerlessDemo), built for one test: Azurite storage with
 /// the test's own table prefix, a signing key in a temporary folder, and a clock the test moves.
 /// </summary>
 public sealed class OAuthTestServices : IAsyncDisposable
@@ -62,6 +63,7 @@ public sealed class OAuthTestServices : IAsyncDisposable
         });
         services.AddSingleton<TimeProvider>(clock);
         services.AddServerlessOAuth(configuration);
+        services.AddServerlessDemo();
         return new OAuthTestServices(services.BuildServiceProvider(validateScopes: true), clock, storage, folder);
     }
 

@@ -1,6 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Configuration;
-using Serverless.Local.Admin;
+using Serverless.Admin;
 using Serverless.Testing;
 
 namespace Serverless.IntegrationTests;
@@ -30,7 +30,7 @@ public sealed class AdminCommandsTests : IAsyncLifetime
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var exit = await AdminCommands.RunAsync(args, output, error, new StringReader(input), builder => builder.Configuration.AddInMemoryCollection(_settings));
+        var exit = await AdminCommandLine.RunAsync(args, output, error, new StringReader(input), builder => builder.Configuration.AddInMemoryCollection(_settings));
         return (exit, output.ToString(), error.ToString());
     }
 
@@ -108,6 +108,19 @@ public sealed class AdminCommandsTests : IAsyncLifetime
 
         Assert.Equal(2, exit);
         Assert.Contains(message, error);
+    }
+
+    [Theory]
+    [InlineData("clients", "help")]
+    [InlineData("clients", "--help")]
+    [InlineData("--redirect-uri", "clients", "add", "--help")]
+    public async Task Help_DescribesTheCommands_AndExits0(string expected, params string[] args)
+    {
+        var (exit, output, error) = await RunAsync("", args);
+
+        Assert.Equal(0, exit);
+        Assert.Contains(expected, output);
+        Assert.Empty(error);
     }
 
     [Fact]

@@ -1,5 +1,5 @@
 using System.Net;
-using Serverless.OAuth.Demo;
+using Serverless.Demo;
 using Serverless.Testing;
 
 namespace Serverless.IntegrationTests;

@@ -27,9 +27,7 @@ public sealed class LocalHostProcess : IAsyncDisposable
     public int ProcessId => _process.Id;
 
     /// <summary>The host's build output, in the configuration the tests were built in.</summary>
-    public static string OutputFolder =>
-        Path.Combine(RepositoryPaths.Root, "functions", "Serverless.Local", "bin",
-            typeof(LocalHostProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration, "net10.0");
+    public static string OutputFolder => BuildOutput("Serverless.Local");
 
     public IReadOnlyList<string> Log
     {
@@ -66,13 +64,27 @@ public sealed class LocalHostProcess : IAsyncDisposable
         return host;
     }
 
-    /// <summary>Runs an admin command of the host (e.g. "clients add ...") to its end; returns its exit code and output.</summary>
+    /// <summary>The admin tool's build output (functions/Serverless.Admin), beside the host's.</summary>
+    public static string AdminOutputFolder => BuildOutput("Serverless.Admin");
+
+    private static string BuildOutput(string project) =>
+        Path.Combine(RepositoryPaths.Root, "functions", project, "bin",
+            typeof(LocalHostProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration, "net10.0");
+
+    /// <summary>Runs an admin command (e.g. "clients add ...") with the same settings, to its end; returns its exit code and output.</summary>
     public static async Task<(int ExitCode, string Output)> RunAdminAsync(IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
-        var start = HostStartInfo(environment, "Development");
-        foreach (var argument in arguments)
+        var start = new ProcessStartInfo("dotnet", [Path.Combine(AdminOutputFolder, "Serverless.Admin.dll"), .. arguments])
         {
-            start.ArgumentList.Add(argument);
+            WorkingDirectory = AdminOutputFolder,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["DOTNET_ENVIRONMENT"] = "Development";
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
         }
 
         using var process = Process.Start(start)!;

@@ -1,14 +1,14 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
-using Serverless.OAuth.Http;
+using Serverless.Demo;
 
 namespace Serverless.Functions.Http;
 
 /// <summary>GET /demo/app.js: the demo client's script. Anonymous, like every route of the contract.</summary>
-public sealed class DemoScriptFunction(OAuthHttpHandlers handlers)
+public sealed class DemoScriptFunction(DemoHttpHandlers handlers)
 {
     [Function("DemoScript")]
     public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "demo/app.js")] HttpRequest request) =>
-        handlers.DemoScriptAsync(request);
+        handlers.ScriptAsync(request);
 }

@@ -1,14 +1,14 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
-using Serverless.OAuth.Http;
+using Serverless.Demo;
 
 namespace Serverless.Functions.Http;
 
 /// <summary>GET /demo/app.css: the demo client's stylesheet. Anonymous, like every route of the contract.</summary>
-public sealed class DemoStylesheetFunction(OAuthHttpHandlers handlers)
+public sealed class DemoStylesheetFunction(DemoHttpHandlers handlers)
 {
     [Function("DemoStylesheet")]
     public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "demo/app.css")] HttpRequest request) =>
-        handlers.DemoStylesheetAsync(request);
+        handlers.StylesheetAsync(request);
 }

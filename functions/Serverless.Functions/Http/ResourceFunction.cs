@@ -1,11 +1,11 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
-using Serverless.OAuth.Http;
+using Serverless.Demo;
 
 namespace Serverless.Functions.Http;
 
 /// <summary>GET /resource: the demo protected resource (RFC 6750). Anonymous, like every OAuth route: clients are authenticated by the server, never by Functions keys.</summary>
-public sealed class ResourceFunction(OAuthHttpHandlers handlers)
+public sealed class ResourceFunction(DemoHttpHandlers handlers)
 {
     [Function("Resource")]
     public Task<IResult> RunAsync(

@@ -62,30 +62,4 @@ public sealed record OAuthClient
     /// <summary>client_id values this server accepts: they are table keys, so a strict alphabet.</summary>
     public static bool IsValidClientId(string? clientId) =>
         clientId is { Length: > 0 and <= 64 } && clientId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
-
-    /// <summary>A registrable redirect URI: absolute, no fragment (RFC 6749 §3.1.2), https or loopback http or a private scheme.</summary>
-    public static string? RedirectUriProblem(string uri)
-    {
-        if (!Uri.TryCreate(uri, UriKind.Absolute, out var parsed))
-        {
-            return $"'{uri}' is not an absolute URI.";
-        }
-
-        if (uri.Contains('#'))
-        {
-            return $"'{uri}' has a fragment, which RFC 6749 §3.1.2 forbids.";
-        }
-
-        if (!string.IsNullOrEmpty(parsed.UserInfo))
-        {
-            return $"'{uri}' has user information.";
-        }
-
-        if (parsed.Scheme == Uri.UriSchemeHttp && !parsed.IsLoopback)
-        {
-            return $"'{uri}' uses http for a host other than localhost; use https.";
-        }
-
-        return null;
-    }
 }

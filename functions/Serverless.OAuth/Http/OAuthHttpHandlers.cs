@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Serverless.OAuth.Demo;
 using Serverless.OAuth.Endpoints;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Pages;
@@ -23,7 +22,6 @@ public sealed class OAuthHttpHandlers(
     TokenEndpoint token,
     RevocationEndpoint revocation,
     IntrospectionEndpoint introspection,
-    ResourceEndpoint resource,
     MetadataEndpoint metadata,
     OAuthServerOptions options,
     IHostEnvironment environment,
@@ -42,16 +40,6 @@ public sealed class OAuthHttpHandlers(
 
     public Task<IResult> HomeAsync(HttpRequest request) =>
         Task.FromResult(Result(request, new HtmlPage(HomePage.Render(options.Issuer))));
-
-    /// <summary>GET /demo and /demo/callback: one page, whose script tells the two apart.</summary>
-    public Task<IResult> DemoPageAsync(HttpRequest request) =>
-        Task.FromResult(Result(request, new HtmlPage(Html.FromAsset(DemoClientFiles.Page), ContentSecurityPolicy: DemoClientFiles.ContentSecurityPolicy)));
-
-    public Task<IResult> DemoScriptAsync(HttpRequest request) =>
-        Task.FromResult(Result(request, new StaticFileResult(DemoClientFiles.Script, "text/javascript; charset=utf-8")));
-
-    public Task<IResult> DemoStylesheetAsync(HttpRequest request) =>
-        Task.FromResult(Result(request, new StaticFileResult(DemoClientFiles.Stylesheet, "text/css; charset=utf-8")));
 
     public Task<IResult> MetadataAsync(HttpRequest request) => Task.FromResult(Result(request, metadata.Metadata()));
 
@@ -72,9 +60,6 @@ public sealed class OAuthHttpHandlers(
     public Task<IResult> IntrospectAsync(HttpRequest request) =>
         RunFormAsync(request, page: false, form => introspection.HandleAsync(Authorization(request), form, Address(request), request.HttpContext.RequestAborted));
 
-    public Task<IResult> ResourceAsync(HttpRequest request) =>
-        RunAsync(request, page: false, () => resource.HandleAsync(Authorization(request), request.HttpContext.RequestAborted));
-
     private Task<IResult> RunFormAsync(HttpRequest request, bool page, Func<OAuthParameters, Task<EndpointResult>> handler) =>
         RunAsync(request, page, async () =>
         {
@@ -82,7 +67,8 @@ public sealed class OAuthHttpHandlers(
             return form is null ? Error(request, page, error!) : await handler(form);
         });
 
-    private async Task<IResult> RunAsync(HttpRequest request, bool page, Func<Task<EndpointResult>> handler)
+    /// <summary>Runs an endpoint (the server's or the demo's) and answers its result; failures as the class summary says.</summary>
+    public async Task<IResult> RunAsync(HttpRequest request, bool page, Func<Task<EndpointResult>> handler)
     {
         // Joined to the incoming request's trace (the host's request span is the current activity).
         using var span = ServerTelemetry.Source.HasListeners() ? ServerTelemetry.Source.StartActivity("oauth " + request.Path.Value) : null;
@@ -181,7 +167,8 @@ public sealed class OAuthHttpHandlers(
         return new HtmlPage(ErrorPage.Render(error), EndpointHttpResult.StatusFor(error));
     }
 
-    private IResult Result(HttpRequest request, EndpointResult result)
+    /// <summary>A result as HTTP, its error (if any) counted.</summary>
+    public IResult Result(HttpRequest request, EndpointResult result)
     {
         if (result switch { OAuthErrorResult e => e.Error, BearerChallengeResult c => c.Error, _ => null } is { } error)
         {

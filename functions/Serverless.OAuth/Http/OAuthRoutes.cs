@@ -6,40 +6,46 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Serverless.OAuth.Http;
 
 /// <summary>One route of the HTTP contract (DESIGN.md), at the host root.</summary>
-public sealed record OAuthRoute(string Method, string Route, Func<OAuthHttpHandlers, HttpRequest, Task<IResult>> Handler);
+public sealed record OAuthRoute(string Method, string Route, Func<HttpRequest, Task<IResult>> Handler)
+{
+    /// <summary>A route answered by a method of <typeparamref name="THandlers"/>, taken from the request's services.</summary>
+    public static OAuthRoute To<THandlers>(string method, string route, Func<THandlers, HttpRequest, Task<IResult>> handler)
+        where THandlers : notnull =>
+        new(method, route, request => handler(request.HttpContext.RequestServices.GetRequiredService<THandlers>(), request));
+}
 
-/// <summary>The HTTP contract as data: the local host maps it, and the Functions tests check each route has its function.</summary>
+/// <summary>
+/// The server's part of the HTTP contract as data (the demo's part is Serverless.Demo's DemoRoutes): the local host
+/// maps it, and the Functions tests check each route has its function.
+/// </summary>
 public static class OAuthRoutes
 {
     public static readonly IReadOnlyList<OAuthRoute> All =
     [
-        new("GET", "", (h, r) => h.HomeAsync(r)),
-        new("GET", ".well-known/oauth-authorization-server", (h, r) => h.MetadataAsync(r)),
-        new("GET", ".well-known/openid-configuration", (h, r) => h.MetadataAsync(r)),
-        new("GET", ".well-known/jwks.json", (h, r) => h.JwksAsync(r)),
-        new("GET", "authorize", (h, r) => h.AuthorizeGetAsync(r)),
-        new("POST", "authorize", (h, r) => h.AuthorizePostAsync(r)),
-        new("POST", "token", (h, r) => h.TokenAsync(r)),
-        new("POST", "revoke", (h, r) => h.RevokeAsync(r)),
-        new("POST", "introspect", (h, r) => h.IntrospectAsync(r)),
-        new("GET", "resource", (h, r) => h.ResourceAsync(r)),
-        new("GET", "demo", (h, r) => h.DemoPageAsync(r)),
-        new("GET", "demo/callback", (h, r) => h.DemoPageAsync(r)),
-        new("GET", "demo/app.js", (h, r) => h.DemoScriptAsync(r)),
-        new("GET", "demo/app.css", (h, r) => h.DemoStylesheetAsync(r)),
+        Route("GET", "", (h, r) => h.HomeAsync(r)),
+        Route("GET", ".well-known/oauth-authorization-server", (h, r) => h.MetadataAsync(r)),
+        Route("GET", ".well-known/openid-configuration", (h, r) => h.MetadataAsync(r)),
+        Route("GET", ".well-known/jwks.json", (h, r) => h.JwksAsync(r)),
+        Route("GET", "authorize", (h, r) => h.AuthorizeGetAsync(r)),
+        Route("POST", "authorize", (h, r) => h.AuthorizePostAsync(r)),
+        Route("POST", "token", (h, r) => h.TokenAsync(r)),
+        Route("POST", "revoke", (h, r) => h.RevokeAsync(r)),
+        Route("POST", "introspect", (h, r) => h.IntrospectAsync(r)),
     ];
 
-    public static IEndpointRouteBuilder MapServerlessOAuth(this IEndpointRouteBuilder endpoints)
+    public static IEndpointRouteBuilder MapServerlessOAuth(this IEndpointRouteBuilder endpoints) => endpoints.MapRoutes(All);
+
+    /// <summary>Maps each route at the host root, to its method only.</summary>
+    public static IEndpointRouteBuilder MapRoutes(this IEndpointRouteBuilder endpoints, IEnumerable<OAuthRoute> routes)
     {
-        foreach (var route in All)
+        foreach (var route in routes)
         {
-            endpoints.MapMethods("/" + route.Route, [route.Method], async context =>
-            {
-                var result = await route.Handler(context.RequestServices.GetRequiredService<OAuthHttpHandlers>(), context.Request);
-                await result.ExecuteAsync(context);
-            });
+            endpoints.MapMethods("/" + route.Route, [route.Method], async context => await (await route.Handler(context.Request)).ExecuteAsync(context));
         }
 
         return endpoints;
     }
+
+    private static OAuthRoute Route(string method, string route, Func<OAuthHttpHandlers, HttpRequest, Task<IResult>> handler) =>
+        OAuthRoute.To(method, route, handler);
 }

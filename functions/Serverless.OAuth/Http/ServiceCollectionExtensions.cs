@@ -7,7 +7,6 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Serverless.OAuth.Clients;
-using Serverless.OAuth.Demo;
 using Serverless.OAuth.Endpoints;
 using Serverless.OAuth.Grants;
 using Serverless.OAuth.Interaction;
@@ -91,12 +90,8 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<TokenEndpoint>();
         services.TryAddSingleton<RevocationEndpoint>();
         services.TryAddSingleton<IntrospectionEndpoint>();
-        services.TryAddSingleton<ResourceEndpoint>();
         services.TryAddSingleton<MetadataEndpoint>();
         services.TryAddSingleton<OAuthHttpHandlers>();
-
-        // Does nothing unless OAuth:SeedDemoData is set and the environment is Development.
-        services.AddHostedService<DemoDataSeeder>();
         return services;
     }
 }

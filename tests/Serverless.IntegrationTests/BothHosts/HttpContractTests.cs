@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Serverless.Demo;
 using Serverless.OAuth.Http;
 
 namespace Serverless.IntegrationTests.BothHosts;
@@ -212,7 +213,7 @@ public abstract class HttpContractTests<TFixture>(TFixture fixture) : IClassFixt
     public static TheoryData<string, string> ContractRoutes()
     {
         var data = new TheoryData<string, string>();
-        foreach (var route in OAuthRoutes.All)
+        foreach (var route in OAuthRoutes.All.Concat(DemoRoutes.All))
         {
             data.Add(route.Method, route.Route);
         }

@@ -4,7 +4,7 @@ using Serverless.OAuth.Clients;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Users;
 
-namespace Serverless.OAuth.Demo;
+namespace Serverless.Demo;
 
 /// <summary>
 /// In Development only, in either host (the local host, or the Functions app under func start): registers the demo

@@ -1,4 +1,4 @@
-namespace Serverless.OAuth.Demo;
+namespace Serverless.Demo;
 
 /// <summary>
 /// The demo client (GET /demo, /demo/callback, /demo/app.js, /demo/app.css): a public OAuth client that runs in the
@@ -23,7 +23,7 @@ public static class DemoClientFiles
 
     private static string Read(string name)
     {
-        using var stream = typeof(DemoClientFiles).Assembly.GetManifestResourceStream("Serverless.OAuth.Demo." + name)
+        using var stream = typeof(DemoClientFiles).Assembly.GetManifestResourceStream("Serverless.Demo." + name)
             ?? throw new InvalidOperationException($"The demo client's {name} is not embedded in the assembly.");
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();

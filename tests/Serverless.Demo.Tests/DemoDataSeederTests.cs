@@ -1,26 +1,19 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Moq;
 using Serverless.OAuth.Clients;
-using Serverless.OAuth.Demo;
-using Serverless.OAuth.Http;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Users;
 
-namespace Serverless.OAuth.Tests.Demo;
+namespace Serverless.Demo.Tests;
 
 public sealed class DemoDataSeederTests
 {
     [Fact]
-    public void TheSharedRegistration_IncludesTheSeeder_SoBothHostsSeed()
+    public void TheDemosRegistration_IncludesTheSeeder_SoBothHostsSeed()
     {
-        var configuration = new ConfigurationBuilder()
-            .AddInMemoryCollection(new Dictionary<string, string?> { ["OAuth:Storage:ConnectionString"] = "UseDevelopmentStorage=true" })
-            .Build();
-
-        var services = new ServiceCollection().AddServerlessOAuth(configuration);
+        var services = new ServiceCollection().AddServerlessDemo();
 
         Assert.Contains(services, d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(DemoDataSeeder));
     }

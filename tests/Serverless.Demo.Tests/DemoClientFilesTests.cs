@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
-using Serverless.OAuth.Demo;
 
-namespace Serverless.OAuth.Tests.Demo;
+namespace Serverless.Demo.Tests;
 
 /// <summary>The demo client's files are embedded, and its page fits its own policy: nothing inline for the policy to refuse.</summary>
 public sealed class DemoClientFilesTests

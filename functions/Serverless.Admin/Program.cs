@@ -1,0 +1,3 @@
+using Serverless.Admin;
+
+return await AdminCommandLine.RunAsync(args, Console.Out, Console.Error, Console.In);

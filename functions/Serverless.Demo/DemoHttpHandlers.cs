@@ -1,0 +1,29 @@
+using Microsoft.AspNetCore.Http;
+using Serverless.OAuth.Endpoints;
+using Serverless.OAuth.Http;
+using Serverless.OAuth.Pages;
+
+namespace Serverless.Demo;
+
+/// <summary>
+/// The HTTP face of the demo routes, for both hosts. They answer through the core's <see cref="OAuthHttpHandlers"/>, so
+/// a failure answers as the server's own routes do (503 or 500, never a stack trace) and errors are counted alike.
+/// </summary>
+public sealed class DemoHttpHandlers(OAuthHttpHandlers server, ResourceEndpoint resource)
+{
+    /// <summary>GET /demo and /demo/callback: one page, whose script tells the two apart.</summary>
+    public Task<IResult> PageAsync(HttpRequest request) =>
+        Static(request, new HtmlPage(Html.FromAsset(DemoClientFiles.Page), ContentSecurityPolicy: DemoClientFiles.ContentSecurityPolicy));
+
+    public Task<IResult> ScriptAsync(HttpRequest request) =>
+        Static(request, new StaticFileResult(DemoClientFiles.Script, "text/javascript; charset=utf-8"));
+
+    public Task<IResult> StylesheetAsync(HttpRequest request) =>
+        Static(request, new StaticFileResult(DemoClientFiles.Stylesheet, "text/css; charset=utf-8"));
+
+    /// <summary>GET /resource: the demo protected resource.</summary>
+    public Task<IResult> ResourceAsync(HttpRequest request) =>
+        server.RunAsync(request, page: false, () => resource.HandleAsync(request.Headers.Authorization, request.HttpContext.RequestAborted));
+
+    private Task<IResult> Static(HttpRequest request, EndpointResult file) => Task.FromResult(server.Result(request, file));
+}

@@ -1,0 +1,160 @@
+using System.Diagnostics.CodeAnalysis;
+using Serverless.OAuth.Options;
+using Serverless.OAuth.Protocol;
+
+namespace Serverless.OAuth.Clients;
+
+/// <summary>
+/// What a caller asks to register, before any rule is applied: the admin command line fills it from its options, and
+/// dynamic client registration (RFC 7591) will fill it from the request's metadata. Empty lists take the defaults.
+/// </summary>
+public sealed record ClientRegistrationRequest(
+    string? ClientId,
+    string? Name,
+    ClientType? Type,
+    IReadOnlyList<string> RedirectUris,
+    string? Scope,
+    IReadOnlyList<string> GrantTypes,
+    bool RefreshWithoutOfflineAccess = false,
+    bool MayIntrospect = false);
+
+/// <summary>Why a registration is refused. The callers word it for their audience (options, or RFC 7591 metadata).</summary>
+public enum ClientRegistrationProblemKind
+{
+    InvalidClientId,
+    MissingName,
+    MissingType,
+    UnknownGrant,
+    PublicClientCredentials,
+    PublicIntrospection,
+    MissingRedirectUri,
+    InvalidRedirectUri,
+    MalformedScope,
+    UnknownScope,
+}
+
+/// <summary>One reason a registration is refused; <see cref="Value"/> is the grant, scope or redirect URI at fault, <see cref="Detail"/> why.</summary>
+public sealed record ClientRegistrationProblem(ClientRegistrationProblemKind Kind, string? Value = null, string? Detail = null);
+
+/// <summary>
+/// The outcome of <see cref="ClientRegistration.Register"/>: the client to store with its secret in clear (confidential
+/// clients only: shown once, never stored), or every problem at once.
+/// </summary>
+public sealed record ClientRegistrationResult(OAuthClient? Client, string? Secret, IReadOnlyList<ClientRegistrationProblem> Problems)
+{
+    [MemberNotNullWhen(true, nameof(Client))]
+    public bool Succeeded => Client is not null;
+}
+
+/// <summary>
+/// The rules of a valid client: its id, name and type; grants this server knows, with client_credentials and
+/// introspection for confidential clients only; a redirect URI for the code grant, each registrable (RFC 6749 §3.1.2);
+/// scopes this server knows (all of them when none is asked for). A confidential client gets a generated secret, of
+/// which only the hash is kept.
+/// </summary>
+public static class ClientRegistration
+{
+    /// <summary>Applies the rules: the client to store, or every problem at once.</summary>
+    public static ClientRegistrationResult Register(ClientRegistrationRequest request, OAuthServerOptions options)
+    {
+        var grants = request.GrantTypes.Count > 0 ? request.GrantTypes.Distinct(StringComparer.Ordinal).ToArray() : [GrantTypes.AuthorizationCode];
+        var scope = ScopeSet.Parse(request.Scope ?? "");
+        var problems = new List<ClientRegistrationProblem>();
+        if (!OAuthClient.IsValidClientId(request.ClientId))
+        {
+            problems.Add(new(ClientRegistrationProblemKind.InvalidClientId));
+        }
+
+        if (string.IsNullOrWhiteSpace(request.Name))
+        {
+            problems.Add(new(ClientRegistrationProblemKind.MissingName));
+        }
+
+        if (request.Type is null)
+        {
+            problems.Add(new(ClientRegistrationProblemKind.MissingType));
+        }
+
+        problems.AddRange(grants.Where(g => !GrantTypes.All.Contains(g)).Select(g => new ClientRegistrationProblem(ClientRegistrationProblemKind.UnknownGrant, g)));
+        if (request.Type == ClientType.Public && grants.Contains(GrantTypes.ClientCredentials))
+        {
+            problems.Add(new(ClientRegistrationProblemKind.PublicClientCredentials));
+        }
+
+        if (request.MayIntrospect && request.Type != ClientType.Confidential)
+        {
+            problems.Add(new(ClientRegistrationProblemKind.PublicIntrospection));
+        }
+
+        if (grants.Contains(GrantTypes.AuthorizationCode) && request.RedirectUris.Count == 0)
+        {
+            problems.Add(new(ClientRegistrationProblemKind.MissingRedirectUri));
+        }
+
+        foreach (var uri in request.RedirectUris)
+        {
+            if (RedirectUriProblem(uri) is { } detail)
+            {
+                problems.Add(new(ClientRegistrationProblemKind.InvalidRedirectUri, uri, detail));
+            }
+        }
+
+        if (scope is null)
+        {
+            problems.Add(new(ClientRegistrationProblemKind.MalformedScope));
+        }
+        else
+        {
+            problems.AddRange(scope.Values.Where(s => !options.Scopes.ContainsKey(s)).Select(s => new ClientRegistrationProblem(ClientRegistrationProblemKind.UnknownScope, s)));
+        }
+
+        if (problems.Count > 0 || request is not { ClientId: { } id, Name: { } name, Type: { } type } || scope is null)
+        {
+            return new ClientRegistrationResult(null, null, problems);
+        }
+
+        var secret = type == ClientType.Confidential ? SecretValues.NewSecret() : null;
+        var client = new OAuthClient
+        {
+            ClientId = id,
+            Name = name.Trim(),
+            Type = type,
+            SecretHash = secret is null ? null : ClientSecretVerifier.HashSecret(secret),
+            RedirectUris = [.. request.RedirectUris.Distinct(StringComparer.Ordinal)],
+            AllowedScopes = scope.IsEmpty ? [.. options.Scopes.Keys] : [.. scope.Values],
+            AllowedGrantTypes = grants,
+            RefreshWithoutOfflineAccess = request.RefreshWithoutOfflineAccess,
+            MayIntrospect = request.MayIntrospect,
+        };
+        return new ClientRegistrationResult(client, secret, []);
+    }
+
+    /// <summary>
+    /// Why a redirect URI cannot be registered, or null: it must be absolute with no fragment (RFC 6749 §3.1.2) and no
+    /// user information, and https unless it is loopback http (RFC 8252 §7.3) or a private scheme (RFC 8252 §7.1).
+    /// </summary>
+    public static string? RedirectUriProblem(string uri)
+    {
+        if (!Uri.TryCreate(uri, UriKind.Absolute, out var parsed))
+        {
+            return $"'{uri}' is not an absolute URI.";
+        }
+
+        if (uri.Contains('#'))
+        {
+            return $"'{uri}' has a fragment, which RFC 6749 §3.1.2 forbids.";
+        }
+
+        if (!string.IsNullOrEmpty(parsed.UserInfo))
+        {
+            return $"'{uri}' has user information.";
+        }
+
+        if (parsed.Scheme == Uri.UriSchemeHttp && !parsed.IsLoopback)
+        {
+            return $"'{uri}' uses http for a host other than localhost; use https.";
+        }
+
+        return null;
+    }
+}

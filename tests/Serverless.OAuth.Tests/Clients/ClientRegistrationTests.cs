@@ -1,0 +1,89 @@
+using Serverless.OAuth.Clients;
+using Serverless.OAuth.Options;
+using static Serverless.OAuth.Clients.ClientRegistrationProblemKind;
+
+namespace Serverless.OAuth.Tests.Clients;
+
+/// <summary>The rules of a valid client, shared by the admin command line and (later) dynamic registration.</summary>
+public sealed class ClientRegistrationTests
+{
+    private static readonly OAuthServerOptions Options = new();
+
+    private static ClientRegistrationRequest Request(
+        string? id = "app", ClientType? type = ClientType.Public, string[]? redirectUris = null, string? scope = null, string[]? grants = null, bool introspect = false) =>
+        new(id, " My app ", type, redirectUris ?? ["https://app.example/cb"], scope, grants ?? [], MayIntrospect: introspect);
+
+    [Fact]
+    public void APublicClient_GetsTheDefaults_AndNoSecret()
+    {
+        var result = ClientRegistration.Register(Request(redirectUris: ["https://app.example/cb", "https://app.example/cb"]), Options);
+
+        Assert.True(result.Succeeded);
+        Assert.Null(result.Secret);
+        Assert.Null(result.Client.SecretHash);
+        Assert.Equal("My app", result.Client.Name);
+        Assert.Equal([GrantTypes.AuthorizationCode], result.Client.AllowedGrantTypes);
+        Assert.Equal(Options.Scopes.Keys, result.Client.AllowedScopes);
+        Assert.Equal(["https://app.example/cb"], result.Client.RedirectUris);
+    }
+
+    [Fact]
+    public void AConfidentialClient_GetsASecret_OfWhichOnlyTheHashIsKept()
+    {
+        var result = ClientRegistration.Register(Request(type: ClientType.Confidential, redirectUris: [], scope: "read", grants: [GrantTypes.ClientCredentials], introspect: true), Options);
+
+        Assert.True(result.Succeeded);
+        Assert.NotNull(result.Secret);
+        Assert.DoesNotContain(result.Secret, result.Client.SecretHash);
+        Assert.True(new ClientSecretVerifier(Options, TimeProvider.System).Verify(result.Client, result.Secret));
+        Assert.Equal(["read"], result.Client.AllowedScopes);
+        Assert.True(result.Client.MayIntrospect);
+    }
+
+    [Fact]
+    public void EveryProblem_IsReportedAtOnce()
+    {
+        var result = ClientRegistration.Register(new ClientRegistrationRequest("bad id!", "", null, ["http://app.example/cb#x"], "read admin", ["password"]), Options);
+
+        Assert.False(result.Succeeded);
+        Assert.Equal([InvalidClientId, MissingName, MissingType, UnknownGrant, InvalidRedirectUri, UnknownScope], result.Problems.Select(p => p.Kind));
+        Assert.Equal("password", result.Problems.Single(p => p.Kind == UnknownGrant).Value);
+        Assert.Equal("admin", result.Problems.Single(p => p.Kind == UnknownScope).Value);
+    }
+
+    [Theory]
+    [InlineData(PublicClientCredentials, ClientType.Public, GrantTypes.ClientCredentials, false)]
+    [InlineData(PublicIntrospection, ClientType.Public, GrantTypes.AuthorizationCode, true)]
+    public void APublicClient_MayNotUseClientCredentials_OrIntrospect(ClientRegistrationProblemKind expected, ClientType type, string grant, bool introspect)
+    {
+        var result = ClientRegistration.Register(Request(type: type, grants: [grant], introspect: introspect), Options);
+
+        Assert.Equal([expected], result.Problems.Select(p => p.Kind));
+    }
+
+    [Fact]
+    public void TheCodeGrant_NeedsARedirectUri()
+    {
+        Assert.Equal([MissingRedirectUri], ClientRegistration.Register(Request(redirectUris: []), Options).Problems.Select(p => p.Kind));
+    }
+
+    [Fact]
+    public void AMalformedScope_IsAProblem()
+    {
+        Assert.Equal([MalformedScope], ClientRegistration.Register(Request(scope: "read\"write"), Options).Problems.Select(p => p.Kind));
+    }
+
+    [Theory]
+    [InlineData("https://app.example/cb", true)]
+    [InlineData("http://localhost:8080/cb", true)]
+    [InlineData("http://127.0.0.1/cb", true)]
+    [InlineData("com.example.app:/cb", true)]
+    [InlineData("relative/cb", false)]
+    [InlineData("https://app.example/cb#fragment", false)]
+    [InlineData("https://user:pw@app.example/cb", false)]
+    [InlineData("http://app.example/cb", false)]
+    public void RedirectUris_AreAbsolute_WithoutFragmentOrUserInfo_AndHttpsUnlessLoopback(string uri, bool registrable)
+    {
+        Assert.Equal(registrable, ClientRegistration.RedirectUriProblem(uri) is null);
+    }
+}
