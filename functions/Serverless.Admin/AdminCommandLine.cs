@@ -3,7 +3,9 @@ using System.CommandLine.Parsing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using Serverless.OAuth.Http;
+using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
 
 namespace Serverless.Admin;
@@ -86,8 +88,11 @@ public sealed class AdminSession(TextWriter output, TextWriter error, TextReader
             configure?.Invoke(builder);
             builder.Services.AddServerlessOAuth(builder.Configuration);
             host = builder.Build();
+
+            // The settings are checked when first read: here, so a bad one is a message and exit 1, not a stack trace.
+            host.Services.GetRequiredService<OAuthServerOptions>();
         }
-        catch (InvalidOperationException e)
+        catch (Exception e) when (e is InvalidOperationException or OptionsValidationException)
         {
             await error.WriteLineAsync(e.Message);
             return AdminCommandLine.Failed;

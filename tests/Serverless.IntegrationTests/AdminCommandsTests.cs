@@ -161,6 +161,18 @@ public sealed class AdminCommandsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ABadSetting_Exits1_NamingIt()
+    {
+        _settings["OAuth:Issuer"] = "http://auth.example.com";
+
+        var (exit, _, error) = await RunAsync("", "clients", "list");
+
+        Assert.Equal(1, exit);
+        Assert.Contains("OAuth:Issuer must use https", error);
+        Assert.DoesNotContain("   at ", error);
+    }
+
+    [Fact]
     public async Task StorageUnreachable_Exits1_WithAClearMessage()
     {
         _settings["OAuth:Storage:ConnectionString"] = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + AzuriteServer.AccountKey

@@ -2,6 +2,7 @@ using Azure.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Serverless.OAuth.Signing;
+using Serverless.OAuth.Options;
 using Serverless.OAuth.Signing.KeyVault;
 using Serverless.Testing.KeyVault;
 
@@ -51,13 +52,13 @@ public sealed class MultiInstanceKeyRotationTests : IAsyncLifetime
             _servers.Add(await LocalServer.StartAsync(settings, tablePrefix: prefix, clock: clock, services: services =>
             {
                 services.AddSingleton<TokenCredential>(new StaticTokenCredential());
-                services.AddSingleton(new KeyVaultSigningOptions { Client = _vault.ClientOptions(maxRetries: 1) });
+                services.Configure<OAuthServerOptions>(o => o.Signing.KeyVaultClient = _vault.ClientOptions(maxRetries: 1));
             }));
         }
 
         var (client, secret) = await _servers[0].AddConfidentialClientAsync();
         var flows = _servers.Select(s => new OAuthFlow(s)).ToList();
-        var refresh = new KeyVaultSigningOptions().KeyRefreshInterval;
+        var refresh = new SigningOptions().KeyRefreshInterval;
         var kids = new HashSet<string>(StringComparer.Ordinal);
         Task<PublicJsonWebKey>? rotation = null;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using Azure.Core;
 using Microsoft.Extensions.DependencyInjection;
+using Serverless.OAuth.Options;
 using Serverless.OAuth.Signing.KeyVault;
 using Serverless.Testing.KeyVault;
 
@@ -39,7 +40,7 @@ public sealed class SigningModeTests : IAsyncLifetime
         return await LocalServer.StartAsync(settings, services: services =>
         {
             services.AddSingleton<TokenCredential>(new StaticTokenCredential());
-            services.AddSingleton(new KeyVaultSigningOptions { Client = _vault.ClientOptions(maxRetries: 1) });
+            services.Configure<OAuthServerOptions>(o => o.Signing.KeyVaultClient = _vault.ClientOptions(maxRetries: 1));
         });
     }
 

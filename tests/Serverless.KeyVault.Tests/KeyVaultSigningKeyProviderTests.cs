@@ -20,13 +20,6 @@ public sealed class KeyVaultSigningKeyProviderTests : StandInTest
 
     protected override TimeProvider Clock => _clock;
 
-    private static KeyVaultSigningOptions Timings(KeyVaultClientOptions client) => new()
-    {
-        KeyRefreshInterval = TimeSpan.FromMinutes(5),
-        ClockSkew = TimeSpan.FromMinutes(1),
-        Client = client,
-    };
-
     private (KeyVaultSigningKeyProvider Provider, OAuthServerOptions Options) NewProvider(string algorithm = "ES256", int maxRetries = 2)
     {
         var options = IndependentVerifier.Options(new SigningOptions
@@ -35,10 +28,12 @@ public sealed class KeyVaultSigningKeyProviderTests : StandInTest
             Algorithm = algorithm,
             KeyVaultUri = Vault.VaultUri,
             KeyName = "token-signing",
+            KeyRefreshInterval = TimeSpan.FromMinutes(5),
+            ClockSkew = TimeSpan.FromMinutes(1),
         });
         var clientOptions = Vault.ClientOptions(maxRetries);
         var client = new KeyVaultKeysClient(Vault.VaultUri, Credential, clientOptions);
-        return (new KeyVaultSigningKeyProvider(client, options, Timings(clientOptions), _clock, NullLogger<KeyVaultSigningKeyProvider>.Instance), options);
+        return (new KeyVaultSigningKeyProvider(client, options, _clock, NullLogger<KeyVaultSigningKeyProvider>.Instance), options);
     }
 
     [Theory]
@@ -201,7 +196,7 @@ public sealed class KeyVaultSigningKeyProviderTests : StandInTest
         services.AddLogging();
         services.AddSingleton<TimeProvider>(_clock);
         services.AddSingleton<Azure.Core.TokenCredential>(Credential);
-        services.AddSingleton(new KeyVaultSigningOptions { Client = Vault.ClientOptions() });
+        services.Configure<OAuthServerOptions>(o => o.Signing.KeyVaultClient = Vault.ClientOptions());
         services.AddServerlessOAuth(configuration);
         await using var provider = services.BuildServiceProvider();
 

@@ -35,6 +35,8 @@ public sealed class WrappedSigningKeyProviderTests : StandInTest
             KeyVaultUri = Vault.VaultUri,
             WrappingKeyName = "key-wrapping",
             RotationInterval = Interval,
+            KeyRefreshInterval = Refresh,
+            ClockSkew = TimeSpan.FromMinutes(1),
         },
         _storage);
 
@@ -50,9 +52,8 @@ public sealed class WrappedSigningKeyProviderTests : StandInTest
     {
         var clientOptions = Vault.ClientOptions(maxRetries);
         var client = new KeyVaultKeysClient(Vault.VaultUri, Credential, clientOptions);
-        var timings = new KeyVaultSigningOptions { KeyRefreshInterval = Refresh, ClockSkew = TimeSpan.FromMinutes(1), Client = clientOptions };
         return new WrappedSigningKeyProvider(
-            client, _tables, new ExpiryIndex(_tables), Options, timings, _clock, NullLogger<WrappedSigningKeyProvider>.Instance);
+            client, _tables, new ExpiryIndex(_tables), Options, _clock, NullLogger<WrappedSigningKeyProvider>.Instance);
     }
 
     private async Task<List<WrappedSigningKeyEntity>> RowsAsync()
@@ -249,7 +250,7 @@ public sealed class WrappedSigningKeyProviderTests : StandInTest
         services.AddLogging();
         services.AddSingleton<TimeProvider>(_clock);
         services.AddSingleton<Azure.Core.TokenCredential>(Credential);
-        services.AddSingleton(new KeyVaultSigningOptions { Client = Vault.ClientOptions() });
+        services.Configure<OAuthServerOptions>(o => o.Signing.KeyVaultClient = Vault.ClientOptions());
         services.AddServerlessOAuth(configuration);
         await using var provider = services.BuildServiceProvider();
 

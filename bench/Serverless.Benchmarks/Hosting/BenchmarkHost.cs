@@ -90,7 +90,7 @@ public sealed class BenchmarkHost : IAsyncDisposable
             if (vault is not null)
             {
                 builder.Services.AddSingleton<TokenCredential>(new StaticTokenCredential());
-                builder.Services.AddSingleton(new KeyVaultSigningOptions { Client = vault.ClientOptions() });
+                builder.Services.Configure<OAuthServerOptions>(o => o.Signing.KeyVaultClient = vault.ClientOptions());
             }
 
             builder.Logging.ClearProviders();

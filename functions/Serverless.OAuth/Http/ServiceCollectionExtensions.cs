@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Endpoints;
 using Serverless.OAuth.Grants;
@@ -24,47 +25,48 @@ public static class ServiceCollectionExtensions
 {
     /// <summary>
     /// Registers the whole server from the "OAuth" configuration section: the one registration both the Functions app
-    /// and the local host use. Options are validated here, so a bad setting stops the host at start-up.
+    /// and the local host use. Options are validated when the host starts, so a bad setting stops it there.
     /// </summary>
     public static IServiceCollection AddServerlessOAuth(this IServiceCollection services, IConfiguration configuration)
     {
-        var options = configuration.GetSection(OAuthServerOptions.SectionName).Get<OAuthServerOptions>() ?? new OAuthServerOptions();
-        var problems = options.Validate().ToList();
-        if (problems.Count > 0)
-        {
-            throw new InvalidOperationException("The OAuth configuration is invalid:" + Environment.NewLine + string.Join(Environment.NewLine, problems));
-        }
+        // Every setting binds from configuration, OAuth:Signing:KeyVaultClient:* included, and is checked when the host
+        // starts. Consumers take OAuthServerOptions itself: the validated value.
+        services.AddOptions<OAuthServerOptions>()
+            .Bind(configuration.GetSection(OAuthServerOptions.SectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OAuthServerOptions>, OAuthServerOptionsValidator>());
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<OAuthServerOptions>>().Value);
 
-        services.AddSingleton(options);
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<TokenCredential>(_ => new DefaultAzureCredential(new DefaultAzureCredentialOptions
+        services.TryAddSingleton<TokenCredential>(sp => new DefaultAzureCredential(new DefaultAzureCredentialOptions
         {
-            ManagedIdentityClientId = options.Signing.ManagedIdentityClientId,
+            ManagedIdentityClientId = sp.GetRequiredService<OAuthServerOptions>().Signing.ManagedIdentityClientId,
         }));
-        services.TryAddSingleton(sp => new OAuthTables(
-            options.Storage,
-            options.Storage.ConnectionString is { Length: > 0 } ? null : sp.GetRequiredService<TokenCredential>()));
-
-        services.TryAddSingleton<ISigningKeyProvider>(sp => options.Signing.Mode switch
+        services.TryAddSingleton(sp =>
         {
-            SigningMode.Local => new LocalSigningKeyProvider(
+            var storage = sp.GetRequiredService<OAuthServerOptions>().Storage;
+            return new OAuthTables(storage, storage.ConnectionString is { Length: > 0 } ? null : sp.GetRequiredService<TokenCredential>());
+        });
+
+        services.TryAddSingleton<ISigningKeyProvider>(sp => sp.GetRequiredService<OAuthServerOptions>() switch
+        {
+            { Signing.Mode: SigningMode.Local } options => new LocalSigningKeyProvider(
                 Path.Combine(sp.GetRequiredService<IHostEnvironment>().ContentRootPath, options.Signing.LocalKeyPath),
                 options,
                 sp.GetRequiredService<TimeProvider>(),
                 sp.GetRequiredService<ILogger<LocalSigningKeyProvider>>()),
-            SigningMode.KeyVault => ActivatorUtilities.CreateInstance<KeyVaultSigningKeyProvider>(sp),
-            SigningMode.KeyVaultWrapped => ActivatorUtilities.CreateInstance<WrappedSigningKeyProvider>(sp),
-            _ => throw new NotSupportedException($"Signing mode {options.Signing.Mode} is not available in this build."),
+            { Signing.Mode: SigningMode.KeyVault } => ActivatorUtilities.CreateInstance<KeyVaultSigningKeyProvider>(sp),
+            { Signing.Mode: SigningMode.KeyVaultWrapped } => ActivatorUtilities.CreateInstance<WrappedSigningKeyProvider>(sp),
+            var options => throw new NotSupportedException($"Signing mode {options.Signing.Mode} is not available in this build."),
         });
 
-        // The Key Vault modes' client: a host (or a test) may register its own options first, e.g. a pinned transport.
-        services.TryAddSingleton<KeyVaultSigningOptions>();
+        // The Key Vault modes' client; a test may pin its transport with Configure<OAuthServerOptions>.
         services.TryAddSingleton(sp => new KeyVaultKeysClient(
-            options.Signing.KeyVaultUri ?? throw new InvalidOperationException("OAuth:Signing:KeyVaultUri is not set."),
+            sp.GetRequiredService<OAuthServerOptions>().Signing.KeyVaultUri ?? throw new InvalidOperationException("OAuth:Signing:KeyVaultUri is not set."),
             sp.GetRequiredService<TokenCredential>(),
-            sp.GetRequiredService<KeyVaultSigningOptions>().Client));
+            sp.GetRequiredService<OAuthServerOptions>().Signing.KeyVaultClient));
 
-        services.TryAddSingleton(sp => new ExpiryIndex(sp.GetRequiredService<OAuthTables>(), options.Storage.ExpiryIndexShards));
+        services.TryAddSingleton(sp => new ExpiryIndex(sp.GetRequiredService<OAuthTables>(), sp.GetRequiredService<OAuthServerOptions>().Storage.ExpiryIndexShards));
         services.TryAddSingleton<ExpiryPurge>();
         services.TryAddSingleton<FailedAttemptLockout>();
         services.TryAddSingleton<ClientStore>();

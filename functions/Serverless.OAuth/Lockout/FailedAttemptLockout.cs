@@ -116,10 +116,10 @@ public class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryIndex, O
                 var etag = await WriteAsync(table, key, row, next, now, cancellationToken);
                 return new Reservation(key, true, next.LockedUntil - now, etag, next);
             }
-            catch (RequestFailedException e) when (e.Status is 409 or 412)
+            catch (RequestFailedException e) when (e.Status is 404 or 409 or 412)
             {
-                // Another attempt was counted at the same moment: read again and count this one on top, after a short
-                // random pause so that many at once do not keep colliding.
+                // Another attempt was counted (or released, deleting the row: 404) at the same moment: read again and
+                // count this one on top, after a short random pause so that many at once do not keep colliding.
                 await Task.Delay(Backoff(round), cancellationToken);
                 row = await ReadAsync(table, key, cancellationToken);
             }
@@ -178,8 +178,9 @@ public class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryIndex, O
 
                 return;
             }
-            catch (RequestFailedException e) when (e.Status == 412)
+            catch (RequestFailedException e) when (e.Status is 404 or 412)
             {
+                // Changed or deleted (404) by another attempt's release at the same moment: read again.
                 await Task.Delay(Backoff(round), cancellationToken);
                 var row = await ReadAsync(table, reservation.Key, cancellationToken);
                 if (row is null)

@@ -1,3 +1,5 @@
+using Serverless.OAuth.Signing.KeyVault;
+
 namespace Serverless.OAuth.Options;
 
 public enum SigningMode
@@ -37,6 +39,19 @@ public sealed class SigningOptions
     /// <summary>The client id of the user-assigned managed identity, when there is one.</summary>
     public string? ManagedIdentityClientId { get; set; }
 
+    /// <summary>
+    /// How long an instance trusts its cached view of the keys, and so how long a new key is published before any
+    /// instance signs with it: every instance (and any resource server caching the JWKS for its max-age of 5 minutes)
+    /// knows a key before the first token it signed arrives. See <see cref="Signing.KeyLifecycle"/>.
+    /// </summary>
+    public TimeSpan KeyRefreshInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Added to a retired key's publication, for clocks of resource servers that run a little behind.</summary>
+    public TimeSpan ClockSkew { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>KeyVault modes: the vault client's retries and timeouts (OAuth:Signing:KeyVaultClient:Retry:MaxRetries, ...).</summary>
+    public KeyVaultClientOptions KeyVaultClient { get; set; } = new();
+
     public IEnumerable<string> Validate()
     {
         if (Algorithm is not ("ES256" or "RS256"))
@@ -62,6 +77,16 @@ public sealed class SigningOptions
         if (RotationInterval < TimeSpan.FromHours(1))
         {
             yield return "OAuth:Signing:RotationInterval must be at least one hour.";
+        }
+
+        if (KeyRefreshInterval <= TimeSpan.Zero || ClockSkew < TimeSpan.Zero)
+        {
+            yield return "OAuth:Signing needs a positive KeyRefreshInterval and a ClockSkew of at least 0.";
+        }
+        else if (Mode == SigningMode.KeyVaultWrapped && RotationInterval <= 4 * KeyRefreshInterval)
+        {
+            // The next period's key is made two refresh intervals ahead and may sign one past its period.
+            yield return "OAuth:Signing:RotationInterval must be longer than four key refresh intervals.";
         }
     }
 }

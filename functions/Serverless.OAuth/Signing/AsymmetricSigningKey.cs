@@ -5,13 +5,12 @@ namespace Serverless.OAuth.Signing;
 /// <summary>A signing key held in this process (Local mode, and KeyVaultWrapped once unwrapped).</summary>
 public sealed class AsymmetricSigningKey : ISigningKey, IDisposable
 {
-    private readonly ECDsa? _ecdsa;
-    private readonly RSA? _rsa;
+    // An ECDsa (ES256) or an RSA (RS256) key.
+    private readonly AsymmetricAlgorithm _key;
 
-    private AsymmetricSigningKey(ECDsa? ecdsa, RSA? rsa, PublicJsonWebKey publicKey)
+    private AsymmetricSigningKey(AsymmetricAlgorithm key, PublicJsonWebKey publicKey)
     {
-        _ecdsa = ecdsa;
-        _rsa = rsa;
+        _key = key;
         PublicKey = publicKey;
     }
 
@@ -43,25 +42,23 @@ public sealed class AsymmetricSigningKey : ISigningKey, IDisposable
         return FromRsa(rsa);
     }
 
-    public byte[] ExportPkcs8() => _ecdsa?.ExportPkcs8PrivateKey() ?? _rsa!.ExportPkcs8PrivateKey();
+    public byte[] ExportPkcs8() => _key.ExportPkcs8PrivateKey();
 
     public ValueTask<byte[]> SignDigestAsync(byte[] digest, CancellationToken cancellationToken) =>
         ValueTask.FromResult(SignDigest(digest));
 
-    public byte[] SignDigest(ReadOnlySpan<byte> digest) =>
-        _ecdsa is not null
-            ? _ecdsa.SignHash(digest, DSASignatureFormat.IeeeP1363FixedFieldConcatenation)
-            : _rsa!.SignHash(digest, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-
-    public void Dispose()
+    public byte[] SignDigest(ReadOnlySpan<byte> digest) => _key switch
     {
-        _ecdsa?.Dispose();
-        _rsa?.Dispose();
-    }
+        ECDsa ecdsa => ecdsa.SignHash(digest, DSASignatureFormat.IeeeP1363FixedFieldConcatenation),
+        RSA rsa => rsa.SignHash(digest, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1),
+        _ => throw new InvalidOperationException("A signing key is ECDsa or RSA."),
+    };
+
+    public void Dispose() => _key.Dispose();
 
     private static AsymmetricSigningKey FromEcdsa(ECDsa ecdsa) =>
-        new(ecdsa, null, PublicJsonWebKey.FromEcdsa(ecdsa.ExportParameters(includePrivateParameters: false)));
+        new(ecdsa, PublicJsonWebKey.FromEcdsa(ecdsa.ExportParameters(includePrivateParameters: false)));
 
     private static AsymmetricSigningKey FromRsa(RSA rsa) =>
-        new(null, rsa, PublicJsonWebKey.FromRsa(rsa.ExportParameters(includePrivateParameters: false)));
+        new(rsa, PublicJsonWebKey.FromRsa(rsa.ExportParameters(includePrivateParameters: false)));
 }

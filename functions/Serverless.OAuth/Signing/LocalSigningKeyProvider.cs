@@ -7,13 +7,15 @@ namespace Serverless.OAuth.Signing;
 
 /// <summary>
 /// Local mode: keys generated on first start and kept in a file (owner-only permissions), so tokens stay valid across
-/// restarts. A rotated-out key stays published until every token it signed has expired. For a developer's machine;
-/// in Azure use a Key Vault mode, where no private key sits on disk.
+/// restarts. Keys follow the <see cref="KeyLifecycle"/> every mode shares: a rotated-in key is published one refresh
+/// interval before it signs, and a rotated-out key stays published until every token it signed has expired. For a
+/// developer's machine; in Azure use a Key Vault mode, where no private key sits on disk.
 /// </summary>
 public sealed class LocalSigningKeyProvider : ISigningKeyProvider, IDisposable
 {
     private readonly string _path;
     private readonly OAuthServerOptions _options;
+    private readonly KeyLifecycle _lifecycle;
     private readonly TimeProvider _clock;
     private readonly ILogger<LocalSigningKeyProvider> _logger;
     private readonly ReloadingValue<KeyRing> _ring;
@@ -22,9 +24,10 @@ public sealed class LocalSigningKeyProvider : ISigningKeyProvider, IDisposable
     {
         _path = path;
         _options = options;
+        _lifecycle = KeyLifecycle.For(options);
         _clock = clock;
         _logger = logger;
-        _ring = new ReloadingValue<KeyRing>(clock, ring => ring.ValidUntil, (_, _, _) => Task.FromResult(Load()));
+        _ring = new ReloadingValue<KeyRing>(clock, ring => ring.ValidUntil, (now, _, _) => Task.FromResult(Load(now)));
     }
 
     public async ValueTask<ISigningKey> GetSigningKeyAsync(CancellationToken cancellationToken) =>
@@ -33,54 +36,50 @@ public sealed class LocalSigningKeyProvider : ISigningKeyProvider, IDisposable
     public async ValueTask<IReadOnlyList<PublicJsonWebKey>> GetPublicKeysAsync(CancellationToken cancellationToken) =>
         (await _ring.GetAsync(cancellationToken)).Published;
 
+    /// <summary>Adds a key that is published now and signs once it has been published for one refresh interval.</summary>
     public Task<PublicJsonWebKey> RotateAsync(CancellationToken cancellationToken) => _ring.ChangeAsync(
         () =>
         {
-            var file = Read();
             var now = _clock.GetUtcNow();
-            foreach (var key in file.Keys.Where(k => k.RetiredAt is null))
-            {
-                key.RetiredAt = now;
-            }
-
-            var created = AsymmetricSigningKey.Create(_options.Signing.Algorithm);
-            file.Keys.Add(StoredKey.From(created, now));
-            Write(file);
-            AuditEvents.SigningKeyRotated(_logger, created.KeyId, created.Algorithm, now);
-            return Task.FromResult(created.PublicKey);
+            return Task.FromResult(Add(Read(), now, _lifecycle.ActivationOf(now)));
         },
         cancellationToken);
 
-    private KeyRing Load()
+    private KeyRing Load(DateTimeOffset now)
     {
         var file = Read();
-        if (!file.Keys.Any(k => k.RetiredAt is null && k.Algorithm == _options.Signing.Algorithm))
+        if (file.Keys.Count == 0 || Ordered(file)[_lifecycle.Plan(Activations(file), now).Signer].Algorithm != _options.Signing.Algorithm)
         {
-            // First start, or the configured algorithm changed: make a key for it and retire the others.
-            var now = _clock.GetUtcNow();
-            file.Keys.ForEach(k => k.RetiredAt ??= now);
-            var created = AsymmetricSigningKey.Create(_options.Signing.Algorithm);
-            file.Keys.Add(StoredKey.From(created, now));
-            Write(file);
-            AuditEvents.SigningKeyRotated(_logger, created.KeyId, created.Algorithm, now);
+            // First start, or the configured algorithm changed: nothing can sign in it until a key exists, so the new
+            // key signs at once and the others retire now.
+            Add(file, now, now);
         }
 
-        return Build(file);
+        var keys = Ordered(file);
+        var plan = _lifecycle.Plan(Activations(file), now);
+        var signer = keys[plan.Signer].Import();
+        var published = plan.Published.Select(i => i == plan.Signer ? signer.PublicKey : PublicKeyOf(keys[i])).ToList();
+        return new KeyRing(signer, published, plan.ValidUntil);
     }
 
-    private KeyRing Build(KeyFile file)
+    private static PublicJsonWebKey PublicKeyOf(StoredKey stored)
     {
-        var now = _clock.GetUtcNow();
-        var lifetime = _options.AccessTokenLifetime;
-        var live = file.Keys.Where(k => k.RetiredAt is null || k.RetiredAt + lifetime > now).ToList();
-        var current = live.Last(k => k.RetiredAt is null);
-        var signer = AsymmetricSigningKey.Import(current.Algorithm, Convert.FromBase64String(current.PrivateKeyPkcs8));
-        var published = live.Select(k => k == current ? signer.PublicKey : AsymmetricSigningKey.Import(k.Algorithm, Convert.FromBase64String(k.PrivateKeyPkcs8)).PublicKey).ToList();
-
-        // Re-read when the next retired key drops out of the published set.
-        var validUntil = live.Where(k => k.RetiredAt is not null).Select(k => k.RetiredAt!.Value + lifetime).DefaultIfEmpty(DateTimeOffset.MaxValue).Min();
-        return new KeyRing(signer, published, validUntil);
+        using var key = stored.Import();
+        return key.PublicKey;
     }
+
+    private PublicJsonWebKey Add(KeyFile file, DateTimeOffset now, DateTimeOffset activatesAt)
+    {
+        using var created = AsymmetricSigningKey.Create(_options.Signing.Algorithm);
+        file.Keys.Add(StoredKey.From(created, now, activatesAt));
+        Write(file);
+        AuditEvents.SigningKeyRotated(_logger, created.KeyId, created.Algorithm, activatesAt);
+        return created.PublicKey;
+    }
+
+    private static List<StoredKey> Ordered(KeyFile file) => file.Keys.OrderBy(k => k.Activation).ThenBy(k => k.CreatedAt).ToList();
+
+    private static List<DateTimeOffset> Activations(KeyFile file) => Ordered(file).Select(k => k.Activation).ToList();
 
     private KeyFile Read()
     {
@@ -94,8 +93,7 @@ public sealed class LocalSigningKeyProvider : ISigningKeyProvider, IDisposable
 
     private void Write(KeyFile file)
     {
-        var directory = Path.GetDirectoryName(Path.GetFullPath(_path))!;
-        Directory.CreateDirectory(directory);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(_path)) ?? ".");
         var temporary = _path + ".tmp";
         using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
         {
@@ -130,14 +128,21 @@ public sealed class LocalSigningKeyProvider : ISigningKeyProvider, IDisposable
 
         public DateTimeOffset CreatedAt { get; set; }
 
-        public DateTimeOffset? RetiredAt { get; set; }
+        /// <summary>When the key signs from; absent in files written before keys were published ahead, where it signed at once.</summary>
+        public DateTimeOffset? ActivatesAt { get; set; }
 
-        public static StoredKey From(AsymmetricSigningKey key, DateTimeOffset now) => new()
+        [System.Text.Json.Serialization.JsonIgnore]
+        public DateTimeOffset Activation => ActivatesAt ?? CreatedAt;
+
+        public AsymmetricSigningKey Import() => AsymmetricSigningKey.Import(Algorithm, Convert.FromBase64String(PrivateKeyPkcs8));
+
+        public static StoredKey From(AsymmetricSigningKey key, DateTimeOffset now, DateTimeOffset activatesAt) => new()
         {
             KeyId = key.KeyId,
             Algorithm = key.Algorithm,
             PrivateKeyPkcs8 = Convert.ToBase64String(key.ExportPkcs8()),
             CreatedAt = now,
+            ActivatesAt = activatesAt,
         };
     }
 }

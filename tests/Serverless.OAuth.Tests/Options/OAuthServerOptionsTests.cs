@@ -94,4 +94,20 @@ public sealed class OAuthServerOptionsTests
         Assert.Contains(problems, p => p.Contains("Storage", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.Contains("AuthorizationCodeLifetime", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void AWrappedRotationIntervalOfFourKeyRefreshesOrLess_IsRejected()
+    {
+        var options = Valid();
+        options.Signing.Mode = SigningMode.KeyVaultWrapped;
+        options.Signing.KeyVaultUri = new Uri("https://vault.example.net");
+        options.Signing.WrappingKeyName = "wrapping";
+        options.Signing.RotationInterval = TimeSpan.FromHours(1);
+        options.Signing.KeyRefreshInterval = TimeSpan.FromMinutes(15);
+
+        Assert.Contains(options.Validate(), p => p.Contains("four key refresh intervals", StringComparison.Ordinal));
+
+        options.Signing.KeyRefreshInterval = TimeSpan.FromMinutes(14);
+        Assert.Empty(options.Validate());
+    }
 }

@@ -30,18 +30,26 @@ public sealed class LocalSigningKeyProviderTests : IDisposable
     }
 
     [Fact]
-    public async Task Rotation_KeepsTheOldKeyPublished_UntilItsTokensHaveExpired()
+    public async Task Rotation_PublishesTheNewKeyFirst_AndKeepsTheOldKeyPublished_UntilItsTokensHaveExpired()
     {
         var provider = Provider();
         var old = await provider.GetSigningKeyAsync(default);
 
         var rotated = await provider.RotateAsync(default);
 
+        // Published at once, signing only after one refresh interval (5 minutes), so resource servers know it first.
         Assert.NotEqual(old.KeyId, rotated.KeyId);
-        Assert.Equal(rotated.KeyId, (await provider.GetSigningKeyAsync(default)).KeyId);
+        Assert.Equal(old.KeyId, (await provider.GetSigningKeyAsync(default)).KeyId);
         Assert.Equal([old.KeyId, rotated.KeyId], (await provider.GetPublicKeysAsync(default)).Select(k => k.KeyId));
 
-        _clock.Advance(TimeSpan.FromMinutes(11)); // past the 10-minute access token lifetime
+        _clock.Advance(TimeSpan.FromMinutes(5));
+        Assert.Equal(rotated.KeyId, (await provider.GetSigningKeyAsync(default)).KeyId);
+        Assert.Equal(rotated.KeyId, (await Provider().GetSigningKeyAsync(default)).KeyId);
+
+        // The old key signed until then: its tokens live 10 minutes more, plus 1 minute of clock skew.
+        _clock.Advance(TimeSpan.FromMinutes(10));
+        Assert.Equal([old.KeyId, rotated.KeyId], (await provider.GetPublicKeysAsync(default)).Select(k => k.KeyId));
+        _clock.Advance(TimeSpan.FromMinutes(1));
         Assert.Equal([rotated.KeyId], (await provider.GetPublicKeysAsync(default)).Select(k => k.KeyId));
         Assert.Equal([rotated.KeyId], (await Provider().GetPublicKeysAsync(default)).Select(k => k.KeyId));
     }

@@ -19,7 +19,7 @@ public sealed class KeyVaultSigningKeyProvider : ISigningKeyProvider, IDisposabl
 
     private readonly KeyVaultKeysClient _client;
     private readonly OAuthServerOptions _options;
-    private readonly KeyVaultSigningOptions _keyVault;
+    private readonly KeyLifecycle _lifecycle;
     private readonly TimeProvider _clock;
     private readonly ILogger<KeyVaultSigningKeyProvider> _logger;
     private readonly string _keyName;
@@ -29,11 +29,11 @@ public sealed class KeyVaultSigningKeyProvider : ISigningKeyProvider, IDisposabl
     private readonly ReloadingValue<KeyRing> _ring;
 
     public KeyVaultSigningKeyProvider(
-        KeyVaultKeysClient client, OAuthServerOptions options, KeyVaultSigningOptions keyVault, TimeProvider clock, ILogger<KeyVaultSigningKeyProvider> logger)
+        KeyVaultKeysClient client, OAuthServerOptions options, TimeProvider clock, ILogger<KeyVaultSigningKeyProvider> logger)
     {
         _client = client;
         _options = options;
-        _keyVault = keyVault;
+        _lifecycle = KeyLifecycle.For(options);
         _clock = clock;
         _logger = logger;
         _keyName = options.Signing.KeyName is { Length: > 0 } name
@@ -60,7 +60,7 @@ public sealed class KeyVaultSigningKeyProvider : ISigningKeyProvider, IDisposabl
             _versions[created.KeyId] = created;
             var published = created.ToPublicJsonWebKey();
             // Every instance publishes the new version at its next refresh; only then does it sign.
-            AuditEvents.SigningKeyRotated(_logger, published.KeyId, published.Algorithm, _clock.GetUtcNow() + _keyVault.KeyRefreshInterval);
+            AuditEvents.SigningKeyRotated(_logger, published.KeyId, published.Algorithm, _lifecycle.ActivationOf(_clock.GetUtcNow()));
             return published;
         },
         cancellationToken);
@@ -99,13 +99,12 @@ public sealed class KeyVaultSigningKeyProvider : ISigningKeyProvider, IDisposabl
         {
             // Keep verifying and trying with what we know rather than failing every request while the vault is away.
             _logger.LogWarning("Could not refresh the versions of Key Vault key {KeyName}; using the cached ones", _keyName);
-            return previous with { ValidUntil = now + Min(RetryAfterFailure, _keyVault.KeyRefreshInterval) };
+            return previous with { ValidUntil = now + Min(RetryAfterFailure, _lifecycle.PropagationDelay) };
         }
     }
 
     private async Task<KeyRing> LoadAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var delay = _keyVault.KeyRefreshInterval;
         var versions = (await _client.GetKeyVersionsAsync(_keyName, cancellationToken))
             .Where(v => v.Attributes.IsUsable(now))
             .OrderBy(v => v.Attributes.CreatedOn ?? DateTimeOffset.MinValue)
@@ -118,40 +117,17 @@ public sealed class KeyVaultSigningKeyProvider : ISigningKeyProvider, IDisposabl
         }
 
         // The oldest version signs from its creation; every later one only once it has been published for a refresh interval.
-        var activations = versions.Select((v, i) => i == 0 ? DateTimeOffset.MinValue : (v.Attributes.CreatedOn ?? DateTimeOffset.MinValue) + delay).ToList();
-        var signer = activations.FindLastIndex(a => a <= now);
-        var validUntil = now + delay;
-        var published = new List<KeyVaultKeyVersion>();
-        for (var i = 0; i < versions.Count; i++)
-        {
-            if (i < signer)
-            {
-                // Retired when its successor took over; its tokens live AccessTokenLifetime from then at most.
-                var droppedAt = activations[i + 1] + _options.AccessTokenLifetime + _keyVault.ClockSkew;
-                if (droppedAt <= now)
-                {
-                    continue;
-                }
-
-                validUntil = Min(validUntil, droppedAt);
-            }
-            else if (i > signer)
-            {
-                validUntil = Min(validUntil, activations[i]);
-            }
-
-            published.Add(versions[i]);
-        }
-
-        var keys = new List<KeyVaultKey>(published.Count);
-        foreach (var version in published)
-        {
-            keys.Add(await GetVersionAsync(version.KeyId, cancellationToken));
-        }
-
-        var current = keys[published.IndexOf(versions[signer])];
+        var plan = _lifecycle.Plan(
+            versions.Select((v, i) => i == 0 ? DateTimeOffset.MinValue : _lifecycle.ActivationOf(v.Attributes.CreatedOn ?? DateTimeOffset.MinValue)).ToList(), now);
+        var current = await GetVersionAsync(versions[plan.Signer].KeyId, cancellationToken);
         var currentKey = new KeyVaultSigningKey(_client, current.KeyId, current.ToPublicJsonWebKey());
-        return new KeyRing(currentKey, keys.Select(k => k.KeyId == current.KeyId ? currentKey.PublicKey : k.ToPublicJsonWebKey()).ToList(), validUntil);
+        var published = new List<PublicJsonWebKey>(plan.Published.Count);
+        foreach (var i in plan.Published)
+        {
+            published.Add(i == plan.Signer ? currentKey.PublicKey : (await GetVersionAsync(versions[i].KeyId, cancellationToken)).ToPublicJsonWebKey());
+        }
+
+        return new KeyRing(currentKey, published, plan.ValidUntil);
     }
 
     private async Task<KeyVaultKey> GetVersionAsync(string keyId, CancellationToken cancellationToken)
@@ -165,8 +141,6 @@ public sealed class KeyVaultSigningKeyProvider : ISigningKeyProvider, IDisposabl
         var key = await _client.GetKeyAsync(id.Name, id.Version, cancellationToken);
         return _versions[keyId] = key;
     }
-
-    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 

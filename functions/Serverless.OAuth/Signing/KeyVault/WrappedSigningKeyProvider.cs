@@ -1,13 +1,10 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Azure;
-using Azure.Data.Tables;
 using Microsoft.Extensions.Logging;
-using Serverless.OAuth.Telemetry;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Storage;
+using Serverless.OAuth.Telemetry;
 
 namespace Serverless.OAuth.Signing.KeyVault;
 
@@ -19,25 +16,23 @@ namespace Serverless.OAuth.Signing.KeyVault;
 /// Keys rotate on a fixed schedule (Signing:RotationInterval), checked whenever the cached keys are refreshed: the next
 /// period's key is created two refresh intervals before the period starts, so every instance publishes it before any
 /// signs with it. A key stays published until every token it can have signed has expired, and its row carries that
-/// time as ExpiresAt for the purge.
+/// time as ExpiresAt for the purge. This class runs the refresh; the schedule (<see cref="RotationSchedule"/>), the
+/// table and its create race (<see cref="WrappedKeyStore"/>), the sealing (<see cref="WrappedKeySealer"/>) and the
+/// unwrapped keys (<see cref="UnwrappedKeyCache"/>) are pieces of their own.
 /// </para>
 /// </summary>
 public sealed class WrappedSigningKeyProvider : ISigningKeyProvider, IDisposable
 {
-    public const string WrapAlgorithm = "RSA-OAEP-256";
     private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(30);
 
-    private readonly KeyVaultKeysClient _client;
-    private readonly OAuthTables _tables;
-    private readonly ExpiryIndex _expiryIndex;
     private readonly OAuthServerOptions _options;
-    private readonly KeyVaultSigningOptions _keyVault;
+    private readonly KeyLifecycle _lifecycle;
+    private readonly RotationSchedule _schedule;
+    private readonly WrappedKeyStore _store;
+    private readonly WrappedKeySealer _sealer;
+    private readonly UnwrappedKeyCache _unwrapped = new();
     private readonly TimeProvider _clock;
     private readonly ILogger<WrappedSigningKeyProvider> _logger;
-    private readonly string _wrappingKeyName;
-
-    // Touched only by reloads and rotations, which the ring's gate keeps one at a time.
-    private readonly Dictionary<string, AsymmetricSigningKey> _unwrapped = new(StringComparer.Ordinal);
     private readonly ReloadingValue<KeyRing> _ring;
 
     public WrappedSigningKeyProvider(
@@ -45,33 +40,21 @@ public sealed class WrappedSigningKeyProvider : ISigningKeyProvider, IDisposable
         OAuthTables tables,
         ExpiryIndex expiryIndex,
         OAuthServerOptions options,
-        KeyVaultSigningOptions keyVault,
         TimeProvider clock,
         ILogger<WrappedSigningKeyProvider> logger)
     {
-        _client = client;
-        _tables = tables;
-        _expiryIndex = expiryIndex;
-        _options = options;
-        _keyVault = keyVault;
-        _clock = clock;
-        _logger = logger;
-        _wrappingKeyName = options.Signing.WrappingKeyName is { Length: > 0 } name
+        var wrappingKeyName = options.Signing.WrappingKeyName is { Length: > 0 } name
             ? name
             : throw new ArgumentException("OAuth:Signing:WrappingKeyName is required in KeyVaultWrapped mode.", nameof(options));
+        _options = options;
+        _lifecycle = KeyLifecycle.For(options);
+        _schedule = new RotationSchedule(_lifecycle, options.Signing.RotationInterval);
+        _store = new WrappedKeyStore(tables, expiryIndex);
+        _sealer = new WrappedKeySealer(client, wrappingKeyName);
+        _clock = clock;
+        _logger = logger;
         _ring = new ReloadingValue<KeyRing>(clock, ring => ring.ValidUntil, ReloadAsync);
-        if (options.Signing.RotationInterval <= 4 * keyVault.KeyRefreshInterval)
-        {
-            throw new ArgumentException("OAuth:Signing:RotationInterval must be longer than four key refresh intervals.", nameof(options));
-        }
     }
-
-    private TimeSpan Delay => _keyVault.KeyRefreshInterval;
-
-    private TimeSpan Interval => _options.Signing.RotationInterval;
-
-    /// <summary>How long a token signed now can be live, and be checked by a resource server whose clock runs behind.</summary>
-    private TimeSpan TokenReach => _options.AccessTokenLifetime + _keyVault.ClockSkew;
 
     public async ValueTask<ISigningKey> GetSigningKeyAsync(CancellationToken cancellationToken) =>
         (await _ring.GetAsync(cancellationToken)).Current;
@@ -87,11 +70,7 @@ public sealed class WrappedSigningKeyProvider : ISigningKeyProvider, IDisposable
         async () =>
         {
             var now = _clock.GetUtcNow();
-            var activatesAt = now + Delay;
-            var nextPeriod = RotationSchedule.PeriodStart(now, Interval) + Interval;
-            var retiresAt = activatesAt > nextPeriod ? activatesAt : nextPeriod;
-            var row = await CreateAsync(RotationSchedule.ManualPartition(now), now, activatesAt, retiresAt + Delay + TokenReach, cancellationToken);
-            return Deserialize(row);
+            return Deserialize(await CreateAsync(_schedule.Manual(now), now, cancellationToken));
         },
         cancellationToken);
 
@@ -102,7 +81,7 @@ public sealed class WrappedSigningKeyProvider : ISigningKeyProvider, IDisposable
         {
             loaded = await LoadAsync(now, cancellationToken);
         }
-        catch (Exception e) when (previous is not null && now + TokenReach <= previous.SignerExpiresAt && IsTransient(e))
+        catch (Exception e) when (previous is not null && _lifecycle.CanSign(previous.SignerExpiresAt, now) && IsTransient(e))
         {
             // Signing needs neither storage nor the vault once a key is unwrapped: keep going with the cached keys.
             _logger.LogWarning("Could not refresh the signing keys ({ExceptionType}); using the cached ones", e.GetType().Name);
@@ -120,23 +99,23 @@ public sealed class WrappedSigningKeyProvider : ISigningKeyProvider, IDisposable
 
     private async Task<KeyRing> LoadAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var rows = await ReadLiveRowsAsync(now, cancellationToken);
-        var validUntil = now + Delay;
+        var rows = await _store.ReadLiveAsync(now, cancellationToken);
+        var validUntil = now + _lifecycle.PropagationDelay;
 
-        var period = RotationSchedule.PeriodStart(now, Interval);
-        var nextPeriod = period + Interval;
+        var period = _schedule.PeriodStart(now);
         if (!rows.Any(r => r.PartitionKey == RotationSchedule.ScheduledPartition(period)))
         {
             // Without a key for the current period nothing can be signed: this one has to succeed.
-            rows.Add(await CreateScheduledAsync(period, now, cancellationToken));
+            rows.Add(await CreateAsync(_schedule.ForPeriod(period, now), now, cancellationToken));
         }
 
-        var prepublishFrom = nextPeriod - 2 * Delay;
+        var nextPeriod = _schedule.NextPeriodStart(now);
+        var prepublishFrom = _schedule.PrepublishFrom(nextPeriod);
         if (now >= prepublishFrom && !rows.Any(r => r.PartitionKey == RotationSchedule.ScheduledPartition(nextPeriod)))
         {
             try
             {
-                rows.Add(await CreateScheduledAsync(nextPeriod, now, cancellationToken));
+                rows.Add(await CreateAsync(_schedule.ForPeriod(nextPeriod, now), now, cancellationToken));
             }
             catch (DependencyUnavailableException)
             {
@@ -150,203 +129,68 @@ public sealed class WrappedSigningKeyProvider : ISigningKeyProvider, IDisposable
             validUntil = Min(validUntil, prepublishFrom);
         }
 
-        var signer = ChooseSigner(rows, now);
+        var signer = _schedule.ChooseSigner(rows, now);
         var current = await UnwrapAsync(signer, cancellationToken);
-
-        foreach (var row in rows)
-        {
-            validUntil = Min(validUntil, row.ExpiresAt);
-            if (row.ActivatesAt > now)
-            {
-                validUntil = Min(validUntil, row.ActivatesAt);
-            }
-
-            if (row.ExpiresAt - TokenReach > now)
-            {
-                validUntil = Min(validUntil, row.ExpiresAt - TokenReach);
-            }
-        }
-
-        ForgetUnwrappedExcept(rows);
+        _unwrapped.RetainOnly(rows);
         var published = rows.OrderBy(r => r.ActivatesAt).ThenBy(r => r.CreatedAt)
             .Select(r => r.PartitionKey == signer.PartitionKey ? current.PublicKey : Deserialize(r))
             .ToList();
-        return new KeyRing(current, published, validUntil, signer.ExpiresAt);
+        return new KeyRing(current, published, _schedule.NextChange(rows, now, validUntil), signer.ExpiresAt);
     }
 
-    /// <summary>
-    /// The key that signs: of the keys whose tokens would all expire while the key is still published, the one that
-    /// activated last; when none has activated yet (first start, or a long idle), the one closest to activation.
-    /// </summary>
-    private WrappedSigningKeyEntity ChooseSigner(List<WrappedSigningKeyEntity> rows, DateTimeOffset now)
-    {
-        var candidates = rows.Where(r => now + TokenReach <= r.ExpiresAt).ToList();
-        return candidates.Where(r => r.ActivatesAt <= now).OrderBy(r => r.ActivatesAt).ThenBy(r => r.CreatedAt).LastOrDefault()
-            ?? candidates.OrderBy(r => r.ActivatesAt).ThenBy(r => r.CreatedAt).FirstOrDefault()
-            ?? throw new InvalidOperationException("No signing key can sign a token now.");
-    }
-
-    private Task<WrappedSigningKeyEntity> CreateScheduledAsync(DateTimeOffset periodStart, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var activatesAt = now + Delay > periodStart ? now + Delay : periodStart;
-        var nextPeriod = periodStart + Interval;
-        var retiresAt = activatesAt > nextPeriod ? activatesAt : nextPeriod;
-
-        // A period's key may sign until one refresh interval past the period (when its successor came late).
-        return CreateAsync(RotationSchedule.ScheduledPartition(periodStart), now, activatesAt, retiresAt + Delay + TokenReach, cancellationToken);
-    }
-
-    private async Task<WrappedSigningKeyEntity> CreateAsync(
-        string partition, DateTimeOffset now, DateTimeOffset activatesAt, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    private async Task<WrappedSigningKeyEntity> CreateAsync(RotationSchedule.KeyTimes times, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var key = AsymmetricSigningKey.Create(_options.Signing.Algorithm);
-        var dataKey = SigningKeyEnvelope.NewDataKey();
-        var privateKey = key.ExportPkcs8();
+        var kept = false;
         try
         {
-            var envelope = SigningKeyEnvelope.Seal(privateKey, dataKey, AssociatedData(partition, key.KeyId));
-
-            // The newest version of the wrapping key; the row names it, so unwrapping still works after the vault key rotates.
-            var wrappingKey = await _client.GetKeyAsync(_wrappingKeyName, null, cancellationToken);
-            var wrapped = await _client.WrapKeyAsync(wrappingKey.KeyId, WrapAlgorithm, dataKey, cancellationToken);
-            var row = new WrappedSigningKeyEntity
+            var (row, created) = await _store.AddOrGetAsync(await _sealer.SealAsync(key, times, now, cancellationToken), cancellationToken);
+            if (!created)
             {
-                PartitionKey = partition,
-                RowKey = WrappedSigningKeyEntity.Row,
-                KeyId = key.KeyId,
-                Algorithm = key.Algorithm,
-                PublicKey = JsonSerializer.Serialize(key.PublicKey),
-                WrappingKeyId = wrappingKey.KeyId,
-                WrapAlgorithm = WrapAlgorithm,
-                WrappedDataKey = Base64Url.Encode(wrapped),
-                Nonce = Base64Url.Encode(envelope.Nonce),
-                Ciphertext = Base64Url.Encode(envelope.Ciphertext),
-                Tag = Base64Url.Encode(envelope.Tag),
-                CreatedAt = now,
-                ActivatesAt = activatesAt,
-                ExpiresAt = expiresAt,
-            };
-
-            // The index entry first, so the purge can always find the row.
-            await _expiryIndex.AddAsync(OAuthTables.SigningKeys, partition, expiresAt, cancellationToken);
-            var table = await _tables.GetAsync(OAuthTables.SigningKeys, cancellationToken);
-            try
-            {
-                await table.AddEntityAsync(row, cancellationToken);
-            }
-            catch (RequestFailedException e) when (e.Status == 409)
-            {
-                // Another instance created this period's key first: use theirs.
-                key.Dispose();
-                var winner = await table.GetEntityAsync<WrappedSigningKeyEntity>(partition, WrappedSigningKeyEntity.Row, cancellationToken: cancellationToken);
-                _logger.LogInformation("Another instance created the signing key {KeyId} of {Partition} first", winner.Value.KeyId, partition);
-                return winner.Value;
+                _logger.LogInformation("Another instance created the signing key {KeyId} of {Partition} first", row.KeyId, row.PartitionKey);
+                return row;
             }
 
-            _unwrapped[partition] = key;
-            AuditEvents.SigningKeyRotated(_logger, key.KeyId, key.Algorithm, activatesAt);
+            _unwrapped.Add(row.PartitionKey, key);
+            kept = true;
+            AuditEvents.SigningKeyRotated(_logger, key.KeyId, key.Algorithm, times.ActivatesAt);
             return row;
-        }
-        catch
-        {
-            if (!_unwrapped.ContainsKey(partition))
-            {
-                key.Dispose();
-            }
-
-            throw;
         }
         finally
         {
-            CryptographicOperations.ZeroMemory(privateKey);
-            CryptographicOperations.ZeroMemory(dataKey);
+            if (!kept)
+            {
+                key.Dispose();
+            }
         }
     }
 
     private async Task<AsymmetricSigningKey> UnwrapAsync(WrappedSigningKeyEntity row, CancellationToken cancellationToken)
     {
-        if (_unwrapped.TryGetValue(row.PartitionKey, out var known))
+        if (_unwrapped.TryGet(row.PartitionKey, out var known))
         {
             return known;
         }
 
-        var dataKey = await _client.UnwrapKeyAsync(row.WrappingKeyId, row.WrapAlgorithm, Decode(row.WrappedDataKey), cancellationToken);
-        byte[]? privateKey = null;
-        try
-        {
-            var envelope = new SigningKeyEnvelope.Sealed(Decode(row.Nonce), Decode(row.Ciphertext), Decode(row.Tag));
-            privateKey = SigningKeyEnvelope.Open(envelope, dataKey, AssociatedData(row.PartitionKey, row.KeyId));
-            var key = AsymmetricSigningKey.Import(row.Algorithm, privateKey);
-            if (key.KeyId != row.KeyId)
-            {
-                key.Dispose();
-                throw new InvalidDataException($"The signing key in {row.PartitionKey} does not match its public key.");
-            }
-
-            _unwrapped[row.PartitionKey] = key;
-            _logger.LogInformation("Unwrapped the signing key {KeyId} of {Partition}", row.KeyId, row.PartitionKey);
-            return key;
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(dataKey);
-            if (privateKey is not null)
-            {
-                CryptographicOperations.ZeroMemory(privateKey);
-            }
-        }
+        var key = await _sealer.OpenAsync(row, cancellationToken);
+        _unwrapped.Add(row.PartitionKey, key);
+        _logger.LogInformation("Unwrapped the signing key {KeyId} of {Partition}", row.KeyId, row.PartitionKey);
+        return key;
     }
-
-    private async Task<List<WrappedSigningKeyEntity>> ReadLiveRowsAsync(DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var table = await _tables.GetAsync(OAuthTables.SigningKeys, cancellationToken);
-        var rows = new List<WrappedSigningKeyEntity>();
-
-        // A handful of rows: the keys still published, and expired ones the purge has not deleted yet (filtered out here).
-        await foreach (var row in table.QueryAsync<WrappedSigningKeyEntity>(
-            TableClient.CreateQueryFilter($"ExpiresAt gt {now}"), cancellationToken: cancellationToken))
-        {
-            if (row.IsLive(now))
-            {
-                rows.Add(row);
-            }
-        }
-
-        return rows;
-    }
-
-    /// <summary>Drops unwrapped keys whose rows are gone: they signed nothing still live, so no request holds them.</summary>
-    private void ForgetUnwrappedExcept(List<WrappedSigningKeyEntity> rows)
-    {
-        foreach (var partition in _unwrapped.Keys.Where(p => !rows.Any(r => r.PartitionKey == p)).ToList())
-        {
-            _unwrapped.Remove(partition, out var key);
-            key?.Dispose();
-        }
-    }
-
-    private static byte[] AssociatedData(string partition, string keyId) => Encoding.UTF8.GetBytes(partition + "|" + keyId);
 
     private static PublicJsonWebKey Deserialize(WrappedSigningKeyEntity row) =>
         JsonSerializer.Deserialize<PublicJsonWebKey>(row.PublicKey) ?? throw new InvalidDataException($"The public key in {row.PartitionKey} is unreadable.");
 
-    private static byte[] Decode(string value) => System.Buffers.Text.Base64Url.DecodeFromChars(value);
-
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
-
-    public void Dispose()
-    {
-        foreach (var key in _unwrapped.Values)
-        {
-            key.Dispose();
-        }
-
-        _unwrapped.Clear();
-        _ring.Dispose();
-    }
 
     private static bool IsTransient(Exception e) =>
         e is DependencyUnavailableException or HttpRequestException || (e is RequestFailedException failed && failed.Status is 0 or 408 or 429 or >= 500);
+
+    public void Dispose()
+    {
+        _unwrapped.Dispose();
+        _ring.Dispose();
+    }
 
     private sealed record KeyRing(AsymmetricSigningKey Current, IReadOnlyList<PublicJsonWebKey> Published, DateTimeOffset ValidUntil, DateTimeOffset SignerExpiresAt);
 }
