@@ -117,7 +117,7 @@ public sealed class HttpFunctionTests : IAsyncLifetime
 
         Assert.Equal(StatusCodes.Status400BadRequest, response.Status);
         Assert.Contains("error=\"invalid_request\"", response.Header("WWW-Authenticate"));
-        Assert.Contains("one Authorization header", response.Header("WWW-Authenticate"));
+        Assert.Contains("The Authorization header was sent more than once.", response.Header("WWW-Authenticate"));
     }
 
     [Fact]
