@@ -4,7 +4,7 @@ using Serverless.OAuth.Http;
 
 namespace Serverless.Functions.Http;
 
-/// <summary>GET /.well-known/oauth-authorization-server: RFC 8414 metadata. Anonymous, like every OAuth route: clients are authenticated by the server, never by Functions keys.</summary>
+/// <summary>GET /.well-known/oauth-authorization-server: RFC 8414 metadata.</summary>
 public sealed class AuthorizationServerMetadataFunction(OAuthHttpHandlers handlers)
 {
     [Function("AuthorizationServerMetadata")]

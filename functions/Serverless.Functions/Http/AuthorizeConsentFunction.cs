@@ -4,7 +4,7 @@ using Serverless.OAuth.Http;
 
 namespace Serverless.Functions.Http;
 
-/// <summary>POST /authorize: the page's form (credentials and Allow/Deny); redirects back to the client. Anonymous, like every OAuth route: clients are authenticated by the server, never by Functions keys.</summary>
+/// <summary>POST /authorize: the page's form (credentials and Allow/Deny); redirects back to the client.</summary>
 public sealed class AuthorizeConsentFunction(OAuthHttpHandlers handlers)
 {
     [Function("AuthorizeConsent")]

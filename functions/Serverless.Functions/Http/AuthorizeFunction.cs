@@ -4,7 +4,7 @@ using Serverless.OAuth.Http;
 
 namespace Serverless.Functions.Http;
 
-/// <summary>GET /authorize: validates the authorization request and renders the login and consent page. Anonymous, like every OAuth route: clients are authenticated by the server, never by Functions keys.</summary>
+/// <summary>GET /authorize: validates the authorization request and renders the login and consent page.</summary>
 public sealed class AuthorizeFunction(OAuthHttpHandlers handlers)
 {
     [Function("Authorize")]

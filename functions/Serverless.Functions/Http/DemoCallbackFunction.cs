@@ -4,7 +4,7 @@ using Serverless.Demo;
 
 namespace Serverless.Functions.Http;
 
-/// <summary>GET /demo/callback: the demo client's redirect URI; the same page, whose script exchanges the code. Anonymous, like every route of the contract.</summary>
+/// <summary>GET /demo/callback: the demo client's redirect URI; the same page, whose script exchanges the code.</summary>
 public sealed class DemoCallbackFunction(DemoHttpHandlers handlers)
 {
     [Function("DemoCallback")]

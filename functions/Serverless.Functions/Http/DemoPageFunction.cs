@@ -4,7 +4,7 @@ using Serverless.Demo;
 
 namespace Serverless.Functions.Http;
 
-/// <summary>GET /demo: the demo client's page (a public client with PKCE that runs in the browser). Anonymous, like every route of the contract.</summary>
+/// <summary>GET /demo: the demo client's page (a public client with PKCE that runs in the browser).</summary>
 public sealed class DemoPageFunction(DemoHttpHandlers handlers)
 {
     [Function("DemoPage")]

@@ -4,7 +4,7 @@ using Serverless.Demo;
 
 namespace Serverless.Functions.Http;
 
-/// <summary>GET /demo/app.js: the demo client's script. Anonymous, like every route of the contract.</summary>
+/// <summary>GET /demo/app.js: the demo client's script.</summary>
 public sealed class DemoScriptFunction(DemoHttpHandlers handlers)
 {
     [Function("DemoScript")]

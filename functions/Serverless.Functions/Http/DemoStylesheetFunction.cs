@@ -4,7 +4,7 @@ using Serverless.Demo;
 
 namespace Serverless.Functions.Http;
 
-/// <summary>GET /demo/app.css: the demo client's stylesheet. Anonymous, like every route of the contract.</summary>
+/// <summary>GET /demo/app.css: the demo client's stylesheet.</summary>
 public sealed class DemoStylesheetFunction(DemoHttpHandlers handlers)
 {
     [Function("DemoStylesheet")]

@@ -1,6 +1,10 @@
 namespace Serverless.Functions.Http;
 
-/// <summary>Function route templates that cannot be the contract's route verbatim.</summary>
+/// <summary>
+/// Function route templates that cannot be the contract's route verbatim. Every HTTP function of this app is
+/// AuthorizationLevel.Anonymous: OAuth clients are authenticated by the server itself, never by Functions keys
+/// (FunctionRouteTests holds every route to that).
+/// </summary>
 public static class FunctionRoutes
 {
     /// <summary>

@@ -4,7 +4,7 @@ using Serverless.OAuth.Http;
 
 namespace Serverless.Functions.Http;
 
-/// <summary>GET /: what this server is, with links to its metadata. Anonymous, like every OAuth route: clients are authenticated by the server, never by Functions keys.</summary>
+/// <summary>GET /: what this server is, with links to its metadata.</summary>
 public sealed class HomeFunction(OAuthHttpHandlers handlers)
 {
     [Function("Home")]

@@ -4,7 +4,7 @@ using Serverless.OAuth.Http;
 
 namespace Serverless.Functions.Http;
 
-/// <summary>POST /introspect: token introspection for authenticated clients (RFC 7662). Anonymous, like every OAuth route: clients are authenticated by the server, never by Functions keys.</summary>
+/// <summary>POST /introspect: token introspection for authenticated clients (RFC 7662).</summary>
 public sealed class IntrospectFunction(OAuthHttpHandlers handlers)
 {
     [Function("Introspect")]

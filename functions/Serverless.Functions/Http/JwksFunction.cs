@@ -4,7 +4,7 @@ using Serverless.OAuth.Http;
 
 namespace Serverless.Functions.Http;
 
-/// <summary>GET /.well-known/jwks.json: the public keys that verify access tokens. Anonymous, like every OAuth route: clients are authenticated by the server, never by Functions keys.</summary>
+/// <summary>GET /.well-known/jwks.json: the public keys that verify access tokens.</summary>
 public sealed class JwksFunction(OAuthHttpHandlers handlers)
 {
     [Function("Jwks")]

@@ -4,7 +4,7 @@ using Serverless.OAuth.Http;
 
 namespace Serverless.Functions.Http;
 
-/// <summary>GET /.well-known/openid-configuration: the same metadata document, where OpenID-style clients look for it. Anonymous, like every OAuth route: clients are authenticated by the server, never by Functions keys.</summary>
+/// <summary>GET /.well-known/openid-configuration: the same metadata document, where OpenID-style clients look for it.</summary>
 public sealed class OpenIdConfigurationFunction(OAuthHttpHandlers handlers)
 {
     [Function("OpenIdConfiguration")]

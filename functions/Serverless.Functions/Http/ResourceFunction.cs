@@ -4,7 +4,7 @@ using Serverless.Demo;
 
 namespace Serverless.Functions.Http;
 
-/// <summary>GET /resource: the demo protected resource (RFC 6750). Anonymous, like every OAuth route: clients are authenticated by the server, never by Functions keys.</summary>
+/// <summary>GET /resource: the demo protected resource (RFC 6750).</summary>
 public sealed class ResourceFunction(DemoHttpHandlers handlers)
 {
     [Function("Resource")]

@@ -4,7 +4,7 @@ using Serverless.OAuth.Http;
 
 namespace Serverless.Functions.Http;
 
-/// <summary>POST /revoke: token revocation (RFC 7009). Anonymous, like every OAuth route: clients are authenticated by the server, never by Functions keys.</summary>
+/// <summary>POST /revoke: token revocation (RFC 7009).</summary>
 public sealed class RevokeFunction(OAuthHttpHandlers handlers)
 {
     [Function("Revoke")]

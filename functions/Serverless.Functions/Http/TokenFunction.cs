@@ -4,7 +4,7 @@ using Serverless.OAuth.Http;
 
 namespace Serverless.Functions.Http;
 
-/// <summary>POST /token: authorization_code, refresh_token and client_credentials grants. Anonymous, like every OAuth route: clients are authenticated by the server, never by Functions keys.</summary>
+/// <summary>POST /token: authorization_code, refresh_token and client_credentials grants.</summary>
 public sealed class TokenFunction(OAuthHttpHandlers handlers)
 {
     [Function("Token")]

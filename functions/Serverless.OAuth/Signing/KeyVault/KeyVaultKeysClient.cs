@@ -9,9 +9,8 @@ using Serverless.OAuth.Telemetry;
 namespace Serverless.OAuth.Signing.KeyVault;
 
 /// <summary>
-/// The Key Vault keys REST operations this server needs, over Azure.Core's <see cref="HttpPipeline"/> (the
-/// Azure.Security.KeyVault.Keys package is not available here). Retries, 429 Retry-After and token caching are the
-/// pipeline's. A vault that cannot be reached, throttles past the retries or fails (5xx) surfaces as
+/// The Key Vault keys REST operations this server needs, called directly over Azure.Core's <see cref="HttpPipeline"/>
+/// rather than through the Key Vault SDK. Retries, 429 Retry-After and token caching are the pipeline's. A vault that cannot be reached, throttles past the retries or fails (5xx) surfaces as
 /// <see cref="DependencyUnavailableException"/>; any other refusal (403, 404, 400) is a configuration error and
 /// surfaces as <see cref="RequestFailedException"/>.
 /// </summary>

@@ -3,7 +3,7 @@ using Microsoft.IdentityModel.Tokens;
 using Serverless.OAuth.Signing;
 using Serverless.OAuth.Tokens;
 
-namespace Serverless.OAuth.Tests.Signing;
+namespace Serverless.OAuth.Tests.Tokens;
 
 public sealed class AccessTokenWriterTests
 {

@@ -7,7 +7,7 @@ using Serverless.OAuth.Http;
 using Serverless.OAuth.Pages;
 using Serverless.OAuth.Protocol;
 
-namespace Serverless.OAuth.Tests.Endpoints;
+namespace Serverless.OAuth.Tests.Http;
 
 public sealed class EndpointHttpResultTests
 {
