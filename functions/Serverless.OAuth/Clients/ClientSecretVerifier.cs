@@ -16,10 +16,6 @@ public class ClientSecretVerifier(OAuthServerOptions options, TimeProvider clock
     private static readonly PasswordHasher<OAuthClient> Hasher = new();
     private readonly ConcurrentDictionary<string, (string StoredHash, byte[] SecretDigest, DateTimeOffset Until)> _verified = new(StringComparer.Ordinal);
 
-    /// <summary>For mocking.</summary>
-    protected ClientSecretVerifier() : this(new OAuthServerOptions(), TimeProvider.System)
-    {
-    }
 
     public static string HashSecret(string secret) => Hasher.HashPassword(null!, secret);
 

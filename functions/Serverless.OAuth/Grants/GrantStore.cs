@@ -26,15 +26,11 @@ public sealed record NewRefreshToken(string Value, RefreshTokenEntity Row);
 /// only this attempt could have written: found, the transaction is ours and the grant goes on; the client never gets a
 /// failure (or a revocation) for a change that was made.
 /// </remarks>
-public class GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, TimeProvider clock)
+public sealed class GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, TimeProvider clock)
 {
-    /// <summary>For mocking.</summary>
-    protected GrantStore() : this(null!, null!, TimeProvider.System)
-    {
-    }
 
     /// <summary>Stores a new code and returns its value. The index entry is written first, so no row escapes the purge.</summary>
-    public virtual async Task<string> CreateCodeAsync(AuthorizationCodeEntity code, CancellationToken cancellationToken = default)
+    public async Task<string> CreateCodeAsync(AuthorizationCodeEntity code, CancellationToken cancellationToken = default)
     {
         var familyId = SecretValues.NewId();
         var value = SecretValues.Compose(familyId, SecretValues.NewSecret());
@@ -54,7 +50,7 @@ public class GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, TimeProvide
     /// Finds a code: one point read on the normal path; a second (the tombstone) only when the code row is gone.
     /// Null when the value is malformed. Expired rows are returned as absent.
     /// </summary>
-    public virtual async Task<CodeLookup?> FindCodeAsync(string code, CancellationToken cancellationToken = default)
+    public async Task<CodeLookup?> FindCodeAsync(string code, CancellationToken cancellationToken = default)
     {
         if (!SecretValues.TrySplit(code, out var familyId, out _))
         {
@@ -80,7 +76,7 @@ public class GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, TimeProvide
     /// Spends a code atomically: deletes it if its ETag is unchanged and writes the tombstone and the first refresh
     /// token in the same transaction. False when another redemption won the race (nothing was written by this one).
     /// </summary>
-    public virtual async Task<bool> RedeemCodeAsync(
+    public async Task<bool> RedeemCodeAsync(
         AuthorizationCodeEntity code, DateTimeOffset familyExpiresAt, NewRefreshToken? refreshToken, CancellationToken cancellationToken = default)
     {
         var redemptionId = Guid.NewGuid().ToString("N");
@@ -113,7 +109,7 @@ public class GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, TimeProvide
         return tombstone.HasValue && tombstone.Value!.RedemptionId == redemptionId;
     }
 
-    public virtual async Task<RefreshTokenLookup?> FindRefreshTokenAsync(string token, CancellationToken cancellationToken = default)
+    public async Task<RefreshTokenLookup?> FindRefreshTokenAsync(string token, CancellationToken cancellationToken = default)
     {
         if (!SecretValues.TrySplit(token, out var familyId, out _))
         {
@@ -131,7 +127,7 @@ public class GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, TimeProvide
     /// Rotates: marks the presented token rotated (if its ETag is unchanged), seals its successor under it, and writes
     /// the successor, in one transaction. False when a concurrent rotation or revocation got there first.
     /// </summary>
-    public virtual async Task<bool> RotateAsync(
+    public async Task<bool> RotateAsync(
         RefreshTokenLookup current, string presentedToken, NewRefreshToken successor, CancellationToken cancellationToken = default)
     {
         var spent = current.Row!;
@@ -165,7 +161,7 @@ public class GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, TimeProvide
     /// Revokes every refresh token of a family that can still be used. Retries until no active row is left, so a
     /// rotation that commits concurrently is revoked too. Returns how many rows it revoked.
     /// </summary>
-    public virtual async Task<int> RevokeFamilyAsync(string familyId, CancellationToken cancellationToken = default)
+    public async Task<int> RevokeFamilyAsync(string familyId, CancellationToken cancellationToken = default)
     {
         var table = await tables.GetAsync(OAuthTables.Grants, cancellationToken);
         var revoked = 0;

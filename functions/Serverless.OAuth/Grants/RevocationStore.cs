@@ -8,23 +8,19 @@ namespace Serverless.OAuth.Grants;
 /// client credentials, its own id). A family's revocation is one row "*" in its partition; a single token's is a row
 /// named by its jti. Checking a token is one small query of one partition, usually empty: one storage round trip.
 /// </summary>
-public class RevocationStore(OAuthTables tables, ExpiryIndex expiryIndex, TimeProvider clock)
+public sealed class RevocationStore(OAuthTables tables, ExpiryIndex expiryIndex, TimeProvider clock)
 {
     public const string FamilyRow = "*";
 
-    /// <summary>For mocking.</summary>
-    protected RevocationStore() : this(null!, null!, TimeProvider.System)
-    {
-    }
 
     /// <summary>Revokes every access token of a partition issued until now; the marker lives as long as such tokens could.</summary>
-    public virtual Task RevokePartitionAsync(string partition, DateTimeOffset until, CancellationToken cancellationToken = default) =>
+    public Task RevokePartitionAsync(string partition, DateTimeOffset until, CancellationToken cancellationToken = default) =>
         AddAsync(partition, FamilyRow, until, cancellationToken);
 
-    public virtual Task RevokeTokenAsync(string partition, string jti, DateTimeOffset tokenExpiresAt, CancellationToken cancellationToken = default) =>
+    public Task RevokeTokenAsync(string partition, string jti, DateTimeOffset tokenExpiresAt, CancellationToken cancellationToken = default) =>
         AddAsync(partition, jti, tokenExpiresAt, cancellationToken);
 
-    public virtual async Task<bool> IsRevokedAsync(string partition, string jti, CancellationToken cancellationToken = default)
+    public async Task<bool> IsRevokedAsync(string partition, string jti, CancellationToken cancellationToken = default)
     {
         var now = clock.GetUtcNow();
         var table = await tables.GetAsync(OAuthTables.Revocations, cancellationToken);

@@ -16,7 +16,7 @@ namespace Serverless.OAuth.Storage;
 /// reads a range of keys by minute, so it finds every shard of a due minute whatever the shard count was when it was
 /// written, and the unsharded buckets "x{minute}" written by earlier versions (or with one shard) as well.
 /// </remarks>
-public class ExpiryIndex(OAuthTables tables, int shards = ExpiryIndex.DefaultShards)
+public sealed class ExpiryIndex(OAuthTables tables, int shards = ExpiryIndex.DefaultShards)
 {
     public const string MinuteFormat = "yyyyMMddHHmm";
 
@@ -34,11 +34,6 @@ public class ExpiryIndex(OAuthTables tables, int shards = ExpiryIndex.DefaultSha
 
     private const char ShardSeparator = '-';
     private const char EntryKeySeparator = '|';
-
-    /// <summary>For mocking.</summary>
-    protected ExpiryIndex() : this(null!)
-    {
-    }
 
     public int Shards { get; } = shards is >= 1 and <= MaxShards
         ? shards
@@ -93,7 +88,7 @@ public class ExpiryIndex(OAuthTables tables, int shards = ExpiryIndex.DefaultSha
     /// <summary>The bucket this index writes an entry to.</summary>
     public string BucketOf(string table, string partition, DateTimeOffset expiresAt) => Bucket(expiresAt, EntryKey(table, partition), Shards);
 
-    public virtual async Task AddAsync(string table, string partition, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    public async Task AddAsync(string table, string partition, DateTimeOffset expiresAt, CancellationToken cancellationToken)
     {
         var index = await tables.GetAsync(OAuthTables.Expiry, cancellationToken);
         var entryKey = EntryKey(table, partition);
