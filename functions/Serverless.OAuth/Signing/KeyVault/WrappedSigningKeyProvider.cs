@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Azure;
 using Microsoft.Extensions.Logging;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
@@ -81,7 +80,8 @@ public sealed class WrappedSigningKeyProvider : ISigningKeyProvider, IDisposable
         {
             loaded = await LoadAsync(now, cancellationToken);
         }
-        catch (Exception e) when (previous is not null && _lifecycle.CanSign(previous.SignerExpiresAt, now) && IsTransient(e))
+        catch (Exception e) when (previous is not null && _lifecycle.CanSign(previous.SignerExpiresAt, now)
+            && DependencyUnavailableException.IsTransient(e, cancellationToken))
         {
             // Signing needs neither storage nor the vault once a key is unwrapped: keep going with the cached keys.
             _logger.LogWarning("Could not refresh the signing keys ({ExceptionType}); using the cached ones", e.GetType().Name);
@@ -182,9 +182,6 @@ public sealed class WrappedSigningKeyProvider : ISigningKeyProvider, IDisposable
         JsonSerializer.Deserialize<PublicJsonWebKey>(row.PublicKey) ?? throw new InvalidDataException($"The public key in {row.PartitionKey} is unreadable.");
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
-
-    private static bool IsTransient(Exception e) =>
-        e is DependencyUnavailableException or HttpRequestException || (e is RequestFailedException failed && failed.Status is 0 or 408 or 429 or >= 500);
 
     public void Dispose()
     {
