@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Serverless.OAuth.Apis;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Endpoints;
 using Serverless.OAuth.Grants;
@@ -71,6 +72,8 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<FailedAttemptLockout>();
         services.TryAddSingleton<ClientStore>();
         services.TryAddSingleton<ClientSecretVerifier>();
+        services.TryAddSingleton<ApiStore>();
+        services.AddHostedService<ApiSeeding>();
         services.TryAddSingleton<UserStore>();
         services.TryAddSingleton<GrantStore>();
         services.TryAddSingleton<RevocationStore>();
