@@ -131,6 +131,34 @@ public abstract class HttpContractTests<TFixture>(TFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task TheDemoResource_PublishesItsMetadata_AndItsChallengesPointThere()
+    {
+        var flow = NewFlow();
+        var metadataUrl = $"{Server.Issuer}/.well-known/oauth-protected-resource/resource";
+
+        var response = await flow.Http.GetAsync(".well-known/oauth-protected-resource/resource");
+        var metadata = await OAuthFlow.JsonAsync(response);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal($"{Server.Issuer}/resource", metadata.GetProperty("resource").GetString());
+        Assert.Equal([Server.Issuer], metadata.GetProperty("authorization_servers").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(["read", "write"], metadata.GetProperty("scopes_supported").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(["header"], metadata.GetProperty("bearer_methods_supported").EnumerateArray().Select(e => e.GetString()));
+
+        var bare = await flow.GetResourceAsync(null);
+        Assert.Equal(HttpStatusCode.Unauthorized, bare.StatusCode);
+        Assert.Equal($"Bearer realm=\"{Server.Issuer}/resource\", resource_metadata=\"{metadataUrl}\"", bare.Headers.WwwAuthenticate.ToString());
+
+        var (client, secret) = await Server.AddConfidentialClientAsync(scopes: ["write"]);
+        var (writeOnly, _, _) = await TokenSupport.ReadTokenResponseAsync(
+            await flow.PostTokenAsync([("grant_type", "client_credentials")], (client.ClientId, secret)));
+        var insufficient = await flow.GetResourceAsync(writeOnly);
+        Assert.Equal(HttpStatusCode.Forbidden, insufficient.StatusCode);
+        var challenge = insufficient.Headers.WwwAuthenticate.ToString();
+        Assert.Contains("error=\"insufficient_scope\"", challenge);
+        Assert.Contains(", scope=\"read\", resource_metadata=\"" + metadataUrl + "\"", challenge);
+    }
+
+    [Fact]
     public async Task Revoke_ThenIntrospect_SaysInactive()
     {
         var (client, secret) = await Server.AddConfidentialClientAsync();
