@@ -22,7 +22,8 @@ public class ApiStore(OAuthTables tables, OAuthServerOptions options, TimeProvid
 {
     private const string Row = "api";
     private readonly ApiSeed[] _seeds = [.. seeds];
-    private (ApiCatalog Catalog, DateTimeOffset Until)? _cached;
+    // One reference, swapped whole, so that a concurrent reader never sees one catalog with another's expiry.
+    private CachedCatalog? _cached;
 
     /// <summary>The registry as this instance knows it; seeds missing from the table are written first.</summary>
     public virtual async Task<ApiCatalog> GetCatalogAsync(CancellationToken cancellationToken = default)
@@ -42,7 +43,7 @@ public class ApiStore(OAuthTables tables, OAuthServerOptions options, TimeProvid
         }
 
         var catalog = new ApiCatalog(apis);
-        _cached = (catalog, now + options.ClientCacheLifetime);
+        _cached = new CachedCatalog(catalog, now + options.ClientCacheLifetime);
         return catalog;
     }
 
@@ -98,6 +99,8 @@ public class ApiStore(OAuthTables tables, OAuthServerOptions options, TimeProvid
         _cached = null;
         return response.Status != 404;
     }
+
+    private sealed record CachedCatalog(ApiCatalog Catalog, DateTimeOffset Until);
 
     private static string KeyOf(string identifier) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identifier)));
 
