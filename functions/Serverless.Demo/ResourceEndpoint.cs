@@ -12,12 +12,15 @@ namespace Serverless.Demo;
 /// expired or revoked token, or one for another API: 401 invalid_token; a token without the resource's scope: 403
 /// insufficient_scope, naming the scope. Every challenge points at the resource's metadata (RFC 9728 §5.1), served at
 /// <see cref="MetadataRoute"/>. It checks tokens with the core's validator, as a resource server beside the
-/// authorization server would, for its own audience (<see cref="DemoApi"/>).
+/// authorization server would, for its own audience: the demo resource's API (<see cref="ApiSeed.DemoResource"/>).
 /// </summary>
 public sealed class ResourceEndpoint(AccessTokenValidator validator, ApiStore apis, OAuthServerOptions options)
 {
     /// <summary>RFC 9728 §3.1: the well-known prefix inserted before the resource identifier's path ("/resource").</summary>
     public const string MetadataRoute = ".well-known/oauth-protected-resource/resource";
+
+    /// <summary>The scope GET /resource requires.</summary>
+    public const string RequiredScope = "read";
 
     private readonly string _metadataUrl = options.Issuer.TrimEnd('/') + "/" + MetadataRoute;
 
@@ -47,9 +50,9 @@ public sealed class ResourceEndpoint(AccessTokenValidator validator, ApiStore ap
         }
 
         var token = validation.Value;
-        if (ScopeSet.Parse(token.Scope)?.Contains(DemoApi.RequiredScope) != true)
+        if (ScopeSet.Parse(token.Scope)?.Contains(RequiredScope) != true)
         {
-            return Challenge(OAuthError.InsufficientScope($"This resource needs the '{DemoApi.RequiredScope}' scope."), DemoApi.RequiredScope);
+            return Challenge(OAuthError.InsufficientScope($"This resource needs the '{RequiredScope}' scope."), RequiredScope);
         }
 
         return new JsonBody(new ResourceResponse(

@@ -150,6 +150,18 @@ public sealed class AdminCommandsTests : IAsyncLifetime
         Assert.Contains("No API", missing);
     }
 
+    [Fact]
+    public async Task TheDemoApi_IsKnownToTheAdminTool_BeforeAnyServerRan()
+    {
+        _settings["OAuth:Storage:TablePrefix"] = "t" + Guid.NewGuid().ToString("N")[..10]; // tables no server has used
+
+        var (exit, _, error) = await RunAsync("", "clients", "add", "--id", "early", "--name", "Early", "--confidential", "--grant", "client_credentials", "--scope", "read");
+        var (_, list, _) = await RunAsync("", "api", "list");
+
+        Assert.True(exit == 0, error);
+        Assert.Contains($"{_server.Issuer}/resource\tthe demo resource\tscopes: read write", list);
+    }
+
     [Theory]
     [InlineData("api", "help")]
     [InlineData("--introspector", "api", "add", "--help")]

@@ -8,8 +8,20 @@ using Serverless.OAuth.Storage;
 
 namespace Serverless.OAuth.Apis;
 
-/// <summary>An API the host registers when the table lacks it (the demo resource's): written once, then managed like any other.</summary>
-public sealed record ApiSeed(ApiResource Api);
+/// <summary>An API written to the registry when the table lacks it: written once, then the admin's to change like any other.</summary>
+public sealed record ApiSeed(ApiResource Api)
+{
+    /// <summary>
+    /// The demo resource's API, which every host seeds (so the admin tool knows its scopes before a server has run):
+    /// identifier <see cref="OAuthServerOptions.EffectiveAudience"/>, scopes read and write.
+    /// </summary>
+    public static ApiSeed DemoResource(OAuthServerOptions options) => new(new ApiResource
+    {
+        Identifier = options.EffectiveAudience,
+        Name = "the demo resource",
+        Scopes = [new ApiScope("read", "Read your data"), new ApiScope("write", "Change your data")],
+    });
+}
 
 /// <summary>
 /// The API registry in Table Storage (table "apis", partition = SHA-256 of the identifier, since a URI's '/' and '#'
@@ -47,8 +59,8 @@ public class ApiStore(OAuthTables tables, OAuthServerOptions options, TimeProvid
         return catalog;
     }
 
-    /// <summary>Every API as stored now, without the cache (the admin tool).</summary>
-    public async Task<IReadOnlyList<ApiResource>> ListAsync(CancellationToken cancellationToken = default)
+    /// <summary>Every API as stored now.</summary>
+    private async Task<IReadOnlyList<ApiResource>> ListAsync(CancellationToken cancellationToken = default)
     {
         var table = await tables.GetAsync(OAuthTables.Apis, cancellationToken);
         var apis = new List<ApiResource>();

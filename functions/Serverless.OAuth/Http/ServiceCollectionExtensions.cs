@@ -73,6 +73,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<ClientStore>();
         services.TryAddSingleton<ClientSecretVerifier>();
         services.TryAddSingleton<ApiStore>();
+        services.AddSingleton(sp => ApiSeed.DemoResource(sp.GetRequiredService<OAuthServerOptions>()));
         services.AddHostedService<ApiSeeding>();
         services.TryAddSingleton<UserStore>();
         services.TryAddSingleton<GrantStore>();
