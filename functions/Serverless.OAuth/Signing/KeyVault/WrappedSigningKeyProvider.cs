@@ -48,7 +48,7 @@ public sealed class WrappedSigningKeyProvider : ISigningKeyProvider, IDisposable
         _options = options;
         _lifecycle = KeyLifecycle.For(options);
         _schedule = new RotationSchedule(_lifecycle, options.Signing.RotationInterval);
-        _store = new WrappedKeyStore(tables, expiryIndex);
+        _store = new WrappedKeyStore(tables, expiryIndex, clock);
         _sealer = new WrappedKeySealer(client, wrappingKeyName);
         _clock = clock;
         _logger = logger;
@@ -99,7 +99,7 @@ public sealed class WrappedSigningKeyProvider : ISigningKeyProvider, IDisposable
 
     private async Task<KeyRing> LoadAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var rows = await _store.ReadLiveAsync(now, cancellationToken);
+        var rows = await _store.ReadLiveAsync(cancellationToken);
         var validUntil = now + _lifecycle.PropagationDelay;
 
         var period = _schedule.PeriodStart(now);
