@@ -14,7 +14,7 @@ namespace Serverless.OAuth.Lockout;
 /// So at most <see cref="LockoutOptions.MaxFailures"/> checks run per window per key, however the requests interleave.
 /// A success releases its reservation: an account's success clears its failures; an address only gets its own back.
 /// </summary>
-public class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryIndex, OAuthServerOptions options, TimeProvider clock, ILogger<FailedAttemptLockout> logger)
+public sealed class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryIndex, OAuthServerOptions options, TimeProvider clock, ILogger<FailedAttemptLockout> logger) : ILockout
 {
     private const string Row = "lockout";
 
@@ -23,25 +23,20 @@ public class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryIndex, O
     /// <summary>Rounds of conditional updates before a reservation gives up and refuses (fails closed).</summary>
     private const int MaxRounds = 32;
 
-    /// <summary>For mocking.</summary>
-    protected FailedAttemptLockout() : this(null!, null!, new OAuthServerOptions(), TimeProvider.System, null!)
-    {
-    }
-
-    public LockoutKey UserKey(string normalizedUsername) => new(LockoutKey.User, normalizedUsername, options.Lockout, ClearOnSuccess: true);
-
-    public LockoutKey ClientKey(string clientId) => new(LockoutKey.Client, clientId, options.Lockout, ClearOnSuccess: true);
-
-    /// <summary>A client address (see <see cref="Http.ClientAddress"/>): its successes must not reset what it failed.</summary>
-    public LockoutKey AddressKey(string address) => new(LockoutKey.Address, address, options.AddressLockout, ClearOnSuccess: false);
-
     /// <summary>
-    /// Reserves an attempt under every key, in order, runs <paramref name="check"/> only when all of them granted one,
-    /// and releases the reservations when it succeeds (or throws). A failed check keeps them: they are its failures.
+    /// An account's success clears its failures; an address's gives back only its own reservation, or one working
+    /// account would reset a password spray from that address.
+    /// </summary>
+    private static bool ClearsOnSuccess(LockoutKey key) => key.Kind != LockoutKey.Address;
+
+    private LockoutOptions PolicyOf(LockoutKey key) => key.Kind == LockoutKey.Address ? options.AddressLockout : options.Lockout;
+
+    /// <inheritdoc/>
+    /// <remarks>
     /// In order, so a later key (the address, shared by many accounts) is charged only for checks an earlier one (the
     /// account) lets through, and its row is not written by every refused guess.
-    /// </summary>
-    public virtual async Task<LockoutAttempt<T>> AttemptAsync<T>(
+    /// </remarks>
+    public async Task<LockoutAttempt<T>> AttemptAsync<T>(
         IReadOnlyList<LockoutKey> keys, Func<CancellationToken, Task<T?>> check, CancellationToken cancellationToken)
         where T : class
     {
@@ -88,7 +83,7 @@ public class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryIndex, O
     /// <summary>Counts one attempt, unless the key is locked; the attempt that reaches the limit starts the lock.</summary>
     private async Task<Reservation> ReserveAsync(LockoutKey key, CancellationToken cancellationToken)
     {
-        var policy = key.Policy;
+        var policy = PolicyOf(key);
         LockoutEntity? row = null;
         for (var round = 0; round < MaxRounds; round++)
         {
@@ -157,13 +152,13 @@ public class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryIndex, O
                 return; // The window this attempt was counted in is over: nothing of it is left to give back.
             }
 
-            var failures = reservation.Key.ClearOnSuccess ? 0 : Math.Max(0, state.Failures - 1);
-            var lifted = state.LockedUntil > now && failures < reservation.Key.Policy.MaxFailures;
+            var failures = ClearsOnSuccess(reservation.Key) ? 0 : Math.Max(0, state.Failures - 1);
+            var lifted = state.LockedUntil > now && failures < PolicyOf(reservation.Key).MaxFailures;
             var next = state with
             {
                 Failures = failures,
                 LockedUntil = lifted ? null : state.LockedUntil,
-                ConsecutiveLocks = reservation.Key.ClearOnSuccess ? 0 : lifted ? Math.Max(0, state.ConsecutiveLocks - 1) : state.ConsecutiveLocks,
+                ConsecutiveLocks = ClearsOnSuccess(reservation.Key) ? 0 : lifted ? Math.Max(0, state.ConsecutiveLocks - 1) : state.ConsecutiveLocks,
             };
             try
             {
@@ -206,7 +201,7 @@ public class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryIndex, O
             : await _lockouts.ReplaceAsync(entity, current.ETag, cancellationToken);
     }
 
-    private static LockoutEntity ToEntity(LockoutKey key, LockoutState state, DateTimeOffset now) => new()
+    private LockoutEntity ToEntity(LockoutKey key, LockoutState state, DateTimeOffset now) => new()
     {
         PartitionKey = key.Partition,
         RowKey = Row,
@@ -215,7 +210,7 @@ public class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryIndex, O
         LockedUntil = state.LockedUntil,
         ConsecutiveLocks = state.ConsecutiveLocks,
         // The row outlives its lock by a window, so consecutive locks are remembered; then the purge removes it.
-        ExpiresAt = (state.LockedUntil ?? now) + key.Policy.FailureWindow + key.Policy.MaxLockDuration,
+        ExpiresAt = (state.LockedUntil ?? now) + PolicyOf(key).FailureWindow + PolicyOf(key).MaxLockDuration,
     };
 
     private sealed record Reservation(LockoutKey Key, bool Granted, TimeSpan? LockedFor, ETag ETag, LockoutState Written)

@@ -29,7 +29,7 @@ public sealed class RequestParserFuzzTests
 
     private static AuthorizeRequestValidator Validator()
     {
-        var clients = new Mock<ClientStore>();
+        var clients = new Mock<IClientStore>();
         clients.Setup(c => c.FindAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((string id, CancellationToken _) => id == "app"
                 ? new OAuthClient

@@ -35,7 +35,7 @@ public sealed class WrappedSigningKeyProvider : ISigningKeyProvider, IDisposable
     private readonly ReloadingValue<KeyRing> _ring;
 
     public WrappedSigningKeyProvider(
-        KeyVaultKeysClient client,
+        IKeyVaultKeys client,
         OAuthTables tables,
         ExpiryIndex expiryIndex,
         OAuthServerOptions options,
