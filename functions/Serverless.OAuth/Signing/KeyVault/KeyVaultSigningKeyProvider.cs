@@ -36,9 +36,7 @@ public sealed class KeyVaultSigningKeyProvider : ISigningKeyProvider, IDisposabl
         _lifecycle = KeyLifecycle.For(options);
         _clock = clock;
         _logger = logger;
-        _keyName = options.Signing.KeyName is { Length: > 0 } name
-            ? name
-            : throw new ArgumentException("OAuth:Signing:KeyName is required in KeyVault mode.", nameof(options));
+        _keyName = options.Signing.RequiredKeyName;
         _ring = new ReloadingValue<KeyRing>(clock, ring => ring.ValidUntil, ReloadAsync);
     }
 

@@ -42,14 +42,11 @@ public sealed class WrappedSigningKeyProvider : ISigningKeyProvider, IDisposable
         TimeProvider clock,
         ILogger<WrappedSigningKeyProvider> logger)
     {
-        var wrappingKeyName = options.Signing.WrappingKeyName is { Length: > 0 } name
-            ? name
-            : throw new ArgumentException("OAuth:Signing:WrappingKeyName is required in KeyVaultWrapped mode.", nameof(options));
         _options = options;
         _lifecycle = KeyLifecycle.For(options);
         _schedule = new RotationSchedule(_lifecycle, options.Signing.RotationInterval);
         _store = new WrappedKeyStore(tables, expiryIndex, clock);
-        _sealer = new WrappedKeySealer(client, wrappingKeyName);
+        _sealer = new WrappedKeySealer(client, options.Signing.RequiredWrappingKeyName);
         _clock = clock;
         _logger = logger;
         _ring = new ReloadingValue<KeyRing>(clock, ring => ring.ValidUntil, ReloadAsync);
