@@ -8,7 +8,7 @@ using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Validation;
 
-namespace Serverless.OAuth.Tests.Fuzzing;
+namespace Serverless.OAuth.Tests.Validation;
 
 /// <summary>
 /// Property-based fuzzing (FsCheck) of the authorize and token request parsers: whatever comes in, they never throw,
