@@ -65,12 +65,12 @@ public sealed class RefreshTokenGrant(
                 return OAuthError.InvalidGrant("The refresh token is invalid or expired.");
             }
 
-            if (row.ClientId != client.ClientId)
+            if (row.Grant.ClientId != client.ClientId)
             {
                 return OAuthError.InvalidGrant("The refresh token was issued to another client.");
             }
 
-            var narrowed = NarrowScope(requestedScope, row.Scope);
+            var narrowed = NarrowScope(requestedScope, row.Grant.Scope);
             if (!narrowed.Succeeded)
             {
                 return narrowed.Error;
@@ -81,9 +81,9 @@ public sealed class RefreshTokenGrant(
             switch (row.State)
             {
                 case RefreshTokenState.Active:
-                    var successor = NewSuccessor(lookup.FamilyId, row);
-                    var response = await issuer.IssueAsync(lookup.FamilyId, row.Subject, client.ClientId, scope, row.AuthTime, successor.Value, cancellationToken);
-                    if (await grants.RotateAsync(lookup, presented, successor, cancellationToken))
+                    var successor = NewRefreshToken.Mint(row.FamilyId, row.Grant, clock.GetUtcNow() + options.RefreshTokenIdleLifetime);
+                    var response = await issuer.IssueAsync(row.FamilyId, row.Grant.Subject, client.ClientId, scope, row.Grant.AuthTime, successor.Value, cancellationToken);
+                    if (await grants.RotateAsync(row, presented, successor, cancellationToken))
                     {
                         return response;
                     }
@@ -91,7 +91,7 @@ public sealed class RefreshTokenGrant(
                     continue;
 
                 case RefreshTokenState.Rotated when WithinGraceWindow(row) && OpenSuccessor(presented, row) is { } sameSuccessor:
-                    return await issuer.IssueAsync(lookup.FamilyId, row.Subject, client.ClientId, scope, row.AuthTime, sameSuccessor, cancellationToken);
+                    return await issuer.IssueAsync(row.FamilyId, row.Grant.Subject, client.ClientId, scope, row.Grant.AuthTime, sameSuccessor, cancellationToken);
 
                 case RefreshTokenState.Rotated:
                     return await RevokeReusedAsync(lookup, cancellationToken);
@@ -124,27 +124,11 @@ public sealed class RefreshTokenGrant(
             : OAuthError.InvalidScope("The requested scope exceeds the scope originally granted.");
     }
 
-    private bool WithinGraceWindow(RefreshTokenEntity row) =>
+    private bool WithinGraceWindow(RefreshTokenRecord row) =>
         row.RotatedAt is { } rotatedAt && clock.GetUtcNow() < rotatedAt + options.RefreshTokenReuseGraceWindow;
 
-    private static string? OpenSuccessor(string presented, RefreshTokenEntity row) =>
+    private static string? OpenSuccessor(string presented, RefreshTokenRecord row) =>
         row.SuccessorCiphertext is { } sealedSuccessor ? SuccessorEnvelope.Open(presented, sealedSuccessor) : null;
-
-    private NewRefreshToken NewSuccessor(string familyId, RefreshTokenEntity current)
-    {
-        var now = clock.GetUtcNow();
-        return new NewRefreshToken(
-            SecretValues.Compose(familyId, SecretValues.NewSecret()),
-            new RefreshTokenEntity
-            {
-                ClientId = current.ClientId,
-                Subject = current.Subject,
-                Scope = current.Scope,
-                AuthTime = current.AuthTime,
-                AbsoluteExpiresAt = current.AbsoluteExpiresAt,
-                ExpiresAt = AuthorizationCodeGrant.Min(now + options.RefreshTokenIdleLifetime, current.AbsoluteExpiresAt),
-            });
-    }
 }
 
 /// <summary>

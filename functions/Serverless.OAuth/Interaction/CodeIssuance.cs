@@ -15,7 +15,7 @@ public sealed class CodeIssuance(GrantStore grants, OAuthServerOptions options, 
     {
         var now = clock.GetUtcNow();
         return grants.CreateCodeAsync(
-            new AuthorizationCodeEntity
+            new CodeGrant
             {
                 ClientId = request.Client.ClientId,
                 RedirectUri = request.RedirectUri,
@@ -23,8 +23,8 @@ public sealed class CodeIssuance(GrantStore grants, OAuthServerOptions options, 
                 Scope = request.Scope.ToString(),
                 Subject = user.Subject,
                 AuthTime = now,
-                ExpiresAt = now + options.AuthorizationCodeLifetime,
             },
+            now + options.AuthorizationCodeLifetime,
             cancellationToken);
     }
 }
