@@ -14,7 +14,7 @@ namespace Serverless.Demo;
 /// <see cref="MetadataRoute"/>. It checks tokens with the core's validator, as a resource server beside the
 /// authorization server would, for its own audience: the demo resource's API (<see cref="ApiSeed.DemoResource"/>).
 /// </summary>
-public sealed class ResourceEndpoint(AccessTokenValidator validator, ApiStore apis, OAuthServerOptions options)
+public sealed class ResourceEndpoint(AccessTokenValidator validator, IApiStore apis, OAuthServerOptions options)
 {
     /// <summary>RFC 9728 §3.1: the well-known prefix inserted before the resource identifier's path ("/resource").</summary>
     public const string MetadataRoute = ".well-known/oauth-protected-resource/resource";

@@ -75,7 +75,7 @@ public sealed class IntrospectionPermissionTests : IAsyncLifetime
     public async Task AnApisIntrospector_IsToldAboutItsOwnApisTokens_AndNotAboutAnotherApis()
     {
         var introspector = await AddClientAsync(mayIntrospect: false);
-        var apis = _server.Get<ApiStore>();
+        var apis = _server.Get<IApiStore>();
         Assert.True(await apis.AddAsync(new ApiResource
         {
             Identifier = "https://a.example.com", Name = "A", Scopes = [new("a.read", "Read A")], Introspectors = [introspector.ClientId],
@@ -101,6 +101,6 @@ public sealed class IntrospectionPermissionTests : IAsyncLifetime
         var (clientId, _) = await AddClientAsync(mayIntrospect: true);
 
         await using var other = await LocalServer.StartAsync(tablePrefix: _server.Get<Serverless.OAuth.Options.OAuthServerOptions>().Storage.TablePrefix);
-        Assert.True((await other.Get<ClientStore>().FindAsync(clientId))!.MayIntrospect);
+        Assert.True((await other.Get<IClientStore>().FindAsync(clientId))!.MayIntrospect);
     }
 }

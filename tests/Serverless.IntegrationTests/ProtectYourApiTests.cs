@@ -30,7 +30,7 @@ public sealed class ProtectYourApiTests : IAsyncLifetime
     {
         _server = await LocalServer.StartAsync();
         _flow = new OAuthFlow(_server);
-        var apis = _server.Get<ApiStore>();
+        var apis = _server.Get<IApiStore>();
         Assert.True(await apis.AddAsync(new ApiResource { Identifier = Orders, Name = "Orders", Scopes = [new("orders.read", "Read your orders")] }));
         Assert.True(await apis.AddAsync(new ApiResource { Identifier = Invoices, Name = "Invoices", Scopes = [new("invoices.read", "Read your invoices")] }));
         var (client, secret) = await _server.AddConfidentialClientAsync(grants: [Serverless.OAuth.Clients.GrantTypes.ClientCredentials], scopes: ["orders.read", "invoices.read"]);

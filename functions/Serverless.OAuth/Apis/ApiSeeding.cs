@@ -9,7 +9,7 @@ namespace Serverless.OAuth.Apis;
 /// request. Storage that cannot be reached then is no reason not to start: the first request that reads the registry
 /// seeds it instead (as the admin tool's first read does).
 /// </summary>
-public sealed class ApiSeeding(ApiStore apis, IEnumerable<ApiSeed> seeds, ILogger<ApiSeeding> logger) : IHostedService
+public sealed class ApiSeeding(IApiStore apis, IEnumerable<ApiSeed> seeds, ILogger<ApiSeeding> logger) : IHostedService
 {
     public static readonly EventId Deferred = new(4201, "ApiSeedingDeferred");
 

@@ -30,15 +30,14 @@ public sealed record ApiSeed(ApiResource Api)
 /// like the clients: a change is seen by every instance within that time. APIs are configuration, like clients: they
 /// live until removed, with no expiry.
 /// </summary>
-public class ApiStore(OAuthTables tables, OAuthServerOptions options, TimeProvider clock, IEnumerable<ApiSeed> seeds)
+public sealed class ApiStore(OAuthTables tables, OAuthServerOptions options, TimeProvider clock, IEnumerable<ApiSeed> seeds) : IApiStore
 {
     private const string Row = "api";
     private readonly ApiSeed[] _seeds = [.. seeds];
     // One reference, swapped whole, so that a concurrent reader never sees one catalog with another's expiry.
     private CachedCatalog? _cached;
 
-    /// <summary>The registry as this instance knows it; seeds missing from the table are written first.</summary>
-    public virtual async Task<ApiCatalog> GetCatalogAsync(CancellationToken cancellationToken = default)
+    public async Task<ApiCatalog> GetCatalogAsync(CancellationToken cancellationToken = default)
     {
         var now = clock.GetUtcNow();
         if (_cached is { } cached && cached.Until > now)
@@ -72,7 +71,6 @@ public class ApiStore(OAuthTables tables, OAuthServerOptions options, TimeProvid
         return apis;
     }
 
-    /// <summary>Adds an API; false when its identifier is taken.</summary>
     public async Task<bool> AddAsync(ApiResource api, CancellationToken cancellationToken = default)
     {
         var table = await tables.GetAsync(OAuthTables.Apis, cancellationToken);
@@ -88,7 +86,6 @@ public class ApiStore(OAuthTables tables, OAuthServerOptions options, TimeProvid
         }
     }
 
-    /// <summary>Replaces an API's settings; false when it is not registered.</summary>
     public async Task<bool> UpdateAsync(ApiResource api, CancellationToken cancellationToken = default)
     {
         var table = await tables.GetAsync(OAuthTables.Apis, cancellationToken);

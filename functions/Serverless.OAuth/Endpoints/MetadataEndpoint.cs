@@ -7,7 +7,7 @@ using Serverless.OAuth.Signing;
 namespace Serverless.OAuth.Endpoints;
 
 /// <summary>RFC 8414 metadata, advertising exactly what is implemented, and the JWKS (RFC 7517).</summary>
-public sealed class MetadataEndpoint(OAuthServerOptions options, ISigningKeyProvider keys, ApiStore apis)
+public sealed class MetadataEndpoint(OAuthServerOptions options, ISigningKeyProvider keys, IApiStore apis)
 {
     private BuiltMetadata? _built;
 

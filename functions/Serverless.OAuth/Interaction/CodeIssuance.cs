@@ -16,7 +16,7 @@ public sealed class CodeIssuance(GrantStore grants, OAuthServerOptions options, 
     {
         var now = clock.GetUtcNow();
         return grants.CreateCodeAsync(
-            new AuthorizationCodeEntity
+            new CodeGrant
             {
                 ClientId = request.Client.ClientId,
                 RedirectUri = request.RedirectUri,
@@ -25,8 +25,8 @@ public sealed class CodeIssuance(GrantStore grants, OAuthServerOptions options, 
                 Resources = string.Join(' ', request.Resources),
                 Subject = user.Subject,
                 AuthTime = now,
-                ExpiresAt = now + options.AuthorizationCodeLifetime,
             },
+            now + options.AuthorizationCodeLifetime,
             cancellationToken);
     }
 }
