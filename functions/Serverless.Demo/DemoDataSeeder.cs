@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Serverless.OAuth.Apis;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Users;
@@ -35,7 +36,7 @@ public sealed class DemoDataSeeder(
                     Name = "Demo client",
                     Type = ClientType.Public,
                     RedirectUris = [issuer + "/demo/callback"],
-                    AllowedScopes = [.. options.Scopes.Keys],
+                    AllowedScopes = [.. ApiSeed.DemoResource(options).Api.Scopes.Select(s => s.Name), .. options.Scopes.Keys],
                     AllowedGrantTypes = [GrantTypes.AuthorizationCode, GrantTypes.RefreshToken],
                 },
                 cancellationToken);

@@ -11,6 +11,7 @@ public static class DemoRoutes
     public static readonly IReadOnlyList<OAuthRoute> All =
     [
         OAuthRoute.To<DemoHttpHandlers>("GET", "resource", (h, r) => h.ResourceAsync(r)),
+        OAuthRoute.To<DemoHttpHandlers>("GET", ResourceEndpoint.MetadataRoute, (h, r) => h.ResourceMetadataAsync(r)),
         OAuthRoute.To<DemoHttpHandlers>("GET", "demo", (h, r) => h.PageAsync(r)),
         OAuthRoute.To<DemoHttpHandlers>("GET", "demo/callback", (h, r) => h.PageAsync(r)),
         OAuthRoute.To<DemoHttpHandlers>("GET", "demo/app.js", (h, r) => h.ScriptAsync(r)),

@@ -104,6 +104,7 @@ public sealed class ClientStore(OAuthTables tables, OAuthServerOptions options, 
         // A new name for the opt-out: rows written under the old opt-in ("RefreshRequiresOfflineAccess") get the default.
         ["RefreshWithoutOfflineAccess"] = client.RefreshWithoutOfflineAccess,
         ["MayIntrospect"] = client.MayIntrospect,
+        ["DefaultResource"] = client.DefaultResource,
     };
 
     private static OAuthClient FromEntity(TableEntity entity) => new()
@@ -117,6 +118,7 @@ public sealed class ClientStore(OAuthTables tables, OAuthServerOptions options, 
         AllowedGrantTypes = Split(entity.GetString("AllowedGrantTypes")),
         RefreshWithoutOfflineAccess = entity.GetBoolean("RefreshWithoutOfflineAccess") ?? false,
         MayIntrospect = entity.GetBoolean("MayIntrospect") ?? false,
+        DefaultResource = entity.GetString("DefaultResource"),
     };
 
     private static string[] Split(string? value) => (value ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);

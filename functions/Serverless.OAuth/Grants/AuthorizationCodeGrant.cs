@@ -1,3 +1,4 @@
+using Serverless.OAuth.Apis;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
@@ -10,10 +11,11 @@ namespace Serverless.OAuth.Grants;
 /// grant_type=authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6). The access token is signed before the code is
 /// spent, so a signer failure leaves the code usable for a retry; the code is then spent, and the first refresh token
 /// written, in one transaction that exactly one of any concurrent redemptions commits. A replayed code revokes what
-/// it issued (RFC 6749 §4.1.2).
+/// it issued (RFC 6749 §4.1.2). The access token is for one of the APIs the code covers (RFC 8707 §2.2).
 /// </summary>
 public sealed class AuthorizationCodeGrant(
     GrantStore grants,
+    IApiStore apis,
     FamilyRevocation familyRevocation,
     AccessTokenIssuer issuer,
     OAuthServerOptions options,
@@ -53,12 +55,21 @@ public sealed class AuthorizationCodeGrant(
             return error;
         }
 
-        var now = clock.GetUtcNow();
-        var refreshToken = client.IssuesRefreshToken(ScopeSet.Parse(bound.Scope) ?? ScopeSet.Empty) ? FirstRefreshToken(stored, now) : null;
-        var response = await issuer.IssueAsync(
-            stored.FamilyId, bound.Subject, client.ClientId, bound.Scope, bound.AuthTime, refreshToken?.Value, cancellationToken);
+        var catalog = await apis.GetCatalogAsync(cancellationToken);
+        var grantedScope = ScopeSet.Parse(bound.Scope) ?? ScopeSet.Empty;
+        var resources = ResourceSelection.GrantedResources(bound.Resources, grantedScope, catalog);
+        var target = ResourceSelection.ForToken(catalog, client, form, resources, grantedScope, requestedScope: ScopeSet.Empty);
+        if (!target.Succeeded)
+        {
+            return target.Error;
+        }
 
-        var familyExpiresAt = refreshToken?.Grant.AbsoluteExpiresAt ?? now + options.AccessTokenLifetime;
+        var now = clock.GetUtcNow();
+        var refreshToken = client.IssuesRefreshToken(grantedScope) ? FirstRefreshToken(stored, resources, now) : null;
+        var response = await issuer.IssueAsync(
+            stored.FamilyId, bound.Subject, client.ClientId, target.Value, bound.AuthTime, refreshToken?.Value, cancellationToken);
+
+        var familyExpiresAt = refreshToken?.Grant.AbsoluteExpiresAt ?? now + issuer.LifetimeOf(target.Value.Api);
         if (!await grants.RedeemCodeAsync(stored, familyExpiresAt, refreshToken, cancellationToken))
         {
             // Another redemption of the same code committed first: this one is a replay.
@@ -93,13 +104,14 @@ public sealed class AuthorizationCodeGrant(
             : OAuthError.InvalidGrant("The 'code_verifier' does not match the code_challenge.");
     }
 
-    private NewRefreshToken FirstRefreshToken(IssuedCode code, DateTimeOffset now) => NewRefreshToken.Mint(
+    private NewRefreshToken FirstRefreshToken(IssuedCode code, IReadOnlyList<string> resources, DateTimeOffset now) => NewRefreshToken.Mint(
         code.FamilyId,
         new RefreshGrant
         {
             ClientId = code.Grant.ClientId,
             Subject = code.Grant.Subject,
             Scope = code.Grant.Scope,
+            Resources = string.Join(' ', resources),
             AuthTime = code.Grant.AuthTime,
             AbsoluteExpiresAt = now + options.RefreshTokenAbsoluteLifetime,
         },

@@ -20,7 +20,7 @@ public sealed record GrantSecret(string FamilyId, string Value, string Hash)
     public static GrantSecret MintInNewFamily() => Mint(SecretValues.NewId());
 }
 
-/// <summary>What an authorization code is bound to (RFC 6749 §4.1.2, RFC 7636 §4.4).</summary>
+/// <summary>What an authorization code is bound to (RFC 6749 §4.1.2, RFC 7636 §4.4, RFC 8707 §2.1).</summary>
 public sealed record CodeGrant
 {
     public required string ClientId { get; init; }
@@ -30,6 +30,9 @@ public sealed record CodeGrant
     public string? CodeChallenge { get; init; }
 
     public required string Scope { get; init; }
+
+    /// <summary>The identifiers of the APIs the authorization covers, space-separated.</summary>
+    public string? Resources { get; init; }
 
     public required string Subject { get; init; }
 
@@ -48,6 +51,9 @@ public sealed record RefreshGrant
 
     /// <summary>The scope of the grant; an access token may be narrower, the refresh token never changes it (RFC 6749 §6).</summary>
     public required string Scope { get; init; }
+
+    /// <summary>The APIs the grant covers (RFC 8707), space-separated: each refresh may ask for a token for any one of them.</summary>
+    public string? Resources { get; init; }
 
     public required DateTimeOffset AuthTime { get; init; }
 

@@ -196,6 +196,7 @@ public sealed class GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, Time
         RedirectUri = grant.RedirectUri,
         CodeChallenge = grant.CodeChallenge,
         Scope = grant.Scope,
+        Resources = grant.Resources,
         Subject = grant.Subject,
         AuthTime = grant.AuthTime,
     };
@@ -209,6 +210,7 @@ public sealed class GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, Time
             RedirectUri = row.RedirectUri,
             CodeChallenge = row.CodeChallenge,
             Scope = row.Scope,
+            Resources = row.Resources,
             Subject = row.Subject,
             AuthTime = row.AuthTime,
         },
@@ -223,6 +225,7 @@ public sealed class GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, Time
         ClientId = token.Grant.ClientId,
         Subject = token.Grant.Subject,
         Scope = token.Grant.Scope,
+        Resources = token.Grant.Resources,
         AuthTime = token.Grant.AuthTime,
         AbsoluteExpiresAt = token.Grant.AbsoluteExpiresAt,
     };
@@ -235,6 +238,7 @@ public sealed class GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, Time
             ClientId = row.ClientId,
             Subject = row.Subject,
             Scope = row.Scope,
+            Resources = row.Resources,
             AuthTime = row.AuthTime,
             AbsoluteExpiresAt = row.AbsoluteExpiresAt,
         },

@@ -1,3 +1,4 @@
+using Serverless.OAuth.Apis;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
@@ -9,10 +10,12 @@ namespace Serverless.OAuth.Grants;
 /// <summary>
 /// grant_type=refresh_token with rotation on every use (RFC 9700 §4.14.2). An active token is spent and replaced in
 /// one transaction. A rotated token presented again within the grace window returns the same successor (so
-/// concurrent or retried refreshes do not log the user out); after it, the reuse revokes the whole family.
+/// concurrent or retried refreshes do not log the user out); after it, the reuse revokes the whole family. Each refresh
+/// may ask for a token for any one of the grant's APIs (RFC 8707 §2.2); the grant itself never changes.
 /// </summary>
 public sealed class RefreshTokenGrant(
     GrantStore grants,
+    IApiStore apis,
     FamilyRevocation familyRevocation,
     AccessTokenIssuer issuer,
     OAuthServerOptions options,
@@ -70,19 +73,21 @@ public sealed class RefreshTokenGrant(
                 return OAuthError.InvalidGrant("The refresh token was issued to another client.");
             }
 
-            var narrowed = NarrowScope(requestedScope, row.Grant.Scope);
-            if (!narrowed.Succeeded)
+            // Scope may be narrowed for the new access token, never widened (RFC 6749 §6).
+            var catalog = await apis.GetCatalogAsync(cancellationToken);
+            var grantedScope = ScopeSet.Parse(row.Grant.Scope) ?? ScopeSet.Empty;
+            var target = ResourceSelection.ForToken(
+                catalog, client, form, ResourceSelection.GrantedResources(row.Grant.Resources, grantedScope, catalog), grantedScope, requestedScope);
+            if (!target.Succeeded)
             {
-                return narrowed.Error;
+                return target.Error;
             }
-
-            var scope = narrowed.Value;
 
             switch (row.State)
             {
                 case RefreshTokenState.Active:
                     var successor = NewRefreshToken.Mint(row.FamilyId, row.Grant, clock.GetUtcNow() + options.RefreshTokenIdleLifetime);
-                    var response = await issuer.IssueAsync(row.FamilyId, row.Grant.Subject, client.ClientId, scope, row.Grant.AuthTime, successor.Value, cancellationToken);
+                    var response = await issuer.IssueAsync(row.FamilyId, row.Grant.Subject, client.ClientId, target.Value, row.Grant.AuthTime, successor.Value, cancellationToken);
                     if (await grants.RotateAsync(row, presented, successor, cancellationToken))
                     {
                         return response;
@@ -91,7 +96,7 @@ public sealed class RefreshTokenGrant(
                     continue;
 
                 case RefreshTokenState.Rotated when WithinGraceWindow(row) && OpenSuccessor(presented, row) is { } sameSuccessor:
-                    return await issuer.IssueAsync(row.FamilyId, row.Grant.Subject, client.ClientId, scope, row.Grant.AuthTime, sameSuccessor, cancellationToken);
+                    return await issuer.IssueAsync(row.FamilyId, row.Grant.Subject, client.ClientId, target.Value, row.Grant.AuthTime, sameSuccessor, cancellationToken);
 
                 case RefreshTokenState.Rotated:
                     return await RevokeReusedAsync(lookup, cancellationToken);
@@ -108,20 +113,6 @@ public sealed class RefreshTokenGrant(
     {
         await familyRevocation.RevokeAsync(lookup.FamilyId, FamilyRevocationReason.RefreshTokenReuse, cancellationToken);
         return OAuthError.InvalidGrant("The refresh token was already used; the authorization is revoked.");
-    }
-
-    /// <summary>Scope may be narrowed for the new access token, never widened (RFC 6749 §6).</summary>
-    private static OAuthResult<string> NarrowScope(ScopeSet requested, string granted)
-    {
-        if (requested.IsEmpty)
-        {
-            return granted;
-        }
-
-        var grantedScopes = ScopeSet.Parse(granted) ?? ScopeSet.Empty;
-        return requested.IsSubsetOf(grantedScopes.Values)
-            ? requested.ToString()
-            : OAuthError.InvalidScope("The requested scope exceeds the scope originally granted.");
     }
 
     private bool WithinGraceWindow(RefreshTokenRecord row) =>

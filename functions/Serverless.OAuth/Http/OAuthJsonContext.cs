@@ -16,5 +16,6 @@ namespace Serverless.OAuth.Http;
 [JsonSerializable(typeof(JsonWebKeySet))]
 [JsonSerializable(typeof(IntrospectionResponse))]
 [JsonSerializable(typeof(ResourceResponse))]
+[JsonSerializable(typeof(ProtectedResourceMetadata))]
 [JsonSerializable(typeof(EmptyResponse))]
 internal sealed partial class OAuthJsonContext : JsonSerializerContext;

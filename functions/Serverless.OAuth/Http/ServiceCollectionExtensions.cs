@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Serverless.OAuth.Apis;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Endpoints;
 using Serverless.OAuth.Grants;
@@ -71,6 +72,9 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<ILockout, FailedAttemptLockout>();
         services.TryAddSingleton<IClientStore, ClientStore>();
         services.TryAddSingleton<ClientSecretVerifier>();
+        services.TryAddSingleton<IApiStore, ApiStore>();
+        services.AddSingleton(sp => ApiSeed.DemoResource(sp.GetRequiredService<OAuthServerOptions>()));
+        services.AddHostedService<ApiSeeding>();
         services.TryAddSingleton<IUserStore, UserStore>();
         services.TryAddSingleton<GrantStore>();
         services.TryAddSingleton<RevocationStore>();

@@ -1,5 +1,6 @@
 using Moq;
 using Serverless.OAuth.Clients;
+using Serverless.OAuth.Tests.Apis;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Validation;
@@ -26,7 +27,7 @@ public sealed class AuthorizeRequestValidatorTests
     private AuthorizeRequestValidator Validator(OAuthClient? client)
     {
         _clients.Setup(c => c.FindAsync("app", It.IsAny<CancellationToken>())).ReturnsAsync(client);
-        return new AuthorizeRequestValidator(_clients.Object, new OAuthServerOptions());
+        return new AuthorizeRequestValidator(_clients.Object, TestApis.Store(), new OAuthServerOptions());
     }
 
     private static OAuthParameters Request(params (string, string?)[] overrides)

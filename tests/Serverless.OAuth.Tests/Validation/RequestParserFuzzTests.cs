@@ -38,7 +38,7 @@ public sealed class RequestParserFuzzTests
                     AllowedScopes = ["read", "write"], AllowedGrantTypes = [GrantTypes.AuthorizationCode],
                 }
                 : null);
-        return new AuthorizeRequestValidator(clients.Object, new OAuthServerOptions());
+        return new AuthorizeRequestValidator(clients.Object, Apis.TestApis.Store(), new OAuthServerOptions());
     }
 
     private static bool IsAllowedDescription(string? description) =>
