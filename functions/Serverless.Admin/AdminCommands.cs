@@ -154,7 +154,7 @@ internal static class AdminCommands
         ClientRegistrationProblemKind.MissingRedirectUri => "The authorization_code grant needs at least one --redirect-uri.",
         ClientRegistrationProblemKind.InvalidRedirectUri => problem.Detail ?? $"'{problem.Value}' cannot be a redirect URI.",
         ClientRegistrationProblemKind.MalformedScope => "--scope is malformed.",
-        ClientRegistrationProblemKind.UnknownScope => $"Unknown scope '{problem.Value}'; known: {string.Join(' ', options.Scopes.Keys)}.",
+        ClientRegistrationProblemKind.UnknownScope => $"Unknown scope '{problem.Value}'; known: {string.Join(' ', options.KnownScopes)}.",
         _ => problem.Kind.ToString(),
     };
 

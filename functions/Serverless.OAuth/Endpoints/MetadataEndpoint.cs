@@ -31,7 +31,7 @@ public sealed class MetadataEndpoint(OAuthServerOptions options, ISigningKeyProv
             JwksUri = issuer + "/.well-known/jwks.json",
             RevocationEndpoint = issuer + "/revoke",
             IntrospectionEndpoint = issuer + "/introspect",
-            ScopesSupported = options.Scopes.Keys.ToArray(),
+            ScopesSupported = options.KnownScopes.ToArray(),
             ResponseTypesSupported = ["code"],
             ResponseModesSupported = ["query"],
             GrantTypesSupported = GrantTypes.All,

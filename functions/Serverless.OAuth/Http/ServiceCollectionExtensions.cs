@@ -76,6 +76,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<RevocationStore>();
         services.TryAddSingleton<FamilyRevocation>();
         services.TryAddSingleton<AccessTokenIssuer>();
+        services.TryAddSingleton<IdTokenIssuer>();
         services.TryAddSingleton<AccessTokenValidator>();
         services.TryAddSingleton<AuthorizeRequestValidator>();
         services.TryAddSingleton<ClientAuthenticator>();

@@ -1,5 +1,6 @@
 using Serverless.OAuth.Grants;
 using Serverless.OAuth.Options;
+using Serverless.OAuth.Tokens;
 using Serverless.OAuth.Users;
 using Serverless.OAuth.Validation;
 
@@ -7,7 +8,8 @@ namespace Serverless.OAuth.Interaction;
 
 /// <summary>
 /// The end of a completed interaction: the authorization code for what the user allowed, bound to the client, the
-/// redirect URI and the PKCE challenge (RFC 6749 §4.1.2, RFC 7636 §4.4), stored hashed and short-lived.
+/// redirect URI, the PKCE challenge and the nonce (RFC 6749 §4.1.2, RFC 7636 §4.4, OpenID Connect Core §3.1.2.1), stored
+/// hashed and short-lived. The user signed in with a password just now, so that is the ID token's auth_time and amr.
 /// </summary>
 public sealed class CodeIssuance(GrantStore grants, OAuthServerOptions options, TimeProvider clock)
 {
@@ -23,6 +25,8 @@ public sealed class CodeIssuance(GrantStore grants, OAuthServerOptions options, 
                 Scope = request.Scope.ToString(),
                 Subject = user.Subject,
                 AuthTime = now,
+                AuthenticationMethods = Authentication.Password,
+                Nonce = request.Nonce,
                 ExpiresAt = now + options.AuthorizationCodeLifetime,
             },
             cancellationToken);

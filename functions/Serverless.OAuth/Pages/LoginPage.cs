@@ -27,7 +27,7 @@ public static class LoginPage
         var staysSignedIn = request.Client.IssuesRefreshToken(request.Scope);
         var scopes = Html.Join(request.Scope.Values
             .Where(scope => scope != ScopeSet.OfflineAccess || staysSignedIn)
-            .Select(scope => Html.Of($"<li>{options.Scopes.GetValueOrDefault(scope, scope)} <code>({scope})</code></li>\n")));
+            .Select(scope => Html.Of($"<li>{options.DescribeScope(scope)} <code>({scope})</code></li>\n")));
         var staysSignedInItem = staysSignedIn && !request.Scope.Contains(ScopeSet.OfflineAccess)
             ? Html.Of($"<li>{options.Scopes.GetValueOrDefault(ScopeSet.OfflineAccess, "Stay signed in")}</li>\n")
             : Html.Empty;

@@ -3,7 +3,7 @@ using Serverless.OAuth.Protocol;
 
 namespace Serverless.OAuth.Validation;
 
-/// <summary>An authorization request that passed every rule (RFC 6749 §4.1.1, RFC 7636 §4.3).</summary>
+/// <summary>An authorization request that passed every rule (RFC 6749 §4.1.1, RFC 7636 §4.3, OpenID Connect Core §3.1.2.1).</summary>
 public sealed record AuthorizationRequest(
     OAuthClient Client,
     string RedirectUri,
@@ -11,6 +11,9 @@ public sealed record AuthorizationRequest(
     string? State,
     string? CodeChallenge)
 {
+    /// <summary>The relying party's nonce (OpenID Connect Core §3.1.2.1), bound to the code and returned in the ID token.</summary>
+    public string? Nonce { get; init; }
+
     /// <summary>The parameters the login form carries back, so the POST is validated exactly like the GET.</summary>
     public IEnumerable<(string Name, string Value)> FormFields()
     {
@@ -27,6 +30,11 @@ public sealed record AuthorizationRequest(
         {
             yield return ("code_challenge", CodeChallenge);
             yield return ("code_challenge_method", Pkce.S256);
+        }
+
+        if (Nonce is not null)
+        {
+            yield return ("nonce", Nonce);
         }
     }
 }

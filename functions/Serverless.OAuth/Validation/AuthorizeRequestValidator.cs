@@ -41,7 +41,8 @@ public sealed class AuthorizeRequestValidator(ClientStore clients, OAuthServerOp
             return scope.Error.RedirectedTo(redirectUri, state);
         }
 
-        return new AuthorizationRequest(client, redirectUri, scope.Value, state, parameters["code_challenge"]);
+        // A nonce is optional in the code flow (OpenID Connect Core §3.1.2.1); when sent, it is bound to the code.
+        return new AuthorizationRequest(client, redirectUri, scope.Value, state, parameters["code_challenge"]) { Nonce = parameters["nonce"] };
     }
 
     private async Task<OAuthResult<OAuthClient>> ValidateClientIdAsync(OAuthParameters parameters, CancellationToken cancellationToken)
@@ -124,7 +125,7 @@ public sealed class AuthorizeRequestValidator(ClientStore clients, OAuthServerOp
 
         // No scope asked: the client's registered scopes are the default (RFC 6749 §3.3).
         var scope = requested.IsEmpty ? ScopeSet.From(client.AllowedScopes) : requested;
-        if (!scope.IsSubsetOf(options.Scopes.Keys) || !scope.IsSubsetOf(client.AllowedScopes))
+        if (!scope.Values.All(options.IsKnownScope) || !scope.IsSubsetOf(client.AllowedScopes))
         {
             return OAuthError.InvalidScope("A requested scope is unknown or not allowed for this client.");
         }
