@@ -94,6 +94,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<RevocationEndpoint>();
         services.TryAddSingleton<IntrospectionEndpoint>();
         services.TryAddSingleton<MetadataEndpoint>();
+        services.TryAddSingleton<UserInfoEndpoint>();
         services.TryAddSingleton<OAuthHttpHandlers>();
         return services;
     }
