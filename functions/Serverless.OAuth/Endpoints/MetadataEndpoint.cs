@@ -55,7 +55,7 @@ public sealed class MetadataEndpoint(OAuthServerOptions options, ISigningKeyProv
             IntrospectionEndpoint = issuer + "/introspect",
             ScopesSupported = options.KnownScopes.ToArray(),
             ResponseTypesSupported = ["code"],
-            ResponseModesSupported = ["query"],
+            ResponseModesSupported = ResponseModes.Supported,
             GrantTypesSupported = GrantTypes.All,
             TokenEndpointAuthMethodsSupported = clientAuthOrNone,
             RevocationEndpointAuthMethodsSupported = clientAuthOrNone,

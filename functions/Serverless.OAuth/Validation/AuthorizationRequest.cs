@@ -14,6 +14,12 @@ public sealed record AuthorizationRequest(
     /// <summary>The relying party's nonce (OpenID Connect Core §3.1.2.1), bound to the code and returned in the ID token.</summary>
     public string? Nonce { get; init; }
 
+    /// <summary>How the response reaches the client: the redirect URI's query, or a form post (OAuth 2.0 Form Post Response Mode).</summary>
+    public ResponseMode ResponseMode { get; init; }
+
+    /// <summary>An error for this request, answered to its verified redirect URI in its response mode (RFC 6749 §4.1.2.1).</summary>
+    public OAuthError Redirected(OAuthError error) => error.RedirectedTo(RedirectUri, State, ResponseMode);
+
     /// <summary>The parameters the login form carries back, so the POST is validated exactly like the GET.</summary>
     public IEnumerable<(string Name, string Value)> FormFields()
     {
@@ -35,6 +41,11 @@ public sealed record AuthorizationRequest(
         if (Nonce is not null)
         {
             yield return ("nonce", Nonce);
+        }
+
+        if (ResponseMode != ResponseMode.Query)
+        {
+            yield return ("response_mode", ResponseModes.Name(ResponseMode));
         }
     }
 }

@@ -7,10 +7,11 @@ using Serverless.OAuth.Users;
 namespace Serverless.IntegrationTests.BothHosts;
 
 /// <summary>
-/// UserInfo (OpenID Connect Core §5.3) and the OpenID Provider metadata (Discovery 1.0 §3), asked of both hosts: the
-/// claims each scope releases, and RFC 6750 errors for every token that may not have them.
+/// UserInfo (OpenID Connect Core §5.3), the OpenID Provider metadata (Discovery 1.0 §3) and response_mode=form_post,
+/// asked of both hosts: the claims each scope releases, RFC 6750 errors for every token that may not have them, and
+/// the authorization response as an auto-submitting form under a strict Content-Security-Policy.
 /// </summary>
-public abstract class UserInfoContractTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
+public abstract class OpenIdProviderContractTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
     where TFixture : ServerFixture
 {
     private const string Redirect = "http://127.0.0.1:9/rp-callback";
@@ -153,9 +154,82 @@ public abstract class UserInfoContractTests<TFixture>(TFixture fixture) : IClass
         }
     }
 
+    [Fact]
+    public async Task FormPost_AnswersWithAnAutoSubmittingForm_WhoseScriptOnlyThePageNonceAllows()
+    {
+        var client = await Server.AddRelyingPartyAsync(Redirect);
+        var user = await Server.AddUserAsync();
+        var flow = new OAuthFlow(Server);
+        var (verifier, challenge) = OAuthFlow.NewPkce();
+
+        var response = await flow.SignInAsync(
+            OAuthFlow.AuthorizeQuery(("response_type", "code"), ("client_id", client.ClientId), ("redirect_uri", Redirect), ("scope", "openid"),
+                ("state", "s-<&>"), ("response_mode", "form_post"), ("code_challenge", challenge), ("code_challenge_method", "S256")),
+            user.Username,
+            LocalServer.Password);
+
+        var (action, fields) = await FormPostAsync(response);
+        Assert.Equal(Redirect, action);
+        Assert.Equal("s-<&>", fields["state"]);
+        Assert.Equal(Server.Issuer, fields["iss"]);
+        var (_, _, body) = await TokenSupport.ReadTokenResponseAsync(await flow.PostTokenAsync(
+            [("grant_type", "authorization_code"), ("code", fields["code"]), ("redirect_uri", Redirect), ("client_id", client.ClientId), ("code_verifier", verifier)]));
+        Assert.True(body.TryGetProperty("id_token", out _));
+    }
+
+    [Fact]
+    public async Task FormPost_CarriesErrorsToo_TheDenialAndAnInvalidScope()
+    {
+        var client = await Server.AddRelyingPartyAsync(Redirect);
+        var user = await Server.AddUserAsync();
+        var flow = new OAuthFlow(Server);
+        string Query(string scope) => OAuthFlow.AuthorizeQuery(("response_type", "code"), ("client_id", client.ClientId), ("redirect_uri", Redirect),
+            ("scope", scope), ("state", "s"), ("response_mode", "form_post"), ("code_challenge", OAuthFlow.NewPkce().Challenge), ("code_challenge_method", "S256"));
+
+        var (_, denied) = await FormPostAsync(await flow.SignInAsync(Query("openid"), user.Username, LocalServer.Password, decision: "deny"));
+        var (_, invalid) = await FormPostAsync(await flow.Http.GetAsync(Query("openid phone")));
+
+        Assert.Equal(("access_denied", "s"), (denied["error"], denied["state"]));
+        Assert.Equal(("invalid_scope", "s"), (invalid["error"], invalid["state"]));
+        Assert.False(denied.ContainsKey("code"));
+    }
+
+    [Theory]
+    [InlineData("fragment")]
+    [InlineData("web_message")]
+    public async Task AnUnsupportedResponseMode_IsInvalidRequest_InTheQuery(string mode)
+    {
+        var client = await Server.AddRelyingPartyAsync(Redirect);
+
+        var response = await Server.NewHttpClient().GetAsync(OAuthFlow.AuthorizeQuery(
+            ("response_type", "code"), ("client_id", client.ClientId), ("redirect_uri", Redirect), ("scope", "openid"), ("state", "s"),
+            ("response_mode", mode), ("code_challenge", OAuthFlow.NewPkce().Challenge), ("code_challenge_method", "S256")));
+
+        Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+        var parameters = OAuthFlow.RedirectParameters(response);
+        Assert.Equal(("invalid_request", "s"), (parameters["error"], parameters["state"]));
+    }
+
+    /// <summary>The form of a form_post response, after checking the page's policy allows its script by nonce and its form to the client only.</summary>
+    private static async Task<(string Action, Dictionary<string, string> Fields)> FormPostAsync(HttpResponseMessage response)
+    {
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+        var csp = string.Join(";", response.Headers.GetValues("Content-Security-Policy"));
+        var nonce = System.Text.RegularExpressions.Regex.Match(csp, "script-src 'nonce-([A-Za-z0-9_-]{22,})'").Groups[1].Value;
+        Assert.NotEmpty(nonce);
+        Assert.Contains("default-src 'none'", csp);
+        Assert.Contains("form-action http://127.0.0.1:9;", csp);
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.Contains($"<script nonce=\"{nonce}\">", html);
+        Assert.Contains("<noscript>", html);
+        var action = System.Text.RegularExpressions.Regex.Match(html, "<form method=\"post\" action=\"([^\"]*)\"").Groups[1].Value;
+        return (WebUtility.HtmlDecode(action), OAuthFlow.HiddenFields(html));
+    }
+
     private static string[] Strings(JsonElement element, string name) => [.. element.GetProperty(name).EnumerateArray().Select(e => e.GetString()!)];
 }
 
-public sealed class LocalHostUserInfoContractTests(LocalHostFixture fixture) : UserInfoContractTests<LocalHostFixture>(fixture);
+public sealed class LocalHostOpenIdProviderContractTests(LocalHostFixture fixture) : OpenIdProviderContractTests<LocalHostFixture>(fixture);
 
-public sealed class FunctionsWorkerUserInfoContractTests(FunctionsWorkerFixture fixture) : UserInfoContractTests<FunctionsWorkerFixture>(fixture);
+public sealed class FunctionsWorkerOpenIdProviderContractTests(FunctionsWorkerFixture fixture) : OpenIdProviderContractTests<FunctionsWorkerFixture>(fixture);
