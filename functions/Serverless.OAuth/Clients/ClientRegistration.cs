@@ -16,7 +16,8 @@ public sealed record ClientRegistrationRequest(
     string? Scope,
     IReadOnlyList<string> GrantTypes,
     bool RefreshWithoutOfflineAccess = false,
-    bool MayIntrospect = false);
+    bool MayIntrospect = false,
+    string? IdTokenSignedResponseAlg = null);
 
 /// <summary>Why a registration is refused. The callers word it for their audience (options, or RFC 7591 metadata).</summary>
 public enum ClientRegistrationProblemKind
@@ -31,6 +32,7 @@ public enum ClientRegistrationProblemKind
     InvalidRedirectUri,
     MalformedScope,
     UnknownScope,
+    UnsupportedIdTokenAlgorithm,
 }
 
 /// <summary>One reason a registration is refused; <see cref="Value"/> is the grant, scope or redirect URI at fault, <see cref="Detail"/> why.</summary>
@@ -108,6 +110,11 @@ public static class ClientRegistration
             problems.AddRange(scope.Values.Where(s => !options.IsKnownScope(s)).Select(s => new ClientRegistrationProblem(ClientRegistrationProblemKind.UnknownScope, s)));
         }
 
+        if (request.IdTokenSignedResponseAlg is { } idTokenAlgorithm && !options.Signing.Algorithms.Contains(idTokenAlgorithm))
+        {
+            problems.Add(new(ClientRegistrationProblemKind.UnsupportedIdTokenAlgorithm, idTokenAlgorithm));
+        }
+
         if (problems.Count > 0 || request is not { ClientId: { } id, Name: { } name, Type: { } type } || scope is null)
         {
             return new ClientRegistrationResult(null, null, problems);
@@ -125,6 +132,7 @@ public static class ClientRegistration
             AllowedGrantTypes = grants,
             RefreshWithoutOfflineAccess = request.RefreshWithoutOfflineAccess,
             MayIntrospect = request.MayIntrospect,
+            IdTokenSignedResponseAlg = request.IdTokenSignedResponseAlg,
         };
         return new ClientRegistrationResult(client, secret, []);
     }
