@@ -38,6 +38,27 @@ public sealed class KeyVaultSigningKeyProviderTests : StandInTest
         return (new KeyVaultSigningKeyProvider(client, algorithm, options, _clock, NullLogger<KeyVaultSigningKeyProvider>.Instance), options);
     }
 
+    /// <summary>The server's services in KeyVault mode, from configuration as a host registers them.</summary>
+    private ServiceProvider ServerServices(string? secondKeyName = null)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["OAuth:Issuer"] = IndependentVerifier.Issuer,
+            ["OAuth:Storage:ConnectionString"] = "UseDevelopmentStorage=true",
+            ["OAuth:Signing:Mode"] = "KeyVault",
+            ["OAuth:Signing:KeyVaultUri"] = Vault.VaultUri.ToString(),
+            ["OAuth:Signing:KeyName"] = "token-signing",
+            ["OAuth:Signing:SecondKeyName"] = secondKeyName,
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<TimeProvider>(_clock);
+        services.AddSingleton<Azure.Core.TokenCredential>(Credential);
+        services.Configure<OAuthServerOptions>(o => o.Signing.KeyVaultClient = Vault.ClientOptions());
+        services.AddServerlessOAuth(configuration);
+        return services.BuildServiceProvider();
+    }
+
     [Theory]
     [InlineData("EC", "ES256")]
     [InlineData("RSA", "RS256")]
@@ -186,21 +207,7 @@ public sealed class KeyVaultSigningKeyProviderTests : StandInTest
     public async Task ModeSwitch_RegistersTheKeyVaultProvider_FromConfiguration()
     {
         Vault.AddKey("token-signing", "EC");
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["OAuth:Issuer"] = IndependentVerifier.Issuer,
-            ["OAuth:Storage:ConnectionString"] = "UseDevelopmentStorage=true",
-            ["OAuth:Signing:Mode"] = "KeyVault",
-            ["OAuth:Signing:KeyVaultUri"] = Vault.VaultUri.ToString(),
-            ["OAuth:Signing:KeyName"] = "token-signing",
-        }).Build();
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddSingleton<TimeProvider>(_clock);
-        services.AddSingleton<Azure.Core.TokenCredential>(Credential);
-        services.Configure<OAuthServerOptions>(o => o.Signing.KeyVaultClient = Vault.ClientOptions());
-        services.AddServerlessOAuth(configuration);
-        await using var provider = services.BuildServiceProvider();
+        await using var provider = ServerServices();
 
         var keys = provider.GetRequiredService<ISigningKeyProvider>();
         var token = await provider.GetRequiredService<AccessTokenIssuer>()
@@ -216,22 +223,7 @@ public sealed class KeyVaultSigningKeyProviderTests : StandInTest
     {
         Vault.AddKey("token-signing", "EC");
         Vault.AddKey("id-token-signing", "RSA");
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["OAuth:Issuer"] = IndependentVerifier.Issuer,
-            ["OAuth:Storage:ConnectionString"] = "UseDevelopmentStorage=true",
-            ["OAuth:Signing:Mode"] = "KeyVault",
-            ["OAuth:Signing:KeyVaultUri"] = Vault.VaultUri.ToString(),
-            ["OAuth:Signing:KeyName"] = "token-signing",
-            ["OAuth:Signing:SecondKeyName"] = "id-token-signing",
-        }).Build();
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddSingleton<TimeProvider>(_clock);
-        services.AddSingleton<Azure.Core.TokenCredential>(Credential);
-        services.Configure<OAuthServerOptions>(o => o.Signing.KeyVaultClient = Vault.ClientOptions());
-        services.AddServerlessOAuth(configuration);
-        await using var provider = services.BuildServiceProvider();
+        await using var provider = ServerServices(secondKeyName: "id-token-signing");
         var ring = provider.GetRequiredService<SigningKeyRing>();
         var client = new Serverless.OAuth.Clients.OAuthClient { ClientId = "rp1", Name = "RP", Type = Serverless.OAuth.Clients.ClientType.Public };
         var authentication = new Authentication("alice", _clock.GetUtcNow(), Authentication.Password, null);

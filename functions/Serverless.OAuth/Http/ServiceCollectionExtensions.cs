@@ -90,6 +90,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<RevocationEndpoint>();
         services.TryAddSingleton<IntrospectionEndpoint>();
         services.TryAddSingleton<MetadataEndpoint>();
+        services.TryAddSingleton<ProtectedResource>();
         services.TryAddSingleton<UserInfoEndpoint>();
         services.TryAddSingleton<OAuthHttpHandlers>();
         return services;
