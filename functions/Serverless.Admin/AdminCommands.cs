@@ -18,7 +18,7 @@ internal static class AdminCommands
         var isPublic = new Option<bool>("--public") { Description = "A public client (a browser or native app): no secret, PKCE." };
         var confidential = new Option<bool>("--confidential") { Description = "A confidential client: a secret is generated and printed once." };
         var redirectUris = new Option<string[]>("--redirect-uri") { Description = "A redirect URI, matched exactly (repeat for more)." };
-        var scope = new Option<string>("--scope") { Description = "The scopes it may ask for, space-separated (default: all)." };
+        var scope = new Option<string>("--scope") { Description = "The scopes it may ask for, space-separated (default: all the configured ones; openid, profile and email only when named)." };
         var grants = new Option<string[]>("--grant")
         {
             Description = $"A grant it may use (repeat for more): {string.Join(", ", GrantTypes.All)}. Default: {GrantTypes.AuthorizationCode}.",

@@ -8,9 +8,10 @@ namespace Serverless.OAuth.Signing.KeyVault;
 
 /// <summary>
 /// KeyVault mode: tokens are signed by a Key Vault key (Signing:KeyName, and Signing:SecondKeyName for the other
-/// algorithm: one instance per key), one sign operation per token; the private key never leaves the vault. Rotation is a new key version. A new version is published for one refresh interval before
-/// any instance signs with it, and a superseded version stays published until every token it signed has expired, so
-/// JWKS always holds the kid of every live token. Between refreshes the versions are cached: issuing a token costs one
+/// algorithm: one instance per key), one sign operation per token; the private key never leaves the vault. Rotation
+/// is a new key version. A new version is published for one refresh interval before any instance signs with it, and a
+/// superseded version stays published until every token it signed has expired, so JWKS always holds the kid of every
+/// live token. Between refreshes the versions are cached: issuing a token costs one
 /// sign operation and nothing else, and the JWKS costs none.
 /// </summary>
 public sealed class KeyVaultSigningKeyProvider : ISigningKeyProvider, IDisposable
