@@ -17,7 +17,7 @@ public sealed class CodeIssuance(GrantStore grants, OAuthServerOptions options, 
     {
         var now = clock.GetUtcNow();
         return grants.CreateCodeAsync(
-            new AuthorizationCodeEntity
+            new CodeGrant
             {
                 ClientId = request.Client.ClientId,
                 RedirectUri = request.RedirectUri,
@@ -27,8 +27,8 @@ public sealed class CodeIssuance(GrantStore grants, OAuthServerOptions options, 
                 AuthTime = now,
                 AuthenticationMethods = Authentication.Password,
                 Nonce = request.Nonce,
-                ExpiresAt = now + options.AuthorizationCodeLifetime,
             },
+            now + options.AuthorizationCodeLifetime,
             cancellationToken);
     }
 }

@@ -18,7 +18,7 @@ public sealed class KeyVaultSigningKeyProvider : ISigningKeyProvider, IDisposabl
 {
     private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(30);
 
-    private readonly KeyVaultKeysClient _client;
+    private readonly IKeyVaultKeys _client;
     private readonly string _algorithm;
     private readonly KeyLifecycle _lifecycle;
     private readonly TimeProvider _clock;
@@ -31,16 +31,14 @@ public sealed class KeyVaultSigningKeyProvider : ISigningKeyProvider, IDisposabl
 
     /// <param name="algorithm">What the key signs: its versions must be EC P-256 keys for ES256, RSA keys for RS256.</param>
     public KeyVaultSigningKeyProvider(
-        KeyVaultKeysClient client, string algorithm, OAuthServerOptions options, TimeProvider clock, ILogger<KeyVaultSigningKeyProvider> logger)
+        IKeyVaultKeys client, string algorithm, OAuthServerOptions options, TimeProvider clock, ILogger<KeyVaultSigningKeyProvider> logger)
     {
         _client = client;
         _algorithm = algorithm;
         _lifecycle = KeyLifecycle.For(options);
         _clock = clock;
         _logger = logger;
-        _keyName = options.Signing.KeyNameFor(algorithm) is { Length: > 0 } name
-            ? name
-            : throw new ArgumentException($"No Key Vault key is named for {algorithm} (OAuth:Signing:KeyName, SecondKeyName).", nameof(algorithm));
+        _keyName = options.Signing.RequiredKeyNameFor(algorithm);
         _ring = new ReloadingValue<KeyRing>(clock, ring => ring.ValidUntil, ReloadAsync);
     }
 
