@@ -147,7 +147,7 @@ public sealed class AdminCommandsTests : IAsyncLifetime
             "--id-token-signed-response-alg", "PS256");
 
         Assert.Equal(0, exit);
-        Assert.Equal("ES256", (await _server.Get<Serverless.OAuth.Clients.ClientStore>().FindAsync("rp-es"))!.IdTokenSignedResponseAlg);
+        Assert.Equal("ES256", (await _server.Get<Serverless.OAuth.Clients.IClientStore>().FindAsync("rp-es"))!.IdTokenSignedResponseAlg);
         Assert.Contains("--id-token-signed-response-alg ES256", (await RunAsync("", "clients", "list")).Output);
         Assert.NotEqual(0, refused);
         Assert.Contains("'PS256' is not one the server signs with (ES256, RS256)", error);
