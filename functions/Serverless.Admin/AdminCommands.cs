@@ -19,7 +19,7 @@ internal static class AdminCommands
         var isPublic = new Option<bool>("--public") { Description = "A public client (a browser or native app): no secret, PKCE." };
         var confidential = new Option<bool>("--confidential") { Description = "A confidential client: a secret is generated and printed once." };
         var redirectUris = new Option<string[]>("--redirect-uri") { Description = "A redirect URI, matched exactly (repeat for more)." };
-        var scope = new Option<string>("--scope") { Description = "The scopes it may ask for, space-separated (default: all)." };
+        var scope = new Option<string>("--scope") { Description = "The scopes it may ask for, space-separated (default: all the configured ones; openid, profile and email only when named)." };
         var grants = new Option<string[]>("--grant")
         {
             Description = $"A grant it may use (repeat for more): {string.Join(", ", GrantTypes.All)}. Default: {GrantTypes.AuthorizationCode}.",
@@ -36,7 +36,14 @@ internal static class AdminCommands
         {
             Description = "The API (its identifier) a request that names no resource is for, when its scopes do not say (RFC 8707).",
         };
-        var add = new Command("add", "Registers a client.") { id, name, isPublic, confidential, redirectUris, scope, grants, refreshWithoutOfflineAccess, introspect, resource };
+        var idTokenAlgorithm = new Option<string>("--id-token-signed-response-alg")
+        {
+            Description = "The algorithm of its ID tokens, ES256 or RS256 (default: RS256).",
+        };
+        var add = new Command("add", "Registers a client.")
+        {
+            id, name, isPublic, confidential, redirectUris, scope, grants, refreshWithoutOfflineAccess, introspect, resource, idTokenAlgorithm,
+        };
         add.SetAction(parsed => session.WithServicesAsync(services => AddClientAsync(session, services, new ClientRegistrationRequest(
             parsed.GetValue(id),
             parsed.GetValue(name),
@@ -46,7 +53,8 @@ internal static class AdminCommands
             parsed.GetValue(grants) ?? [],
             parsed.GetValue(refreshWithoutOfflineAccess),
             parsed.GetValue(introspect),
-            parsed.GetValue(resource)))));
+            parsed.GetValue(resource),
+            parsed.GetValue(idTokenAlgorithm)))));
 
         var list = new Command("list", "Lists the registered clients and their settings.");
         list.SetAction(_ => session.WithServicesAsync(services => ListClientsAsync(session, services)));
@@ -79,7 +87,20 @@ internal static class AdminCommands
             ? session.WithServicesAsync(services => RemoveUserAsync(session, services, user))
             : session.UsageErrorAsync("--username is required."));
 
-        return new Command("users", "Adds, lists and removes users.") { add, list, remove };
+        var profileUsername = new Option<string>("--username") { Description = "The user whose profile to set." };
+        var profileName = new Option<string>("--name") { Description = "The full name UserInfo releases with the 'profile' scope (\"\" clears it)." };
+        var email = new Option<string>("--email") { Description = "The address UserInfo releases with the 'email' scope (\"\" clears it); unverified unless --email-verified true." };
+        var emailVerified = new Option<bool?>("--email-verified") { Description = "true when the address is known to be the user's." };
+        var setProfile = new Command("set-profile", "Sets a user's name and email address, as OpenID Connect UserInfo releases them.")
+        {
+            profileUsername, profileName, email, emailVerified,
+        };
+        setProfile.SetAction(parsed => parsed.GetValue(profileUsername) is { } user
+            ? session.WithServicesAsync(services => SetProfileAsync(
+                session, services, user, parsed.GetValue(profileName), parsed.GetValue(email), parsed.GetValue(emailVerified)))
+            : session.UsageErrorAsync("--username is required."));
+
+        return new Command("users", "Adds, lists and removes users, and sets their profile.") { add, list, remove, setProfile };
     }
 
     public static Command Keys(AdminSession session)
@@ -87,7 +108,7 @@ internal static class AdminCommands
         var list = new Command("list", "Lists the published signing keys (JWKS).");
         list.SetAction(_ => session.WithServicesAsync(async services =>
         {
-            foreach (var key in await services.GetRequiredService<ISigningKeyProvider>().GetPublicKeysAsync(CancellationToken.None))
+            foreach (var key in await services.GetRequiredService<SigningKeyRing>().GetPublicKeysAsync(CancellationToken.None))
             {
                 await session.Output.WriteLineAsync($"{key.KeyId}\t{key.Algorithm}\t{key.KeyType}");
             }
@@ -95,12 +116,15 @@ internal static class AdminCommands
             return AdminCommandLine.Done;
         }));
 
-        var rotate = new Command("rotate", "Makes a new signing key; the old one stays published until its tokens expire.");
+        var rotate = new Command("rotate", "Makes a new signing key of each algorithm; the old ones stay published until their tokens expire.");
         rotate.SetAction(_ => session.WithServicesAsync(async services =>
         {
-            await session.Output.WriteLineAsync("Rotating the signing key...");
-            var key = await services.GetRequiredService<ISigningKeyProvider>().RotateAsync(CancellationToken.None);
-            await session.Output.WriteLineAsync($"New signing key {key.KeyId} ({key.Algorithm}). Earlier keys stay in JWKS until the tokens they signed expire.");
+            await session.Output.WriteLineAsync("Rotating the signing keys...");
+            foreach (var key in await services.GetRequiredService<SigningKeyRing>().RotateAsync(CancellationToken.None))
+            {
+                await session.Output.WriteLineAsync($"New signing key {key.KeyId} ({key.Algorithm}). Earlier keys stay in JWKS until the tokens they signed expire.");
+            }
+
             return AdminCommandLine.Done;
         }));
 
@@ -157,12 +181,13 @@ internal static class AdminCommands
         ClientRegistrationProblemKind.MissingType => "Say --public or --confidential.",
         ClientRegistrationProblemKind.UnknownGrant => $"Unknown grant '{problem.Value}'; use {string.Join(", ", GrantTypes.All)}.",
         ClientRegistrationProblemKind.PublicClientCredentials => "A public client cannot use client_credentials.",
+        ClientRegistrationProblemKind.UnsupportedIdTokenAlgorithm => $"--id-token-signed-response-alg '{problem.Value}' is not one the server signs with ({string.Join(", ", options.Signing.Algorithms)}).",
         ClientRegistrationProblemKind.PublicIntrospection => "Only a confidential client may introspect tokens (--introspect).",
         ClientRegistrationProblemKind.MissingRedirectUri => "The authorization_code grant needs at least one --redirect-uri.",
         ClientRegistrationProblemKind.InvalidRedirectUri => problem.Detail ?? $"'{problem.Value}' cannot be a redirect URI.",
         ClientRegistrationProblemKind.MalformedScope => "--scope is malformed.",
         ClientRegistrationProblemKind.UnknownScope =>
-            $"Unknown scope '{problem.Value}'; known: {string.Join(' ', options.Scopes.Keys.Concat(apis.All.SelectMany(a => a.Scopes.Select(s => s.Name))))}.",
+            $"Unknown scope '{problem.Value}'; known: {string.Join(' ', options.ServerScopes.Concat(apis.All.SelectMany(a => a.Scopes.Select(s => s.Name))))}.",
         ClientRegistrationProblemKind.UnknownResource => $"--resource '{problem.Value}' is not a registered API (see 'api list').",
         _ => problem.Kind.ToString(),
     };
@@ -190,6 +215,7 @@ internal static class AdminCommands
         [
             .. new[] { (client.RefreshWithoutOfflineAccess, "--refresh-without-offline-access"), (client.MayIntrospect, "--introspect") }.Where(f => f.Item1).Select(f => f.Item2),
             .. client.DefaultResource is { } resource ? [$"--resource {resource}"] : Array.Empty<string>(),
+            .. client.IdTokenSignedResponseAlg is { } algorithm ? [$"--id-token-signed-response-alg {algorithm}"] : Array.Empty<string>(),
         ];
         return flags.Length == 0 ? "" : "\tsettings: " + string.Join(' ', flags);
     }
@@ -242,9 +268,29 @@ internal static class AdminCommands
 
         foreach (var user in users.OrderBy(u => u.Username, StringComparer.Ordinal))
         {
-            await session.Output.WriteLineAsync($"{user.Username}\tsub {user.Subject}\t{user.DisplayName}");
+            var email = user.Email is null ? "" : $"\t{user.Email}{(user.EmailVerified ? " (verified)" : "")}";
+            await session.Output.WriteLineAsync($"{user.Username}\tsub {user.Subject}\t{user.DisplayName}{email}");
         }
 
+        return AdminCommandLine.Done;
+    }
+
+    private static async Task<int> SetProfileAsync(
+        AdminSession session, IServiceProvider services, string username, string? name, string? email, bool? emailVerified)
+    {
+        if (email is { Length: > 0 } && !System.Net.Mail.MailAddress.TryCreate(email, out _))
+        {
+            return await session.UsageErrorAsync($"'{email}' is not an email address.");
+        }
+
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        if (!await services.GetRequiredService<IUserStore>().SetProfileAsync(username, name, email, emailVerified, now))
+        {
+            await session.Error.WriteLineAsync($"No user '{username}'.");
+            return AdminCommandLine.Failed;
+        }
+
+        await session.Output.WriteLineAsync($"Set the profile of '{username}'.");
         return AdminCommandLine.Done;
     }
 

@@ -36,7 +36,7 @@ public sealed class DemoDataSeeder(
                     Name = "Demo client",
                     Type = ClientType.Public,
                     RedirectUris = [issuer + "/demo/callback"],
-                    AllowedScopes = [.. ApiSeed.DemoResource(options).Api.Scopes.Select(s => s.Name), .. options.Scopes.Keys],
+                    AllowedScopes = [.. ApiSeed.DemoResource(options).Api.Scopes.Select(s => s.Name), .. options.ServerScopes],
                     AllowedGrantTypes = [GrantTypes.AuthorizationCode, GrantTypes.RefreshToken],
                 },
                 cancellationToken);

@@ -14,7 +14,7 @@ namespace Serverless.Demo;
 /// <see cref="MetadataRoute"/>. It checks tokens with the core's validator, as a resource server beside the
 /// authorization server would, for its own audience: the demo resource's API (<see cref="ApiSeed.DemoResource"/>).
 /// </summary>
-public sealed class ResourceEndpoint(AccessTokenValidator validator, IApiStore apis, OAuthServerOptions options)
+public sealed class ResourceEndpoint(ProtectedResource resource, IApiStore apis, OAuthServerOptions options)
 {
     /// <summary>RFC 9728 §3.1: the well-known prefix inserted before the resource identifier's path ("/resource").</summary>
     public const string MetadataRoute = ".well-known/oauth-protected-resource/resource";
@@ -24,32 +24,11 @@ public sealed class ResourceEndpoint(AccessTokenValidator validator, IApiStore a
 
     private readonly string _metadataUrl = options.Issuer.TrimEnd('/') + "/" + MetadataRoute;
 
-    public async Task<EndpointResult> HandleAsync(StringValues authorization, CancellationToken cancellationToken)
+    public Task<EndpointResult> HandleAsync(StringValues authorization, CancellationToken cancellationToken) =>
+        resource.HandleAsync(authorization, options.EffectiveAudience, error => Challenge(error), token => Task.FromResult(Serve(token)), cancellationToken);
+
+    private EndpointResult Serve(ValidatedAccessToken token)
     {
-        var header = AuthorizationHeader.Read(authorization);
-        if (!header.Succeeded)
-        {
-            return Challenge(header.Error);
-        }
-
-        var authorizationHeader = header.Value;
-        if (authorizationHeader.Length == 0)
-        {
-            return Challenge(null);
-        }
-
-        if (!authorizationHeader.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            return Challenge(OAuthError.InvalidRequest("Send the access token as 'Authorization: Bearer <token>'."));
-        }
-
-        var validation = await validator.ValidateAsync(authorizationHeader["Bearer ".Length..].Trim(), options.EffectiveAudience, cancellationToken);
-        if (!validation.Succeeded)
-        {
-            return Challenge(validation.Error);
-        }
-
-        var token = validation.Value;
         if (ScopeSet.Parse(token.Scope)?.Contains(RequiredScope) != true)
         {
             return Challenge(OAuthError.InsufficientScope($"This resource needs the '{RequiredScope}' scope."), RequiredScope);

@@ -42,6 +42,13 @@ public sealed class LockoutConcurrencyTests
         public Task<bool> AddAsync(OAuthUser user, CancellationToken cancellationToken = default) => inner.AddAsync(user, cancellationToken);
 
         public Task<bool> RemoveAsync(string username, CancellationToken cancellationToken = default) => inner.RemoveAsync(username, cancellationToken);
+
+        public Task<OAuthUser?> FindBySubjectAsync(string subject, CancellationToken cancellationToken = default) =>
+            inner.FindBySubjectAsync(subject, cancellationToken);
+
+        public Task<bool> SetProfileAsync(
+            string username, string? name, string? email, bool? emailVerified, DateTimeOffset updatedAt, CancellationToken cancellationToken = default) =>
+            inner.SetProfileAsync(username, name, email, emailVerified, updatedAt, cancellationToken);
     }
 
     private sealed class CountingSecretVerifier(OAuthServerOptions options, TimeProvider clock) : ClientSecretVerifier(options, clock)

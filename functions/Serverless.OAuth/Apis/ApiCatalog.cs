@@ -9,11 +9,13 @@ public sealed class ApiCatalog
     private readonly Dictionary<string, ApiResource> _byIdentifier;
     private readonly Dictionary<string, ApiResource> _byScope;
 
-    public ApiCatalog(IEnumerable<ApiResource> apis)
+    /// <param name="userInfo">The server's own UserInfo endpoint as an API (<see cref="UserInfo"/>), when there is one.</param>
+    public ApiCatalog(IEnumerable<ApiResource> apis, ApiResource? userInfo = null)
     {
         _byIdentifier = new(StringComparer.Ordinal);
         _byScope = new(StringComparer.Ordinal);
-        foreach (var api in apis)
+        UserInfo = userInfo;
+        foreach (var api in userInfo is null ? apis : apis.Append(userInfo))
         {
             _byIdentifier.TryAdd(api.Identifier, api);
             foreach (var scope in api.Scopes)
@@ -25,6 +27,16 @@ public sealed class ApiCatalog
     }
 
     public IReadOnlyCollection<ApiResource> All => _byIdentifier.Values;
+
+    /// <summary>
+    /// The audience of an access token whose grant covers no API but "openid" (a relying party that only signs users
+    /// in): the server's UserInfo endpoint, which takes it. It has no scopes of its own and is open to every client.
+    /// </summary>
+    public ApiResource? UserInfo { get; }
+
+    /// <summary>The UserInfo endpoint of the server with this issuer, as an API.</summary>
+    public static ApiResource UserInfoOf(string issuer) =>
+        new() { Identifier = issuer.TrimEnd('/') + "/userinfo", Name = "your sign-in details (UserInfo)" };
 
     public ApiResource? Find(string identifier) => _byIdentifier.GetValueOrDefault(identifier);
 

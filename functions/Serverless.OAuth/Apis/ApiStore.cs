@@ -53,7 +53,7 @@ public sealed class ApiStore(OAuthTables tables, OAuthServerOptions options, Tim
             apis.Add(seed.Api);
         }
 
-        var catalog = new ApiCatalog(apis);
+        var catalog = new ApiCatalog(apis, ApiCatalog.UserInfoOf(options.Issuer));
         _cached = new CachedCatalog(catalog, now + options.ClientCacheLifetime);
         return catalog;
     }

@@ -63,6 +63,12 @@ public static class ResourceSelection
             {
                 resources.Add(fallback);
             }
+
+            // Only "openid" and the like: the access token is for the server's own UserInfo (OpenID Connect Core §5.3).
+            if (resources.Count == 0 && scope.Contains(IdentityScopes.OpenId) && apis.UserInfo is { } userInfo)
+            {
+                resources.Add(userInfo);
+            }
         }
 
         return new AuthorizedResources(scope, [.. resources.Select(api => api.Identifier)]);

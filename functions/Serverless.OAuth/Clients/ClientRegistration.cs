@@ -18,7 +18,8 @@ public sealed record ClientRegistrationRequest(
     IReadOnlyList<string> GrantTypes,
     bool RefreshWithoutOfflineAccess = false,
     bool MayIntrospect = false,
-    string? DefaultResource = null);
+    string? DefaultResource = null,
+    string? IdTokenSignedResponseAlg = null);
 
 /// <summary>Why a registration is refused. The callers word it for their audience (options, or RFC 7591 metadata).</summary>
 public enum ClientRegistrationProblemKind
@@ -34,6 +35,7 @@ public enum ClientRegistrationProblemKind
     MalformedScope,
     UnknownScope,
     UnknownResource,
+    UnsupportedIdTokenAlgorithm,
 }
 
 /// <summary>One reason a registration is refused; <see cref="Value"/> is the grant, scope or redirect URI at fault, <see cref="Detail"/> why.</summary>
@@ -117,6 +119,11 @@ public static class ClientRegistration
             problems.Add(new(ClientRegistrationProblemKind.UnknownResource, resource));
         }
 
+        if (request.IdTokenSignedResponseAlg is { } idTokenAlgorithm && !options.Signing.Algorithms.Contains(idTokenAlgorithm))
+        {
+            problems.Add(new(ClientRegistrationProblemKind.UnsupportedIdTokenAlgorithm, idTokenAlgorithm));
+        }
+
         if (problems.Count > 0 || request is not { ClientId: { } id, Name: { } name, Type: { } type } || scope is null)
         {
             return new ClientRegistrationResult(null, null, problems);
@@ -135,6 +142,7 @@ public static class ClientRegistration
             RefreshWithoutOfflineAccess = request.RefreshWithoutOfflineAccess,
             MayIntrospect = request.MayIntrospect,
             DefaultResource = request.DefaultResource,
+            IdTokenSignedResponseAlg = request.IdTokenSignedResponseAlg,
         };
         return new ClientRegistrationResult(client, secret, []);
     }

@@ -105,6 +105,7 @@ public sealed class ClientStore(OAuthTables tables, OAuthServerOptions options, 
         ["RefreshWithoutOfflineAccess"] = client.RefreshWithoutOfflineAccess,
         ["MayIntrospect"] = client.MayIntrospect,
         ["DefaultResource"] = client.DefaultResource,
+        ["IdTokenSignedResponseAlg"] = client.IdTokenSignedResponseAlg,
     };
 
     private static OAuthClient FromEntity(TableEntity entity) => new()
@@ -119,6 +120,7 @@ public sealed class ClientStore(OAuthTables tables, OAuthServerOptions options, 
         RefreshWithoutOfflineAccess = entity.GetBoolean("RefreshWithoutOfflineAccess") ?? false,
         MayIntrospect = entity.GetBoolean("MayIntrospect") ?? false,
         DefaultResource = entity.GetString("DefaultResource"),
+        IdTokenSignedResponseAlg = entity.GetString("IdTokenSignedResponseAlg"),
     };
 
     private static string[] Split(string? value) => (value ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);

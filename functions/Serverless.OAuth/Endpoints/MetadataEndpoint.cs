@@ -3,26 +3,30 @@ using Serverless.OAuth.Clients;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Signing;
+using Serverless.OAuth.Tokens;
 
 namespace Serverless.OAuth.Endpoints;
 
-/// <summary>RFC 8414 metadata, advertising exactly what is implemented, and the JWKS (RFC 7517).</summary>
-public sealed class MetadataEndpoint(OAuthServerOptions options, ISigningKeyProvider keys, IApiStore apis)
+/// <summary>
+/// The metadata, advertising exactly what is implemented: RFC 8414 at /.well-known/oauth-authorization-server, and
+/// OpenID Connect Discovery 1.0 at /.well-known/openid-configuration built from it; and the JWKS (RFC 7517).
+/// </summary>
+public sealed class MetadataEndpoint(OAuthServerOptions options, SigningKeyRing keys, IApiStore apis)
 {
+    /// <summary>The standard claims the server can release: in the ID token, and at UserInfo by scope (Core §5.4).</summary>
+    public static readonly IReadOnlyList<string> ClaimsSupported =
+    [
+        "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "amr",
+        .. UserInfoClaims.ProfileClaims, .. UserInfoClaims.EmailClaims,
+    ];
+
     private BuiltMetadata? _built;
 
-    /// <summary>The metadata, built again only when the API registry changed (its scopes are in scopes_supported).</summary>
-    public async Task<EndpointResult> MetadataAsync(CancellationToken cancellationToken)
-    {
-        var catalog = await apis.GetCatalogAsync(cancellationToken);
-        if (_built is not { } built || !ReferenceEquals(built.Catalog, catalog))
-        {
-            built = new BuiltMetadata(catalog, Build(catalog));
-            _built = built;
-        }
+    public async Task<EndpointResult> MetadataAsync(CancellationToken cancellationToken) =>
+        Cached((await BuiltAsync(cancellationToken)).Metadata);
 
-        return new JsonBody(built.Metadata, NoStore: false, CacheControl: "public, max-age=3600");
-    }
+    public async Task<EndpointResult> OpenIdConfigurationAsync(CancellationToken cancellationToken) =>
+        Cached((await BuiltAsync(cancellationToken)).OpenIdConfiguration);
 
     public async Task<EndpointResult> JwksAsync(CancellationToken cancellationToken)
     {
@@ -30,7 +34,29 @@ public sealed class MetadataEndpoint(OAuthServerOptions options, ISigningKeyProv
         return new JsonBody(new JsonWebKeySet(published), NoStore: false, CacheControl: "public, max-age=300");
     }
 
-    private sealed record BuiltMetadata(ApiCatalog Catalog, AuthorizationServerMetadata Metadata);
+    private static JsonBody Cached(object metadata) => new(metadata, NoStore: false, CacheControl: "public, max-age=3600");
+
+    /// <summary>Both documents, built again only when the API registry changed (its scopes are in scopes_supported).</summary>
+    private async Task<BuiltMetadata> BuiltAsync(CancellationToken cancellationToken)
+    {
+        var catalog = await apis.GetCatalogAsync(cancellationToken);
+        if (_built is not { } built || !ReferenceEquals(built.Catalog, catalog))
+        {
+            var metadata = Build(catalog);
+            built = new BuiltMetadata(catalog, metadata, new OpenIdProviderMetadata(metadata)
+            {
+                UserInfoEndpoint = options.Issuer.TrimEnd('/') + "/userinfo",
+                SubjectTypesSupported = ["public"],
+                IdTokenSigningAlgValuesSupported = options.Signing.Algorithms,
+                ClaimsSupported = ClaimsSupported,
+            });
+            _built = built;
+        }
+
+        return built;
+    }
+
+    private sealed record BuiltMetadata(ApiCatalog Catalog, AuthorizationServerMetadata Metadata, OpenIdProviderMetadata OpenIdConfiguration);
 
     private AuthorizationServerMetadata Build(ApiCatalog catalog)
     {
@@ -45,9 +71,9 @@ public sealed class MetadataEndpoint(OAuthServerOptions options, ISigningKeyProv
             JwksUri = issuer + "/.well-known/jwks.json",
             RevocationEndpoint = issuer + "/revoke",
             IntrospectionEndpoint = issuer + "/introspect",
-            ScopesSupported = [.. options.Scopes.Keys, .. catalog.All.SelectMany(api => api.Scopes.Select(s => s.Name))],
+            ScopesSupported = [.. options.ServerScopes, .. catalog.All.SelectMany(api => api.Scopes.Select(s => s.Name))],
             ResponseTypesSupported = ["code"],
-            ResponseModesSupported = ["query"],
+            ResponseModesSupported = ResponseModes.Supported,
             GrantTypesSupported = GrantTypes.All,
             TokenEndpointAuthMethodsSupported = clientAuthOrNone,
             RevocationEndpointAuthMethodsSupported = clientAuthOrNone,

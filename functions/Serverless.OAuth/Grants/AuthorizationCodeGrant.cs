@@ -8,16 +8,18 @@ using Serverless.OAuth.Tokens;
 namespace Serverless.OAuth.Grants;
 
 /// <summary>
-/// grant_type=authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6). The access token is signed before the code is
-/// spent, so a signer failure leaves the code usable for a retry; the code is then spent, and the first refresh token
-/// written, in one transaction that exactly one of any concurrent redemptions commits. A replayed code revokes what
-/// it issued (RFC 6749 §4.1.2). The access token is for one of the APIs the code covers (RFC 8707 §2.2).
+/// grant_type=authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6), with an ID token when "openid" was granted (OpenID
+/// Connect Core §3.1.3.3). The tokens are signed before the code is spent, so a signer failure leaves the code usable
+/// for a retry; the code is then spent, and the first refresh token written, in one transaction that exactly one of any
+/// concurrent redemptions commits. A replayed code revokes what it issued (RFC 6749 §4.1.2). The access token is for
+/// one of the APIs the code covers (RFC 8707 §2.2).
 /// </summary>
 public sealed class AuthorizationCodeGrant(
     GrantStore grants,
     IApiStore apis,
     FamilyRevocation familyRevocation,
     AccessTokenIssuer issuer,
+    IdTokenIssuer idTokens,
     OAuthServerOptions options,
     TimeProvider clock)
 {
@@ -68,6 +70,13 @@ public sealed class AuthorizationCodeGrant(
         var refreshToken = client.IssuesRefreshToken(grantedScope) ? FirstRefreshToken(stored, resources, now) : null;
         var response = await issuer.IssueAsync(
             stored.FamilyId, bound.Subject, client.ClientId, target.Value, bound.AuthTime, refreshToken?.Value, cancellationToken);
+        if (grantedScope.Contains(IdentityScopes.OpenId))
+        {
+            response = response with
+            {
+                IdToken = await idTokens.IssueAsync(client, bound.Authentication(), bound.Nonce, response.AccessToken, cancellationToken),
+            };
+        }
 
         var familyExpiresAt = refreshToken?.Grant.AbsoluteExpiresAt ?? now + issuer.LifetimeOf(target.Value.Api);
         if (!await grants.RedeemCodeAsync(stored, familyExpiresAt, refreshToken, cancellationToken))
@@ -113,6 +122,8 @@ public sealed class AuthorizationCodeGrant(
             Scope = code.Grant.Scope,
             Resources = string.Join(' ', resources),
             AuthTime = code.Grant.AuthTime,
+            AuthenticationMethods = code.Grant.AuthenticationMethods,
+            SessionId = code.Grant.SessionId,
             AbsoluteExpiresAt = now + options.RefreshTokenAbsoluteLifetime,
         },
         now + options.RefreshTokenIdleLifetime);

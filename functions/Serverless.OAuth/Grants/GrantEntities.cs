@@ -2,7 +2,7 @@ using Serverless.OAuth.Storage;
 
 namespace Serverless.OAuth.Grants;
 
-/// <summary>An authorization code (row "code"). Bound to client, redirect URI, PKCE challenge, scope, resources and user.</summary>
+/// <summary>An authorization code (row "code"). Bound to client, redirect URI, PKCE challenge, scope, resources, nonce and user.</summary>
 public sealed class AuthorizationCodeEntity : ExpiringEntity
 {
     public const string Row = "code";
@@ -23,6 +23,15 @@ public sealed class AuthorizationCodeEntity : ExpiringEntity
 
     /// <summary>The identifiers of the APIs the authorization covers (RFC 8707), space-separated.</summary>
     public string? Resources { get; set; }
+
+    /// <summary>The authorization request's nonce, for the ID token (OpenID Connect Core §3.1.2.1): bound to the code.</summary>
+    public string? Nonce { get; set; }
+
+    /// <summary>How the user signed in: RFC 8176 "amr" values, space-separated.</summary>
+    public string? AuthenticationMethods { get; set; }
+
+    /// <summary>The sign-in session's id for the ID token's "sid", when the user has a session.</summary>
+    public string? SessionId { get; set; }
 }
 
 /// <summary>
@@ -70,6 +79,11 @@ public sealed class RefreshTokenEntity : ExpiringEntity
 
     /// <summary>The APIs the grant covers (RFC 8707), space-separated: each refresh may ask for a token for any one of them.</summary>
     public string? Resources { get; set; }
+
+    /// <summary>The sign-in's "amr" and session, so that a refreshed ID token says what the first one said (OpenID Connect Core §12.2).</summary>
+    public string? AuthenticationMethods { get; set; }
+
+    public string? SessionId { get; set; }
 
     public DateTimeOffset AbsoluteExpiresAt { get; set; }
 

@@ -1,5 +1,6 @@
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Storage;
+using Serverless.OAuth.Tokens;
 
 namespace Serverless.OAuth.Grants;
 
@@ -20,7 +21,7 @@ public sealed record GrantSecret(string FamilyId, string Value, string Hash)
     public static GrantSecret MintInNewFamily() => Mint(SecretValues.NewId());
 }
 
-/// <summary>What an authorization code is bound to (RFC 6749 §4.1.2, RFC 7636 §4.4, RFC 8707 §2.1).</summary>
+/// <summary>What an authorization code is bound to (RFC 6749 §4.1.2, RFC 7636 §4.4, RFC 8707 §2.1, OpenID Connect Core §3.1.2.1).</summary>
 public sealed record CodeGrant
 {
     public required string ClientId { get; init; }
@@ -37,6 +38,17 @@ public sealed record CodeGrant
     public required string Subject { get; init; }
 
     public required DateTimeOffset AuthTime { get; init; }
+
+    /// <summary>The authorization request's nonce, for the ID token: bound to the code.</summary>
+    public string? Nonce { get; init; }
+
+    /// <summary>How the user signed in: RFC 8176 "amr" values, space-separated.</summary>
+    public string? AuthenticationMethods { get; init; }
+
+    /// <summary>The sign-in session's id for the ID token's "sid", when the user has a session.</summary>
+    public string? SessionId { get; init; }
+
+    public Authentication Authentication() => new(Subject, AuthTime, AuthenticationMethods, SessionId);
 }
 
 /// <summary>A stored, live authorization code: its family, its hash and what it grants.</summary>
@@ -57,8 +69,15 @@ public sealed record RefreshGrant
 
     public required DateTimeOffset AuthTime { get; init; }
 
+    /// <summary>The sign-in's "amr" and session, so that a refreshed ID token says what the first one said (OpenID Connect Core §12.2).</summary>
+    public string? AuthenticationMethods { get; init; }
+
+    public string? SessionId { get; init; }
+
     /// <summary>No token of the family is usable after this, however often it is rotated.</summary>
     public required DateTimeOffset AbsoluteExpiresAt { get; init; }
+
+    public Authentication Authentication() => new(Subject, AuthTime, AuthenticationMethods, SessionId);
 }
 
 /// <summary>A stored, live refresh token in any state; <see cref="SuccessorCiphertext"/> is set once it is rotated.</summary>

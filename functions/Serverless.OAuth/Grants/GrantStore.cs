@@ -199,6 +199,9 @@ public sealed class GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, Time
         Resources = grant.Resources,
         Subject = grant.Subject,
         AuthTime = grant.AuthTime,
+        Nonce = grant.Nonce,
+        AuthenticationMethods = grant.AuthenticationMethods,
+        SessionId = grant.SessionId,
     };
 
     private static IssuedCode FromEntity(AuthorizationCodeEntity row) => new(
@@ -213,6 +216,9 @@ public sealed class GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, Time
             Resources = row.Resources,
             Subject = row.Subject,
             AuthTime = row.AuthTime,
+            Nonce = row.Nonce,
+            AuthenticationMethods = row.AuthenticationMethods,
+            SessionId = row.SessionId,
         },
         RowVersion.Of(row.ETag));
 
@@ -227,6 +233,8 @@ public sealed class GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, Time
         Scope = token.Grant.Scope,
         Resources = token.Grant.Resources,
         AuthTime = token.Grant.AuthTime,
+        AuthenticationMethods = token.Grant.AuthenticationMethods,
+        SessionId = token.Grant.SessionId,
         AbsoluteExpiresAt = token.Grant.AbsoluteExpiresAt,
     };
 
@@ -240,6 +248,8 @@ public sealed class GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, Time
             Scope = row.Scope,
             Resources = row.Resources,
             AuthTime = row.AuthTime,
+            AuthenticationMethods = row.AuthenticationMethods,
+            SessionId = row.SessionId,
             AbsoluteExpiresAt = row.AbsoluteExpiresAt,
         },
         row.State,

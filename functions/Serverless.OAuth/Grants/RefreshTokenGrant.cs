@@ -11,13 +11,15 @@ namespace Serverless.OAuth.Grants;
 /// grant_type=refresh_token with rotation on every use (RFC 9700 §4.14.2). An active token is spent and replaced in
 /// one transaction. A rotated token presented again within the grace window returns the same successor (so
 /// concurrent or retried refreshes do not log the user out); after it, the reuse revokes the whole family. Each refresh
-/// may ask for a token for any one of the grant's APIs (RFC 8707 §2.2); the grant itself never changes.
+/// may ask for a token for any one of the grant's APIs (RFC 8707 §2.2); the grant itself never changes. When the new
+/// access token's scope has "openid", a new ID token comes with it, about the same sign-in (OpenID Connect Core §12.2).
 /// </summary>
 public sealed class RefreshTokenGrant(
     GrantStore grants,
     IApiStore apis,
     FamilyRevocation familyRevocation,
     AccessTokenIssuer issuer,
+    IdTokenIssuer idTokens,
     OAuthServerOptions options,
     TimeProvider clock)
 {
@@ -87,7 +89,7 @@ public sealed class RefreshTokenGrant(
             {
                 case RefreshTokenState.Active:
                     var successor = NewRefreshToken.Mint(row.FamilyId, row.Grant, clock.GetUtcNow() + options.RefreshTokenIdleLifetime);
-                    var response = await issuer.IssueAsync(row.FamilyId, row.Grant.Subject, client.ClientId, target.Value, row.Grant.AuthTime, successor.Value, cancellationToken);
+                    var response = await IssueAsync(row, client, target.Value, successor.Value, cancellationToken);
                     if (await grants.RotateAsync(row, presented, successor, cancellationToken))
                     {
                         return response;
@@ -96,7 +98,7 @@ public sealed class RefreshTokenGrant(
                     continue;
 
                 case RefreshTokenState.Rotated when WithinGraceWindow(row) && OpenSuccessor(presented, row) is { } sameSuccessor:
-                    return await issuer.IssueAsync(row.FamilyId, row.Grant.Subject, client.ClientId, target.Value, row.Grant.AuthTime, sameSuccessor, cancellationToken);
+                    return await IssueAsync(row, client, target.Value, sameSuccessor, cancellationToken);
 
                 case RefreshTokenState.Rotated:
                     return await RevokeReusedAsync(lookup, cancellationToken);
@@ -107,6 +109,18 @@ public sealed class RefreshTokenGrant(
         }
 
         return OAuthError.InvalidGrant("The refresh token was used concurrently; try again.");
+    }
+
+    private async Task<TokenResponse> IssueAsync(
+        RefreshTokenRecord row, OAuthClient client, TokenTarget target, string refreshToken, CancellationToken cancellationToken)
+    {
+        var response = await issuer.IssueAsync(row.FamilyId, row.Grant.Subject, client.ClientId, target, row.Grant.AuthTime, refreshToken, cancellationToken);
+        if (!(ScopeSet.Parse(target.Scope) ?? ScopeSet.Empty).Contains(IdentityScopes.OpenId))
+        {
+            return response;
+        }
+
+        return response with { IdToken = await idTokens.IssueAsync(client, row.Grant.Authentication(), nonce: null, response.AccessToken, cancellationToken) };
     }
 
     private async Task<OAuthError> RevokeReusedAsync(RefreshTokenLookup lookup, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using Serverless.OAuth.Grants;
 using Serverless.OAuth.Options;
+using Serverless.OAuth.Tokens;
 using Serverless.OAuth.Users;
 using Serverless.OAuth.Validation;
 
@@ -7,8 +8,9 @@ namespace Serverless.OAuth.Interaction;
 
 /// <summary>
 /// The end of a completed interaction: the authorization code for what the user allowed, bound to the client, the
-/// redirect URI, the PKCE challenge and the resources (RFC 6749 §4.1.2, RFC 7636 §4.4, RFC 8707), stored hashed and
-/// short-lived.
+/// redirect URI, the PKCE challenge, the resources and the nonce (RFC 6749 §4.1.2, RFC 7636 §4.4, RFC 8707, OpenID
+/// Connect Core §3.1.2.1), stored hashed and short-lived. The user signed in with a password just now, so that is the
+/// ID token's auth_time and amr.
 /// </summary>
 public sealed class CodeIssuance(GrantStore grants, OAuthServerOptions options, TimeProvider clock)
 {
@@ -25,6 +27,8 @@ public sealed class CodeIssuance(GrantStore grants, OAuthServerOptions options, 
                 Resources = string.Join(' ', request.Resources),
                 Subject = user.Subject,
                 AuthTime = now,
+                AuthenticationMethods = Authentication.Password,
+                Nonce = request.Nonce,
             },
             now + options.AuthorizationCodeLifetime,
             cancellationToken);

@@ -21,12 +21,12 @@ public sealed class ConsentStep(ILogger<ConsentStep> logger)
         if (decision == Deny)
         {
             AuditEvents.ConsentDenied(logger, request.Client.ClientId);
-            return OAuthError.AccessDenied("The user denied the request.").RedirectedTo(request.RedirectUri, request.State);
+            return request.Redirected(OAuthError.AccessDenied("The user denied the request."));
         }
 
         return decision == Allow
             ? null
-            : OAuthError.InvalidRequest("The form's decision is missing.").RedirectedTo(request.RedirectUri, request.State);
+            : request.Redirected(OAuthError.InvalidRequest("The form's decision is missing."));
     }
 
     /// <summary>Records the grant, once the code that carries it exists.</summary>

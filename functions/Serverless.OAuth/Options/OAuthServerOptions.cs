@@ -48,6 +48,13 @@ public sealed class OAuthServerOptions
         [Protocol.ScopeSet.OfflineAccess] = "Stay signed in: the app may refresh its access without asking you again",
     };
 
+    /// <summary>The server's own scopes: the OpenID Connect scopes it defines, and the configured ones (<see cref="Scopes"/>).</summary>
+    public IEnumerable<string> ServerScopes => Protocol.IdentityScopes.Descriptions.Keys.Concat(Scopes.Keys);
+
+    /// <summary>What the consent page says one of the server's own scopes lets the app do; null for any other scope.</summary>
+    public string? DescribeServerScope(string scope) =>
+        Protocol.IdentityScopes.Descriptions.GetValueOrDefault(scope) ?? Scopes.GetValueOrDefault(scope);
+
     public StorageOptions Storage { get; set; } = new();
 
     public SigningOptions Signing { get; set; } = new();
@@ -122,6 +129,10 @@ public sealed class OAuthServerOptions
             if (!Protocol.ScopeSet.IsValidToken(scope))
             {
                 yield return $"OAuth:Scopes has an invalid scope name '{scope}'.";
+            }
+            else if (Protocol.IdentityScopes.Contains(scope))
+            {
+                yield return $"OAuth:Scopes may not define '{scope}': the OpenID Connect scopes are the server's own.";
             }
         }
 

@@ -33,11 +33,11 @@ public static class LoginPage
             .Where(scope => scope != ScopeSet.OfflineAccess || staysSignedIn)
             .Select(scope => apis.OwnerOf(scope) is { } api
                 ? Html.Of($"<li>{api.Describe(scope) ?? scope} <code>({scope})</code> <span class=\"api\">in {api.Name}</span></li>\n")
-                : Html.Of($"<li>{options.Scopes.GetValueOrDefault(scope, scope)} <code>({scope})</code></li>\n")));
+                : Html.Of($"<li>{options.DescribeServerScope(scope) ?? scope} <code>({scope})</code></li>\n")));
         var apisWithoutScope = Html.Join(request.Resources
             .Select(apis.Find)
             .OfType<ApiResource>()
-            .Where(api => !request.Scope.Values.Any(api.HasScope))
+            .Where(api => !request.Scope.Values.Any(api.HasScope) && api != apis.UserInfo)
             .Select(api => Html.Of($"<li>Use {api.Name} <code>({api.Identifier})</code></li>\n")));
         var staysSignedInItem = staysSignedIn && !request.Scope.Contains(ScopeSet.OfflineAccess)
             ? Html.Of($"<li>{options.Scopes.GetValueOrDefault(ScopeSet.OfflineAccess, "Stay signed in")}</li>\n")

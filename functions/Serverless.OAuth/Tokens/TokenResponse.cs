@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 
 namespace Serverless.OAuth.Tokens;
 
-/// <summary>A successful token response (RFC 6749 §5.1).</summary>
+/// <summary>A successful token response (RFC 6749 §5.1), with an ID token when the grant has "openid" (OpenID Connect Core §3.1.3.3).</summary>
 public sealed record TokenResponse(
     [property: JsonPropertyName("access_token")] string AccessToken,
     [property: JsonPropertyName("token_type")] string TokenType,
@@ -13,4 +13,7 @@ public sealed record TokenResponse(
     /// <summary>The API the access token is for (its aud), for telemetry; not part of the response (RFC 8707 defines none).</summary>
     [JsonIgnore]
     public string Audience { get; init; } = "";
+
+    [JsonPropertyName("id_token"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? IdToken { get; init; }
 }

@@ -15,4 +15,11 @@ public interface IUserStore
 
     /// <summary>Removes a user; false when there was none.</summary>
     Task<bool> RemoveAsync(string username, CancellationToken cancellationToken = default);
+
+    /// <summary>The user whose tokens carry this subject (UserInfo), or null.</summary>
+    Task<OAuthUser?> FindBySubjectAsync(string subject, CancellationToken cancellationToken = default);
+
+    /// <summary>Sets the profile UserInfo releases: each value given replaces the stored one ("" clears it). False when no such user.</summary>
+    Task<bool> SetProfileAsync(
+        string username, string? name, string? email, bool? emailVerified, DateTimeOffset updatedAt, CancellationToken cancellationToken = default);
 }

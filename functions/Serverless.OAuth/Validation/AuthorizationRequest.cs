@@ -4,8 +4,8 @@ using Serverless.OAuth.Protocol;
 namespace Serverless.OAuth.Validation;
 
 /// <summary>
-/// An authorization request that passed every rule (RFC 6749 §4.1.1, RFC 7636 §4.3, RFC 8707 §2.1). <see cref="Resources"/>
-/// are the identifiers of the APIs it covers.
+/// An authorization request that passed every rule (RFC 6749 §4.1.1, RFC 7636 §4.3, RFC 8707 §2.1, OpenID Connect Core
+/// §3.1.2.1). <see cref="Resources"/> are the identifiers of the APIs it covers.
 /// </summary>
 public sealed record AuthorizationRequest(
     OAuthClient Client,
@@ -15,6 +15,15 @@ public sealed record AuthorizationRequest(
     string? CodeChallenge,
     IReadOnlyList<string> Resources)
 {
+    /// <summary>The relying party's nonce (OpenID Connect Core §3.1.2.1), bound to the code and returned in the ID token.</summary>
+    public string? Nonce { get; init; }
+
+    /// <summary>How the response reaches the client: the redirect URI's query, or a form post (OAuth 2.0 Form Post Response Mode).</summary>
+    public ResponseMode ResponseMode { get; init; }
+
+    /// <summary>An error for this request, answered to its verified redirect URI in its response mode (RFC 6749 §4.1.2.1).</summary>
+    public OAuthError Redirected(OAuthError error) => error.RedirectedTo(RedirectUri, State, ResponseMode);
+
     /// <summary>The parameters the login form carries back, so the POST is validated exactly like the GET.</summary>
     public IEnumerable<(string Name, string Value)> FormFields()
     {
@@ -36,6 +45,16 @@ public sealed record AuthorizationRequest(
         foreach (var resource in Resources)
         {
             yield return ("resource", resource);
+        }
+
+        if (Nonce is not null)
+        {
+            yield return ("nonce", Nonce);
+        }
+
+        if (ResponseMode != ResponseMode.Query)
+        {
+            yield return ("response_mode", ResponseModes.Name(ResponseMode));
         }
     }
 }

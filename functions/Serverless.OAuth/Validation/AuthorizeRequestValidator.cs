@@ -27,22 +27,36 @@ public sealed class AuthorizeRequestValidator(IClientStore clients, IApiStore ap
         }
 
         var state = parameters.IsRepeated("state") ? null : parameters["state"];
+
+        // The response mode first: every later error is answered in it. An unusable one is answered in the default.
+        var responseMode = ValidateResponseMode(parameters, redirectUri);
+        if (!responseMode.Succeeded)
+        {
+            return responseMode.Error.RedirectedTo(redirectUri, state);
+        }
+
+        var mode = responseMode.Value;
         var error = ValidateStructure(parameters)
             ?? ValidateResponseType(parameters)
             ?? ValidateGrantAllowed(client)
             ?? ValidatePkce(parameters, client);
         if (error is not null)
         {
-            return error.RedirectedTo(redirectUri, state);
+            return error.RedirectedTo(redirectUri, state, mode);
         }
 
         var authorized = await ValidateScopeAndResourcesAsync(parameters, client, cancellationToken);
         if (!authorized.Succeeded)
         {
-            return authorized.Error.RedirectedTo(redirectUri, state);
+            return authorized.Error.RedirectedTo(redirectUri, state, mode);
         }
 
-        return new AuthorizationRequest(client, redirectUri, authorized.Value.Scope, state, parameters["code_challenge"], authorized.Value.Resources);
+        // A nonce is optional in the code flow (OpenID Connect Core §3.1.2.1); when sent, it is bound to the code.
+        return new AuthorizationRequest(client, redirectUri, authorized.Value.Scope, state, parameters["code_challenge"], authorized.Value.Resources)
+        {
+            Nonce = parameters["nonce"],
+            ResponseMode = mode,
+        };
     }
 
     private async Task<OAuthResult<OAuthClient>> ValidateClientIdAsync(OAuthParameters parameters, CancellationToken cancellationToken)
@@ -73,6 +87,27 @@ public sealed class AuthorizeRequestValidator(IClientStore clients, IApiStore ap
         parameters.IsRepeated("redirect_uri") ? OAuthError.InvalidRequest("The 'redirect_uri' parameter is repeated.")
         : parameters["redirect_uri"] is null ? OAuthError.InvalidRequest("The 'redirect_uri' parameter is missing.")
         : OAuthError.InvalidRequest("The 'redirect_uri' is not registered for this client.");
+
+    /// <summary>
+    /// response_mode (OAuth 2.0 Multiple Response Type Encoding Practices §2.1): query (the default) or form_post, which
+    /// posts to the redirect URI from the browser, so only to an http(s) one. "fragment" is not for the code flow.
+    /// </summary>
+    private static OAuthResult<ResponseMode> ValidateResponseMode(OAuthParameters parameters, string redirectUri)
+    {
+        if (parameters.IsRepeated("response_mode"))
+        {
+            return OAuthError.InvalidRequest("The 'response_mode' parameter is repeated.");
+        }
+
+        return parameters["response_mode"] switch
+        {
+            null or ResponseModes.Query => ResponseMode.Query,
+            ResponseModes.FormPost when redirectUri.StartsWith("https://", StringComparison.Ordinal) || redirectUri.StartsWith("http://", StringComparison.Ordinal) =>
+                ResponseMode.FormPost,
+            ResponseModes.FormPost => OAuthError.InvalidRequest("response_mode=form_post needs an http or https redirect URI."),
+            _ => OAuthError.InvalidRequest($"Supported response modes: {string.Join(", ", ResponseModes.Supported)}."),
+        };
+    }
 
     private static OAuthError? ValidateStructure(OAuthParameters parameters) => parameters.StructuralError;
 
@@ -126,6 +161,6 @@ public sealed class AuthorizeRequestValidator(IClientStore clients, IApiStore ap
         }
 
         var catalog = await apis.GetCatalogAsync(cancellationToken);
-        return ResourceSelection.ForAuthorization(catalog, client, parameters.All(ResourceSelection.Parameter), requested, options.Scopes.Keys);
+        return ResourceSelection.ForAuthorization(catalog, client, parameters.All(ResourceSelection.Parameter), requested, [.. options.ServerScopes]);
     }
 }
