@@ -18,7 +18,7 @@ public static class GrantTypes
     public static readonly IReadOnlyList<string> All = [AuthorizationCode, RefreshToken, ClientCredentials];
 }
 
-/// <summary>A registered client. Redirect URIs are compared exactly, as registered.</summary>
+/// <summary>A registered client. Redirect URIs are compared exactly, as registered (but see <see cref="RedirectUriMatch"/>).</summary>
 public sealed record OAuthClient
 {
     public required string ClientId { get; init; }
@@ -57,7 +57,7 @@ public sealed record OAuthClient
     public bool IssuesRefreshToken(Protocol.ScopeSet scope) =>
         Allows(GrantTypes.RefreshToken) && (RefreshWithoutOfflineAccess || scope.Contains(Protocol.ScopeSet.OfflineAccess));
 
-    public bool HasRedirectUri(string redirectUri) => RedirectUris.Contains(redirectUri, StringComparer.Ordinal);
+    public bool HasRedirectUri(string redirectUri) => RedirectUris.Any(registered => RedirectUriMatch.Matches(registered, redirectUri));
 
     /// <summary>client_id values this server accepts: they are table keys, so a strict alphabet.</summary>
     public static bool IsValidClientId(string? clientId) =>
