@@ -16,14 +16,14 @@ public sealed class BadInputTests : IAsyncLifetime
     private static readonly string[] OAuthErrors =
     [
         "invalid_request", "invalid_client", "invalid_grant", "unauthorized_client", "unsupported_grant_type", "invalid_scope",
-        "unsupported_token_type", "invalid_token", "insufficient_scope",
+        "unsupported_token_type", "invalid_token", "insufficient_scope", "invalid_redirect_uri", "invalid_client_metadata",
     ];
 
     private LocalServer _server = null!;
 
     public async Task InitializeAsync()
     {
-        _server = await LocalServer.StartAsync();
+        _server = await LocalServer.StartAsync(BothHosts.DynamicRegistrationSettings.Enabled);
         await _server.AddPublicClientAsync("bad-input-client", redirectUris: Redirect);
     }
 
@@ -98,6 +98,17 @@ public sealed class BadInputTests : IAsyncLifetime
         data.Add(new("authorize: POST JSON", HttpMethod.Post, "authorize", "application/json", Ascii("{}")));
         data.Add(new("authorize: POST huge", HttpMethod.Post, "authorize", Form, Ascii("client_id=bad-input-client&state=" + big)));
         data.Add(new("authorize: POST without CSRF", HttpMethod.Post, "authorize", Form, Ascii("response_type=code&client_id=bad-input-client&" + registered + "&code_challenge_method=S256&code_challenge=" + Challenge + "&decision=allow&username=a&password=b")));
+
+        const string Json = "application/json";
+        data.Add(new("register: a form instead of JSON", HttpMethod.Post, "register", Form, Ascii("redirect_uris=https%3A%2F%2Fa.example%2Fcb")));
+        data.Add(new("register: huge body", HttpMethod.Post, "register", Json, Ascii("{\"client_name\":\"" + big + "\"}")));
+        data.Add(new("register: deep nesting", HttpMethod.Post, "register", Json, Ascii(new string('[', 5000) + new string(']', 5000))));
+        data.Add(new("register: invalid UTF-8", HttpMethod.Post, "register", Json, [.. Ascii("{\"client_name\":\""), 0xC3, 0x28, .. Ascii("\"}")]));
+        data.Add(new("register: NUL in a redirect URI", HttpMethod.Post, "register", Json, Ascii("{\"redirect_uris\":[\"https://a.example/cb\\u0000\"]}")));
+        data.Add(new("register: wildcard redirect URI", HttpMethod.Post, "register", Json, Ascii("{\"redirect_uris\":[\"https://*.a.example/cb\"],\"token_endpoint_auth_method\":\"none\"}")));
+        data.Add(new("register: javascript: redirect URI", HttpMethod.Post, "register", Json, Ascii("{\"redirect_uris\":[\"javascript:alert(1)\"]}")));
+        data.Add(new("register: control characters in the name", HttpMethod.Post, "register", Json, Ascii("{\"redirect_uris\":[\"https://a.example/cb\"],\"client_name\":\"a\\r\\nb\"}")));
+        data.Add(new("register: GET", HttpMethod.Get, "register"));
 
         data.Add(new("resource: Bearer without a token", HttpMethod.Get, "resource", Headers: [("Authorization", "Bearer")]));
         data.Add(new("resource: huge token", HttpMethod.Get, "resource", Headers: [("Authorization", "Bearer " + new string('a', 10_000))]));

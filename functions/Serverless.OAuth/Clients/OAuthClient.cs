@@ -49,6 +49,12 @@ public sealed record OAuthClient
     /// </summary>
     public bool MayIntrospect { get; init; }
 
+    /// <summary>
+    /// When a dynamically registered client (RFC 7591) is deleted unless it is used; null for clients an operator
+    /// registered, which live until removed.
+    /// </summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
+
     public bool IsPublic => Type == ClientType.Public;
 
     public bool Allows(string grantType) => AllowedGrantTypes.Contains(grantType, StringComparer.Ordinal);

@@ -41,6 +41,7 @@ public sealed class MetadataEndpoint(OAuthServerOptions options, ISigningKeyProv
             CodeChallengeMethodsSupported = [Pkce.S256],
             AuthorizationResponseIssParameterSupported = true,
             ServiceDocumentation = issuer + "/",
+            RegistrationEndpoint = options.DynamicRegistration.Enabled ? issuer + "/register" : null,
         };
     }
 }

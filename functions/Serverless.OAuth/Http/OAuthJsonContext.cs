@@ -17,4 +17,5 @@ namespace Serverless.OAuth.Http;
 [JsonSerializable(typeof(IntrospectionResponse))]
 [JsonSerializable(typeof(ResourceResponse))]
 [JsonSerializable(typeof(EmptyResponse))]
+[JsonSerializable(typeof(ClientRegistrationResponse))]
 internal sealed partial class OAuthJsonContext : JsonSerializerContext;

@@ -31,6 +31,7 @@ public static class OAuthRoutes
         Route("POST", "token", (h, r) => h.TokenAsync(r)),
         Route("POST", "revoke", (h, r) => h.RevokeAsync(r)),
         Route("POST", "introspect", (h, r) => h.IntrospectAsync(r)),
+        Route("POST", "register", (h, r) => h.RegisterAsync(r)),
     ];
 
     public static IEndpointRouteBuilder MapServerlessOAuth(this IEndpointRouteBuilder endpoints) => endpoints.MapRoutes(All);

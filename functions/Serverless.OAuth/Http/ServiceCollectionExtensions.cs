@@ -93,6 +93,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<RevocationEndpoint>();
         services.TryAddSingleton<IntrospectionEndpoint>();
         services.TryAddSingleton<MetadataEndpoint>();
+        services.TryAddSingleton<RegistrationEndpoint>();
         services.TryAddSingleton<OAuthHttpHandlers>();
         return services;
     }

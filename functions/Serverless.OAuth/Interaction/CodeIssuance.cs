@@ -1,3 +1,4 @@
+using Serverless.OAuth.Clients;
 using Serverless.OAuth.Grants;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Users;
@@ -8,13 +9,15 @@ namespace Serverless.OAuth.Interaction;
 /// <summary>
 /// The end of a completed interaction: the authorization code for what the user allowed, bound to the client, the
 /// redirect URI and the PKCE challenge (RFC 6749 §4.1.2, RFC 7636 §4.4), stored hashed and short-lived.
+/// A dynamically registered client that a user authorizes is kept at least as long as the grant may live.
 /// </summary>
-public sealed class CodeIssuance(GrantStore grants, OAuthServerOptions options, TimeProvider clock)
+public sealed class CodeIssuance(GrantStore grants, ClientStore clients, OAuthServerOptions options, TimeProvider clock)
 {
-    public Task<string> IssueAsync(AuthorizationRequest request, OAuthUser user, CancellationToken cancellationToken)
+    public async Task<string> IssueAsync(AuthorizationRequest request, OAuthUser user, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        return grants.CreateCodeAsync(
+        await KeepClientForTheGrantAsync(request.Client, now, cancellationToken);
+        return await grants.CreateCodeAsync(
             new AuthorizationCodeEntity
             {
                 ClientId = request.Client.ClientId,
@@ -26,5 +29,18 @@ public sealed class CodeIssuance(GrantStore grants, OAuthServerOptions options, 
                 ExpiresAt = now + options.AuthorizationCodeLifetime,
             },
             cancellationToken);
+    }
+
+    /// <summary>
+    /// The grant's refresh tokens live at most RefreshTokenAbsoluteLifetime, and need their client. The client is
+    /// extended by one unused lifetime more than that, so a client in steady use is written about once per unused
+    /// lifetime, not on every authorization.
+    /// </summary>
+    private Task KeepClientForTheGrantAsync(OAuthClient client, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var grantLivesUntil = now + options.RefreshTokenAbsoluteLifetime;
+        return client.ExpiresAt is { } expiresAt && expiresAt < grantLivesUntil
+            ? clients.ExtendAsync(client, grantLivesUntil + options.DynamicRegistration.UnusedLifetime, cancellationToken)
+            : Task.CompletedTask;
     }
 }

@@ -83,6 +83,19 @@ public class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryIndex, O
         return new LockoutAttempt<T>(null, locking?.Key, locking?.LockedFor, Checked: true);
     }
 
+    /// <summary>Registrations from one client address (RFC 7591 §5): limited whether they succeed or not.</summary>
+    public LockoutKey RegistrationKey(string address) => new(LockoutKey.Registration, address, options.DynamicRegistration.RateLimit, ClearOnSuccess: false);
+
+    /// <summary>
+    /// Counts an attempt that is limited whatever its outcome (a registration): reserved like a check, never given
+    /// back. Null when it may go ahead; otherwise how long the key is refused.
+    /// </summary>
+    public virtual async Task<TimeSpan?> CountAsync(LockoutKey key, CancellationToken cancellationToken)
+    {
+        var reservation = await ReserveAsync(key, cancellationToken);
+        return reservation.Granted ? null : reservation.LockedFor;
+    }
+
     /// <summary>Counts one attempt, unless the key is locked; the attempt that reaches the limit starts the lock.</summary>
     private async Task<Reservation> ReserveAsync(LockoutKey key, CancellationToken cancellationToken)
     {

@@ -11,6 +11,7 @@ public sealed record LockoutKey(string Kind, string Id, LockoutOptions Policy, b
     public const string User = "user";
     public const string Client = "client";
     public const string Address = "address";
+    public const string Registration = "registration";
 
     /// <summary>The lockout row's partition. Logs name only the <see cref="Kind"/>.</summary>
     public string Partition => Kind + ":" + Id;
