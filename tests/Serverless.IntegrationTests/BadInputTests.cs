@@ -23,7 +23,7 @@ public sealed class BadInputTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _server = await LocalServer.StartAsync(BothHosts.DynamicRegistrationSettings.Enabled);
+        _server = await LocalServer.StartAsync(new(BothHosts.DynamicRegistrationSettings.Enabled) { ["OAuth:ClientMetadataDocuments:Enabled"] = "true" });
         await _server.AddPublicClientAsync("bad-input-client", redirectUris: Redirect);
     }
 
@@ -95,6 +95,23 @@ public sealed class BadInputTests : IAsyncLifetime
         data.Add(new("authorize: NUL in client_id", HttpMethod.Get, "authorize?client_id=bad%00input&" + registered));
         data.Add(new("authorize: unknown client", HttpMethod.Get, "authorize?client_id=../../etc&" + registered));
         data.Add(new("authorize: no parameters", HttpMethod.Get, "authorize"));
+        foreach (var document in new[]
+        {
+            "https://10.0.0.1/client.json", // private addresses are never fetched from
+            "https://127.0.0.1:1/client.json",
+            "https://169.254.169.254/latest/meta-data",
+            "https://[::1]/client.json",
+            "https://[::ffff:192.168.0.1]/client.json",
+            "https://10.0.0.1/a/../client.json", // not canonical
+            "https://10.0.0.1/", // no path
+            "https://10.0.0.1/client.json#x",
+            "https://10.0.0.1/" + new string('a', 3000),
+            "http://10.0.0.1/client.json", // not https: an unknown client id
+        })
+        {
+            data.Add(new($"authorize: metadata document client_id '{document[..Math.Min(document.Length, 50)]}'", HttpMethod.Get, "authorize?client_id=" + Uri.EscapeDataString(document) + "&" + registered));
+        }
+
         data.Add(new("authorize: POST JSON", HttpMethod.Post, "authorize", "application/json", Ascii("{}")));
         data.Add(new("authorize: POST huge", HttpMethod.Post, "authorize", Form, Ascii("client_id=bad-input-client&state=" + big)));
         data.Add(new("authorize: POST without CSRF", HttpMethod.Post, "authorize", Form, Ascii("response_type=code&client_id=bad-input-client&" + registered + "&code_challenge_method=S256&code_challenge=" + Challenge + "&decision=allow&username=a&password=b")));

@@ -55,6 +55,12 @@ public sealed record OAuthClient
     /// </summary>
     public DateTimeOffset? ExpiresAt { get; init; }
 
+    /// <summary>
+    /// The Client ID Metadata Document this client was read from (its client_id, an https URL); null for registered
+    /// clients. Such a client is known only by the site that publishes the document, which the consent page names.
+    /// </summary>
+    public Uri? MetadataDocument { get; init; }
+
     public bool IsPublic => Type == ClientType.Public;
 
     public bool Allows(string grantType) => AllowedGrantTypes.Contains(grantType, StringComparer.Ordinal);

@@ -42,6 +42,7 @@ public sealed class MetadataEndpoint(OAuthServerOptions options, ISigningKeyProv
             AuthorizationResponseIssParameterSupported = true,
             ServiceDocumentation = issuer + "/",
             RegistrationEndpoint = options.DynamicRegistration.Enabled ? issuer + "/register" : null,
+            ClientIdMetadataDocumentSupported = options.ClientMetadataDocuments.Enabled ? true : null,
         };
     }
 }

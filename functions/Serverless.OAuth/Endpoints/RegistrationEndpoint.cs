@@ -115,7 +115,7 @@ public sealed class RegistrationEndpoint(
             RedirectUris = client.RedirectUris,
             GrantTypes = client.AllowedGrantTypes,
             ResponseTypes = ["code"],
-            TokenEndpointAuthMethod = metadata.TokenEndpointAuthMethod,
+            TokenEndpointAuthMethod = metadata.AuthMethod,
             Scope = string.Join(' ', client.AllowedScopes),
         };
     }

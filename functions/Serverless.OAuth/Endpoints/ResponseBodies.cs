@@ -36,6 +36,7 @@ public sealed record AuthorizationServerMetadata
     [JsonPropertyName("authorization_response_iss_parameter_supported")] public required bool AuthorizationResponseIssParameterSupported { get; init; }
     [JsonPropertyName("service_documentation")] public required string ServiceDocumentation { get; init; }
     [JsonPropertyName("registration_endpoint")] public string? RegistrationEndpoint { get; init; }
+    [JsonPropertyName("client_id_metadata_document_supported")] public bool? ClientIdMetadataDocumentSupported { get; init; }
 }
 
 /// <summary>The published signing keys (RFC 7517 §5).</summary>

@@ -12,6 +12,7 @@ using Serverless.OAuth.Grants;
 using Serverless.OAuth.Interaction;
 using Serverless.OAuth.Lockout;
 using Serverless.OAuth.Options;
+using Serverless.OAuth.Registration;
 using Serverless.OAuth.Signing;
 using Serverless.OAuth.Signing.KeyVault;
 using Serverless.OAuth.Storage;
@@ -71,6 +72,9 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<FailedAttemptLockout>();
         services.TryAddSingleton<ClientStore>();
         services.TryAddSingleton<ClientSecretVerifier>();
+        services.TryAddSingleton<MetadataDocumentFetcher>();
+        services.TryAddSingleton<ClientMetadataDocuments>();
+        services.TryAddSingleton<ClientDirectory>();
         services.TryAddSingleton<UserStore>();
         services.TryAddSingleton<GrantStore>();
         services.TryAddSingleton<RevocationStore>();

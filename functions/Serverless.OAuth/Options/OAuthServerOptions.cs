@@ -58,6 +58,8 @@ public sealed class OAuthServerOptions
 
     public DynamicRegistrationOptions DynamicRegistration { get; set; } = new();
 
+    public ClientMetadataDocumentOptions ClientMetadataDocuments { get; set; } = new();
+
     /// <summary>
     /// The throttle on failed sign-ins and client authentications per client address (an IPv4 address, or an IPv6
     /// /64), against one source trying one password across many accounts. Looser than the per-account lockout,
@@ -144,7 +146,7 @@ public sealed class OAuthServerOptions
             yield return $"OAuth:Storage:ExpiryIndexShards must be between 1 and {Serverless.OAuth.Storage.ExpiryIndex.MaxShards}.";
         }
 
-        foreach (var problem in DynamicRegistration.Validate(Scopes))
+        foreach (var problem in DynamicRegistration.Validate(Scopes).Concat(ClientMetadataDocuments.Validate()))
         {
             yield return problem;
         }

@@ -7,7 +7,7 @@ namespace Serverless.OAuth.Registration;
 /// <summary>The client metadata this server registers (RFC 7591 §2), read from a registration request or a Client ID Metadata Document.</summary>
 public sealed record ClientMetadata(
     IReadOnlyList<string> RedirectUris,
-    string TokenEndpointAuthMethod,
+    string? TokenEndpointAuthMethod,
     IReadOnlyList<string> GrantTypes,
     string? ClientName,
     string? Scope,
@@ -18,7 +18,10 @@ public sealed record ClientMetadata(
     public const string ClientSecretBasic = "client_secret_basic";
     public const string ClientSecretPost = "client_secret_post";
 
-    public bool IsPublic => TokenEndpointAuthMethod == None;
+    /// <summary>What the client authenticates with; RFC 7591 §2 makes client_secret_basic the default when it is not said.</summary>
+    public string AuthMethod => TokenEndpointAuthMethod ?? ClientSecretBasic;
+
+    public bool IsPublic => AuthMethod == None;
 }
 
 /// <summary>
@@ -71,9 +74,7 @@ public static class ClientMetadataReader
             return typeError;
         }
 
-        // RFC 7591 §2: when omitted, the default is client_secret_basic.
-        var method = authMethod ?? ClientMetadata.ClientSecretBasic;
-        if (!AuthMethods.Contains(method, StringComparer.Ordinal))
+        if (authMethod is not null && !AuthMethods.Contains(authMethod, StringComparer.Ordinal))
         {
             return OAuthError.InvalidClientMetadata($"'token_endpoint_auth_method' must be one of: {string.Join(", ", AuthMethods)}.");
         }
@@ -101,7 +102,7 @@ public static class ClientMetadataReader
         }
 
         var hasJwks = root.TryGetProperty("jwks", out _) || root.TryGetProperty("jwks_uri", out _);
-        return new ClientMetadata(uris, method, grantTypes, name?.Trim(), scope, clientId, hasJwks);
+        return new ClientMetadata(uris, authMethod, grantTypes, name?.Trim(), scope, clientId, hasJwks);
     }
 
     private static OAuthError? String(JsonElement root, string name, out string? value)

@@ -18,7 +18,7 @@ public sealed record ClientCredentials(string? ClientId, string? Secret, string 
 /// Authenticates the client of a back-channel request: client_secret_basic (RFC 6749 §2.3.1, with form-url-encoded
 /// id and secret), client_secret_post, or none for public clients. Exactly one method per request.
 /// </summary>
-public sealed class ClientAuthenticator(ClientStore clients, ClientSecretVerifier secrets, FailedAttemptLockout lockout)
+public sealed class ClientAuthenticator(ClientDirectory clients, ClientSecretVerifier secrets, FailedAttemptLockout lockout)
 {
     /// <summary>The longest base64 Basic credentials accepted: far more than any client id and secret need.</summary>
     public const int MaxBasicCredentialsLength = 2048;
@@ -76,11 +76,13 @@ public sealed class ClientAuthenticator(ClientStore clients, ClientSecretVerifie
             return OAuthError.InvalidClient("Client authentication is required: send client_id (and a secret for confidential clients).");
         }
 
-        var client = await clients.FindAsync(credentials.ClientId, cancellationToken);
-        if (client is null)
+        var found = await clients.FindAsync(credentials.ClientId, cancellationToken);
+        if (!found.Succeeded)
         {
             return OAuthError.InvalidClient("Client authentication failed.");
         }
+
+        var client = found.Value;
 
         if (client.IsPublic)
         {

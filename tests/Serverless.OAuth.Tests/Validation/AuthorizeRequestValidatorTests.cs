@@ -1,4 +1,5 @@
 using Moq;
+using Serverless.OAuth.Tests.Clients;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
@@ -26,7 +27,7 @@ public sealed class AuthorizeRequestValidatorTests
     private AuthorizeRequestValidator Validator(OAuthClient? client)
     {
         _clients.Setup(c => c.FindAsync("app", It.IsAny<CancellationToken>())).ReturnsAsync(client);
-        return new AuthorizeRequestValidator(_clients.Object, new OAuthServerOptions());
+        return new AuthorizeRequestValidator(Directories.Over(_clients.Object), new OAuthServerOptions());
     }
 
     private static OAuthParameters Request(params (string, string?)[] overrides)

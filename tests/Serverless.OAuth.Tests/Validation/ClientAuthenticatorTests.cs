@@ -1,5 +1,6 @@
 using System.Text;
 using Moq;
+using Serverless.OAuth.Tests.Clients;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Lockout;
 using Serverless.OAuth.Options;
@@ -39,7 +40,7 @@ public sealed class ClientAuthenticatorTests
             .ReturnsAsync((IReadOnlyList<LockoutKey> keys, Func<CancellationToken, Task<OAuthClient?>> _, CancellationToken _) =>
                 new LockoutAttempt<OAuthClient>(null, keys.Single(k => k.Kind == kind), TimeSpan.FromMinutes(5), Checked: false));
 
-    private ClientAuthenticator Authenticator() => new(_clients.Object, new ClientSecretVerifier(new OAuthServerOptions(), TimeProvider.System), _lockout.Object);
+    private ClientAuthenticator Authenticator() => new(Directories.Over(_clients.Object), new ClientSecretVerifier(new OAuthServerOptions(), TimeProvider.System), _lockout.Object);
 
     private static string Basic(string id, string secret) =>
         "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(Uri.EscapeDataString(id) + ":" + Uri.EscapeDataString(secret)));
