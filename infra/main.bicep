@@ -101,6 +101,7 @@ var tableNames = [
   'expiry'
   'signingkeys'
   'lockouts'
+  'apis'
 ]
 
 // Everything of one environment in one resource group, so that `azd down` removes it whole.

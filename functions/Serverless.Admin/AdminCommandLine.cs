@@ -11,7 +11,7 @@ using Serverless.OAuth.Protocol;
 namespace Serverless.Admin;
 
 /// <summary>
-/// The admin command line: clients, users, keys and purge, against the storage the configuration names (Azurite in
+/// The admin command line: clients, APIs, users, keys and purge, against the storage the configuration names (Azurite in
 /// Development; the deployed account with OAuth__Storage__TableServiceUri and an Azure login). Exit codes: 0 done,
 /// 1 the operation failed, 2 the command line is wrong.
 /// </summary>
@@ -33,6 +33,7 @@ public static class AdminCommandLine
             + "adminsettings.{Environment}.json (DOTNET_ENVIRONMENT) and OAuth__* environment variables.")
         {
             AdminCommands.Clients(session),
+            ApiCommands.Create(session),
             AdminCommands.Users(session),
             AdminCommands.Keys(session),
             AdminCommands.Purge(session),

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
+using Serverless.OAuth.Apis;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Signing;
@@ -31,7 +32,11 @@ internal static class AdminCommands
         {
             Description = "A confidential client (a resource server) may introspect any token, not only its own.",
         };
-        var add = new Command("add", "Registers a client.") { id, name, isPublic, confidential, redirectUris, scope, grants, refreshWithoutOfflineAccess, introspect };
+        var resource = new Option<string>("--resource")
+        {
+            Description = "The API (its identifier) a request that names no resource is for, when its scopes do not say (RFC 8707).",
+        };
+        var add = new Command("add", "Registers a client.") { id, name, isPublic, confidential, redirectUris, scope, grants, refreshWithoutOfflineAccess, introspect, resource };
         add.SetAction(parsed => session.WithServicesAsync(services => AddClientAsync(session, services, new ClientRegistrationRequest(
             parsed.GetValue(id),
             parsed.GetValue(name),
@@ -40,7 +45,8 @@ internal static class AdminCommands
             parsed.GetValue(scope),
             parsed.GetValue(grants) ?? [],
             parsed.GetValue(refreshWithoutOfflineAccess),
-            parsed.GetValue(introspect)))));
+            parsed.GetValue(introspect),
+            parsed.GetValue(resource)))));
 
         var list = new Command("list", "Lists the registered clients and their settings.");
         list.SetAction(_ => session.WithServicesAsync(services => ListClientsAsync(session, services)));
@@ -117,10 +123,11 @@ internal static class AdminCommands
     private static async Task<int> AddClientAsync(AdminSession session, IServiceProvider services, ClientRegistrationRequest request)
     {
         var options = services.GetRequiredService<OAuthServerOptions>();
-        var registration = ClientRegistration.Register(request, options);
+        var apis = await services.GetRequiredService<ApiStore>().GetCatalogAsync();
+        var registration = ClientRegistration.Register(request, options, apis);
         if (!registration.Succeeded)
         {
-            return await session.UsageErrorAsync(string.Join(Environment.NewLine, registration.Problems.Select(p => Describe(p, options))));
+            return await session.UsageErrorAsync(string.Join(Environment.NewLine, registration.Problems.Select(p => Describe(p, options, apis))));
         }
 
         var client = registration.Client;
@@ -143,7 +150,7 @@ internal static class AdminCommands
     }
 
     /// <summary>A registration problem in the words of this command line's options.</summary>
-    private static string Describe(ClientRegistrationProblem problem, OAuthServerOptions options) => problem.Kind switch
+    private static string Describe(ClientRegistrationProblem problem, OAuthServerOptions options, ApiCatalog apis) => problem.Kind switch
     {
         ClientRegistrationProblemKind.InvalidClientId => "--id is required: 1 to 64 letters, digits, '-', '_' or '.'.",
         ClientRegistrationProblemKind.MissingName => "--name is required.",
@@ -154,7 +161,9 @@ internal static class AdminCommands
         ClientRegistrationProblemKind.MissingRedirectUri => "The authorization_code grant needs at least one --redirect-uri.",
         ClientRegistrationProblemKind.InvalidRedirectUri => problem.Detail ?? $"'{problem.Value}' cannot be a redirect URI.",
         ClientRegistrationProblemKind.MalformedScope => "--scope is malformed.",
-        ClientRegistrationProblemKind.UnknownScope => $"Unknown scope '{problem.Value}'; known: {string.Join(' ', options.Scopes.Keys)}.",
+        ClientRegistrationProblemKind.UnknownScope =>
+            $"Unknown scope '{problem.Value}'; known: {string.Join(' ', options.Scopes.Keys.Concat(apis.All.SelectMany(a => a.Scopes.Select(s => s.Name))))}.",
+        ClientRegistrationProblemKind.UnknownResource => $"--resource '{problem.Value}' is not a registered API (see 'api list').",
         _ => problem.Kind.ToString(),
     };
 
@@ -177,7 +186,11 @@ internal static class AdminCommands
     /// <summary>The client's settings that differ from the defaults, as the flags that set them.</summary>
     private static string Settings(OAuthClient client)
     {
-        string[] flags = [.. new[] { (client.RefreshWithoutOfflineAccess, "--refresh-without-offline-access"), (client.MayIntrospect, "--introspect") }.Where(f => f.Item1).Select(f => f.Item2)];
+        string[] flags =
+        [
+            .. new[] { (client.RefreshWithoutOfflineAccess, "--refresh-without-offline-access"), (client.MayIntrospect, "--introspect") }.Where(f => f.Item1).Select(f => f.Item2),
+            .. client.DefaultResource is { } resource ? [$"--resource {resource}"] : Array.Empty<string>(),
+        ];
         return flags.Length == 0 ? "" : "\tsettings: " + string.Join(' ', flags);
     }
 

@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Serverless.OAuth.Apis;
 using Serverless.OAuth.Http;
+using Serverless.OAuth.Options;
 
 namespace Serverless.Demo;
 
@@ -21,6 +23,7 @@ public static class DemoRoutes
     public static IServiceCollection AddServerlessDemo(this IServiceCollection services)
     {
         services.TryAddSingleton<ResourceEndpoint>();
+        services.AddSingleton(sp => new ApiSeed(DemoApi.For(sp.GetRequiredService<OAuthServerOptions>())));
         services.TryAddSingleton<DemoHttpHandlers>();
 
         // Does nothing unless OAuth:SeedDemoData is set and the environment is Development.

@@ -8,8 +8,9 @@ namespace Serverless.Demo;
 
 /// <summary>
 /// GET /resource: the demo protected resource (RFC 6750). No token: 401 with a bare Bearer challenge; an invalid,
-/// expired or revoked token: 401 invalid_token; a token without the resource's scope: 403 insufficient_scope. It checks
-/// tokens with the core's validator, as a resource server beside the authorization server would.
+/// expired or revoked token, or one for another API: 401 invalid_token; a token without the resource's scope: 403
+/// insufficient_scope. It checks tokens with the core's validator, as a resource server beside the authorization
+/// server would, for its own audience (<see cref="DemoApi"/>).
 /// </summary>
 public sealed class ResourceEndpoint(AccessTokenValidator validator, OAuthServerOptions options)
 {
@@ -33,7 +34,7 @@ public sealed class ResourceEndpoint(AccessTokenValidator validator, OAuthServer
             return new BearerChallengeResult(OAuthError.InvalidRequest("Send the access token as 'Authorization: Bearer <token>'."), realm);
         }
 
-        var validation = await validator.ValidateAsync(authorizationHeader["Bearer ".Length..].Trim(), cancellationToken);
+        var validation = await validator.ValidateAsync(authorizationHeader["Bearer ".Length..].Trim(), realm, cancellationToken);
         if (!validation.Succeeded)
         {
             return new BearerChallengeResult(validation.Error, realm);
@@ -41,9 +42,9 @@ public sealed class ResourceEndpoint(AccessTokenValidator validator, OAuthServer
 
         var token = validation.Value;
 
-        if (ScopeSet.Parse(token.Scope)?.Contains(options.ResourceScope) != true)
+        if (ScopeSet.Parse(token.Scope)?.Contains(DemoApi.RequiredScope) != true)
         {
-            return new BearerChallengeResult(OAuthError.InsufficientScope($"This resource needs the '{options.ResourceScope}' scope."), realm);
+            return new BearerChallengeResult(OAuthError.InsufficientScope($"This resource needs the '{DemoApi.RequiredScope}' scope."), realm);
         }
 
         return new JsonBody(new ResourceResponse(

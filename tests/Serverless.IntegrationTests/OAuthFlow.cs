@@ -61,15 +61,21 @@ public sealed partial class OAuthFlow(HttpClient http)
 
     public async Task<HttpResponseMessage> PostLoginFormAsync(string html, string username, string password, string decision = "allow")
     {
-        var fields = HiddenFields(html);
-        fields["username"] = username;
-        fields["password"] = password;
-        fields["decision"] = decision;
+        // Every hidden field as sent, repeated ones (several resources) included.
+        List<KeyValuePair<string, string>> fields =
+        [
+            .. HiddenFieldValues(html),
+            new("username", username),
+            new("password", password),
+            new("decision", decision),
+        ];
         return await Http.PostAsync("authorize", new FormUrlEncodedContent(fields));
     }
 
-    public static Dictionary<string, string> HiddenFields(string html) =>
-        HiddenField().Matches(html).ToDictionary(m => WebUtility.HtmlDecode(m.Groups[1].Value), m => WebUtility.HtmlDecode(m.Groups[2].Value));
+    public static Dictionary<string, string> HiddenFields(string html) => HiddenFieldValues(html).ToDictionary(f => f.Key, f => f.Value);
+
+    public static IEnumerable<KeyValuePair<string, string>> HiddenFieldValues(string html) =>
+        HiddenField().Matches(html).Select(m => new KeyValuePair<string, string>(WebUtility.HtmlDecode(m.Groups[1].Value), WebUtility.HtmlDecode(m.Groups[2].Value)));
 
     public static Dictionary<string, string> RedirectParameters(HttpResponseMessage response)
     {

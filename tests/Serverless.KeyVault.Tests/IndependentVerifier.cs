@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using Serverless.OAuth.Apis;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Signing;
 using Serverless.OAuth.Tokens;
@@ -26,9 +27,13 @@ public static class IndependentVerifier
     public static async Task<string> IssueAsync(ISigningKeyProvider keys, OAuthServerOptions options, TimeProvider clock)
     {
         var issuer = new AccessTokenIssuer(keys, options, clock);
-        var response = await issuer.IssueAsync("family1", "alice", "client1", "read", null, null, CancellationToken.None);
+        var response = await issuer.IssueAsync("family1", "alice", "client1", ReadToken(options), null, null, CancellationToken.None);
         return response.AccessToken;
     }
+
+    /// <summary>A token for the options' audience with the read scope.</summary>
+    public static TokenTarget ReadToken(OAuthServerOptions options) =>
+        new(new ApiResource { Identifier = options.EffectiveAudience, Name = "API" }, "read");
 
     public static string KeyIdOf(string token) => new JsonWebToken(token).Kid;
 

@@ -202,7 +202,7 @@ public sealed class KeyVaultSigningKeyProviderTests : StandInTest
 
         var keys = provider.GetRequiredService<ISigningKeyProvider>();
         var token = await provider.GetRequiredService<AccessTokenIssuer>()
-            .IssueAsync("family1", "alice", "client1", "read", null, null, CancellationToken.None);
+            .IssueAsync("family1", "alice", "client1", IndependentVerifier.ReadToken(provider.GetRequiredService<OAuthServerOptions>()), null, null, CancellationToken.None);
 
         Assert.IsType<KeyVaultSigningKeyProvider>(keys);
         await IndependentVerifier.AssertVerifiesAsync(token.AccessToken, await keys.GetPublicKeysAsync(CancellationToken.None), _clock);

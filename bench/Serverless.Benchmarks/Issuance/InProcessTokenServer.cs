@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Internal;
+using Serverless.OAuth.Apis;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Http;
 using Serverless.OAuth.Signing;
@@ -38,7 +39,7 @@ public sealed class InProcessTokenServer : IDisposable
             ["OAuth:Signing:Mode"] = "Local",
             ["OAuth:Signing:Algorithm"] = algorithm,
             ["OAuth:Signing:LocalKeyPath"] = _keyPath,
-            // Never contacted: the client store is preloaded and the secret already verified.
+            // Never contacted: the client store and the API registry are preloaded and the secret already verified.
             ["OAuth:Storage:ConnectionString"] = "UseDevelopmentStorage=true",
             ["OAuth:ClientCacheLifetime"] = "1.00:00:00",
         }).Build();
@@ -62,6 +63,12 @@ public sealed class InProcessTokenServer : IDisposable
             ContentRootFileProvider = new NullFileProvider(),
         });
         services.AddSingleton<ClientStore>(new PreloadedClientStore(client));
+        services.AddSingleton<ApiStore>(new PreloadedApiStore(new ApiResource
+        {
+            Identifier = "https://oauth.example.com/resource",
+            Name = "Benchmark API",
+            Scopes = [new ApiScope("read", "Read"), new ApiScope("write", "Write")],
+        }));
         services.AddServerlessOAuth(configuration);
         _services = services.BuildServiceProvider();
         _handlers = _services.GetRequiredService<OAuthHttpHandlers>();

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using Serverless.OAuth.Apis;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
 
@@ -16,7 +17,8 @@ public sealed record ClientRegistrationRequest(
     string? Scope,
     IReadOnlyList<string> GrantTypes,
     bool RefreshWithoutOfflineAccess = false,
-    bool MayIntrospect = false);
+    bool MayIntrospect = false,
+    string? DefaultResource = null);
 
 /// <summary>Why a registration is refused. The callers word it for their audience (options, or RFC 7591 metadata).</summary>
 public enum ClientRegistrationProblemKind
@@ -31,6 +33,7 @@ public enum ClientRegistrationProblemKind
     InvalidRedirectUri,
     MalformedScope,
     UnknownScope,
+    UnknownResource,
 }
 
 /// <summary>One reason a registration is refused; <see cref="Value"/> is the grant, scope or redirect URI at fault, <see cref="Detail"/> why.</summary>
@@ -49,14 +52,15 @@ public sealed record ClientRegistrationResult(OAuthClient? Client, string? Secre
 /// <summary>
 /// The rules of a valid client: its id, name and type; grants this server knows, with client_credentials and
 /// introspection for confidential clients only; a redirect URI for the code grant, each registrable (RFC 6749 §3.1.2);
-/// scopes this server knows (all of them when none is asked for). A confidential client gets a generated secret, of
-/// which only the hash is kept.
+/// scopes this server knows, its own or a registered API's (all of them when none is asked for); a default resource
+/// that is a registered API. A confidential client gets a generated secret, of which only the hash is kept.
 /// </summary>
 public static class ClientRegistration
 {
     /// <summary>Applies the rules: the client to store, or every problem at once.</summary>
-    public static ClientRegistrationResult Register(ClientRegistrationRequest request, OAuthServerOptions options)
+    public static ClientRegistrationResult Register(ClientRegistrationRequest request, OAuthServerOptions options, ApiCatalog apis)
     {
+        string[] known = [.. options.Scopes.Keys, .. apis.All.SelectMany(api => api.Scopes.Select(s => s.Name))];
         var grants = request.GrantTypes.Count > 0 ? request.GrantTypes.Distinct(StringComparer.Ordinal).ToArray() : [GrantTypes.AuthorizationCode];
         var scope = ScopeSet.Parse(request.Scope ?? "");
         var problems = new List<ClientRegistrationProblem>();
@@ -105,7 +109,12 @@ public static class ClientRegistration
         }
         else
         {
-            problems.AddRange(scope.Values.Where(s => !options.Scopes.ContainsKey(s)).Select(s => new ClientRegistrationProblem(ClientRegistrationProblemKind.UnknownScope, s)));
+            problems.AddRange(scope.Values.Where(s => !known.Contains(s)).Select(s => new ClientRegistrationProblem(ClientRegistrationProblemKind.UnknownScope, s)));
+        }
+
+        if (request.DefaultResource is { } resource && apis.Find(resource) is null)
+        {
+            problems.Add(new(ClientRegistrationProblemKind.UnknownResource, resource));
         }
 
         if (problems.Count > 0 || request is not { ClientId: { } id, Name: { } name, Type: { } type } || scope is null)
@@ -121,10 +130,11 @@ public static class ClientRegistration
             Type = type,
             SecretHash = secret is null ? null : ClientSecretVerifier.HashSecret(secret),
             RedirectUris = [.. request.RedirectUris.Distinct(StringComparer.Ordinal)],
-            AllowedScopes = scope.IsEmpty ? [.. options.Scopes.Keys] : [.. scope.Values],
+            AllowedScopes = scope.IsEmpty ? known : [.. scope.Values],
             AllowedGrantTypes = grants,
             RefreshWithoutOfflineAccess = request.RefreshWithoutOfflineAccess,
             MayIntrospect = request.MayIntrospect,
+            DefaultResource = request.DefaultResource,
         };
         return new ClientRegistrationResult(client, secret, []);
     }

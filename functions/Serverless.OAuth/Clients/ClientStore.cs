@@ -151,6 +151,7 @@ public class ClientStore(OAuthTables tables, OAuthServerOptions options, TimePro
         ["RefreshWithoutOfflineAccess"] = client.RefreshWithoutOfflineAccess,
         ["MayIntrospect"] = client.MayIntrospect,
         ["ExpiresAt"] = client.ExpiresAt,
+        ["DefaultResource"] = client.DefaultResource,
     };
 
     private static OAuthClient FromEntity(TableEntity entity) => new()
@@ -165,6 +166,7 @@ public class ClientStore(OAuthTables tables, OAuthServerOptions options, TimePro
         RefreshWithoutOfflineAccess = entity.GetBoolean("RefreshWithoutOfflineAccess") ?? false,
         MayIntrospect = entity.GetBoolean("MayIntrospect") ?? false,
         ExpiresAt = entity.GetDateTimeOffset("ExpiresAt"),
+        DefaultResource = entity.GetString("DefaultResource"),
     };
 
     /// <summary>The one "is live" rule of <see cref="ExpiringEntity"/>: an expired registration is absent.</summary>

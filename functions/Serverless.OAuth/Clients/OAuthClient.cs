@@ -61,6 +61,12 @@ public sealed record OAuthClient
     /// </summary>
     public Uri? MetadataDocument { get; init; }
 
+    /// <summary>
+    /// The API (its identifier) an authorization or token request is for when it names none and its scopes do not say
+    /// (RFC 8707 leaves the default to the server). Null: the one API the client's scopes belong to, if only one.
+    /// </summary>
+    public string? DefaultResource { get; init; }
+
     public bool IsPublic => Type == ClientType.Public;
 
     public bool Allows(string grantType) => AllowedGrantTypes.Contains(grantType, StringComparer.Ordinal);

@@ -15,7 +15,9 @@ public sealed class AuthorizeEndpoint(AuthorizeRequestValidator validator, Autho
     public async Task<EndpointResult> GetAsync(OAuthParameters query, CancellationToken cancellationToken)
     {
         var validation = await validator.ValidateAsync(query, cancellationToken);
-        return validation.Succeeded ? interaction.Start(validation.Value) : AuthorizationResponse.Error(validation.Error, options.Issuer);
+        return validation.Succeeded
+            ? await interaction.StartAsync(validation.Value, cancellationToken)
+            : AuthorizationResponse.Error(validation.Error, options.Issuer);
     }
 
     public async Task<EndpointResult> PostAsync(OAuthParameters form, string? csrfCookie, string? clientAddress, CancellationToken cancellationToken)

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Primitives;
+using Serverless.OAuth.Apis;
 using Serverless.OAuth.Grants;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
@@ -8,12 +9,13 @@ using Serverless.OAuth.Validation;
 namespace Serverless.OAuth.Endpoints;
 
 /// <summary>
-/// POST /introspect (RFC 7662), for confidential clients. An access token is described to the client it was issued
-/// to and to clients allowed to introspect (<see cref="Clients.OAuthClient.MayIntrospect"/>: resource servers); a
-/// refresh token only to the client that holds it. Anything else (expired, revoked, malformed, not issued here, or
-/// not the caller's to see) is simply {"active": false}, so the answer reveals nothing (RFC 7662 §4).
+/// POST /introspect (RFC 7662), for confidential clients. An access token is described to its own API (the clients
+/// the API lists as its introspectors, <see cref="ApiResource.Introspectors"/>), to clients allowed to introspect
+/// every API's tokens (<see cref="Clients.OAuthClient.MayIntrospect"/>), and to the client it was issued to; a refresh
+/// token only to the client that holds it. Anything else (expired, revoked, malformed, not issued here, another API's,
+/// or not the caller's to see) is simply {"active": false}, so the answer reveals nothing (RFC 7662 §2.2, §4).
 /// </summary>
-public sealed class IntrospectionEndpoint(BackChannelRequestReader reader, TokenLocator locator, OAuthServerOptions options)
+public sealed class IntrospectionEndpoint(BackChannelRequestReader reader, TokenLocator locator, ApiStore apis, OAuthServerOptions options)
 {
     public async Task<EndpointResult> HandleAsync(StringValues authorization, OAuthParameters form, string? clientAddress, CancellationToken cancellationToken)
     {
@@ -34,9 +36,13 @@ public sealed class IntrospectionEndpoint(BackChannelRequestReader reader, Token
             return new OAuthErrorResult(OAuthError.InvalidRequest("The 'token' parameter is missing."));
         }
 
-        return new JsonBody(await locator.LocateAsync(token, form["token_type_hint"], cancellationToken) switch
+        var located = await locator.LocateAsync(token, form["token_type_hint"], cancellationToken);
+        var catalog = await apis.GetCatalogAsync(cancellationToken);
+        return new JsonBody(located switch
         {
-            LocatedAccessToken { Token: var access } when client.MayIntrospect || access.ClientId == client.ClientId => Describe(access),
+            LocatedAccessToken { Token: var access } when client.MayIntrospect
+                || access.ClientId == client.ClientId
+                || catalog.Find(access.Audience)?.MayIntrospect(client.ClientId) == true => Describe(access),
             LocatedRefreshToken { Row: { State: RefreshTokenState.Active } row } when row.ClientId == client.ClientId => Describe(row),
             _ => IntrospectionResponse.Inactive,
         });
@@ -48,7 +54,7 @@ public sealed class IntrospectionEndpoint(BackChannelRequestReader reader, Token
         Scope = token.Scope,
         ClientId = token.ClientId,
         Subject = token.Subject,
-        Audience = options.EffectiveAudience,
+        Audience = token.Audience,
         Issuer = options.Issuer,
         IssuedAt = token.IssuedAt.ToUnixTimeSeconds(),
         ExpiresAt = token.ExpiresAt.ToUnixTimeSeconds(),

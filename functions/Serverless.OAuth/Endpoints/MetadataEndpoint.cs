@@ -1,3 +1,4 @@
+using Serverless.OAuth.Apis;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
@@ -6,11 +7,22 @@ using Serverless.OAuth.Signing;
 namespace Serverless.OAuth.Endpoints;
 
 /// <summary>RFC 8414 metadata, advertising exactly what is implemented, and the JWKS (RFC 7517).</summary>
-public sealed class MetadataEndpoint(OAuthServerOptions options, ISigningKeyProvider keys)
+public sealed class MetadataEndpoint(OAuthServerOptions options, ISigningKeyProvider keys, ApiStore apis)
 {
-    private AuthorizationServerMetadata? _metadata;
+    private (ApiCatalog Catalog, AuthorizationServerMetadata Metadata)? _built;
 
-    public EndpointResult Metadata() => new JsonBody(_metadata ??= Build(), NoStore: false, CacheControl: "public, max-age=3600");
+    /// <summary>The metadata, built again only when the API registry changed (its scopes are in scopes_supported).</summary>
+    public async Task<EndpointResult> MetadataAsync(CancellationToken cancellationToken)
+    {
+        var catalog = await apis.GetCatalogAsync(cancellationToken);
+        if (_built is not { } built || !ReferenceEquals(built.Catalog, catalog))
+        {
+            built = (catalog, Build(catalog));
+            _built = built;
+        }
+
+        return new JsonBody(built.Metadata, NoStore: false, CacheControl: "public, max-age=3600");
+    }
 
     public async Task<EndpointResult> JwksAsync(CancellationToken cancellationToken)
     {
@@ -18,7 +30,7 @@ public sealed class MetadataEndpoint(OAuthServerOptions options, ISigningKeyProv
         return new JsonBody(new JsonWebKeySet(published), NoStore: false, CacheControl: "public, max-age=300");
     }
 
-    private AuthorizationServerMetadata Build()
+    private AuthorizationServerMetadata Build(ApiCatalog catalog)
     {
         var issuer = options.Issuer.TrimEnd('/');
         string[] clientAuth = ["client_secret_basic", "client_secret_post"];
@@ -31,7 +43,7 @@ public sealed class MetadataEndpoint(OAuthServerOptions options, ISigningKeyProv
             JwksUri = issuer + "/.well-known/jwks.json",
             RevocationEndpoint = issuer + "/revoke",
             IntrospectionEndpoint = issuer + "/introspect",
-            ScopesSupported = options.Scopes.Keys.ToArray(),
+            ScopesSupported = [.. options.Scopes.Keys, .. catalog.All.SelectMany(api => api.Scopes.Select(s => s.Name))],
             ResponseTypesSupported = ["code"],
             ResponseModesSupported = ["query"],
             GrantTypesSupported = GrantTypes.All,

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Serverless.OAuth.Apis;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Lockout;
 using Serverless.OAuth.Options;
@@ -16,7 +17,7 @@ namespace Serverless.OAuth.Endpoints;
 /// confidential client is in the answer once and stored only as a hash.
 /// </summary>
 public sealed class RegistrationEndpoint(
-    ClientStore clients, FailedAttemptLockout lockout, OAuthServerOptions options, TimeProvider clock, ILogger<RegistrationEndpoint> logger)
+    ClientStore clients, ApiStore apis, FailedAttemptLockout lockout, OAuthServerOptions options, TimeProvider clock, ILogger<RegistrationEndpoint> logger)
 {
     private static readonly EventId RateLimited = new(4201, "RegistrationRateLimited");
 
@@ -67,7 +68,8 @@ public sealed class RegistrationEndpoint(
         }
 
         // Scopes: those asked for, each one a registered client may hold; none asked for, all of those.
-        IReadOnlyCollection<string> registrable = policy.Scopes.Count > 0 ? policy.Scopes : options.Scopes.Keys;
+        var catalog = await apis.GetCatalogAsync(cancellationToken);
+        var registrable = SelfRegistration.RegistrableScopes(options, catalog);
         var scope = ScopeSet.Parse(metadata.Scope ?? "");
         if (scope is null)
         {
@@ -85,8 +87,9 @@ public sealed class RegistrationEndpoint(
             metadata.IsPublic ? ClientType.Public : ClientType.Confidential,
             metadata.RedirectUris,
             scope.IsEmpty ? string.Join(' ', registrable) : scope.ToString(),
-            metadata.GrantTypes);
-        var result = ClientRegistration.Register(request, options);
+            metadata.GrantTypes,
+            DefaultResource: SelfRegistration.DefaultResource(options));
+        var result = ClientRegistration.Register(request, options, catalog);
         if (!result.Succeeded)
         {
             // A redirect URI at fault has its own error code (RFC 7591 §3.2.2), whatever else is wrong.

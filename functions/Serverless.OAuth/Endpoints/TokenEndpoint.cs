@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Primitives;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Grants;
-using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Telemetry;
 using Serverless.OAuth.Validation;
@@ -16,8 +15,7 @@ public sealed class TokenEndpoint(
     BackChannelRequestReader reader,
     AuthorizationCodeGrant authorizationCode,
     RefreshTokenGrant refreshToken,
-    ClientCredentialsGrant clientCredentials,
-    OAuthServerOptions options)
+    ClientCredentialsGrant clientCredentials)
 {
     public async Task<EndpointResult> HandleAsync(StringValues authorization, OAuthParameters form, string? clientAddress, CancellationToken cancellationToken)
     {
@@ -59,7 +57,7 @@ public sealed class TokenEndpoint(
             return new OAuthErrorResult(issued.Error);
         }
 
-        ServerTelemetry.TokenIssued(grantType, options.EffectiveAudience);
+        ServerTelemetry.TokenIssued(grantType, issued.Value.Audience);
         return new JsonBody(issued.Value);
     }
 

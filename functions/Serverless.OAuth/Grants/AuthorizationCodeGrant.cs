@@ -1,3 +1,4 @@
+using Serverless.OAuth.Apis;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
@@ -10,10 +11,11 @@ namespace Serverless.OAuth.Grants;
 /// grant_type=authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6). The access token is signed before the code is
 /// spent, so a signer failure leaves the code usable for a retry; the code is then spent, and the first refresh token
 /// written, in one transaction that exactly one of any concurrent redemptions commits. A replayed code revokes what
-/// it issued (RFC 6749 §4.1.2).
+/// it issued (RFC 6749 §4.1.2). The access token is for one of the APIs the code covers (RFC 8707 §2.2).
 /// </summary>
 public sealed class AuthorizationCodeGrant(
     GrantStore grants,
+    ApiStore apis,
     FamilyRevocation familyRevocation,
     AccessTokenIssuer issuer,
     OAuthServerOptions options,
@@ -52,12 +54,21 @@ public sealed class AuthorizationCodeGrant(
             return error;
         }
 
-        var now = clock.GetUtcNow();
-        var refreshToken = client.IssuesRefreshToken(ScopeSet.Parse(stored.Scope) ?? ScopeSet.Empty) ? NewRefreshToken(stored, now) : null;
-        var response = await issuer.IssueAsync(
-            stored.PartitionKey, stored.Subject, client.ClientId, stored.Scope, stored.AuthTime, refreshToken?.Value, cancellationToken);
+        var catalog = await apis.GetCatalogAsync(cancellationToken);
+        var grantedScope = ScopeSet.Parse(stored.Scope) ?? ScopeSet.Empty;
+        var resources = ResourceSelection.GrantedResources(stored.Resources, grantedScope, catalog);
+        var target = ResourceSelection.ForToken(catalog, client, form, resources, grantedScope, requestedScope: ScopeSet.Empty);
+        if (!target.Succeeded)
+        {
+            return target.Error;
+        }
 
-        var familyExpiresAt = refreshToken?.Row.AbsoluteExpiresAt ?? now + options.AccessTokenLifetime;
+        var now = clock.GetUtcNow();
+        var refreshToken = client.IssuesRefreshToken(grantedScope) ? NewRefreshToken(stored, resources, now) : null;
+        var response = await issuer.IssueAsync(
+            stored.PartitionKey, stored.Subject, client.ClientId, target.Value, stored.AuthTime, refreshToken?.Value, cancellationToken);
+
+        var familyExpiresAt = refreshToken?.Row.AbsoluteExpiresAt ?? now + issuer.LifetimeOf(target.Value.Api);
         if (!await grants.RedeemCodeAsync(stored, familyExpiresAt, refreshToken, cancellationToken))
         {
             // Another redemption of the same code committed first: this one is a replay.
@@ -92,7 +103,7 @@ public sealed class AuthorizationCodeGrant(
             : OAuthError.InvalidGrant("The 'code_verifier' does not match the code_challenge.");
     }
 
-    private NewRefreshToken NewRefreshToken(AuthorizationCodeEntity code, DateTimeOffset now)
+    private NewRefreshToken NewRefreshToken(AuthorizationCodeEntity code, IReadOnlyList<string> resources, DateTimeOffset now)
     {
         var absolute = now + options.RefreshTokenAbsoluteLifetime;
         return new NewRefreshToken(
@@ -102,6 +113,7 @@ public sealed class AuthorizationCodeGrant(
                 ClientId = code.ClientId,
                 Subject = code.Subject,
                 Scope = code.Scope,
+                Resources = string.Join(' ', resources),
                 AuthTime = code.AuthTime,
                 AbsoluteExpiresAt = absolute,
                 ExpiresAt = Min(now + options.RefreshTokenIdleLifetime, absolute),

@@ -1,11 +1,15 @@
+using Serverless.OAuth.Apis;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Tokens;
 
 namespace Serverless.OAuth.Grants;
 
-/// <summary>grant_type=client_credentials (RFC 6749 §4.4): confidential clients only, no refresh token, no storage write.</summary>
-public sealed class ClientCredentialsGrant(AccessTokenIssuer issuer)
+/// <summary>
+/// grant_type=client_credentials (RFC 6749 §4.4): confidential clients only, no refresh token, no storage write. The
+/// token is for one API among those of the client's scopes (RFC 8707 §2.2).
+/// </summary>
+public sealed class ClientCredentialsGrant(AccessTokenIssuer issuer, ApiStore apis)
 {
     public async Task<OAuthResult<TokenResponse>> IssueAsync(OAuthClient client, OAuthParameters form, CancellationToken cancellationToken)
     {
@@ -20,14 +24,16 @@ public sealed class ClientCredentialsGrant(AccessTokenIssuer issuer)
             return OAuthError.InvalidScope("The 'scope' parameter is malformed.");
         }
 
-        // offline_access means nothing without a user, and no refresh token is issued here (RFC 6749 §4.4.3).
-        var allowed = client.AllowedScopes.Where(s => s != ScopeSet.OfflineAccess).ToArray();
-        var scope = requested.IsEmpty ? ScopeSet.From(allowed) : requested;
-        if (!scope.IsSubsetOf(allowed))
+        // Only API scopes: the server's own (offline_access and the like) mean nothing without a user, and no refresh
+        // token is issued here (RFC 6749 §4.4.3).
+        var catalog = await apis.GetCatalogAsync(cancellationToken);
+        var allowed = ScopeSet.From(client.AllowedScopes.Where(s => catalog.OwnerOf(s) is not null));
+        var target = ResourceSelection.ForToken(catalog, client, form, ResourceSelection.ClientResources(catalog, client), allowed, requested);
+        if (!target.Succeeded)
         {
-            return OAuthError.InvalidScope("A requested scope is not allowed for this client.");
+            return target.Error;
         }
 
-        return await issuer.IssueAsync(SecretValues.NewId(), client.ClientId, client.ClientId, scope.ToString(), null, null, cancellationToken);
+        return await issuer.IssueAsync(SecretValues.NewId(), client.ClientId, client.ClientId, target.Value, null, null, cancellationToken);
     }
 }

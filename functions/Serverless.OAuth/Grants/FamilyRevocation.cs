@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Serverless.OAuth.Apis;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Telemetry;
 
@@ -10,12 +11,14 @@ namespace Serverless.OAuth.Grants;
 /// each is an audit event.
 /// </summary>
 public sealed class FamilyRevocation(
-    GrantStore grants, RevocationStore revocations, OAuthServerOptions options, TimeProvider clock, ILogger<FamilyRevocation> logger)
+    GrantStore grants, RevocationStore revocations, ApiStore apis, OAuthServerOptions options, TimeProvider clock, ILogger<FamilyRevocation> logger)
 {
     public async Task RevokeAsync(string familyId, FamilyRevocationReason reason, CancellationToken cancellationToken = default)
     {
-        // Access tokens first: if the second step fails, the family is at worst over-revoked, never under-revoked.
-        await revocations.RevokePartitionAsync(familyId, clock.GetUtcNow() + options.AccessTokenLifetime, cancellationToken);
+        // Access tokens first: if the second step fails, the family is at worst over-revoked, never under-revoked. The
+        // marker outlives the longest-lived token any API's life allows, since the family's tokens may be for any of them.
+        var longest = (await apis.GetCatalogAsync(cancellationToken)).LongestAccessTokenLifetime(options.AccessTokenLifetime);
+        await revocations.RevokePartitionAsync(familyId, clock.GetUtcNow() + longest, cancellationToken);
         await grants.RevokeFamilyAsync(familyId, cancellationToken);
         AuditEvents.FamilyRevoked(logger, familyId, reason);
     }

@@ -2,7 +2,7 @@ using Serverless.OAuth.Storage;
 
 namespace Serverless.OAuth.Grants;
 
-/// <summary>An authorization code (row "code"). Bound to client, redirect URI, PKCE challenge, scope and user.</summary>
+/// <summary>An authorization code (row "code"). Bound to client, redirect URI, PKCE challenge, scope, resources and user.</summary>
 public sealed class AuthorizationCodeEntity : ExpiringEntity
 {
     public const string Row = "code";
@@ -20,6 +20,9 @@ public sealed class AuthorizationCodeEntity : ExpiringEntity
     public string Subject { get; set; } = "";
 
     public DateTimeOffset AuthTime { get; set; }
+
+    /// <summary>The identifiers of the APIs the authorization covers (RFC 8707), space-separated.</summary>
+    public string? Resources { get; set; }
 }
 
 /// <summary>
@@ -64,6 +67,9 @@ public sealed class RefreshTokenEntity : ExpiringEntity
     public string Scope { get; set; } = "";
 
     public DateTimeOffset AuthTime { get; set; }
+
+    /// <summary>The APIs the grant covers (RFC 8707), space-separated: each refresh may ask for a token for any one of them.</summary>
+    public string? Resources { get; set; }
 
     public DateTimeOffset AbsoluteExpiresAt { get; set; }
 

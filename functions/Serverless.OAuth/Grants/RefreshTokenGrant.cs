@@ -1,3 +1,4 @@
+using Serverless.OAuth.Apis;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
@@ -9,10 +10,12 @@ namespace Serverless.OAuth.Grants;
 /// <summary>
 /// grant_type=refresh_token with rotation on every use (RFC 9700 §4.14.2). An active token is spent and replaced in
 /// one transaction. A rotated token presented again within the grace window returns the same successor (so
-/// concurrent or retried refreshes do not log the user out); after it, the reuse revokes the whole family.
+/// concurrent or retried refreshes do not log the user out); after it, the reuse revokes the whole family. Each refresh
+/// may ask for a token for any one of the grant's APIs (RFC 8707 §2.2); the grant itself never changes.
 /// </summary>
 public sealed class RefreshTokenGrant(
     GrantStore grants,
+    ApiStore apis,
     FamilyRevocation familyRevocation,
     AccessTokenIssuer issuer,
     OAuthServerOptions options,
@@ -70,19 +73,21 @@ public sealed class RefreshTokenGrant(
                 return OAuthError.InvalidGrant("The refresh token was issued to another client.");
             }
 
-            var narrowed = NarrowScope(requestedScope, row.Scope);
-            if (!narrowed.Succeeded)
+            // Scope may be narrowed for the new access token, never widened (RFC 6749 §6).
+            var catalog = await apis.GetCatalogAsync(cancellationToken);
+            var grantedScope = ScopeSet.Parse(row.Scope) ?? ScopeSet.Empty;
+            var target = ResourceSelection.ForToken(
+                catalog, client, form, ResourceSelection.GrantedResources(row.Resources, grantedScope, catalog), grantedScope, requestedScope);
+            if (!target.Succeeded)
             {
-                return narrowed.Error;
+                return target.Error;
             }
-
-            var scope = narrowed.Value;
 
             switch (row.State)
             {
                 case RefreshTokenState.Active:
                     var successor = NewSuccessor(lookup.FamilyId, row);
-                    var response = await issuer.IssueAsync(lookup.FamilyId, row.Subject, client.ClientId, scope, row.AuthTime, successor.Value, cancellationToken);
+                    var response = await issuer.IssueAsync(lookup.FamilyId, row.Subject, client.ClientId, target.Value, row.AuthTime, successor.Value, cancellationToken);
                     if (await grants.RotateAsync(lookup, presented, successor, cancellationToken))
                     {
                         return response;
@@ -91,7 +96,7 @@ public sealed class RefreshTokenGrant(
                     continue;
 
                 case RefreshTokenState.Rotated when WithinGraceWindow(row) && OpenSuccessor(presented, row) is { } sameSuccessor:
-                    return await issuer.IssueAsync(lookup.FamilyId, row.Subject, client.ClientId, scope, row.AuthTime, sameSuccessor, cancellationToken);
+                    return await issuer.IssueAsync(lookup.FamilyId, row.Subject, client.ClientId, target.Value, row.AuthTime, sameSuccessor, cancellationToken);
 
                 case RefreshTokenState.Rotated:
                     return await RevokeReusedAsync(lookup, cancellationToken);
@@ -110,20 +115,6 @@ public sealed class RefreshTokenGrant(
         return OAuthError.InvalidGrant("The refresh token was already used; the authorization is revoked.");
     }
 
-    /// <summary>Scope may be narrowed for the new access token, never widened (RFC 6749 §6).</summary>
-    private static OAuthResult<string> NarrowScope(ScopeSet requested, string granted)
-    {
-        if (requested.IsEmpty)
-        {
-            return granted;
-        }
-
-        var grantedScopes = ScopeSet.Parse(granted) ?? ScopeSet.Empty;
-        return requested.IsSubsetOf(grantedScopes.Values)
-            ? requested.ToString()
-            : OAuthError.InvalidScope("The requested scope exceeds the scope originally granted.");
-    }
-
     private bool WithinGraceWindow(RefreshTokenEntity row) =>
         row.RotatedAt is { } rotatedAt && clock.GetUtcNow() < rotatedAt + options.RefreshTokenReuseGraceWindow;
 
@@ -140,6 +131,7 @@ public sealed class RefreshTokenGrant(
                 ClientId = current.ClientId,
                 Subject = current.Subject,
                 Scope = current.Scope,
+                Resources = current.Resources,
                 AuthTime = current.AuthTime,
                 AbsoluteExpiresAt = current.AbsoluteExpiresAt,
                 ExpiresAt = AuthorizationCodeGrant.Min(now + options.RefreshTokenIdleLifetime, current.AbsoluteExpiresAt),

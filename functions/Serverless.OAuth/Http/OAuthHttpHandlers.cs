@@ -45,7 +45,7 @@ public sealed class OAuthHttpHandlers(
     public Task<IResult> HomeAsync(HttpRequest request) =>
         Task.FromResult(Result(request, new HtmlPage(HomePage.Render(options.Issuer))));
 
-    public Task<IResult> MetadataAsync(HttpRequest request) => Task.FromResult(Result(request, metadata.Metadata()));
+    public Task<IResult> MetadataAsync(HttpRequest request) => RunAsync(request, page: false, () => metadata.MetadataAsync(request.HttpContext.RequestAborted));
 
     public Task<IResult> JwksAsync(HttpRequest request) => RunAsync(request, page: false, () => metadata.JwksAsync(request.HttpContext.RequestAborted));
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Serverless.OAuth.Apis;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Endpoints;
 using Serverless.OAuth.Grants;
@@ -75,6 +76,8 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<MetadataDocumentFetcher>();
         services.TryAddSingleton<ClientMetadataDocuments>();
         services.TryAddSingleton<ClientDirectory>();
+        services.TryAddSingleton<ApiStore>();
+        services.AddHostedService<ApiSeeding>();
         services.TryAddSingleton<UserStore>();
         services.TryAddSingleton<GrantStore>();
         services.TryAddSingleton<RevocationStore>();

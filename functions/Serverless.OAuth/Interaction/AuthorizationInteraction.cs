@@ -1,3 +1,4 @@
+using Serverless.OAuth.Apis;
 using Serverless.OAuth.Endpoints;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Pages;
@@ -13,10 +14,11 @@ namespace Serverless.OAuth.Interaction;
 /// hands off here; the steps are the consent (<see cref="ConsentStep"/>), the sign-in (<see cref="LoginStep"/>) and
 /// the code (<see cref="CodeIssuance"/>).
 /// </summary>
-public sealed class AuthorizationInteraction(LoginStep login, ConsentStep consent, CodeIssuance codes, OAuthServerOptions options)
+public sealed class AuthorizationInteraction(LoginStep login, ConsentStep consent, CodeIssuance codes, ApiStore apis, OAuthServerOptions options)
 {
     /// <summary>Starts the interaction: the sign-in and consent page, with a new CSRF token.</summary>
-    public EndpointResult Start(AuthorizationRequest request) => SignInPage(request, SecretValues.NewSecret(), username: null, problem: null);
+    public Task<EndpointResult> StartAsync(AuthorizationRequest request, CancellationToken cancellationToken) =>
+        SignInPageAsync(request, SecretValues.NewSecret(), username: null, problem: null, cancellationToken);
 
     /// <summary>Resumes it with what the page posted: back to the page with a problem, or the authorization response.</summary>
     public async Task<EndpointResult> ResumeAsync(
@@ -39,7 +41,7 @@ public sealed class AuthorizationInteraction(LoginStep login, ConsentStep consen
         var signIn = await login.SignInAsync(request.Client.ClientId, form.Username, form.Password, clientAddress, cancellationToken);
         if (signIn.User is not { } user)
         {
-            return SignInPage(request, csrfCookie, form.Username, signIn.Problem);
+            return await SignInPageAsync(request, csrfCookie, form.Username, signIn.Problem, cancellationToken);
         }
 
         var code = await codes.IssueAsync(request, user, cancellationToken);
@@ -48,6 +50,9 @@ public sealed class AuthorizationInteraction(LoginStep login, ConsentStep consen
     }
 
     /// <summary>The page's form answers with a redirect to the client's origin, which its Content-Security-Policy must allow.</summary>
-    private HtmlPage SignInPage(AuthorizationRequest request, string csrf, string? username, string? problem) =>
-        new(LoginPage.Render(request, options, csrf, username, problem), CsrfCookie: csrf, FormTarget: new Uri(request.RedirectUri).GetLeftPart(UriPartial.Authority));
+    private async Task<EndpointResult> SignInPageAsync(AuthorizationRequest request, string csrf, string? username, string? problem, CancellationToken cancellationToken) =>
+        new HtmlPage(
+            LoginPage.Render(request, options, await apis.GetCatalogAsync(cancellationToken), csrf, username, problem),
+            CsrfCookie: csrf,
+            FormTarget: new Uri(request.RedirectUri).GetLeftPart(UriPartial.Authority));
 }

@@ -8,7 +8,8 @@ namespace Serverless.OAuth.Interaction;
 
 /// <summary>
 /// The end of a completed interaction: the authorization code for what the user allowed, bound to the client, the
-/// redirect URI and the PKCE challenge (RFC 6749 §4.1.2, RFC 7636 §4.4), stored hashed and short-lived.
+/// redirect URI, the PKCE challenge and the resources (RFC 6749 §4.1.2, RFC 7636 §4.4, RFC 8707), stored hashed and
+/// short-lived.
 /// A dynamically registered client that a user authorizes is kept at least as long as the grant may live.
 /// </summary>
 public sealed class CodeIssuance(GrantStore grants, ClientStore clients, OAuthServerOptions options, TimeProvider clock)
@@ -24,6 +25,7 @@ public sealed class CodeIssuance(GrantStore grants, ClientStore clients, OAuthSe
                 RedirectUri = request.RedirectUri,
                 CodeChallenge = request.CodeChallenge,
                 Scope = request.Scope.ToString(),
+                Resources = string.Join(' ', request.Resources),
                 Subject = user.Subject,
                 AuthTime = now,
                 ExpiresAt = now + options.AuthorizationCodeLifetime,

@@ -16,8 +16,14 @@ public sealed class DynamicRegistrationOptions
     public bool AllowConfidentialClients { get; set; } = true;
 
     /// <summary>
-    /// The scopes a registered client may hold; a registration asking for none gets all of these. Empty (the default)
-    /// means every scope of the server.
+    /// The APIs (identifiers) whose scopes a client that registers itself, here or by a Client ID Metadata Document,
+    /// may hold; with exactly one, it is also such a client's default resource. Empty (the default) means every API.
+    /// </summary>
+    public List<string> Resources { get; set; } = [];
+
+    /// <summary>
+    /// Narrows further: the only scopes such a client may hold (the server's own, such as offline_access, included).
+    /// Empty (the default) means every scope of those APIs and of the server.
     /// </summary>
     public List<string> Scopes { get; set; } = [];
 
@@ -36,16 +42,16 @@ public sealed class DynamicRegistrationOptions
         MaxLockDuration = TimeSpan.FromHours(1),
     };
 
-    public IEnumerable<string> Validate(IReadOnlyDictionary<string, string> serverScopes)
+    public IEnumerable<string> Validate()
     {
         if (UnusedLifetime <= TimeSpan.Zero)
         {
             yield return "OAuth:DynamicRegistration:UnusedLifetime must be positive.";
         }
 
-        foreach (var scope in Scopes.Where(s => !serverScopes.ContainsKey(s)))
+        foreach (var resource in Resources.Where(r => Apis.ResourceIndicator.Problem(r) is not null))
         {
-            yield return $"OAuth:DynamicRegistration:Scopes names '{scope}', which is not one of OAuth:Scopes.";
+            yield return $"OAuth:DynamicRegistration:Resources has '{resource}', which is not a resource identifier.";
         }
     }
 }

@@ -11,7 +11,7 @@ public sealed class OAuthServerOptions
     /// <summary>The issuer identifier (RFC 8414): an https URL without query or fragment; http only for localhost.</summary>
     public string Issuer { get; set; } = "http://localhost:7071";
 
-    /// <summary>The audience of access tokens: the demo resource's identifier. Defaults to "{Issuer}/resource".</summary>
+    /// <summary>The identifier of the demo resource's API (its tokens' aud). Defaults to "{Issuer}/resource".</summary>
     public string? Audience { get; set; }
 
     public TimeSpan AuthorizationCodeLifetime { get; set; } = TimeSpan.FromSeconds(60);
@@ -39,16 +39,14 @@ public sealed class OAuthServerOptions
     /// </summary>
     public int ClientCacheSize { get; set; } = 10_000;
 
-    /// <summary>The scopes this server knows, with the words the consent page uses for them.</summary>
+    /// <summary>
+    /// The server's own scopes, which belong to no API (offline_access; the identity scopes), with the words the
+    /// consent page uses for them. APIs' scopes are in the API registry (Apis/ApiStore).
+    /// </summary>
     public Dictionary<string, string> Scopes { get; set; } = new(StringComparer.Ordinal)
     {
-        ["read"] = "Read your data",
-        ["write"] = "Change your data",
         [Protocol.ScopeSet.OfflineAccess] = "Stay signed in: the app may refresh its access without asking you again",
     };
-
-    /// <summary>The scope the demo resource requires.</summary>
-    public string ResourceScope { get; set; } = "read";
 
     public StorageOptions Storage { get; set; } = new();
 
@@ -123,11 +121,6 @@ public sealed class OAuthServerOptions
             yield return "OAuth:ClientCacheLifetime must be positive and OAuth:ClientCacheSize at least 1.";
         }
 
-        if (!Scopes.ContainsKey(ResourceScope))
-        {
-            yield return "OAuth:ResourceScope must be one of OAuth:Scopes.";
-        }
-
         foreach (var scope in Scopes.Keys)
         {
             if (!Protocol.ScopeSet.IsValidToken(scope))
@@ -146,7 +139,7 @@ public sealed class OAuthServerOptions
             yield return $"OAuth:Storage:ExpiryIndexShards must be between 1 and {Serverless.OAuth.Storage.ExpiryIndex.MaxShards}.";
         }
 
-        foreach (var problem in DynamicRegistration.Validate(Scopes).Concat(ClientMetadataDocuments.Validate()))
+        foreach (var problem in DynamicRegistration.Validate().Concat(ClientMetadataDocuments.Validate()))
         {
             yield return problem;
         }

@@ -1,3 +1,4 @@
+using Serverless.OAuth.Apis;
 using Serverless.OAuth.Interaction;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
@@ -5,12 +6,15 @@ using Serverless.OAuth.Validation;
 
 namespace Serverless.OAuth.Pages;
 
-/// <summary>The login and consent page: who is asking, for what, in words; username, password, Allow or Deny.</summary>
+/// <summary>
+/// The login and consent page: who is asking, for what, in words (each API scope with the API it opens, each API asked
+/// for without a scope by name); username, password, Allow or Deny.
+/// </summary>
 public static class LoginPage
 {
     private static readonly Html Autofocus = Html.Of($" autofocus");
 
-    public static Html Render(AuthorizationRequest request, OAuthServerOptions options, string csrfToken, string? username, string? error)
+    public static Html Render(AuthorizationRequest request, OAuthServerOptions options, ApiCatalog apis, string csrfToken, string? username, string? error)
     {
         var client = request.Client.Name;
         var hiddenFields = Html.Join(request.FormFields().Select(field => Html.Of($"<input type=\"hidden\" name=\"{field.Name}\" value=\"{field.Value}\">\n")));
@@ -27,7 +31,14 @@ public static class LoginPage
         var staysSignedIn = request.Client.IssuesRefreshToken(request.Scope);
         var scopes = Html.Join(request.Scope.Values
             .Where(scope => scope != ScopeSet.OfflineAccess || staysSignedIn)
-            .Select(scope => Html.Of($"<li>{options.Scopes.GetValueOrDefault(scope, scope)} <code>({scope})</code></li>\n")));
+            .Select(scope => apis.OwnerOf(scope) is { } api
+                ? Html.Of($"<li>{api.Describe(scope) ?? scope} <code>({scope})</code> <span class=\"api\">in {api.Name}</span></li>\n")
+                : Html.Of($"<li>{options.Scopes.GetValueOrDefault(scope, scope)} <code>({scope})</code></li>\n")));
+        var apisWithoutScope = Html.Join(request.Resources
+            .Select(apis.Find)
+            .OfType<ApiResource>()
+            .Where(api => !request.Scope.Values.Any(api.HasScope))
+            .Select(api => Html.Of($"<li>Use {api.Name} <code>({api.Identifier})</code></li>\n")));
         var staysSignedInItem = staysSignedIn && !request.Scope.Contains(ScopeSet.OfflineAccess)
             ? Html.Of($"<li>{options.Scopes.GetValueOrDefault(ScopeSet.OfflineAccess, "Stay signed in")}</li>\n")
             : Html.Empty;
@@ -57,7 +68,7 @@ public static class LoginPage
             <input type="password" id="password" name="password" autocomplete="current-password" maxlength="256" required{failed}{(focusUsername ? Html.Empty : Autofocus)}>
             <h2 class="lead" id="scopes-heading">If you allow it, {client} will be able to:</h2>
             <ul class="scopes" aria-labelledby="scopes-heading">
-            {scopes}{staysSignedInItem}</ul>
+            {apisWithoutScope}{scopes}{staysSignedInItem}</ul>
             {sessionNote}<div class="actions">
             <button type="submit" name="decision" value="{ConsentStep.Allow}" class="allow">Allow</button>
             <button type="submit" name="decision" value="{ConsentStep.Deny}" class="deny" formnovalidate>Deny</button>

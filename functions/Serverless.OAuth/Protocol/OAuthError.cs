@@ -39,6 +39,9 @@ public sealed record OAuthError(string Error, string? Description = null, string
 
     public static OAuthError InvalidScope(string description) => new(OAuthErrorCodes.InvalidScope, description);
 
+    /// <summary>RFC 8707 §2: the resource is invalid, unknown, not allowed, or does not fit the requested scope.</summary>
+    public static OAuthError InvalidTarget(string description) => new(OAuthErrorCodes.InvalidTarget, description);
+
     public static OAuthError AccessDenied(string description) => new(OAuthErrorCodes.AccessDenied, description);
 
     public static OAuthError UnsupportedTokenType(string description) => new(OAuthErrorCodes.UnsupportedTokenType, description);
@@ -71,6 +74,7 @@ public static class OAuthErrorCodes
     public const string UnsupportedGrantType = "unsupported_grant_type";
     public const string UnsupportedResponseType = "unsupported_response_type";
     public const string InvalidScope = "invalid_scope";
+    public const string InvalidTarget = "invalid_target";
     public const string AccessDenied = "access_denied";
     public const string UnsupportedTokenType = "unsupported_token_type";
     public const string ServerError = "server_error";

@@ -4,7 +4,9 @@ namespace Serverless.OAuth.Protocol;
 
 /// <summary>
 /// The parameters of one request (query or form). RFC 6749 §3.1: parameters must not be repeated, so every repeated
-/// name is recorded and the request is rejected by the validator instead of silently taking the first value.
+/// name is recorded and the request is rejected by the validator instead of silently taking the first value. The one
+/// exception is <c>resource</c>, which an authorization request may repeat (RFC 8707 §2.1): its values are all kept,
+/// and the token endpoint, where it may not repeat, refuses that as invalid_target.
 /// </summary>
 public sealed class OAuthParameters
 {
@@ -16,7 +18,12 @@ public sealed class OAuthParameters
 
     private HashSet<string>? _repeated;
 
-    /// <summary>The first repeated parameter name, for the error message; <see cref="IsRepeated"/> knows them all.</summary>
+    private Dictionary<string, string[]>? _repeatedValues;
+
+    /// <summary>The one parameter that may be sent more than once (RFC 8707 §2.1).</summary>
+    public const string Repeatable = "resource";
+
+    /// <summary>The first repeated parameter name that may not repeat, for the error message; <see cref="IsRepeated"/> knows them all.</summary>
     public string? RepeatedParameter { get; private set; }
 
     public string? OversizedParameter { get; private set; }
@@ -28,8 +35,17 @@ public sealed class OAuthParameters
         {
             if (values.Count > 1)
             {
-                parameters.RepeatedParameter ??= name;
+                if (name != Repeatable)
+                {
+                    parameters.RepeatedParameter ??= name;
+                }
+
                 (parameters._repeated ??= new HashSet<string>(StringComparer.Ordinal)).Add(name);
+                (parameters._repeatedValues ??= new(StringComparer.Ordinal))[name] = [.. values.Select(v => v ?? "")];
+                if (values.Any(v => v?.Length > MaxValueLength))
+                {
+                    parameters.OversizedParameter ??= name;
+                }
             }
 
             var value = values.Count > 0 ? values[0] ?? "" : "";
@@ -54,6 +70,10 @@ public sealed class OAuthParameters
     public string? this[string name] => _values.GetValueOrDefault(name);
 
     public IReadOnlyDictionary<string, string> Values => _values;
+
+    /// <summary>Every value sent for <paramref name="name"/>, in order; empty when it was not sent.</summary>
+    public IReadOnlyList<string> All(string name) =>
+        _repeatedValues?.GetValueOrDefault(name) is { } values ? values : _values.TryGetValue(name, out var value) ? [value] : [];
 
     /// <summary>Whether this parameter name was sent more than once, whatever other names were repeated before it.</summary>
     public bool IsRepeated(string name) => _repeated?.Contains(name) == true;

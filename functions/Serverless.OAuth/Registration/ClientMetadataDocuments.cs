@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Logging;
+using Serverless.OAuth.Apis;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
@@ -16,7 +17,7 @@ namespace Serverless.OAuth.Registration;
 /// is not kept: its error is answered on the page, never by redirect.
 /// </summary>
 public sealed class ClientMetadataDocuments(
-    MetadataDocumentFetcher fetcher, OAuthServerOptions options, TimeProvider clock, ILogger<ClientMetadataDocuments> logger)
+    MetadataDocumentFetcher fetcher, ApiStore apis, OAuthServerOptions options, TimeProvider clock, ILogger<ClientMetadataDocuments> logger)
 {
     public const int MaxUrlLength = 2048;
 
@@ -55,7 +56,7 @@ public sealed class ClientMetadataDocuments(
         }
 
         using var document = fetched.Value;
-        var client = ToClient(url, clientId, document);
+        var client = ToClient(url, clientId, document, await apis.GetCatalogAsync(cancellationToken));
         if (!client.Succeeded)
         {
             logger.LogWarning(Refused, "The metadata document of a client at {Host} was refused: {Reason}", url.Host, client.Error.Description);
@@ -101,7 +102,7 @@ public sealed class ClientMetadataDocuments(
         return null;
     }
 
-    private OAuthResult<OAuthClient> ToClient(Uri url, string clientId, FetchedDocument document)
+    private OAuthResult<OAuthClient> ToClient(Uri url, string clientId, FetchedDocument document, ApiCatalog catalog)
     {
         var read = ClientMetadataReader.Read(document.Json.RootElement);
         if (!read.Succeeded)
@@ -125,10 +126,11 @@ public sealed class ClientMetadataDocuments(
             return Unusable(redirectProblem);
         }
 
+        var registrable = SelfRegistration.RegistrableScopes(options, catalog);
         var scope = ScopeSet.Parse(metadata.Scope ?? "");
-        if (scope is null || !scope.IsSubsetOf(options.Scopes.Keys))
+        if (scope is null || !scope.IsSubsetOf(registrable))
         {
-            return Unusable("its scope names a scope this server does not have");
+            return Unusable("its scope names a scope this server does not have, or does not give to clients that register themselves");
         }
 
         return new OAuthClient
@@ -137,8 +139,9 @@ public sealed class ClientMetadataDocuments(
             Name = metadata.ClientName ?? url.Host,
             Type = ClientType.Public,
             RedirectUris = [.. metadata.RedirectUris.Distinct(StringComparer.Ordinal)],
-            AllowedScopes = scope.IsEmpty ? [.. options.Scopes.Keys] : [.. scope.Values],
+            AllowedScopes = scope.IsEmpty ? registrable : [.. scope.Values],
             AllowedGrantTypes = metadata.GrantTypes,
+            DefaultResource = SelfRegistration.DefaultResource(options),
             MetadataDocument = url,
         };
     }

@@ -1,5 +1,6 @@
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using Serverless.OAuth.Apis;
 using Serverless.OAuth.Grants;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
@@ -7,23 +8,25 @@ using Serverless.OAuth.Signing;
 
 namespace Serverless.OAuth.Tokens;
 
-/// <summary>A validated access token's claims.</summary>
+/// <summary>A validated access token's claims; <see cref="Audience"/> is the identifier of the API it is for.</summary>
 public sealed record ValidatedAccessToken(
-    string Subject, string ClientId, string Scope, string JwtId, DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt, DateTimeOffset? AuthTime);
+    string Subject, string ClientId, string Scope, string JwtId, DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt, DateTimeOffset? AuthTime, string Audience);
 
 /// <summary>
 /// Validates access tokens as an independent resource server would (Microsoft.IdentityModel against the published
 /// JWKS: signature, typ "at+jwt", iss, aud, exp with the server's <see cref="TimeProvider"/>), then checks revocation.
-/// A token that fails is an invalid_token error (RFC 6750 §3.1) saying why.
+/// A token that fails is an invalid_token error (RFC 6750 §3.1) saying why. Its audience must be the API asking (a
+/// resource server), or, for the server's own endpoints, any registered API: a token has exactly one.
 /// </summary>
 public sealed class AccessTokenValidator(
-    ISigningKeyProvider keys, RevocationStore revocations, OAuthServerOptions options, TimeProvider clock)
+    ISigningKeyProvider keys, RevocationStore revocations, ApiStore apis, OAuthServerOptions options, TimeProvider clock)
 {
     private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
     private CachedParameters? _parameters;
 
-    public async Task<OAuthResult<ValidatedAccessToken>> ValidateAsync(string token, CancellationToken cancellationToken = default)
+    /// <param name="audience">The identifier of the API the token must be for; null: any registered API.</param>
+    public async Task<OAuthResult<ValidatedAccessToken>> ValidateAsync(string token, string? audience, CancellationToken cancellationToken = default)
     {
         if (token.Length > 8192 || !_handler.CanReadToken(token))
         {
@@ -40,6 +43,12 @@ public sealed class AccessTokenValidator(
         }
 
         var jwt = (JsonWebToken)result.SecurityToken;
+        if (jwt.Audiences.ToList() is not [var tokenAudience]
+            || (audience is null ? (await apis.GetCatalogAsync(cancellationToken)).Find(tokenAudience) is null : tokenAudience != audience))
+        {
+            return OAuthError.InvalidToken("The access token is not for this resource.");
+        }
+
         if (!jwt.TryGetPayloadValue<string>("client_id", out var clientId)
             || !jwt.TryGetPayloadValue<string>("jti", out var jti)
             || !SecretValues.TrySplit(jti, out var partition, out _))
@@ -54,7 +63,7 @@ public sealed class AccessTokenValidator(
 
         jwt.TryGetPayloadValue<string>("scope", out var scope);
         DateTimeOffset? authTime = jwt.TryGetPayloadValue<long>("auth_time", out var at) ? DateTimeOffset.FromUnixTimeSeconds(at) : null;
-        return new ValidatedAccessToken(jwt.Subject, clientId, scope ?? "", jti, jwt.IssuedAt, jwt.ValidTo, authTime);
+        return new ValidatedAccessToken(jwt.Subject, clientId, scope ?? "", jti, jwt.IssuedAt, jwt.ValidTo, authTime, tokenAudience);
     }
 
     /// <summary>
@@ -71,7 +80,8 @@ public sealed class AccessTokenValidator(
         var parameters = new TokenValidationParameters
         {
             ValidIssuer = options.Issuer,
-            ValidAudience = options.EffectiveAudience,
+            // One audience, checked above against the API asking or the registry.
+            ValidateAudience = false,
             ValidTypes = [AccessTokenWriter.TokenType],
             ValidAlgorithms = ["ES256", "RS256"],
             IssuerSigningKeys = jwks.Select(ToSecurityKey).ToList(),

@@ -26,7 +26,7 @@ public sealed class TokenLocator(AccessTokenValidator accessTokens, GrantStore g
 
     private async Task<LocatedToken?> FindAccessTokenAsync(string token, CancellationToken cancellationToken)
     {
-        var validation = await accessTokens.ValidateAsync(token, cancellationToken);
+        var validation = await accessTokens.ValidateAsync(token, audience: null, cancellationToken);
         return validation.Succeeded ? new LocatedAccessToken(validation.Value) : null;
     }
 

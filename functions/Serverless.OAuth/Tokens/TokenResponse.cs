@@ -8,4 +8,9 @@ public sealed record TokenResponse(
     [property: JsonPropertyName("token_type")] string TokenType,
     [property: JsonPropertyName("expires_in")] long ExpiresIn,
     [property: JsonPropertyName("scope")] string Scope,
-    [property: JsonPropertyName("refresh_token"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RefreshToken);
+    [property: JsonPropertyName("refresh_token"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RefreshToken)
+{
+    /// <summary>The API the access token is for (its aud), for telemetry; not part of the response (RFC 8707 defines none).</summary>
+    [JsonIgnore]
+    public string Audience { get; init; } = "";
+}

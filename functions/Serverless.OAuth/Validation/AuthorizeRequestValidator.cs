@@ -1,3 +1,4 @@
+using Serverless.OAuth.Apis;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
@@ -8,7 +9,7 @@ namespace Serverless.OAuth.Validation;
 /// Validates an authorization request one named rule at a time. The client and the redirect URI are verified first;
 /// until both are, every error is shown on a page. After that, errors go back to the client by redirect.
 /// </summary>
-public sealed class AuthorizeRequestValidator(ClientDirectory clients, OAuthServerOptions options)
+public sealed class AuthorizeRequestValidator(ClientDirectory clients, ApiStore apis, OAuthServerOptions options)
 {
     public async Task<OAuthResult<AuthorizationRequest>> ValidateAsync(OAuthParameters parameters, CancellationToken cancellationToken)
     {
@@ -35,13 +36,13 @@ public sealed class AuthorizeRequestValidator(ClientDirectory clients, OAuthServ
             return error.RedirectedTo(redirectUri, state);
         }
 
-        var scope = ValidateScope(parameters, client);
-        if (!scope.Succeeded)
+        var authorized = await ValidateScopeAndResourcesAsync(parameters, client, cancellationToken);
+        if (!authorized.Succeeded)
         {
-            return scope.Error.RedirectedTo(redirectUri, state);
+            return authorized.Error.RedirectedTo(redirectUri, state);
         }
 
-        return new AuthorizationRequest(client, redirectUri, scope.Value, state, parameters["code_challenge"]);
+        return new AuthorizationRequest(client, redirectUri, authorized.Value.Scope, state, parameters["code_challenge"], authorized.Value.Resources);
     }
 
     private async Task<OAuthResult<OAuthClient>> ValidateClientIdAsync(OAuthParameters parameters, CancellationToken cancellationToken)
@@ -113,7 +114,9 @@ public sealed class AuthorizeRequestValidator(ClientDirectory clients, OAuthServ
             : OAuthError.InvalidRequest("'code_challenge' must be the 43-character base64url SHA-256 of the verifier.");
     }
 
-    private OAuthResult<ScopeSet> ValidateScope(OAuthParameters parameters, OAuthClient client)
+    /// <summary>The scope (RFC 6749 §3.3) and the resources (RFC 8707 §2.1) the authorization is for.</summary>
+    private async Task<OAuthResult<AuthorizedResources>> ValidateScopeAndResourcesAsync(
+        OAuthParameters parameters, OAuthClient client, CancellationToken cancellationToken)
     {
         var requested = ScopeSet.Parse(parameters["scope"]);
         if (requested is null)
@@ -121,13 +124,7 @@ public sealed class AuthorizeRequestValidator(ClientDirectory clients, OAuthServ
             return OAuthError.InvalidScope("The 'scope' parameter is malformed.");
         }
 
-        // No scope asked: the client's registered scopes are the default (RFC 6749 §3.3).
-        var scope = requested.IsEmpty ? ScopeSet.From(client.AllowedScopes) : requested;
-        if (!scope.IsSubsetOf(options.Scopes.Keys) || !scope.IsSubsetOf(client.AllowedScopes))
-        {
-            return OAuthError.InvalidScope("A requested scope is unknown or not allowed for this client.");
-        }
-
-        return scope;
+        var catalog = await apis.GetCatalogAsync(cancellationToken);
+        return ResourceSelection.ForAuthorization(catalog, client, parameters.All(ResourceSelection.Parameter), requested, options.Scopes.Keys);
     }
 }

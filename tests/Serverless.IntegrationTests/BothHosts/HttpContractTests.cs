@@ -101,6 +101,36 @@ public abstract class HttpContractTests<TFixture>(TFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task ResourceIndicators_SelectTheAudience_AndAnUnknownOneIsInvalidTarget()
+    {
+        var client = await Server.AddPublicClientAsync(redirectUris: Redirect);
+        var user = await Server.AddUserAsync();
+        var flow = NewFlow();
+        var (verifier, challenge) = OAuthFlow.NewPkce();
+        var demo = $"{Server.Issuer}/resource";
+
+        var refused = await flow.Http.GetAsync(OAuthFlow.AuthorizeQuery(
+            ("response_type", "code"), ("client_id", client.ClientId), ("redirect_uri", Redirect), ("scope", "read"), ("code_challenge", challenge),
+            ("code_challenge_method", "S256"), ("resource", "https://unknown.example.com/api")));
+        Assert.Equal("invalid_target", OAuthFlow.RedirectParameters(refused)["error"]);
+
+        var code = OAuthFlow.RedirectParameters(await flow.SignInAsync(
+            OAuthFlow.AuthorizeQuery(("response_type", "code"), ("client_id", client.ClientId), ("redirect_uri", Redirect), ("scope", "read"),
+                ("code_challenge", challenge), ("code_challenge_method", "S256"), ("resource", demo)),
+            user.Username,
+            LocalServer.Password))["code"];
+        (string, string)[] exchange =
+        [
+            ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", Redirect), ("client_id", client.ClientId), ("code_verifier", verifier),
+        ];
+        await OAuthFlow.AssertOAuthErrorAsync(await flow.PostTokenAsync([.. exchange, ("resource", demo), ("resource", demo)]), HttpStatusCode.BadRequest, "invalid_target");
+        var (accessToken, _, _) = await TokenSupport.ReadTokenResponseAsync(await flow.PostTokenAsync([.. exchange, ("resource", demo)]));
+
+        Assert.Equal([demo], (await TokenSupport.ValidateAgainstJwksAsync(flow.Http, accessToken, Server.Issuer, demo)).Audiences);
+        Assert.Equal(HttpStatusCode.OK, (await flow.GetResourceAsync(accessToken)).StatusCode);
+    }
+
+    [Fact]
     public async Task Revoke_ThenIntrospect_SaysInactive()
     {
         var (client, secret) = await Server.AddConfidentialClientAsync();

@@ -1,5 +1,6 @@
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Options;
+using Serverless.OAuth.Tests.Apis;
 using static Serverless.OAuth.Clients.ClientRegistrationProblemKind;
 
 namespace Serverless.OAuth.Tests.Clients;
@@ -16,21 +17,21 @@ public sealed class ClientRegistrationTests
     [Fact]
     public void APublicClient_GetsTheDefaults_AndNoSecret()
     {
-        var result = ClientRegistration.Register(Request(redirectUris: ["https://app.example/cb", "https://app.example/cb"]), Options);
+        var result = ClientRegistration.Register(Request(redirectUris: ["https://app.example/cb", "https://app.example/cb"]), Options, TestApis.Catalog());
 
         Assert.True(result.Succeeded);
         Assert.Null(result.Secret);
         Assert.Null(result.Client.SecretHash);
         Assert.Equal("My app", result.Client.Name);
         Assert.Equal([GrantTypes.AuthorizationCode], result.Client.AllowedGrantTypes);
-        Assert.Equal(Options.Scopes.Keys, result.Client.AllowedScopes);
+        Assert.Equal(["offline_access", "read", "write"], result.Client.AllowedScopes);
         Assert.Equal(["https://app.example/cb"], result.Client.RedirectUris);
     }
 
     [Fact]
     public void AConfidentialClient_GetsASecret_OfWhichOnlyTheHashIsKept()
     {
-        var result = ClientRegistration.Register(Request(type: ClientType.Confidential, redirectUris: [], scope: "read", grants: [GrantTypes.ClientCredentials], introspect: true), Options);
+        var result = ClientRegistration.Register(Request(type: ClientType.Confidential, redirectUris: [], scope: "read", grants: [GrantTypes.ClientCredentials], introspect: true), Options, TestApis.Catalog());
 
         Assert.True(result.Succeeded);
         Assert.NotNull(result.Secret);
@@ -43,7 +44,7 @@ public sealed class ClientRegistrationTests
     [Fact]
     public void EveryProblem_IsReportedAtOnce()
     {
-        var result = ClientRegistration.Register(new ClientRegistrationRequest("bad id!", "", null, ["http://app.example/cb#x"], "read admin", ["password"]), Options);
+        var result = ClientRegistration.Register(new ClientRegistrationRequest("bad id!", "", null, ["http://app.example/cb#x"], "read admin", ["password"]), Options, TestApis.Catalog());
 
         Assert.False(result.Succeeded);
         Assert.Equal([InvalidClientId, MissingName, MissingType, UnknownGrant, InvalidRedirectUri, UnknownScope], result.Problems.Select(p => p.Kind));
@@ -56,7 +57,7 @@ public sealed class ClientRegistrationTests
     [InlineData(PublicIntrospection, ClientType.Public, GrantTypes.AuthorizationCode, true)]
     public void APublicClient_MayNotUseClientCredentials_OrIntrospect(ClientRegistrationProblemKind expected, ClientType type, string grant, bool introspect)
     {
-        var result = ClientRegistration.Register(Request(type: type, grants: [grant], introspect: introspect), Options);
+        var result = ClientRegistration.Register(Request(type: type, grants: [grant], introspect: introspect), Options, TestApis.Catalog());
 
         Assert.Equal([expected], result.Problems.Select(p => p.Kind));
     }
@@ -64,13 +65,13 @@ public sealed class ClientRegistrationTests
     [Fact]
     public void TheCodeGrant_NeedsARedirectUri()
     {
-        Assert.Equal([MissingRedirectUri], ClientRegistration.Register(Request(redirectUris: []), Options).Problems.Select(p => p.Kind));
+        Assert.Equal([MissingRedirectUri], ClientRegistration.Register(Request(redirectUris: []), Options, TestApis.Catalog()).Problems.Select(p => p.Kind));
     }
 
     [Fact]
     public void AMalformedScope_IsAProblem()
     {
-        Assert.Equal([MalformedScope], ClientRegistration.Register(Request(scope: "read\"write"), Options).Problems.Select(p => p.Kind));
+        Assert.Equal([MalformedScope], ClientRegistration.Register(Request(scope: "read\"write"), Options, TestApis.Catalog()).Problems.Select(p => p.Kind));
     }
 
     [Theory]

@@ -39,7 +39,7 @@ public sealed class RequestParserFuzzTests
                     AllowedScopes = ["read", "write"], AllowedGrantTypes = [GrantTypes.AuthorizationCode],
                 }
                 : null);
-        return new AuthorizeRequestValidator(Directories.Over(clients.Object), new OAuthServerOptions());
+        return new AuthorizeRequestValidator(Directories.Over(clients.Object), Apis.TestApis.Store(), new OAuthServerOptions());
     }
 
     private static bool IsAllowedDescription(string? description) =>

@@ -14,7 +14,8 @@ public sealed class ConsentStepTests
         "https://app.example/cb",
         ScopeSet.Parse("read")!,
         "xyz",
-        "challenge");
+        "challenge",
+        ["https://api.example.com/resource"]);
 
     private readonly AuditLog<ConsentStep> _audit = new();
 

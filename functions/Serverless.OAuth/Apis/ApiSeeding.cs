@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Serverless.OAuth.Protocol;
+
+namespace Serverless.OAuth.Apis;
+
+/// <summary>
+/// Writes the host's seed APIs (<see cref="ApiSeed"/>) at start-up, so that they are in the registry before the first
+/// request, for the admin tool too. Storage that cannot be reached then is no reason not to start: the first request
+/// that reads the registry seeds it instead.
+/// </summary>
+public sealed class ApiSeeding(ApiStore apis, IEnumerable<ApiSeed> seeds, ILogger<ApiSeeding> logger) : IHostedService
+{
+    public static readonly EventId Deferred = new(4201, "ApiSeedingDeferred");
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (!seeds.Any())
+        {
+            return;
+        }
+
+        try
+        {
+            await apis.GetCatalogAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is DependencyUnavailableException or Azure.RequestFailedException)
+        {
+            logger.LogWarning(Deferred, "Could not seed the API registry at start-up ({ExceptionType}); the first request will.", e.GetType().Name);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,43 @@
+using Serverless.OAuth.Apis;
+using Serverless.OAuth.Options;
+
+namespace Serverless.OAuth.Tests.Apis;
+
+public sealed class ApiRegistrationTests
+{
+    private static readonly OAuthServerOptions Options = new();
+
+    private static ApiResource Api(string identifier = "https://api.example.com", params string[] scopes) => new()
+    {
+        Identifier = identifier,
+        Name = "API",
+        Scopes = [.. (scopes.Length > 0 ? scopes : ["api.read"]).Select(s => new ApiScope(s, s))],
+    };
+
+    [Fact]
+    public void AValidApi_HasNoProblems() => Assert.Empty(ApiRegistration.Problems(Api(), [], Options));
+
+    [Theory]
+    [InlineData("relative")]
+    [InlineData("https://api.example.com#x")]
+    [InlineData("https://api.example.com/a b")]
+    public void AnIdentifierThatCannotBeAResourceIndicator_IsRefused(string identifier) =>
+        Assert.Contains(ApiRegistration.Problems(Api(identifier), [], Options), p => p.StartsWith("--identifier", StringComparison.Ordinal));
+
+    [Fact]
+    public void AScopeOfAnotherApi_OrOfTheServer_IsRefused()
+    {
+        var problems = ApiRegistration.Problems(Api("https://b.example.com", "api.read", "offline_access"), [Api()], Options);
+
+        Assert.Contains(problems, p => p.Contains("belongs to https://api.example.com", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("server's own", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void UpdatingAnApi_KeepsItsOwnScopes() =>
+        Assert.Empty(ApiRegistration.Problems(Api(), [Api()], Options));
+
+    [Fact]
+    public void ATokenLifetimeOutOfRange_IsRefused() =>
+        Assert.NotEmpty(ApiRegistration.Problems(Api() with { AccessTokenLifetime = TimeSpan.FromDays(2) }, [], Options));
+}
