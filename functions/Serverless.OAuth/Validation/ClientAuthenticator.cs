@@ -51,7 +51,11 @@ public sealed class ClientAuthenticator(ClientDirectory clients, ClientSecretVer
                 return OAuthError.InvalidRequest("'client_id' does not match the Basic credentials.");
             }
 
-            return new ClientCredentials(id, secret, ClientCredentials.Basic);
+            // Basic with an empty password carries no secret: the client authenticates as "none", which only a public
+            // client may (the MCP SDK sends this for a metadata-document client when client_secret_basic is listed first).
+            return secret.Length == 0
+                ? new ClientCredentials(id, null, ClientCredentials.None)
+                : new ClientCredentials(id, secret, ClientCredentials.Basic);
         }
 
         return postSecret is not null
@@ -149,6 +153,6 @@ public sealed class ClientAuthenticator(ClientDirectory clients, ClientSecretVer
 
         clientId = WebUtility.UrlDecode(decoded[..colon]);
         secret = WebUtility.UrlDecode(decoded[(colon + 1)..]);
-        return clientId.Length > 0 && secret.Length > 0;
+        return clientId.Length > 0;
     }
 }

@@ -147,4 +147,17 @@ public sealed class ClientAuthenticatorTests
 
         Assert.Equal("invalid_request", error!.Error);
     }
+
+    [Fact]
+    public async Task BasicWithAnEmptyPassword_IsNoSecret_EnoughForAPublicClient_NotForAConfidentialOne()
+    {
+        _clients.Setup(c => c.FindAsync("pub", It.IsAny<CancellationToken>())).ReturnsAsync(new OAuthClient { ClientId = "pub", Name = "P", Type = ClientType.Public });
+
+        var (publicClient, _) = await Authenticator().AuthenticateAsync(Basic("pub", ""), OAuthParameters.Empty, null, default);
+        var (confidential, error) = await Authenticator().AuthenticateAsync(Basic("conf", ""), OAuthParameters.Empty, null, default);
+
+        Assert.Equal("pub", publicClient?.ClientId);
+        Assert.Null(confidential);
+        Assert.Equal("invalid_client", error!.Error);
+    }
 }
