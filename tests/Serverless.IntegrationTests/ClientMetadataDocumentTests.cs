@@ -26,7 +26,8 @@ public sealed class ClientMetadataDocumentTests : IAsyncLifetime
             {
                 ["OAuth:ClientMetadataDocuments:Enabled"] = "true",
                 ["OAuth:ClientMetadataDocuments:AllowedAddresses:0"] = "127.0.0.1",
-                ["OAuth:ClientMetadataDocuments:FetchTimeout"] = "00:00:01",
+                // Long enough for a loaded test machine; the slow document takes longer.
+                ["OAuth:ClientMetadataDocuments:FetchTimeout"] = "00:00:03",
             },
             services: s => s.AddSingleton<RemoteCertificateValidationCallback>(_site.TrustsThisCertificate));
         _flow = new OAuthFlow(_server);
@@ -100,7 +101,7 @@ public sealed class ClientMetadataDocumentTests : IAsyncLifetime
     public static TheoryData<string, string> BadDocuments() => new()
     {
         { "too-large", "larger than 5120 bytes" },
-        { "slow", "did not arrive within 1 seconds" },
+        { "slow", "did not arrive within 3 seconds" },
         { "html", "not served as application/json" },
         { "not-json", "not valid JSON" },
         { "redirects", "redirects are not followed" },
@@ -125,7 +126,7 @@ public sealed class ClientMetadataDocumentTests : IAsyncLifetime
             case "slow":
                 _site.Answer(path, async context =>
                 {
-                    await Task.Delay(TimeSpan.FromSeconds(3), context.RequestAborted);
+                    await Task.Delay(TimeSpan.FromSeconds(10), context.RequestAborted);
                     await context.Response.WriteAsync(Document(clientId));
                 });
                 break;
