@@ -123,7 +123,7 @@ internal static class AdminCommands
     private static async Task<int> AddClientAsync(AdminSession session, IServiceProvider services, ClientRegistrationRequest request)
     {
         var options = services.GetRequiredService<OAuthServerOptions>();
-        var apis = await services.GetRequiredService<ApiStore>().GetCatalogAsync();
+        var apis = await services.GetRequiredService<IApiStore>().GetCatalogAsync();
         var registration = ClientRegistration.Register(request, options, apis);
         if (!registration.Succeeded)
         {
@@ -132,7 +132,7 @@ internal static class AdminCommands
 
         var client = registration.Client;
         await session.Output.WriteLineAsync($"Registering client '{client.ClientId}'...");
-        if (!await services.GetRequiredService<ClientStore>().AddAsync(client))
+        if (!await services.GetRequiredService<IClientStore>().AddAsync(client))
         {
             await session.Error.WriteLineAsync($"A client '{client.ClientId}' already exists. Remove it first, or choose another --id.");
             return AdminCommandLine.Failed;
@@ -169,7 +169,7 @@ internal static class AdminCommands
 
     private static async Task<int> ListClientsAsync(AdminSession session, IServiceProvider services)
     {
-        var clients = await services.GetRequiredService<ClientStore>().ListAsync();
+        var clients = await services.GetRequiredService<IClientStore>().ListAsync();
         if (clients.Count == 0)
         {
             await session.Output.WriteLineAsync("No clients are registered.");
@@ -196,7 +196,7 @@ internal static class AdminCommands
 
     private static async Task<int> RemoveClientAsync(AdminSession session, IServiceProvider services, string clientId)
     {
-        if (!await services.GetRequiredService<ClientStore>().RemoveAsync(clientId))
+        if (!await services.GetRequiredService<IClientStore>().RemoveAsync(clientId))
         {
             await session.Error.WriteLineAsync($"No client '{clientId}' is registered.");
             return AdminCommandLine.Failed;
@@ -222,7 +222,7 @@ internal static class AdminCommands
         }
 
         var user = new OAuthUser(username, Guid.NewGuid().ToString(), UserStore.HashPassword(password), displayName);
-        if (!await services.GetRequiredService<UserStore>().AddAsync(user))
+        if (!await services.GetRequiredService<IUserStore>().AddAsync(user))
         {
             await session.Error.WriteLineAsync($"A user '{username}' already exists.");
             return AdminCommandLine.Failed;
@@ -234,7 +234,7 @@ internal static class AdminCommands
 
     private static async Task<int> ListUsersAsync(AdminSession session, IServiceProvider services)
     {
-        var users = await services.GetRequiredService<UserStore>().ListAsync();
+        var users = await services.GetRequiredService<IUserStore>().ListAsync();
         if (users.Count == 0)
         {
             await session.Output.WriteLineAsync("No users.");
@@ -250,7 +250,7 @@ internal static class AdminCommands
 
     private static async Task<int> RemoveUserAsync(AdminSession session, IServiceProvider services, string username)
     {
-        if (!await services.GetRequiredService<UserStore>().RemoveAsync(username))
+        if (!await services.GetRequiredService<IUserStore>().RemoveAsync(username))
         {
             await session.Error.WriteLineAsync($"No user '{username}'.");
             return AdminCommandLine.Failed;

@@ -22,7 +22,7 @@ internal static class ApiCommands
         update.SetAction(parsed => parsed.GetValue(updateOptions.Identifier) is { } identifier
             ? session.WithServicesAsync(async services =>
             {
-                var existing = (await services.GetRequiredService<ApiStore>().ListAsync()).FirstOrDefault(api => api.Identifier == identifier);
+                var existing = (await services.GetRequiredService<IApiStore>().GetCatalogAsync()).Find(identifier);
                 if (existing is null)
                 {
                     await session.Error.WriteLineAsync($"No API '{identifier}' is registered.");
@@ -36,7 +36,7 @@ internal static class ApiCommands
         var list = new Command("list", "Lists the registered APIs and their settings.");
         list.SetAction(_ => session.WithServicesAsync(async services =>
         {
-            var apis = await services.GetRequiredService<ApiStore>().ListAsync();
+            var apis = (await services.GetRequiredService<IApiStore>().GetCatalogAsync()).All;
             if (apis.Count == 0)
             {
                 await session.Output.WriteLineAsync("No APIs are registered.");
@@ -55,7 +55,7 @@ internal static class ApiCommands
         remove.SetAction(parsed => parsed.GetValue(removeIdentifier) is { } identifier
             ? session.WithServicesAsync(async services =>
             {
-                if (!await services.GetRequiredService<ApiStore>().RemoveAsync(identifier))
+                if (!await services.GetRequiredService<IApiStore>().RemoveAsync(identifier))
                 {
                     await session.Error.WriteLineAsync($"No API '{identifier}' is registered.");
                     return AdminCommandLine.Failed;
@@ -71,8 +71,8 @@ internal static class ApiCommands
 
     private static async Task<int> SaveAsync(AdminSession session, IServiceProvider services, ApiResource api, bool isNew)
     {
-        var store = services.GetRequiredService<ApiStore>();
-        var problems = ApiRegistration.Problems(api, await store.ListAsync(), services.GetRequiredService<OAuthServerOptions>()).ToList();
+        var store = services.GetRequiredService<IApiStore>();
+        var problems = ApiRegistration.Problems(api, (await store.GetCatalogAsync()).All, services.GetRequiredService<OAuthServerOptions>()).ToList();
         // An introspector is the API's own client entry: it must exist and be able to authenticate (RFC 7662 §2.1).
         foreach (var clientId in api.Introspectors)
         {

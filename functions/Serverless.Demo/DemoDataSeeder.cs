@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Serverless.OAuth.Apis;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Users;
@@ -12,7 +13,7 @@ namespace Serverless.Demo;
 /// through the flow at once. Their credentials are in the README, not the log.
 /// </summary>
 public sealed class DemoDataSeeder(
-    ClientStore clients, UserStore users, OAuthServerOptions options, IHostEnvironment environment, ILogger<DemoDataSeeder> logger) : IHostedService
+    IClientStore clients, IUserStore users, OAuthServerOptions options, IHostEnvironment environment, ILogger<DemoDataSeeder> logger) : IHostedService
 {
     public const string ClientId = "demo";
     public const string Username = "demo";
@@ -35,7 +36,7 @@ public sealed class DemoDataSeeder(
                     Name = "Demo client",
                     Type = ClientType.Public,
                     RedirectUris = [issuer + "/demo/callback"],
-                    AllowedScopes = [.. DemoApi.For(options).Scopes.Select(s => s.Name), .. options.Scopes.Keys],
+                    AllowedScopes = [.. ApiSeed.DemoResource(options).Api.Scopes.Select(s => s.Name), .. options.Scopes.Keys],
                     AllowedGrantTypes = [GrantTypes.AuthorizationCode, GrantTypes.RefreshToken],
                 },
                 cancellationToken);

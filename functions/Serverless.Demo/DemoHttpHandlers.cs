@@ -25,5 +25,9 @@ public sealed class DemoHttpHandlers(OAuthHttpHandlers server, ResourceEndpoint 
     public Task<IResult> ResourceAsync(HttpRequest request) =>
         server.RunAsync(request, page: false, () => resource.HandleAsync(request.Headers.Authorization, request.HttpContext.RequestAborted));
 
+    /// <summary>GET /.well-known/oauth-protected-resource/resource: the demo resource's metadata (RFC 9728).</summary>
+    public Task<IResult> ResourceMetadataAsync(HttpRequest request) =>
+        server.RunAsync(request, page: false, () => resource.MetadataAsync(request.HttpContext.RequestAborted));
+
     private Task<IResult> Static(HttpRequest request, EndpointResult file) => Task.FromResult(server.Result(request, file));
 }

@@ -1,18 +1,17 @@
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Serverless.OAuth.Apis;
 using Serverless.OAuth.Http;
-using Serverless.OAuth.Options;
 
 namespace Serverless.Demo;
 
-/// <summary>The demo's routes (DESIGN.md's contract: the demo client and the demo protected resource) and its services.</summary>
+/// <summary>The demo's routes (the demo client and the demo protected resource) and its services.</summary>
 public static class DemoRoutes
 {
     public static readonly IReadOnlyList<OAuthRoute> All =
     [
         OAuthRoute.To<DemoHttpHandlers>("GET", "resource", (h, r) => h.ResourceAsync(r)),
+        OAuthRoute.To<DemoHttpHandlers>("GET", ResourceEndpoint.MetadataRoute, (h, r) => h.ResourceMetadataAsync(r)),
         OAuthRoute.To<DemoHttpHandlers>("GET", "demo", (h, r) => h.PageAsync(r)),
         OAuthRoute.To<DemoHttpHandlers>("GET", "demo/callback", (h, r) => h.PageAsync(r)),
         OAuthRoute.To<DemoHttpHandlers>("GET", "demo/app.js", (h, r) => h.ScriptAsync(r)),
@@ -23,7 +22,6 @@ public static class DemoRoutes
     public static IServiceCollection AddServerlessDemo(this IServiceCollection services)
     {
         services.TryAddSingleton<ResourceEndpoint>();
-        services.AddSingleton(sp => new ApiSeed(DemoApi.For(sp.GetRequiredService<OAuthServerOptions>())));
         services.TryAddSingleton<DemoHttpHandlers>();
 
         // Does nothing unless OAuth:SeedDemoData is set and the environment is Development.

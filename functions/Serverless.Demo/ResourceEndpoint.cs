@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Primitives;
+using Serverless.OAuth.Apis;
 using Serverless.OAuth.Endpoints;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
@@ -9,45 +10,72 @@ namespace Serverless.Demo;
 /// <summary>
 /// GET /resource: the demo protected resource (RFC 6750). No token: 401 with a bare Bearer challenge; an invalid,
 /// expired or revoked token, or one for another API: 401 invalid_token; a token without the resource's scope: 403
-/// insufficient_scope. It checks tokens with the core's validator, as a resource server beside the authorization
-/// server would, for its own audience (<see cref="DemoApi"/>).
+/// insufficient_scope, naming the scope. Every challenge points at the resource's metadata (RFC 9728 §5.1), served at
+/// <see cref="MetadataRoute"/>. It checks tokens with the core's validator, as a resource server beside the
+/// authorization server would, for its own audience: the demo resource's API (<see cref="ApiSeed.DemoResource"/>).
 /// </summary>
-public sealed class ResourceEndpoint(AccessTokenValidator validator, OAuthServerOptions options)
+public sealed class ResourceEndpoint(AccessTokenValidator validator, IApiStore apis, OAuthServerOptions options)
 {
+    /// <summary>RFC 9728 §3.1: the well-known prefix inserted before the resource identifier's path ("/resource").</summary>
+    public const string MetadataRoute = ".well-known/oauth-protected-resource/resource";
+
+    /// <summary>The scope GET /resource requires.</summary>
+    public const string RequiredScope = "read";
+
+    private readonly string _metadataUrl = options.Issuer.TrimEnd('/') + "/" + MetadataRoute;
+
     public async Task<EndpointResult> HandleAsync(StringValues authorization, CancellationToken cancellationToken)
     {
-        var realm = options.EffectiveAudience;
         var header = AuthorizationHeader.Read(authorization);
         if (!header.Succeeded)
         {
-            return new BearerChallengeResult(header.Error, realm);
+            return Challenge(header.Error);
         }
 
         var authorizationHeader = header.Value;
         if (authorizationHeader.Length == 0)
         {
-            return new BearerChallengeResult(null, realm);
+            return Challenge(null);
         }
 
         if (!authorizationHeader.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {
-            return new BearerChallengeResult(OAuthError.InvalidRequest("Send the access token as 'Authorization: Bearer <token>'."), realm);
+            return Challenge(OAuthError.InvalidRequest("Send the access token as 'Authorization: Bearer <token>'."));
         }
 
-        var validation = await validator.ValidateAsync(authorizationHeader["Bearer ".Length..].Trim(), realm, cancellationToken);
+        var validation = await validator.ValidateAsync(authorizationHeader["Bearer ".Length..].Trim(), options.EffectiveAudience, cancellationToken);
         if (!validation.Succeeded)
         {
-            return new BearerChallengeResult(validation.Error, realm);
+            return Challenge(validation.Error);
         }
 
         var token = validation.Value;
-
-        if (ScopeSet.Parse(token.Scope)?.Contains(DemoApi.RequiredScope) != true)
+        if (ScopeSet.Parse(token.Scope)?.Contains(RequiredScope) != true)
         {
-            return new BearerChallengeResult(OAuthError.InsufficientScope($"This resource needs the '{DemoApi.RequiredScope}' scope."), realm);
+            return Challenge(OAuthError.InsufficientScope($"This resource needs the '{RequiredScope}' scope."), RequiredScope);
         }
 
         return new JsonBody(new ResourceResponse(
             $"Hello, {token.Subject}. Your access token is valid.", token.Subject, token.ClientId, token.Scope, token.ExpiresAt.ToUnixTimeSeconds()));
     }
+
+    /// <summary>GET /.well-known/oauth-protected-resource/resource: RFC 9728 §3.2, with the scopes the registry has for the demo API.</summary>
+    public async Task<EndpointResult> MetadataAsync(CancellationToken cancellationToken)
+    {
+        var api = (await apis.GetCatalogAsync(cancellationToken)).Find(options.EffectiveAudience);
+        return new JsonBody(
+            new ProtectedResourceMetadata
+            {
+                Resource = options.EffectiveAudience,
+                AuthorizationServers = [options.Issuer],
+                ScopesSupported = api?.Scopes.Select(s => s.Name).ToArray() ?? [],
+                BearerMethodsSupported = ["header"],
+                ResourceName = api?.Name,
+            },
+            NoStore: false,
+            CacheControl: "public, max-age=3600");
+    }
+
+    private BearerChallengeResult Challenge(OAuthError? error, string? scope = null) =>
+        new(error, options.EffectiveAudience, scope, _metadataUrl);
 }

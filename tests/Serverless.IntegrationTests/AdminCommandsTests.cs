@@ -61,10 +61,10 @@ public sealed class AdminCommandsTests : IAsyncLifetime
 
         Assert.Equal(0, exit);
         Assert.Equal(0, plain);
-        var stored = await _server.Get<Serverless.OAuth.Clients.ClientStore>().FindAsync("rs-a");
+        var stored = await _server.Get<Serverless.OAuth.Clients.IClientStore>().FindAsync("rs-a");
         Assert.True(stored!.MayIntrospect);
         Assert.True(stored.RefreshWithoutOfflineAccess);
-        var defaults = await _server.Get<Serverless.OAuth.Clients.ClientStore>().FindAsync("rs-b");
+        var defaults = await _server.Get<Serverless.OAuth.Clients.IClientStore>().FindAsync("rs-b");
         Assert.False(defaults!.MayIntrospect);
         Assert.False(defaults.RefreshWithoutOfflineAccess);
         var (_, list, _) = await RunAsync("", "clients", "list");
@@ -102,6 +102,14 @@ public sealed class AdminCommandsTests : IAsyncLifetime
     [InlineData("Unknown argument", "clients", "list", "--verbose")]
     [InlineData("Unknown command", "clients", "frobnicate")]
     [InlineData("--username is required", "users", "add")]
+    [InlineData("--identifier and --name are required", "api", "add", "--name", "X")]
+    [InlineData("absolute URI", "api", "add", "--identifier", "/relative", "--name", "X")]
+    [InlineData("fragment", "api", "add", "--identifier", "https://a.example.com#x", "--name", "X")]
+    [InlineData("belongs to", "api", "add", "--identifier", "https://other.example.com", "--name", "X", "--scope", "read=Read")]
+    [InlineData("server's own", "api", "add", "--identifier", "https://other.example.com", "--name", "X", "--scope", "offline_access")]
+    [InlineData("between 1 minute and 1 day", "api", "add", "--identifier", "https://other.example.com", "--name", "X", "--token-lifetime", "0")]
+    [InlineData("must be a registered confidential client", "api", "add", "--identifier", "https://other.example.com", "--name", "X", "--introspector", "nobody")]
+    [InlineData("not a registered API", "clients", "add", "--id", "x", "--name", "X", "--confidential", "--grant", "client_credentials", "--resource", "https://nowhere.example.com")]
     public async Task BadArguments_GetAClearMessage_AndExit2(string message, params string[] args)
     {
         var (exit, _, error) = await RunAsync("", args);
@@ -110,7 +118,53 @@ public sealed class AdminCommandsTests : IAsyncLifetime
         Assert.Contains(message, error);
     }
 
+    [Fact]
+    public async Task Api_AddUpdateListRemove_AndItsTokensWorkAtTheEndpoints()
+    {
+        Assert.Equal(0, (await RunAsync("", "clients", "add", "--id", "api-rs", "--name", "Its introspector", "--confidential", "--grant", "client_credentials")).Exit);
+        var (added, addOutput, addError) = await RunAsync("", "api", "add", "--identifier", "https://orders.example.com/api", "--name", "Orders",
+            "--scope", "orders.read=Read your orders", "--token-lifetime", "5", "--introspector", "api-rs");
+        Assert.True(added == 0, addError);
+        Assert.Contains("Registered API: https://orders.example.com/api\tOrders\tscopes: orders.read\ttoken lifetime: 5 min", addOutput);
+        Assert.Equal(1, (await RunAsync("", "api", "add", "--identifier", "https://orders.example.com/api", "--name", "Again")).Exit);
+
+        var (updated, _, _) = await RunAsync("", "api", "update", "--identifier", "https://orders.example.com/api", "--scope", "orders.read=Read your orders", "--scope", "orders.write=Place orders");
+        Assert.Equal(0, updated);
+        var (_, list, _) = await RunAsync("", "api", "list");
+        Assert.Contains("https://orders.example.com/api\tOrders\tscopes: orders.read orders.write\ttoken lifetime: 5 min\tclients: any\tintrospectors: api-rs", list);
+        Assert.Contains($"{_server.Issuer}/resource\tthe demo resource\tscopes: read write", list);
+
+        var (exit, output, _) = await RunAsync("", "clients", "add", "--id", "orders-app", "--name", "Orders app", "--confidential", "--grant", "client_credentials",
+            "--scope", "orders.write", "--resource", "https://orders.example.com/api");
+        Assert.Equal(0, exit);
+        var secret = output.Split('\n').Single(l => l.Contains("client_secret:", StringComparison.Ordinal)).Split(':', 2)[1].Trim();
+        await _server.PassTimeAsync(TimeSpan.FromMinutes(2)); // past the registry's cache in the server
+        var (token, _, body) = await TokenSupport.ReadTokenResponseAsync(
+            await new OAuthFlow(_server).PostTokenAsync([("grant_type", "client_credentials")], ("orders-app", secret)));
+        Assert.Equal(300, body.GetProperty("expires_in").GetInt32());
+        await TokenSupport.ValidateAgainstJwksAsync(new OAuthFlow(_server).Http, token, _server.Issuer, "https://orders.example.com/api");
+
+        Assert.Equal(0, (await RunAsync("", "api", "remove", "--identifier", "https://orders.example.com/api")).Exit);
+        var (removedAgain, _, missing) = await RunAsync("", "api", "remove", "--identifier", "https://orders.example.com/api");
+        Assert.Equal(1, removedAgain);
+        Assert.Contains("No API", missing);
+    }
+
+    [Fact]
+    public async Task TheDemoApi_IsKnownToTheAdminTool_BeforeAnyServerRan()
+    {
+        _settings["OAuth:Storage:TablePrefix"] = "t" + Guid.NewGuid().ToString("N")[..10]; // tables no server has used
+
+        var (exit, _, error) = await RunAsync("", "clients", "add", "--id", "early", "--name", "Early", "--confidential", "--grant", "client_credentials", "--scope", "read");
+        var (_, list, _) = await RunAsync("", "api", "list");
+
+        Assert.True(exit == 0, error);
+        Assert.Contains($"{_server.Issuer}/resource\tthe demo resource\tscopes: read write", list);
+    }
+
     [Theory]
+    [InlineData("api", "help")]
+    [InlineData("--introspector", "api", "add", "--help")]
     [InlineData("clients", "help")]
     [InlineData("clients", "--help")]
     [InlineData("--redirect-uri", "clients", "add", "--help")]
@@ -131,11 +185,11 @@ public sealed class AdminCommandsTests : IAsyncLifetime
         Assert.Equal(0, exit);
         Assert.Contains("Added user 'carol'", output);
         Assert.DoesNotContain("a long enough password", output);
-        var user = await _server.Get<Serverless.OAuth.Users.UserStore>().VerifyAsync("carol", "a long enough password");
+        var user = await _server.Get<Serverless.OAuth.Users.IUserStore>().VerifyAsync("carol", "a long enough password");
         Assert.NotNull(user);
         Assert.Equal(2, (await RunAsync("short\n", "users", "add", "--username", "dave")).Exit);
         Assert.Equal(0, (await RunAsync("", "users", "remove", "--username", "carol")).Exit);
-        Assert.Null(await _server.Get<Serverless.OAuth.Users.UserStore>().FindAsync("carol"));
+        Assert.Null(await _server.Get<Serverless.OAuth.Users.IUserStore>().FindAsync("carol"));
     }
 
     [Fact]

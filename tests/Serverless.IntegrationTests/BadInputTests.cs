@@ -16,7 +16,7 @@ public sealed class BadInputTests : IAsyncLifetime
     private static readonly string[] OAuthErrors =
     [
         "invalid_request", "invalid_client", "invalid_grant", "unauthorized_client", "unsupported_grant_type", "invalid_scope",
-        "unsupported_token_type", "invalid_token", "insufficient_scope", "invalid_redirect_uri", "invalid_client_metadata",
+        "unsupported_token_type", "invalid_token", "insufficient_scope", "invalid_target", "invalid_redirect_uri", "invalid_client_metadata",
     ];
 
     private LocalServer _server = null!;
@@ -112,6 +112,14 @@ public sealed class BadInputTests : IAsyncLifetime
             data.Add(new($"authorize: metadata document client_id '{document[..Math.Min(document.Length, 50)]}'", HttpMethod.Get, "authorize?client_id=" + Uri.EscapeDataString(document) + "&" + registered));
         }
 
+        foreach (var resource in new[] { "https://unknown.example.com/api", "/relative", "relative", "https://example.com/api#fragment", "https://user:pw@example.com/api", "" })
+        {
+            data.Add(new($"authorize: resource '{resource}'", HttpMethod.Get, Authorize(registered + "&scope=read&resource=" + Uri.EscapeDataString(resource))));
+            data.Add(new($"token: resource '{resource}'", HttpMethod.Post, "token", Form, Ascii("grant_type=refresh_token&client_id=bad-input-client&refresh_token=a.b&resource=" + Uri.EscapeDataString(resource))));
+        }
+
+        data.Add(new("authorize: many resources", HttpMethod.Get, Authorize(registered + string.Concat(Enumerable.Range(0, 200).Select(i => $"&resource=https%3A%2F%2Fr{i}.example.com")))));
+        data.Add(new("token: repeated resource", HttpMethod.Post, "token", Form, Ascii("grant_type=client_credentials&resource=https%3A%2F%2Fa.example.com&resource=https%3A%2F%2Fb.example.com")));
         data.Add(new("authorize: POST JSON", HttpMethod.Post, "authorize", "application/json", Ascii("{}")));
         data.Add(new("authorize: POST huge", HttpMethod.Post, "authorize", Form, Ascii("client_id=bad-input-client&state=" + big)));
         data.Add(new("authorize: POST without CSRF", HttpMethod.Post, "authorize", Form, Ascii("response_type=code&client_id=bad-input-client&" + registered + "&code_challenge_method=S256&code_challenge=" + Challenge + "&decision=allow&username=a&password=b")));
@@ -133,6 +141,60 @@ public sealed class BadInputTests : IAsyncLifetime
         data.Add(new("resource: JWT with a garbage header", HttpMethod.Get, "resource", Headers: [("Authorization", "Bearer e30.e30.e30")]));
         data.Add(new("resource: Basic", HttpMethod.Get, "resource", Headers: [("Authorization", "Basic abc")]));
         return data;
+    }
+
+    /// <summary>
+    /// RFC 8707: a resource that is unknown, relative, has a fragment, or is repeated at the token endpoint is
+    /// invalid_target, at /authorize by redirect and at /token as a 400, and nothing is stored: no code is made, and the
+    /// code presented is not spent (it still redeems once afterwards).
+    /// </summary>
+    [Fact]
+    public async Task BadResources_AreInvalidTarget_AndNothingIsStored()
+    {
+        var user = await _server.AddUserAsync();
+        var flow = new OAuthFlow(_server);
+        var demo = _server.Issuer + "/resource";
+        string[] bad = ["https://unknown.example.com/api", "/relative", "relative", demo + "#fragment"];
+        var before = await GrantRowsAsync();
+
+        foreach (var resource in bad)
+        {
+            var response = await flow.Http.GetAsync(Authorize("redirect_uri=" + Uri.EscapeDataString(Redirect) + "&scope=read&resource=" + Uri.EscapeDataString(resource)));
+            Assert.Equal("invalid_target", OAuthFlow.RedirectParameters(response)["error"]);
+        }
+
+        Assert.Equal(before, await GrantRowsAsync());
+
+        var code = OAuthFlow.RedirectParameters(await flow.SignInAsync(
+            Authorize("redirect_uri=" + Uri.EscapeDataString(Redirect) + "&scope=read"), user.Username, LocalServer.Password))["code"];
+        (string, string)[] exchange =
+        [
+            ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", Redirect), ("client_id", "bad-input-client"), ("code_verifier", new string('v', 43)),
+        ];
+        var withCode = await GrantRowsAsync();
+        foreach (var resources in bad.Select(r => new[] { r }).Append([demo, demo]).Append([demo, "https://unknown.example.com/api"]))
+        {
+            await OAuthFlow.AssertOAuthErrorAsync(
+                await flow.PostTokenAsync([.. exchange, .. resources.Select(r => ("resource", r))]), HttpStatusCode.BadRequest, "invalid_target");
+        }
+
+        Assert.Equal(withCode, await GrantRowsAsync());
+        await TokenSupport.ReadTokenResponseAsync(await flow.PostTokenAsync([.. exchange, ("resource", demo)]));
+    }
+
+    private async Task<int> GrantRowsAsync()
+    {
+        var tables = _server.Get<Serverless.OAuth.Storage.OAuthTables>();
+        var count = 0;
+        foreach (var name in new[] { Serverless.OAuth.Storage.OAuthTables.Grants, Serverless.OAuth.Storage.OAuthTables.Expiry })
+        {
+            await foreach (var _ in (await tables.GetAsync(name)).QueryAsync<Azure.Data.Tables.TableEntity>(select: ["RowKey"]))
+            {
+                count++;
+            }
+        }
+
+        return count;
     }
 
     [Fact]

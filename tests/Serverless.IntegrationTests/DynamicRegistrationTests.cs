@@ -19,7 +19,7 @@ public sealed class DynamicRegistrationTests
         var response = await RegistrationContractTests<LocalHostFixture>.RegisterAsync(http, PublicClient);
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.Empty(await server.Get<ClientStore>().ListAsync());
+        Assert.Empty(await server.Get<IClientStore>().ListAsync());
         var metadata = await OAuthFlow.JsonAsync(await http.GetAsync(".well-known/oauth-authorization-server"));
         Assert.False(metadata.TryGetProperty("registration_endpoint", out _));
     }
@@ -41,7 +41,7 @@ public sealed class DynamicRegistrationTests
 
         await OAuthFlow.AssertOAuthErrorAsync(refused, HttpStatusCode.TooManyRequests, "invalid_request");
         Assert.NotNull(refused.Headers.RetryAfter);
-        Assert.Equal(2, (await server.Get<ClientStore>().ListAsync()).Count);
+        Assert.Equal(2, (await server.Get<IClientStore>().ListAsync()).Count);
     }
 
     [Fact]
@@ -63,7 +63,7 @@ public sealed class DynamicRegistrationTests
         Assert.Equal(HttpStatusCode.BadRequest, page.StatusCode);
         Assert.Null(page.Headers.Location);
         await server.Get<ExpiryPurge>().RunAsync();
-        var left = await server.Get<ClientStore>().ListAsync();
+        var left = await server.Get<IClientStore>().ListAsync();
         Assert.Equal([used], left.Select(c => c.ClientId));
         Assert.True(left[0].ExpiresAt > server.Clock.GetUtcNow() + TimeSpan.FromDays(29), "an authorized client outlives the grants it may issue");
     }

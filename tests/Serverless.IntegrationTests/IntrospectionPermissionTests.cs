@@ -1,12 +1,13 @@
 using System.Net;
 using System.Text.Json;
+using Serverless.OAuth.Apis;
 using Serverless.OAuth.Clients;
 
 namespace Serverless.IntegrationTests;
 
 /// <summary>
-/// RFC 7662 §4: an access token is described only to the client it was issued to and to clients allowed to
-/// introspect (resource servers); any other authenticated client learns nothing, {"active": false}.
+/// RFC 7662 §4: an access token is described only to the client it was issued to, to its own API's introspectors, and
+/// to clients allowed to introspect every API's tokens; any other authenticated client learns nothing, {"active": false}.
 /// </summary>
 public sealed class IntrospectionPermissionTests : IAsyncLifetime
 {
@@ -71,11 +72,35 @@ public sealed class IntrospectionPermissionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnApisIntrospector_IsToldAboutItsOwnApisTokens_AndNotAboutAnotherApis()
+    {
+        var introspector = await AddClientAsync(mayIntrospect: false);
+        var apis = _server.Get<IApiStore>();
+        Assert.True(await apis.AddAsync(new ApiResource
+        {
+            Identifier = "https://a.example.com", Name = "A", Scopes = [new("a.read", "Read A")], Introspectors = [introspector.ClientId],
+        }));
+        Assert.True(await apis.AddAsync(new ApiResource { Identifier = "https://b.example.com", Name = "B", Scopes = [new("b.read", "Read B")] }));
+        var (app, appSecret) = await _server.AddConfidentialClientAsync(grants: [GrantTypes.ClientCredentials], scopes: ["a.read", "b.read"]);
+        async Task<string> TokenForAsync(string resource) => (await TokenSupport.ReadTokenResponseAsync(
+            await _flow.PostTokenAsync([("grant_type", "client_credentials"), ("resource", resource)], (app.ClientId, appSecret)))).AccessToken;
+
+        var ownApis = await IntrospectAsync(await TokenForAsync("https://a.example.com"), introspector);
+        var otherApis = await IntrospectAsync(await TokenForAsync("https://b.example.com"), introspector);
+
+        Assert.True(ownApis.GetProperty("active").GetBoolean());
+        Assert.Equal("https://a.example.com", ownApis.GetProperty("aud").GetString());
+        Assert.Equal("a.read", ownApis.GetProperty("scope").GetString());
+        Assert.False(otherApis.GetProperty("active").GetBoolean());
+        Assert.Single(otherApis.EnumerateObject());
+    }
+
+    [Fact]
     public async Task ThePermission_IsStored_AndReadBack()
     {
         var (clientId, _) = await AddClientAsync(mayIntrospect: true);
 
         await using var other = await LocalServer.StartAsync(tablePrefix: _server.Get<Serverless.OAuth.Options.OAuthServerOptions>().Storage.TablePrefix);
-        Assert.True((await other.Get<ClientStore>().FindAsync(clientId))!.MayIntrospect);
+        Assert.True((await other.Get<IClientStore>().FindAsync(clientId))!.MayIntrospect);
     }
 }

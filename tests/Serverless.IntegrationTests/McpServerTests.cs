@@ -46,7 +46,7 @@ public sealed class McpServerTests : IAsyncLifetime
         // The MCP server is an API of this server: its URL is the API's identifier, so tokens for it carry it as aud.
         var port = FreePort.Next();
         _resource = $"http://127.0.0.1:{port}{McpServerApp.Path}";
-        Assert.True(await _server.Get<ApiStore>().AddAsync(new ApiResource
+        Assert.True(await _server.Get<IApiStore>().AddAsync(new ApiResource
         {
             Identifier = _resource,
             Name = "Sample MCP server",
@@ -161,7 +161,7 @@ public sealed class McpServerTests : IAsyncLifetime
         await _server.PassTimeAsync(TimeSpan.FromHours(1));
         Assert.Contains($"through client {clientId}", await CallWhoAmIAsync(client));
         AssertRefreshedOnce();
-        Assert.Empty(await _server.Get<ClientStore>().ListAsync());
+        Assert.Empty(await _server.Get<IClientStore>().ListAsync());
     }
 
     [Fact]
@@ -171,7 +171,7 @@ public sealed class McpServerTests : IAsyncLifetime
         oauth.DynamicClientRegistration = new() { ClientName = "MCP test client (registered)" };
 
         await using var client = await ConnectAsync(oauth);
-        var registered = Assert.Single(await _server.Get<ClientStore>().ListAsync());
+        var registered = Assert.Single(await _server.Get<IClientStore>().ListAsync());
         Assert.Equal("MCP test client (registered)", registered.Name);
         Assert.Contains($"through client {registered.ClientId}", await CallWhoAmIAsync(client));
 

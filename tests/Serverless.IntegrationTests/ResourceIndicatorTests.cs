@@ -22,7 +22,7 @@ public sealed class ResourceIndicatorTests : IAsyncLifetime
     {
         _server = await LocalServer.StartAsync();
         _flow = new OAuthFlow(_server);
-        var apis = _server.Get<ApiStore>();
+        var apis = _server.Get<IApiStore>();
         Assert.True(await apis.AddAsync(new ApiResource { Identifier = Orders, Name = "Orders", Scopes = [new("orders.read", "Read your orders")] }));
         Assert.True(await apis.AddAsync(new ApiResource
         {
@@ -132,7 +132,7 @@ public sealed class ResourceIndicatorTests : IAsyncLifetime
     public async Task AnApiLimitedToOtherClients_IsInvalidTarget_ForThisOne()
     {
         const string Limited = "https://limited.example.com";
-        Assert.True(await _server.Get<ApiStore>().AddAsync(new ApiResource { Identifier = Limited, Name = "Limited", AllowedClients = ["someone-else"] }));
+        Assert.True(await _server.Get<IApiStore>().AddAsync(new ApiResource { Identifier = Limited, Name = "Limited", AllowedClients = ["someone-else"] }));
 
         var response = await _flow.Http.GetAsync(OAuthFlow.AuthorizeQuery(
             ("response_type", "code"), ("client_id", _client.ClientId), ("redirect_uri", _client.RedirectUris[0]), ("scope", "offline_access"), ("resource", Limited)));

@@ -62,8 +62,8 @@ public sealed class InProcessTokenServer : IDisposable
             ContentRootPath = Path.GetTempPath(),
             ContentRootFileProvider = new NullFileProvider(),
         });
-        services.AddSingleton<ClientStore>(new PreloadedClientStore(client));
-        services.AddSingleton<ApiStore>(new PreloadedApiStore(new ApiResource
+        services.AddSingleton<IClientStore>(new PreloadedClientStore(client));
+        services.AddSingleton<IApiStore>(new PreloadedApiStore(new ApiResource
         {
             Identifier = "https://oauth.example.com/resource",
             Name = "Benchmark API",

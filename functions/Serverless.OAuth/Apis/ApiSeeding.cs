@@ -5,11 +5,11 @@ using Serverless.OAuth.Protocol;
 namespace Serverless.OAuth.Apis;
 
 /// <summary>
-/// Writes the host's seed APIs (<see cref="ApiSeed"/>) at start-up, so that they are in the registry before the first
-/// request, for the admin tool too. Storage that cannot be reached then is no reason not to start: the first request
-/// that reads the registry seeds it instead.
+/// Writes the seed APIs (<see cref="ApiSeed"/>) at start-up, so that they are in the registry before the first
+/// request. Storage that cannot be reached then is no reason not to start: the first request that reads the registry
+/// seeds it instead (as the admin tool's first read does).
 /// </summary>
-public sealed class ApiSeeding(ApiStore apis, IEnumerable<ApiSeed> seeds, ILogger<ApiSeeding> logger) : IHostedService
+public sealed class ApiSeeding(IApiStore apis, IEnumerable<ApiSeed> seeds, ILogger<ApiSeeding> logger) : IHostedService
 {
     public static readonly EventId Deferred = new(4201, "ApiSeedingDeferred");
 

@@ -8,8 +8,20 @@ using Serverless.OAuth.Storage;
 
 namespace Serverless.OAuth.Apis;
 
-/// <summary>An API the host registers when the table lacks it (the demo resource's): written once, then managed like any other.</summary>
-public sealed record ApiSeed(ApiResource Api);
+/// <summary>An API written to the registry when the table lacks it: written once, then the admin's to change like any other.</summary>
+public sealed record ApiSeed(ApiResource Api)
+{
+    /// <summary>
+    /// The demo resource's API, which every host seeds (so the admin tool knows its scopes before a server has run):
+    /// identifier <see cref="OAuthServerOptions.EffectiveAudience"/>, scopes read and write.
+    /// </summary>
+    public static ApiSeed DemoResource(OAuthServerOptions options) => new(new ApiResource
+    {
+        Identifier = options.EffectiveAudience,
+        Name = "the demo resource",
+        Scopes = [new ApiScope("read", "Read your data"), new ApiScope("write", "Change your data")],
+    });
+}
 
 /// <summary>
 /// The API registry in Table Storage (table "apis", partition = SHA-256 of the identifier, since a URI's '/' and '#'
@@ -18,14 +30,14 @@ public sealed record ApiSeed(ApiResource Api);
 /// like the clients: a change is seen by every instance within that time. APIs are configuration, like clients: they
 /// live until removed, with no expiry.
 /// </summary>
-public class ApiStore(OAuthTables tables, OAuthServerOptions options, TimeProvider clock, IEnumerable<ApiSeed> seeds)
+public sealed class ApiStore(OAuthTables tables, OAuthServerOptions options, TimeProvider clock, IEnumerable<ApiSeed> seeds) : IApiStore
 {
     private const string Row = "api";
     private readonly ApiSeed[] _seeds = [.. seeds];
-    private (ApiCatalog Catalog, DateTimeOffset Until)? _cached;
+    // One reference, swapped whole, so that a concurrent reader never sees one catalog with another's expiry.
+    private CachedCatalog? _cached;
 
-    /// <summary>The registry as this instance knows it; seeds missing from the table are written first.</summary>
-    public virtual async Task<ApiCatalog> GetCatalogAsync(CancellationToken cancellationToken = default)
+    public async Task<ApiCatalog> GetCatalogAsync(CancellationToken cancellationToken = default)
     {
         var now = clock.GetUtcNow();
         if (_cached is { } cached && cached.Until > now)
@@ -42,12 +54,12 @@ public class ApiStore(OAuthTables tables, OAuthServerOptions options, TimeProvid
         }
 
         var catalog = new ApiCatalog(apis);
-        _cached = (catalog, now + options.ClientCacheLifetime);
+        _cached = new CachedCatalog(catalog, now + options.ClientCacheLifetime);
         return catalog;
     }
 
-    /// <summary>Every API as stored now, without the cache (the admin tool).</summary>
-    public async Task<IReadOnlyList<ApiResource>> ListAsync(CancellationToken cancellationToken = default)
+    /// <summary>Every API as stored now.</summary>
+    private async Task<IReadOnlyList<ApiResource>> ListAsync(CancellationToken cancellationToken = default)
     {
         var table = await tables.GetAsync(OAuthTables.Apis, cancellationToken);
         var apis = new List<ApiResource>();
@@ -59,7 +71,6 @@ public class ApiStore(OAuthTables tables, OAuthServerOptions options, TimeProvid
         return apis;
     }
 
-    /// <summary>Adds an API; false when its identifier is taken.</summary>
     public async Task<bool> AddAsync(ApiResource api, CancellationToken cancellationToken = default)
     {
         var table = await tables.GetAsync(OAuthTables.Apis, cancellationToken);
@@ -75,7 +86,6 @@ public class ApiStore(OAuthTables tables, OAuthServerOptions options, TimeProvid
         }
     }
 
-    /// <summary>Replaces an API's settings; false when it is not registered.</summary>
     public async Task<bool> UpdateAsync(ApiResource api, CancellationToken cancellationToken = default)
     {
         var table = await tables.GetAsync(OAuthTables.Apis, cancellationToken);
@@ -98,6 +108,8 @@ public class ApiStore(OAuthTables tables, OAuthServerOptions options, TimeProvid
         _cached = null;
         return response.Status != 404;
     }
+
+    private sealed record CachedCatalog(ApiCatalog Catalog, DateTimeOffset Until);
 
     private static string KeyOf(string identifier) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identifier)));
 

@@ -19,7 +19,7 @@ namespace Serverless.OAuth.Clients;
 /// A dynamically registered client has an expiry (<see cref="OAuthClient.ExpiresAt"/>): its row is indexed for the purge
 /// before it is written, and once expired it reads as absent.
 /// </summary>
-public class ClientStore(OAuthTables tables, OAuthServerOptions options, TimeProvider clock, ILogger<ClientStore>? logger = null)
+public sealed class ClientStore(OAuthTables tables, OAuthServerOptions options, TimeProvider clock, ILogger<ClientStore>? logger = null) : IClientStore
 {
     private const string Row = "client";
 
@@ -33,15 +33,10 @@ public class ClientStore(OAuthTables tables, OAuthServerOptions options, TimePro
         CompactionPercentage = 0.25,
     });
 
-    /// <summary>For mocking.</summary>
-    protected ClientStore() : this(null!, new OAuthServerOptions(), TimeProvider.System)
-    {
-    }
-
     /// <summary>How many lookups (known clients and unknown ids) are cached now.</summary>
     internal int CachedCount => _cache.Count;
 
-    public virtual async Task<OAuthClient?> FindAsync(string clientId, CancellationToken cancellationToken = default)
+    public async Task<OAuthClient?> FindAsync(string clientId, CancellationToken cancellationToken = default)
     {
         if (!OAuthClient.IsValidClientId(clientId))
         {
@@ -50,14 +45,14 @@ public class ClientStore(OAuthTables tables, OAuthServerOptions options, TimePro
 
         // Freshness follows the server's clock (TimeProvider); the cache's own expiry only frees the memory.
         var now = clock.GetUtcNow();
-        if (_cache.TryGetValue(clientId, out CachedClient? cached) && cached!.Until > now)
+        if (_cache.TryGetValue(clientId, out CachedClient? cached) && cached is not null && cached.Until > now)
         {
             return Live(cached.Client, now);
         }
 
         var table = await tables.GetAsync(OAuthTables.Clients, cancellationToken);
         var response = await table.GetEntityIfExistsAsync<TableEntity>(clientId, Row, cancellationToken: cancellationToken);
-        var client = response.HasValue ? Live(FromEntity(response.Value!), now) : null;
+        var client = response.HasValue && response.Value is { } entity ? Live(FromEntity(entity), now) : null;
         _cache.Set(clientId, new CachedClient(client, now + options.ClientCacheLifetime), new MemoryCacheEntryOptions
         {
             Size = 1,
@@ -67,7 +62,7 @@ public class ClientStore(OAuthTables tables, OAuthServerOptions options, TimePro
         return client;
     }
 
-    public virtual async Task<IReadOnlyList<OAuthClient>> ListAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<OAuthClient>> ListAsync(CancellationToken cancellationToken = default)
     {
         var table = await tables.GetAsync(OAuthTables.Clients, cancellationToken);
         var clients = new List<OAuthClient>();
@@ -80,7 +75,7 @@ public class ClientStore(OAuthTables tables, OAuthServerOptions options, TimePro
     }
 
     /// <summary>Adds a client (one with an expiry indexed first, so the purge finds it); false when the client_id is taken.</summary>
-    public virtual async Task<bool> AddAsync(OAuthClient client, CancellationToken cancellationToken = default)
+    public async Task<bool> AddAsync(OAuthClient client, CancellationToken cancellationToken = default)
     {
         var table = await tables.GetAsync(OAuthTables.Clients, cancellationToken);
         if (client.ExpiresAt is { } expiresAt)
@@ -115,14 +110,14 @@ public class ClientStore(OAuthTables tables, OAuthServerOptions options, TimePro
 
         var table = await tables.GetAsync(OAuthTables.Clients, cancellationToken);
         var response = await table.GetEntityIfExistsAsync<TableEntity>(client.ClientId, Row, cancellationToken: cancellationToken);
-        if (!response.HasValue || Live(FromEntity(response.Value!), clock.GetUtcNow()) is not { ExpiresAt: { } stored } || stored >= until)
+        if (!response.HasValue || response.Value is not { } entity || Live(FromEntity(entity), clock.GetUtcNow()) is not { ExpiresAt: { } stored } || stored >= until)
         {
             return;
         }
 
         try
         {
-            await table.UpdateEntityAsync(new TableEntity(client.ClientId, Row) { ["ExpiresAt"] = until }, response.Value!.ETag, TableUpdateMode.Merge, cancellationToken);
+            await table.UpdateEntityAsync(new TableEntity(client.ClientId, Row) { ["ExpiresAt"] = until }, entity.ETag, TableUpdateMode.Merge, cancellationToken);
             _cache.Remove(client.ClientId);
         }
         catch (RequestFailedException e) when (e.Status is 404 or 412)
@@ -131,7 +126,7 @@ public class ClientStore(OAuthTables tables, OAuthServerOptions options, TimePro
         }
     }
 
-    public virtual async Task<bool> RemoveAsync(string clientId, CancellationToken cancellationToken = default)
+    public async Task<bool> RemoveAsync(string clientId, CancellationToken cancellationToken = default)
     {
         var table = await tables.GetAsync(OAuthTables.Clients, cancellationToken);
         var response = await table.DeleteEntityAsync(clientId, Row, ETag.All, cancellationToken);

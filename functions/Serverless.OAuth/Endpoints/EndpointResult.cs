@@ -15,8 +15,11 @@ public sealed record JsonBody(object Body, int Status = 200, bool NoStore = true
 /// <summary>An OAuth error as JSON (RFC 6749 §5.2). The status follows from the error code unless given.</summary>
 public sealed record OAuthErrorResult(OAuthError Error) : EndpointResult;
 
-/// <summary>An RFC 6750 error from the resource: 401/403 with a Bearer challenge.</summary>
-public sealed record BearerChallengeResult(OAuthError? Error, string Realm) : EndpointResult;
+/// <summary>
+/// An RFC 6750 error from the resource: 401/403 with a Bearer challenge, naming the scope it needs (RFC 6750 §3, for
+/// insufficient_scope) and where its metadata is (RFC 9728 §5.1), when given.
+/// </summary>
+public sealed record BearerChallengeResult(OAuthError? Error, string Realm, string? Scope = null, string? ResourceMetadata = null) : EndpointResult;
 
 /// <summary>A redirect (302, or 303 after a POST) to a redirect URI verified against the client's registration.</summary>
 public sealed record RedirectTo(string Location) : EndpointResult;

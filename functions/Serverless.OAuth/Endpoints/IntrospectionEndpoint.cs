@@ -15,7 +15,7 @@ namespace Serverless.OAuth.Endpoints;
 /// token only to the client that holds it. Anything else (expired, revoked, malformed, not issued here, another API's,
 /// or not the caller's to see) is simply {"active": false}, so the answer reveals nothing (RFC 7662 §2.2, §4).
 /// </summary>
-public sealed class IntrospectionEndpoint(BackChannelRequestReader reader, TokenLocator locator, ApiStore apis, OAuthServerOptions options)
+public sealed class IntrospectionEndpoint(BackChannelRequestReader reader, TokenLocator locator, IApiStore apis, OAuthServerOptions options)
 {
     public async Task<EndpointResult> HandleAsync(StringValues authorization, OAuthParameters form, string? clientAddress, CancellationToken cancellationToken)
     {
@@ -43,7 +43,7 @@ public sealed class IntrospectionEndpoint(BackChannelRequestReader reader, Token
             LocatedAccessToken { Token: var access } when client.MayIntrospect
                 || access.ClientId == client.ClientId
                 || catalog.Find(access.Audience)?.MayIntrospect(client.ClientId) == true => Describe(access),
-            LocatedRefreshToken { Row: { State: RefreshTokenState.Active } row } when row.ClientId == client.ClientId => Describe(row),
+            LocatedRefreshToken { Row: { State: RefreshTokenState.Active } row } when row.Grant.ClientId == client.ClientId => Describe(row),
             _ => IntrospectionResponse.Inactive,
         });
     }
@@ -62,12 +62,12 @@ public sealed class IntrospectionEndpoint(BackChannelRequestReader reader, Token
         AuthTime = token.AuthTime?.ToUnixTimeSeconds(),
     };
 
-    private IntrospectionResponse Describe(RefreshTokenEntity row) => new(Active: true)
+    private IntrospectionResponse Describe(RefreshTokenRecord row) => new(Active: true)
     {
         TokenType = "refresh_token",
-        Scope = row.Scope,
-        ClientId = row.ClientId,
-        Subject = row.Subject,
+        Scope = row.Grant.Scope,
+        ClientId = row.Grant.ClientId,
+        Subject = row.Grant.Subject,
         Issuer = options.Issuer,
         ExpiresAt = row.ExpiresAt.ToUnixTimeSeconds(),
     };

@@ -7,9 +7,9 @@ using Serverless.OAuth.Signing;
 namespace Serverless.OAuth.Endpoints;
 
 /// <summary>RFC 8414 metadata, advertising exactly what is implemented, and the JWKS (RFC 7517).</summary>
-public sealed class MetadataEndpoint(OAuthServerOptions options, ISigningKeyProvider keys, ApiStore apis)
+public sealed class MetadataEndpoint(OAuthServerOptions options, ISigningKeyProvider keys, IApiStore apis)
 {
-    private (ApiCatalog Catalog, AuthorizationServerMetadata Metadata)? _built;
+    private BuiltMetadata? _built;
 
     /// <summary>The metadata, built again only when the API registry changed (its scopes are in scopes_supported).</summary>
     public async Task<EndpointResult> MetadataAsync(CancellationToken cancellationToken)
@@ -17,7 +17,7 @@ public sealed class MetadataEndpoint(OAuthServerOptions options, ISigningKeyProv
         var catalog = await apis.GetCatalogAsync(cancellationToken);
         if (_built is not { } built || !ReferenceEquals(built.Catalog, catalog))
         {
-            built = (catalog, Build(catalog));
+            built = new BuiltMetadata(catalog, Build(catalog));
             _built = built;
         }
 
@@ -29,6 +29,8 @@ public sealed class MetadataEndpoint(OAuthServerOptions options, ISigningKeyProv
         var published = await keys.GetPublicKeysAsync(cancellationToken);
         return new JsonBody(new JsonWebKeySet(published), NoStore: false, CacheControl: "public, max-age=300");
     }
+
+    private sealed record BuiltMetadata(ApiCatalog Catalog, AuthorizationServerMetadata Metadata);
 
     private AuthorizationServerMetadata Build(ApiCatalog catalog)
     {

@@ -17,7 +17,7 @@ namespace Serverless.OAuth.Endpoints;
 /// confidential client is in the answer once and stored only as a hash.
 /// </summary>
 public sealed class RegistrationEndpoint(
-    ClientStore clients, ApiStore apis, FailedAttemptLockout lockout, OAuthServerOptions options, TimeProvider clock, ILogger<RegistrationEndpoint> logger)
+    IClientStore clients, IApiStore apis, ILockout lockout, OAuthServerOptions options, TimeProvider clock, ILogger<RegistrationEndpoint> logger)
 {
     private static readonly EventId RateLimited = new(4201, "RegistrationRateLimited");
 
@@ -31,7 +31,7 @@ public sealed class RegistrationEndpoint(
         }
 
         // Requests without a known address (none behind a misconfigured proxy) share one limit: the safe side.
-        if (await lockout.CountAsync(lockout.RegistrationKey(address ?? "unknown"), cancellationToken) is { } refusedFor)
+        if (await lockout.CountAsync(LockoutKey.ForRegistration(address ?? "unknown"), cancellationToken) is { } refusedFor)
         {
             logger.LogWarning(RateLimited, "Registrations refused from an address for {RefusedFor}", refusedFor);
             return new OAuthErrorResult(OAuthError.TooManyAttempts("Too many registrations from this address.", refusedFor));

@@ -62,6 +62,19 @@ public sealed record IntrospectionResponse([property: JsonPropertyName("active")
     [JsonPropertyName("auth_time")] public long? AuthTime { get; init; }
 }
 
+/// <summary>
+/// Protected resource metadata (RFC 9728 §2): where a client finds the authorization server of a resource, and which
+/// scopes and bearer methods the resource takes.
+/// </summary>
+public sealed record ProtectedResourceMetadata
+{
+    [JsonPropertyName("resource")] public required string Resource { get; init; }
+    [JsonPropertyName("authorization_servers")] public required IReadOnlyList<string> AuthorizationServers { get; init; }
+    [JsonPropertyName("scopes_supported")] public required IReadOnlyList<string> ScopesSupported { get; init; }
+    [JsonPropertyName("bearer_methods_supported")] public required IReadOnlyList<string> BearerMethodsSupported { get; init; }
+    [JsonPropertyName("resource_name")] public string? ResourceName { get; init; }
+}
+
 /// <summary>What the demo resource answers a valid token with.</summary>
 public sealed record ResourceResponse(
     [property: JsonPropertyName("message")] string Message,

@@ -15,7 +15,7 @@ namespace Serverless.OAuth.Grants;
 /// </summary>
 public sealed class AuthorizationCodeGrant(
     GrantStore grants,
-    ApiStore apis,
+    IApiStore apis,
     FamilyRevocation familyRevocation,
     AccessTokenIssuer issuer,
     OAuthServerOptions options,
@@ -35,7 +35,7 @@ public sealed class AuthorizationCodeGrant(
         }
 
         var lookup = await grants.FindCodeAsync(code, cancellationToken);
-        if (lookup?.Redeemed is not null)
+        if (lookup is { Redeemed: true })
         {
             await familyRevocation.RevokeAsync(lookup.FamilyId, FamilyRevocationReason.CodeReplay, cancellationToken);
             return OAuthError.InvalidGrant("The authorization code was already used.");
@@ -46,17 +46,18 @@ public sealed class AuthorizationCodeGrant(
             return OAuthError.InvalidGrant("The authorization code is invalid or expired.");
         }
 
-        var error = ValidateClientBinding(stored, client)
-            ?? ValidateRedirectUriBinding(stored, redirectUri)
-            ?? ValidateCodeVerifier(stored, form["code_verifier"]);
+        var bound = stored.Grant;
+        var error = ValidateClientBinding(bound, client)
+            ?? ValidateRedirectUriBinding(bound, redirectUri)
+            ?? ValidateCodeVerifier(bound, form["code_verifier"]);
         if (error is not null)
         {
             return error;
         }
 
         var catalog = await apis.GetCatalogAsync(cancellationToken);
-        var grantedScope = ScopeSet.Parse(stored.Scope) ?? ScopeSet.Empty;
-        var resources = ResourceSelection.GrantedResources(stored.Resources, grantedScope, catalog);
+        var grantedScope = ScopeSet.Parse(bound.Scope) ?? ScopeSet.Empty;
+        var resources = ResourceSelection.GrantedResources(bound.Resources, grantedScope, catalog);
         var target = ResourceSelection.ForToken(catalog, client, form, resources, grantedScope, requestedScope: ScopeSet.Empty);
         if (!target.Succeeded)
         {
@@ -64,28 +65,28 @@ public sealed class AuthorizationCodeGrant(
         }
 
         var now = clock.GetUtcNow();
-        var refreshToken = client.IssuesRefreshToken(grantedScope) ? NewRefreshToken(stored, resources, now) : null;
+        var refreshToken = client.IssuesRefreshToken(grantedScope) ? FirstRefreshToken(stored, resources, now) : null;
         var response = await issuer.IssueAsync(
-            stored.PartitionKey, stored.Subject, client.ClientId, target.Value, stored.AuthTime, refreshToken?.Value, cancellationToken);
+            stored.FamilyId, bound.Subject, client.ClientId, target.Value, bound.AuthTime, refreshToken?.Value, cancellationToken);
 
-        var familyExpiresAt = refreshToken?.Row.AbsoluteExpiresAt ?? now + issuer.LifetimeOf(target.Value.Api);
+        var familyExpiresAt = refreshToken?.Grant.AbsoluteExpiresAt ?? now + issuer.LifetimeOf(target.Value.Api);
         if (!await grants.RedeemCodeAsync(stored, familyExpiresAt, refreshToken, cancellationToken))
         {
             // Another redemption of the same code committed first: this one is a replay.
-            await familyRevocation.RevokeAsync(stored.PartitionKey, FamilyRevocationReason.CodeReplay, cancellationToken);
+            await familyRevocation.RevokeAsync(stored.FamilyId, FamilyRevocationReason.CodeReplay, cancellationToken);
             return OAuthError.InvalidGrant("The authorization code was already used.");
         }
 
         return response;
     }
 
-    private static OAuthError? ValidateClientBinding(AuthorizationCodeEntity code, OAuthClient client) =>
+    private static OAuthError? ValidateClientBinding(CodeGrant code, OAuthClient client) =>
         code.ClientId == client.ClientId ? null : OAuthError.InvalidGrant("The authorization code was issued to another client.");
 
-    private static OAuthError? ValidateRedirectUriBinding(AuthorizationCodeEntity code, string redirectUri) =>
+    private static OAuthError? ValidateRedirectUriBinding(CodeGrant code, string redirectUri) =>
         code.RedirectUri == redirectUri ? null : OAuthError.InvalidGrant("The 'redirect_uri' does not match the authorization request.");
 
-    private static OAuthError? ValidateCodeVerifier(AuthorizationCodeEntity code, string? verifier)
+    private static OAuthError? ValidateCodeVerifier(CodeGrant code, string? verifier)
     {
         if (code.CodeChallenge is null)
         {
@@ -103,22 +104,16 @@ public sealed class AuthorizationCodeGrant(
             : OAuthError.InvalidGrant("The 'code_verifier' does not match the code_challenge.");
     }
 
-    private NewRefreshToken NewRefreshToken(AuthorizationCodeEntity code, IReadOnlyList<string> resources, DateTimeOffset now)
-    {
-        var absolute = now + options.RefreshTokenAbsoluteLifetime;
-        return new NewRefreshToken(
-            SecretValues.Compose(code.PartitionKey, SecretValues.NewSecret()),
-            new RefreshTokenEntity
-            {
-                ClientId = code.ClientId,
-                Subject = code.Subject,
-                Scope = code.Scope,
-                Resources = string.Join(' ', resources),
-                AuthTime = code.AuthTime,
-                AbsoluteExpiresAt = absolute,
-                ExpiresAt = Min(now + options.RefreshTokenIdleLifetime, absolute),
-            });
-    }
-
-    internal static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+    private NewRefreshToken FirstRefreshToken(IssuedCode code, IReadOnlyList<string> resources, DateTimeOffset now) => NewRefreshToken.Mint(
+        code.FamilyId,
+        new RefreshGrant
+        {
+            ClientId = code.Grant.ClientId,
+            Subject = code.Grant.Subject,
+            Scope = code.Grant.Scope,
+            Resources = string.Join(' ', resources),
+            AuthTime = code.Grant.AuthTime,
+            AbsoluteExpiresAt = now + options.RefreshTokenAbsoluteLifetime,
+        },
+        now + options.RefreshTokenIdleLifetime);
 }

@@ -9,7 +9,7 @@ namespace Serverless.OAuth.Grants;
 /// grant_type=client_credentials (RFC 6749 §4.4): confidential clients only, no refresh token, no storage write. The
 /// token is for one API among those of the client's scopes (RFC 8707 §2.2).
 /// </summary>
-public sealed class ClientCredentialsGrant(AccessTokenIssuer issuer, ApiStore apis)
+public sealed class ClientCredentialsGrant(AccessTokenIssuer issuer, IApiStore apis)
 {
     public async Task<OAuthResult<TokenResponse>> IssueAsync(OAuthClient client, OAuthParameters form, CancellationToken cancellationToken)
     {

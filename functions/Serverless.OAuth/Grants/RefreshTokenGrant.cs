@@ -15,7 +15,7 @@ namespace Serverless.OAuth.Grants;
 /// </summary>
 public sealed class RefreshTokenGrant(
     GrantStore grants,
-    ApiStore apis,
+    IApiStore apis,
     FamilyRevocation familyRevocation,
     AccessTokenIssuer issuer,
     OAuthServerOptions options,
@@ -68,16 +68,16 @@ public sealed class RefreshTokenGrant(
                 return OAuthError.InvalidGrant("The refresh token is invalid or expired.");
             }
 
-            if (row.ClientId != client.ClientId)
+            if (row.Grant.ClientId != client.ClientId)
             {
                 return OAuthError.InvalidGrant("The refresh token was issued to another client.");
             }
 
             // Scope may be narrowed for the new access token, never widened (RFC 6749 §6).
             var catalog = await apis.GetCatalogAsync(cancellationToken);
-            var grantedScope = ScopeSet.Parse(row.Scope) ?? ScopeSet.Empty;
+            var grantedScope = ScopeSet.Parse(row.Grant.Scope) ?? ScopeSet.Empty;
             var target = ResourceSelection.ForToken(
-                catalog, client, form, ResourceSelection.GrantedResources(row.Resources, grantedScope, catalog), grantedScope, requestedScope);
+                catalog, client, form, ResourceSelection.GrantedResources(row.Grant.Resources, grantedScope, catalog), grantedScope, requestedScope);
             if (!target.Succeeded)
             {
                 return target.Error;
@@ -86,9 +86,9 @@ public sealed class RefreshTokenGrant(
             switch (row.State)
             {
                 case RefreshTokenState.Active:
-                    var successor = NewSuccessor(lookup.FamilyId, row);
-                    var response = await issuer.IssueAsync(lookup.FamilyId, row.Subject, client.ClientId, target.Value, row.AuthTime, successor.Value, cancellationToken);
-                    if (await grants.RotateAsync(lookup, presented, successor, cancellationToken))
+                    var successor = NewRefreshToken.Mint(row.FamilyId, row.Grant, clock.GetUtcNow() + options.RefreshTokenIdleLifetime);
+                    var response = await issuer.IssueAsync(row.FamilyId, row.Grant.Subject, client.ClientId, target.Value, row.Grant.AuthTime, successor.Value, cancellationToken);
+                    if (await grants.RotateAsync(row, presented, successor, cancellationToken))
                     {
                         return response;
                     }
@@ -96,7 +96,7 @@ public sealed class RefreshTokenGrant(
                     continue;
 
                 case RefreshTokenState.Rotated when WithinGraceWindow(row) && OpenSuccessor(presented, row) is { } sameSuccessor:
-                    return await issuer.IssueAsync(lookup.FamilyId, row.Subject, client.ClientId, target.Value, row.AuthTime, sameSuccessor, cancellationToken);
+                    return await issuer.IssueAsync(row.FamilyId, row.Grant.Subject, client.ClientId, target.Value, row.Grant.AuthTime, sameSuccessor, cancellationToken);
 
                 case RefreshTokenState.Rotated:
                     return await RevokeReusedAsync(lookup, cancellationToken);
@@ -115,28 +115,11 @@ public sealed class RefreshTokenGrant(
         return OAuthError.InvalidGrant("The refresh token was already used; the authorization is revoked.");
     }
 
-    private bool WithinGraceWindow(RefreshTokenEntity row) =>
+    private bool WithinGraceWindow(RefreshTokenRecord row) =>
         row.RotatedAt is { } rotatedAt && clock.GetUtcNow() < rotatedAt + options.RefreshTokenReuseGraceWindow;
 
-    private static string? OpenSuccessor(string presented, RefreshTokenEntity row) =>
+    private static string? OpenSuccessor(string presented, RefreshTokenRecord row) =>
         row.SuccessorCiphertext is { } sealedSuccessor ? SuccessorEnvelope.Open(presented, sealedSuccessor) : null;
-
-    private NewRefreshToken NewSuccessor(string familyId, RefreshTokenEntity current)
-    {
-        var now = clock.GetUtcNow();
-        return new NewRefreshToken(
-            SecretValues.Compose(familyId, SecretValues.NewSecret()),
-            new RefreshTokenEntity
-            {
-                ClientId = current.ClientId,
-                Subject = current.Subject,
-                Scope = current.Scope,
-                Resources = current.Resources,
-                AuthTime = current.AuthTime,
-                AbsoluteExpiresAt = current.AbsoluteExpiresAt,
-                ExpiresAt = AuthorizationCodeGrant.Min(now + options.RefreshTokenIdleLifetime, current.AbsoluteExpiresAt),
-            });
-    }
 }
 
 /// <summary>

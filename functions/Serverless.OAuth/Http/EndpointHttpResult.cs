@@ -122,7 +122,8 @@ public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies
 
     private static Task WriteBearerChallengeAsync(HttpResponse response, BearerChallengeResult challenge)
     {
-        // RFC 6750 §3: a bare challenge when no token was sent; error (and scope) when one was rejected.
+        // RFC 6750 §3: a bare challenge when no token was sent; error (and scope) when one was rejected. RFC 9728 §5.1:
+        // resource_metadata in either, so that a client can find the authorization server.
         var header = new StringBuilder("Bearer realm=\"").Append(Quoted(challenge.Realm)).Append('"');
         if (challenge.Error is { } error)
         {
@@ -131,6 +132,16 @@ public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies
             {
                 header.Append(", error_description=\"").Append(Quoted(error.Description)).Append('"');
             }
+
+            if (challenge.Scope is not null)
+            {
+                header.Append(", scope=\"").Append(Quoted(challenge.Scope)).Append('"');
+            }
+        }
+
+        if (challenge.ResourceMetadata is not null)
+        {
+            header.Append(", resource_metadata=\"").Append(Quoted(challenge.ResourceMetadata)).Append('"');
         }
 
         response.StatusCode = challenge.Error is null ? StatusCodes.Status401Unauthorized : StatusFor(challenge.Error);

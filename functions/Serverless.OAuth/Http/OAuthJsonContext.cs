@@ -16,6 +16,7 @@ namespace Serverless.OAuth.Http;
 [JsonSerializable(typeof(JsonWebKeySet))]
 [JsonSerializable(typeof(IntrospectionResponse))]
 [JsonSerializable(typeof(ResourceResponse))]
+[JsonSerializable(typeof(ProtectedResourceMetadata))]
 [JsonSerializable(typeof(EmptyResponse))]
 [JsonSerializable(typeof(ClientRegistrationResponse))]
 internal sealed partial class OAuthJsonContext : JsonSerializerContext;

@@ -14,7 +14,7 @@ namespace Serverless.OAuth.Interaction;
 /// hands off here; the steps are the consent (<see cref="ConsentStep"/>), the sign-in (<see cref="LoginStep"/>) and
 /// the code (<see cref="CodeIssuance"/>).
 /// </summary>
-public sealed class AuthorizationInteraction(LoginStep login, ConsentStep consent, CodeIssuance codes, ApiStore apis, OAuthServerOptions options)
+public sealed class AuthorizationInteraction(LoginStep login, ConsentStep consent, CodeIssuance codes, IApiStore apis, OAuthServerOptions options)
 {
     /// <summary>Starts the interaction: the sign-in and consent page, with a new CSRF token.</summary>
     public Task<EndpointResult> StartAsync(AuthorizationRequest request, CancellationToken cancellationToken) =>

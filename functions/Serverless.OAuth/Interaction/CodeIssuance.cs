@@ -12,14 +12,14 @@ namespace Serverless.OAuth.Interaction;
 /// short-lived.
 /// A dynamically registered client that a user authorizes is kept at least as long as the grant may live.
 /// </summary>
-public sealed class CodeIssuance(GrantStore grants, ClientStore clients, OAuthServerOptions options, TimeProvider clock)
+public sealed class CodeIssuance(GrantStore grants, IClientStore clients, OAuthServerOptions options, TimeProvider clock)
 {
     public async Task<string> IssueAsync(AuthorizationRequest request, OAuthUser user, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         await KeepClientForTheGrantAsync(request.Client, now, cancellationToken);
         return await grants.CreateCodeAsync(
-            new AuthorizationCodeEntity
+            new CodeGrant
             {
                 ClientId = request.Client.ClientId,
                 RedirectUri = request.RedirectUri,
@@ -28,8 +28,8 @@ public sealed class CodeIssuance(GrantStore grants, ClientStore clients, OAuthSe
                 Resources = string.Join(' ', request.Resources),
                 Subject = user.Subject,
                 AuthTime = now,
-                ExpiresAt = now + options.AuthorizationCodeLifetime,
             },
+            now + options.AuthorizationCodeLifetime,
             cancellationToken);
     }
 

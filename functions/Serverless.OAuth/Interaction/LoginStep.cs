@@ -7,22 +7,22 @@ namespace Serverless.OAuth.Interaction;
 
 /// <summary>
 /// The user's sign-in with a password, under the lockout of the account and of the address it comes from
-/// (<see cref="FailedAttemptLockout.AttemptAsync{T}"/>, the same sequence client authentication uses). Sign-in sessions
+/// (<see cref="ILockout.AttemptAsync{T}"/>, the same sequence client authentication uses). Sign-in sessions
 /// and max_age will plug in here.
 /// </summary>
-public sealed class LoginStep(UserStore users, FailedAttemptLockout lockout, ILogger<LoginStep> logger)
+public sealed class LoginStep(IUserStore users, ILockout lockout, ILogger<LoginStep> logger)
 {
     public async Task<SignIn> SignInAsync(string clientId, string? username, string? password, string? clientAddress, CancellationToken cancellationToken)
     {
         var keys = new List<LockoutKey>(2);
         if (OAuthUser.Normalize(username) is { } normalized)
         {
-            keys.Add(lockout.UserKey(normalized));
+            keys.Add(LockoutKey.ForUser(normalized));
         }
 
         if (clientAddress is not null)
         {
-            keys.Add(lockout.AddressKey(clientAddress));
+            keys.Add(LockoutKey.ForAddress(clientAddress));
         }
 
         var attempt = await lockout.AttemptAsync(

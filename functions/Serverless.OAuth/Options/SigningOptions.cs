@@ -52,6 +52,16 @@ public sealed class SigningOptions
     /// <summary>KeyVault modes: the vault client's retries and timeouts (OAuth:Signing:KeyVaultClient:Retry:MaxRetries, ...).</summary>
     public KeyVaultClientOptions KeyVaultClient { get; set; } = new();
 
+    private const string KeyNameRequired = "OAuth:Signing:KeyName is required in KeyVault mode.";
+    private const string WrappingKeyNameRequired = "OAuth:Signing:WrappingKeyName is required in KeyVaultWrapped mode.";
+
+    /// <summary>KeyVault mode's <see cref="KeyName"/>, which <see cref="Validate"/> has required at start.</summary>
+    internal string RequiredKeyName => KeyName is { Length: > 0 } name ? name : throw new InvalidOperationException(KeyNameRequired);
+
+    /// <summary>KeyVaultWrapped mode's <see cref="WrappingKeyName"/>, which <see cref="Validate"/> has required at start.</summary>
+    internal string RequiredWrappingKeyName =>
+        WrappingKeyName is { Length: > 0 } name ? name : throw new InvalidOperationException(WrappingKeyNameRequired);
+
     public IEnumerable<string> Validate()
     {
         if (Algorithm is not ("ES256" or "RS256"))
@@ -66,12 +76,12 @@ public sealed class SigningOptions
 
         if (Mode == SigningMode.KeyVault && string.IsNullOrEmpty(KeyName))
         {
-            yield return "OAuth:Signing:KeyName is required in KeyVault mode.";
+            yield return KeyNameRequired;
         }
 
         if (Mode == SigningMode.KeyVaultWrapped && string.IsNullOrEmpty(WrappingKeyName))
         {
-            yield return "OAuth:Signing:WrappingKeyName is required in KeyVaultWrapped mode.";
+            yield return WrappingKeyNameRequired;
         }
 
         if (RotationInterval < TimeSpan.FromHours(1))

@@ -17,7 +17,7 @@ namespace Serverless.OAuth.Registration;
 /// is not kept: its error is answered on the page, never by redirect.
 /// </summary>
 public sealed class ClientMetadataDocuments(
-    MetadataDocumentFetcher fetcher, ApiStore apis, OAuthServerOptions options, TimeProvider clock, ILogger<ClientMetadataDocuments> logger)
+    MetadataDocumentFetcher fetcher, IApiStore apis, OAuthServerOptions options, TimeProvider clock, ILogger<ClientMetadataDocuments> logger)
 {
     public const int MaxUrlLength = 2048;
 

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using Serverless.Demo;
 using Serverless.OAuth.Http;
 
 namespace Serverless.IntegrationTests.BothHosts;
@@ -131,6 +130,34 @@ public abstract class HttpContractTests<TFixture>(TFixture fixture) : IClassFixt
     }
 
     [Fact]
+    public async Task TheDemoResource_PublishesItsMetadata_AndItsChallengesPointThere()
+    {
+        var flow = NewFlow();
+        var metadataUrl = $"{Server.Issuer}/.well-known/oauth-protected-resource/resource";
+
+        var response = await flow.Http.GetAsync(".well-known/oauth-protected-resource/resource");
+        var metadata = await OAuthFlow.JsonAsync(response);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal($"{Server.Issuer}/resource", metadata.GetProperty("resource").GetString());
+        Assert.Equal([Server.Issuer], metadata.GetProperty("authorization_servers").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(["read", "write"], metadata.GetProperty("scopes_supported").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(["header"], metadata.GetProperty("bearer_methods_supported").EnumerateArray().Select(e => e.GetString()));
+
+        var bare = await flow.GetResourceAsync(null);
+        Assert.Equal(HttpStatusCode.Unauthorized, bare.StatusCode);
+        Assert.Equal($"Bearer realm=\"{Server.Issuer}/resource\", resource_metadata=\"{metadataUrl}\"", bare.Headers.WwwAuthenticate.ToString());
+
+        var (client, secret) = await Server.AddConfidentialClientAsync(scopes: ["write"]);
+        var (writeOnly, _, _) = await TokenSupport.ReadTokenResponseAsync(
+            await flow.PostTokenAsync([("grant_type", "client_credentials")], (client.ClientId, secret)));
+        var insufficient = await flow.GetResourceAsync(writeOnly);
+        Assert.Equal(HttpStatusCode.Forbidden, insufficient.StatusCode);
+        var challenge = insufficient.Headers.WwwAuthenticate.ToString();
+        Assert.Contains("error=\"insufficient_scope\"", challenge);
+        Assert.Contains(", scope=\"read\", resource_metadata=\"" + metadataUrl + "\"", challenge);
+    }
+
+    [Fact]
     public async Task Revoke_ThenIntrospect_SaysInactive()
     {
         var (client, secret) = await Server.AddConfidentialClientAsync();
@@ -240,20 +267,9 @@ public abstract class HttpContractTests<TFixture>(TFixture fixture) : IClassFixt
         Assert.NotEmpty(await response.Content.ReadAsStringAsync());
     }
 
-    public static TheoryData<string, string> ContractRoutes()
-    {
-        var data = new TheoryData<string, string>();
-        foreach (var route in OAuthRoutes.All.Concat(DemoRoutes.All))
-        {
-            data.Add(route.Method, route.Route);
-        }
-
-        return data;
-    }
-
     /// <summary>Every route of the contract is served with its method, and answers something other than a server error.</summary>
     [Theory]
-    [MemberData(nameof(ContractRoutes))]
+    [MemberData(nameof(ContractRoutes.MethodsAndRoutes), MemberType = typeof(ContractRoutes))]
     public async Task EveryContractRoute_IsServedWithItsMethod(string method, string route)
     {
         using var request = new HttpRequestMessage(new HttpMethod(method), route);

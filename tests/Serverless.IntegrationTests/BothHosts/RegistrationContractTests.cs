@@ -68,7 +68,7 @@ public abstract class RegistrationContractTests<TFixture>(TFixture fixture) : IC
         var secret = registered.GetProperty("client_secret").GetString()!;
         Assert.Equal(0, registered.GetProperty("client_secret_expires_at").GetInt64());
         Assert.Equal("tool.example", registered.GetProperty("client_name").GetString());
-        var stored = await Server.Services.GetRequiredService<ClientStore>().FindAsync(clientId);
+        var stored = await Server.Services.GetRequiredService<IClientStore>().FindAsync(clientId);
         Assert.Equal(ClientType.Confidential, stored!.Type);
         Assert.DoesNotContain(secret, stored.SecretHash);
         Assert.NotNull(stored.ExpiresAt);
@@ -104,7 +104,7 @@ public abstract class RegistrationContractTests<TFixture>(TFixture fixture) : IC
     [MemberData(nameof(BadRegistrations))]
     public async Task ABadRegistration_GetsThePreciseError_AndNothingIsStored(string why, string json, string error)
     {
-        var clients = Server.Services.GetRequiredService<ClientStore>();
+        var clients = Server.Services.GetRequiredService<IClientStore>();
         var before = (await clients.ListAsync()).Count;
 
         var response = await RegisterAsync(Server.NewHttpClient(), json);

@@ -1,10 +1,9 @@
 using Moq;
 using Serverless.OAuth.Apis;
-using Serverless.OAuth.Options;
 
 namespace Serverless.OAuth.Tests.Apis;
 
-/// <summary>APIs for unit tests, and an <see cref="ApiStore"/> that answers them without storage.</summary>
+/// <summary>APIs for unit tests, and an <see cref="IApiStore"/> that answers them without storage.</summary>
 internal static class TestApis
 {
     public static readonly ApiResource Demo = new()
@@ -16,9 +15,9 @@ internal static class TestApis
 
     public static ApiCatalog Catalog(params ApiResource[] apis) => new(apis.Length > 0 ? apis : [Demo]);
 
-    public static ApiStore Store(params ApiResource[] apis)
+    public static IApiStore Store(params ApiResource[] apis)
     {
-        var store = new Mock<ApiStore>(null!, new OAuthServerOptions(), TimeProvider.System, Array.Empty<ApiSeed>());
+        var store = new Mock<IApiStore>();
         store.Setup(s => s.GetCatalogAsync(It.IsAny<CancellationToken>())).ReturnsAsync(Catalog(apis));
         return store.Object;
     }

@@ -17,7 +17,7 @@ public sealed class KeyVaultSigningKeyProvider : ISigningKeyProvider, IDisposabl
 {
     private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(30);
 
-    private readonly KeyVaultKeysClient _client;
+    private readonly IKeyVaultKeys _client;
     private readonly OAuthServerOptions _options;
     private readonly KeyLifecycle _lifecycle;
     private readonly TimeProvider _clock;
@@ -29,16 +29,14 @@ public sealed class KeyVaultSigningKeyProvider : ISigningKeyProvider, IDisposabl
     private readonly ReloadingValue<KeyRing> _ring;
 
     public KeyVaultSigningKeyProvider(
-        KeyVaultKeysClient client, OAuthServerOptions options, TimeProvider clock, ILogger<KeyVaultSigningKeyProvider> logger)
+        IKeyVaultKeys client, OAuthServerOptions options, TimeProvider clock, ILogger<KeyVaultSigningKeyProvider> logger)
     {
         _client = client;
         _options = options;
         _lifecycle = KeyLifecycle.For(options);
         _clock = clock;
         _logger = logger;
-        _keyName = options.Signing.KeyName is { Length: > 0 } name
-            ? name
-            : throw new ArgumentException("OAuth:Signing:KeyName is required in KeyVault mode.", nameof(options));
+        _keyName = options.Signing.RequiredKeyName;
         _ring = new ReloadingValue<KeyRing>(clock, ring => ring.ValidUntil, ReloadAsync);
     }
 

@@ -9,7 +9,7 @@ using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Validation;
 
-namespace Serverless.OAuth.Tests.Fuzzing;
+namespace Serverless.OAuth.Tests.Validation;
 
 /// <summary>
 /// Property-based fuzzing (FsCheck) of the authorize and token request parsers: whatever comes in, they never throw,
@@ -30,7 +30,7 @@ public sealed class RequestParserFuzzTests
 
     private static AuthorizeRequestValidator Validator()
     {
-        var clients = new Mock<ClientStore>();
+        var clients = new Mock<IClientStore>();
         clients.Setup(c => c.FindAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((string id, CancellationToken _) => id == "app"
                 ? new OAuthClient

@@ -1,0 +1,1 @@
+ProtectedApi.ProtectedApiApp.Build(args).Run();

@@ -1,0 +1,107 @@
+using System.Net;
+using System.Reflection;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using ProtectedApi;
+using Serverless.FunctionsHost;
+using Serverless.OAuth.Apis;
+
+namespace Serverless.IntegrationTests;
+
+/// <summary>
+/// "Protect your API": the samples, with the real JwtBearer handler, accept a token for their own API and refuse one
+/// for another API (401 with the handler's invalid_token challenge): the ASP.NET Core API in this process, the Azure
+/// Functions API as its worker behind the host emulator.
+/// </summary>
+public sealed class ProtectYourApiTests : IAsyncLifetime
+{
+    private const string Orders = "https://orders.example.com/api";
+    private const string Invoices = "https://invoices.example.com/api";
+
+    private static readonly string FunctionsSampleDirectory = typeof(ProtectYourApiTests).Assembly
+        .GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ProtectedFunctionsApiDirectory").Value!;
+
+    private LocalServer _server = null!;
+    private OAuthFlow _flow = null!;
+    private (string, string) _credentials;
+
+    public async Task InitializeAsync()
+    {
+        _server = await LocalServer.StartAsync();
+        _flow = new OAuthFlow(_server);
+        var apis = _server.Get<IApiStore>();
+        Assert.True(await apis.AddAsync(new ApiResource { Identifier = Orders, Name = "Orders", Scopes = [new("orders.read", "Read your orders")] }));
+        Assert.True(await apis.AddAsync(new ApiResource { Identifier = Invoices, Name = "Invoices", Scopes = [new("invoices.read", "Read your invoices")] }));
+        var (client, secret) = await _server.AddConfidentialClientAsync(grants: [Serverless.OAuth.Clients.GrantTypes.ClientCredentials], scopes: ["orders.read", "invoices.read"]);
+        _credentials = (client.ClientId, secret);
+    }
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    private Dictionary<string, string?> Settings => new()
+    {
+        ["Api:Authority"] = _server.Issuer,
+        ["Api:Audience"] = Orders,
+        ["Api:Scope"] = "orders.read",
+    };
+
+    private async Task<string> TokenForAsync(string resource) =>
+        (await TokenSupport.ReadTokenResponseAsync(await _flow.PostTokenAsync([("grant_type", "client_credentials"), ("resource", resource)], _credentials))).AccessToken;
+
+    private async Task AcceptsItsOwnTokens_AndRefusesAnotherApisAsync(Uri api)
+    {
+        using var http = new HttpClient { BaseAddress = api };
+        async Task<HttpResponseMessage> GetOrdersAsync(string? token)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "orders");
+            if (token is not null)
+            {
+                request.Headers.Authorization = new("Bearer", token);
+            }
+
+            return await http.SendAsync(request);
+        }
+
+        var own = await GetOrdersAsync(await TokenForAsync(Orders));
+        Assert.Equal(HttpStatusCode.OK, own.StatusCode);
+        Assert.Equal("orders.read", (await OAuthFlow.JsonAsync(own)).GetProperty("scope").GetString());
+
+        var another = await GetOrdersAsync(await TokenForAsync(Invoices));
+        Assert.Equal(HttpStatusCode.Unauthorized, another.StatusCode);
+        Assert.StartsWith("Bearer error=\"invalid_token\"", another.Headers.WwwAuthenticate.ToString());
+        Assert.Contains("audience", another.Headers.WwwAuthenticate.ToString());
+
+        var none = await GetOrdersAsync(null);
+        Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
+        Assert.Equal("Bearer", none.Headers.WwwAuthenticate.ToString());
+    }
+
+    [Fact]
+    public async Task TheAspNetCoreSample_AcceptsATokenForItsApi_AndRefusesOneForAnotherApi()
+    {
+        var url = $"http://127.0.0.1:{FreePort.Next()}";
+        await using var api = ProtectedApiApp.Build(["--urls", url], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(Settings);
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        });
+        await api.StartAsync();
+
+        await AcceptsItsOwnTokens_AndRefusesAnotherApisAsync(new Uri(url + "/"));
+    }
+
+    [Fact]
+    public async Task TheFunctionsSample_AcceptsATokenForItsApi_AndRefusesOneForAnotherApi()
+    {
+        await using var host = await FunctionsHostEmulator.StartAsync(new FunctionsHostOptions
+        {
+            AppDirectory = FunctionsSampleDirectory,
+            HttpPort = FreePort.Next(),
+            UseLocalSettings = false,
+            Settings = Settings.ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value),
+        });
+
+        await AcceptsItsOwnTokens_AndRefusesAnotherApisAsync(host.BaseAddress);
+    }
+}
