@@ -76,7 +76,7 @@ internal static class ApiCommands
         // An introspector is the API's own client entry: it must exist and be able to authenticate (RFC 7662 §2.1).
         foreach (var clientId in api.Introspectors)
         {
-            if (await services.GetRequiredService<ClientStore>().FindAsync(clientId) is not { IsPublic: false })
+            if (await services.GetRequiredService<IClientStore>().FindAsync(clientId) is not { IsPublic: false })
             {
                 problems.Add($"--introspector '{clientId}' must be a registered confidential client.");
             }
