@@ -231,7 +231,7 @@ public sealed class KeyVaultSigningKeyProviderTests : StandInTest
         var idToken = await provider.GetRequiredService<IdTokenIssuer>().IssueAsync(client, authentication, "n", "access-token", CancellationToken.None);
         var es256IdToken = await provider.GetRequiredService<IdTokenIssuer>().IssueAsync(
             client with { IdTokenSignedResponseAlg = "ES256" }, authentication, "n", "access-token", CancellationToken.None);
-        var accessToken = await provider.GetRequiredService<AccessTokenIssuer>().IssueAsync("family1", "alice", "rp1", "openid", null, null, CancellationToken.None);
+        var accessToken = await provider.GetRequiredService<AccessTokenIssuer>().IssueAsync("family1", "alice", "rp1", IndependentVerifier.ReadToken(provider.GetRequiredService<OAuthServerOptions>()), null, null, CancellationToken.None);
 
         var published = await ring.GetPublicKeysAsync(CancellationToken.None);
         Assert.Equal(["ES256", "RS256"], published.Select(k => k.Algorithm));

@@ -7,7 +7,7 @@ namespace Serverless.OAuth.Clients;
 
 /// <summary>
 /// What a caller asks to register, before any rule is applied: the admin command line fills it from its options, and
-/// dynamic client registration (RFC 7591) will fill it from the request's metadata. Empty lists take the defaults.
+/// dynamic client registration (RFC 7591) fills it from the request's metadata. Empty lists take the defaults.
 /// </summary>
 public sealed record ClientRegistrationRequest(
     string? ClientId,
@@ -148,14 +148,21 @@ public static class ClientRegistration
     }
 
     /// <summary>
-    /// Why a redirect URI cannot be registered, or null: it must be absolute with no fragment (RFC 6749 §3.1.2) and no
-    /// user information, and https unless it is loopback http (RFC 8252 §7.3) or a private scheme (RFC 8252 §7.1).
+    /// Why a redirect URI cannot be registered, or null: it must be absolute with no fragment (RFC 6749 §3.1.2), no
+    /// user information and no wildcard (redirect URIs match exactly), and https unless it is loopback http (RFC 8252
+    /// §7.3) or a private-use scheme named after a reverse domain name (RFC 8252 §7.1: "com.example.app:/cb"), which
+    /// leaves out javascript:, data:, file: and every other scheme a browser would act on itself.
     /// </summary>
     public static string? RedirectUriProblem(string uri)
     {
         if (!Uri.TryCreate(uri, UriKind.Absolute, out var parsed))
         {
             return $"'{uri}' is not an absolute URI.";
+        }
+
+        if (uri.Any(c => char.IsControl(c) || char.IsWhiteSpace(c)))
+        {
+            return "A redirect URI may not contain control characters or spaces.";
         }
 
         if (uri.Contains('#'))
@@ -168,9 +175,19 @@ public static class ClientRegistration
             return $"'{uri}' has user information.";
         }
 
+        if (uri.Contains('*'))
+        {
+            return $"'{uri}' has a wildcard; redirect URIs are matched exactly, so register each one.";
+        }
+
         if (parsed.Scheme == Uri.UriSchemeHttp && !parsed.IsLoopback)
         {
             return $"'{uri}' uses http for a host other than localhost; use https.";
+        }
+
+        if (parsed.Scheme != Uri.UriSchemeHttp && parsed.Scheme != Uri.UriSchemeHttps && !parsed.Scheme.Contains('.'))
+        {
+            return $"'{uri}' uses the scheme '{parsed.Scheme}'; use https, loopback http, or a private-use scheme named after a domain you own (RFC 8252 §7.1).";
         }
 
         return null;

@@ -18,7 +18,7 @@ public static class GrantTypes
     public static readonly IReadOnlyList<string> All = [AuthorizationCode, RefreshToken, ClientCredentials];
 }
 
-/// <summary>A registered client. Redirect URIs are compared exactly, as registered.</summary>
+/// <summary>A registered client. Redirect URIs are compared exactly, as registered (but see <see cref="RedirectUriMatch"/>).</summary>
 public sealed record OAuthClient
 {
     public required string ClientId { get; init; }
@@ -50,6 +50,18 @@ public sealed record OAuthClient
     public bool MayIntrospect { get; init; }
 
     /// <summary>
+    /// When a dynamically registered client (RFC 7591) is deleted unless it is used; null for clients an operator
+    /// registered, which live until removed.
+    /// </summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
+
+    /// <summary>
+    /// The Client ID Metadata Document this client was read from (its client_id, an https URL); null for registered
+    /// clients. Such a client is known only by the site that publishes the document, which the consent page names.
+    /// </summary>
+    public Uri? MetadataDocument { get; init; }
+
+    /// <summary>
     /// The API (its identifier) an authorization or token request is for when it names none and its scopes do not say
     /// (RFC 8707 leaves the default to the server). Null: the one API the client's scopes belong to, if only one.
     /// </summary>
@@ -69,7 +81,7 @@ public sealed record OAuthClient
     public bool IssuesRefreshToken(Protocol.ScopeSet scope) =>
         Allows(GrantTypes.RefreshToken) && (RefreshWithoutOfflineAccess || scope.Contains(Protocol.ScopeSet.OfflineAccess));
 
-    public bool HasRedirectUri(string redirectUri) => RedirectUris.Contains(redirectUri, StringComparer.Ordinal);
+    public bool HasRedirectUri(string redirectUri) => RedirectUris.Any(registered => RedirectUriMatch.Matches(registered, redirectUri));
 
     /// <summary>client_id values this server accepts: they are table keys, so a strict alphabet.</summary>
     public static bool IsValidClientId(string? clientId) =>

@@ -81,6 +81,8 @@ public sealed class MetadataEndpoint(OAuthServerOptions options, SigningKeyRing 
             CodeChallengeMethodsSupported = [Pkce.S256],
             AuthorizationResponseIssParameterSupported = true,
             ServiceDocumentation = issuer + "/",
+            RegistrationEndpoint = options.DynamicRegistration.Enabled ? issuer + "/register" : null,
+            ClientIdMetadataDocumentSupported = options.ClientMetadataDocuments.Enabled ? true : null,
         };
     }
 }

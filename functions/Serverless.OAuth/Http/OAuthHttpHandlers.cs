@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using Azure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -24,11 +25,14 @@ public sealed class OAuthHttpHandlers(
     IntrospectionEndpoint introspection,
     MetadataEndpoint metadata,
     UserInfoEndpoint userInfo,
+    RegistrationEndpoint registration,
     OAuthServerOptions options,
     IHostEnvironment environment,
     ILogger<OAuthHttpHandlers> logger)
 {
     public const long MaxFormBytes = 64 * 1024;
+
+    public const long MaxJsonBytes = 16 * 1024;
 
     private static readonly FormOptions FormLimits = new()
     {
@@ -66,6 +70,9 @@ public sealed class OAuthHttpHandlers(
 
     public Task<IResult> IntrospectAsync(HttpRequest request) =>
         RunFormAsync(request, page: false, form => introspection.HandleAsync(request.Headers.Authorization, form, Address(request), request.HttpContext.RequestAborted));
+
+    public Task<IResult> RegisterAsync(HttpRequest request) =>
+        RunAsync(request, page: false, () => registration.HandleAsync(_ => ReadJsonAsync(request), Address(request), request.HttpContext.RequestAborted));
 
     private Task<IResult> RunFormAsync(HttpRequest request, bool page, Func<OAuthParameters, Task<EndpointResult>> handler) =>
         RunAsync(request, page, async () =>
@@ -131,6 +138,42 @@ public sealed class OAuthHttpHandlers(
         catch (BadHttpRequestException)
         {
             return OAuthError.InvalidRequest("The request body is too large or malformed.");
+        }
+    }
+
+    /// <summary>A JSON request body (RFC 7591 §3.1), at most <see cref="MaxJsonBytes"/>; the caller disposes the document.</summary>
+    private static async Task<OAuthResult<JsonDocument>> ReadJsonAsync(HttpRequest request)
+    {
+        if (request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) != true)
+        {
+            return OAuthError.InvalidClientMetadata("The request body must be application/json.");
+        }
+
+        if (request.ContentLength > MaxJsonBytes)
+        {
+            return OAuthError.InvalidClientMetadata("The request body is too large.");
+        }
+
+        var buffer = new MemoryStream();
+        var chunk = new byte[4096];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > MaxJsonBytes)
+            {
+                return OAuthError.InvalidClientMetadata("The request body is too large.");
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        try
+        {
+            return JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), new JsonDocumentOptions { MaxDepth = 8 });
+        }
+        catch (JsonException)
+        {
+            return OAuthError.InvalidClientMetadata("The request body is not valid JSON.");
         }
     }
 

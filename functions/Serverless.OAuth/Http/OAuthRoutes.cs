@@ -33,6 +33,7 @@ public static class OAuthRoutes
         Route("POST", "introspect", (h, r) => h.IntrospectAsync(r)),
         Route("GET", "userinfo", (h, r) => h.UserInfoAsync(r)),
         Route("POST", "userinfo", (h, r) => h.UserInfoAsync(r)),
+        Route("POST", "register", (h, r) => h.RegisterAsync(r)),
     ];
 
     public static IEndpointRouteBuilder MapServerlessOAuth(this IEndpointRouteBuilder endpoints) => endpoints.MapRoutes(All);

@@ -13,6 +13,7 @@ using Serverless.OAuth.Grants;
 using Serverless.OAuth.Interaction;
 using Serverless.OAuth.Lockout;
 using Serverless.OAuth.Options;
+using Serverless.OAuth.Registration;
 using Serverless.OAuth.Signing;
 using Serverless.OAuth.Signing.KeyVault;
 using Serverless.OAuth.Storage;
@@ -68,6 +69,9 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<ILockout, FailedAttemptLockout>();
         services.TryAddSingleton<IClientStore, ClientStore>();
         services.TryAddSingleton<ClientSecretVerifier>();
+        services.TryAddSingleton<MetadataDocumentFetcher>();
+        services.TryAddSingleton<ClientMetadataDocuments>();
+        services.TryAddSingleton<ClientDirectory>();
         services.TryAddSingleton<IApiStore, ApiStore>();
         services.AddSingleton(sp => ApiSeed.DemoResource(sp.GetRequiredService<OAuthServerOptions>()));
         services.AddHostedService<ApiSeeding>();
@@ -96,6 +100,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<MetadataEndpoint>();
         services.TryAddSingleton<ProtectedResource>();
         services.TryAddSingleton<UserInfoEndpoint>();
+        services.TryAddSingleton<RegistrationEndpoint>();
         services.TryAddSingleton<OAuthHttpHandlers>();
         return services;
     }

@@ -61,6 +61,10 @@ public sealed class OAuthServerOptions
 
     public LockoutOptions Lockout { get; set; } = new();
 
+    public DynamicRegistrationOptions DynamicRegistration { get; set; } = new();
+
+    public ClientMetadataDocumentOptions ClientMetadataDocuments { get; set; } = new();
+
     /// <summary>
     /// The throttle on failed sign-ins and client authentications per client address (an IPv4 address, or an IPv6
     /// /64), against one source trying one password across many accounts. Looser than the per-account lockout,
@@ -146,7 +150,12 @@ public sealed class OAuthServerOptions
             yield return $"OAuth:Storage:ExpiryIndexShards must be between 1 and {Serverless.OAuth.Storage.ExpiryIndex.MaxShards}.";
         }
 
-        foreach (var (name, lockout) in new[] { ("Lockout", Lockout), ("AddressLockout", AddressLockout) })
+        foreach (var problem in DynamicRegistration.Validate().Concat(ClientMetadataDocuments.Validate()))
+        {
+            yield return problem;
+        }
+
+        foreach (var (name, lockout) in new[] { ("Lockout", Lockout), ("AddressLockout", AddressLockout), ("DynamicRegistration:RateLimit", DynamicRegistration.RateLimit) })
         {
             if (lockout.MaxFailures < 1 || lockout.FailureWindow <= TimeSpan.Zero || lockout.LockDuration <= TimeSpan.Zero || lockout.MaxLockDuration < lockout.LockDuration)
             {

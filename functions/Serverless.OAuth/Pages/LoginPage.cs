@@ -45,12 +45,22 @@ public static class LoginPage
         var sessionNote = staysSignedIn ? Html.Empty : Html.Of(
             $"<p class=\"lead\" id=\"session-note\">It will not stay signed in: its access ends within {Math.Max(1, (int)Math.Ceiling(options.AccessTokenLifetime.TotalMinutes))} minute(s), after which it needs you to sign in again.</p>\n");
 
+        // A client known by its metadata document is only what that site says it is: the page names the site, and
+        // warns when every redirect goes to this computer, where any local program could be listening
+        // (draft-ietf-oauth-client-id-metadata-document, security considerations).
+        var site = request.Client.MetadataDocument is { } document
+            ? Html.Of($"<p class=\"lead\" id=\"client-site\">{client} is described by <strong>{document.Host}</strong>; this server knows nothing more about it.</p>\n")
+            : Html.Empty;
+        var localOnly = request.Client.MetadataDocument is not null && request.Client.RedirectUris.All(IsThisComputer)
+            ? Html.Of($"<p class=\"error\" role=\"note\" id=\"localhost-warning\">It sends you back to this computer only (localhost). Allow it only if you started {client} yourself, just now.</p>\n")
+            : Html.Empty;
+
         // Allow comes first: pressing Enter in a field submits with the form's first button, and that must not be Deny.
         return PageLayout.Render($"Sign in - {client}", Html.Of($"""
             <div class="card">
             <h1>Sign in to continue to {client}</h1>
             <p class="lead"><strong>{client}</strong> is asking for access to your account.</p>
-            {alert}<form method="post" action="authorize">
+            {site}{localOnly}{alert}<form method="post" action="authorize">
             {hiddenFields}<input type="hidden" name="{InteractionForm.CsrfField}" value="{csrfToken}">
             <label for="username">Username</label>
             <input type="text" id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" maxlength="64" required value="{username}"{failed}{(focusUsername ? Autofocus : Html.Empty)}>
@@ -68,4 +78,6 @@ public static class LoginPage
             <footer>You will be sent back to <code>{new Uri(request.RedirectUri).GetLeftPart(UriPartial.Authority)}</code>.</footer>
             """));
     }
+
+    private static bool IsThisComputer(string redirectUri) => Uri.TryCreate(redirectUri, UriKind.Absolute, out var uri) && uri.IsLoopback;
 }

@@ -52,6 +52,12 @@ public sealed record OAuthError(string Error, string? Description = null, string
     public static OAuthError TemporarilyUnavailable(string description = "The server is temporarily unable to handle the request; try again shortly.") =>
         new(OAuthErrorCodes.TemporarilyUnavailable, description);
 
+    /// <summary>RFC 7591 §3.2.2: a redirect URI in a registration request is not acceptable.</summary>
+    public static OAuthError InvalidRedirectUri(string description) => new(OAuthErrorCodes.InvalidRedirectUri, description);
+
+    /// <summary>RFC 7591 §3.2.2: a client metadata field in a registration request is not acceptable.</summary>
+    public static OAuthError InvalidClientMetadata(string description) => new(OAuthErrorCodes.InvalidClientMetadata, description);
+
     public static OAuthError InvalidToken(string description) => new(OAuthErrorCodes.InvalidToken, description);
 
     public static OAuthError InsufficientScope(string description) => new(OAuthErrorCodes.InsufficientScope, description);
@@ -76,4 +82,6 @@ public static class OAuthErrorCodes
     public const string TemporarilyUnavailable = "temporarily_unavailable";
     public const string InvalidToken = "invalid_token";
     public const string InsufficientScope = "insufficient_scope";
+    public const string InvalidRedirectUri = "invalid_redirect_uri";
+    public const string InvalidClientMetadata = "invalid_client_metadata";
 }

@@ -9,7 +9,7 @@ namespace Serverless.OAuth.Validation;
 /// Validates an authorization request one named rule at a time. The client and the redirect URI are verified first;
 /// until both are, every error is shown on a page. After that, errors go back to the client by redirect.
 /// </summary>
-public sealed class AuthorizeRequestValidator(IClientStore clients, IApiStore apis, OAuthServerOptions options)
+public sealed class AuthorizeRequestValidator(ClientDirectory clients, IApiStore apis, OAuthServerOptions options)
 {
     public async Task<OAuthResult<AuthorizationRequest>> ValidateAsync(OAuthParameters parameters, CancellationToken cancellationToken)
     {
@@ -72,8 +72,7 @@ public sealed class AuthorizeRequestValidator(IClientStore clients, IApiStore ap
             return OAuthError.InvalidRequest("The 'client_id' parameter is missing.");
         }
 
-        var client = await clients.FindAsync(clientId, cancellationToken);
-        return client is null ? OAuthError.InvalidClient("The client is not registered with this server.") : client;
+        return await clients.FindAsync(clientId, cancellationToken);
     }
 
     /// <summary>The redirect URI, when it is sent once and registered for the client; exact string comparison, no normalisation.</summary>

@@ -5,7 +5,7 @@ using static Serverless.OAuth.Clients.ClientRegistrationProblemKind;
 
 namespace Serverless.OAuth.Tests.Clients;
 
-/// <summary>The rules of a valid client, shared by the admin command line and (later) dynamic registration.</summary>
+/// <summary>The rules of a valid client, shared by the admin command line and dynamic registration.</summary>
 public sealed class ClientRegistrationTests
 {
     private static readonly OAuthServerOptions Options = new();
@@ -83,6 +83,14 @@ public sealed class ClientRegistrationTests
     [InlineData("https://app.example/cb#fragment", false)]
     [InlineData("https://user:pw@app.example/cb", false)]
     [InlineData("http://app.example/cb", false)]
+    [InlineData("https://*.app.example/cb", false)]
+    [InlineData("https://app.example/*", false)]
+    [InlineData("javascript:alert(1)", false)]
+    [InlineData("data:text/html,<script>alert(1)</script>", false)]
+    [InlineData("file:///etc/passwd", false)]
+    [InlineData("myapp:/cb", false)]
+    [InlineData("https://app.example/cb\u0000", false)]
+    [InlineData("https://app.example/c b", false)] // a private-use scheme is a reverse domain name (RFC 8252 §7.1)
     public void RedirectUris_AreAbsolute_WithoutFragmentOrUserInfo_AndHttpsUnlessLoopback(string uri, bool registrable)
     {
         Assert.Equal(registrable, ClientRegistration.RedirectUriProblem(uri) is null);

@@ -43,15 +43,15 @@ public sealed class OAuthServerOptionsTests
     }
 
     [Fact]
-    public void TheOpenIdConnectScopes_AreKnown_WithTheirOwnWords()
+    public void TheOpenIdConnectScopes_AreTheServersOwn_WithTheirOwnWords()
     {
         var options = Valid();
 
-        Assert.True(options.IsKnownScope("openid"));
-        Assert.False(options.IsKnownScope("phone"));
-        Assert.Equal(["openid", "profile", "email", "read", "write", "offline_access"], options.KnownScopes);
-        Assert.Equal("See your email address", options.DescribeScope("email"));
-        Assert.Equal("Read your data", options.DescribeScope("read"));
+        Assert.Equal(["openid", "profile", "email", "offline_access"], options.ServerScopes);
+        Assert.Equal("See your email address", options.DescribeServerScope("email"));
+        Assert.NotNull(options.DescribeServerScope("offline_access"));
+        // An API's scope is the registry's to describe, not the server's.
+        Assert.Null(options.DescribeServerScope("read"));
     }
 
     [Theory]

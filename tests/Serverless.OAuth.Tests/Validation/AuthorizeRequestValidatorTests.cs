@@ -1,4 +1,5 @@
 using Moq;
+using Serverless.OAuth.Tests.Clients;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Tests.Apis;
 using Serverless.OAuth.Options;
@@ -27,7 +28,7 @@ public sealed class AuthorizeRequestValidatorTests
     private AuthorizeRequestValidator Validator(OAuthClient? client)
     {
         _clients.Setup(c => c.FindAsync("app", It.IsAny<CancellationToken>())).ReturnsAsync(client);
-        return new AuthorizeRequestValidator(_clients.Object, TestApis.Store(), new OAuthServerOptions());
+        return new AuthorizeRequestValidator(Directories.Over(_clients.Object), TestApis.Store(), new OAuthServerOptions());
     }
 
     private static OAuthParameters Request(params (string, string?)[] overrides)

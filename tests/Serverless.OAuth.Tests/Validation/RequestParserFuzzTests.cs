@@ -3,6 +3,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using Microsoft.AspNetCore.WebUtilities;
 using Moq;
+using Serverless.OAuth.Tests.Clients;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
@@ -38,7 +39,7 @@ public sealed class RequestParserFuzzTests
                     AllowedScopes = ["read", "write"], AllowedGrantTypes = [GrantTypes.AuthorizationCode],
                 }
                 : null);
-        return new AuthorizeRequestValidator(clients.Object, Apis.TestApis.Store(), new OAuthServerOptions());
+        return new AuthorizeRequestValidator(Directories.Over(clients.Object), Apis.TestApis.Store(), new OAuthServerOptions());
     }
 
     private static bool IsAllowedDescription(string? description) =>
