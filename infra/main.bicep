@@ -101,6 +101,8 @@ var tableNames = [
   'expiry'
   'signingkeys'
   'lockouts'
+  'sessions'
+  'consents'
 ]
 
 // Everything of one environment in one resource group, so that `azd down` removes it whole.

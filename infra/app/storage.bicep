@@ -62,7 +62,7 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
   }
 }
 
-// The table service: clients, users, grants, revocations, expiry index, wrapped signing keys, lockouts.
+// The table service: clients, users, grants, revocations, expiry index, wrapped signing keys, lockouts, sign-in sessions, consents.
 resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = {
   parent: account
   name: 'default'

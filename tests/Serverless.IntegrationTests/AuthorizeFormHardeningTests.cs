@@ -32,7 +32,8 @@ public sealed class AuthorizeFormHardeningTests : IAsyncLifetime
     public async Task TheRedirectAfterTheLoginFormPost_Is303SeeOther()
     {
         var allowed = await _flow.SignInAsync(Query(), _username, LocalServer.Password);
-        var denied = await _flow.SignInAsync(Query(), _username, "", decision: "deny");
+        // prompt=consent: the browser is signed in and the scope allowed by now, so only this shows the page again.
+        var denied = await _flow.SignInAsync(Query() + "&prompt=consent", _username, "", decision: "deny");
 
         Assert.Equal(HttpStatusCode.SeeOther, allowed.StatusCode);
         Assert.StartsWith(Redirect + "?code=", allowed.Headers.Location!.OriginalString);

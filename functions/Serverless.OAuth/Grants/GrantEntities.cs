@@ -20,6 +20,9 @@ public sealed class AuthorizationCodeEntity : ExpiringEntity
     public string Subject { get; set; } = "";
 
     public DateTimeOffset AuthTime { get; set; }
+
+    /// <summary>The sign-in session the code was issued in (OpenID Connect "sid").</summary>
+    public string? Sid { get; set; }
 }
 
 /// <summary>

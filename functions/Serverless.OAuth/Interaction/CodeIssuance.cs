@@ -1,30 +1,42 @@
+using Serverless.OAuth.Consents;
 using Serverless.OAuth.Grants;
 using Serverless.OAuth.Options;
-using Serverless.OAuth.Users;
+using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Sessions;
 using Serverless.OAuth.Validation;
 
 namespace Serverless.OAuth.Interaction;
 
 /// <summary>
 /// The end of a completed interaction: the authorization code for what the user allowed, bound to the client, the
-/// redirect URI and the PKCE challenge (RFC 6749 §4.1.2, RFC 7636 §4.4), stored hashed and short-lived.
+/// redirect URI and the PKCE challenge (RFC 6749 §4.1.2, RFC 7636 §4.4), stored hashed and short-lived, and carrying
+/// the session's sign-in (its time, methods and sid). Its grant family is recorded under the user's consent, so that
+/// withdrawing the consent revokes what the family issues.
 /// </summary>
-public sealed class CodeIssuance(GrantStore grants, OAuthServerOptions options, TimeProvider clock)
+public sealed class CodeIssuance(GrantStore grants, ConsentStore consents, OAuthServerOptions options, TimeProvider clock)
 {
-    public Task<string> IssueAsync(AuthorizationRequest request, OAuthUser user, CancellationToken cancellationToken)
+    /// <summary>Issues the code; when the user was just asked (<paramref name="consent"/> needed), what they allowed is remembered with it.</summary>
+    public async Task<string> IssueAsync(AuthorizationRequest request, SignInSession session, ConsentQuestion consent, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        return grants.CreateCodeAsync(
+        var code = await grants.CreateCodeAsync(
             new AuthorizationCodeEntity
             {
                 ClientId = request.Client.ClientId,
                 RedirectUri = request.RedirectUri,
                 CodeChallenge = request.CodeChallenge,
                 Scope = request.Scope.ToString(),
-                Subject = user.Subject,
-                AuthTime = now,
+                Subject = session.Subject,
+                AuthTime = session.AuthTime,
                 ExpiresAt = now + options.AuthorizationCodeLifetime,
+                Sid = session.Sid,
             },
             cancellationToken);
+
+        // Recorded before the code leaves: a failure here answers 503, and the code, never sent, is never used.
+        SecretValues.TrySplit(code, out var familyId, out _);
+        await consents.RecordAsync(
+            session.Subject, request.Client.ClientId, familyId, consent.Needed ? request.Scope : null, consent.Previous, cancellationToken);
+        return code;
     }
 }

@@ -19,8 +19,10 @@ public class OAuthTables
     public const string Expiry = "expiry";
     public const string SigningKeys = "signingkeys";
     public const string Lockouts = "lockouts";
+    public const string Sessions = "sessions";
+    public const string Consents = "consents";
 
-    public static readonly IReadOnlyList<string> All = [Clients, Users, Grants, Revocations, Expiry, SigningKeys, Lockouts];
+    public static readonly IReadOnlyList<string> All = [Clients, Users, Grants, Revocations, Expiry, SigningKeys, Lockouts, Sessions, Consents];
 
     private readonly TableServiceClient _service;
     private readonly string _prefix;
@@ -110,8 +112,8 @@ public class OAuthTables
     }
 
     /// <summary>
-    /// All tables at once: the first request of an instance waits for this, so seven sequential round trips would be
-    /// seven latencies on its critical path instead of one.
+    /// All tables at once: the first request of an instance waits for this, so one sequential round trip per table would be
+    /// as many latencies on its critical path instead of one.
     /// </summary>
     private Task CreateAllAsync() => Task.WhenAll(_tables.Values.Select(CreateAsync));
 

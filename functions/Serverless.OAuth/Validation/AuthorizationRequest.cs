@@ -3,7 +3,9 @@ using Serverless.OAuth.Protocol;
 
 namespace Serverless.OAuth.Validation;
 
-/// <summary>An authorization request that passed every rule (RFC 6749 §4.1.1, RFC 7636 §4.3).</summary>
+/// <summary>
+/// An authorization request that passed every rule (RFC 6749 §4.1.1, RFC 7636 §4.3, OpenID Connect Core §3.1.2.1).
+/// </summary>
 public sealed record AuthorizationRequest(
     OAuthClient Client,
     string RedirectUri,
@@ -11,6 +13,15 @@ public sealed record AuthorizationRequest(
     string? State,
     string? CodeChallenge)
 {
+    /// <summary>Whether the user may, or must, see a page (OpenID Connect Core §3.1.2.1).</summary>
+    public Prompt Prompt { get; init; } = Prompt.Unspecified;
+
+    /// <summary>The longest time since the user typed the password that the client accepts; older sessions sign in again.</summary>
+    public TimeSpan? MaxAge { get; init; }
+
+    /// <summary>The username the client expects; it pre-fills the sign-in form, nothing more.</summary>
+    public string? LoginHint { get; init; }
+
     /// <summary>The parameters the login form carries back, so the POST is validated exactly like the GET.</summary>
     public IEnumerable<(string Name, string Value)> FormFields()
     {
@@ -27,6 +38,21 @@ public sealed record AuthorizationRequest(
         {
             yield return ("code_challenge", CodeChallenge);
             yield return ("code_challenge_method", Pkce.S256);
+        }
+
+        if (!Prompt.IsUnspecified)
+        {
+            yield return ("prompt", Prompt.ToString());
+        }
+
+        if (MaxAge is { } maxAge)
+        {
+            yield return ("max_age", ((long)maxAge.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        if (LoginHint is not null)
+        {
+            yield return ("login_hint", LoginHint);
         }
     }
 }

@@ -41,8 +41,36 @@ public sealed class AuthorizeRequestValidator(ClientStore clients, OAuthServerOp
             return scope.Error.RedirectedTo(redirectUri, state);
         }
 
-        return new AuthorizationRequest(client, redirectUri, scope.Value, state, parameters["code_challenge"]);
+        var prompt = Prompt.Parse(parameters["prompt"]);
+        if (!prompt.Succeeded)
+        {
+            return prompt.Error.RedirectedTo(redirectUri, state);
+        }
+
+        var maxAge = ValidateMaxAge(parameters);
+        if (!maxAge.Succeeded)
+        {
+            return maxAge.Error.RedirectedTo(redirectUri, state);
+        }
+
+        return new AuthorizationRequest(client, redirectUri, scope.Value, state, parameters["code_challenge"])
+        {
+            Prompt = prompt.Value,
+            MaxAge = maxAge.Value.Age,
+            LoginHint = parameters["login_hint"],
+        };
     }
+
+    /// <summary>max_age: a non-negative number of seconds (OpenID Connect Core §3.1.2.1).</summary>
+    private static OAuthResult<MaxAgeValue> ValidateMaxAge(OAuthParameters parameters) =>
+        parameters["max_age"] switch
+        {
+            null => new MaxAgeValue(null),
+            var text when text.All(char.IsAsciiDigit) && text.Length <= 9 => new MaxAgeValue(TimeSpan.FromSeconds(int.Parse(text, System.Globalization.CultureInfo.InvariantCulture))),
+            _ => OAuthError.InvalidRequest("The 'max_age' parameter must be a number of seconds."),
+        };
+
+    private sealed record MaxAgeValue(TimeSpan? Age);
 
     private async Task<OAuthResult<OAuthClient>> ValidateClientIdAsync(OAuthParameters parameters, CancellationToken cancellationToken)
     {
