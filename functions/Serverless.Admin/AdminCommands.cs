@@ -73,7 +73,20 @@ internal static class AdminCommands
             ? session.WithServicesAsync(services => RemoveUserAsync(session, services, user))
             : session.UsageErrorAsync("--username is required."));
 
-        return new Command("users", "Adds, lists and removes users.") { add, list, remove };
+        var profileUsername = new Option<string>("--username") { Description = "The user whose profile to set." };
+        var profileName = new Option<string>("--name") { Description = "The full name UserInfo releases with the 'profile' scope (\"\" clears it)." };
+        var email = new Option<string>("--email") { Description = "The address UserInfo releases with the 'email' scope (\"\" clears it); unverified unless --email-verified true." };
+        var emailVerified = new Option<bool?>("--email-verified") { Description = "true when the address is known to be the user's." };
+        var setProfile = new Command("set-profile", "Sets a user's name and email address, as OpenID Connect UserInfo releases them.")
+        {
+            profileUsername, profileName, email, emailVerified,
+        };
+        setProfile.SetAction(parsed => parsed.GetValue(profileUsername) is { } user
+            ? session.WithServicesAsync(services => SetProfileAsync(
+                session, services, user, parsed.GetValue(profileName), parsed.GetValue(email), parsed.GetValue(emailVerified)))
+            : session.UsageErrorAsync("--username is required."));
+
+        return new Command("users", "Adds, lists and removes users, and sets their profile.") { add, list, remove, setProfile };
     }
 
     public static Command Keys(AdminSession session)
@@ -154,7 +167,7 @@ internal static class AdminCommands
         ClientRegistrationProblemKind.MissingRedirectUri => "The authorization_code grant needs at least one --redirect-uri.",
         ClientRegistrationProblemKind.InvalidRedirectUri => problem.Detail ?? $"'{problem.Value}' cannot be a redirect URI.",
         ClientRegistrationProblemKind.MalformedScope => "--scope is malformed.",
-        ClientRegistrationProblemKind.UnknownScope => $"Unknown scope '{problem.Value}'; known: {string.Join(' ', options.Scopes.Keys)}.",
+        ClientRegistrationProblemKind.UnknownScope => $"Unknown scope '{problem.Value}'; known: {string.Join(' ', options.KnownScopes)}.",
         _ => problem.Kind.ToString(),
     };
 
@@ -229,9 +242,29 @@ internal static class AdminCommands
 
         foreach (var user in users.OrderBy(u => u.Username, StringComparer.Ordinal))
         {
-            await session.Output.WriteLineAsync($"{user.Username}\tsub {user.Subject}\t{user.DisplayName}");
+            var email = user.Email is null ? "" : $"\t{user.Email}{(user.EmailVerified ? " (verified)" : "")}";
+            await session.Output.WriteLineAsync($"{user.Username}\tsub {user.Subject}\t{user.DisplayName}{email}");
         }
 
+        return AdminCommandLine.Done;
+    }
+
+    private static async Task<int> SetProfileAsync(
+        AdminSession session, IServiceProvider services, string username, string? name, string? email, bool? emailVerified)
+    {
+        if (email is { Length: > 0 } && !System.Net.Mail.MailAddress.TryCreate(email, out _))
+        {
+            return await session.UsageErrorAsync($"'{email}' is not an email address.");
+        }
+
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        if (!await services.GetRequiredService<UserStore>().SetProfileAsync(username, name, email, emailVerified, now))
+        {
+            await session.Error.WriteLineAsync($"No user '{username}'.");
+            return AdminCommandLine.Failed;
+        }
+
+        await session.Output.WriteLineAsync($"Set the profile of '{username}'.");
         return AdminCommandLine.Done;
     }
 

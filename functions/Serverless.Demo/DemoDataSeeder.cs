@@ -35,7 +35,7 @@ public sealed class DemoDataSeeder(
                     Name = "Demo client",
                     Type = ClientType.Public,
                     RedirectUris = [issuer + "/demo/callback"],
-                    AllowedScopes = [.. options.Scopes.Keys],
+                    AllowedScopes = [.. options.KnownScopes],
                     AllowedGrantTypes = [GrantTypes.AuthorizationCode, GrantTypes.RefreshToken],
                 },
                 cancellationToken);

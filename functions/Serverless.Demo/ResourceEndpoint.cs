@@ -16,24 +16,18 @@ public sealed class ResourceEndpoint(AccessTokenValidator validator, OAuthServer
     public async Task<EndpointResult> HandleAsync(StringValues authorization, CancellationToken cancellationToken)
     {
         var realm = options.EffectiveAudience;
-        var header = AuthorizationHeader.Read(authorization);
-        if (!header.Succeeded)
+        var presented = BearerToken.Read(authorization);
+        if (!presented.Succeeded)
         {
-            return new BearerChallengeResult(header.Error, realm);
+            return new BearerChallengeResult(presented.Error, realm);
         }
 
-        var authorizationHeader = header.Value;
-        if (authorizationHeader.Length == 0)
+        if (presented.Value.Length == 0)
         {
             return new BearerChallengeResult(null, realm);
         }
 
-        if (!authorizationHeader.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            return new BearerChallengeResult(OAuthError.InvalidRequest("Send the access token as 'Authorization: Bearer <token>'."), realm);
-        }
-
-        var validation = await validator.ValidateAsync(authorizationHeader["Bearer ".Length..].Trim(), cancellationToken);
+        var validation = await validator.ValidateAsync(presented.Value, cancellationToken);
         if (!validation.Succeeded)
         {
             return new BearerChallengeResult(validation.Error, realm);

@@ -1,10 +1,13 @@
 // The demo client: a public OAuth 2.0 client that lives in this page. It runs the authorization code flow with PKCE
 // (RFC 7636, S256), checks state and iss (RFC 9207) on the way back, and shows each step in the sequence diagram.
+// With "openid" it is also an OpenID Connect relying party: it sends a nonce and shows the ID token that comes back.
+// It only decodes the ID token, to show it, after checking its nonce; a real relying party verifies its signature
+// against the JWKS, as the OidcClient and OpenIdConnect handler tests do.
 // Tokens stay in this tab's memory; they are sent only to this server's /token, /revoke and /resource, and never
 // written to the console.
 
 const CLIENT_ID = 'demo';
-const SCOPE = 'read write offline_access';
+const SCOPE = 'openid profile read write offline_access';
 const PENDING_KEY = 'demo.pending-authorization';
 
 // This file is served at {site}/demo/app.js, so the site root and the page are found relative to it.
@@ -154,10 +157,11 @@ async function signIn() {
   const server = await metadata();
   const verifier = randomValue();
   const state = randomValue(16);
+  const nonce = randomValue(16);
   const redirectUri = issuerUrl(server.issuer, 'demo/callback').href;
   // The verifier and state must survive the trip to the login page and back; sessionStorage is this tab's, and the
   // callback removes them at once.
-  sessionStorage.setItem(PENDING_KEY, JSON.stringify({ verifier, state, issuer: server.issuer, redirectUri }));
+  sessionStorage.setItem(PENDING_KEY, JSON.stringify({ verifier, state, nonce, issuer: server.issuer, redirectUri }));
 
   const authorize = new URL(server.authorization_endpoint);
   authorize.search = new URLSearchParams({
@@ -166,6 +170,7 @@ async function signIn() {
     redirect_uri: redirectUri,
     scope: SCOPE,
     state,
+    nonce,
     code_challenge: await s256(verifier),
     code_challenge_method: 'S256',
   }).toString();
@@ -226,6 +231,12 @@ async function completeSignIn(params) {
     return;
   }
 
+  // OpenID Connect Core §3.1.3.7: the ID token must carry the nonce this page sent, or it answers another request.
+  if (body.id_token && decodeJwt(body.id_token).claims.nonce !== pending.nonce) {
+    refuse('token', 'nonce_mismatch', 'The ID token carries another nonce than the one this page sent, so it is ignored.');
+    return;
+  }
+
   acceptTokens(body);
   showStep('token');
   announce('token', 'the server checked the verifier against the challenge and issued an access token and a refresh token.');
@@ -244,6 +255,7 @@ function acceptTokens(body) {
   $('access-token').textContent = body.access_token;
   $('refresh-token').textContent = body.refresh_token ?? '(none)';
   $('token-panel').hidden = false;
+  showIdToken(body.id_token);
   $('error-panel').hidden = true;
   startCountdown();
   setSignedIn(true);
@@ -265,6 +277,19 @@ function startCountdown() {
   };
   tick();
   countdownTimer = setInterval(tick, 1000);
+}
+
+/** The ID token beside the access token: who signed in, when and how (a refresh brings a new one about the same sign-in). */
+function showIdToken(idToken) {
+  $('id-token-panel').hidden = !idToken;
+  if (!idToken) {
+    return;
+  }
+
+  const { header, claims } = decodeJwt(idToken);
+  $('id-token-header').textContent = JSON.stringify(header, null, 2);
+  $('id-token-claims').textContent = JSON.stringify(claims, null, 2);
+  $('id-token').textContent = idToken;
 }
 
 async function callResource() {
@@ -350,11 +375,11 @@ async function signOut() {
 
   clearInterval(countdownTimer);
   Object.assign(session, { accessToken: null, refreshToken: null, claims: null, revoked: false });
-  for (const id of ['token-panel', 'resource-panel', 'error-panel']) {
+  for (const id of ['token-panel', 'id-token-panel', 'resource-panel', 'error-panel']) {
     $(id).hidden = true;
   }
 
-  for (const id of ['token-header', 'token-claims', 'access-token', 'refresh-token', 'resource-body']) {
+  for (const id of ['token-header', 'token-claims', 'access-token', 'refresh-token', 'id-token-header', 'id-token-claims', 'id-token', 'resource-body']) {
     $(id).textContent = '';
   }
 

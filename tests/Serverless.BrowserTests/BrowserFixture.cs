@@ -52,7 +52,7 @@ public abstract class BrowserHost<TServer> : IAsyncLifetime
     protected abstract Task<TServer> StartServerAsync();
 
     /// <summary>A fresh browser (cookies, storage) on the demo server, in English, with the page's errors collected.</summary>
-    public async Task<BrowserPage> NewPageAsync(string testName)
+    public async Task<BrowserPage> NewPageAsync(string testName, bool javaScriptEnabled = true)
     {
         var context = await Browser.NewContextAsync(new BrowserNewContextOptions
         {
@@ -62,6 +62,7 @@ public abstract class BrowserHost<TServer> : IAsyncLifetime
             ColorScheme = ColorScheme.Light,
             // No transitions half-way through a screenshot.
             ReducedMotion = ReducedMotion.Reduce,
+            JavaScriptEnabled = javaScriptEnabled,
         });
         context.SetDefaultTimeout(15_000);
         return await BrowserPage.OpenAsync(context, testName);

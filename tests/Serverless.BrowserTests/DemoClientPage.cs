@@ -61,6 +61,10 @@ public sealed partial class DemoClientPage(IPage page)
 
     public async Task<JsonElement> ClaimsAsync() => Json(await page.Locator("#token-claims").TextContentAsync());
 
+    public async Task<JsonElement> IdTokenClaimsAsync() => Json(await page.Locator("#id-token-claims").TextContentAsync());
+
+    public async Task<JsonElement> IdTokenHeaderAsync() => Json(await page.Locator("#id-token-header").TextContentAsync());
+
     public async Task<JsonElement> HeaderAsync() => Json(await page.Locator("#token-header").TextContentAsync());
 
     public async Task<string> RefreshTokenAsync() => await page.Locator("#refresh-token").TextContentAsync() ?? "";

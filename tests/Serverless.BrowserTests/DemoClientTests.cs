@@ -31,6 +31,8 @@ public sealed class DemoClientTests(BrowserFixture fixture)
         Assert.Equal("S256", authorize["code_challenge_method"].ToString());
         Assert.Equal(43, authorize["code_challenge"].ToString().Length);
         Assert.True(authorize["state"].ToString().Length >= 20, "state should be a fresh random value");
+        var nonce = authorize["nonce"].ToString();
+        Assert.True(nonce.Length >= 20, "nonce should be a fresh random value");
         await page.GetByLabel("Username").FillAsync(DemoClientPage.Username);
         await page.GetByLabel("Password").FillAsync(DemoClientPage.Password);
         await browser.ScreenshotAsync("login");
@@ -45,8 +47,18 @@ public sealed class DemoClientTests(BrowserFixture fixture)
         var claims = await demo.ClaimsAsync();
         Assert.Equal(fixture.Server.Issuer, claims.GetProperty("iss").GetString());
         Assert.Equal("demo", claims.GetProperty("client_id").GetString());
-        Assert.Equal("read write offline_access", claims.GetProperty("scope").GetString());
+        Assert.Equal("openid profile read write offline_access", claims.GetProperty("scope").GetString());
         Assert.Equal(600, claims.GetProperty("exp").GetInt64() - claims.GetProperty("iat").GetInt64());
+
+        // With openid, the ID token is shown beside the access token: for this client, about the same user, with the nonce.
+        await Expect(page.Locator("#id-token-panel")).ToBeVisibleAsync();
+        Assert.Equal("JWT", (await demo.IdTokenHeaderAsync()).GetProperty("typ").GetString());
+        var idClaims = await demo.IdTokenClaimsAsync();
+        Assert.Equal(fixture.Server.Issuer, idClaims.GetProperty("iss").GetString());
+        Assert.Equal("demo", idClaims.GetProperty("aud").GetString());
+        Assert.Equal(claims.GetProperty("sub").GetString(), idClaims.GetProperty("sub").GetString());
+        Assert.Equal(nonce, idClaims.GetProperty("nonce").GetString());
+        Assert.Equal("pwd", idClaims.GetProperty("amr")[0].GetString());
         await Expect(demo.ExpiresIn).ToHaveTextAsync(new Regex(@"^(10:00|9:[0-5]\d)$"));
         await Expect(demo.Status).ToContainTextAsync("Step 4");
         await browser.ScreenshotAsync("token");
@@ -73,6 +85,9 @@ public sealed class DemoClientTests(BrowserFixture fixture)
         await demo.ExpectStepAsync("refresh");
         Assert.NotEqual(firstJti, (await demo.ClaimsAsync()).GetProperty("jti").GetString());
         Assert.NotEqual(firstRefreshToken, await demo.RefreshTokenAsync());
+        var refreshedIdClaims = await demo.IdTokenClaimsAsync();
+        Assert.Equal(idClaims.GetProperty("auth_time").GetInt64(), refreshedIdClaims.GetProperty("auth_time").GetInt64());
+        Assert.True(refreshedIdClaims.GetProperty("iat").GetInt64() > idClaims.GetProperty("iat").GetInt64());
         await Expect(demo.ExpiresIn).ToHaveTextAsync(new Regex(@"^(10:00|9:[0-5]\d)$"));
         await demo.CallResource.ClickAsync();
         await demo.ExpectStepAsync("resource");

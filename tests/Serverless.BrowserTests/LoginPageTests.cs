@@ -47,6 +47,8 @@ public sealed class LoginPageTests(BrowserFixture fixture)
         await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Sign in to continue to Demo client");
         var scopes = page.GetByRole(AriaRole.List, new() { Name = "If you allow it, Demo client will be able to:" }).GetByRole(AriaRole.Listitem);
         await Expect(scopes).ToHaveTextAsync([
+            new Regex(@"^Sign you in with your account here \(openid\)"),
+            new Regex(@"^See your name and username \(profile\)"),
             new Regex("^Read your data"),
             new Regex("^Change your data"),
             new Regex("^Stay signed in"),

@@ -139,6 +139,27 @@ public sealed class AdminCommandsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UsersSetProfile_IsWhatUserInfoReleases()
+    {
+        var user = await _server.AddUserAsync();
+
+        var (exit, output, _) = await RunAsync("", "users", "set-profile", "--username", user.Username, "--name", "Ada Lovelace", "--email", "ada@example.com", "--email-verified", "true");
+        var (badEmail, _, badEmailError) = await RunAsync("", "users", "set-profile", "--username", user.Username, "--email", "not an address");
+        var (nobody, _, _) = await RunAsync("", "users", "set-profile", "--username", "nobody-here", "--name", "X");
+
+        Assert.Equal(0, exit);
+        Assert.Contains("Set the profile", output);
+        Assert.Equal(2, badEmail);
+        Assert.Contains("not an email address", badEmailError);
+        Assert.Equal(1, nobody);
+        var stored = await _server.Get<Serverless.OAuth.Users.UserStore>().FindBySubjectAsync(user.Subject);
+        Assert.Equal(("Ada Lovelace", "ada@example.com", true), (stored!.DisplayName, stored.Email, stored.EmailVerified));
+        Assert.NotNull(stored.UpdatedAt);
+        var (_, list, _) = await RunAsync("", "users", "list");
+        Assert.Contains($"{user.Username}\tsub {user.Subject}\tAda Lovelace\tada@example.com (verified)", list);
+    }
+
+    [Fact]
     public async Task KeysRotate_PublishesANewKeyBesideTheOld()
     {
         var (_, before, _) = await RunAsync("", "keys", "list");

@@ -21,6 +21,21 @@ public static class TokenSupport
         return (JsonWebToken)result.SecurityToken;
     }
 
+    /// <summary>Validates an ID token as a relying party would (OpenID Connect Core §3.1.3.7): JWKS signature, iss, aud = client_id, exp.</summary>
+    public static async Task<JsonWebToken> ValidateIdTokenAsync(HttpClient http, string idToken, string issuer, string clientId)
+    {
+        var jwks = new JsonWebKeySet(await http.GetStringAsync(".well-known/jwks.json"));
+        var result = await new JsonWebTokenHandler().ValidateTokenAsync(idToken, new TokenValidationParameters
+        {
+            ValidIssuer = issuer,
+            ValidAudience = clientId,
+            IssuerSigningKeys = jwks.GetSigningKeys(),
+            ValidTypes = ["JWT"],
+        });
+        Assert.True(result.IsValid, "ID token failed independent validation: " + result.Exception?.Message);
+        return (JsonWebToken)result.SecurityToken;
+    }
+
     public static async Task<(string AccessToken, string? RefreshToken, JsonElement Body)> ReadTokenResponseAsync(HttpResponseMessage response)
     {
         var text = await response.Content.ReadAsStringAsync();

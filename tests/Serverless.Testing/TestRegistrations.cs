@@ -34,6 +34,22 @@ public static class TestRegistrations
         return client;
     }
 
+    /// <summary>A public client that may sign users in: the OpenID Connect scopes beside the API's.</summary>
+    public static async Task<OAuthClient> AddRelyingPartyAsync(this IOAuthTestServer server, string redirectUri)
+    {
+        var client = new OAuthClient
+        {
+            ClientId = "rp-" + Guid.NewGuid().ToString("N")[..8],
+            Name = "Test Relying Party",
+            Type = ClientType.Public,
+            RedirectUris = [redirectUri],
+            AllowedScopes = ["openid", "profile", "email", "offline_access", "read"],
+            AllowedGrantTypes = [GrantTypes.AuthorizationCode, GrantTypes.RefreshToken],
+        };
+        Added(await server.Services.GetRequiredService<ClientStore>().AddAsync(client), client.ClientId);
+        return client;
+    }
+
     public static async Task<(OAuthClient Client, string Secret)> AddConfidentialClientAsync(
         this IOAuthTestServer server, string[]? grants = null, string[]? scopes = null, bool mayIntrospect = false)
     {

@@ -4,11 +4,11 @@ using Serverless.OAuth.Http;
 
 namespace Serverless.Functions.Http;
 
-/// <summary>GET /.well-known/openid-configuration: the same metadata document, where OpenID-style clients look for it.</summary>
+/// <summary>GET /.well-known/openid-configuration: OpenID Connect Discovery 1.0 metadata.</summary>
 public sealed class OpenIdConfigurationFunction(OAuthHttpHandlers handlers)
 {
     [Function("OpenIdConfiguration")]
     public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ".well-known/openid-configuration")] HttpRequest request) =>
-        handlers.MetadataAsync(request);
+        handlers.OpenIdConfigurationAsync(request);
 }

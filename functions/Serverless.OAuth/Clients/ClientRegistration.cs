@@ -105,7 +105,7 @@ public static class ClientRegistration
         }
         else
         {
-            problems.AddRange(scope.Values.Where(s => !options.Scopes.ContainsKey(s)).Select(s => new ClientRegistrationProblem(ClientRegistrationProblemKind.UnknownScope, s)));
+            problems.AddRange(scope.Values.Where(s => !options.IsKnownScope(s)).Select(s => new ClientRegistrationProblem(ClientRegistrationProblemKind.UnknownScope, s)));
         }
 
         if (problems.Count > 0 || request is not { ClientId: { } id, Name: { } name, Type: { } type } || scope is null)

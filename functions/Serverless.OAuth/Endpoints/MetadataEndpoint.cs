@@ -2,21 +2,43 @@ using Serverless.OAuth.Clients;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Signing;
+using Serverless.OAuth.Tokens;
 
 namespace Serverless.OAuth.Endpoints;
 
-/// <summary>RFC 8414 metadata, advertising exactly what is implemented, and the JWKS (RFC 7517).</summary>
+/// <summary>
+/// The metadata, advertising exactly what is implemented: RFC 8414 at /.well-known/oauth-authorization-server, and
+/// OpenID Connect Discovery 1.0 at /.well-known/openid-configuration built from it; and the JWKS (RFC 7517).
+/// </summary>
 public sealed class MetadataEndpoint(OAuthServerOptions options, ISigningKeyProvider keys)
 {
-    private AuthorizationServerMetadata? _metadata;
+    /// <summary>The standard claims the server can release: in the ID token, and at UserInfo by scope (Core §5.4).</summary>
+    public static readonly IReadOnlyList<string> ClaimsSupported =
+    [
+        "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "amr",
+        .. UserInfoClaims.ProfileClaims, .. UserInfoClaims.EmailClaims,
+    ];
 
-    public EndpointResult Metadata() => new JsonBody(_metadata ??= Build(), NoStore: false, CacheControl: "public, max-age=3600");
+    private AuthorizationServerMetadata? _metadata;
+    private OpenIdProviderMetadata? _openIdConfiguration;
+
+    public EndpointResult Metadata() => Cached(_metadata ??= Build());
+
+    public EndpointResult OpenIdConfiguration() => Cached(_openIdConfiguration ??= new OpenIdProviderMetadata(_metadata ??= Build())
+    {
+        UserInfoEndpoint = options.Issuer.TrimEnd('/') + "/userinfo",
+        SubjectTypesSupported = ["public"],
+        IdTokenSigningAlgValuesSupported = [options.Signing.Algorithm],
+        ClaimsSupported = ClaimsSupported,
+    });
 
     public async Task<EndpointResult> JwksAsync(CancellationToken cancellationToken)
     {
         var published = await keys.GetPublicKeysAsync(cancellationToken);
         return new JsonBody(new JsonWebKeySet(published), NoStore: false, CacheControl: "public, max-age=300");
     }
+
+    private static JsonBody Cached(object metadata) => new(metadata, NoStore: false, CacheControl: "public, max-age=3600");
 
     private AuthorizationServerMetadata Build()
     {
@@ -31,9 +53,9 @@ public sealed class MetadataEndpoint(OAuthServerOptions options, ISigningKeyProv
             JwksUri = issuer + "/.well-known/jwks.json",
             RevocationEndpoint = issuer + "/revoke",
             IntrospectionEndpoint = issuer + "/introspect",
-            ScopesSupported = options.Scopes.Keys.ToArray(),
+            ScopesSupported = options.KnownScopes.ToArray(),
             ResponseTypesSupported = ["code"],
-            ResponseModesSupported = ["query"],
+            ResponseModesSupported = ResponseModes.Supported,
             GrantTypesSupported = GrantTypes.All,
             TokenEndpointAuthMethodsSupported = clientAuthOrNone,
             RevocationEndpointAuthMethodsSupported = clientAuthOrNone,

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json.Serialization;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Signing;
@@ -17,7 +18,7 @@ public sealed record ErrorResponse(
 }
 
 /// <summary>Authorization server metadata (RFC 8414 §2), advertising exactly what is implemented.</summary>
-public sealed record AuthorizationServerMetadata
+public record AuthorizationServerMetadata
 {
     [JsonPropertyName("issuer")] public required string Issuer { get; init; }
     [JsonPropertyName("authorization_endpoint")] public required string AuthorizationEndpoint { get; init; }
@@ -35,6 +36,30 @@ public sealed record AuthorizationServerMetadata
     [JsonPropertyName("code_challenge_methods_supported")] public required IReadOnlyList<string> CodeChallengeMethodsSupported { get; init; }
     [JsonPropertyName("authorization_response_iss_parameter_supported")] public required bool AuthorizationResponseIssParameterSupported { get; init; }
     [JsonPropertyName("service_documentation")] public required string ServiceDocumentation { get; init; }
+}
+
+/// <summary>
+/// OpenID Provider metadata (OpenID Connect Discovery 1.0 §3): the authorization server's metadata, the same values
+/// from the same source, and what makes it an OpenID Provider.
+/// </summary>
+public sealed record OpenIdProviderMetadata : AuthorizationServerMetadata
+{
+    [SetsRequiredMembers]
+    public OpenIdProviderMetadata(AuthorizationServerMetadata metadata)
+        : base(metadata)
+    {
+    }
+
+    // Set by the one builder (MetadataEndpoint); the copy constructor cannot require them.
+    [JsonPropertyName("userinfo_endpoint")] public string UserInfoEndpoint { get; init; } = "";
+    [JsonPropertyName("subject_types_supported")] public IReadOnlyList<string> SubjectTypesSupported { get; init; } = [];
+    [JsonPropertyName("id_token_signing_alg_values_supported")] public IReadOnlyList<string> IdTokenSigningAlgValuesSupported { get; init; } = [];
+    [JsonPropertyName("claims_supported")] public IReadOnlyList<string> ClaimsSupported { get; init; } = [];
+
+    /// <summary>Its default is true (Discovery §3): said explicitly, since request_uri is not supported.</summary>
+    [JsonPropertyName("request_uri_parameter_supported")] public bool RequestUriParameterSupported { get; init; }
+
+    [JsonPropertyName("claims_parameter_supported")] public bool ClaimsParameterSupported { get; init; }
 }
 
 /// <summary>The published signing keys (RFC 7517 §5).</summary>

@@ -7,8 +7,8 @@ using Serverless.OAuth.Tokens;
 namespace Serverless.OAuth.Grants;
 
 /// <summary>
-/// grant_type=authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6). The access token is signed before the code is
-/// spent, so a signer failure leaves the code usable for a retry; the code is then spent, and the first refresh token
+/// grant_type=authorization_code (RFC 6749 §4.1.3, RFC 7636 §4.6), with an ID token when "openid" was granted (OpenID
+/// Connect Core §3.1.3.3). The tokens are signed before the code is spent, so a signer failure leaves the code usable for a retry; the code is then spent, and the first refresh token
 /// written, in one transaction that exactly one of any concurrent redemptions commits. A replayed code revokes what
 /// it issued (RFC 6749 §4.1.2).
 /// </summary>
@@ -16,6 +16,7 @@ public sealed class AuthorizationCodeGrant(
     GrantStore grants,
     FamilyRevocation familyRevocation,
     AccessTokenIssuer issuer,
+    IdTokenIssuer idTokens,
     OAuthServerOptions options,
     TimeProvider clock)
 {
@@ -53,9 +54,17 @@ public sealed class AuthorizationCodeGrant(
         }
 
         var now = clock.GetUtcNow();
-        var refreshToken = client.IssuesRefreshToken(ScopeSet.Parse(stored.Scope) ?? ScopeSet.Empty) ? NewRefreshToken(stored, now) : null;
+        var scope = ScopeSet.Parse(stored.Scope) ?? ScopeSet.Empty;
+        var refreshToken = client.IssuesRefreshToken(scope) ? NewRefreshToken(stored, now) : null;
         var response = await issuer.IssueAsync(
             stored.PartitionKey, stored.Subject, client.ClientId, stored.Scope, stored.AuthTime, refreshToken?.Value, cancellationToken);
+        if (scope.Contains(IdentityScopes.OpenId))
+        {
+            response = response with
+            {
+                IdToken = await idTokens.IssueAsync(client, stored.Authentication(), stored.Nonce, response.AccessToken, cancellationToken),
+            };
+        }
 
         var familyExpiresAt = refreshToken?.Row.AbsoluteExpiresAt ?? now + options.AccessTokenLifetime;
         if (!await grants.RedeemCodeAsync(stored, familyExpiresAt, refreshToken, cancellationToken))
@@ -103,6 +112,8 @@ public sealed class AuthorizationCodeGrant(
                 Subject = code.Subject,
                 Scope = code.Scope,
                 AuthTime = code.AuthTime,
+                AuthenticationMethods = code.AuthenticationMethods,
+                SessionId = code.SessionId,
                 AbsoluteExpiresAt = absolute,
                 ExpiresAt = Min(now + options.RefreshTokenIdleLifetime, absolute),
             });

@@ -20,8 +20,9 @@ public sealed class ClientCredentialsGrant(AccessTokenIssuer issuer)
             return OAuthError.InvalidScope("The 'scope' parameter is malformed.");
         }
 
-        // offline_access means nothing without a user, and no refresh token is issued here (RFC 6749 §4.4.3).
-        var allowed = client.AllowedScopes.Where(s => s != ScopeSet.OfflineAccess).ToArray();
+        // offline_access and the OpenID Connect scopes mean nothing without a user, and no refresh token is issued here
+        // (RFC 6749 §4.4.3).
+        var allowed = client.AllowedScopes.Where(s => s != ScopeSet.OfflineAccess && !IdentityScopes.Contains(s)).ToArray();
         var scope = requested.IsEmpty ? ScopeSet.From(allowed) : requested;
         if (!scope.IsSubsetOf(allowed))
         {

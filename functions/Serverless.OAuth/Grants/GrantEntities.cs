@@ -1,8 +1,9 @@
 using Serverless.OAuth.Storage;
+using Serverless.OAuth.Tokens;
 
 namespace Serverless.OAuth.Grants;
 
-/// <summary>An authorization code (row "code"). Bound to client, redirect URI, PKCE challenge, scope and user.</summary>
+/// <summary>An authorization code (row "code"). Bound to client, redirect URI, PKCE challenge, scope, nonce and user.</summary>
 public sealed class AuthorizationCodeEntity : ExpiringEntity
 {
     public const string Row = "code";
@@ -21,8 +22,16 @@ public sealed class AuthorizationCodeEntity : ExpiringEntity
 
     public DateTimeOffset AuthTime { get; set; }
 
-    /// <summary>The sign-in session the code was issued in (OpenID Connect "sid").</summary>
-    public string? Sid { get; set; }
+    /// <summary>The authorization request's nonce, for the ID token (OpenID Connect Core §3.1.2.1): bound to the code.</summary>
+    public string? Nonce { get; set; }
+
+    /// <summary>How the user signed in: RFC 8176 "amr" values, space-separated.</summary>
+    public string? AuthenticationMethods { get; set; }
+
+    /// <summary>The sign-in session's id for the ID token's "sid", when the user has a session.</summary>
+    public string? SessionId { get; set; }
+
+    public Authentication Authentication() => new(Subject, AuthTime, AuthenticationMethods, SessionId);
 }
 
 /// <summary>
@@ -68,6 +77,11 @@ public sealed class RefreshTokenEntity : ExpiringEntity
 
     public DateTimeOffset AuthTime { get; set; }
 
+    /// <summary>The sign-in's "amr" and session, so that a refreshed ID token says what the first one said (OpenID Connect Core §12.2).</summary>
+    public string? AuthenticationMethods { get; set; }
+
+    public string? SessionId { get; set; }
+
     public DateTimeOffset AbsoluteExpiresAt { get; set; }
 
     public DateTimeOffset? RotatedAt { get; set; }
@@ -75,4 +89,6 @@ public sealed class RefreshTokenEntity : ExpiringEntity
     public string? SuccessorCiphertext { get; set; }
 
     public static string RowKeyFor(string tokenHash) => RowPrefix + tokenHash;
+
+    public Authentication Authentication() => new(Subject, AuthTime, AuthenticationMethods, SessionId);
 }

@@ -9,12 +9,14 @@ namespace Serverless.OAuth.Grants;
 /// <summary>
 /// grant_type=refresh_token with rotation on every use (RFC 9700 §4.14.2). An active token is spent and replaced in
 /// one transaction. A rotated token presented again within the grace window returns the same successor (so
-/// concurrent or retried refreshes do not log the user out); after it, the reuse revokes the whole family.
+/// concurrent or retried refreshes do not log the user out); after it, the reuse revokes the whole family. When the new
+/// access token's scope has "openid", a new ID token comes with it, about the same sign-in (OpenID Connect Core §12.2).
 /// </summary>
 public sealed class RefreshTokenGrant(
     GrantStore grants,
     FamilyRevocation familyRevocation,
     AccessTokenIssuer issuer,
+    IdTokenIssuer idTokens,
     OAuthServerOptions options,
     TimeProvider clock)
 {
@@ -82,7 +84,7 @@ public sealed class RefreshTokenGrant(
             {
                 case RefreshTokenState.Active:
                     var successor = NewSuccessor(lookup.FamilyId, row);
-                    var response = await issuer.IssueAsync(lookup.FamilyId, row.Subject, client.ClientId, scope, row.AuthTime, successor.Value, cancellationToken);
+                    var response = await IssueAsync(lookup.FamilyId, row, client, scope, successor.Value, cancellationToken);
                     if (await grants.RotateAsync(lookup, presented, successor, cancellationToken))
                     {
                         return response;
@@ -91,7 +93,7 @@ public sealed class RefreshTokenGrant(
                     continue;
 
                 case RefreshTokenState.Rotated when WithinGraceWindow(row) && OpenSuccessor(presented, row) is { } sameSuccessor:
-                    return await issuer.IssueAsync(lookup.FamilyId, row.Subject, client.ClientId, scope, row.AuthTime, sameSuccessor, cancellationToken);
+                    return await IssueAsync(lookup.FamilyId, row, client, scope, sameSuccessor, cancellationToken);
 
                 case RefreshTokenState.Rotated:
                     return await RevokeReusedAsync(lookup, cancellationToken);
@@ -102,6 +104,18 @@ public sealed class RefreshTokenGrant(
         }
 
         return OAuthError.InvalidGrant("The refresh token was used concurrently; try again.");
+    }
+
+    private async Task<TokenResponse> IssueAsync(
+        string familyId, RefreshTokenEntity row, OAuthClient client, string scope, string refreshToken, CancellationToken cancellationToken)
+    {
+        var response = await issuer.IssueAsync(familyId, row.Subject, client.ClientId, scope, row.AuthTime, refreshToken, cancellationToken);
+        if (!(ScopeSet.Parse(scope) ?? ScopeSet.Empty).Contains(IdentityScopes.OpenId))
+        {
+            return response;
+        }
+
+        return response with { IdToken = await idTokens.IssueAsync(client, row.Authentication(), nonce: null, response.AccessToken, cancellationToken) };
     }
 
     private async Task<OAuthError> RevokeReusedAsync(RefreshTokenLookup lookup, CancellationToken cancellationToken)
@@ -141,6 +155,8 @@ public sealed class RefreshTokenGrant(
                 Subject = current.Subject,
                 Scope = current.Scope,
                 AuthTime = current.AuthTime,
+                AuthenticationMethods = current.AuthenticationMethods,
+                SessionId = current.SessionId,
                 AbsoluteExpiresAt = current.AbsoluteExpiresAt,
                 ExpiresAt = AuthorizationCodeGrant.Min(now + options.RefreshTokenIdleLifetime, current.AbsoluteExpiresAt),
             });

@@ -24,6 +24,7 @@ public sealed class OAuthHttpHandlers(
     RevocationEndpoint revocation,
     IntrospectionEndpoint introspection,
     MetadataEndpoint metadata,
+    UserInfoEndpoint userInfo,
     OAuthServerOptions options,
     IHostEnvironment environment,
     ILogger<OAuthHttpHandlers> logger)
@@ -43,6 +44,12 @@ public sealed class OAuthHttpHandlers(
         Task.FromResult(Result(request, new HtmlPage(HomePage.Render(options.Issuer))));
 
     public Task<IResult> MetadataAsync(HttpRequest request) => Task.FromResult(Result(request, metadata.Metadata()));
+
+    public Task<IResult> OpenIdConfigurationAsync(HttpRequest request) => Task.FromResult(Result(request, metadata.OpenIdConfiguration()));
+
+    /// <summary>GET or POST: the token is in the Authorization header either way (a POST's body is not read).</summary>
+    public Task<IResult> UserInfoAsync(HttpRequest request) =>
+        RunAsync(request, page: false, () => userInfo.HandleAsync(request.Headers.Authorization, request.HttpContext.RequestAborted));
 
     public Task<IResult> JwksAsync(HttpRequest request) => RunAsync(request, page: false, () => metadata.JwksAsync(request.HttpContext.RequestAborted));
 

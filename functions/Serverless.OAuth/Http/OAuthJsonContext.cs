@@ -13,8 +13,10 @@ namespace Serverless.OAuth.Http;
 [JsonSerializable(typeof(TokenResponse))]
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(AuthorizationServerMetadata))]
+[JsonSerializable(typeof(OpenIdProviderMetadata))]
 [JsonSerializable(typeof(JsonWebKeySet))]
 [JsonSerializable(typeof(IntrospectionResponse))]
 [JsonSerializable(typeof(ResourceResponse))]
+[JsonSerializable(typeof(UserInfoResponse))]
 [JsonSerializable(typeof(EmptyResponse))]
 internal sealed partial class OAuthJsonContext : JsonSerializerContext;

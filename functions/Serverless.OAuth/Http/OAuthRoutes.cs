@@ -24,7 +24,7 @@ public static class OAuthRoutes
     [
         Route("GET", "", (h, r) => h.HomeAsync(r)),
         Route("GET", ".well-known/oauth-authorization-server", (h, r) => h.MetadataAsync(r)),
-        Route("GET", ".well-known/openid-configuration", (h, r) => h.MetadataAsync(r)),
+        Route("GET", ".well-known/openid-configuration", (h, r) => h.OpenIdConfigurationAsync(r)),
         Route("GET", ".well-known/jwks.json", (h, r) => h.JwksAsync(r)),
         Route("GET", "authorize", (h, r) => h.AuthorizeGetAsync(r)),
         Route("POST", "authorize", (h, r) => h.AuthorizePostAsync(r)),
@@ -33,6 +33,8 @@ public static class OAuthRoutes
         Route("POST", "token", (h, r) => h.TokenAsync(r)),
         Route("POST", "revoke", (h, r) => h.RevokeAsync(r)),
         Route("POST", "introspect", (h, r) => h.IntrospectAsync(r)),
+        Route("GET", "userinfo", (h, r) => h.UserInfoAsync(r)),
+        Route("POST", "userinfo", (h, r) => h.UserInfoAsync(r)),
     ];
 
     public static IEndpointRouteBuilder MapServerlessOAuth(this IEndpointRouteBuilder endpoints) => endpoints.MapRoutes(All);

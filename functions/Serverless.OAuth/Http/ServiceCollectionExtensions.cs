@@ -78,6 +78,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<RevocationStore>();
         services.TryAddSingleton<FamilyRevocation>();
         services.TryAddSingleton<AccessTokenIssuer>();
+        services.TryAddSingleton<IdTokenIssuer>();
         services.TryAddSingleton<AccessTokenValidator>();
         services.TryAddSingleton<AuthorizeRequestValidator>();
         services.TryAddSingleton<ClientAuthenticator>();
@@ -99,6 +100,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<RevocationEndpoint>();
         services.TryAddSingleton<IntrospectionEndpoint>();
         services.TryAddSingleton<MetadataEndpoint>();
+        services.TryAddSingleton<UserInfoEndpoint>();
         services.TryAddSingleton<OAuthHttpHandlers>();
         return services;
     }

@@ -92,7 +92,7 @@ public sealed class AuthorizationInteraction(LoginStep login, ConsentStep consen
     }
 
     private EndpointResult Refused(AuthorizationRequest request, OAuthError error) =>
-        AuthorizationResponse.Error(error.RedirectedTo(request.RedirectUri, request.State), options.Issuer);
+        AuthorizationResponse.Error(request.Redirected(error), options.Issuer);
 
     /// <summary>The page's form answers with a redirect to the client's origin, which its Content-Security-Policy must allow.</summary>
     private HtmlPage SignInPage(AuthorizationRequest request, string csrf, SignInSession? session, ScopeSet scope, string? username, string? problem) =>

@@ -9,15 +9,16 @@ namespace Serverless.OAuth.Interaction;
 
 /// <summary>
 /// The authorization response (RFC 6749 §4.1.2): a code, or an error, sent to the verified redirect URI, always with
-/// "iss" (RFC 9207). An error whose redirect URI could not be verified is a page for the user instead: the server never
-/// redirects to an unverified URI (RFC 6749 §4.1.2.1).
+/// "iss" (RFC 9207), by redirect with a query, or by an auto-submitting form for response_mode=form_post. An error
+/// whose redirect URI could not be verified is a page for the user instead: the server never sends anything to an
+/// unverified URI (RFC 6749 §4.1.2.1).
 /// </summary>
 public static class AuthorizationResponse
 {
     public const string Route = "/authorize";
 
     public static EndpointResult Code(AuthorizationRequest request, string code, string issuer) =>
-        new RedirectTo(BuildRedirect(request.RedirectUri, ("code", code), ("state", request.State), ("iss", issuer)));
+        Respond(request.RedirectUri, request.ResponseMode, ("code", code), ("state", request.State), ("iss", issuer));
 
     public static EndpointResult Error(OAuthError error, string issuer)
     {
@@ -27,12 +28,27 @@ public static class AuthorizationResponse
             return new HtmlPage(ErrorPage.Render(error), Status: 400);
         }
 
-        return new RedirectTo(BuildRedirect(
+        return Respond(
             redirect.RedirectUri,
+            redirect.ResponseMode,
             ("error", error.Error),
             ("error_description", error.Description),
             ("state", redirect.State),
-            ("iss", issuer)));
+            ("iss", issuer));
+    }
+
+    private static EndpointResult Respond(string redirectUri, ResponseMode mode, params (string Name, string? Value)[] parameters)
+    {
+        if (mode == ResponseMode.Query)
+        {
+            return new RedirectTo(BuildRedirect(redirectUri, parameters));
+        }
+
+        var nonce = SecretValues.NewId();
+        var fields = parameters.Where(p => p.Value is not null).Select(p => (p.Name, p.Value!));
+        return new HtmlPage(
+            FormPostPage.Render(redirectUri, fields, nonce),
+            ContentSecurityPolicy: FormPostPage.ContentSecurityPolicy(nonce, new Uri(redirectUri).GetLeftPart(UriPartial.Authority)));
     }
 
     /// <summary>Adds parameters to the redirect URI's query, keeping any query it was registered with (RFC 6749 §3.1.2).</summary>

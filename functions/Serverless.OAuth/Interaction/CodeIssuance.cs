@@ -3,15 +3,16 @@ using Serverless.OAuth.Grants;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Sessions;
+using Serverless.OAuth.Tokens;
 using Serverless.OAuth.Validation;
 
 namespace Serverless.OAuth.Interaction;
 
 /// <summary>
 /// The end of a completed interaction: the authorization code for what the user allowed, bound to the client, the
-/// redirect URI and the PKCE challenge (RFC 6749 §4.1.2, RFC 7636 §4.4), stored hashed and short-lived, and carrying
-/// the session's sign-in (its time, methods and sid). Its grant family is recorded under the user's consent, so that
-/// withdrawing the consent revokes what the family issues.
+/// redirect URI, the PKCE challenge and the nonce (RFC 6749 §4.1.2, RFC 7636 §4.4, OpenID Connect Core §3.1.2.1), stored
+/// hashed and short-lived, and carrying the session's sign-in (its time, methods and sid) for the ID token. Its grant
+/// family is recorded under the user's consent, so that withdrawing the consent revokes what the family issues.
 /// </summary>
 public sealed class CodeIssuance(GrantStore grants, ConsentStore consents, OAuthServerOptions options, TimeProvider clock)
 {
@@ -28,8 +29,10 @@ public sealed class CodeIssuance(GrantStore grants, ConsentStore consents, OAuth
                 Scope = request.Scope.ToString(),
                 Subject = session.Subject,
                 AuthTime = session.AuthTime,
+                AuthenticationMethods = string.Join(' ', session.Amr),
+                SessionId = session.Sid,
+                Nonce = request.Nonce,
                 ExpiresAt = now + options.AuthorizationCodeLifetime,
-                Sid = session.Sid,
             },
             cancellationToken);
 

@@ -28,12 +28,12 @@ public sealed class ConsentStep(ConsentStore consents, ILogger<ConsentStep> logg
         if (decision == Deny)
         {
             AuditEvents.ConsentDenied(logger, request.Client.ClientId);
-            return OAuthError.AccessDenied("The user denied the request.").RedirectedTo(request.RedirectUri, request.State);
+            return request.Redirected(OAuthError.AccessDenied("The user denied the request."));
         }
 
         return decision == Allow
             ? null
-            : OAuthError.InvalidRequest("The form's decision is missing.").RedirectedTo(request.RedirectUri, request.State);
+            : request.Redirected(OAuthError.InvalidRequest("The form's decision is missing."));
     }
 
     /// <summary>What the user must be asked about this request, against what they allowed this client before.</summary>

@@ -59,6 +59,15 @@ public sealed class OAuthServerOptions
         [Protocol.ScopeSet.OfflineAccess] = "Stay signed in: the app may refresh its access without asking you again",
     };
 
+    /// <summary>Every scope a client may be allowed: the configured ones and the OpenID Connect scopes the server defines.</summary>
+    public IEnumerable<string> KnownScopes => Protocol.IdentityScopes.Descriptions.Keys.Concat(Scopes.Keys);
+
+    public bool IsKnownScope(string scope) => Protocol.IdentityScopes.Contains(scope) || Scopes.ContainsKey(scope);
+
+    /// <summary>What the consent page says a scope lets the app do.</summary>
+    public string DescribeScope(string scope) =>
+        Protocol.IdentityScopes.Descriptions.GetValueOrDefault(scope) ?? Scopes.GetValueOrDefault(scope, scope);
+
     /// <summary>The scope the demo resource requires.</summary>
     public string ResourceScope { get; set; } = "read";
 
@@ -151,6 +160,10 @@ public sealed class OAuthServerOptions
             if (!Protocol.ScopeSet.IsValidToken(scope))
             {
                 yield return $"OAuth:Scopes has an invalid scope name '{scope}'.";
+            }
+            else if (Protocol.IdentityScopes.Contains(scope))
+            {
+                yield return $"OAuth:Scopes may not define '{scope}': the OpenID Connect scopes are the server's own.";
             }
         }
 

@@ -44,7 +44,7 @@ public static class AccountPage
 
     private static Html Item(AllowedApp app, OAuthServerOptions options, Html csrf)
     {
-        var scopes = Html.Join(app.Consent.Scope.Values.Select(scope => Html.Of($"<li>{options.Scopes.GetValueOrDefault(scope, scope)} <code>({scope})</code></li>\n")));
+        var scopes = Html.Join(app.Consent.Scope.Values.Select(scope => Html.Of($"<li>{options.DescribeScope(scope)} <code>({scope})</code></li>\n")));
         var since = app.Consent.GrantedAt.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         return Html.Of($"""
             <li>

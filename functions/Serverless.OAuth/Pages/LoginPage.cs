@@ -33,7 +33,7 @@ public static class LoginPage
         var staysSignedIn = request.Client.IssuesRefreshToken(request.Scope);
         var scopes = Html.Join(scope.Values
             .Where(name => name != ScopeSet.OfflineAccess || staysSignedIn)
-            .Select(name => Html.Of($"<li>{options.Scopes.GetValueOrDefault(name, name)} <code>({name})</code></li>\n")));
+            .Select(name => Html.Of($"<li>{options.DescribeScope(name)} <code>({name})</code></li>\n")));
         var staysSignedInItem = staysSignedIn && !request.Scope.Contains(ScopeSet.OfflineAccess) && scope.Values.Count == request.Scope.Values.Count
             ? Html.Of($"<li>{options.Scopes.GetValueOrDefault(ScopeSet.OfflineAccess, "Stay signed in")}</li>\n")
             : Html.Empty;

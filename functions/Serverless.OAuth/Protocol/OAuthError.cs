@@ -12,8 +12,9 @@ public sealed record OAuthError(string Error, string? Description = null, string
     /// </summary>
     public ErrorRedirect? Redirect { get; init; }
 
-    /// <summary>This error, answered by redirect to a verified redirect URI.</summary>
-    public OAuthError RedirectedTo(string redirectUri, string? state) => this with { Redirect = new ErrorRedirect(redirectUri, state) };
+    /// <summary>This error, answered to a verified redirect URI in the request's response mode.</summary>
+    public OAuthError RedirectedTo(string redirectUri, string? state, ResponseMode responseMode = ResponseMode.Query) =>
+        this with { Redirect = new ErrorRedirect(redirectUri, state, responseMode) };
 
     /// <summary>
     /// RFC 6749 has no error code for throttling; invalid_request with HTTP 429 and Retry-After (RFC 6585 §4) says
@@ -60,7 +61,7 @@ public sealed record OAuthError(string Error, string? Description = null, string
 }
 
 /// <summary>Where an authorization request's error is sent: a redirect URI verified against the client's registration.</summary>
-public sealed record ErrorRedirect(string RedirectUri, string? State);
+public sealed record ErrorRedirect(string RedirectUri, string? State, ResponseMode ResponseMode = ResponseMode.Query);
 
 public static class OAuthErrorCodes
 {

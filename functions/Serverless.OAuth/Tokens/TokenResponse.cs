@@ -2,10 +2,14 @@ using System.Text.Json.Serialization;
 
 namespace Serverless.OAuth.Tokens;
 
-/// <summary>A successful token response (RFC 6749 §5.1).</summary>
+/// <summary>A successful token response (RFC 6749 §5.1), with an ID token when the grant has "openid" (OpenID Connect Core §3.1.3.3).</summary>
 public sealed record TokenResponse(
     [property: JsonPropertyName("access_token")] string AccessToken,
     [property: JsonPropertyName("token_type")] string TokenType,
     [property: JsonPropertyName("expires_in")] long ExpiresIn,
     [property: JsonPropertyName("scope")] string Scope,
-    [property: JsonPropertyName("refresh_token"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RefreshToken);
+    [property: JsonPropertyName("refresh_token"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RefreshToken)
+{
+    [JsonPropertyName("id_token"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? IdToken { get; init; }
+}

@@ -3,9 +3,7 @@ using Serverless.OAuth.Protocol;
 
 namespace Serverless.OAuth.Validation;
 
-/// <summary>
-/// An authorization request that passed every rule (RFC 6749 §4.1.1, RFC 7636 §4.3, OpenID Connect Core §3.1.2.1).
-/// </summary>
+/// <summary>An authorization request that passed every rule (RFC 6749 §4.1.1, RFC 7636 §4.3, OpenID Connect Core §3.1.2.1).</summary>
 public sealed record AuthorizationRequest(
     OAuthClient Client,
     string RedirectUri,
@@ -13,6 +11,12 @@ public sealed record AuthorizationRequest(
     string? State,
     string? CodeChallenge)
 {
+    /// <summary>The relying party's nonce (OpenID Connect Core §3.1.2.1), bound to the code and returned in the ID token.</summary>
+    public string? Nonce { get; init; }
+
+    /// <summary>How the response reaches the client: the redirect URI's query, or a form post (OAuth 2.0 Form Post Response Mode).</summary>
+    public ResponseMode ResponseMode { get; init; }
+
     /// <summary>Whether the user may, or must, see a page (OpenID Connect Core §3.1.2.1).</summary>
     public Prompt Prompt { get; init; } = Prompt.Unspecified;
 
@@ -21,6 +25,9 @@ public sealed record AuthorizationRequest(
 
     /// <summary>The username the client expects; it pre-fills the sign-in form, nothing more.</summary>
     public string? LoginHint { get; init; }
+
+    /// <summary>An error for this request, answered to its verified redirect URI in its response mode (RFC 6749 §4.1.2.1).</summary>
+    public OAuthError Redirected(OAuthError error) => error.RedirectedTo(RedirectUri, State, ResponseMode);
 
     /// <summary>The parameters the login form carries back, so the POST is validated exactly like the GET.</summary>
     public IEnumerable<(string Name, string Value)> FormFields()
@@ -38,6 +45,16 @@ public sealed record AuthorizationRequest(
         {
             yield return ("code_challenge", CodeChallenge);
             yield return ("code_challenge_method", Pkce.S256);
+        }
+
+        if (Nonce is not null)
+        {
+            yield return ("nonce", Nonce);
+        }
+
+        if (ResponseMode != ResponseMode.Query)
+        {
+            yield return ("response_mode", ResponseModes.Name(ResponseMode));
         }
 
         if (!Prompt.IsUnspecified)

@@ -26,38 +26,50 @@ public sealed class AuthorizeRequestValidator(ClientStore clients, OAuthServerOp
         }
 
         var state = parameters.IsRepeated("state") ? null : parameters["state"];
+
+        // The response mode first: every later error is answered in it. An unusable one is answered in the default.
+        var responseMode = ValidateResponseMode(parameters, redirectUri);
+        if (!responseMode.Succeeded)
+        {
+            return responseMode.Error.RedirectedTo(redirectUri, state);
+        }
+
+        var mode = responseMode.Value;
         var error = ValidateStructure(parameters)
             ?? ValidateResponseType(parameters)
             ?? ValidateGrantAllowed(client)
             ?? ValidatePkce(parameters, client);
         if (error is not null)
         {
-            return error.RedirectedTo(redirectUri, state);
+            return error.RedirectedTo(redirectUri, state, mode);
         }
 
         var scope = ValidateScope(parameters, client);
         if (!scope.Succeeded)
         {
-            return scope.Error.RedirectedTo(redirectUri, state);
+            return scope.Error.RedirectedTo(redirectUri, state, mode);
         }
 
         var prompt = Prompt.Parse(parameters["prompt"]);
         if (!prompt.Succeeded)
         {
-            return prompt.Error.RedirectedTo(redirectUri, state);
+            return prompt.Error.RedirectedTo(redirectUri, state, mode);
         }
 
         var maxAge = ValidateMaxAge(parameters);
         if (!maxAge.Succeeded)
         {
-            return maxAge.Error.RedirectedTo(redirectUri, state);
+            return maxAge.Error.RedirectedTo(redirectUri, state, mode);
         }
 
+        // A nonce is optional in the code flow (OpenID Connect Core §3.1.2.1); when sent, it is bound to the code.
         return new AuthorizationRequest(client, redirectUri, scope.Value, state, parameters["code_challenge"])
         {
             Prompt = prompt.Value,
             MaxAge = maxAge.Value.Age,
             LoginHint = parameters["login_hint"],
+            Nonce = parameters["nonce"],
+            ResponseMode = mode,
         };
     }
 
@@ -100,6 +112,27 @@ public sealed class AuthorizeRequestValidator(ClientStore clients, OAuthServerOp
         parameters.IsRepeated("redirect_uri") ? OAuthError.InvalidRequest("The 'redirect_uri' parameter is repeated.")
         : parameters["redirect_uri"] is null ? OAuthError.InvalidRequest("The 'redirect_uri' parameter is missing.")
         : OAuthError.InvalidRequest("The 'redirect_uri' is not registered for this client.");
+
+    /// <summary>
+    /// response_mode (OAuth 2.0 Multiple Response Type Encoding Practices §2.1): query (the default) or form_post, which
+    /// posts to the redirect URI from the browser, so only to an http(s) one. "fragment" is not for the code flow.
+    /// </summary>
+    private static OAuthResult<ResponseMode> ValidateResponseMode(OAuthParameters parameters, string redirectUri)
+    {
+        if (parameters.IsRepeated("response_mode"))
+        {
+            return OAuthError.InvalidRequest("The 'response_mode' parameter is repeated.");
+        }
+
+        return parameters["response_mode"] switch
+        {
+            null or ResponseModes.Query => ResponseMode.Query,
+            ResponseModes.FormPost when redirectUri.StartsWith("https://", StringComparison.Ordinal) || redirectUri.StartsWith("http://", StringComparison.Ordinal) =>
+                ResponseMode.FormPost,
+            ResponseModes.FormPost => OAuthError.InvalidRequest("response_mode=form_post needs an http or https redirect URI."),
+            _ => OAuthError.InvalidRequest($"Supported response modes: {string.Join(", ", ResponseModes.Supported)}."),
+        };
+    }
 
     private static OAuthError? ValidateStructure(OAuthParameters parameters) => parameters.StructuralError;
 
@@ -152,7 +185,7 @@ public sealed class AuthorizeRequestValidator(ClientStore clients, OAuthServerOp
 
         // No scope asked: the client's registered scopes are the default (RFC 6749 §3.3).
         var scope = requested.IsEmpty ? ScopeSet.From(client.AllowedScopes) : requested;
-        if (!scope.IsSubsetOf(options.Scopes.Keys) || !scope.IsSubsetOf(client.AllowedScopes))
+        if (!scope.Values.All(options.IsKnownScope) || !scope.IsSubsetOf(client.AllowedScopes))
         {
             return OAuthError.InvalidScope("A requested scope is unknown or not allowed for this client.");
         }

@@ -31,6 +31,30 @@ public sealed class OAuthServerOptionsTests
     }
 
     [Theory]
+    [InlineData("openid")]
+    [InlineData("profile")]
+    [InlineData("email")]
+    public void ConfiguredScopes_CannotRedefineTheOpenIdConnectScopes(string scope)
+    {
+        var options = Valid();
+        options.Scopes[scope] = "Something else";
+
+        Assert.Contains(options.Validate(), p => p.Contains($"may not define '{scope}'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void TheOpenIdConnectScopes_AreKnown_WithTheirOwnWords()
+    {
+        var options = Valid();
+
+        Assert.True(options.IsKnownScope("openid"));
+        Assert.False(options.IsKnownScope("phone"));
+        Assert.Equal(["openid", "profile", "email", "read", "write", "offline_access"], options.KnownScopes);
+        Assert.Equal("See your email address", options.DescribeScope("email"));
+        Assert.Equal("Read your data", options.DescribeScope("read"));
+    }
+
+    [Theory]
     [InlineData(0)]
     [InlineData(-1)]
     [InlineData(101)]

@@ -1,0 +1,43 @@
+using Serverless.OAuth.Clients;
+using Serverless.OAuth.Options;
+using Serverless.OAuth.Signing;
+
+namespace Serverless.OAuth.Tokens;
+
+/// <summary>
+/// The sign-in an ID token is about, as the code and refresh token rows keep it: who, when, how (RFC 8176 "amr"
+/// values, space-separated), and the sign-in session when there is one.
+/// </summary>
+public sealed record Authentication(string Subject, DateTimeOffset AuthTime, string? Methods, string? SessionId)
+{
+    /// <summary>RFC 8176 §2: a password.</summary>
+    public const string Password = "pwd";
+
+    public IReadOnlyList<string> MethodList => (Methods ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+}
+
+/// <summary>
+/// Issues ID tokens (OpenID Connect Core §3.1.3.6-7) beside the access token they describe. They live as long as access
+/// tokens, so the key lifecycle that keeps a key published while its access tokens live covers them too.
+/// </summary>
+public sealed class IdTokenIssuer(ISigningKeyProvider keys, OAuthServerOptions options, TimeProvider clock)
+{
+    /// <param name="nonce">The authorization request's nonce; none on a refresh (Core §12.2).</param>
+    public async Task<string> IssueAsync(
+        OAuthClient client, Authentication authentication, string? nonce, string accessToken, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var claims = new IdTokenClaims(
+            authentication.Subject,
+            client.ClientId,
+            now,
+            now + options.AccessTokenLifetime,
+            authentication.AuthTime,
+            authentication.MethodList,
+            nonce,
+            IdTokenWriter.AccessTokenHash(accessToken),
+            authentication.SessionId);
+        var key = await keys.GetSigningKeyAsync(cancellationToken);
+        return await IdTokenWriter.WriteAsync(key, options.Issuer, claims, cancellationToken);
+    }
+}
