@@ -18,6 +18,10 @@ internal static class AdminCommands
         var isPublic = new Option<bool>("--public") { Description = "A public client (a browser or native app): no secret, PKCE." };
         var confidential = new Option<bool>("--confidential") { Description = "A confidential client: a secret is generated and printed once." };
         var redirectUris = new Option<string[]>("--redirect-uri") { Description = "A redirect URI, matched exactly (repeat for more)." };
+        var postLogoutRedirectUris = new Option<string[]>("--post-logout-redirect-uri")
+        {
+            Description = "Where sign-out at /endsession may send the user back to, matched exactly (repeat for more).",
+        };
         var scope = new Option<string>("--scope") { Description = "The scopes it may ask for, space-separated (default: all)." };
         var grants = new Option<string[]>("--grant")
         {
@@ -31,7 +35,7 @@ internal static class AdminCommands
         {
             Description = "A confidential client (a resource server) may introspect any token, not only its own.",
         };
-        var add = new Command("add", "Registers a client.") { id, name, isPublic, confidential, redirectUris, scope, grants, refreshWithoutOfflineAccess, introspect };
+        var add = new Command("add", "Registers a client.") { id, name, isPublic, confidential, redirectUris, postLogoutRedirectUris, scope, grants, refreshWithoutOfflineAccess, introspect };
         add.SetAction(parsed => session.WithServicesAsync(services => AddClientAsync(session, services, new ClientRegistrationRequest(
             parsed.GetValue(id),
             parsed.GetValue(name),
@@ -40,7 +44,8 @@ internal static class AdminCommands
             parsed.GetValue(scope),
             parsed.GetValue(grants) ?? [],
             parsed.GetValue(refreshWithoutOfflineAccess),
-            parsed.GetValue(introspect)))));
+            parsed.GetValue(introspect),
+            parsed.GetValue(postLogoutRedirectUris)))));
 
         var list = new Command("list", "Lists the registered clients and their settings.");
         list.SetAction(_ => session.WithServicesAsync(services => ListClientsAsync(session, services)));
@@ -181,13 +186,16 @@ internal static class AdminCommands
 
         foreach (var client in clients.OrderBy(x => x.ClientId, StringComparer.Ordinal))
         {
-            await session.Output.WriteLineAsync($"{client.ClientId}\t{client.Type.ToString().ToLowerInvariant()}\t{client.Name}\tgrants: {string.Join(' ', client.AllowedGrantTypes)}\tscopes: {string.Join(' ', client.AllowedScopes)}\tredirect URIs: {string.Join(' ', client.RedirectUris)}{Settings(client)}");
+            await session.Output.WriteLineAsync($"{client.ClientId}\t{client.Type.ToString().ToLowerInvariant()}\t{client.Name}\tgrants: {string.Join(' ', client.AllowedGrantTypes)}\tscopes: {string.Join(' ', client.AllowedScopes)}\tredirect URIs: {string.Join(' ', client.RedirectUris)}{PostLogout(client)}{Settings(client)}");
         }
 
         return AdminCommandLine.Done;
     }
 
     /// <summary>The client's settings that differ from the defaults, as the flags that set them.</summary>
+    private static string PostLogout(OAuthClient client) =>
+        client.PostLogoutRedirectUris.Count == 0 ? "" : "\tpost-logout redirect URIs: " + string.Join(' ', client.PostLogoutRedirectUris);
+
     private static string Settings(OAuthClient client)
     {
         string[] flags = [.. new[] { (client.RefreshWithoutOfflineAccess, "--refresh-without-offline-access"), (client.MayIntrospect, "--introspect") }.Where(f => f.Item1).Select(f => f.Item2)];

@@ -9,8 +9,8 @@ namespace Serverless.IntegrationTests;
 
 /// <summary>
 /// The storage round trips each request costs, counted on the wire (every request the table clients send to
-/// Azurite): sign-in with the password 14, an authorization with a session and remembered consent 6, code exchange 2,
-/// refresh 2, /resource 1, client_credentials 0 once the client is cached.
+/// Azurite): sign-in with the password 14, an authorization with a session and remembered consent 6, a logout with an
+/// ID token hint 2, code exchange 2, refresh 2, /resource 1, client_credentials 0 once the client is cached.
 /// Counts, not timings: one more round trip on any of these paths is a regression in cost per token.
 /// </summary>
 public sealed class StorageRoundTripTests : IAsyncLifetime
@@ -75,6 +75,24 @@ public sealed class StorageRoundTripTests : IAsyncLifetime
         Assert.Equal(6, _counter.Total);
         Assert.Equal(1, _counter.Snapshot()["GET sessions"]);
         Assert.Equal(1, _counter.Snapshot()["GET consents"]);
+    }
+
+    [Fact]
+    public async Task ALogout_WithAnIdTokenHint_CostsTwoRoundTrips_TheSessionAndItsDelete()
+    {
+        var client = await _server.AddRelyingPartyAsync(Redirect);
+        var user = await _server.AddUserAsync();
+        var (verifier, challenge) = OAuthFlow.NewPkce();
+        var code = await _flow.GetCodeAsync(client.ClientId, Redirect, user.Username, challenge, scope: "openid");
+        var tokens = await OAuthFlow.JsonAsync(await _flow.PostTokenAsync(
+            [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", Redirect), ("client_id", client.ClientId), ("code_verifier", verifier)]));
+
+        _counter.Reset();
+        var response = await _flow.Http.GetAsync("endsession?id_token_hint=" + tokens.GetProperty("id_token").GetString());
+
+        Assert.Contains("You are signed out", await response.Content.ReadAsStringAsync());
+        // The hint is checked against the keys in memory and the client is cached since /authorize.
+        Assert.Equal(new Dictionary<string, int> { ["GET sessions"] = 1, ["DELETE sessions"] = 1 }, _counter.Snapshot());
     }
 
     [Fact]

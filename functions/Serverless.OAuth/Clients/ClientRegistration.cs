@@ -16,7 +16,8 @@ public sealed record ClientRegistrationRequest(
     string? Scope,
     IReadOnlyList<string> GrantTypes,
     bool RefreshWithoutOfflineAccess = false,
-    bool MayIntrospect = false);
+    bool MayIntrospect = false,
+    IReadOnlyList<string>? PostLogoutRedirectUris = null);
 
 /// <summary>Why a registration is refused. The callers word it for their audience (options, or RFC 7591 metadata).</summary>
 public enum ClientRegistrationProblemKind
@@ -91,7 +92,7 @@ public static class ClientRegistration
             problems.Add(new(ClientRegistrationProblemKind.MissingRedirectUri));
         }
 
-        foreach (var uri in request.RedirectUris)
+        foreach (var uri in request.RedirectUris.Concat(request.PostLogoutRedirectUris ?? []))
         {
             if (RedirectUriProblem(uri) is { } detail)
             {
@@ -121,6 +122,7 @@ public static class ClientRegistration
             Type = type,
             SecretHash = secret is null ? null : ClientSecretVerifier.HashSecret(secret),
             RedirectUris = [.. request.RedirectUris.Distinct(StringComparer.Ordinal)],
+            PostLogoutRedirectUris = [.. (request.PostLogoutRedirectUris ?? []).Distinct(StringComparer.Ordinal)],
             AllowedScopes = scope.IsEmpty ? [.. options.Scopes.Keys] : [.. scope.Values],
             AllowedGrantTypes = grants,
             RefreshWithoutOfflineAccess = request.RefreshWithoutOfflineAccess,

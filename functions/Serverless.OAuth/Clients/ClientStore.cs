@@ -105,6 +105,7 @@ public class ClientStore(OAuthTables tables, OAuthServerOptions options, TimePro
         ["Type"] = client.Type.ToString(),
         ["SecretHash"] = client.SecretHash,
         ["RedirectUris"] = JsonSerializer.Serialize(client.RedirectUris),
+        ["PostLogoutRedirectUris"] = JsonSerializer.Serialize(client.PostLogoutRedirectUris),
         ["AllowedScopes"] = string.Join(' ', client.AllowedScopes),
         ["AllowedGrantTypes"] = string.Join(' ', client.AllowedGrantTypes),
         // A new name for the opt-out: rows written under the old opt-in ("RefreshRequiresOfflineAccess") get the default.
@@ -119,6 +120,7 @@ public class ClientStore(OAuthTables tables, OAuthServerOptions options, TimePro
         Type = Enum.TryParse<ClientType>(entity.GetString("Type"), out var type) ? type : ClientType.Confidential,
         SecretHash = entity.GetString("SecretHash"),
         RedirectUris = JsonSerializer.Deserialize<string[]>(entity.GetString("RedirectUris") ?? "[]") ?? [],
+        PostLogoutRedirectUris = JsonSerializer.Deserialize<string[]>(entity.GetString("PostLogoutRedirectUris") ?? "[]") ?? [],
         AllowedScopes = Split(entity.GetString("AllowedScopes")),
         AllowedGrantTypes = Split(entity.GetString("AllowedGrantTypes")),
         RefreshWithoutOfflineAccess = entity.GetBoolean("RefreshWithoutOfflineAccess") ?? false,

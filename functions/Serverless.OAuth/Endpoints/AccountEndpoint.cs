@@ -26,7 +26,7 @@ public sealed class AccountEndpoint(
     public async Task<EndpointResult> GetAsync(string? sessionCookie, CancellationToken cancellationToken)
     {
         var session = await sessions.FindAsync(sessionCookie, cancellationToken);
-        return session is null ? new HtmlPage(AccountPage.SignedOut(NotSignedIn)) : await PageAsync(session, notice: null, cancellationToken);
+        return session is null ? new HtmlPage(NoticePage.Render("Your account", NotSignedIn)) : await PageAsync(session, notice: null, cancellationToken);
     }
 
     public async Task<EndpointResult> PostAsync(OAuthParameters form, string? csrfCookie, string? sessionCookie, CancellationToken cancellationToken)
@@ -40,7 +40,7 @@ public sealed class AccountEndpoint(
         var session = await sessions.FindAsync(sessionCookie, cancellationToken);
         if (session is null)
         {
-            return new HtmlPage(AccountPage.SignedOut(NotSignedIn)) { Session = SessionCookie.Cleared };
+            return new HtmlPage(NoticePage.Render("Your account", NotSignedIn)) { Session = SessionCookie.Cleared };
         }
 
         switch (form["action"])
@@ -48,7 +48,7 @@ public sealed class AccountEndpoint(
             case SignOut:
                 await sessions.EndAsync(session.Sid, cancellationToken);
                 AuditEvents.SessionEnded(logger, session.Subject, session.Sid);
-                return new HtmlPage(AccountPage.SignedOut("You are signed out.")) { Session = SessionCookie.Cleared };
+                return new HtmlPage(NoticePage.Render("Your account", "You are signed out.")) { Session = SessionCookie.Cleared };
 
             case Withdraw when form["client_id"] is { } clientId:
                 await withdrawal.WithdrawAsync(session.Subject, clientId, cancellationToken);

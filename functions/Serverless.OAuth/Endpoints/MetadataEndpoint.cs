@@ -15,7 +15,7 @@ public sealed class MetadataEndpoint(OAuthServerOptions options, ISigningKeyProv
     /// <summary>The standard claims the server can release: in the ID token, and at UserInfo by scope (Core §5.4).</summary>
     public static readonly IReadOnlyList<string> ClaimsSupported =
     [
-        "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "amr",
+        "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "amr", "sid",
         .. UserInfoClaims.ProfileClaims, .. UserInfoClaims.EmailClaims,
     ];
 
@@ -30,6 +30,8 @@ public sealed class MetadataEndpoint(OAuthServerOptions options, ISigningKeyProv
         SubjectTypesSupported = ["public"],
         IdTokenSigningAlgValuesSupported = [options.Signing.Algorithm],
         ClaimsSupported = ClaimsSupported,
+        EndSessionEndpoint = options.Issuer.TrimEnd('/') + EndSessionEndpoint.Route,
+        PromptValuesSupported = Prompt.Supported,
     });
 
     public async Task<EndpointResult> JwksAsync(CancellationToken cancellationToken)

@@ -20,6 +20,7 @@ namespace Serverless.OAuth.Http;
 public sealed class OAuthHttpHandlers(
     AuthorizeEndpoint authorize,
     AccountEndpoint account,
+    EndSessionEndpoint endSession,
     TokenEndpoint token,
     RevocationEndpoint revocation,
     IntrospectionEndpoint introspection,
@@ -64,6 +65,12 @@ public sealed class OAuthHttpHandlers(
 
     public Task<IResult> AccountPostAsync(HttpRequest request) =>
         RunFormAsync(request, page: true, form => account.PostAsync(form, ReadCsrfCookie(request), ReadSessionCookie(request), request.HttpContext.RequestAborted));
+
+    public Task<IResult> EndSessionGetAsync(HttpRequest request) =>
+        RunAsync(request, page: true, () => endSession.RequestAsync(OAuthParameters.From(request.Query), ReadSessionCookie(request), request.HttpContext.RequestAborted));
+
+    public Task<IResult> EndSessionPostAsync(HttpRequest request) =>
+        RunFormAsync(request, page: true, form => endSession.PostAsync(form, ReadCsrfCookie(request), ReadSessionCookie(request), request.HttpContext.RequestAborted));
 
     public Task<IResult> TokenAsync(HttpRequest request) =>
         RunFormAsync(request, page: false, form => token.HandleAsync(request.Headers.Authorization, form, Address(request), request.HttpContext.RequestAborted));

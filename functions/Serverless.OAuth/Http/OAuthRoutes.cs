@@ -30,6 +30,8 @@ public static class OAuthRoutes
         Route("POST", "authorize", (h, r) => h.AuthorizePostAsync(r)),
         Route("GET", "account", (h, r) => h.AccountGetAsync(r)),
         Route("POST", "account", (h, r) => h.AccountPostAsync(r)),
+        Route("GET", "endsession", (h, r) => h.EndSessionGetAsync(r)),
+        Route("POST", "endsession", (h, r) => h.EndSessionPostAsync(r)),
         Route("POST", "token", (h, r) => h.TokenAsync(r)),
         Route("POST", "revoke", (h, r) => h.RevokeAsync(r)),
         Route("POST", "introspect", (h, r) => h.IntrospectAsync(r)),

@@ -80,6 +80,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<AccessTokenIssuer>();
         services.TryAddSingleton<IdTokenIssuer>();
         services.TryAddSingleton<AccessTokenValidator>();
+        services.TryAddSingleton<IdTokenHintValidator>();
         services.TryAddSingleton<AuthorizeRequestValidator>();
         services.TryAddSingleton<ClientAuthenticator>();
         services.TryAddSingleton<BackChannelRequestReader>();
@@ -96,6 +97,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<AuthorizationInteraction>();
         services.TryAddSingleton<AuthorizeEndpoint>();
         services.TryAddSingleton<AccountEndpoint>();
+        services.TryAddSingleton<EndSessionEndpoint>();
         services.TryAddSingleton<TokenEndpoint>();
         services.TryAddSingleton<RevocationEndpoint>();
         services.TryAddSingleton<IntrospectionEndpoint>();

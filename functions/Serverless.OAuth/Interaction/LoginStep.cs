@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Serverless.OAuth.Lockout;
 using Serverless.OAuth.Sessions;
 using Serverless.OAuth.Telemetry;
+using Serverless.OAuth.Tokens;
 using Serverless.OAuth.Users;
 using Serverless.OAuth.Validation;
 
@@ -16,8 +17,9 @@ namespace Serverless.OAuth.Interaction;
 public sealed class LoginStep(UserStore users, FailedAttemptLockout lockout, SessionStore sessions, TimeProvider clock, ILogger<LoginStep> logger)
 {
     /// <summary>
-    /// The session that signs this request in without the password: live, and neither overruled by prompt=login nor
-    /// older than max_age allows (OpenID Connect Core §3.1.2.1); null when the password is needed.
+    /// The session that signs this request in without the password: live, not overruled by prompt=login, not older
+    /// than max_age allows, and of the user an id_token_hint names (OpenID Connect Core §3.1.2.1); null when the
+    /// password is needed.
     /// </summary>
     public async Task<SignInSession?> SessionForAsync(AuthorizationRequest request, string? sessionCookie, CancellationToken cancellationToken)
     {
@@ -27,6 +29,11 @@ public sealed class LoginStep(UserStore users, FailedAttemptLockout lockout, Ses
         }
 
         var session = await sessions.FindAsync(sessionCookie, cancellationToken);
+        if (session is not null && request.IdTokenHint is { } hint && hint.Subject != session.Subject)
+        {
+            return null;
+        }
+
         if (session is null || request.MaxAge is not { } maxAge)
         {
             return session;
@@ -47,7 +54,7 @@ public sealed class LoginStep(UserStore users, FailedAttemptLockout lockout, Ses
             await sessions.EndAsync(previous.Sid, cancellationToken);
         }
 
-        return await sessions.StartAsync(user, [SignInSession.PasswordMethod], cancellationToken);
+        return await sessions.StartAsync(user, [Authentication.Password], cancellationToken);
     }
 
     public async Task<SignIn> SignInAsync(string clientId, string? username, string? password, string? clientAddress, CancellationToken cancellationToken)

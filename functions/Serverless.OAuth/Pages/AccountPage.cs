@@ -62,12 +62,4 @@ public static class AccountPage
 
             """);
     }
-
-    /// <summary>Shown at /account to a browser without a sign-in session here.</summary>
-    public static Html SignedOut(string message) => PageLayout.Render("Your account", Html.Of($"""
-        <div class="card">
-        <h1>Your account</h1>
-        <p class="lead" role="status" id="account-notice">{message}</p>
-        </div>
-        """));
 }

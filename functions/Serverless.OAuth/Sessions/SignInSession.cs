@@ -30,9 +30,6 @@ public sealed class SignInSessionEntity : ExpiringEntity
 /// <summary>A live session, as the interaction sees it.</summary>
 public sealed record SignInSession(string Sid, string Subject, string Username, DateTimeOffset AuthTime, IReadOnlyList<string> Amr)
 {
-    /// <summary>RFC 8176 §2: a password.</summary>
-    public const string PasswordMethod = "pwd";
-
     internal static SignInSession From(SignInSessionEntity row) =>
         new(row.PartitionKey, row.Subject, row.Username, row.AuthTime, row.Amr.Split(' ', StringSplitOptions.RemoveEmptyEntries));
 }

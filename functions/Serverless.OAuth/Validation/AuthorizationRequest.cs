@@ -1,5 +1,6 @@
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Tokens;
 
 namespace Serverless.OAuth.Validation;
 
@@ -25,6 +26,9 @@ public sealed record AuthorizationRequest(
 
     /// <summary>The username the client expects; it pre-fills the sign-in form, nothing more.</summary>
     public string? LoginHint { get; init; }
+
+    /// <summary>An ID token this server issued to the client, naming the user the client expects to be signed in.</summary>
+    public IdTokenHint? IdTokenHint { get; init; }
 
     /// <summary>An error for this request, answered to its verified redirect URI in its response mode (RFC 6749 §4.1.2.1).</summary>
     public OAuthError Redirected(OAuthError error) => error.RedirectedTo(RedirectUri, State, ResponseMode);
@@ -70,6 +74,11 @@ public sealed record AuthorizationRequest(
         if (LoginHint is not null)
         {
             yield return ("login_hint", LoginHint);
+        }
+
+        if (IdTokenHint is not null)
+        {
+            yield return ("id_token_hint", IdTokenHint.Raw);
         }
     }
 }

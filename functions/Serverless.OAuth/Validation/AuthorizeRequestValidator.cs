@@ -1,6 +1,7 @@
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Tokens;
 
 namespace Serverless.OAuth.Validation;
 
@@ -8,7 +9,7 @@ namespace Serverless.OAuth.Validation;
 /// Validates an authorization request one named rule at a time. The client and the redirect URI are verified first;
 /// until both are, every error is shown on a page. After that, errors go back to the client by redirect.
 /// </summary>
-public sealed class AuthorizeRequestValidator(ClientStore clients, OAuthServerOptions options)
+public sealed class AuthorizeRequestValidator(ClientStore clients, IdTokenHintValidator idTokenHints, OAuthServerOptions options)
 {
     public async Task<OAuthResult<AuthorizationRequest>> ValidateAsync(OAuthParameters parameters, CancellationToken cancellationToken)
     {
@@ -63,11 +64,18 @@ public sealed class AuthorizeRequestValidator(ClientStore clients, OAuthServerOp
         }
 
         // A nonce is optional in the code flow (OpenID Connect Core §3.1.2.1); when sent, it is bound to the code.
+        var hint = await ValidateIdTokenHintAsync(parameters, client, cancellationToken);
+        if (!hint.Succeeded)
+        {
+            return hint.Error.RedirectedTo(redirectUri, state, mode);
+        }
+
         return new AuthorizationRequest(client, redirectUri, scope.Value, state, parameters["code_challenge"])
         {
             Prompt = prompt.Value,
             MaxAge = maxAge.Value.Age,
             LoginHint = parameters["login_hint"],
+            IdTokenHint = hint.Value.Hint,
             Nonce = parameters["nonce"],
             ResponseMode = mode,
         };
@@ -83,6 +91,30 @@ public sealed class AuthorizeRequestValidator(ClientStore clients, OAuthServerOp
         };
 
     private sealed record MaxAgeValue(TimeSpan? Age);
+
+    /// <summary>
+    /// id_token_hint (OpenID Connect Core §3.1.2.1): an unexpired ID token of this server, issued to this client. Whether
+    /// it names the signed-in user is the interaction's question (a different user needs the password).
+    /// </summary>
+    private async Task<OAuthResult<HintValue>> ValidateIdTokenHintAsync(OAuthParameters parameters, OAuthClient client, CancellationToken cancellationToken)
+    {
+        if (parameters["id_token_hint"] is not { } raw)
+        {
+            return new HintValue(null);
+        }
+
+        var hint = await idTokenHints.ValidateAsync(raw, acceptExpired: false, cancellationToken);
+        if (!hint.Succeeded)
+        {
+            return hint.Error;
+        }
+
+        return hint.Value.IsFor(client.ClientId)
+            ? new HintValue(hint.Value)
+            : OAuthError.InvalidRequest("The 'id_token_hint' was issued to another client.");
+    }
+
+    private sealed record HintValue(IdTokenHint? Hint);
 
     private async Task<OAuthResult<OAuthClient>> ValidateClientIdAsync(OAuthParameters parameters, CancellationToken cancellationToken)
     {

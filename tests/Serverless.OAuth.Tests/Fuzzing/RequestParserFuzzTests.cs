@@ -6,6 +6,8 @@ using Moq;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Tokens;
+using Serverless.OAuth.Signing;
 using Serverless.OAuth.Validation;
 
 namespace Serverless.OAuth.Tests.Fuzzing;
@@ -38,7 +40,11 @@ public sealed class RequestParserFuzzTests
                     AllowedScopes = ["read", "write"], AllowedGrantTypes = [GrantTypes.AuthorizationCode],
                 }
                 : null);
-        return new AuthorizeRequestValidator(clients.Object, new OAuthServerOptions());
+        // No published key: any id_token_hint is refused, as one from another issuer would be.
+        var keys = new Mock<ISigningKeyProvider>();
+        keys.Setup(k => k.GetPublicKeysAsync(It.IsAny<CancellationToken>())).ReturnsAsync(Array.Empty<PublicJsonWebKey>());
+        var options = new OAuthServerOptions();
+        return new AuthorizeRequestValidator(clients.Object, new IdTokenHintValidator(keys.Object, options, TimeProvider.System), options);
     }
 
     private static bool IsAllowedDescription(string? description) =>

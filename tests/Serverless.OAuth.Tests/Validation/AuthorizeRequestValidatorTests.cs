@@ -2,6 +2,8 @@ using Moq;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Tokens;
+using Serverless.OAuth.Signing;
 using Serverless.OAuth.Validation;
 
 namespace Serverless.OAuth.Tests.Validation;
@@ -26,7 +28,11 @@ public sealed class AuthorizeRequestValidatorTests
     private AuthorizeRequestValidator Validator(OAuthClient? client)
     {
         _clients.Setup(c => c.FindAsync("app", It.IsAny<CancellationToken>())).ReturnsAsync(client);
-        return new AuthorizeRequestValidator(_clients.Object, new OAuthServerOptions());
+        // No published key: any id_token_hint is refused, as one from another issuer would be.
+        var keys = new Mock<ISigningKeyProvider>();
+        keys.Setup(k => k.GetPublicKeysAsync(It.IsAny<CancellationToken>())).ReturnsAsync(Array.Empty<PublicJsonWebKey>());
+        var options = new OAuthServerOptions();
+        return new AuthorizeRequestValidator(_clients.Object, new IdTokenHintValidator(keys.Object, options, TimeProvider.System), options);
     }
 
     private static OAuthParameters Request(params (string, string?)[] overrides)
