@@ -91,6 +91,8 @@ var storageAccountName = 'st${resourceToken}'
 var keyVaultName = 'kv-${resourceToken}'
 var applicationInsightsName = 'appi-${resourceToken}'
 var signingKeyName = 'oauth-signing'
+// KeyVault mode: the key of the other algorithm, so ID tokens can be RS256 (OpenID Connect Discovery) and both are published.
+var secondSigningKeyName = 'oauth-signing-second'
 var wrappingKeyName = 'oauth-wrapping'
 // The tables the server uses (OAuthTables.All), created with the prefix in front.
 var tableNames = [
@@ -145,6 +147,7 @@ module keyVault 'app/keyvault.bicep' = {
     signingMode: signingMode
     signingAlgorithm: signingAlgorithm
     signingKeyName: signingKeyName
+    secondSigningKeyName: secondSigningKeyName
     wrappingKeyName: wrappingKeyName
     softDeleteRetentionInDays: keyVaultSoftDeleteRetentionInDays
   }
@@ -188,6 +191,7 @@ module api 'app/api.bicep' = {
     signingMode: signingMode
     signingAlgorithm: signingAlgorithm
     signingKeyName: signingKeyName
+    secondSigningKeyName: secondSigningKeyName
     wrappingKeyName: wrappingKeyName
     tablePrefix: tablePrefix
     purgeSchedule: purgeSchedule
@@ -228,6 +232,7 @@ module rbac 'app/rbac.bicep' = {
     applicationInsightsName: applicationInsightsName
     signingMode: signingMode
     signingKeyName: signingKeyName
+    secondSigningKeyName: secondSigningKeyName
     wrappingKeyName: wrappingKeyName
   }
   dependsOn: [

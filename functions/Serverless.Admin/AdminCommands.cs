@@ -35,7 +35,14 @@ internal static class AdminCommands
         {
             Description = "A confidential client (a resource server) may introspect any token, not only its own.",
         };
-        var add = new Command("add", "Registers a client.") { id, name, isPublic, confidential, redirectUris, postLogoutRedirectUris, scope, grants, refreshWithoutOfflineAccess, introspect };
+        var idTokenAlgorithm = new Option<string>("--id-token-signed-response-alg")
+        {
+            Description = "The algorithm of its ID tokens, ES256 or RS256 (default: RS256).",
+        };
+        var add = new Command("add", "Registers a client.")
+        {
+            id, name, isPublic, confidential, redirectUris, postLogoutRedirectUris, scope, grants, refreshWithoutOfflineAccess, introspect, idTokenAlgorithm,
+        };
         add.SetAction(parsed => session.WithServicesAsync(services => AddClientAsync(session, services, new ClientRegistrationRequest(
             parsed.GetValue(id),
             parsed.GetValue(name),
@@ -45,6 +52,7 @@ internal static class AdminCommands
             parsed.GetValue(grants) ?? [],
             parsed.GetValue(refreshWithoutOfflineAccess),
             parsed.GetValue(introspect),
+            parsed.GetValue(idTokenAlgorithm),
             parsed.GetValue(postLogoutRedirectUris)))));
 
         var list = new Command("list", "Lists the registered clients and their settings.");
@@ -99,7 +107,7 @@ internal static class AdminCommands
         var list = new Command("list", "Lists the published signing keys (JWKS).");
         list.SetAction(_ => session.WithServicesAsync(async services =>
         {
-            foreach (var key in await services.GetRequiredService<ISigningKeyProvider>().GetPublicKeysAsync(CancellationToken.None))
+            foreach (var key in await services.GetRequiredService<SigningKeyRing>().GetPublicKeysAsync(CancellationToken.None))
             {
                 await session.Output.WriteLineAsync($"{key.KeyId}\t{key.Algorithm}\t{key.KeyType}");
             }
@@ -107,12 +115,15 @@ internal static class AdminCommands
             return AdminCommandLine.Done;
         }));
 
-        var rotate = new Command("rotate", "Makes a new signing key; the old one stays published until its tokens expire.");
+        var rotate = new Command("rotate", "Makes a new signing key of each algorithm; the old ones stay published until their tokens expire.");
         rotate.SetAction(_ => session.WithServicesAsync(async services =>
         {
-            await session.Output.WriteLineAsync("Rotating the signing key...");
-            var key = await services.GetRequiredService<ISigningKeyProvider>().RotateAsync(CancellationToken.None);
-            await session.Output.WriteLineAsync($"New signing key {key.KeyId} ({key.Algorithm}). Earlier keys stay in JWKS until the tokens they signed expire.");
+            await session.Output.WriteLineAsync("Rotating the signing keys...");
+            foreach (var key in await services.GetRequiredService<SigningKeyRing>().RotateAsync(CancellationToken.None))
+            {
+                await session.Output.WriteLineAsync($"New signing key {key.KeyId} ({key.Algorithm}). Earlier keys stay in JWKS until the tokens they signed expire.");
+            }
+
             return AdminCommandLine.Done;
         }));
 
@@ -168,6 +179,7 @@ internal static class AdminCommands
         ClientRegistrationProblemKind.MissingType => "Say --public or --confidential.",
         ClientRegistrationProblemKind.UnknownGrant => $"Unknown grant '{problem.Value}'; use {string.Join(", ", GrantTypes.All)}.",
         ClientRegistrationProblemKind.PublicClientCredentials => "A public client cannot use client_credentials.",
+        ClientRegistrationProblemKind.UnsupportedIdTokenAlgorithm => $"--id-token-signed-response-alg '{problem.Value}' is not one the server signs with ({string.Join(", ", options.Signing.Algorithms)}).",
         ClientRegistrationProblemKind.PublicIntrospection => "Only a confidential client may introspect tokens (--introspect).",
         ClientRegistrationProblemKind.MissingRedirectUri => "The authorization_code grant needs at least one --redirect-uri.",
         ClientRegistrationProblemKind.InvalidRedirectUri => problem.Detail ?? $"'{problem.Value}' cannot be a redirect URI.",
@@ -198,7 +210,11 @@ internal static class AdminCommands
 
     private static string Settings(OAuthClient client)
     {
-        string[] flags = [.. new[] { (client.RefreshWithoutOfflineAccess, "--refresh-without-offline-access"), (client.MayIntrospect, "--introspect") }.Where(f => f.Item1).Select(f => f.Item2)];
+        string[] flags =
+        [
+            .. new[] { (client.RefreshWithoutOfflineAccess, "--refresh-without-offline-access"), (client.MayIntrospect, "--introspect") }.Where(f => f.Item1).Select(f => f.Item2),
+            .. client.IdTokenSignedResponseAlg is { } algorithm ? [$"--id-token-signed-response-alg {algorithm}"] : Array.Empty<string>(),
+        ];
         return flags.Length == 0 ? "" : "\tsettings: " + string.Join(' ', flags);
     }
 

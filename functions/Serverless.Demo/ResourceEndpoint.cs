@@ -11,33 +11,16 @@ namespace Serverless.Demo;
 /// expired or revoked token: 401 invalid_token; a token without the resource's scope: 403 insufficient_scope. It checks
 /// tokens with the core's validator, as a resource server beside the authorization server would.
 /// </summary>
-public sealed class ResourceEndpoint(AccessTokenValidator validator, OAuthServerOptions options)
+public sealed class ResourceEndpoint(ProtectedResource resource, OAuthServerOptions options)
 {
-    public async Task<EndpointResult> HandleAsync(StringValues authorization, CancellationToken cancellationToken)
+    public Task<EndpointResult> HandleAsync(StringValues authorization, CancellationToken cancellationToken) =>
+        resource.HandleAsync(authorization, options.EffectiveAudience, token => Task.FromResult(Serve(token)), cancellationToken);
+
+    private EndpointResult Serve(ValidatedAccessToken token)
     {
-        var realm = options.EffectiveAudience;
-        var presented = BearerToken.Read(authorization);
-        if (!presented.Succeeded)
-        {
-            return new BearerChallengeResult(presented.Error, realm);
-        }
-
-        if (presented.Value.Length == 0)
-        {
-            return new BearerChallengeResult(null, realm);
-        }
-
-        var validation = await validator.ValidateAsync(presented.Value, cancellationToken);
-        if (!validation.Succeeded)
-        {
-            return new BearerChallengeResult(validation.Error, realm);
-        }
-
-        var token = validation.Value;
-
         if (ScopeSet.Parse(token.Scope)?.Contains(options.ResourceScope) != true)
         {
-            return new BearerChallengeResult(OAuthError.InsufficientScope($"This resource needs the '{options.ResourceScope}' scope."), realm);
+            return new BearerChallengeResult(OAuthError.InsufficientScope($"This resource needs the '{options.ResourceScope}' scope."), options.EffectiveAudience);
         }
 
         return new JsonBody(new ResourceResponse(

@@ -50,6 +50,9 @@ param signingAlgorithm string
 @description('Name of the signing key in the vault (KeyVault mode).')
 param signingKeyName string
 
+@description('Name of the signing key of the other algorithm in the vault (KeyVault mode).')
+param secondSigningKeyName string
+
 @description('Name of the wrapping key in the vault (KeyVaultWrapped mode).')
 param wrappingKeyName string
 
@@ -147,6 +150,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     // Set in every mode so that a mode switch is one setting; the app reads only the one its mode needs.
     OAuth__Signing__KeyVaultUri: keyVaultUri
     OAuth__Signing__KeyName: signingKeyName
+    OAuth__Signing__SecondKeyName: secondSigningKeyName
     OAuth__Signing__WrappingKeyName: wrappingKeyName
     OAuth__Signing__ManagedIdentityClientId: identityClientId
     // Demo data is seeded only in Development, and never wanted in Azure.

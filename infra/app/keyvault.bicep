@@ -31,6 +31,9 @@ param signingAlgorithm string
 @description('Name of the signing key (KeyVault mode).')
 param signingKeyName string
 
+@description('Name of the signing key of the other algorithm (KeyVault mode): RSA when signingAlgorithm is ES256, EC P-256 when RS256.')
+param secondSigningKeyName string
+
 @description('Name of the wrapping key (KeyVaultWrapped mode).')
 param wrappingKeyName string
 
@@ -75,6 +78,26 @@ resource signingKey 'Microsoft.KeyVault/vaults/keys@2023-07-01' = if (signingMod
     kty: signingAlgorithm == 'ES256' ? 'EC' : 'RSA'
     curveName: signingAlgorithm == 'ES256' ? 'P-256' : null
     keySize: signingAlgorithm == 'RS256' ? 2048 : null
+    keyOps: [
+      'sign'
+      'verify'
+    ]
+    attributes: {
+      enabled: true
+      exportable: false
+    }
+  }
+}
+
+// KeyVault mode: the other algorithm's key, so that ID tokens can be RS256, as OpenID Connect Discovery requires, while
+// access tokens keep signingAlgorithm; the server publishes both.
+resource secondSigningKey 'Microsoft.KeyVault/vaults/keys@2023-07-01' = if (signingMode == 'KeyVault') {
+  parent: vault
+  name: secondSigningKeyName
+  properties: {
+    kty: signingAlgorithm == 'ES256' ? 'RSA' : 'EC'
+    curveName: signingAlgorithm == 'ES256' ? null : 'P-256'
+    keySize: signingAlgorithm == 'ES256' ? 2048 : null
     keyOps: [
       'sign'
       'verify'

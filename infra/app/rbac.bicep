@@ -27,6 +27,9 @@ param signingMode string
 @description('Name of the signing key (KeyVault mode).')
 param signingKeyName string
 
+@description('Name of the signing key of the other algorithm (KeyVault mode).')
+param secondSigningKeyName string
+
 @description('Name of the wrapping key (KeyVaultWrapped mode).')
 param wrappingKeyName string
 
@@ -48,6 +51,11 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
 resource signingKey 'Microsoft.KeyVault/vaults/keys@2023-07-01' existing = {
   parent: vault
   name: signingKeyName
+}
+
+resource secondSigningKey 'Microsoft.KeyVault/vaults/keys@2023-07-01' existing = {
+  parent: vault
+  name: secondSigningKeyName
 }
 
 resource wrappingKey 'Microsoft.KeyVault/vaults/keys@2023-07-01' existing = {
@@ -82,10 +90,20 @@ resource blobData 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
-// KeyVault mode: get the public key and sign, on the signing key only.
+// KeyVault mode: get the public key and sign, on the two signing keys only.
 resource signingKeyUse 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (signingMode == 'KeyVault') {
   name: guid(vault.id, signingKeyName, identityName, roles.keyVaultCryptoUser)
   scope: signingKey
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultCryptoUser)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource secondSigningKeyUse 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (signingMode == 'KeyVault') {
+  name: guid(vault.id, secondSigningKeyName, identityName, roles.keyVaultCryptoUser)
+  scope: secondSigningKey
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultCryptoUser)
     principalId: principalId

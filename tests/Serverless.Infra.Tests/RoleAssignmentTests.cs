@@ -8,6 +8,7 @@ public sealed class RoleAssignmentTests(CompiledInfra infra)
 {
     private const string StorageScope = "[resourceId('Microsoft.Storage/storageAccounts', parameters('storageAccountName'))]";
     private const string SigningKeyScope = "[resourceId('Microsoft.KeyVault/vaults/keys', parameters('keyVaultName'), parameters('signingKeyName'))]";
+    private const string SecondSigningKeyScope = "[resourceId('Microsoft.KeyVault/vaults/keys', parameters('keyVaultName'), parameters('secondSigningKeyName'))]";
     private const string WrappingKeyScope = "[resourceId('Microsoft.KeyVault/vaults/keys', parameters('keyVaultName'), parameters('wrappingKeyName'))]";
     private const string VaultScope = "[resourceId('Microsoft.KeyVault/vaults', parameters('keyVaultName'))]";
     private const string ApplicationInsightsScope = "[resourceId('Microsoft.Insights/components', parameters('applicationInsightsName'))]";
@@ -22,6 +23,7 @@ public sealed class RoleAssignmentTests(CompiledInfra infra)
             (StorageTableDataContributor, StorageScope),
             (StorageBlobDataOwner, StorageScope),
             (KeyVaultCryptoUser, SigningKeyScope),
+            (KeyVaultCryptoUser, SecondSigningKeyScope),
             (MonitoringMetricsPublisher, ApplicationInsightsScope),
         ];
         Assert.Equal(expected.Order(), app.Select(a => (a.RoleId, a.Scope)).Order());

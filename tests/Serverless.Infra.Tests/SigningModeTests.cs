@@ -7,16 +7,33 @@ namespace Serverless.Infra.Tests;
 public sealed class SigningModeTests(CompiledInfra infra)
 {
     [Theory]
-    [InlineData("KeyVault", "'oauth-signing'")]
-    [InlineData("KeyVaultWrapped", "'oauth-wrapping'")]
-    public void EachVaultMode_CreatesOnlyItsOwnKey(string mode, string keyName)
+    [InlineData("KeyVault", new[] { "'oauth-signing'", "'oauth-signing-second'" })]
+    [InlineData("KeyVaultWrapped", new[] { "'oauth-wrapping'" })]
+    public void EachVaultMode_CreatesOnlyItsOwnKeys(string mode, string[] keyNames)
     {
-        var key = Assert.Single(infra.For(mode).DeployedOfType("Microsoft.KeyVault/vaults/keys"));
+        var keys = infra.For(mode).DeployedOfType("Microsoft.KeyVault/vaults/keys").ToList();
 
-        var passedName = KeyvaultModuleParameter(mode, key.Name!.Contains("signingKeyName", StringComparison.Ordinal) ? "signingKeyName" : "wrappingKeyName");
-        Assert.Equal(keyName, "'" + passedName + "'");
-        Assert.False((bool?)key.Properties["attributes"]?["exportable"]);
+        var passedNames = keys.Select(key => KeyvaultModuleParameter(mode, ParameterOf(key.Name!)));
+        Assert.Equal(keyNames, passedNames.Select(name => "'" + name + "'"));
+        Assert.All(keys, key => Assert.False((bool?)key.Properties["attributes"]?["exportable"]));
     }
+
+    /// <summary>The second key is the other algorithm's: RSA 2048 for ES256, EC P-256 for RS256, so ID tokens can be RS256.</summary>
+    [Fact]
+    public void TheSecondSigningKey_IsTheOtherAlgorithm()
+    {
+        var key = Assert.Single(infra.For("KeyVault").DeployedOfType("Microsoft.KeyVault/vaults/keys"), k => k.Name!.Contains("secondSigningKeyName", StringComparison.Ordinal));
+
+        Assert.Equal("[if(equals(parameters('signingAlgorithm'), 'ES256'), 'RSA', 'EC')]", (string?)key.Properties["kty"]);
+        Assert.Equal("[if(equals(parameters('signingAlgorithm'), 'ES256'), null(), 'P-256')]", (string?)key.Properties["curveName"]);
+        Assert.Equal("[if(equals(parameters('signingAlgorithm'), 'ES256'), 2048, null())]", (string?)key.Properties["keySize"]);
+        Assert.Equal(["sign", "verify"], key.Properties["keyOps"]!.AsArray().Select(n => (string)n!));
+    }
+
+    private static string ParameterOf(string resourceName) =>
+        resourceName.Contains("secondSigningKeyName", StringComparison.Ordinal) ? "secondSigningKeyName"
+        : resourceName.Contains("signingKeyName", StringComparison.Ordinal) ? "signingKeyName"
+        : "wrappingKeyName";
 
     [Fact]
     public void LocalMode_CreatesNoKeyButStillTheVault()
@@ -30,7 +47,7 @@ public sealed class SigningModeTests(CompiledInfra infra)
     [Fact]
     public void SigningKey_FollowsTheAlgorithm_EcP256ForES256AndRsa2048ForRS256()
     {
-        var key = Assert.Single(infra.For("KeyVault").DeployedOfType("Microsoft.KeyVault/vaults/keys"));
+        var key = Assert.Single(infra.For("KeyVault").DeployedOfType("Microsoft.KeyVault/vaults/keys"), k => !k.Name!.Contains("secondSigningKeyName", StringComparison.Ordinal));
 
         Assert.Equal("[if(equals(parameters('signingAlgorithm'), 'ES256'), 'EC', 'RSA')]", (string?)key.Properties["kty"]);
         Assert.Equal("[if(equals(parameters('signingAlgorithm'), 'ES256'), 'P-256', null())]", (string?)key.Properties["curveName"]);

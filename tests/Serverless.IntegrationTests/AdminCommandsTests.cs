@@ -152,6 +152,21 @@ public sealed class AdminCommandsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ClientsAdd_TheIdTokenAlgorithm_IsStoredAndListed_AndAnUnknownOneRefused()
+    {
+        var (exit, _, _) = await RunAsync("", "clients", "add", "--id", "rp-es", "--name", "RP", "--public", "--redirect-uri", "https://rp.example.com/cb",
+            "--scope", "openid profile", "--id-token-signed-response-alg", "ES256");
+        var (refused, _, error) = await RunAsync("", "clients", "add", "--id", "rp-ps", "--name", "RP", "--public", "--redirect-uri", "https://rp.example.com/cb",
+            "--id-token-signed-response-alg", "PS256");
+
+        Assert.Equal(0, exit);
+        Assert.Equal("ES256", (await _server.Get<Serverless.OAuth.Clients.ClientStore>().FindAsync("rp-es"))!.IdTokenSignedResponseAlg);
+        Assert.Contains("--id-token-signed-response-alg ES256", (await RunAsync("", "clients", "list")).Output);
+        Assert.NotEqual(0, refused);
+        Assert.Contains("'PS256' is not one the server signs with (ES256, RS256)", error);
+    }
+
+    [Fact]
     public async Task UsersSetProfile_IsWhatUserInfoReleases()
     {
         var user = await _server.AddUserAsync();
@@ -173,7 +188,7 @@ public sealed class AdminCommandsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task KeysRotate_PublishesANewKeyBesideTheOld()
+    public async Task KeysRotate_PublishesANewKeyOfEachAlgorithmBesideTheOld()
     {
         var (_, before, _) = await RunAsync("", "keys", "list");
 
@@ -181,8 +196,9 @@ public sealed class AdminCommandsTests : IAsyncLifetime
         var (_, after, _) = await RunAsync("", "keys", "list");
 
         Assert.Equal(0, exit);
-        Assert.Contains("New signing key", output);
-        Assert.Equal(before.Trim().Split('\n').Length + 1, after.Trim().Split('\n').Length);
+        Assert.Contains("(ES256)", output);
+        Assert.Contains("(RS256)", output);
+        Assert.Equal(before.Trim().Split('\n').Length + 2, after.Trim().Split('\n').Length);
     }
 
     [Fact]

@@ -120,7 +120,7 @@ public sealed class ResourceAndMetadataTests : IAsyncLifetime
         var token = await ClientCredentialsTokenAsync("read");
         var jwks = JsonDocument.Parse(await _flow.Http.GetStringAsync(".well-known/jwks.json")).RootElement.GetProperty("keys");
 
-        var key = Assert.Single(jwks.EnumerateArray());
+        var key = Assert.Single(jwks.EnumerateArray(), k => k.GetProperty("alg").GetString() == "ES256");
         Assert.Equal("sig", key.GetProperty("use").GetString());
         Assert.Equal("ES256", key.GetProperty("alg").GetString());
         Assert.False(key.TryGetProperty("d", out _));

@@ -7,32 +7,24 @@ namespace Serverless.IntegrationTests;
 /// <summary>Validates access tokens independently of the server: Microsoft.IdentityModel against the published JWKS.</summary>
 public static class TokenSupport
 {
-    public static async Task<JsonWebToken> ValidateAgainstJwksAsync(HttpClient http, string accessToken, string issuer, string audience)
+    public static Task<JsonWebToken> ValidateAgainstJwksAsync(HttpClient http, string accessToken, string issuer, string audience) =>
+        ValidateAsync(http, accessToken, issuer, audience, "at+jwt");
+
+    /// <summary>Validates an ID token as a relying party would (OpenID Connect Core §3.1.3.7): JWKS signature, iss, aud = client_id, exp.</summary>
+    public static Task<JsonWebToken> ValidateIdTokenAsync(HttpClient http, string idToken, string issuer, string clientId) =>
+        ValidateAsync(http, idToken, issuer, clientId, "JWT");
+
+    private static async Task<JsonWebToken> ValidateAsync(HttpClient http, string token, string issuer, string audience, string type)
     {
         var jwks = new JsonWebKeySet(await http.GetStringAsync(".well-known/jwks.json"));
-        var result = await new JsonWebTokenHandler().ValidateTokenAsync(accessToken, new TokenValidationParameters
+        var result = await new JsonWebTokenHandler().ValidateTokenAsync(token, new TokenValidationParameters
         {
             ValidIssuer = issuer,
             ValidAudience = audience,
             IssuerSigningKeys = jwks.GetSigningKeys(),
-            ValidTypes = ["at+jwt"],
+            ValidTypes = [type],
         });
-        Assert.True(result.IsValid, "token failed independent validation: " + result.Exception?.Message);
-        return (JsonWebToken)result.SecurityToken;
-    }
-
-    /// <summary>Validates an ID token as a relying party would (OpenID Connect Core §3.1.3.7): JWKS signature, iss, aud = client_id, exp.</summary>
-    public static async Task<JsonWebToken> ValidateIdTokenAsync(HttpClient http, string idToken, string issuer, string clientId)
-    {
-        var jwks = new JsonWebKeySet(await http.GetStringAsync(".well-known/jwks.json"));
-        var result = await new JsonWebTokenHandler().ValidateTokenAsync(idToken, new TokenValidationParameters
-        {
-            ValidIssuer = issuer,
-            ValidAudience = clientId,
-            IssuerSigningKeys = jwks.GetSigningKeys(),
-            ValidTypes = ["JWT"],
-        });
-        Assert.True(result.IsValid, "ID token failed independent validation: " + result.Exception?.Message);
+        Assert.True(result.IsValid, $"{type} token failed independent validation: " + result.Exception?.Message);
         return (JsonWebToken)result.SecurityToken;
     }
 

@@ -1,4 +1,6 @@
 using Azure;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -33,7 +35,28 @@ public sealed class KeyVaultSigningKeyProviderTests : StandInTest
         });
         var clientOptions = Vault.ClientOptions(maxRetries);
         var client = new KeyVaultKeysClient(Vault.VaultUri, Credential, clientOptions);
-        return (new KeyVaultSigningKeyProvider(client, options, _clock, NullLogger<KeyVaultSigningKeyProvider>.Instance), options);
+        return (new KeyVaultSigningKeyProvider(client, algorithm, options, _clock, NullLogger<KeyVaultSigningKeyProvider>.Instance), options);
+    }
+
+    /// <summary>The server's services in KeyVault mode, from configuration as a host registers them.</summary>
+    private ServiceProvider ServerServices(string? secondKeyName = null)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["OAuth:Issuer"] = IndependentVerifier.Issuer,
+            ["OAuth:Storage:ConnectionString"] = "UseDevelopmentStorage=true",
+            ["OAuth:Signing:Mode"] = "KeyVault",
+            ["OAuth:Signing:KeyVaultUri"] = Vault.VaultUri.ToString(),
+            ["OAuth:Signing:KeyName"] = "token-signing",
+            ["OAuth:Signing:SecondKeyName"] = secondKeyName,
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<TimeProvider>(_clock);
+        services.AddSingleton<Azure.Core.TokenCredential>(Credential);
+        services.Configure<OAuthServerOptions>(o => o.Signing.KeyVaultClient = Vault.ClientOptions());
+        services.AddServerlessOAuth(configuration);
+        return services.BuildServiceProvider();
     }
 
     [Theory]
@@ -184,21 +207,7 @@ public sealed class KeyVaultSigningKeyProviderTests : StandInTest
     public async Task ModeSwitch_RegistersTheKeyVaultProvider_FromConfiguration()
     {
         Vault.AddKey("token-signing", "EC");
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["OAuth:Issuer"] = IndependentVerifier.Issuer,
-            ["OAuth:Storage:ConnectionString"] = "UseDevelopmentStorage=true",
-            ["OAuth:Signing:Mode"] = "KeyVault",
-            ["OAuth:Signing:KeyVaultUri"] = Vault.VaultUri.ToString(),
-            ["OAuth:Signing:KeyName"] = "token-signing",
-        }).Build();
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddSingleton<TimeProvider>(_clock);
-        services.AddSingleton<Azure.Core.TokenCredential>(Credential);
-        services.Configure<OAuthServerOptions>(o => o.Signing.KeyVaultClient = Vault.ClientOptions());
-        services.AddServerlessOAuth(configuration);
-        await using var provider = services.BuildServiceProvider();
+        await using var provider = ServerServices();
 
         var keys = provider.GetRequiredService<ISigningKeyProvider>();
         var token = await provider.GetRequiredService<AccessTokenIssuer>()
@@ -207,6 +216,55 @@ public sealed class KeyVaultSigningKeyProviderTests : StandInTest
         Assert.IsType<KeyVaultSigningKeyProvider>(keys);
         await IndependentVerifier.AssertVerifiesAsync(token.AccessToken, await keys.GetPublicKeysAsync(CancellationToken.None), _clock);
         Assert.Equal(1, Vault.Count(KeyVaultOperation.Sign));
+    }
+
+    [Fact]
+    public async Task ASecondKeyName_AddsTheOtherAlgorithm_SoIdTokensAreRS256_AndTheJwksHasBoth()
+    {
+        Vault.AddKey("token-signing", "EC");
+        Vault.AddKey("id-token-signing", "RSA");
+        await using var provider = ServerServices(secondKeyName: "id-token-signing");
+        var ring = provider.GetRequiredService<SigningKeyRing>();
+        var client = new Serverless.OAuth.Clients.OAuthClient { ClientId = "rp1", Name = "RP", Type = Serverless.OAuth.Clients.ClientType.Public };
+        var authentication = new Authentication("alice", _clock.GetUtcNow(), Authentication.Password, null);
+
+        var idToken = await provider.GetRequiredService<IdTokenIssuer>().IssueAsync(client, authentication, "n", "access-token", CancellationToken.None);
+        var es256IdToken = await provider.GetRequiredService<IdTokenIssuer>().IssueAsync(
+            client with { IdTokenSignedResponseAlg = "ES256" }, authentication, "n", "access-token", CancellationToken.None);
+        var accessToken = await provider.GetRequiredService<AccessTokenIssuer>().IssueAsync("family1", "alice", "rp1", "openid", null, null, CancellationToken.None);
+
+        var published = await ring.GetPublicKeysAsync(CancellationToken.None);
+        Assert.Equal(["ES256", "RS256"], published.Select(k => k.Algorithm));
+        Assert.Equal(["ES256", "RS256"], ring.Algorithms);
+        Assert.Equal("RS256", new JsonWebToken(idToken).Alg);
+        Assert.Equal("ES256", new JsonWebToken(es256IdToken).Alg);
+        Assert.Equal("ES256", new JsonWebToken(accessToken.AccessToken).Alg);
+        foreach (var token in new[] { idToken, es256IdToken })
+        {
+            var result = await new JsonWebTokenHandler().ValidateTokenAsync(token, new TokenValidationParameters
+            {
+                ValidIssuer = IndependentVerifier.Issuer,
+                ValidAudience = "rp1",
+                ValidTypes = ["JWT"],
+                IssuerSigningKeys = new JsonWebKeySet(IndependentVerifier.Jwks(published)).Keys,
+                LifetimeValidator = (_, expires, _, _) => expires > _clock.GetUtcNow().UtcDateTime,
+            });
+            Assert.True(result.IsValid, result.Exception?.Message);
+        }
+
+        await IndependentVerifier.AssertVerifiesAsync(accessToken.AccessToken, published, _clock);
+        Assert.Equal(3, Vault.Count(KeyVaultOperation.Sign));
+    }
+
+    [Fact]
+    public async Task AKeyOfTheWrongType_IsAClearConfigurationError()
+    {
+        Vault.AddKey("token-signing", "EC");
+        var (provider, _) = NewProvider("RS256");
+
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => provider.GetSigningKeyAsync(CancellationToken.None).AsTask());
+
+        Assert.Contains("signs ES256, but it is configured for RS256", failure.Message);
     }
 
     [Fact]

@@ -53,7 +53,7 @@ public sealed class WrappedSigningKeyProviderTests : StandInTest
         var clientOptions = Vault.ClientOptions(maxRetries);
         var client = new KeyVaultKeysClient(Vault.VaultUri, Credential, clientOptions);
         return new WrappedSigningKeyProvider(
-            client, _tables, new ExpiryIndex(_tables), Options, _clock, NullLogger<WrappedSigningKeyProvider>.Instance);
+            client, _tables, new ExpiryIndex(_tables), Options.Signing.Algorithm, Options, _clock, NullLogger<WrappedSigningKeyProvider>.Instance);
     }
 
     private async Task<List<WrappedSigningKeyEntity>> RowsAsync()
@@ -130,7 +130,7 @@ public sealed class WrappedSigningKeyProviderTests : StandInTest
 
         Assert.Single(keys.Select(k => k.KeyId).Distinct());
         var row = Assert.Single(await RowsAsync());
-        Assert.Equal(RotationSchedule.ScheduledPartition(PeriodStart), row.PartitionKey);
+        Assert.Equal(RotationSchedule.ScheduledPartition(PeriodStart, "ES256"), row.PartitionKey);
         Assert.Equal(keys[0].KeyId, row.KeyId);
         instances.ForEach(i => i.Dispose());
     }
@@ -260,5 +260,13 @@ public sealed class WrappedSigningKeyProviderTests : StandInTest
         Assert.IsType<WrappedSigningKeyProvider>(keys);
         Assert.Equal("RS256", key.Algorithm);
         Assert.Equal(key.KeyId, Assert.Single(await RowsAsync()).KeyId);
+
+        // The ring holds the other algorithm too, in rows of its own: both are published.
+        var published = await provider.GetRequiredService<SigningKeyRing>().GetPublicKeysAsync(CancellationToken.None);
+        Assert.Equal(["RS256", "ES256"], published.Select(k => k.Algorithm));
+        var rows = await RowsAsync();
+        Assert.Equal(["ES256", "RS256"], rows.Select(r => r.Algorithm).Order(StringComparer.Ordinal));
+        Assert.All(rows, r => Assert.EndsWith("-" + r.Algorithm, r.PartitionKey, StringComparison.Ordinal));
+        Assert.Equal(published.Select(k => k.KeyId).Order(StringComparer.Ordinal), rows.Select(r => r.KeyId).Order(StringComparer.Ordinal));
     }
 }

@@ -35,7 +35,7 @@ public static class TestRegistrations
     }
 
     /// <summary>A public client that may sign users in: the OpenID Connect scopes beside the API's.</summary>
-    public static async Task<OAuthClient> AddRelyingPartyAsync(this IOAuthTestServer server, string redirectUri)
+    public static async Task<OAuthClient> AddRelyingPartyAsync(this IOAuthTestServer server, string redirectUri, string? idTokenSignedResponseAlg = null)
     {
         var client = new OAuthClient
         {
@@ -45,6 +45,7 @@ public static class TestRegistrations
             RedirectUris = [redirectUri],
             AllowedScopes = ["openid", "profile", "email", "offline_access", "read"],
             AllowedGrantTypes = [GrantTypes.AuthorizationCode, GrantTypes.RefreshToken],
+            IdTokenSignedResponseAlg = idTokenSignedResponseAlg,
         };
         Added(await server.Services.GetRequiredService<ClientStore>().AddAsync(client), client.ClientId);
         return client;

@@ -17,6 +17,7 @@ public sealed record ClientRegistrationRequest(
     IReadOnlyList<string> GrantTypes,
     bool RefreshWithoutOfflineAccess = false,
     bool MayIntrospect = false,
+    string? IdTokenSignedResponseAlg = null,
     IReadOnlyList<string>? PostLogoutRedirectUris = null);
 
 /// <summary>Why a registration is refused. The callers word it for their audience (options, or RFC 7591 metadata).</summary>
@@ -32,6 +33,7 @@ public enum ClientRegistrationProblemKind
     InvalidRedirectUri,
     MalformedScope,
     UnknownScope,
+    UnsupportedIdTokenAlgorithm,
 }
 
 /// <summary>One reason a registration is refused; <see cref="Value"/> is the grant, scope or redirect URI at fault, <see cref="Detail"/> why.</summary>
@@ -109,6 +111,11 @@ public static class ClientRegistration
             problems.AddRange(scope.Values.Where(s => !options.IsKnownScope(s)).Select(s => new ClientRegistrationProblem(ClientRegistrationProblemKind.UnknownScope, s)));
         }
 
+        if (request.IdTokenSignedResponseAlg is { } idTokenAlgorithm && !options.Signing.Algorithms.Contains(idTokenAlgorithm))
+        {
+            problems.Add(new(ClientRegistrationProblemKind.UnsupportedIdTokenAlgorithm, idTokenAlgorithm));
+        }
+
         if (problems.Count > 0 || request is not { ClientId: { } id, Name: { } name, Type: { } type } || scope is null)
         {
             return new ClientRegistrationResult(null, null, problems);
@@ -127,6 +134,7 @@ public static class ClientRegistration
             AllowedGrantTypes = grants,
             RefreshWithoutOfflineAccess = request.RefreshWithoutOfflineAccess,
             MayIntrospect = request.MayIntrospect,
+            IdTokenSignedResponseAlg = request.IdTokenSignedResponseAlg,
         };
         return new ClientRegistrationResult(client, secret, []);
     }

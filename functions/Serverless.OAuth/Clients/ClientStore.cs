@@ -111,6 +111,7 @@ public class ClientStore(OAuthTables tables, OAuthServerOptions options, TimePro
         // A new name for the opt-out: rows written under the old opt-in ("RefreshRequiresOfflineAccess") get the default.
         ["RefreshWithoutOfflineAccess"] = client.RefreshWithoutOfflineAccess,
         ["MayIntrospect"] = client.MayIntrospect,
+        ["IdTokenSignedResponseAlg"] = client.IdTokenSignedResponseAlg,
     };
 
     private static OAuthClient FromEntity(TableEntity entity) => new()
@@ -125,6 +126,7 @@ public class ClientStore(OAuthTables tables, OAuthServerOptions options, TimePro
         AllowedGrantTypes = Split(entity.GetString("AllowedGrantTypes")),
         RefreshWithoutOfflineAccess = entity.GetBoolean("RefreshWithoutOfflineAccess") ?? false,
         MayIntrospect = entity.GetBoolean("MayIntrospect") ?? false,
+        IdTokenSignedResponseAlg = entity.GetString("IdTokenSignedResponseAlg"),
     };
 
     private static string[] Split(string? value) => (value ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);

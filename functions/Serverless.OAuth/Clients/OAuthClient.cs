@@ -52,6 +52,12 @@ public sealed record OAuthClient
     /// </summary>
     public bool MayIntrospect { get; init; }
 
+    /// <summary>
+    /// The algorithm of its ID tokens (OpenID Connect Dynamic Client Registration §2): ES256 or RS256; null takes the
+    /// server's default, RS256.
+    /// </summary>
+    public string? IdTokenSignedResponseAlg { get; init; }
+
     public bool IsPublic => Type == ClientType.Public;
 
     public bool Allows(string grantType) => AllowedGrantTypes.Contains(grantType, StringComparer.Ordinal);

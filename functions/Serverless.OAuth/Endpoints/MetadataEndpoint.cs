@@ -10,7 +10,7 @@ namespace Serverless.OAuth.Endpoints;
 /// The metadata, advertising exactly what is implemented: RFC 8414 at /.well-known/oauth-authorization-server, and
 /// OpenID Connect Discovery 1.0 at /.well-known/openid-configuration built from it; and the JWKS (RFC 7517).
 /// </summary>
-public sealed class MetadataEndpoint(OAuthServerOptions options, ISigningKeyProvider keys)
+public sealed class MetadataEndpoint(OAuthServerOptions options, SigningKeyRing keys)
 {
     /// <summary>The standard claims the server can release: in the ID token, and at UserInfo by scope (Core §5.4).</summary>
     public static readonly IReadOnlyList<string> ClaimsSupported =
@@ -28,7 +28,7 @@ public sealed class MetadataEndpoint(OAuthServerOptions options, ISigningKeyProv
     {
         UserInfoEndpoint = options.Issuer.TrimEnd('/') + "/userinfo",
         SubjectTypesSupported = ["public"],
-        IdTokenSigningAlgValuesSupported = [options.Signing.Algorithm],
+        IdTokenSigningAlgValuesSupported = options.Signing.Algorithms,
         ClaimsSupported = ClaimsSupported,
         EndSessionEndpoint = options.Issuer.TrimEnd('/') + EndSessionEndpoint.Route,
         PromptValuesSupported = Prompt.Supported,

@@ -50,17 +50,13 @@ public static class ServiceCollectionExtensions
             return new OAuthTables(storage, storage.ConnectionString is { Length: > 0 } ? null : sp.GetRequiredService<TokenCredential>());
         });
 
-        services.TryAddSingleton<ISigningKeyProvider>(sp => sp.GetRequiredService<OAuthServerOptions>() switch
+        // One provider per algorithm, in the configured mode, behind the ring; ISigningKeyProvider is the access tokens' one.
+        services.TryAddSingleton(sp =>
         {
-            { Signing.Mode: SigningMode.Local } options => new LocalSigningKeyProvider(
-                Path.Combine(sp.GetRequiredService<IHostEnvironment>().ContentRootPath, options.Signing.LocalKeyPath),
-                options,
-                sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<ILogger<LocalSigningKeyProvider>>()),
-            { Signing.Mode: SigningMode.KeyVault } => ActivatorUtilities.CreateInstance<KeyVaultSigningKeyProvider>(sp),
-            { Signing.Mode: SigningMode.KeyVaultWrapped } => ActivatorUtilities.CreateInstance<WrappedSigningKeyProvider>(sp),
-            var options => throw new NotSupportedException($"Signing mode {options.Signing.Mode} is not available in this build."),
+            var options = sp.GetRequiredService<OAuthServerOptions>();
+            return new SigningKeyRing(options.Signing.Algorithms.ToDictionary(algorithm => algorithm, algorithm => NewSigningKeyProvider(sp, options, algorithm)));
         });
+        services.TryAddSingleton(sp => sp.GetRequiredService<SigningKeyRing>().For(sp.GetRequiredService<OAuthServerOptions>().Signing.Algorithm));
 
         // The Key Vault modes' client; a test may pin its transport with Configure<OAuthServerOptions>.
         services.TryAddSingleton(sp => new KeyVaultKeysClient(
@@ -102,8 +98,22 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<RevocationEndpoint>();
         services.TryAddSingleton<IntrospectionEndpoint>();
         services.TryAddSingleton<MetadataEndpoint>();
+        services.TryAddSingleton<ProtectedResource>();
         services.TryAddSingleton<UserInfoEndpoint>();
         services.TryAddSingleton<OAuthHttpHandlers>();
         return services;
     }
+
+    private static ISigningKeyProvider NewSigningKeyProvider(IServiceProvider sp, OAuthServerOptions options, string algorithm) => options.Signing.Mode switch
+    {
+        SigningMode.Local => new LocalSigningKeyProvider(
+            Path.Combine(sp.GetRequiredService<IHostEnvironment>().ContentRootPath, options.Signing.LocalKeyPath),
+            algorithm,
+            options,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<LocalSigningKeyProvider>>()),
+        SigningMode.KeyVault => ActivatorUtilities.CreateInstance<KeyVaultSigningKeyProvider>(sp, algorithm),
+        SigningMode.KeyVaultWrapped => ActivatorUtilities.CreateInstance<WrappedSigningKeyProvider>(sp, algorithm),
+        _ => throw new NotSupportedException($"Signing mode {options.Signing.Mode} is not available in this build."),
+    };
 }

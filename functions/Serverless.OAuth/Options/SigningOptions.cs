@@ -18,7 +18,7 @@ public sealed class SigningOptions
 {
     public SigningMode Mode { get; set; } = SigningMode.Local;
 
-    /// <summary>ES256 (default) or RS256.</summary>
+    /// <summary>The access tokens' algorithm: ES256 (default) or RS256. ID tokens are RS256 unless a client asks for ES256.</summary>
     public string Algorithm { get; set; } = "ES256";
 
     /// <summary>Local mode: where the key is kept. Relative paths are under the host's content root.</summary>
@@ -27,8 +27,27 @@ public sealed class SigningOptions
     /// <summary>KeyVault modes: the vault, e.g. https://myvault.vault.azure.net.</summary>
     public Uri? KeyVaultUri { get; set; }
 
-    /// <summary>KeyVault mode: the signing key's name in the vault.</summary>
+    /// <summary>KeyVault mode: the name in the vault of the signing key of <see cref="Algorithm"/>.</summary>
     public string? KeyName { get; set; }
+
+    /// <summary>
+    /// KeyVault mode: the name of the signing key of the other algorithm (an RSA key when <see cref="Algorithm"/> is
+    /// ES256, an EC P-256 key when it is RS256), so that both are published and ID tokens can be RS256, as OpenID
+    /// Connect Discovery requires. Without it, everything is signed in <see cref="Algorithm"/>.
+    /// </summary>
+    public string? SecondKeyName { get; set; }
+
+    /// <summary>The algorithms the server signs with: both in Local and KeyVaultWrapped mode, and in KeyVault mode when <see cref="SecondKeyName"/> is set.</summary>
+    public IReadOnlyList<string> Algorithms =>
+        Mode == SigningMode.KeyVault && string.IsNullOrEmpty(SecondKeyName) ? [Algorithm] : [Algorithm, OtherAlgorithm];
+
+    /// <summary>What ID tokens are signed with when the client does not say: RS256, the algorithm every relying party supports.</summary>
+    public string DefaultIdTokenAlgorithm => Algorithms.Contains(SigningAlgorithms.RS256) ? SigningAlgorithms.RS256 : Algorithm;
+
+    /// <summary>KeyVault mode: the vault key of an algorithm.</summary>
+    public string? KeyNameFor(string algorithm) => algorithm == Algorithm ? KeyName : SecondKeyName;
+
+    private string OtherAlgorithm => Algorithm == SigningAlgorithms.RS256 ? SigningAlgorithms.ES256 : SigningAlgorithms.RS256;
 
     /// <summary>KeyVaultWrapped mode: the name of the vault key that wraps the locally generated signing keys.</summary>
     public string? WrappingKeyName { get; set; }
@@ -54,7 +73,7 @@ public sealed class SigningOptions
 
     public IEnumerable<string> Validate()
     {
-        if (Algorithm is not ("ES256" or "RS256"))
+        if (!SigningAlgorithms.All.Contains(Algorithm))
         {
             yield return "OAuth:Signing:Algorithm must be ES256 or RS256.";
         }
@@ -89,4 +108,13 @@ public sealed class SigningOptions
             yield return "OAuth:Signing:RotationInterval must be longer than four key refresh intervals.";
         }
     }
+}
+
+/// <summary>The JWS algorithms the server signs with (RFC 7518 §3.1).</summary>
+public static class SigningAlgorithms
+{
+    public const string ES256 = "ES256";
+    public const string RS256 = "RS256";
+
+    public static readonly IReadOnlyList<string> All = [ES256, RS256];
 }

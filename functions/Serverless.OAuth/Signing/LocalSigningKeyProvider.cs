@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Serverless.OAuth.Telemetry;
@@ -7,23 +8,28 @@ namespace Serverless.OAuth.Signing;
 
 /// <summary>
 /// Local mode: keys generated on first start and kept in a file (owner-only permissions), so tokens stay valid across
-/// restarts. Keys follow the <see cref="KeyLifecycle"/> every mode shares: a rotated-in key is published one refresh
+/// restarts. One instance per algorithm, all keeping their keys in the one file, each reading only its own. Keys follow the <see cref="KeyLifecycle"/> every mode shares: a rotated-in key is published one refresh
 /// interval before it signs, and a rotated-out key stays published until every token it signed has expired. For a
 /// developer's machine; in Azure use a Key Vault mode, where no private key sits on disk.
 /// </summary>
 public sealed class LocalSigningKeyProvider : ISigningKeyProvider, IDisposable
 {
+    // The providers of a file (one per algorithm) change it in turn, so that neither writes over the other's new key.
+    private static readonly ConcurrentDictionary<string, object> FileLocks = new(StringComparer.Ordinal);
+
     private readonly string _path;
-    private readonly OAuthServerOptions _options;
+    private readonly string _algorithm;
+    private readonly object _fileLock;
     private readonly KeyLifecycle _lifecycle;
     private readonly TimeProvider _clock;
     private readonly ILogger<LocalSigningKeyProvider> _logger;
     private readonly ReloadingValue<KeyRing> _ring;
 
-    public LocalSigningKeyProvider(string path, OAuthServerOptions options, TimeProvider clock, ILogger<LocalSigningKeyProvider> logger)
+    public LocalSigningKeyProvider(string path, string algorithm, OAuthServerOptions options, TimeProvider clock, ILogger<LocalSigningKeyProvider> logger)
     {
         _path = path;
-        _options = options;
+        _algorithm = algorithm;
+        _fileLock = FileLocks.GetOrAdd(Path.GetFullPath(path), _ => new object());
         _lifecycle = KeyLifecycle.For(options);
         _clock = clock;
         _logger = logger;
@@ -41,22 +47,29 @@ public sealed class LocalSigningKeyProvider : ISigningKeyProvider, IDisposable
         () =>
         {
             var now = _clock.GetUtcNow();
-            return Task.FromResult(Add(Read(), now, _lifecycle.ActivationOf(now)));
+            lock (_fileLock)
+            {
+                return Task.FromResult(Add(Read(), now, _lifecycle.ActivationOf(now)));
+            }
         },
         cancellationToken);
 
     private KeyRing Load(DateTimeOffset now)
     {
-        var file = Read();
-        if (file.Keys.Count == 0 || Ordered(file)[_lifecycle.Plan(Activations(file), now).Signer].Algorithm != _options.Signing.Algorithm)
+        List<StoredKey> keys;
+        lock (_fileLock)
         {
-            // First start, or the configured algorithm changed: nothing can sign in it until a key exists, so the new
-            // key signs at once and the others retire now.
-            Add(file, now, now);
+            var file = Read();
+            if (!file.Keys.Any(k => k.Algorithm == _algorithm))
+            {
+                // First start in this algorithm: nothing can sign in it until a key exists, so the new key signs at once.
+                Add(file, now, now);
+            }
+
+            keys = Ordered(file);
         }
 
-        var keys = Ordered(file);
-        var plan = _lifecycle.Plan(Activations(file), now);
+        var plan = _lifecycle.Plan(keys.Select(k => k.Activation).ToList(), now);
         var signer = keys[plan.Signer].Import();
         var published = plan.Published.Select(i => i == plan.Signer ? signer.PublicKey : PublicKeyOf(keys[i])).ToList();
         return new KeyRing(signer, published, plan.ValidUntil);
@@ -70,16 +83,16 @@ public sealed class LocalSigningKeyProvider : ISigningKeyProvider, IDisposable
 
     private PublicJsonWebKey Add(KeyFile file, DateTimeOffset now, DateTimeOffset activatesAt)
     {
-        using var created = AsymmetricSigningKey.Create(_options.Signing.Algorithm);
+        using var created = AsymmetricSigningKey.Create(_algorithm);
         file.Keys.Add(StoredKey.From(created, now, activatesAt));
         Write(file);
         AuditEvents.SigningKeyRotated(_logger, created.KeyId, created.Algorithm, activatesAt);
         return created.PublicKey;
     }
 
-    private static List<StoredKey> Ordered(KeyFile file) => file.Keys.OrderBy(k => k.Activation).ThenBy(k => k.CreatedAt).ToList();
-
-    private static List<DateTimeOffset> Activations(KeyFile file) => Ordered(file).Select(k => k.Activation).ToList();
+    /// <summary>This algorithm's keys, in the order they activate.</summary>
+    private List<StoredKey> Ordered(KeyFile file) =>
+        file.Keys.Where(k => k.Algorithm == _algorithm).OrderBy(k => k.Activation).ThenBy(k => k.CreatedAt).ToList();
 
     private KeyFile Read()
     {

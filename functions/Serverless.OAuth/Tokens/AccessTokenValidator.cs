@@ -17,7 +17,7 @@ public sealed record ValidatedAccessToken(
 /// A token that fails is an invalid_token error (RFC 6750 §3.1) saying why.
 /// </summary>
 public sealed class AccessTokenValidator(
-    ISigningKeyProvider keys, RevocationStore revocations, OAuthServerOptions options, TimeProvider clock)
+    SigningKeyRing keys, RevocationStore revocations, OAuthServerOptions options, TimeProvider clock)
 {
     private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };

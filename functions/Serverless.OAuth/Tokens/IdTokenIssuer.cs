@@ -17,10 +17,11 @@ public sealed record Authentication(string Subject, DateTimeOffset AuthTime, str
 }
 
 /// <summary>
-/// Issues ID tokens (OpenID Connect Core §3.1.3.6-7) beside the access token they describe. They live as long as access
-/// tokens, so the key lifecycle that keeps a key published while its access tokens live covers them too.
+/// Issues ID tokens (OpenID Connect Core §3.1.3.6-7) beside the access token they describe, signed in the client's
+/// id_token_signed_response_alg (OpenID Connect Dynamic Client Registration §2), RS256 by default. They live as long as
+/// access tokens, so the key lifecycle that keeps a key published while its access tokens live covers them too.
 /// </summary>
-public sealed class IdTokenIssuer(ISigningKeyProvider keys, OAuthServerOptions options, TimeProvider clock)
+public sealed class IdTokenIssuer(SigningKeyRing keys, OAuthServerOptions options, TimeProvider clock)
 {
     /// <param name="nonce">The authorization request's nonce; none on a refresh (Core §12.2).</param>
     public async Task<string> IssueAsync(
@@ -37,7 +38,7 @@ public sealed class IdTokenIssuer(ISigningKeyProvider keys, OAuthServerOptions o
             nonce,
             IdTokenWriter.AccessTokenHash(accessToken),
             authentication.SessionId);
-        var key = await keys.GetSigningKeyAsync(cancellationToken);
+        var key = await keys.For(client.IdTokenSignedResponseAlg ?? options.Signing.DefaultIdTokenAlgorithm).GetSigningKeyAsync(cancellationToken);
         return await IdTokenWriter.WriteAsync(key, options.Issuer, claims, cancellationToken);
     }
 }

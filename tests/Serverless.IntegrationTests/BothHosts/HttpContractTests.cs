@@ -147,10 +147,15 @@ public abstract class HttpContractTests<TFixture>(TFixture fixture) : IClassFixt
     {
         var jwks = JsonDocument.Parse(await Server.NewHttpClient().GetStringAsync(".well-known/jwks.json")).RootElement;
 
-        var key = Assert.Single(jwks.GetProperty("keys").EnumerateArray());
-        Assert.Equal("sig", key.GetProperty("use").GetString());
-        Assert.False(string.IsNullOrEmpty(key.GetProperty("kid").GetString()));
-        Assert.False(key.TryGetProperty("d", out _), "A JWKS must never carry the private key.");
+        // One key per algorithm: ES256 for access tokens, RS256 for ID tokens by default.
+        var keys = jwks.GetProperty("keys").EnumerateArray().ToList();
+        Assert.Equal(["ES256", "RS256"], keys.Select(k => k.GetProperty("alg").GetString()).Order(StringComparer.Ordinal));
+        foreach (var key in keys)
+        {
+            Assert.Equal("sig", key.GetProperty("use").GetString());
+            Assert.False(string.IsNullOrEmpty(key.GetProperty("kid").GetString()));
+            Assert.False(key.TryGetProperty("d", out _), "A JWKS must never carry the private key.");
+        }
     }
 
     [Fact]

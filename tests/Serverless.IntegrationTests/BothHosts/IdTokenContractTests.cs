@@ -18,9 +18,9 @@ public abstract class IdTokenContractTests<TFixture>(TFixture fixture) : IClassF
     private IOAuthTestServer Server => fixture.Server;
 
     private async Task<(OAuthFlow Flow, string ClientId, string Subject, System.Text.Json.JsonElement Body)> SignInAsync(
-        string scope, string? nonce)
+        string scope, string? nonce, string? idTokenSignedResponseAlg = null)
     {
-        var client = await Server.AddRelyingPartyAsync(Redirect);
+        var client = await Server.AddRelyingPartyAsync(Redirect, idTokenSignedResponseAlg);
         var user = await Server.AddUserAsync();
         var flow = new OAuthFlow(Server);
         var (verifier, challenge) = OAuthFlow.NewPkce();
@@ -43,6 +43,7 @@ public abstract class IdTokenContractTests<TFixture>(TFixture fixture) : IClassF
 
         var idToken = await TokenSupport.ValidateIdTokenAsync(flow.Http, body.GetProperty("id_token").GetString()!, Server.Issuer, clientId);
         Assert.Equal("JWT", idToken.Typ);
+        Assert.Equal("RS256", idToken.Alg);
         Assert.Equal(subject, idToken.Subject);
         Assert.Equal([clientId], idToken.Audiences);
         Assert.Equal("n-0S6_WzA2Mj", idToken.GetClaim("nonce").Value);
@@ -53,6 +54,23 @@ public abstract class IdTokenContractTests<TFixture>(TFixture fixture) : IClassF
         Assert.Equal(600, (idToken.ValidTo - idToken.IssuedAt).TotalSeconds);
         Assert.False(idToken.TryGetClaim("azp", out _), "The only audience is the client: no azp (Core §2).");
         Assert.True(idToken.TryGetClaim("sid", out var sid) && sid.Value.Length > 0, "The sign-in session's sid.");
+    }
+
+    /// <summary>Access tokens keep the configured ES256; ID tokens are RS256 unless the client registered ES256; the JWKS has both.</summary>
+    [Fact]
+    public async Task AClientsIdTokenSignedResponseAlg_ChoosesTheIdTokensAlgorithm()
+    {
+        var (flow, clientId, _, body) = await SignInAsync("openid", "n-es", idTokenSignedResponseAlg: "ES256");
+
+        var idToken = await TokenSupport.ValidateIdTokenAsync(flow.Http, body.GetProperty("id_token").GetString()!, Server.Issuer, clientId);
+        var accessToken = new JsonWebToken(body.GetProperty("access_token").GetString());
+        var jwks = System.Text.Json.JsonDocument.Parse(await flow.Http.GetStringAsync(".well-known/jwks.json")).RootElement.GetProperty("keys");
+        var discovery = System.Text.Json.JsonDocument.Parse(await flow.Http.GetStringAsync(".well-known/openid-configuration")).RootElement;
+
+        Assert.Equal("ES256", idToken.Alg);
+        Assert.Equal("ES256", accessToken.Alg);
+        Assert.Equal(["ES256", "RS256"], jwks.EnumerateArray().Select(k => k.GetProperty("alg").GetString()).Order(StringComparer.Ordinal));
+        Assert.Equal(["ES256", "RS256"], discovery.GetProperty("id_token_signing_alg_values_supported").EnumerateArray().Select(a => a.GetString()));
     }
 
     [Fact]

@@ -11,7 +11,7 @@ public sealed class LocalSigningKeyProviderTests : IDisposable
     private readonly ManualClock _clock = new();
 
     private LocalSigningKeyProvider Provider(string algorithm = "ES256") =>
-        new(_path, new OAuthServerOptions { Signing = { Algorithm = algorithm } }, _clock, NullLogger<LocalSigningKeyProvider>.Instance);
+        new(_path, algorithm, new OAuthServerOptions(), _clock, NullLogger<LocalSigningKeyProvider>.Instance);
 
     public void Dispose() => Directory.Delete(Path.GetDirectoryName(_path)!, recursive: true);
 
@@ -55,14 +55,19 @@ public sealed class LocalSigningKeyProviderTests : IDisposable
     }
 
     [Fact]
-    public async Task ChangingTheAlgorithm_MakesANewKey_AndKeepsTheOldOnePublished()
+    public async Task TheProvidersOfTwoAlgorithms_ShareTheFile_EachWithItsOwnKeys()
     {
-        var es = await Provider("ES256").GetSigningKeyAsync(default);
+        var es = Provider("ES256");
+        var rs = Provider("RS256");
 
-        var rs = await Provider("RS256").GetSigningKeyAsync(default);
+        // At once, as the ring's first JWKS request does: neither may write over the other's new key.
+        var keys = await Task.WhenAll(es.GetSigningKeyAsync(default).AsTask(), rs.GetSigningKeyAsync(default).AsTask());
 
-        Assert.Equal("RS256", rs.Algorithm);
-        Assert.Contains(es.KeyId, (await Provider("RS256").GetPublicKeysAsync(default)).Select(k => k.KeyId));
+        Assert.Equal(["ES256", "RS256"], keys.Select(k => k.Algorithm));
+        Assert.Equal([keys[0].KeyId], (await es.GetPublicKeysAsync(default)).Select(k => k.KeyId));
+        Assert.Equal([keys[1].KeyId], (await rs.GetPublicKeysAsync(default)).Select(k => k.KeyId));
+        Assert.Equal(keys[0].KeyId, (await Provider("ES256").GetSigningKeyAsync(default)).KeyId);
+        Assert.Equal(keys[1].KeyId, (await Provider("RS256").GetSigningKeyAsync(default)).KeyId);
     }
 
     [Fact]

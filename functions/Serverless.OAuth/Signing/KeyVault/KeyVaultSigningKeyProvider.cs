@@ -7,8 +7,8 @@ using Serverless.OAuth.Options;
 namespace Serverless.OAuth.Signing.KeyVault;
 
 /// <summary>
-/// KeyVault mode: tokens are signed by a Key Vault key (Signing:KeyName), one sign operation per token; the private key
-/// never leaves the vault. Rotation is a new key version. A new version is published for one refresh interval before
+/// KeyVault mode: tokens are signed by a Key Vault key (Signing:KeyName, and Signing:SecondKeyName for the other
+/// algorithm: one instance per key), one sign operation per token; the private key never leaves the vault. Rotation is a new key version. A new version is published for one refresh interval before
 /// any instance signs with it, and a superseded version stays published until every token it signed has expired, so
 /// JWKS always holds the kid of every live token. Between refreshes the versions are cached: issuing a token costs one
 /// sign operation and nothing else, and the JWKS costs none.
@@ -18,7 +18,7 @@ public sealed class KeyVaultSigningKeyProvider : ISigningKeyProvider, IDisposabl
     private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(30);
 
     private readonly KeyVaultKeysClient _client;
-    private readonly OAuthServerOptions _options;
+    private readonly string _algorithm;
     private readonly KeyLifecycle _lifecycle;
     private readonly TimeProvider _clock;
     private readonly ILogger<KeyVaultSigningKeyProvider> _logger;
@@ -28,17 +28,18 @@ public sealed class KeyVaultSigningKeyProvider : ISigningKeyProvider, IDisposabl
     private readonly ConcurrentDictionary<string, KeyVaultKey> _versions = new(StringComparer.Ordinal);
     private readonly ReloadingValue<KeyRing> _ring;
 
+    /// <param name="algorithm">What the key signs: its versions must be EC P-256 keys for ES256, RSA keys for RS256.</param>
     public KeyVaultSigningKeyProvider(
-        KeyVaultKeysClient client, OAuthServerOptions options, TimeProvider clock, ILogger<KeyVaultSigningKeyProvider> logger)
+        KeyVaultKeysClient client, string algorithm, OAuthServerOptions options, TimeProvider clock, ILogger<KeyVaultSigningKeyProvider> logger)
     {
         _client = client;
-        _options = options;
+        _algorithm = algorithm;
         _lifecycle = KeyLifecycle.For(options);
         _clock = clock;
         _logger = logger;
-        _keyName = options.Signing.KeyName is { Length: > 0 } name
+        _keyName = options.Signing.KeyNameFor(algorithm) is { Length: > 0 } name
             ? name
-            : throw new ArgumentException("OAuth:Signing:KeyName is required in KeyVault mode.", nameof(options));
+            : throw new ArgumentException($"No Key Vault key is named for {algorithm} (OAuth:Signing:KeyName, SecondKeyName).", nameof(algorithm));
         _ring = new ReloadingValue<KeyRing>(clock, ring => ring.ValidUntil, ReloadAsync);
     }
 
@@ -49,8 +50,8 @@ public sealed class KeyVaultSigningKeyProvider : ISigningKeyProvider, IDisposabl
         (await _ring.GetAsync(cancellationToken)).Published;
 
     /// <summary>
-    /// Creates a new version of the key, of the same type as the newest one (or of Signing:Algorithm when the key does
-    /// not exist yet). Instances sign with it once it has been published for one refresh interval.
+    /// Creates a new version of the key, of the same type as the newest one (or of this provider's algorithm when the
+    /// key does not exist yet). Instances sign with it once it has been published for one refresh interval.
     /// </summary>
     public Task<PublicJsonWebKey> RotateAsync(CancellationToken cancellationToken) => _ring.ChangeAsync(
         async () =>
@@ -76,7 +77,7 @@ public sealed class KeyVaultSigningKeyProvider : ISigningKeyProvider, IDisposabl
         }
         catch (RequestFailedException e) when (e.Status == 404)
         {
-            return _options.Signing.Algorithm == "RS256" ? ("RSA", null, 2048) : ("EC", "P-256", null);
+            return _algorithm == SigningAlgorithms.RS256 ? ("RSA", null, 2048) : ("EC", "P-256", null);
         }
     }
 
@@ -120,6 +121,12 @@ public sealed class KeyVaultSigningKeyProvider : ISigningKeyProvider, IDisposabl
         var plan = _lifecycle.Plan(
             versions.Select((v, i) => i == 0 ? DateTimeOffset.MinValue : _lifecycle.ActivationOf(v.Attributes.CreatedOn ?? DateTimeOffset.MinValue)).ToList(), now);
         var current = await GetVersionAsync(versions[plan.Signer].KeyId, cancellationToken);
+        if (current.SigningAlgorithm != _algorithm)
+        {
+            throw new InvalidOperationException(
+                $"The Key Vault key '{_keyName}' signs {current.SigningAlgorithm}, but it is configured for {_algorithm}: use an RSA key for RS256, an EC P-256 key for ES256.");
+        }
+
         var currentKey = new KeyVaultSigningKey(_client, current.KeyId, current.ToPublicJsonWebKey());
         var published = new List<PublicJsonWebKey>(plan.Published.Count);
         foreach (var i in plan.Published)

@@ -3,11 +3,11 @@ using System.Globalization;
 namespace Serverless.OAuth.Signing.KeyVault;
 
 /// <summary>
-/// When KeyVaultWrapped mode makes its keys: fixed rotation periods counted from the Unix epoch, each period's key in a
-/// partition derived from the period alone (so instances that race to create it all try the same row, and exactly one
-/// insert wins), and the times of each key under the shared <see cref="KeyLifecycle"/>.
+/// When KeyVaultWrapped mode makes the keys of one algorithm: fixed rotation periods counted from the Unix epoch, each
+/// period's key in a partition derived from the period and the algorithm alone (so instances that race to create it
+/// all try the same row, and exactly one insert wins), and the times of each key under the shared <see cref="KeyLifecycle"/>.
 /// </summary>
-public sealed class RotationSchedule(KeyLifecycle lifecycle, TimeSpan interval)
+public sealed class RotationSchedule(KeyLifecycle lifecycle, TimeSpan interval, string algorithm)
 {
     /// <summary>The planned life of one key: its row, from when it signs, and when its last token has expired.</summary>
     public sealed record KeyTimes(string Partition, DateTimeOffset ActivatesAt, DateTimeOffset ExpiresAt);
@@ -18,8 +18,10 @@ public sealed class RotationSchedule(KeyLifecycle lifecycle, TimeSpan interval)
         return DateTimeOffset.UnixEpoch + TimeSpan.FromTicks(elapsed - (elapsed % interval.Ticks));
     }
 
-    public static string ScheduledPartition(DateTimeOffset periodStart) =>
-        "p" + periodStart.UtcDateTime.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture);
+    public static string ScheduledPartition(DateTimeOffset periodStart, string algorithm) =>
+        "p" + periodStart.UtcDateTime.ToString("yyyyMMddHHmmss", CultureInfo.InvariantCulture) + "-" + algorithm;
+
+    public string ScheduledPartition(DateTimeOffset periodStart) => ScheduledPartition(periodStart, algorithm);
 
     /// <summary>A key made by the rotation command, outside the schedule: unique, and sorted by its creation.</summary>
     public static string ManualPartition(DateTimeOffset createdAt) =>
@@ -34,7 +36,7 @@ public sealed class RotationSchedule(KeyLifecycle lifecycle, TimeSpan interval)
 
     /// <summary>A period's key, made at <paramref name="now"/>: it signs from the period's start, or once published when made late.</summary>
     public KeyTimes ForPeriod(DateTimeOffset periodStart, DateTimeOffset now) =>
-        Times(ScheduledPartition(periodStart), Max(lifecycle.ActivationOf(now), periodStart), periodStart + interval);
+        Times(ScheduledPartition(periodStart, algorithm), Max(lifecycle.ActivationOf(now), periodStart), periodStart + interval);
 
     /// <summary>A key made outside the schedule: it signs once published, until the next period's key takes over.</summary>
     public KeyTimes Manual(DateTimeOffset now) =>

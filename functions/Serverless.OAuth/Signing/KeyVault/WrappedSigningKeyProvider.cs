@@ -10,7 +10,8 @@ namespace Serverless.OAuth.Signing.KeyVault;
 /// <summary>
 /// KeyVaultWrapped mode: the server makes its own signing keys, seals each private key under a data key wrapped by a
 /// Key Vault RSA key (Signing:WrappingKeyName, RSA-OAEP-256), and keeps it in the signingkeys table. Each instance
-/// unwraps a key once and then signs in process: issuing a token costs no Key Vault operation.
+/// unwraps a key once and then signs in process: issuing a token costs no Key Vault operation. One instance per
+/// algorithm, sharing the table: each reads and makes only the rows of its algorithm.
 /// <para>
 /// Keys rotate on a fixed schedule (Signing:RotationInterval), checked whenever the cached keys are refreshed: the next
 /// period's key is created two refresh intervals before the period starts, so every instance publishes it before any
@@ -24,7 +25,7 @@ public sealed class WrappedSigningKeyProvider : ISigningKeyProvider, IDisposable
 {
     private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(30);
 
-    private readonly OAuthServerOptions _options;
+    private readonly string _algorithm;
     private readonly KeyLifecycle _lifecycle;
     private readonly RotationSchedule _schedule;
     private readonly WrappedKeyStore _store;
@@ -38,6 +39,7 @@ public sealed class WrappedSigningKeyProvider : ISigningKeyProvider, IDisposable
         KeyVaultKeysClient client,
         OAuthTables tables,
         ExpiryIndex expiryIndex,
+        string algorithm,
         OAuthServerOptions options,
         TimeProvider clock,
         ILogger<WrappedSigningKeyProvider> logger)
@@ -45,9 +47,9 @@ public sealed class WrappedSigningKeyProvider : ISigningKeyProvider, IDisposable
         var wrappingKeyName = options.Signing.WrappingKeyName is { Length: > 0 } name
             ? name
             : throw new ArgumentException("OAuth:Signing:WrappingKeyName is required in KeyVaultWrapped mode.", nameof(options));
-        _options = options;
+        _algorithm = algorithm;
         _lifecycle = KeyLifecycle.For(options);
-        _schedule = new RotationSchedule(_lifecycle, options.Signing.RotationInterval);
+        _schedule = new RotationSchedule(_lifecycle, options.Signing.RotationInterval, algorithm);
         _store = new WrappedKeyStore(tables, expiryIndex);
         _sealer = new WrappedKeySealer(client, wrappingKeyName);
         _clock = clock;
@@ -99,11 +101,11 @@ public sealed class WrappedSigningKeyProvider : ISigningKeyProvider, IDisposable
 
     private async Task<KeyRing> LoadAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var rows = await _store.ReadLiveAsync(now, cancellationToken);
+        var rows = (await _store.ReadLiveAsync(now, cancellationToken)).Where(r => r.Algorithm == _algorithm).ToList();
         var validUntil = now + _lifecycle.PropagationDelay;
 
         var period = _schedule.PeriodStart(now);
-        if (!rows.Any(r => r.PartitionKey == RotationSchedule.ScheduledPartition(period)))
+        if (!rows.Any(r => r.PartitionKey == _schedule.ScheduledPartition(period)))
         {
             // Without a key for the current period nothing can be signed: this one has to succeed.
             rows.Add(await CreateAsync(_schedule.ForPeriod(period, now), now, cancellationToken));
@@ -111,7 +113,7 @@ public sealed class WrappedSigningKeyProvider : ISigningKeyProvider, IDisposable
 
         var nextPeriod = _schedule.NextPeriodStart(now);
         var prepublishFrom = _schedule.PrepublishFrom(nextPeriod);
-        if (now >= prepublishFrom && !rows.Any(r => r.PartitionKey == RotationSchedule.ScheduledPartition(nextPeriod)))
+        if (now >= prepublishFrom && !rows.Any(r => r.PartitionKey == _schedule.ScheduledPartition(nextPeriod)))
         {
             try
             {
@@ -140,7 +142,7 @@ public sealed class WrappedSigningKeyProvider : ISigningKeyProvider, IDisposable
 
     private async Task<WrappedSigningKeyEntity> CreateAsync(RotationSchedule.KeyTimes times, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var key = AsymmetricSigningKey.Create(_options.Signing.Algorithm);
+        var key = AsymmetricSigningKey.Create(_algorithm);
         var kept = false;
         try
         {

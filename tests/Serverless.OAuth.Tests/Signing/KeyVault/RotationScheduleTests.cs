@@ -13,7 +13,7 @@ public sealed class RotationScheduleTests
     private static readonly DateTimeOffset Period = new(2031, 5, 14, 0, 0, 0, TimeSpan.Zero);
 
     private readonly ManualClock _clock = new(Period.AddHours(1));
-    private readonly RotationSchedule _schedule = new(new KeyLifecycle(Delay, TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(1)), Interval);
+    private readonly RotationSchedule _schedule = new(new KeyLifecycle(Delay, TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(1)), Interval, "ES256");
 
     private static WrappedSigningKeyEntity Row(RotationSchedule.KeyTimes times, DateTimeOffset createdAt) => new()
     {
@@ -31,7 +31,8 @@ public sealed class RotationScheduleTests
         Assert.Equal(Period, _schedule.PeriodStart(now));
         Assert.Equal(Period + Interval, _schedule.NextPeriodStart(now));
         Assert.Equal(Period + Interval - 2 * Delay, _schedule.PrepublishFrom(Period + Interval));
-        Assert.Equal("p20310514000000", RotationSchedule.ScheduledPartition(Period));
+        Assert.Equal("p20310514000000-ES256", _schedule.ScheduledPartition(Period));
+        Assert.Equal("p20310514000000-RS256", RotationSchedule.ScheduledPartition(Period, "RS256"));
     }
 
     [Fact]
@@ -42,7 +43,7 @@ public sealed class RotationScheduleTests
 
         var times = _schedule.ForPeriod(next, _clock.GetUtcNow());
 
-        Assert.Equal(RotationSchedule.ScheduledPartition(next), times.Partition);
+        Assert.Equal(_schedule.ScheduledPartition(next), times.Partition);
         Assert.Equal(next, times.ActivatesAt);
         Assert.Equal(next + Interval + Delay + Reach, times.ExpiresAt);
     }
