@@ -17,7 +17,7 @@ public sealed record IdTokenHint(string Raw, string Subject, IReadOnlyList<strin
 /// signed by one of its published keys. At /authorize it must not have expired; at logout its expiry is ignored, since
 /// a relying party logs out with the ID token it has, however old (RP-Initiated Logout 1.0 §4).
 /// </summary>
-public sealed class IdTokenHintValidator(ISigningKeyProvider keys, OAuthServerOptions options, TimeProvider clock)
+public sealed class IdTokenHintValidator(SigningKeyRing keys, OAuthServerOptions options, TimeProvider clock)
 {
     private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };

@@ -44,7 +44,7 @@ public sealed class RequestParserFuzzTests
         var keys = new Mock<ISigningKeyProvider>();
         keys.Setup(k => k.GetPublicKeysAsync(It.IsAny<CancellationToken>())).ReturnsAsync(Array.Empty<PublicJsonWebKey>());
         var options = new OAuthServerOptions();
-        return new AuthorizeRequestValidator(clients.Object, new IdTokenHintValidator(keys.Object, options, TimeProvider.System), options);
+        return new AuthorizeRequestValidator(clients.Object, new IdTokenHintValidator(new SigningKeyRing(new Dictionary<string, ISigningKeyProvider> { ["ES256"] = keys.Object }), options, TimeProvider.System), options);
     }
 
     private static bool IsAllowedDescription(string? description) =>

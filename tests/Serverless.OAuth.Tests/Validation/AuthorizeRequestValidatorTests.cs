@@ -32,7 +32,7 @@ public sealed class AuthorizeRequestValidatorTests
         var keys = new Mock<ISigningKeyProvider>();
         keys.Setup(k => k.GetPublicKeysAsync(It.IsAny<CancellationToken>())).ReturnsAsync(Array.Empty<PublicJsonWebKey>());
         var options = new OAuthServerOptions();
-        return new AuthorizeRequestValidator(_clients.Object, new IdTokenHintValidator(keys.Object, options, TimeProvider.System), options);
+        return new AuthorizeRequestValidator(_clients.Object, new IdTokenHintValidator(new SigningKeyRing(new Dictionary<string, ISigningKeyProvider> { ["ES256"] = keys.Object }), options, TimeProvider.System), options);
     }
 
     private static OAuthParameters Request(params (string, string?)[] overrides)
