@@ -72,26 +72,11 @@ public sealed class AuthorizeFormHardeningTests : IAsyncLifetime
         await using var production = await LocalServer.StartAsync(environment: "Production");
         var client = await production.AddPublicClientAsync(redirectUris: Redirect);
         var user = await production.AddUserAsync();
-        var flow = new OAuthFlow(production);
-        var page = await flow.Http.GetAsync(OAuthFlow.AuthorizeQuery(
-            ("response_type", "code"), ("client_id", client.ClientId), ("redirect_uri", Redirect), ("scope", "read"),
-            ("code_challenge", OAuthFlow.NewPkce().Challenge), ("code_challenge_method", "S256")));
-        var fields = OAuthFlow.HiddenFields(await page.Content.ReadAsStringAsync());
-        fields["username"] = user.Username;
-        fields["password"] = LocalServer.Password;
-        fields["decision"] = "allow";
+        var fields = await OAuthFlow.FilledLoginFormAsync(production, client.ClientId, Redirect, user.Username);
         fields["csrf_token"] = "planted-value";
-        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = production.BaseAddress };
 
-        async Task<HttpResponseMessage> PostWithCookieAsync(string cookie)
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Post, "authorize") { Content = new FormUrlEncodedContent(fields) };
-            request.Headers.Add("Cookie", cookie + "=planted-value");
-            return await http.SendAsync(request);
-        }
-
-        var planted = await PostWithCookieAsync("oauth_csrf");
-        var prefixed = await PostWithCookieAsync("__Host-oauth_csrf");
+        var planted = await OAuthFlow.PostWithCookieAsync(production.BaseAddress, "authorize", fields, "oauth_csrf=planted-value");
+        var prefixed = await OAuthFlow.PostWithCookieAsync(production.BaseAddress, "authorize", fields, "__Host-oauth_csrf=planted-value");
 
         Assert.Equal(HttpStatusCode.BadRequest, planted.StatusCode);
         Assert.Null(planted.Headers.Location);

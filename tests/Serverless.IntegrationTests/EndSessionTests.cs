@@ -28,7 +28,7 @@ public sealed class EndSessionTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _server = await LocalServer.StartAsync();
-        _browser = new OAuthFlow(Browser(_cookies));
+        _browser = new OAuthFlow(OAuthFlow.Browser(_server.BaseAddress, _cookies));
         _client = new OAuthClient
         {
             ClientId = "rp-" + Guid.NewGuid().ToString("N")[..8],
@@ -45,8 +45,6 @@ public sealed class EndSessionTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
-    private HttpClient Browser(CookieContainer cookies) =>
-        new(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = cookies }) { BaseAddress = _server.BaseAddress };
 
     private string Authorize(string challenge, params (string Name, string? Value)[] extra) => Authorize(_client.ClientId, challenge, extra);
 
@@ -96,7 +94,7 @@ public sealed class EndSessionTests : IAsyncLifetime
     public async Task AnIdTokenHint_OfTheSignedInUser_SignsIn_OfAnotherUser_NeedsThePassword()
     {
         var own = await SignInAsync(_browser, _username);
-        var other = await SignInAsync(new OAuthFlow(Browser(new CookieContainer())), (await _server.AddUserAsync()).Username);
+        var other = await SignInAsync(new OAuthFlow(OAuthFlow.Browser(_server.BaseAddress, new CookieContainer())), (await _server.AddUserAsync()).Username);
 
         Assert.True((await PromptNoneAsync(_browser.Http, ("id_token_hint", own))).ContainsKey("code"));
         Assert.Equal(OAuthErrorCodes.LoginRequired, (await PromptNoneAsync(_browser.Http, ("id_token_hint", other)))["error"]);
@@ -147,7 +145,7 @@ public sealed class EndSessionTests : IAsyncLifetime
         Assert.Equal(SignedOutUri + "?state=bye", response.Headers.Location!.OriginalString);
         Assert.Contains(response.Headers.GetValues("Set-Cookie"), c => c.StartsWith(EndpointHttpResult.SessionCookieName + "=;", StringComparison.Ordinal));
         Assert.Equal(OAuthErrorCodes.LoginRequired, (await PromptNoneAsync(_browser.Http))["error"]);
-        Assert.Equal(OAuthErrorCodes.LoginRequired, (await PromptNoneAsync(StaleBrowser(stale)))["error"]);
+        Assert.Equal(OAuthErrorCodes.LoginRequired, (await PromptNoneAsync(OAuthFlow.BrowserWithSessionCookie(_server.BaseAddress, stale)))["error"]);
     }
 
     [Fact]
@@ -190,7 +188,7 @@ public sealed class EndSessionTests : IAsyncLifetime
     public async Task Logout_WithAHintOfAnotherUser_AsksFirst()
     {
         await SignInAsync(_browser, _username);
-        var other = await SignInAsync(new OAuthFlow(Browser(new CookieContainer())), (await _server.AddUserAsync()).Username);
+        var other = await SignInAsync(new OAuthFlow(OAuthFlow.Browser(_server.BaseAddress, new CookieContainer())), (await _server.AddUserAsync()).Username);
 
         var page = await _browser.Http.GetAsync(QueryString("endsession", ("id_token_hint", other)));
 
@@ -226,12 +224,6 @@ public sealed class EndSessionTests : IAsyncLifetime
     private static string QueryString(string path, params (string Name, string? Value)[] parameters) =>
         Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString(path, parameters.Select(p => new KeyValuePair<string, string?>(p.Name, p.Value)));
 
-    private HttpClient StaleBrowser(string cookieValue)
-    {
-        var cookies = new CookieContainer();
-        cookies.Add(_server.BaseAddress, new Cookie(EndpointHttpResult.SessionCookieName, cookieValue));
-        return Browser(cookies);
-    }
 
     private async Task<JsonElement> Discovery() =>
         JsonDocument.Parse(await _browser.Http.GetStringAsync(".well-known/openid-configuration")).RootElement.Clone();

@@ -162,8 +162,7 @@ public sealed class MultiInstanceTests(ThreeInstances instances) : IClassFixture
         using (var third = instances.Client(2, browser))
         {
             var account = await (await third.GetAsync("account")).Content.ReadAsStringAsync();
-            var csrf = System.Text.RegularExpressions.Regex.Match(account, "name=\"csrf_token\" value=\"([^\"]+)\"").Groups[1].Value;
-            var signedOut = await third.PostAsync("account", new FormUrlEncodedContent(new Dictionary<string, string> { ["csrf_token"] = csrf, ["action"] = "signout" }));
+            var signedOut = await third.PostAsync("account", new FormUrlEncodedContent(new Dictionary<string, string> { ["csrf_token"] = OAuthFlow.CsrfToken(account), ["action"] = "signout" }));
             Assert.Contains("You are signed out", await signedOut.Content.ReadAsStringAsync());
         }
 

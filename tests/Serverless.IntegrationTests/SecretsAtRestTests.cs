@@ -22,7 +22,7 @@ public sealed class SecretsAtRestTests : IAsyncLifetime
     public async Task NoRawSecretIsStoredAnywhere()
     {
         var cookies = new System.Net.CookieContainer();
-        var flow = new OAuthFlow(new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = cookies }) { BaseAddress = _server.BaseAddress });
+        var flow = new OAuthFlow(OAuthFlow.Browser(_server.BaseAddress, cookies));
         var user = await _server.AddUserAsync();
         var publicClient = await _server.AddPublicClientAsync(redirectUris: Redirect);
         var (confidential, clientSecret) = await _server.AddConfidentialClientAsync();

@@ -21,7 +21,7 @@ public sealed class SessionAndConsentTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _server = await LocalServer.StartAsync();
-        _browser = new OAuthFlow(Browser(_cookies));
+        _browser = new OAuthFlow(OAuthFlow.Browser(_server.BaseAddress, _cookies));
         _clientId = (await _server.AddPublicClientAsync(redirectUris: Redirect)).ClientId;
         _username = (await _server.AddUserAsync()).Username;
     }
@@ -43,8 +43,6 @@ public sealed class SessionAndConsentTests : IAsyncLifetime
     private Cookie SessionCookie() =>
         Assert.Single(_cookies.GetCookies(_server.BaseAddress), c => c.Name == EndpointHttpResult.SessionCookieName);
 
-    private HttpClient Browser(CookieContainer cookies) =>
-        new(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = cookies }) { BaseAddress = _server.BaseAddress };
 
     [Fact]
     public async Task ASecondAuthorization_InTheSameBrowser_AsksNeitherPasswordNorConsent_AndNamesTheSameUser()
@@ -80,20 +78,11 @@ public sealed class SessionAndConsentTests : IAsyncLifetime
         await using var production = await LocalServer.StartAsync(environment: "Production");
         var client = await production.AddPublicClientAsync(redirectUris: Redirect);
         var user = await production.AddUserAsync();
-        var flow = new OAuthFlow(production);
-        var page = await flow.Http.GetAsync(OAuthFlow.AuthorizeQuery(
-            ("response_type", "code"), ("client_id", client.ClientId), ("redirect_uri", Redirect), ("scope", "read"),
-            ("code_challenge", OAuthFlow.NewPkce().Challenge), ("code_challenge_method", "S256")));
-        var fields = OAuthFlow.HiddenFields(await page.Content.ReadAsStringAsync());
-        fields["username"] = user.Username;
-        fields["password"] = LocalServer.Password;
-        fields["decision"] = "allow";
+        var fields = await OAuthFlow.FilledLoginFormAsync(production, client.ClientId, Redirect, user.Username);
 
         // The browser would send the Secure CSRF cookie over https; this test speaks http, so it sends it by hand.
-        using var post = new HttpRequestMessage(HttpMethod.Post, "authorize") { Content = new FormUrlEncodedContent(fields) };
-        post.Headers.Add("Cookie", EndpointHttpResult.SecureCsrfCookieName + "=" + fields["csrf_token"]);
-        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = production.BaseAddress };
-        var response = await http.SendAsync(post);
+        var response = await OAuthFlow.PostWithCookieAsync(
+            production.BaseAddress, "authorize", fields, EndpointHttpResult.SecureCsrfCookieName + "=" + fields["csrf_token"]);
 
         Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
         var setCookie = Assert.Single(response.Headers.GetValues("Set-Cookie"), c => c.Contains("oauth_session=", StringComparison.Ordinal));
@@ -158,7 +147,7 @@ public sealed class SessionAndConsentTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
 
         Assert.NotEqual(before, SessionCookie().Value);
-        using var stale = StaleBrowser(before);
+        using var stale = OAuthFlow.BrowserWithSessionCookie(_server.BaseAddress, before);
         Assert.Equal(HttpStatusCode.OK, (await stale.GetAsync(Query())).StatusCode); // the old session ended: the page, not a code
     }
 
@@ -219,7 +208,7 @@ public sealed class SessionAndConsentTests : IAsyncLifetime
 
         foreach (var forged in new[] { sid + "." + new string('A', secret.Length), SecretValues.NewId() + "." + secret, "garbage", sid })
         {
-            using var stale = StaleBrowser(forged);
+            using var stale = OAuthFlow.BrowserWithSessionCookie(_server.BaseAddress, forged);
             Assert.Equal(HttpStatusCode.OK, (await stale.GetAsync(Query())).StatusCode);
             var error = OAuthFlow.RedirectParameters(await stale.GetAsync(Query("read", ("prompt", "none"))));
             Assert.Equal(OAuthErrorCodes.LoginRequired, error["error"]);
@@ -295,7 +284,7 @@ public sealed class SessionAndConsentTests : IAsyncLifetime
         Assert.Contains("You are signed out", await signedOut.Content.ReadAsStringAsync());
         Assert.DoesNotContain(_cookies.GetCookies(_server.BaseAddress), c => c.Name == EndpointHttpResult.SessionCookieName);
 
-        using var stale = StaleBrowser(value);
+        using var stale = OAuthFlow.BrowserWithSessionCookie(_server.BaseAddress, value);
         Assert.Equal(HttpStatusCode.OK, (await stale.GetAsync(Query())).StatusCode);
         Assert.Contains("not signed in", await (await stale.GetAsync("account")).Content.ReadAsStringAsync());
     }
@@ -303,8 +292,7 @@ public sealed class SessionAndConsentTests : IAsyncLifetime
     /// <summary>What one of the account page's forms posts: its CSRF token (the same in every form), the action and the app.</summary>
     private static FormUrlEncodedContent AccountForm(string html, string action, string? clientId = null)
     {
-        var csrf = System.Text.RegularExpressions.Regex.Match(html, "name=\"csrf_token\" value=\"([^\"]+)\"").Groups[1].Value;
-        Assert.NotEmpty(csrf);
+        var csrf = OAuthFlow.CsrfToken(html);
         if (clientId is not null)
         {
             Assert.Contains($"name=\"client_id\" value=\"{clientId}\"", html);
@@ -319,11 +307,4 @@ public sealed class SessionAndConsentTests : IAsyncLifetime
         return new FormUrlEncodedContent(fields);
     }
 
-    /// <summary>Another browser holding the given session cookie value, as one that kept a copy of it would.</summary>
-    private HttpClient StaleBrowser(string cookieValue)
-    {
-        var cookies = new CookieContainer();
-        cookies.Add(_server.BaseAddress, new Cookie(EndpointHttpResult.SessionCookieName, cookieValue));
-        return Browser(cookies);
-    }
 }
