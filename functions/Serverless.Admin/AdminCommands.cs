@@ -22,7 +22,7 @@ internal static class AdminCommands
         {
             Description = "Where sign-out at /endsession may send the user back to, matched exactly (repeat for more).",
         };
-        var scope = new Option<string>("--scope") { Description = "The scopes it may ask for, space-separated (default: all)." };
+        var scope = new Option<string>("--scope") { Description = "The scopes it may ask for, space-separated (default: all the configured ones; openid, profile and email only when named)." };
         var grants = new Option<string[]>("--grant")
         {
             Description = $"A grant it may use (repeat for more): {string.Join(", ", GrantTypes.All)}. Default: {GrantTypes.AuthorizationCode}.",
@@ -154,7 +154,7 @@ internal static class AdminCommands
 
         var client = registration.Client;
         await session.Output.WriteLineAsync($"Registering client '{client.ClientId}'...");
-        if (!await services.GetRequiredService<ClientStore>().AddAsync(client))
+        if (!await services.GetRequiredService<IClientStore>().AddAsync(client))
         {
             await session.Error.WriteLineAsync($"A client '{client.ClientId}' already exists. Remove it first, or choose another --id.");
             return AdminCommandLine.Failed;
@@ -190,7 +190,7 @@ internal static class AdminCommands
 
     private static async Task<int> ListClientsAsync(AdminSession session, IServiceProvider services)
     {
-        var clients = await services.GetRequiredService<ClientStore>().ListAsync();
+        var clients = await services.GetRequiredService<IClientStore>().ListAsync();
         if (clients.Count == 0)
         {
             await session.Output.WriteLineAsync("No clients are registered.");
@@ -220,7 +220,7 @@ internal static class AdminCommands
 
     private static async Task<int> RemoveClientAsync(AdminSession session, IServiceProvider services, string clientId)
     {
-        if (!await services.GetRequiredService<ClientStore>().RemoveAsync(clientId))
+        if (!await services.GetRequiredService<IClientStore>().RemoveAsync(clientId))
         {
             await session.Error.WriteLineAsync($"No client '{clientId}' is registered.");
             return AdminCommandLine.Failed;
@@ -246,7 +246,7 @@ internal static class AdminCommands
         }
 
         var user = new OAuthUser(username, Guid.NewGuid().ToString(), UserStore.HashPassword(password), displayName);
-        if (!await services.GetRequiredService<UserStore>().AddAsync(user))
+        if (!await services.GetRequiredService<IUserStore>().AddAsync(user))
         {
             await session.Error.WriteLineAsync($"A user '{username}' already exists.");
             return AdminCommandLine.Failed;
@@ -258,7 +258,7 @@ internal static class AdminCommands
 
     private static async Task<int> ListUsersAsync(AdminSession session, IServiceProvider services)
     {
-        var users = await services.GetRequiredService<UserStore>().ListAsync();
+        var users = await services.GetRequiredService<IUserStore>().ListAsync();
         if (users.Count == 0)
         {
             await session.Output.WriteLineAsync("No users.");
@@ -282,7 +282,7 @@ internal static class AdminCommands
         }
 
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
-        if (!await services.GetRequiredService<UserStore>().SetProfileAsync(username, name, email, emailVerified, now))
+        if (!await services.GetRequiredService<IUserStore>().SetProfileAsync(username, name, email, emailVerified, now))
         {
             await session.Error.WriteLineAsync($"No user '{username}'.");
             return AdminCommandLine.Failed;
@@ -294,7 +294,7 @@ internal static class AdminCommands
 
     private static async Task<int> RemoveUserAsync(AdminSession session, IServiceProvider services, string username)
     {
-        if (!await services.GetRequiredService<UserStore>().RemoveAsync(username))
+        if (!await services.GetRequiredService<IUserStore>().RemoveAsync(username))
         {
             await session.Error.WriteLineAsync($"No user '{username}'.");
             return AdminCommandLine.Failed;

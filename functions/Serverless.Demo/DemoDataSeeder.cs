@@ -12,7 +12,7 @@ namespace Serverless.Demo;
 /// through the flow at once. Their credentials are in the README, not the log.
 /// </summary>
 public sealed class DemoDataSeeder(
-    ClientStore clients, UserStore users, OAuthServerOptions options, IHostEnvironment environment, ILogger<DemoDataSeeder> logger) : IHostedService
+    IClientStore clients, IUserStore users, OAuthServerOptions options, IHostEnvironment environment, ILogger<DemoDataSeeder> logger) : IHostedService
 {
     public const string ClientId = "demo";
     public const string Username = "demo";

@@ -5,7 +5,7 @@ using Serverless.OAuth.Http;
 
 namespace Serverless.Demo;
 
-/// <summary>The demo's routes (DESIGN.md's contract: the demo client and the demo protected resource) and its services.</summary>
+/// <summary>The demo's routes (the demo client and the demo protected resource) and its services.</summary>
 public static class DemoRoutes
 {
     public static readonly IReadOnlyList<OAuthRoute> All =

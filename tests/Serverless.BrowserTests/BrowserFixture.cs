@@ -99,8 +99,8 @@ public sealed class WorkerBrowserFixture : BrowserHost<FunctionsWorkerServer>
 
         // The worker seeds in a hosted service that may finish just after its functions are loaded. The client is
         // looked for in the table itself: FindAsync would remember "no such client" for the cache's lifetime.
-        var clients = server.Services.GetRequiredService<ClientStore>();
-        var users = server.Services.GetRequiredService<UserStore>();
+        var clients = server.Services.GetRequiredService<IClientStore>();
+        var users = server.Services.GetRequiredService<IUserStore>();
         for (var attempt = 0; !(await clients.ListAsync()).Any(c => c.ClientId == "demo") || await users.FindAsync("demo") is null; attempt++)
         {
             if (attempt == 100)

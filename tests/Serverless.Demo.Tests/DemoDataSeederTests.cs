@@ -23,8 +23,8 @@ public sealed class DemoDataSeederTests
     [InlineData("Development", false)]
     public async Task OutsideDevelopment_OrWhenNotAsked_NothingIsSeeded(string environmentName, bool seed)
     {
-        var clients = new Mock<ClientStore>(MockBehavior.Strict);
-        var users = new Mock<UserStore>(MockBehavior.Strict);
+        var clients = new Mock<IClientStore>(MockBehavior.Strict);
+        var users = new Mock<IUserStore>(MockBehavior.Strict);
         var environment = new Mock<IHostEnvironment>();
         environment.SetupGet(e => e.EnvironmentName).Returns(environmentName);
         var seeder = new DemoDataSeeder(clients.Object, users.Object, new OAuthServerOptions { SeedDemoData = seed }, environment.Object, NullLogger<DemoDataSeeder>.Instance);
@@ -38,8 +38,8 @@ public sealed class DemoDataSeederTests
     [Fact]
     public async Task InDevelopment_TheDemoClientIsAPublicPkceClientRedirectingUnderTheIssuer()
     {
-        var clients = new Mock<ClientStore>();
-        var users = new Mock<UserStore>();
+        var clients = new Mock<IClientStore>();
+        var users = new Mock<IUserStore>();
         OAuthClient? added = null;
         clients.Setup(c => c.AddAsync(It.IsAny<OAuthClient>(), It.IsAny<CancellationToken>())).Callback((OAuthClient c, CancellationToken _) => added = c).ReturnsAsync(true);
         users.Setup(u => u.AddAsync(It.IsAny<OAuthUser>(), It.IsAny<CancellationToken>())).ReturnsAsync(true);

@@ -154,35 +154,29 @@ public sealed class ExpiryPurgeTests : IAsyncLifetime
         var start = _store.Now;
         var code = await _store.Grants.FindCodeAsync((await CreateCodeValueAsync()).Value);
         var family = code!.FamilyId;
-        var tokenValue = SecretValues.Compose(family, SecretValues.NewSecret());
-        Assert.True(await _store.Grants.RedeemCodeAsync(code.Code!, start + TimeSpan.FromSeconds(90), new NewRefreshToken(tokenValue, new RefreshTokenEntity
+        var familyGrant = new RefreshGrant
         {
             ClientId = "client",
             Subject = "user",
             Scope = "read offline_access",
             AuthTime = start,
             AbsoluteExpiresAt = start + TimeSpan.FromDays(1),
-            ExpiresAt = start + TimeSpan.FromSeconds(90),
-        })));
+        };
+        var token = NewRefreshToken.Mint(family, familyGrant, start + TimeSpan.FromSeconds(90));
+        var tokenValue = token.Value;
+        Assert.True(await _store.Grants.RedeemCodeAsync(code.Code!, start + TimeSpan.FromSeconds(90), token));
 
         // The client refreshes at the last moment: its instance read the token while it was still live...
         _services.Clock.Advance(TimeSpan.FromSeconds(80));
-        var presented = await _store.Grants.FindRefreshTokenAsync(tokenValue);
-        Assert.NotNull(presented!.Row);
+        var presented = (await _store.Grants.FindRefreshTokenAsync(tokenValue))?.Row;
+        Assert.NotNull(presented);
 
         // ...and its rotation commits after the purge has read the partition (all expired) and before it deletes.
         _services.Clock.Advance(TimeSpan.FromSeconds(40));
-        var successor = SecretValues.Compose(family, SecretValues.NewSecret());
+        var successorToken = NewRefreshToken.Mint(family, familyGrant, start + TimeSpan.FromDays(1));
+        var successor = successorToken.Value;
         var tables = new InterleavingTables(_services.Get<OAuthTables>(), _services.Storage, OAuthTables.Grants, async () =>
-            Assert.True(await _store.Grants.RotateAsync(presented, tokenValue, new NewRefreshToken(successor, new RefreshTokenEntity
-            {
-                ClientId = "client",
-                Subject = "user",
-                Scope = "read offline_access",
-                AuthTime = start,
-                AbsoluteExpiresAt = start + TimeSpan.FromDays(1),
-                ExpiresAt = start + TimeSpan.FromDays(1),
-            }))));
+            Assert.True(await _store.Grants.RotateAsync(presented, tokenValue, successorToken)));
 
         var result = await _store.NewPurge(tables).RunAsync();
 
@@ -314,15 +308,9 @@ public sealed class ExpiryPurgeTests : IAsyncLifetime
 
     private async Task<(string Value, string Family)> CreateCodeValueAsync()
     {
-        var value = await _store.Grants.CreateCodeAsync(new AuthorizationCodeEntity
-        {
-            ExpiresAt = _store.Now + TimeSpan.FromSeconds(60),
-            ClientId = "client",
-            RedirectUri = "https://app.example/callback",
-            Scope = "read offline_access",
-            Subject = "user",
-            AuthTime = _store.Now,
-        });
+        var value = await _store.Grants.CreateCodeAsync(
+            new CodeGrant { ClientId = "client", RedirectUri = "https://app.example/callback", Scope = "read offline_access", Subject = "user", AuthTime = _store.Now },
+            _store.Now + TimeSpan.FromSeconds(60));
         Assert.True(SecretValues.TrySplit(value, out var family, out _));
         return (value, family);
     }

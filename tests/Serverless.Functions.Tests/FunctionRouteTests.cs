@@ -3,30 +3,19 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Template;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.DependencyInjection;
-using Serverless.Demo;
 using Serverless.Functions.Http;
 using Serverless.OAuth.Http;
+using Serverless.Testing;
 
 namespace Serverless.Functions.Tests;
 
 /// <summary>Every route of the contract (the server's OAuthRoutes and the demo's DemoRoutes) is exactly one anonymous function, and nothing else is.</summary>
 public sealed class FunctionRouteTests
 {
-    private static readonly IReadOnlyList<OAuthRoute> Contract = [.. OAuthRoutes.All, .. DemoRoutes.All];
-
-    public static TheoryData<string, string> ContractRoutes()
-    {
-        var data = new TheoryData<string, string>();
-        foreach (var route in Contract)
-        {
-            data.Add(route.Method, route.Route);
-        }
-
-        return data;
-    }
+    private static readonly IReadOnlyList<OAuthRoute> Contract = ContractRoutes.All;
 
     [Theory]
-    [MemberData(nameof(ContractRoutes))]
+    [MemberData(nameof(ContractRoutes.MethodsAndRoutes), MemberType = typeof(ContractRoutes))]
     public void EveryContractRoute_IsExactlyOneAnonymousFunction(string method, string route)
     {
         var matches = FunctionCatalog.Http
@@ -94,14 +83,12 @@ public sealed class FunctionRouteTests
         Assert.Equal(matches, matched);
     }
 
-    public static TheoryData<string, string> RoutesWithRequests() => ContractRoutes();
-
     /// <summary>
     /// Each function answers exactly what its contract route's handler answers (status, headers, body) for the same
     /// request, so a function wired to the wrong handler fails here even where its route is right.
     /// </summary>
     [Theory]
-    [MemberData(nameof(RoutesWithRequests))]
+    [MemberData(nameof(ContractRoutes.MethodsAndRoutes), MemberType = typeof(ContractRoutes))]
     public async Task EveryFunction_AnswersLikeItsContractHandler(string method, string route)
     {
         await using var services = await OAuthTestServices.CreateAsync();

@@ -29,15 +29,9 @@ public sealed class PurgeFixture(IServiceProvider services, TimeProvider clock, 
         var families = new List<string>();
         for (var i = 0; i < count; i++)
         {
-            var value = await Grants.CreateCodeAsync(new AuthorizationCodeEntity
-            {
-                ExpiresAt = Now + lifetime,
-                ClientId = "client",
-                RedirectUri = "https://app.example/callback",
-                Scope = "read",
-                Subject = "user",
-                AuthTime = Now,
-            });
+            var value = await Grants.CreateCodeAsync(
+                new CodeGrant { ClientId = "client", RedirectUri = "https://app.example/callback", Scope = "read", Subject = "user", AuthTime = Now },
+                Now + lifetime);
             Assert.True(SecretValues.TrySplit(value, out var family, out _));
             families.Add(family);
         }

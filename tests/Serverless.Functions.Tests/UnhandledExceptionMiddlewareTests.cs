@@ -2,7 +2,6 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging.Abstractions;
-using Moq;
 using Serverless.Functions.Http;
 
 namespace Serverless.Functions.Tests;
@@ -43,10 +42,7 @@ public sealed class UnhandledExceptionMiddlewareTests
     public async Task AResponseAlreadyStarted_IsLeftAlone()
     {
         var http = new DefaultHttpContext();
-        var started = new Mock<Microsoft.AspNetCore.Http.Features.IHttpResponseFeature>();
-        started.SetupGet(f => f.HasStarted).Returns(true);
-        started.SetupGet(f => f.Headers).Returns(new HeaderDictionary());
-        http.Features.Set(started.Object);
+        http.Features.Set<Microsoft.AspNetCore.Http.Features.IHttpResponseFeature>(new StartedResponse());
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => Middleware().Invoke(FunctionContextWith(http), _ => throw new InvalidOperationException()));
     }
@@ -54,13 +50,52 @@ public sealed class UnhandledExceptionMiddlewareTests
     private static UnhandledExceptionMiddleware Middleware() => new(NullLogger<UnhandledExceptionMiddleware>.Instance);
 
     /// <summary>The worker's ASP.NET Core integration keeps the request's HttpContext in the FunctionContext's items.</summary>
-    private static FunctionContext FunctionContextWith(HttpContext? http)
+    private static FunctionContext FunctionContextWith(HttpContext? http) =>
+        new FakeFunctionContext(http is null ? new Dictionary<object, object>() : new Dictionary<object, object> { ["HttpRequestContext"] = http });
+
+    private sealed class StartedResponse : Microsoft.AspNetCore.Http.Features.HttpResponseFeature
     {
-        var definition = new Mock<FunctionDefinition>();
-        definition.SetupGet(d => d.Name).Returns("Token");
-        var context = new Mock<FunctionContext>();
-        context.SetupGet(c => c.FunctionDefinition).Returns(definition.Object);
-        context.SetupGet(c => c.Items).Returns(http is null ? new Dictionary<object, object>() : new Dictionary<object, object> { ["HttpRequestContext"] = http });
-        return context.Object;
+        public override bool HasStarted => true;
+    }
+
+    /// <summary>What the middleware reads of an invocation: its function's name and its items; nothing else is used.</summary>
+    private sealed class FakeFunctionContext(IDictionary<object, object> items) : FunctionContext
+    {
+        public override string InvocationId => "invocation";
+
+        public override string FunctionId => "token";
+
+        public override TraceContext TraceContext => throw new NotSupportedException();
+
+        public override BindingContext BindingContext => throw new NotSupportedException();
+
+        public override RetryContext RetryContext => throw new NotSupportedException();
+
+        public override IServiceProvider InstanceServices { get; set; } = null!;
+
+        public override FunctionDefinition FunctionDefinition { get; } = new TokenFunctionDefinition();
+
+        public override IDictionary<object, object> Items { get; set; } = items;
+
+        public override IInvocationFeatures Features => throw new NotSupportedException();
+    }
+
+    private sealed class TokenFunctionDefinition : FunctionDefinition
+    {
+        public override System.Collections.Immutable.ImmutableArray<FunctionParameter> Parameters => [];
+
+        public override string PathToAssembly => "";
+
+        public override string EntryPoint => "";
+
+        public override string Id => "token";
+
+        public override string Name => "Token";
+
+        public override System.Collections.Immutable.IImmutableDictionary<string, BindingMetadata> InputBindings =>
+            System.Collections.Immutable.ImmutableDictionary<string, BindingMetadata>.Empty;
+
+        public override System.Collections.Immutable.IImmutableDictionary<string, BindingMetadata> OutputBindings =>
+            System.Collections.Immutable.ImmutableDictionary<string, BindingMetadata>.Empty;
     }
 }

@@ -74,10 +74,10 @@ public sealed class AdminCommandsTests : IAsyncLifetime
 
         Assert.Equal(0, exit);
         Assert.Equal(0, plain);
-        var stored = await _server.Get<Serverless.OAuth.Clients.ClientStore>().FindAsync("rs-a");
+        var stored = await _server.Get<Serverless.OAuth.Clients.IClientStore>().FindAsync("rs-a");
         Assert.True(stored!.MayIntrospect);
         Assert.True(stored.RefreshWithoutOfflineAccess);
-        var defaults = await _server.Get<Serverless.OAuth.Clients.ClientStore>().FindAsync("rs-b");
+        var defaults = await _server.Get<Serverless.OAuth.Clients.IClientStore>().FindAsync("rs-b");
         Assert.False(defaults!.MayIntrospect);
         Assert.False(defaults.RefreshWithoutOfflineAccess);
         var (_, list, _) = await RunAsync("", "clients", "list");
@@ -144,11 +144,11 @@ public sealed class AdminCommandsTests : IAsyncLifetime
         Assert.Equal(0, exit);
         Assert.Contains("Added user 'carol'", output);
         Assert.DoesNotContain("a long enough password", output);
-        var user = await _server.Get<Serverless.OAuth.Users.UserStore>().VerifyAsync("carol", "a long enough password");
+        var user = await _server.Get<Serverless.OAuth.Users.IUserStore>().VerifyAsync("carol", "a long enough password");
         Assert.NotNull(user);
         Assert.Equal(2, (await RunAsync("short\n", "users", "add", "--username", "dave")).Exit);
         Assert.Equal(0, (await RunAsync("", "users", "remove", "--username", "carol")).Exit);
-        Assert.Null(await _server.Get<Serverless.OAuth.Users.UserStore>().FindAsync("carol"));
+        Assert.Null(await _server.Get<Serverless.OAuth.Users.IUserStore>().FindAsync("carol"));
     }
 
     [Fact]
@@ -180,7 +180,7 @@ public sealed class AdminCommandsTests : IAsyncLifetime
         Assert.Equal(2, badEmail);
         Assert.Contains("not an email address", badEmailError);
         Assert.Equal(1, nobody);
-        var stored = await _server.Get<Serverless.OAuth.Users.UserStore>().FindBySubjectAsync(user.Subject);
+        var stored = await _server.Get<Serverless.OAuth.Users.IUserStore>().FindBySubjectAsync(user.Subject);
         Assert.Equal(("Ada Lovelace", "ada@example.com", true), (stored!.DisplayName, stored.Email, stored.EmailVerified));
         Assert.NotNull(stored.UpdatedAt);
         var (_, list, _) = await RunAsync("", "users", "list");

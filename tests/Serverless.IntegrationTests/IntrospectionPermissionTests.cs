@@ -76,6 +76,6 @@ public sealed class IntrospectionPermissionTests : IAsyncLifetime
         var (clientId, _) = await AddClientAsync(mayIntrospect: true);
 
         await using var other = await LocalServer.StartAsync(tablePrefix: _server.Get<Serverless.OAuth.Options.OAuthServerOptions>().Storage.TablePrefix);
-        Assert.True((await other.Get<ClientStore>().FindAsync(clientId))!.MayIntrospect);
+        Assert.True((await other.Get<IClientStore>().FindAsync(clientId))!.MayIntrospect);
     }
 }

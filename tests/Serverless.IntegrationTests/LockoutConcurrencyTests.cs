@@ -24,15 +24,31 @@ public sealed class LockoutConcurrencyTests
         ["OAuth:AddressLockout:MaxFailures"] = "100000",
     };
 
-    private sealed class CountingUserStore(OAuthTables tables) : UserStore(tables)
+    /// <summary>The real store, counting the password checks that reach it.</summary>
+    private sealed class CountingUserStore(UserStore inner) : IUserStore
     {
         public int Checks;
 
-        public override Task<OAuthUser?> VerifyAsync(string username, string password, CancellationToken cancellationToken = default)
+        public Task<OAuthUser?> VerifyAsync(string username, string password, CancellationToken cancellationToken = default)
         {
             Interlocked.Increment(ref Checks);
-            return base.VerifyAsync(username, password, cancellationToken);
+            return inner.VerifyAsync(username, password, cancellationToken);
         }
+
+        public Task<OAuthUser?> FindAsync(string username, CancellationToken cancellationToken = default) => inner.FindAsync(username, cancellationToken);
+
+        public Task<IReadOnlyList<OAuthUser>> ListAsync(CancellationToken cancellationToken = default) => inner.ListAsync(cancellationToken);
+
+        public Task<bool> AddAsync(OAuthUser user, CancellationToken cancellationToken = default) => inner.AddAsync(user, cancellationToken);
+
+        public Task<bool> RemoveAsync(string username, CancellationToken cancellationToken = default) => inner.RemoveAsync(username, cancellationToken);
+
+        public Task<OAuthUser?> FindBySubjectAsync(string subject, CancellationToken cancellationToken = default) =>
+            inner.FindBySubjectAsync(subject, cancellationToken);
+
+        public Task<bool> SetProfileAsync(
+            string username, string? name, string? email, bool? emailVerified, DateTimeOffset updatedAt, CancellationToken cancellationToken = default) =>
+            inner.SetProfileAsync(username, name, email, emailVerified, updatedAt, cancellationToken);
     }
 
     private sealed class CountingSecretVerifier(OAuthServerOptions options, TimeProvider clock) : ClientSecretVerifier(options, clock)
@@ -51,11 +67,11 @@ public sealed class LockoutConcurrencyTests
         tablePrefix: tablePrefix,
         services: services =>
         {
-            services.AddSingleton<UserStore>(sp => new CountingUserStore(sp.GetRequiredService<OAuthTables>()));
+            services.AddSingleton<IUserStore>(sp => new CountingUserStore(new UserStore(sp.GetRequiredService<OAuthTables>())));
             services.AddSingleton<ClientSecretVerifier>(sp => new CountingSecretVerifier(sp.GetRequiredService<OAuthServerOptions>(), sp.GetRequiredService<TimeProvider>()));
         });
 
-    private static int PasswordChecks(LocalServer server) => ((CountingUserStore)server.Get<UserStore>()).Checks;
+    private static int PasswordChecks(LocalServer server) => ((CountingUserStore)server.Get<IUserStore>()).Checks;
 
     private static int SecretChecks(LocalServer server) => ((CountingSecretVerifier)server.Get<ClientSecretVerifier>()).Checks;
 

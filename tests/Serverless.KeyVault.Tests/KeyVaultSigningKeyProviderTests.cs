@@ -194,7 +194,7 @@ public sealed class KeyVaultSigningKeyProviderTests : StandInTest
     {
         // A unit check without HTTP: the signing key asks the vault for exactly the version it publishes.
         var versionId = "https://vault.example/keys/token-signing/v1";
-        var client = new Mock<KeyVaultKeysClient>();
+        var client = new Mock<IKeyVaultKeys>();
         client.Setup(c => c.SignAsync(versionId, "ES256", It.IsAny<byte[]>(), It.IsAny<CancellationToken>())).ReturnsAsync(new byte[64]);
         var key = new KeyVaultSigningKey(client.Object, versionId, new PublicJsonWebKey { KeyType = "EC", KeyId = "kid1", Algorithm = "ES256" });
 

@@ -30,7 +30,7 @@ public static class TestRegistrations
             AllowedGrantTypes = grants ?? [GrantTypes.AuthorizationCode, GrantTypes.RefreshToken],
             RefreshWithoutOfflineAccess = refreshWithoutOfflineAccess,
         };
-        Added(await server.Services.GetRequiredService<ClientStore>().AddAsync(client), client.ClientId);
+        Added(await server.Services.GetRequiredService<IClientStore>().AddAsync(client), client.ClientId);
         return client;
     }
 
@@ -66,14 +66,14 @@ public static class TestRegistrations
             AllowedGrantTypes = grants ?? [GrantTypes.AuthorizationCode, GrantTypes.RefreshToken, GrantTypes.ClientCredentials],
             MayIntrospect = mayIntrospect,
         };
-        Added(await server.Services.GetRequiredService<ClientStore>().AddAsync(client), client.ClientId);
+        Added(await server.Services.GetRequiredService<IClientStore>().AddAsync(client), client.ClientId);
         return (client, secret);
     }
 
     public static async Task<OAuthUser> AddUserAsync(this IOAuthTestServer server, string? username = null)
     {
         var user = new OAuthUser(username ?? "user" + Guid.NewGuid().ToString("N")[..8], Guid.NewGuid().ToString(), UserStore.HashPassword(Password), "Test User");
-        Added(await server.Services.GetRequiredService<UserStore>().AddAsync(user), user.Username);
+        Added(await server.Services.GetRequiredService<IUserStore>().AddAsync(user), user.Username);
         return user;
     }
 

@@ -145,7 +145,7 @@ public sealed class BenchmarkHost : IAsyncDisposable
     public async Task<OAuthUser> AddUserAsync()
     {
         var user = new OAuthUser("bench" + Guid.NewGuid().ToString("N")[..8], Guid.NewGuid().ToString(), UserStore.HashPassword(UserPassword), "Benchmark User");
-        if (!await Get<UserStore>().AddAsync(user))
+        if (!await Get<IUserStore>().AddAsync(user))
         {
             throw new InvalidOperationException("Could not add the benchmark user.");
         }
@@ -155,7 +155,7 @@ public sealed class BenchmarkHost : IAsyncDisposable
 
     private async Task AddAsync(OAuthClient client)
     {
-        if (!await Get<ClientStore>().AddAsync(client))
+        if (!await Get<IClientStore>().AddAsync(client))
         {
             throw new InvalidOperationException("Could not add the benchmark client.");
         }

@@ -61,7 +61,7 @@ public sealed class InProcessTokenServer : IDisposable
             ContentRootPath = Path.GetTempPath(),
             ContentRootFileProvider = new NullFileProvider(),
         });
-        services.AddSingleton<ClientStore>(new PreloadedClientStore(client));
+        services.AddSingleton<IClientStore>(new PreloadedClientStore(client));
         services.AddServerlessOAuth(configuration);
         _services = services.BuildServiceProvider();
         _handlers = _services.GetRequiredService<OAuthHttpHandlers>();

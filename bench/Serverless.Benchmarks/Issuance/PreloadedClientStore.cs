@@ -6,10 +6,19 @@ namespace Serverless.Benchmarks.Issuance;
 /// A client store that already holds its clients, as the real one does between storage reads (the client cache):
 /// the in-process benchmark measures the CPU path of a token, not Azurite.
 /// </summary>
-public sealed class PreloadedClientStore(params OAuthClient[] clients) : ClientStore
+public sealed class PreloadedClientStore(params OAuthClient[] clients) : IClientStore
 {
     private readonly Dictionary<string, OAuthClient> _clients = clients.ToDictionary(c => c.ClientId, StringComparer.Ordinal);
 
-    public override Task<OAuthClient?> FindAsync(string clientId, CancellationToken cancellationToken = default) =>
+    public Task<OAuthClient?> FindAsync(string clientId, CancellationToken cancellationToken = default) =>
         Task.FromResult(_clients.GetValueOrDefault(clientId));
+
+    public Task<IReadOnlyList<OAuthClient>> ListAsync(CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<OAuthClient>>([.. _clients.Values]);
+
+    public Task<bool> AddAsync(OAuthClient client, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("The benchmark's clients are fixed.");
+
+    public Task<bool> RemoveAsync(string clientId, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("The benchmark's clients are fixed.");
 }

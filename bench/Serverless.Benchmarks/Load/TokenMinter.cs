@@ -22,7 +22,7 @@ public sealed class TokenMinter(BenchmarkHost host, string clientId, string subj
         await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = Parallelism }, async (i, cancellationToken) =>
         {
             var now = clock.GetUtcNow();
-            codes[i] = await grants.CreateCodeAsync(new AuthorizationCodeEntity
+            codes[i] = await grants.CreateCodeAsync(new CodeGrant
             {
                 ClientId = clientId,
                 RedirectUri = BenchmarkHost.RedirectUri,
@@ -30,8 +30,7 @@ public sealed class TokenMinter(BenchmarkHost host, string clientId, string subj
                 Scope = "read write offline_access",
                 Subject = subject,
                 AuthTime = now,
-                ExpiresAt = now + lifetime,
-            }, cancellationToken);
+            }, now + lifetime, cancellationToken);
         });
         return codes;
     }

@@ -57,8 +57,8 @@ public sealed class StorageWorkload(OAuthServerOptions options, int shards)
         var entry = ExpiryIndex.EntryKey(OAuthTables.Grants, family);
         var lockoutRows = new[]
         {
-            (Partition: new LockoutKey(LockoutKey.User, username, options.Lockout, ClearOnSuccess: true).Partition, Policy: options.Lockout),
-            (Partition: new LockoutKey(LockoutKey.Address, username, options.AddressLockout, ClearOnSuccess: false).Partition, Policy: options.AddressLockout),
+            (Partition: LockoutKey.ForUser(username).Partition, Policy: options.Lockout),
+            (Partition: LockoutKey.ForAddress(username).Partition, Policy: options.AddressLockout),
         };
         foreach (var (partition, policy) in lockoutRows)
         {

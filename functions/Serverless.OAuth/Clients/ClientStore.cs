@@ -17,7 +17,7 @@ namespace Serverless.OAuth.Clients;
 /// storage read each; so the cache is bounded in size (<see cref="OAuthServerOptions.ClientCacheSize"/> entries), and
 /// when it is full the unknown ids go first, so a flood of them neither grows memory nor evicts the real clients.
 /// </summary>
-public class ClientStore(OAuthTables tables, OAuthServerOptions options, TimeProvider clock, ILogger<ClientStore>? logger = null)
+public sealed class ClientStore(OAuthTables tables, OAuthServerOptions options, TimeProvider clock, ILogger<ClientStore>? logger = null) : IClientStore
 {
     private const string Row = "client";
 
@@ -28,15 +28,10 @@ public class ClientStore(OAuthTables tables, OAuthServerOptions options, TimePro
         CompactionPercentage = 0.25,
     });
 
-    /// <summary>For mocking.</summary>
-    protected ClientStore() : this(null!, new OAuthServerOptions(), TimeProvider.System)
-    {
-    }
-
     /// <summary>How many lookups (known clients and unknown ids) are cached now.</summary>
     internal int CachedCount => _cache.Count;
 
-    public virtual async Task<OAuthClient?> FindAsync(string clientId, CancellationToken cancellationToken = default)
+    public async Task<OAuthClient?> FindAsync(string clientId, CancellationToken cancellationToken = default)
     {
         if (!OAuthClient.IsValidClientId(clientId))
         {
@@ -45,14 +40,14 @@ public class ClientStore(OAuthTables tables, OAuthServerOptions options, TimePro
 
         // Freshness follows the server's clock (TimeProvider); the cache's own expiry only frees the memory.
         var now = clock.GetUtcNow();
-        if (_cache.TryGetValue(clientId, out CachedClient? cached) && cached!.Until > now)
+        if (_cache.TryGetValue(clientId, out CachedClient? cached) && cached is not null && cached.Until > now)
         {
             return cached.Client;
         }
 
         var table = await tables.GetAsync(OAuthTables.Clients, cancellationToken);
         var response = await table.GetEntityIfExistsAsync<TableEntity>(clientId, Row, cancellationToken: cancellationToken);
-        var client = response.HasValue ? FromEntity(response.Value!) : null;
+        var client = response.HasValue && response.Value is { } entity ? FromEntity(entity) : null;
         _cache.Set(clientId, new CachedClient(client, now + options.ClientCacheLifetime), new MemoryCacheEntryOptions
         {
             Size = 1,
@@ -62,7 +57,7 @@ public class ClientStore(OAuthTables tables, OAuthServerOptions options, TimePro
         return client;
     }
 
-    public virtual async Task<IReadOnlyList<OAuthClient>> ListAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<OAuthClient>> ListAsync(CancellationToken cancellationToken = default)
     {
         var table = await tables.GetAsync(OAuthTables.Clients, cancellationToken);
         var clients = new List<OAuthClient>();
@@ -74,8 +69,7 @@ public class ClientStore(OAuthTables tables, OAuthServerOptions options, TimePro
         return clients;
     }
 
-    /// <summary>Adds a client; false when the client_id is taken.</summary>
-    public virtual async Task<bool> AddAsync(OAuthClient client, CancellationToken cancellationToken = default)
+    public async Task<bool> AddAsync(OAuthClient client, CancellationToken cancellationToken = default)
     {
         var table = await tables.GetAsync(OAuthTables.Clients, cancellationToken);
         try
@@ -91,7 +85,7 @@ public class ClientStore(OAuthTables tables, OAuthServerOptions options, TimePro
         }
     }
 
-    public virtual async Task<bool> RemoveAsync(string clientId, CancellationToken cancellationToken = default)
+    public async Task<bool> RemoveAsync(string clientId, CancellationToken cancellationToken = default)
     {
         var table = await tables.GetAsync(OAuthTables.Clients, cancellationToken);
         var response = await table.DeleteEntityAsync(clientId, Row, ETag.All, cancellationToken);

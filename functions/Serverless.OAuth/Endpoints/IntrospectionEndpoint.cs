@@ -37,7 +37,7 @@ public sealed class IntrospectionEndpoint(BackChannelRequestReader reader, Token
         return new JsonBody(await locator.LocateAsync(token, form["token_type_hint"], cancellationToken) switch
         {
             LocatedAccessToken { Token: var access } when client.MayIntrospect || access.ClientId == client.ClientId => Describe(access),
-            LocatedRefreshToken { Row: { State: RefreshTokenState.Active } row } when row.ClientId == client.ClientId => Describe(row),
+            LocatedRefreshToken { Row: { State: RefreshTokenState.Active } row } when row.Grant.ClientId == client.ClientId => Describe(row),
             _ => IntrospectionResponse.Inactive,
         });
     }
@@ -56,12 +56,12 @@ public sealed class IntrospectionEndpoint(BackChannelRequestReader reader, Token
         AuthTime = token.AuthTime?.ToUnixTimeSeconds(),
     };
 
-    private IntrospectionResponse Describe(RefreshTokenEntity row) => new(Active: true)
+    private IntrospectionResponse Describe(RefreshTokenRecord row) => new(Active: true)
     {
         TokenType = "refresh_token",
-        Scope = row.Scope,
-        ClientId = row.ClientId,
-        Subject = row.Subject,
+        Scope = row.Grant.Scope,
+        ClientId = row.Grant.ClientId,
+        Subject = row.Grant.Subject,
         Issuer = options.Issuer,
         ExpiresAt = row.ExpiresAt.ToUnixTimeSeconds(),
     };

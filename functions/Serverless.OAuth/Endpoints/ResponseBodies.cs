@@ -50,18 +50,18 @@ public sealed record OpenIdProviderMetadata : AuthorizationServerMetadata
     {
     }
 
-    // Set by the one builder (MetadataEndpoint); the copy constructor cannot require them.
-    [JsonPropertyName("userinfo_endpoint")] public string UserInfoEndpoint { get; init; } = "";
-    [JsonPropertyName("subject_types_supported")] public IReadOnlyList<string> SubjectTypesSupported { get; init; } = [];
-    [JsonPropertyName("id_token_signing_alg_values_supported")] public IReadOnlyList<string> IdTokenSigningAlgValuesSupported { get; init; } = [];
-    [JsonPropertyName("claims_supported")] public IReadOnlyList<string> ClaimsSupported { get; init; } = [];
-    [JsonPropertyName("end_session_endpoint")] public string EndSessionEndpoint { get; init; } = "";
-    [JsonPropertyName("prompt_values_supported")] public IReadOnlyList<string> PromptValuesSupported { get; init; } = [];
+    // Set by the one builder (MetadataEndpoint); the copy constructor cannot require them. Written after the OAuth members.
+    [JsonPropertyName("userinfo_endpoint"), JsonPropertyOrder(1)] public string UserInfoEndpoint { get; init; } = "";
+    [JsonPropertyName("subject_types_supported"), JsonPropertyOrder(1)] public IReadOnlyList<string> SubjectTypesSupported { get; init; } = [];
+    [JsonPropertyName("id_token_signing_alg_values_supported"), JsonPropertyOrder(1)] public IReadOnlyList<string> IdTokenSigningAlgValuesSupported { get; init; } = [];
+    [JsonPropertyName("claims_supported"), JsonPropertyOrder(1)] public IReadOnlyList<string> ClaimsSupported { get; init; } = [];
+    [JsonPropertyName("end_session_endpoint"), JsonPropertyOrder(1)] public string EndSessionEndpoint { get; init; } = "";
+    [JsonPropertyName("prompt_values_supported"), JsonPropertyOrder(1)] public IReadOnlyList<string> PromptValuesSupported { get; init; } = [];
 
     /// <summary>Its default is true (Discovery §3): said explicitly, since request_uri is not supported.</summary>
-    [JsonPropertyName("request_uri_parameter_supported")] public bool RequestUriParameterSupported { get; init; }
+    [JsonPropertyName("request_uri_parameter_supported"), JsonPropertyOrder(1)] public bool RequestUriParameterSupported { get; init; }
 
-    [JsonPropertyName("claims_parameter_supported")] public bool ClaimsParameterSupported { get; init; }
+    [JsonPropertyName("claims_parameter_supported"), JsonPropertyOrder(1)] public bool ClaimsParameterSupported { get; init; }
 }
 
 /// <summary>The published signing keys (RFC 7517 §5).</summary>

@@ -34,12 +34,12 @@ public sealed class RevocationEndpoint(
 
         switch (await locator.LocateAsync(token, form["token_type_hint"], cancellationToken))
         {
-            case LocatedRefreshToken { Row.ClientId: var owner } when owner != clientId:
+            case LocatedRefreshToken { Row.Grant.ClientId: var owner } when owner != clientId:
             case LocatedAccessToken { Token.ClientId: var holder } when holder != clientId:
                 return new OAuthErrorResult(OAuthError.UnauthorizedClient("The token was not issued to this client."));
 
             case LocatedRefreshToken refresh:
-                await familyRevocation.RevokeAsync(refresh.Lookup.FamilyId, FamilyRevocationReason.RevokedByClient, cancellationToken);
+                await familyRevocation.RevokeAsync(refresh.Row.FamilyId, FamilyRevocationReason.RevokedByClient, cancellationToken);
                 break;
 
             case LocatedAccessToken { Token: var access }:

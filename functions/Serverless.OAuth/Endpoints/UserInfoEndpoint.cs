@@ -12,7 +12,7 @@ namespace Serverless.OAuth.Endpoints;
 /// §2.1), validated like any access token of this server (so its audience is the server's own, OAuth:Audience), and
 /// must carry "openid": errors are RFC 6750 challenges (§3.1).
 /// </summary>
-public sealed class UserInfoEndpoint(ProtectedResource resource, UserStore users, OAuthServerOptions options)
+public sealed class UserInfoEndpoint(ProtectedResource resource, IUserStore users, OAuthServerOptions options)
 {
     public Task<EndpointResult> HandleAsync(StringValues authorization, CancellationToken cancellationToken) =>
         resource.HandleAsync(authorization, options.Issuer, token => ServeAsync(token, cancellationToken), cancellationToken);

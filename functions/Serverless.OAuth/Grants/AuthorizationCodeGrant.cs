@@ -34,7 +34,7 @@ public sealed class AuthorizationCodeGrant(
         }
 
         var lookup = await grants.FindCodeAsync(code, cancellationToken);
-        if (lookup?.Redeemed is not null)
+        if (lookup is { Redeemed: true })
         {
             await familyRevocation.RevokeAsync(lookup.FamilyId, FamilyRevocationReason.CodeReplay, cancellationToken);
             return OAuthError.InvalidGrant("The authorization code was already used.");
@@ -45,45 +45,46 @@ public sealed class AuthorizationCodeGrant(
             return OAuthError.InvalidGrant("The authorization code is invalid or expired.");
         }
 
-        var error = ValidateClientBinding(stored, client)
-            ?? ValidateRedirectUriBinding(stored, redirectUri)
-            ?? ValidateCodeVerifier(stored, form["code_verifier"]);
+        var bound = stored.Grant;
+        var error = ValidateClientBinding(bound, client)
+            ?? ValidateRedirectUriBinding(bound, redirectUri)
+            ?? ValidateCodeVerifier(bound, form["code_verifier"]);
         if (error is not null)
         {
             return error;
         }
 
         var now = clock.GetUtcNow();
-        var scope = ScopeSet.Parse(stored.Scope) ?? ScopeSet.Empty;
-        var refreshToken = client.IssuesRefreshToken(scope) ? NewRefreshToken(stored, now) : null;
+        var scope = ScopeSet.Parse(bound.Scope) ?? ScopeSet.Empty;
+        var refreshToken = client.IssuesRefreshToken(scope) ? FirstRefreshToken(stored, now) : null;
         var response = await issuer.IssueAsync(
-            stored.PartitionKey, stored.Subject, client.ClientId, stored.Scope, stored.AuthTime, refreshToken?.Value, cancellationToken);
+            stored.FamilyId, bound.Subject, client.ClientId, bound.Scope, bound.AuthTime, refreshToken?.Value, cancellationToken);
         if (scope.Contains(IdentityScopes.OpenId))
         {
             response = response with
             {
-                IdToken = await idTokens.IssueAsync(client, stored.Authentication(), stored.Nonce, response.AccessToken, cancellationToken),
+                IdToken = await idTokens.IssueAsync(client, bound.Authentication(), bound.Nonce, response.AccessToken, cancellationToken),
             };
         }
 
-        var familyExpiresAt = refreshToken?.Row.AbsoluteExpiresAt ?? now + options.AccessTokenLifetime;
+        var familyExpiresAt = refreshToken?.Grant.AbsoluteExpiresAt ?? now + options.AccessTokenLifetime;
         if (!await grants.RedeemCodeAsync(stored, familyExpiresAt, refreshToken, cancellationToken))
         {
             // Another redemption of the same code committed first: this one is a replay.
-            await familyRevocation.RevokeAsync(stored.PartitionKey, FamilyRevocationReason.CodeReplay, cancellationToken);
+            await familyRevocation.RevokeAsync(stored.FamilyId, FamilyRevocationReason.CodeReplay, cancellationToken);
             return OAuthError.InvalidGrant("The authorization code was already used.");
         }
 
         return response;
     }
 
-    private static OAuthError? ValidateClientBinding(AuthorizationCodeEntity code, OAuthClient client) =>
+    private static OAuthError? ValidateClientBinding(CodeGrant code, OAuthClient client) =>
         code.ClientId == client.ClientId ? null : OAuthError.InvalidGrant("The authorization code was issued to another client.");
 
-    private static OAuthError? ValidateRedirectUriBinding(AuthorizationCodeEntity code, string redirectUri) =>
+    private static OAuthError? ValidateRedirectUriBinding(CodeGrant code, string redirectUri) =>
         code.RedirectUri == redirectUri ? null : OAuthError.InvalidGrant("The 'redirect_uri' does not match the authorization request.");
 
-    private static OAuthError? ValidateCodeVerifier(AuthorizationCodeEntity code, string? verifier)
+    private static OAuthError? ValidateCodeVerifier(CodeGrant code, string? verifier)
     {
         if (code.CodeChallenge is null)
         {
@@ -101,23 +102,17 @@ public sealed class AuthorizationCodeGrant(
             : OAuthError.InvalidGrant("The 'code_verifier' does not match the code_challenge.");
     }
 
-    private NewRefreshToken NewRefreshToken(AuthorizationCodeEntity code, DateTimeOffset now)
-    {
-        var absolute = now + options.RefreshTokenAbsoluteLifetime;
-        return new NewRefreshToken(
-            SecretValues.Compose(code.PartitionKey, SecretValues.NewSecret()),
-            new RefreshTokenEntity
-            {
-                ClientId = code.ClientId,
-                Subject = code.Subject,
-                Scope = code.Scope,
-                AuthTime = code.AuthTime,
-                AuthenticationMethods = code.AuthenticationMethods,
-                SessionId = code.SessionId,
-                AbsoluteExpiresAt = absolute,
-                ExpiresAt = Min(now + options.RefreshTokenIdleLifetime, absolute),
-            });
-    }
-
-    internal static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+    private NewRefreshToken FirstRefreshToken(IssuedCode code, DateTimeOffset now) => NewRefreshToken.Mint(
+        code.FamilyId,
+        new RefreshGrant
+        {
+            ClientId = code.Grant.ClientId,
+            Subject = code.Grant.Subject,
+            Scope = code.Grant.Scope,
+            AuthTime = code.Grant.AuthTime,
+            AuthenticationMethods = code.Grant.AuthenticationMethods,
+            SessionId = code.Grant.SessionId,
+            AbsoluteExpiresAt = now + options.RefreshTokenAbsoluteLifetime,
+        },
+        now + options.RefreshTokenIdleLifetime);
 }

@@ -1,5 +1,4 @@
 using Serverless.OAuth.Storage;
-using Serverless.OAuth.Tokens;
 
 namespace Serverless.OAuth.Grants;
 
@@ -30,8 +29,6 @@ public sealed class AuthorizationCodeEntity : ExpiringEntity
 
     /// <summary>The sign-in session's id for the ID token's "sid", when the user has a session.</summary>
     public string? SessionId { get; set; }
-
-    public Authentication Authentication() => new(Subject, AuthTime, AuthenticationMethods, SessionId);
 }
 
 /// <summary>
@@ -89,6 +86,4 @@ public sealed class RefreshTokenEntity : ExpiringEntity
     public string? SuccessorCiphertext { get; set; }
 
     public static string RowKeyFor(string tokenHash) => RowPrefix + tokenHash;
-
-    public Authentication Authentication() => new(Subject, AuthTime, AuthenticationMethods, SessionId);
 }

@@ -5,14 +5,11 @@ using Serverless.OAuth.Storage;
 
 namespace Serverless.OAuth.Grants;
 
-/// <summary>What the code row and its tombstone say about a presented code.</summary>
-public sealed record CodeLookup(string FamilyId, AuthorizationCodeEntity? Code, RedeemedCodeEntity? Redeemed);
+/// <summary>What the code row and its tombstone say about a presented code: live, already redeemed, or neither.</summary>
+public sealed record CodeLookup(string FamilyId, IssuedCode? Code, bool Redeemed);
 
-/// <summary>What the store knows of a presented refresh token; <see cref="Row"/> is null when it is unknown.</summary>
-public sealed record RefreshTokenLookup(string FamilyId, string TokenHash, RefreshTokenEntity? Row);
-
-/// <summary>A refresh token to create: its value goes to the client once; only its hash is stored.</summary>
-public sealed record NewRefreshToken(string Value, RefreshTokenEntity Row);
+/// <summary>What the store knows of a presented refresh token; <see cref="Row"/> is null when it is unknown or expired.</summary>
+public sealed record RefreshTokenLookup(string FamilyId, RefreshTokenRecord? Row);
 
 /// <summary>
 /// Authorization codes and refresh tokens in the grants table, one partition per authorization (a "family"), so that
@@ -28,22 +25,16 @@ public sealed record NewRefreshToken(string Value, RefreshTokenEntity Row);
 /// </remarks>
 public sealed class GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, TimeProvider clock)
 {
+    private readonly ExpiringTable _grants = new(OAuthTables.Grants, tables, expiryIndex, clock);
 
-    /// <summary>Stores a new code and returns its value. The index entry is written first, so no row escapes the purge.</summary>
-    public async Task<string> CreateCodeAsync(AuthorizationCodeEntity code, CancellationToken cancellationToken = default)
+    /// <summary>Mints and stores a new code in a family of its own, and returns its value.</summary>
+    public async Task<string> CreateCodeAsync(CodeGrant grant, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
     {
-        var familyId = SecretValues.NewId();
-        var value = SecretValues.Compose(familyId, SecretValues.NewSecret());
-        code.PartitionKey = familyId;
-        code.RowKey = AuthorizationCodeEntity.Row;
-        code.CodeHash = SecretValues.Hash(value);
-
-        await expiryIndex.AddAsync(OAuthTables.Grants, familyId, code.ExpiresAt, cancellationToken);
-        var table = await tables.GetAsync(OAuthTables.Grants, cancellationToken);
+        var code = GrantSecret.MintInNewFamily();
         // An upsert, not an add: the family id is new and random, so nothing else can be there, and an add retried after
         // its answer was lost (the row written) would fail on its own first attempt.
-        await table.UpsertEntityAsync(code, TableUpdateMode.Replace, cancellationToken);
-        return value;
+        await _grants.UpsertAsync(ToEntity(code, grant, expiresAt), cancellationToken);
+        return code.Value;
     }
 
     /// <summary>
@@ -57,56 +48,49 @@ public sealed class GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, Time
             return null;
         }
 
-        var now = clock.GetUtcNow();
-        var table = await tables.GetAsync(OAuthTables.Grants, cancellationToken);
-        var row = await table.GetEntityIfExistsAsync<AuthorizationCodeEntity>(familyId, AuthorizationCodeEntity.Row, cancellationToken: cancellationToken);
-        if (row.HasValue && SecretValues.HashEquals(row.Value!.CodeHash, code))
+        var stored = await _grants.GetStoredAsync<AuthorizationCodeEntity>(familyId, AuthorizationCodeEntity.Row, cancellationToken);
+        if (stored is not null && SecretValues.HashEquals(stored.CodeHash, code))
         {
-            return new CodeLookup(familyId, row.Value.IsLive(now) ? row.Value : null, null);
+            return new CodeLookup(familyId, _grants.IsLive(stored) ? FromEntity(stored) : null, Redeemed: false);
         }
 
-        var tombstone = await table.GetEntityIfExistsAsync<RedeemedCodeEntity>(familyId, RedeemedCodeEntity.Row, cancellationToken: cancellationToken);
-        var redeemed = tombstone.HasValue && tombstone.Value!.IsLive(now) && SecretValues.HashEquals(tombstone.Value.CodeHash, code)
-            ? tombstone.Value
-            : null;
-        return new CodeLookup(familyId, null, redeemed);
+        var tombstone = await _grants.GetAsync<RedeemedCodeEntity>(familyId, RedeemedCodeEntity.Row, cancellationToken);
+        return new CodeLookup(familyId, null, tombstone is not null && SecretValues.HashEquals(tombstone.CodeHash, code));
     }
 
     /// <summary>
-    /// Spends a code atomically: deletes it if its ETag is unchanged and writes the tombstone and the first refresh
-    /// token in the same transaction. False when another redemption won the race (nothing was written by this one).
+    /// Spends a code atomically: deletes it if unchanged since it was read and writes the tombstone and the first
+    /// refresh token in the same transaction. False when another redemption won the race (nothing was written by this one).
     /// </summary>
     public async Task<bool> RedeemCodeAsync(
-        AuthorizationCodeEntity code, DateTimeOffset familyExpiresAt, NewRefreshToken? refreshToken, CancellationToken cancellationToken = default)
+        IssuedCode code, DateTimeOffset familyExpiresAt, NewRefreshToken? refreshToken, CancellationToken cancellationToken = default)
     {
         var redemptionId = Guid.NewGuid().ToString("N");
         var actions = new List<TableTransactionAction>(3)
         {
-            new(TableTransactionActionType.Delete, code, code.ETag),
+            new(TableTransactionActionType.Delete, new TableEntity(code.FamilyId, AuthorizationCodeEntity.Row), code.Version.ToETag()),
             new(TableTransactionActionType.Add, new RedeemedCodeEntity
             {
-                PartitionKey = code.PartitionKey,
+                PartitionKey = code.FamilyId,
                 RowKey = RedeemedCodeEntity.Row,
                 CodeHash = code.CodeHash,
-                ClientId = code.ClientId,
+                ClientId = code.Grant.ClientId,
                 ExpiresAt = familyExpiresAt,
                 RedemptionId = redemptionId,
             }),
         };
         if (refreshToken is not null)
         {
-            actions.Add(new(TableTransactionActionType.Add, Prepare(code.PartitionKey, refreshToken)));
+            actions.Add(new(TableTransactionActionType.Add, ToEntity(refreshToken)));
         }
 
-        if (await SubmitAsync(actions, cancellationToken))
+        if (await _grants.SubmitAsync(actions, cancellationToken))
         {
             return true;
         }
 
-        var table = await tables.GetAsync(OAuthTables.Grants, cancellationToken);
-        var tombstone = await table.GetEntityIfExistsAsync<RedeemedCodeEntity>(
-            code.PartitionKey, RedeemedCodeEntity.Row, select: [nameof(RedeemedCodeEntity.RedemptionId)], cancellationToken: cancellationToken);
-        return tombstone.HasValue && tombstone.Value!.RedemptionId == redemptionId;
+        var tombstone = await _grants.GetStoredAsync<RedeemedCodeEntity>(code.FamilyId, RedeemedCodeEntity.Row, cancellationToken);
+        return tombstone?.RedemptionId == redemptionId;
     }
 
     public async Task<RefreshTokenLookup?> FindRefreshTokenAsync(string token, CancellationToken cancellationToken = default)
@@ -116,45 +100,38 @@ public sealed class GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, Time
             return null;
         }
 
-        var hash = SecretValues.Hash(token);
-        var table = await tables.GetAsync(OAuthTables.Grants, cancellationToken);
-        var row = await table.GetEntityIfExistsAsync<RefreshTokenEntity>(familyId, RefreshTokenEntity.RowKeyFor(hash), cancellationToken: cancellationToken);
-        var live = row.HasValue && row.Value!.IsLive(clock.GetUtcNow()) ? row.Value : null;
-        return new RefreshTokenLookup(familyId, hash, live);
+        var row = await _grants.GetAsync<RefreshTokenEntity>(familyId, RefreshTokenEntity.RowKeyFor(SecretValues.Hash(token)), cancellationToken);
+        return new RefreshTokenLookup(familyId, row is null ? null : FromEntity(row));
     }
 
     /// <summary>
-    /// Rotates: marks the presented token rotated (if its ETag is unchanged), seals its successor under it, and writes
-    /// the successor, in one transaction. False when a concurrent rotation or revocation got there first.
+    /// Rotates: marks the presented token rotated (if unchanged since it was read), seals its successor under it, and
+    /// writes the successor, in one transaction. False when a concurrent rotation or revocation got there first.
     /// </summary>
     public async Task<bool> RotateAsync(
-        RefreshTokenLookup current, string presentedToken, NewRefreshToken successor, CancellationToken cancellationToken = default)
+        RefreshTokenRecord spent, string presentedToken, NewRefreshToken successor, CancellationToken cancellationToken = default)
     {
-        var spent = current.Row!;
-        var update = new TableEntity(spent.PartitionKey, spent.RowKey)
+        var update = new TableEntity(spent.FamilyId, RefreshTokenEntity.RowKeyFor(spent.TokenHash))
         {
-            ["State"] = RefreshTokenState.Rotated,
-            ["RotatedAt"] = clock.GetUtcNow(),
-            ["SuccessorCiphertext"] = SuccessorEnvelope.Seal(presentedToken, successor.Value),
+            [nameof(RefreshTokenEntity.State)] = RefreshTokenState.Rotated,
+            [nameof(RefreshTokenEntity.RotatedAt)] = clock.GetUtcNow(),
+            [nameof(RefreshTokenEntity.SuccessorCiphertext)] = SuccessorEnvelope.Seal(presentedToken, successor.Value),
             // A rotated row is kept until the family could no longer be used, to recognise its reuse.
-            ["ExpiresAt"] = spent.AbsoluteExpiresAt,
+            [nameof(RefreshTokenEntity.ExpiresAt)] = spent.Grant.AbsoluteExpiresAt,
         };
-        var successorRow = Prepare(current.FamilyId, successor);
+        var successorRow = ToEntity(successor);
         var actions = new[]
         {
-            new TableTransactionAction(TableTransactionActionType.UpdateMerge, update, spent.ETag),
+            new TableTransactionAction(TableTransactionActionType.UpdateMerge, update, spent.Version.ToETag()),
             new TableTransactionAction(TableTransactionActionType.Add, successorRow),
         };
-        if (await SubmitAsync(actions, cancellationToken))
+        if (await _grants.SubmitAsync(actions, cancellationToken))
         {
             return true;
         }
 
         // The successor's row key is the hash of a value made for this attempt: only this transaction writes it.
-        var table = await tables.GetAsync(OAuthTables.Grants, cancellationToken);
-        var written = await table.GetEntityIfExistsAsync<TableEntity>(
-            successorRow.PartitionKey, successorRow.RowKey, select: ["RowKey"], cancellationToken: cancellationToken);
-        return written.HasValue;
+        return await _grants.GetStoredAsync<RefreshTokenEntity>(successorRow.PartitionKey, successorRow.RowKey, cancellationToken) is not null;
     }
 
     /// <summary>
@@ -163,15 +140,14 @@ public sealed class GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, Time
     /// </summary>
     public async Task<int> RevokeFamilyAsync(string familyId, CancellationToken cancellationToken = default)
     {
-        var table = await tables.GetAsync(OAuthTables.Grants, cancellationToken);
         var revoked = 0;
         for (var attempt = 0; attempt < 5; attempt++)
         {
-            var active = new List<TableEntity>();
-            await foreach (var row in table.QueryAsync<TableEntity>(
+            var active = new List<RefreshTokenEntity>();
+            await foreach (var row in _grants.QueryLiveAsync<RefreshTokenEntity>(
                 TableClient.CreateQueryFilter($"PartitionKey eq {familyId} and State ne {RefreshTokenState.Revoked}"),
                 select: ["PartitionKey", "RowKey", "State"],
-                cancellationToken: cancellationToken))
+                cancellationToken))
             {
                 if (row.RowKey.StartsWith(RefreshTokenEntity.RowPrefix, StringComparison.Ordinal))
                 {
@@ -189,9 +165,9 @@ public sealed class GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, Time
             {
                 var actions = chunk.Select(r => new TableTransactionAction(
                     TableTransactionActionType.UpdateMerge,
-                    new TableEntity(r.PartitionKey, r.RowKey) { ["State"] = RefreshTokenState.Revoked },
+                    new TableEntity(r.PartitionKey, r.RowKey) { [nameof(RefreshTokenEntity.State)] = RefreshTokenState.Revoked },
                     r.ETag));
-                if (await SubmitAsync(actions, cancellationToken))
+                if (await _grants.SubmitAsync(actions, cancellationToken))
                 {
                     revoked += chunk.Length;
                 }
@@ -210,26 +186,71 @@ public sealed class GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, Time
         return revoked;
     }
 
-    private static RefreshTokenEntity Prepare(string familyId, NewRefreshToken token)
+    private static AuthorizationCodeEntity ToEntity(GrantSecret code, CodeGrant grant, DateTimeOffset expiresAt) => new()
     {
-        token.Row.PartitionKey = familyId;
-        token.Row.RowKey = RefreshTokenEntity.RowKeyFor(SecretValues.Hash(token.Value));
-        token.Row.State = RefreshTokenState.Active;
-        return token.Row;
-    }
+        PartitionKey = code.FamilyId,
+        RowKey = AuthorizationCodeEntity.Row,
+        ExpiresAt = expiresAt,
+        CodeHash = code.Hash,
+        ClientId = grant.ClientId,
+        RedirectUri = grant.RedirectUri,
+        CodeChallenge = grant.CodeChallenge,
+        Scope = grant.Scope,
+        Subject = grant.Subject,
+        AuthTime = grant.AuthTime,
+        Nonce = grant.Nonce,
+        AuthenticationMethods = grant.AuthenticationMethods,
+        SessionId = grant.SessionId,
+    };
 
-    /// <summary>Submits one entity-group transaction; false when a condition failed (an ETag changed, a row existed or was gone).</summary>
-    private async Task<bool> SubmitAsync(IEnumerable<TableTransactionAction> actions, CancellationToken cancellationToken)
+    private static IssuedCode FromEntity(AuthorizationCodeEntity row) => new(
+        row.PartitionKey,
+        row.CodeHash,
+        new CodeGrant
+        {
+            ClientId = row.ClientId,
+            RedirectUri = row.RedirectUri,
+            CodeChallenge = row.CodeChallenge,
+            Scope = row.Scope,
+            Subject = row.Subject,
+            AuthTime = row.AuthTime,
+            Nonce = row.Nonce,
+            AuthenticationMethods = row.AuthenticationMethods,
+            SessionId = row.SessionId,
+        },
+        RowVersion.Of(row.ETag));
+
+    private static RefreshTokenEntity ToEntity(NewRefreshToken token) => new()
     {
-        var table = await tables.GetAsync(OAuthTables.Grants, cancellationToken);
-        try
+        PartitionKey = token.Secret.FamilyId,
+        RowKey = RefreshTokenEntity.RowKeyFor(token.Secret.Hash),
+        State = RefreshTokenState.Active,
+        ExpiresAt = token.ExpiresAt,
+        ClientId = token.Grant.ClientId,
+        Subject = token.Grant.Subject,
+        Scope = token.Grant.Scope,
+        AuthTime = token.Grant.AuthTime,
+        AuthenticationMethods = token.Grant.AuthenticationMethods,
+        SessionId = token.Grant.SessionId,
+        AbsoluteExpiresAt = token.Grant.AbsoluteExpiresAt,
+    };
+
+    private static RefreshTokenRecord FromEntity(RefreshTokenEntity row) => new(
+        row.PartitionKey,
+        row.RowKey[RefreshTokenEntity.RowPrefix.Length..],
+        new RefreshGrant
         {
-            await table.SubmitTransactionAsync(actions, cancellationToken);
-            return true;
-        }
-        catch (TableTransactionFailedException e) when (e.Status is 404 or 409 or 412)
-        {
-            return false;
-        }
-    }
+            ClientId = row.ClientId,
+            Subject = row.Subject,
+            Scope = row.Scope,
+            AuthTime = row.AuthTime,
+            AuthenticationMethods = row.AuthenticationMethods,
+            SessionId = row.SessionId,
+            AbsoluteExpiresAt = row.AbsoluteExpiresAt,
+        },
+        row.State,
+        row.ExpiresAt,
+        row.RotatedAt,
+        row.SuccessorCiphertext,
+        RowVersion.Of(row.ETag));
 }

@@ -67,12 +67,12 @@ public sealed class RefreshTokenGrant(
                 return OAuthError.InvalidGrant("The refresh token is invalid or expired.");
             }
 
-            if (row.ClientId != client.ClientId)
+            if (row.Grant.ClientId != client.ClientId)
             {
                 return OAuthError.InvalidGrant("The refresh token was issued to another client.");
             }
 
-            var narrowed = NarrowScope(requestedScope, row.Scope);
+            var narrowed = NarrowScope(requestedScope, row.Grant.Scope);
             if (!narrowed.Succeeded)
             {
                 return narrowed.Error;
@@ -83,9 +83,9 @@ public sealed class RefreshTokenGrant(
             switch (row.State)
             {
                 case RefreshTokenState.Active:
-                    var successor = NewSuccessor(lookup.FamilyId, row);
-                    var response = await IssueAsync(lookup.FamilyId, row, client, scope, successor.Value, cancellationToken);
-                    if (await grants.RotateAsync(lookup, presented, successor, cancellationToken))
+                    var successor = NewRefreshToken.Mint(row.FamilyId, row.Grant, clock.GetUtcNow() + options.RefreshTokenIdleLifetime);
+                    var response = await IssueAsync(row, client, scope, successor.Value, cancellationToken);
+                    if (await grants.RotateAsync(row, presented, successor, cancellationToken))
                     {
                         return response;
                     }
@@ -93,7 +93,7 @@ public sealed class RefreshTokenGrant(
                     continue;
 
                 case RefreshTokenState.Rotated when WithinGraceWindow(row) && OpenSuccessor(presented, row) is { } sameSuccessor:
-                    return await IssueAsync(lookup.FamilyId, row, client, scope, sameSuccessor, cancellationToken);
+                    return await IssueAsync(row, client, scope, sameSuccessor, cancellationToken);
 
                 case RefreshTokenState.Rotated:
                     return await RevokeReusedAsync(lookup, cancellationToken);
@@ -107,15 +107,15 @@ public sealed class RefreshTokenGrant(
     }
 
     private async Task<TokenResponse> IssueAsync(
-        string familyId, RefreshTokenEntity row, OAuthClient client, string scope, string refreshToken, CancellationToken cancellationToken)
+        RefreshTokenRecord row, OAuthClient client, string scope, string refreshToken, CancellationToken cancellationToken)
     {
-        var response = await issuer.IssueAsync(familyId, row.Subject, client.ClientId, scope, row.AuthTime, refreshToken, cancellationToken);
+        var response = await issuer.IssueAsync(row.FamilyId, row.Grant.Subject, client.ClientId, scope, row.Grant.AuthTime, refreshToken, cancellationToken);
         if (!(ScopeSet.Parse(scope) ?? ScopeSet.Empty).Contains(IdentityScopes.OpenId))
         {
             return response;
         }
 
-        return response with { IdToken = await idTokens.IssueAsync(client, row.Authentication(), nonce: null, response.AccessToken, cancellationToken) };
+        return response with { IdToken = await idTokens.IssueAsync(client, row.Grant.Authentication(), nonce: null, response.AccessToken, cancellationToken) };
     }
 
     private async Task<OAuthError> RevokeReusedAsync(RefreshTokenLookup lookup, CancellationToken cancellationToken)
@@ -138,29 +138,11 @@ public sealed class RefreshTokenGrant(
             : OAuthError.InvalidScope("The requested scope exceeds the scope originally granted.");
     }
 
-    private bool WithinGraceWindow(RefreshTokenEntity row) =>
+    private bool WithinGraceWindow(RefreshTokenRecord row) =>
         row.RotatedAt is { } rotatedAt && clock.GetUtcNow() < rotatedAt + options.RefreshTokenReuseGraceWindow;
 
-    private static string? OpenSuccessor(string presented, RefreshTokenEntity row) =>
+    private static string? OpenSuccessor(string presented, RefreshTokenRecord row) =>
         row.SuccessorCiphertext is { } sealedSuccessor ? SuccessorEnvelope.Open(presented, sealedSuccessor) : null;
-
-    private NewRefreshToken NewSuccessor(string familyId, RefreshTokenEntity current)
-    {
-        var now = clock.GetUtcNow();
-        return new NewRefreshToken(
-            SecretValues.Compose(familyId, SecretValues.NewSecret()),
-            new RefreshTokenEntity
-            {
-                ClientId = current.ClientId,
-                Subject = current.Subject,
-                Scope = current.Scope,
-                AuthTime = current.AuthTime,
-                AuthenticationMethods = current.AuthenticationMethods,
-                SessionId = current.SessionId,
-                AbsoluteExpiresAt = current.AbsoluteExpiresAt,
-                ExpiresAt = AuthorizationCodeGrant.Min(now + options.RefreshTokenIdleLifetime, current.AbsoluteExpiresAt),
-            });
-    }
 }
 
 /// <summary>

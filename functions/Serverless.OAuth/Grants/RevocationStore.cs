@@ -12,24 +12,21 @@ public sealed class RevocationStore(OAuthTables tables, ExpiryIndex expiryIndex,
 {
     public const string FamilyRow = "*";
 
+    private readonly ExpiringTable _revocations = new(OAuthTables.Revocations, tables, expiryIndex, clock);
 
     /// <summary>Revokes every access token of a partition issued until now; the marker lives as long as such tokens could.</summary>
     public Task RevokePartitionAsync(string partition, DateTimeOffset until, CancellationToken cancellationToken = default) =>
-        AddAsync(partition, FamilyRow, until, cancellationToken);
+        _revocations.UpsertAsync(new RevocationEntity { PartitionKey = partition, RowKey = FamilyRow, ExpiresAt = until }, cancellationToken);
 
     public Task RevokeTokenAsync(string partition, string jti, DateTimeOffset tokenExpiresAt, CancellationToken cancellationToken = default) =>
-        AddAsync(partition, jti, tokenExpiresAt, cancellationToken);
+        _revocations.UpsertAsync(new RevocationEntity { PartitionKey = partition, RowKey = jti, ExpiresAt = tokenExpiresAt }, cancellationToken);
 
     public async Task<bool> IsRevokedAsync(string partition, string jti, CancellationToken cancellationToken = default)
     {
-        var now = clock.GetUtcNow();
-        var table = await tables.GetAsync(OAuthTables.Revocations, cancellationToken);
-        await foreach (var row in table.QueryAsync<TableEntity>(
-            TableClient.CreateQueryFilter($"PartitionKey eq {partition}"),
-            select: ["RowKey", "ExpiresAt"],
-            cancellationToken: cancellationToken))
+        await foreach (var row in _revocations.QueryLiveAsync<RevocationEntity>(
+            TableClient.CreateQueryFilter($"PartitionKey eq {partition}"), select: ["RowKey"], cancellationToken))
         {
-            if ((row.RowKey == FamilyRow || row.RowKey == jti) && row.GetDateTimeOffset("ExpiresAt") > now)
+            if (row.RowKey == FamilyRow || row.RowKey == jti)
             {
                 return true;
             }
@@ -38,10 +35,6 @@ public sealed class RevocationStore(OAuthTables tables, ExpiryIndex expiryIndex,
         return false;
     }
 
-    private async Task AddAsync(string partition, string row, DateTimeOffset expiresAt, CancellationToken cancellationToken)
-    {
-        await expiryIndex.AddAsync(OAuthTables.Revocations, partition, expiresAt, cancellationToken);
-        var table = await tables.GetAsync(OAuthTables.Revocations, cancellationToken);
-        await table.UpsertEntityAsync(new TableEntity(partition, row) { ["ExpiresAt"] = expiresAt }, TableUpdateMode.Replace, cancellationToken);
-    }
+    /// <summary>A revocation: its row key says what it revokes; it is kept as long as what it revokes could be used.</summary>
+    private sealed class RevocationEntity : ExpiringEntity;
 }

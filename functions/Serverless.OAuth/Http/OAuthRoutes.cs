@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Serverless.OAuth.Http;
 
-/// <summary>One route of the HTTP contract (DESIGN.md), at the host root.</summary>
+/// <summary>One route of the HTTP contract, at the host root.</summary>
 public sealed record OAuthRoute(string Method, string Route, Func<HttpRequest, Task<IResult>> Handler)
 {
     /// <summary>A route answered by a method of <typeparamref name="THandlers"/>, taken from the request's services.</summary>

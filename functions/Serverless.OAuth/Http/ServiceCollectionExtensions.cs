@@ -59,17 +59,17 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton(sp => sp.GetRequiredService<SigningKeyRing>().For(sp.GetRequiredService<OAuthServerOptions>().Signing.Algorithm));
 
         // The Key Vault modes' client; a test may pin its transport with Configure<OAuthServerOptions>.
-        services.TryAddSingleton(sp => new KeyVaultKeysClient(
+        services.TryAddSingleton<IKeyVaultKeys>(sp => new KeyVaultKeysClient(
             sp.GetRequiredService<OAuthServerOptions>().Signing.KeyVaultUri ?? throw new InvalidOperationException("OAuth:Signing:KeyVaultUri is not set."),
             sp.GetRequiredService<TokenCredential>(),
             sp.GetRequiredService<OAuthServerOptions>().Signing.KeyVaultClient));
 
         services.TryAddSingleton(sp => new ExpiryIndex(sp.GetRequiredService<OAuthTables>(), sp.GetRequiredService<OAuthServerOptions>().Storage.ExpiryIndexShards));
         services.TryAddSingleton<ExpiryPurge>();
-        services.TryAddSingleton<FailedAttemptLockout>();
-        services.TryAddSingleton<ClientStore>();
+        services.TryAddSingleton<ILockout, FailedAttemptLockout>();
+        services.TryAddSingleton<IClientStore, ClientStore>();
         services.TryAddSingleton<ClientSecretVerifier>();
-        services.TryAddSingleton<UserStore>();
+        services.TryAddSingleton<IUserStore, UserStore>();
         services.TryAddSingleton<GrantStore>();
         services.TryAddSingleton<RevocationStore>();
         services.TryAddSingleton<FamilyRevocation>();

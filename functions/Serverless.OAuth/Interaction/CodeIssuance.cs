@@ -21,7 +21,7 @@ public sealed class CodeIssuance(GrantStore grants, ConsentStore consents, OAuth
     {
         var now = clock.GetUtcNow();
         var code = await grants.CreateCodeAsync(
-            new AuthorizationCodeEntity
+            new CodeGrant
             {
                 ClientId = request.Client.ClientId,
                 RedirectUri = request.RedirectUri,
@@ -32,8 +32,8 @@ public sealed class CodeIssuance(GrantStore grants, ConsentStore consents, OAuth
                 AuthenticationMethods = string.Join(' ', session.Amr),
                 SessionId = session.Sid,
                 Nonce = request.Nonce,
-                ExpiresAt = now + options.AuthorizationCodeLifetime,
             },
+            now + options.AuthorizationCodeLifetime,
             cancellationToken);
 
         // Recorded before the code leaves: a failure here answers 503, and the code, never sent, is never used.

@@ -11,10 +11,10 @@ namespace Serverless.OAuth.Interaction;
 /// <summary>
 /// Who the user is: the browser's sign-in session when it may stand in for the password, otherwise a sign-in with the
 /// password, under the lockout of the account and of the address it comes from
-/// (<see cref="FailedAttemptLockout.AttemptAsync{T}"/>, the same sequence client authentication uses), which starts a
+/// (<see cref="ILockout.AttemptAsync{T}"/>, the same sequence client authentication uses), which starts a
 /// new session.
 /// </summary>
-public sealed class LoginStep(UserStore users, FailedAttemptLockout lockout, SessionStore sessions, TimeProvider clock, ILogger<LoginStep> logger)
+public sealed class LoginStep(IUserStore users, ILockout lockout, SessionStore sessions, TimeProvider clock, ILogger<LoginStep> logger)
 {
     /// <summary>
     /// The session that signs this request in without the password: live, not overruled by prompt=login, not older
@@ -62,12 +62,12 @@ public sealed class LoginStep(UserStore users, FailedAttemptLockout lockout, Ses
         var keys = new List<LockoutKey>(2);
         if (OAuthUser.Normalize(username) is { } normalized)
         {
-            keys.Add(lockout.UserKey(normalized));
+            keys.Add(LockoutKey.ForUser(normalized));
         }
 
         if (clientAddress is not null)
         {
-            keys.Add(lockout.AddressKey(clientAddress));
+            keys.Add(LockoutKey.ForAddress(clientAddress));
         }
 
         var attempt = await lockout.AttemptAsync(

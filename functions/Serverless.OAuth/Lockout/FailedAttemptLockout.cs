@@ -14,32 +14,29 @@ namespace Serverless.OAuth.Lockout;
 /// So at most <see cref="LockoutOptions.MaxFailures"/> checks run per window per key, however the requests interleave.
 /// A success releases its reservation: an account's success clears its failures; an address only gets its own back.
 /// </summary>
-public class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryIndex, OAuthServerOptions options, TimeProvider clock, ILogger<FailedAttemptLockout> logger)
+public sealed class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryIndex, OAuthServerOptions options, TimeProvider clock, ILogger<FailedAttemptLockout> logger) : ILockout
 {
     private const string Row = "lockout";
+
+    private readonly ExpiringTable _lockouts = new(OAuthTables.Lockouts, tables, expiryIndex, clock);
 
     /// <summary>Rounds of conditional updates before a reservation gives up and refuses (fails closed).</summary>
     private const int MaxRounds = 32;
 
-    /// <summary>For mocking.</summary>
-    protected FailedAttemptLockout() : this(null!, null!, new OAuthServerOptions(), TimeProvider.System, null!)
-    {
-    }
-
-    public LockoutKey UserKey(string normalizedUsername) => new(LockoutKey.User, normalizedUsername, options.Lockout, ClearOnSuccess: true);
-
-    public LockoutKey ClientKey(string clientId) => new(LockoutKey.Client, clientId, options.Lockout, ClearOnSuccess: true);
-
-    /// <summary>A client address (see <see cref="Http.ClientAddress"/>): its successes must not reset what it failed.</summary>
-    public LockoutKey AddressKey(string address) => new(LockoutKey.Address, address, options.AddressLockout, ClearOnSuccess: false);
-
     /// <summary>
-    /// Reserves an attempt under every key, in order, runs <paramref name="check"/> only when all of them granted one,
-    /// and releases the reservations when it succeeds (or throws). A failed check keeps them: they are its failures.
+    /// An account's success clears its failures; an address's gives back only its own reservation, or one working
+    /// account would reset a password spray from that address.
+    /// </summary>
+    private static bool ClearsOnSuccess(LockoutKey key) => key.Kind != LockoutKey.Address;
+
+    private LockoutOptions PolicyOf(LockoutKey key) => key.Kind == LockoutKey.Address ? options.AddressLockout : options.Lockout;
+
+    /// <inheritdoc/>
+    /// <remarks>
     /// In order, so a later key (the address, shared by many accounts) is charged only for checks an earlier one (the
     /// account) lets through, and its row is not written by every refused guess.
-    /// </summary>
-    public virtual async Task<LockoutAttempt<T>> AttemptAsync<T>(
+    /// </remarks>
+    public async Task<LockoutAttempt<T>> AttemptAsync<T>(
         IReadOnlyList<LockoutKey> keys, Func<CancellationToken, Task<T?>> check, CancellationToken cancellationToken)
         where T : class
     {
@@ -86,23 +83,22 @@ public class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryIndex, O
     /// <summary>Counts one attempt, unless the key is locked; the attempt that reaches the limit starts the lock.</summary>
     private async Task<Reservation> ReserveAsync(LockoutKey key, CancellationToken cancellationToken)
     {
-        var policy = key.Policy;
-        var table = await tables.GetAsync(OAuthTables.Lockouts, cancellationToken);
-        TableEntity? row = null;
+        var policy = PolicyOf(key);
+        LockoutEntity? row = null;
         for (var round = 0; round < MaxRounds; round++)
         {
             var now = clock.GetUtcNow();
-            var state = round == 0 ? LockoutState.None : LockoutState.Read(row, now);
+            var state = round == 0 || row is null || !_lockouts.IsLive(row) ? LockoutState.None : LockoutState.Read(row);
             if (state.LockedUntil is { } lockedUntil && lockedUntil > now)
             {
                 return Reservation.Refused(key, lockedUntil - now);
             }
 
             // A window that ran out, or a lock that ended, starts a new window; consecutive locks are remembered.
-            var fresh = state.WindowStart is not { } start || start + policy.FailureWindow <= now || state.LockedUntil is not null;
+            var openWindow = state.WindowStart is { } start && start + policy.FailureWindow > now && state.LockedUntil is null ? start : (DateTimeOffset?)null;
             var next = new LockoutState(
-                fresh ? 1 : state.Failures + 1,
-                fresh ? now : state.WindowStart!.Value,
+                openWindow is null ? 1 : state.Failures + 1,
+                openWindow ?? now,
                 null,
                 state.ConsecutiveLocks);
             if (next.Failures >= policy.MaxFailures)
@@ -113,7 +109,7 @@ public class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryIndex, O
 
             try
             {
-                var etag = await WriteAsync(table, key, row, next, now, cancellationToken);
+                var etag = await WriteAsync(key, row, next, now, cancellationToken);
                 return new Reservation(key, true, next.LockedUntil - now, etag, next);
             }
             catch (RequestFailedException e) when (e.Status is 404 or 409 or 412)
@@ -121,7 +117,7 @@ public class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryIndex, O
                 // Another attempt was counted (or released, deleting the row: 404) at the same moment: read again and
                 // count this one on top, after a short random pause so that many at once do not keep colliding.
                 await Task.Delay(Backoff(round), cancellationToken);
-                row = await ReadAsync(table, key, cancellationToken);
+                row = await _lockouts.GetStoredAsync<LockoutEntity>(key.Partition, Row, cancellationToken);
             }
         }
 
@@ -147,33 +143,32 @@ public class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryIndex, O
 
     private async Task ReleaseAsync(Reservation reservation, CancellationToken cancellationToken)
     {
-        var table = await tables.GetAsync(OAuthTables.Lockouts, cancellationToken);
-        var (state, etag) = (reservation.Written!, reservation.ETag);
+        var (state, etag) = (reservation.Written, reservation.ETag);
         for (var round = 0; round < MaxRounds; round++)
         {
             var now = clock.GetUtcNow();
-            if (state.WindowStart != reservation.Written!.WindowStart)
+            if (state.WindowStart != reservation.Written.WindowStart)
             {
                 return; // The window this attempt was counted in is over: nothing of it is left to give back.
             }
 
-            var failures = reservation.Key.ClearOnSuccess ? 0 : Math.Max(0, state.Failures - 1);
-            var lifted = state.LockedUntil > now && failures < reservation.Key.Policy.MaxFailures;
+            var failures = ClearsOnSuccess(reservation.Key) ? 0 : Math.Max(0, state.Failures - 1);
+            var lifted = state.LockedUntil > now && failures < PolicyOf(reservation.Key).MaxFailures;
             var next = state with
             {
                 Failures = failures,
                 LockedUntil = lifted ? null : state.LockedUntil,
-                ConsecutiveLocks = reservation.Key.ClearOnSuccess ? 0 : lifted ? Math.Max(0, state.ConsecutiveLocks - 1) : state.ConsecutiveLocks,
+                ConsecutiveLocks = ClearsOnSuccess(reservation.Key) ? 0 : lifted ? Math.Max(0, state.ConsecutiveLocks - 1) : state.ConsecutiveLocks,
             };
             try
             {
                 if (next.Failures == 0 && next.ConsecutiveLocks == 0 && next.LockedUntil is null)
                 {
-                    await table.DeleteEntityAsync(reservation.Key.Partition, Row, etag, cancellationToken); // 404 answers without throwing
+                    await _lockouts.DeleteAsync(reservation.Key.Partition, Row, etag, cancellationToken);
                 }
                 else
                 {
-                    await table.UpdateEntityAsync(ToEntity(reservation.Key, next, now), etag, TableUpdateMode.Replace, cancellationToken);
+                    await _lockouts.ReplaceAsync(ToEntity(reservation.Key, next, now), etag, cancellationToken);
                 }
 
                 return;
@@ -182,13 +177,13 @@ public class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryIndex, O
             {
                 // Changed or deleted (404) by another attempt's release at the same moment: read again.
                 await Task.Delay(Backoff(round), cancellationToken);
-                var row = await ReadAsync(table, reservation.Key, cancellationToken);
+                var row = await _lockouts.GetStoredAsync<LockoutEntity>(reservation.Key.Partition, Row, cancellationToken);
                 if (row is null)
                 {
                     return;
                 }
 
-                (state, etag) = (LockoutState.Read(row, now), row.ETag);
+                (state, etag) = (_lockouts.IsLive(row) ? LockoutState.Read(row) : LockoutState.None, row.ETag);
             }
         }
     }
@@ -196,49 +191,49 @@ public class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryIndex, O
     /// <summary>Up to 1, 2, 4 ... 32 ms, at random: contention is between requests in flight at the same moment.</summary>
     private static TimeSpan Backoff(int round) => TimeSpan.FromMilliseconds(Random.Shared.Next(1 << Math.Min(round, 5)) + 1);
 
-    /// <summary>Inserts the row (indexed for the purge first) or replaces the one read, conditional on its ETag.</summary>
-    private async Task<ETag> WriteAsync(TableClient table, LockoutKey key, TableEntity? current, LockoutState next, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Inserts the row (the one write path indexes it first) or replaces the one read, conditional on its ETag.</summary>
+    private async Task<ETag> WriteAsync(LockoutKey key, LockoutEntity? current, LockoutState next, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        // Later updates only move the expiry later, so the entry written with the row stays at or before it.
         var entity = ToEntity(key, next, now);
-        if (current is null)
-        {
-            // Later updates only move the expiry later, so the entry written with the row stays at or before it.
-            await expiryIndex.AddAsync(OAuthTables.Lockouts, key.Partition, entity.GetDateTimeOffset("ExpiresAt")!.Value, cancellationToken);
-            return (await table.AddEntityAsync(entity, cancellationToken)).Headers.ETag!.Value;
-        }
-
-        return (await table.UpdateEntityAsync(entity, current.ETag, TableUpdateMode.Replace, cancellationToken)).Headers.ETag!.Value;
+        return current is null
+            ? await _lockouts.AddAsync(entity, cancellationToken)
+            : await _lockouts.ReplaceAsync(entity, current.ETag, cancellationToken);
     }
 
-    private TableEntity ToEntity(LockoutKey key, LockoutState state, DateTimeOffset now) => new(key.Partition, Row)
+    private LockoutEntity ToEntity(LockoutKey key, LockoutState state, DateTimeOffset now) => new()
     {
-        ["Failures"] = state.Failures,
-        ["WindowStart"] = state.WindowStart,
-        ["LockedUntil"] = state.LockedUntil,
-        ["ConsecutiveLocks"] = state.ConsecutiveLocks,
+        PartitionKey = key.Partition,
+        RowKey = Row,
+        Failures = state.Failures,
+        WindowStart = state.WindowStart,
+        LockedUntil = state.LockedUntil,
+        ConsecutiveLocks = state.ConsecutiveLocks,
         // The row outlives its lock by a window, so consecutive locks are remembered; then the purge removes it.
-        ["ExpiresAt"] = (state.LockedUntil ?? now) + key.Policy.FailureWindow + key.Policy.MaxLockDuration,
+        ExpiresAt = (state.LockedUntil ?? now) + PolicyOf(key).FailureWindow + PolicyOf(key).MaxLockDuration,
     };
 
-    /// <summary>The row as stored, expired or not: an expired one is replaced conditionally, like any other.</summary>
-    private static async Task<TableEntity?> ReadAsync(TableClient table, LockoutKey key, CancellationToken cancellationToken)
+    private sealed record Reservation(LockoutKey Key, bool Granted, TimeSpan? LockedFor, ETag ETag, LockoutState Written)
     {
-        var response = await table.GetEntityIfExistsAsync<TableEntity>(key.Partition, Row, cancellationToken: cancellationToken);
-        return response.HasValue ? response.Value : null;
-    }
-
-    private sealed record Reservation(LockoutKey Key, bool Granted, TimeSpan? LockedFor, ETag ETag, LockoutState? Written)
-    {
-        public static Reservation Refused(LockoutKey key, TimeSpan lockedFor) => new(key, false, lockedFor, default, null);
+        public static Reservation Refused(LockoutKey key, TimeSpan lockedFor) => new(key, false, lockedFor, default, LockoutState.None);
     }
 
     private sealed record LockoutState(int Failures, DateTimeOffset? WindowStart, DateTimeOffset? LockedUntil, int ConsecutiveLocks)
     {
         public static readonly LockoutState None = new(0, null, null, 0);
 
-        public static LockoutState Read(TableEntity? row, DateTimeOffset now) =>
-            row is null || !(row.GetDateTimeOffset("ExpiresAt") > now)
-                ? None
-                : new(row.GetInt32("Failures") ?? 0, row.GetDateTimeOffset("WindowStart"), row.GetDateTimeOffset("LockedUntil"), row.GetInt32("ConsecutiveLocks") ?? 0);
+        public static LockoutState Read(LockoutEntity row) => new(row.Failures, row.WindowStart, row.LockedUntil, row.ConsecutiveLocks);
+    }
+
+    /// <summary>One key's row: its failures in the current window and its lock.</summary>
+    private sealed class LockoutEntity : ExpiringEntity
+    {
+        public int Failures { get; set; }
+
+        public DateTimeOffset? WindowStart { get; set; }
+
+        public DateTimeOffset? LockedUntil { get; set; }
+
+        public int ConsecutiveLocks { get; set; }
     }
 }

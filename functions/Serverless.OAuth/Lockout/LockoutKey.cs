@@ -1,16 +1,20 @@
-using Serverless.OAuth.Options;
-
 namespace Serverless.OAuth.Lockout;
 
 /// <summary>
-/// What failures are counted against (a user, a client, a client address) and under which limits. An account's
-/// success clears its failures; an address's does not, or one working account would reset a password spray.
+/// What failures are counted against: a user, a client, or a client address (see <see cref="Http.ClientAddress"/>).
+/// The lockout applies each kind's limits (<see cref="ILockout"/>).
 /// </summary>
-public sealed record LockoutKey(string Kind, string Id, LockoutOptions Policy, bool ClearOnSuccess)
+public sealed record LockoutKey(string Kind, string Id)
 {
     public const string User = "user";
     public const string Client = "client";
     public const string Address = "address";
+
+    public static LockoutKey ForUser(string normalizedUsername) => new(User, normalizedUsername);
+
+    public static LockoutKey ForClient(string clientId) => new(Client, clientId);
+
+    public static LockoutKey ForAddress(string address) => new(Address, address);
 
     /// <summary>The lockout row's partition. Logs name only the <see cref="Kind"/>.</summary>
     public string Partition => Kind + ":" + Id;

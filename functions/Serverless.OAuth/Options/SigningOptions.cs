@@ -44,8 +44,6 @@ public sealed class SigningOptions
     /// <summary>What ID tokens are signed with when the client does not say: RS256, the algorithm every relying party supports.</summary>
     public string DefaultIdTokenAlgorithm => Algorithms.Contains(SigningAlgorithms.RS256) ? SigningAlgorithms.RS256 : Algorithm;
 
-    /// <summary>KeyVault mode: the vault key of an algorithm.</summary>
-    public string? KeyNameFor(string algorithm) => algorithm == Algorithm ? KeyName : SecondKeyName;
 
     private string OtherAlgorithm => Algorithm == SigningAlgorithms.RS256 ? SigningAlgorithms.ES256 : SigningAlgorithms.RS256;
 
@@ -71,6 +69,22 @@ public sealed class SigningOptions
     /// <summary>KeyVault modes: the vault client's retries and timeouts (OAuth:Signing:KeyVaultClient:Retry:MaxRetries, ...).</summary>
     public KeyVaultClientOptions KeyVaultClient { get; set; } = new();
 
+    private const string KeyNameRequired = "OAuth:Signing:KeyName is required in KeyVault mode.";
+    private const string WrappingKeyNameRequired = "OAuth:Signing:WrappingKeyName is required in KeyVaultWrapped mode.";
+
+    /// <summary>KeyVault mode's <see cref="KeyName"/>, which <see cref="Validate"/> has required at start.</summary>
+    internal string RequiredKeyName => KeyName is { Length: > 0 } name ? name : throw new InvalidOperationException(KeyNameRequired);
+
+    /// <summary>KeyVaultWrapped mode's <see cref="WrappingKeyName"/>, which <see cref="Validate"/> has required at start.</summary>
+    internal string RequiredWrappingKeyName =>
+        WrappingKeyName is { Length: > 0 } name ? name : throw new InvalidOperationException(WrappingKeyNameRequired);
+
+    /// <summary>KeyVault mode: the vault key of an algorithm, <see cref="KeyName"/> or <see cref="SecondKeyName"/> (the ring has the second algorithm only when it is set).</summary>
+    internal string RequiredKeyNameFor(string algorithm) =>
+        algorithm == Algorithm ? RequiredKeyName
+        : SecondKeyName is { Length: > 0 } name ? name
+        : throw new InvalidOperationException($"OAuth:Signing:SecondKeyName is not set, so no Key Vault key signs {algorithm}.");
+
     public IEnumerable<string> Validate()
     {
         if (!SigningAlgorithms.All.Contains(Algorithm))
@@ -85,12 +99,12 @@ public sealed class SigningOptions
 
         if (Mode == SigningMode.KeyVault && string.IsNullOrEmpty(KeyName))
         {
-            yield return "OAuth:Signing:KeyName is required in KeyVault mode.";
+            yield return KeyNameRequired;
         }
 
         if (Mode == SigningMode.KeyVaultWrapped && string.IsNullOrEmpty(WrappingKeyName))
         {
-            yield return "OAuth:Signing:WrappingKeyName is required in KeyVaultWrapped mode.";
+            yield return WrappingKeyNameRequired;
         }
 
         if (RotationInterval < TimeSpan.FromHours(1))

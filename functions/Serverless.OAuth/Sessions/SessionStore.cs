@@ -1,5 +1,4 @@
 using Azure;
-using Azure.Data.Tables;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Storage;
@@ -17,6 +16,8 @@ namespace Serverless.OAuth.Sessions;
 public sealed class SessionStore(OAuthTables tables, ExpiryIndex expiryIndex, OAuthServerOptions options, TimeProvider clock)
 {
     public const double RenewalFraction = 0.1;
+
+    private readonly ExpiringTable _sessions = new(OAuthTables.Sessions, tables, expiryIndex, clock);
 
     /// <summary>Starts a session for a user who has just typed the password. The index entry is written first, so no row escapes the purge.</summary>
     public async Task<NewSignInSession> StartAsync(OAuthUser user, IReadOnlyList<string> amr, CancellationToken cancellationToken)
@@ -39,10 +40,8 @@ public sealed class SessionStore(OAuthTables tables, ExpiryIndex expiryIndex, OA
         };
 
         // Indexed at the first idle end: the purge reads the partition then, and reschedules it while the row still lives.
-        await expiryIndex.AddAsync(OAuthTables.Sessions, sid, row.ExpiresAt, cancellationToken);
-        var table = await tables.GetAsync(OAuthTables.Sessions, cancellationToken);
         // An upsert: the sid is new and random, and an add retried after its answer was lost would fail on itself.
-        await table.UpsertEntityAsync(row, TableUpdateMode.Replace, cancellationToken);
+        await _sessions.UpsertAsync(row, cancellationToken);
         return new NewSignInSession(value, SignInSession.From(row));
     }
 
@@ -57,16 +56,13 @@ public sealed class SessionStore(OAuthTables tables, ExpiryIndex expiryIndex, OA
             return null;
         }
 
-        var now = clock.GetUtcNow();
-        var table = await tables.GetAsync(OAuthTables.Sessions, cancellationToken);
-        var found = await table.GetEntityIfExistsAsync<SignInSessionEntity>(sid, SignInSessionEntity.Row, cancellationToken: cancellationToken);
-        if (!found.HasValue || !found.Value!.IsLive(now) || !SecretValues.HashEquals(found.Value.SecretHash, cookieValue!))
+        var row = await _sessions.GetAsync<SignInSessionEntity>(sid, SignInSessionEntity.Row, cancellationToken);
+        if (row is null || !SecretValues.HashEquals(row.SecretHash, cookieValue!))
         {
             return null;
         }
 
-        var row = found.Value;
-        var renewed = Min(now + options.SessionIdleLifetime, row.AbsoluteExpiresAt);
+        var renewed = Min(clock.GetUtcNow() + options.SessionIdleLifetime, row.AbsoluteExpiresAt);
         if (renewed - row.ExpiresAt >= options.SessionIdleLifetime * RenewalFraction)
         {
             // Conditional on the row as read: a session ended meanwhile (deleted) is not brought back, and of two
@@ -74,8 +70,8 @@ public sealed class SessionStore(OAuthTables tables, ExpiryIndex expiryIndex, OA
             // moves later.
             try
             {
-                await table.UpdateEntityAsync(
-                    new TableEntity(sid, SignInSessionEntity.Row) { [nameof(ExpiringEntity.ExpiresAt)] = renewed }, row.ETag, TableUpdateMode.Merge, cancellationToken);
+                row.ExpiresAt = renewed;
+                await _sessions.ReplaceAsync(row, row.ETag, cancellationToken);
             }
             catch (RequestFailedException e) when (e.Status == 404)
             {
@@ -93,9 +89,8 @@ public sealed class SessionStore(OAuthTables tables, ExpiryIndex expiryIndex, OA
     /// <summary>Ends a session: its row is deleted, so every instance refuses the cookie from the next request on.</summary>
     public async Task EndAsync(string sid, CancellationToken cancellationToken)
     {
-        var table = await tables.GetAsync(OAuthTables.Sessions, cancellationToken);
         // Deleting a row that is not there is no error: the session is as ended as asked.
-        await table.DeleteEntityAsync(sid, SignInSessionEntity.Row, ETag.All, cancellationToken);
+        await _sessions.DeleteAsync(sid, SignInSessionEntity.Row, ETag.All, cancellationToken);
     }
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;

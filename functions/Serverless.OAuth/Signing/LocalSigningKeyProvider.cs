@@ -8,9 +8,10 @@ namespace Serverless.OAuth.Signing;
 
 /// <summary>
 /// Local mode: keys generated on first start and kept in a file (owner-only permissions), so tokens stay valid across
-/// restarts. One instance per algorithm, all keeping their keys in the one file, each reading only its own. Keys follow the <see cref="KeyLifecycle"/> every mode shares: a rotated-in key is published one refresh
-/// interval before it signs, and a rotated-out key stays published until every token it signed has expired. For a
-/// developer's machine; in Azure use a Key Vault mode, where no private key sits on disk.
+/// restarts. One instance per algorithm, all keeping their keys in the one file, each reading only its own. Keys follow
+/// the <see cref="KeyLifecycle"/> every mode shares: a rotated-in key is published one refresh interval before it
+/// signs, and a rotated-out key stays published until every token it signed has expired. For a developer's machine; in
+/// Azure use a Key Vault mode, where no private key sits on disk.
 /// </summary>
 public sealed class LocalSigningKeyProvider : ISigningKeyProvider, IDisposable
 {

@@ -4,8 +4,8 @@ using Azure.Data.Tables;
 namespace Serverless.OAuth.Storage;
 
 /// <summary>
-/// A row with an expiry. Table Storage has no TTL, so every read goes through <see cref="IsLive"/> and the purge
-/// (<see cref="ExpiryPurge"/>) deletes expired rows later.
+/// A row with an expiry. Table Storage has no TTL, so rows are written and read only through <see cref="ExpiringTable"/>
+/// (which indexes the expiry and hides expired rows) and the purge (<see cref="ExpiryPurge"/>) deletes them later.
 /// </summary>
 public abstract class ExpiringEntity : ITableEntity
 {
@@ -19,5 +19,5 @@ public abstract class ExpiringEntity : ITableEntity
 
     public DateTimeOffset ExpiresAt { get; set; }
 
-    public bool IsLive(DateTimeOffset now) => now < ExpiresAt;
+    internal bool IsLive(DateTimeOffset now) => now < ExpiresAt;
 }

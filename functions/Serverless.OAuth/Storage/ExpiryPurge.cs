@@ -97,7 +97,7 @@ public sealed class ExpiryPurge(OAuthTables tables, ExpiryIndex index, TimeProvi
             var expiresAt = ExpiresAt(row);
             if (expiresAt is not { } expiry || expiry <= now)
             {
-                // The same rule as the reads (ExpiringEntity.IsLive): a row without a readable expiry counts as expired.
+                // The same rule as the reads (ExpiringTable.IsLive): a row without a readable expiry counts as expired.
                 expired.Add(row);
             }
             else if (nextExpiry is null || expiry < nextExpiry)

@@ -40,7 +40,10 @@ public class OAuthTables
         _tables = All.ToDictionary(name => name, name => _service.GetTableClient(TableName(name)), StringComparer.Ordinal);
     }
 
-    /// <summary>For mocking.</summary>
+    /// <summary>
+    /// For a stand-in that overrides <see cref="GetAsync"/>: the purge tests interleave a writer with the purge's
+    /// storage calls through one (InterleavingTables), so this seam is kept.
+    /// </summary>
     protected OAuthTables()
     {
         _service = null!;

@@ -9,7 +9,7 @@ public abstract record LocatedToken;
 public sealed record LocatedAccessToken(ValidatedAccessToken Token) : LocatedToken;
 
 /// <summary>A stored, unexpired refresh token in any state (active, rotated or revoked), with the family it belongs to.</summary>
-public sealed record LocatedRefreshToken(RefreshTokenLookup Lookup, RefreshTokenEntity Row) : LocatedToken;
+public sealed record LocatedRefreshToken(RefreshTokenRecord Row) : LocatedToken;
 
 /// <summary>
 /// Finds what a presented token is: an access token, a refresh token, or nothing this server knows (null). Whose token
@@ -33,6 +33,6 @@ public sealed class TokenLocator(AccessTokenValidator accessTokens, GrantStore g
     private async Task<LocatedToken?> FindRefreshTokenAsync(string token, CancellationToken cancellationToken)
     {
         var lookup = await grants.FindRefreshTokenAsync(token, cancellationToken);
-        return lookup?.Row is { } row ? new LocatedRefreshToken(lookup, row) : null;
+        return lookup?.Row is { } row ? new LocatedRefreshToken(row) : null;
     }
 }

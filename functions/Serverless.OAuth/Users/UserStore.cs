@@ -10,7 +10,7 @@ namespace Serverless.OAuth.Users;
 /// Beside each user, a row in partition "sub:{subject}" names the username, so that UserInfo, which knows only the
 /// token's subject, finds the user with two point reads. The ':' cannot occur in a username, so the two never meet.
 /// </summary>
-public class UserStore(OAuthTables tables)
+public sealed class UserStore(OAuthTables tables) : IUserStore
 {
     private const string Row = "user";
     private const string SubjectRow = "subject";
@@ -20,14 +20,9 @@ public class UserStore(OAuthTables tables)
     // Verifying against this keeps the time of "no such user" close to that of "wrong password".
     private static readonly string DummyHash = Hasher.HashPassword(null!, "no such user");
 
-    /// <summary>For mocking.</summary>
-    protected UserStore() : this(null!)
-    {
-    }
-
     public static string HashPassword(string password) => Hasher.HashPassword(null!, password);
 
-    public virtual async Task<OAuthUser?> FindAsync(string username, CancellationToken cancellationToken = default)
+    public async Task<OAuthUser?> FindAsync(string username, CancellationToken cancellationToken = default)
     {
         if (OAuthUser.Normalize(username) is not { } key)
         {
@@ -36,7 +31,7 @@ public class UserStore(OAuthTables tables)
 
         var table = await tables.GetAsync(OAuthTables.Users, cancellationToken);
         var response = await table.GetEntityIfExistsAsync<TableEntity>(key, Row, cancellationToken: cancellationToken);
-        return response.HasValue ? FromEntity(response.Value!) : null;
+        return response.HasValue && response.Value is { } entity ? FromEntity(entity) : null;
     }
 
     /// <summary>The user whose tokens carry this subject, or null.</summary>
@@ -94,15 +89,14 @@ public class UserStore(OAuthTables tables)
         return true;
     }
 
-    /// <summary>The user when the password is right; null otherwise, in about the same time either way.</summary>
-    public virtual async Task<OAuthUser?> VerifyAsync(string username, string password, CancellationToken cancellationToken = default)
+    public async Task<OAuthUser?> VerifyAsync(string username, string password, CancellationToken cancellationToken = default)
     {
         var user = await FindAsync(username, cancellationToken);
         var result = Hasher.VerifyHashedPassword(user!, user?.PasswordHash ?? DummyHash, password);
         return user is not null && result != PasswordVerificationResult.Failed ? user : null;
     }
 
-    public virtual async Task<IReadOnlyList<OAuthUser>> ListAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<OAuthUser>> ListAsync(CancellationToken cancellationToken = default)
     {
         var table = await tables.GetAsync(OAuthTables.Users, cancellationToken);
         var users = new List<OAuthUser>();
@@ -114,8 +108,7 @@ public class UserStore(OAuthTables tables)
         return users;
     }
 
-    /// <summary>Adds a user; false when the username is taken.</summary>
-    public virtual async Task<bool> AddAsync(OAuthUser user, CancellationToken cancellationToken = default)
+    public async Task<bool> AddAsync(OAuthUser user, CancellationToken cancellationToken = default)
     {
         var table = await tables.GetAsync(OAuthTables.Users, cancellationToken);
         if (!IsKeySafe(user.Subject))
@@ -147,7 +140,7 @@ public class UserStore(OAuthTables tables)
         }
     }
 
-    public virtual async Task<bool> RemoveAsync(string username, CancellationToken cancellationToken = default)
+    public async Task<bool> RemoveAsync(string username, CancellationToken cancellationToken = default)
     {
         if (OAuthUser.Normalize(username) is not { } key)
         {

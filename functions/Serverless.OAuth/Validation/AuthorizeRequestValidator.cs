@@ -9,7 +9,7 @@ namespace Serverless.OAuth.Validation;
 /// Validates an authorization request one named rule at a time. The client and the redirect URI are verified first;
 /// until both are, every error is shown on a page. After that, errors go back to the client by redirect.
 /// </summary>
-public sealed class AuthorizeRequestValidator(ClientStore clients, IdTokenHintValidator idTokenHints, OAuthServerOptions options)
+public sealed class AuthorizeRequestValidator(IClientStore clients, IdTokenHintValidator idTokenHints, OAuthServerOptions options)
 {
     public async Task<OAuthResult<AuthorizationRequest>> ValidateAsync(OAuthParameters parameters, CancellationToken cancellationToken)
     {

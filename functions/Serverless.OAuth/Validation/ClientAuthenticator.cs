@@ -18,7 +18,7 @@ public sealed record ClientCredentials(string? ClientId, string? Secret, string 
 /// Authenticates the client of a back-channel request: client_secret_basic (RFC 6749 §2.3.1, with form-url-encoded
 /// id and secret), client_secret_post, or none for public clients. Exactly one method per request.
 /// </summary>
-public sealed class ClientAuthenticator(ClientStore clients, ClientSecretVerifier secrets, FailedAttemptLockout lockout)
+public sealed class ClientAuthenticator(IClientStore clients, ClientSecretVerifier secrets, ILockout lockout)
 {
     /// <summary>The longest base64 Basic credentials accepted: far more than any client id and secret need.</summary>
     public const int MaxBasicCredentialsLength = 2048;
@@ -102,8 +102,8 @@ public sealed class ClientAuthenticator(ClientStore clients, ClientSecretVerifie
         }
 
         LockoutKey[] keys = clientAddress is null
-            ? [lockout.ClientKey(client.ClientId)]
-            : [lockout.ClientKey(client.ClientId), lockout.AddressKey(clientAddress)];
+            ? [LockoutKey.ForClient(client.ClientId)]
+            : [LockoutKey.ForClient(client.ClientId), LockoutKey.ForAddress(clientAddress)];
         var attempt = await lockout.AttemptAsync(keys, _ => Task.FromResult(secrets.Verify(client, secret) ? client : null), cancellationToken);
         return attempt switch
         {

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using Serverless.Demo;
 using Serverless.OAuth.Http;
 
 namespace Serverless.IntegrationTests.BothHosts;
@@ -216,20 +215,9 @@ public abstract class HttpContractTests<TFixture>(TFixture fixture) : IClassFixt
         Assert.NotEmpty(await response.Content.ReadAsStringAsync());
     }
 
-    public static TheoryData<string, string> ContractRoutes()
-    {
-        var data = new TheoryData<string, string>();
-        foreach (var route in OAuthRoutes.All.Concat(DemoRoutes.All))
-        {
-            data.Add(route.Method, route.Route);
-        }
-
-        return data;
-    }
-
     /// <summary>Every route of the contract is served with its method, and answers something other than a server error.</summary>
     [Theory]
-    [MemberData(nameof(ContractRoutes))]
+    [MemberData(nameof(ContractRoutes.MethodsAndRoutes), MemberType = typeof(ContractRoutes))]
     public async Task EveryContractRoute_IsServedWithItsMethod(string method, string route)
     {
         using var request = new HttpRequestMessage(new HttpMethod(method), route);

@@ -24,7 +24,7 @@ public abstract class OpenIdProviderContractTests<TFixture>(TFixture fixture) : 
         var user = await Server.AddUserAsync();
         if (withProfile)
         {
-            Assert.True(await Server.Services.GetRequiredService<UserStore>().SetProfileAsync(
+            Assert.True(await Server.Services.GetRequiredService<IUserStore>().SetProfileAsync(
                 user.Username, "Grace Hopper", "grace@example.com", emailVerified: true, DateTimeOffset.FromUnixTimeSeconds(1_800_000_000)));
         }
 
@@ -117,7 +117,7 @@ public abstract class OpenIdProviderContractTests<TFixture>(TFixture fixture) : 
     public async Task ARemovedUser_IsInvalidToken()
     {
         var (flow, user, accessToken) = await SignInAsync("openid");
-        Assert.True(await Server.Services.GetRequiredService<UserStore>().RemoveAsync(user.Username));
+        Assert.True(await Server.Services.GetRequiredService<IUserStore>().RemoveAsync(user.Username));
 
         var response = await UserInfoAsync(flow, accessToken, HttpMethod.Get);
 

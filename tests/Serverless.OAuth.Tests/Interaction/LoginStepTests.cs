@@ -12,8 +12,8 @@ namespace Serverless.OAuth.Tests.Interaction;
 public sealed class LoginStepTests
 {
     private static readonly OAuthUser Alice = new("alice", "sub-alice", "hash", null);
-    private readonly Mock<UserStore> _users = new();
-    private readonly Mock<FailedAttemptLockout> _lockout = new();
+    private readonly Mock<IUserStore> _users = new();
+    private readonly Mock<ILockout> _lockout = new();
     private readonly AuditLog<LoginStep> _audit = new();
     private IReadOnlyList<LockoutKey>? _keys;
 

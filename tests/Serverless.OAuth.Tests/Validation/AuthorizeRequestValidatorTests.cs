@@ -13,7 +13,7 @@ public sealed class AuthorizeRequestValidatorTests
     private const string Redirect = "https://app.example.com/cb";
     private static readonly string Challenge = Pkce.ComputeChallenge(new string('v', 43));
 
-    private readonly Mock<ClientStore> _clients = new();
+    private readonly Mock<IClientStore> _clients = new();
 
     private static OAuthClient Client(ClientType type = ClientType.Public, string[]? grants = null) => new()
     {

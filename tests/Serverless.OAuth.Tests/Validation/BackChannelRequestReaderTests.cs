@@ -13,8 +13,8 @@ namespace Serverless.OAuth.Tests.Validation;
 public sealed class BackChannelRequestReaderTests
 {
     private const string Secret = "s3cret";
-    private readonly Mock<ClientStore> _clients = new();
-    private readonly Mock<FailedAttemptLockout> _lockout = new();
+    private readonly Mock<IClientStore> _clients = new();
+    private readonly Mock<ILockout> _lockout = new();
 
     public BackChannelRequestReaderTests()
     {

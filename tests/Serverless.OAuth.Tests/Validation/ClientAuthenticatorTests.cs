@@ -12,8 +12,8 @@ public sealed class ClientAuthenticatorTests
 {
     private const string Secret = "s3cret with spaces:and+plus";
     private static readonly string SecretHash = ClientSecretVerifier.HashSecret(Secret);
-    private readonly Mock<ClientStore> _clients = new();
-    private readonly Mock<FailedAttemptLockout> _lockout = new();
+    private readonly Mock<IClientStore> _clients = new();
+    private readonly Mock<ILockout> _lockout = new();
 
     public ClientAuthenticatorTests()
     {

@@ -10,9 +10,9 @@ namespace Serverless.OAuth.Signing.KeyVault;
 public sealed class KeyVaultClientOptions : ClientOptions
 {
     /// <summary>
-    /// The Key Vault data-plane API version every request is pinned to: the current GA version (the Azure SDKs' default
-    /// since 2026). The keys operations used here (get, list versions, create, rotate, sign, wrapkey, unwrapkey) have
-    /// had the same shapes since 7.3.
+    /// The Key Vault data-plane API version every request is pinned to, a GA version, so the shapes read here never
+    /// change under the server. The keys operations used here (get, list versions, create, rotate, sign, wrapkey,
+    /// unwrapkey) have had the same shapes since 7.3.
     /// </summary>
     public const string ApiVersion = "2025-07-01";
 

@@ -10,11 +10,11 @@ namespace Serverless.OAuth.Signing.KeyVault;
 
 /// <summary>
 /// The Key Vault keys REST operations this server needs, called directly over Azure.Core's <see cref="HttpPipeline"/>
-/// rather than through the Key Vault SDK. Retries, 429 Retry-After and token caching are the pipeline's. A vault that cannot be reached, throttles past the retries or fails (5xx) surfaces as
-/// <see cref="DependencyUnavailableException"/>; any other refusal (403, 404, 400) is a configuration error and
+/// rather than through the Key Vault SDK. Retries, 429 Retry-After and token caching are the pipeline's. A vault that cannot be reached, throttles past the
+/// retries or fails (5xx) surfaces as <see cref="DependencyUnavailableException"/>; any other refusal (403, 404, 400) is a configuration error and
 /// surfaces as <see cref="RequestFailedException"/>.
 /// </summary>
-public class KeyVaultKeysClient
+public sealed class KeyVaultKeysClient : IKeyVaultKeys
 {
     public const string Dependency = "Key Vault";
 
@@ -38,24 +38,17 @@ public class KeyVaultKeysClient
             responseClassifier: new ResponseClassifier());
     }
 
-    /// <summary>For mocking.</summary>
-    protected KeyVaultKeysClient()
-    {
-        VaultUri = null!;
-        _pipeline = null!;
-    }
-
     public Uri VaultUri { get; }
 
     /// <summary>GET keys/{name}/{version}: the public key and attributes; the newest version when no version is given.</summary>
-    public virtual async Task<KeyVaultKey> GetKeyAsync(string name, string? version, CancellationToken cancellationToken)
+    public async Task<KeyVaultKey> GetKeyAsync(string name, string? version, CancellationToken cancellationToken)
     {
         using var json = await SendAsync(RequestMethod.Get, ["keys", name, version ?? ""], body: null, cancellationToken);
         return KeyVaultKey.Read(json.RootElement);
     }
 
     /// <summary>GET keys/{name}/versions, following nextLink: every version's identifier and attributes.</summary>
-    public virtual async Task<IReadOnlyList<KeyVaultKeyVersion>> GetKeyVersionsAsync(string name, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<KeyVaultKeyVersion>> GetKeyVersionsAsync(string name, CancellationToken cancellationToken)
     {
         var versions = new List<KeyVaultKeyVersion>();
         Uri? next = null;
@@ -79,7 +72,7 @@ public class KeyVaultKeysClient
     }
 
     /// <summary>POST keys/{name}/create: a new key, or a new version of an existing one.</summary>
-    public virtual async Task<KeyVaultKey> CreateKeyAsync(
+    public async Task<KeyVaultKey> CreateKeyAsync(
         string name, string keyType, string? curve, int? keySize, IReadOnlyList<string> operations, CancellationToken cancellationToken)
     {
         var body = new Dictionary<string, object> { ["kty"] = keyType, ["key_ops"] = operations };
@@ -98,22 +91,22 @@ public class KeyVaultKeysClient
     }
 
     /// <summary>POST keys/{name}/rotate: a new version made by the vault from the key's rotation policy.</summary>
-    public virtual async Task<KeyVaultKey> RotateKeyAsync(string name, CancellationToken cancellationToken)
+    public async Task<KeyVaultKey> RotateKeyAsync(string name, CancellationToken cancellationToken)
     {
         using var json = await SendAsync(RequestMethod.Post, ["keys", name, "rotate"], body: null, cancellationToken);
         return KeyVaultKey.Read(json.RootElement);
     }
 
     /// <summary>POST keys/{name}/{version}/sign: the JWS signature of a digest (ES256: R||S; RS256: PKCS#1 v1.5).</summary>
-    public virtual Task<byte[]> SignAsync(string keyId, string algorithm, byte[] digest, CancellationToken cancellationToken) =>
+    public Task<byte[]> SignAsync(string keyId, string algorithm, byte[] digest, CancellationToken cancellationToken) =>
         KeyOperationAsync(keyId, "sign", algorithm, digest, cancellationToken);
 
     /// <summary>POST keys/{name}/{version}/wrapkey: encrypts a symmetric key with the vault key (e.g. RSA-OAEP-256).</summary>
-    public virtual Task<byte[]> WrapKeyAsync(string keyId, string algorithm, byte[] key, CancellationToken cancellationToken) =>
+    public Task<byte[]> WrapKeyAsync(string keyId, string algorithm, byte[] key, CancellationToken cancellationToken) =>
         KeyOperationAsync(keyId, "wrapkey", algorithm, key, cancellationToken);
 
     /// <summary>POST keys/{name}/{version}/unwrapkey: decrypts what <see cref="WrapKeyAsync"/> wrapped.</summary>
-    public virtual Task<byte[]> UnwrapKeyAsync(string keyId, string algorithm, byte[] wrappedKey, CancellationToken cancellationToken) =>
+    public Task<byte[]> UnwrapKeyAsync(string keyId, string algorithm, byte[] wrappedKey, CancellationToken cancellationToken) =>
         KeyOperationAsync(keyId, "unwrapkey", algorithm, wrappedKey, cancellationToken);
 
     private async Task<byte[]> KeyOperationAsync(string keyId, string operation, string algorithm, byte[] value, CancellationToken cancellationToken)

@@ -1,7 +1,7 @@
 namespace Serverless.OAuth.Signing.KeyVault;
 
 /// <summary>A key whose private half never leaves the vault: every signature is one Key Vault sign operation.</summary>
-public sealed class KeyVaultSigningKey(KeyVaultKeysClient client, string vaultKeyId, PublicJsonWebKey publicKey) : ISigningKey
+public sealed class KeyVaultSigningKey(IKeyVaultKeys client, string vaultKeyId, PublicJsonWebKey publicKey) : ISigningKey
 {
     public string KeyId => PublicKey.KeyId;
 

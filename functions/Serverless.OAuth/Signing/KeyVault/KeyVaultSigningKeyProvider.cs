@@ -8,16 +8,17 @@ namespace Serverless.OAuth.Signing.KeyVault;
 
 /// <summary>
 /// KeyVault mode: tokens are signed by a Key Vault key (Signing:KeyName, and Signing:SecondKeyName for the other
-/// algorithm: one instance per key), one sign operation per token; the private key never leaves the vault. Rotation is a new key version. A new version is published for one refresh interval before
-/// any instance signs with it, and a superseded version stays published until every token it signed has expired, so
-/// JWKS always holds the kid of every live token. Between refreshes the versions are cached: issuing a token costs one
+/// algorithm: one instance per key), one sign operation per token; the private key never leaves the vault. Rotation
+/// is a new key version. A new version is published for one refresh interval before any instance signs with it, and a
+/// superseded version stays published until every token it signed has expired, so JWKS always holds the kid of every
+/// live token. Between refreshes the versions are cached: issuing a token costs one
 /// sign operation and nothing else, and the JWKS costs none.
 /// </summary>
 public sealed class KeyVaultSigningKeyProvider : ISigningKeyProvider, IDisposable
 {
     private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(30);
 
-    private readonly KeyVaultKeysClient _client;
+    private readonly IKeyVaultKeys _client;
     private readonly string _algorithm;
     private readonly KeyLifecycle _lifecycle;
     private readonly TimeProvider _clock;
@@ -30,16 +31,14 @@ public sealed class KeyVaultSigningKeyProvider : ISigningKeyProvider, IDisposabl
 
     /// <param name="algorithm">What the key signs: its versions must be EC P-256 keys for ES256, RSA keys for RS256.</param>
     public KeyVaultSigningKeyProvider(
-        KeyVaultKeysClient client, string algorithm, OAuthServerOptions options, TimeProvider clock, ILogger<KeyVaultSigningKeyProvider> logger)
+        IKeyVaultKeys client, string algorithm, OAuthServerOptions options, TimeProvider clock, ILogger<KeyVaultSigningKeyProvider> logger)
     {
         _client = client;
         _algorithm = algorithm;
         _lifecycle = KeyLifecycle.For(options);
         _clock = clock;
         _logger = logger;
-        _keyName = options.Signing.KeyNameFor(algorithm) is { Length: > 0 } name
-            ? name
-            : throw new ArgumentException($"No Key Vault key is named for {algorithm} (OAuth:Signing:KeyName, SecondKeyName).", nameof(algorithm));
+        _keyName = options.Signing.RequiredKeyNameFor(algorithm);
         _ring = new ReloadingValue<KeyRing>(clock, ring => ring.ValidUntil, ReloadAsync);
     }
 

@@ -10,7 +10,7 @@ namespace Serverless.OAuth.Signing.KeyVault;
 /// (<see cref="SigningKeyEnvelope"/>), the data key wrapped by the newest version of a Key Vault RSA key
 /// (RSA-OAEP-256). The row names the wrapping key's version, so unwrapping still works after the vault key rotates.
 /// </summary>
-public sealed class WrappedKeySealer(KeyVaultKeysClient client, string wrappingKeyName)
+public sealed class WrappedKeySealer(IKeyVaultKeys client, string wrappingKeyName)
 {
     public const string WrapAlgorithm = "RSA-OAEP-256";
 

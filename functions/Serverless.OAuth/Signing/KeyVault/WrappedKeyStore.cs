@@ -5,20 +5,17 @@ using Serverless.OAuth.Storage;
 namespace Serverless.OAuth.Signing.KeyVault;
 
 /// <summary>The signingkeys table of KeyVaultWrapped mode: the live rows, and an insert that settles the create race.</summary>
-public sealed class WrappedKeyStore(OAuthTables tables, ExpiryIndex expiryIndex)
+public sealed class WrappedKeyStore(OAuthTables tables, ExpiryIndex expiryIndex, TimeProvider clock)
 {
+    private readonly ExpiringTable _keys = new(OAuthTables.SigningKeys, tables, expiryIndex, clock);
+
     /// <summary>A handful of rows: the keys still published (expired ones the purge has not deleted yet are left out).</summary>
-    public async Task<List<WrappedSigningKeyEntity>> ReadLiveAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<List<WrappedSigningKeyEntity>> ReadLiveAsync(CancellationToken cancellationToken)
     {
-        var table = await tables.GetAsync(OAuthTables.SigningKeys, cancellationToken);
         var rows = new List<WrappedSigningKeyEntity>();
-        await foreach (var row in table.QueryAsync<WrappedSigningKeyEntity>(
-            TableClient.CreateQueryFilter($"ExpiresAt gt {now}"), cancellationToken: cancellationToken))
+        await foreach (var row in _keys.QueryLiveAsync<WrappedSigningKeyEntity>(filter: null, select: null, cancellationToken))
         {
-            if (row.IsLive(now))
-            {
-                rows.Add(row);
-            }
+            rows.Add(row);
         }
 
         return rows;
@@ -30,18 +27,15 @@ public sealed class WrappedKeyStore(OAuthTables tables, ExpiryIndex expiryIndex)
     /// </summary>
     public async Task<(WrappedSigningKeyEntity Row, bool Created)> AddOrGetAsync(WrappedSigningKeyEntity row, CancellationToken cancellationToken)
     {
-        // The index entry first, so the purge can always find the row.
-        await expiryIndex.AddAsync(OAuthTables.SigningKeys, row.PartitionKey, row.ExpiresAt, cancellationToken);
-        var table = await tables.GetAsync(OAuthTables.SigningKeys, cancellationToken);
         try
         {
-            await table.AddEntityAsync(row, cancellationToken);
+            await _keys.AddAsync(row, cancellationToken);
             return (row, true);
         }
         catch (RequestFailedException e) when (e.Status == 409)
         {
-            var winner = await table.GetEntityAsync<WrappedSigningKeyEntity>(row.PartitionKey, row.RowKey, cancellationToken: cancellationToken);
-            return (winner.Value, false);
+            var winner = await _keys.GetStoredAsync<WrappedSigningKeyEntity>(row.PartitionKey, row.RowKey, cancellationToken);
+            return (winner ?? throw new InvalidOperationException("A signing key row that conflicted on insert was gone when read."), false);
         }
     }
 }

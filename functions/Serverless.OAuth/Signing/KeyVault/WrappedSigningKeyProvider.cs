@@ -36,7 +36,7 @@ public sealed class WrappedSigningKeyProvider : ISigningKeyProvider, IDisposable
     private readonly ReloadingValue<KeyRing> _ring;
 
     public WrappedSigningKeyProvider(
-        KeyVaultKeysClient client,
+        IKeyVaultKeys client,
         OAuthTables tables,
         ExpiryIndex expiryIndex,
         string algorithm,
@@ -44,14 +44,11 @@ public sealed class WrappedSigningKeyProvider : ISigningKeyProvider, IDisposable
         TimeProvider clock,
         ILogger<WrappedSigningKeyProvider> logger)
     {
-        var wrappingKeyName = options.Signing.WrappingKeyName is { Length: > 0 } name
-            ? name
-            : throw new ArgumentException("OAuth:Signing:WrappingKeyName is required in KeyVaultWrapped mode.", nameof(options));
         _algorithm = algorithm;
         _lifecycle = KeyLifecycle.For(options);
         _schedule = new RotationSchedule(_lifecycle, options.Signing.RotationInterval, algorithm);
-        _store = new WrappedKeyStore(tables, expiryIndex);
-        _sealer = new WrappedKeySealer(client, wrappingKeyName);
+        _store = new WrappedKeyStore(tables, expiryIndex, clock);
+        _sealer = new WrappedKeySealer(client, options.Signing.RequiredWrappingKeyName);
         _clock = clock;
         _logger = logger;
         _ring = new ReloadingValue<KeyRing>(clock, ring => ring.ValidUntil, ReloadAsync);
@@ -101,7 +98,7 @@ public sealed class WrappedSigningKeyProvider : ISigningKeyProvider, IDisposable
 
     private async Task<KeyRing> LoadAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var rows = (await _store.ReadLiveAsync(now, cancellationToken)).Where(r => r.Algorithm == _algorithm).ToList();
+        var rows = (await _store.ReadLiveAsync(cancellationToken)).Where(r => r.Algorithm == _algorithm).ToList();
         var validUntil = now + _lifecycle.PropagationDelay;
 
         var period = _schedule.PeriodStart(now);

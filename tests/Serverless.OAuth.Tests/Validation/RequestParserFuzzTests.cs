@@ -10,7 +10,7 @@ using Serverless.OAuth.Tokens;
 using Serverless.OAuth.Signing;
 using Serverless.OAuth.Validation;
 
-namespace Serverless.OAuth.Tests.Fuzzing;
+namespace Serverless.OAuth.Tests.Validation;
 
 /// <summary>
 /// Property-based fuzzing (FsCheck) of the authorize and token request parsers: whatever comes in, they never throw,
@@ -31,7 +31,7 @@ public sealed class RequestParserFuzzTests
 
     private static AuthorizeRequestValidator Validator()
     {
-        var clients = new Mock<ClientStore>();
+        var clients = new Mock<IClientStore>();
         clients.Setup(c => c.FindAsync(It.IsAny<string>(), It.IsAny<CancellationToken>()))
             .ReturnsAsync((string id, CancellationToken _) => id == "app"
                 ? new OAuthClient

@@ -2,7 +2,7 @@ using Serverless.OAuth.Clients;
 using Serverless.OAuth.Options;
 using Serverless.Testing;
 
-namespace Serverless.OAuth.Tests.Validation;
+namespace Serverless.OAuth.Tests.Clients;
 
 public sealed class ClientSecretVerifierTests
 {

@@ -1,7 +1,7 @@
 using FsCheck;
 using FsCheck.Fluent;
 
-namespace Serverless.OAuth.Tests.Fuzzing;
+namespace Serverless.OAuth.Tests.Validation;
 
 /// <summary>
 /// Generators of hostile request input: valid values, near misses (case, slashes, ports, encodings), control and

@@ -1,0 +1,16 @@
+namespace Serverless.OAuth.Clients;
+
+/// <summary>The registered clients. An interface because the validators' and the seeder's unit tests substitute it.</summary>
+public interface IClientStore
+{
+    /// <summary>The client, or null when there is none (or the id is malformed).</summary>
+    Task<OAuthClient?> FindAsync(string clientId, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<OAuthClient>> ListAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Adds a client; false when the client_id is taken.</summary>
+    Task<bool> AddAsync(OAuthClient client, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes a client; false when there was none.</summary>
+    Task<bool> RemoveAsync(string clientId, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,15 @@
+namespace Serverless.OAuth.Lockout;
+
+/// <summary>
+/// Brute-force protection around a password or secret check: the one sequence "reserve, check, release" that user
+/// sign-in and client authentication share. An interface because their unit tests substitute it.
+/// </summary>
+public interface ILockout
+{
+    /// <summary>
+    /// Reserves an attempt under every key, in order, runs <paramref name="check"/> only when all of them granted one,
+    /// and releases the reservations when it succeeds (or throws). A failed check keeps them: they are its failures.
+    /// </summary>
+    Task<LockoutAttempt<T>> AttemptAsync<T>(IReadOnlyList<LockoutKey> keys, Func<CancellationToken, Task<T?>> check, CancellationToken cancellationToken)
+        where T : class;
+}
