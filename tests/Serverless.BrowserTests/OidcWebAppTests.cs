@@ -35,9 +35,9 @@ public sealed class OidcWebAppTests(BrowserFixture fixture) : IAsyncLifetime
             AllowedScopes = ["openid", "profile"],
             AllowedGrantTypes = [GrantTypes.AuthorizationCode],
         };
-        Assert.True(await fixture.Server.Services.GetRequiredService<ClientStore>().AddAsync(client));
+        Assert.True(await fixture.Server.Services.GetRequiredService<IClientStore>().AddAsync(client));
         _username = "web" + Guid.NewGuid().ToString("N")[..8];
-        Assert.True(await fixture.Server.Services.GetRequiredService<UserStore>().AddAsync(
+        Assert.True(await fixture.Server.Services.GetRequiredService<IUserStore>().AddAsync(
             new OAuthUser(_username, Guid.NewGuid().ToString(), UserStore.HashPassword(DemoClientPage.Password), "Web User")));
 
         _app = OidcWebApp.WebApp.Build(["--urls", _appAddress.ToString()], builder =>

@@ -58,7 +58,7 @@ public sealed class AdminCommandsTests : IAsyncLifetime
             "--post-logout-redirect-uri", "https://web.example.com/bye", "--post-logout-redirect-uri", "https://web.example.com/");
 
         Assert.Equal(0, exit);
-        var stored = await _server.Get<Serverless.OAuth.Clients.ClientStore>().FindAsync("web-l");
+        var stored = await _server.Get<Serverless.OAuth.Clients.IClientStore>().FindAsync("web-l");
         Assert.Equal(["https://web.example.com/bye", "https://web.example.com/"], stored!.PostLogoutRedirectUris);
         var (_, list, _) = await RunAsync("", "clients", "list");
         Assert.Contains("post-logout redirect URIs: https://web.example.com/bye https://web.example.com/", list.Split('\n').Single(l => l.StartsWith("web-l\t", StringComparison.Ordinal)));
@@ -160,7 +160,7 @@ public sealed class AdminCommandsTests : IAsyncLifetime
             "--id-token-signed-response-alg", "PS256");
 
         Assert.Equal(0, exit);
-        Assert.Equal("ES256", (await _server.Get<Serverless.OAuth.Clients.ClientStore>().FindAsync("rp-es"))!.IdTokenSignedResponseAlg);
+        Assert.Equal("ES256", (await _server.Get<Serverless.OAuth.Clients.IClientStore>().FindAsync("rp-es"))!.IdTokenSignedResponseAlg);
         Assert.Contains("--id-token-signed-response-alg ES256", (await RunAsync("", "clients", "list")).Output);
         Assert.NotEqual(0, refused);
         Assert.Contains("'PS256' is not one the server signs with (ES256, RS256)", error);

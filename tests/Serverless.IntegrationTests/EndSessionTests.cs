@@ -39,7 +39,7 @@ public sealed class EndSessionTests : IAsyncLifetime
             AllowedScopes = ["openid", "profile", "read"],
             AllowedGrantTypes = [GrantTypes.AuthorizationCode],
         };
-        Assert.True(await _server.Services.GetRequiredService<ClientStore>().AddAsync(_client));
+        Assert.True(await _server.Services.GetRequiredService<IClientStore>().AddAsync(_client));
         _username = (await _server.AddUserAsync()).Username;
     }
 

@@ -47,7 +47,7 @@ public static class TestRegistrations
             AllowedGrantTypes = [GrantTypes.AuthorizationCode, GrantTypes.RefreshToken],
             IdTokenSignedResponseAlg = idTokenSignedResponseAlg,
         };
-        Added(await server.Services.GetRequiredService<ClientStore>().AddAsync(client), client.ClientId);
+        Added(await server.Services.GetRequiredService<IClientStore>().AddAsync(client), client.ClientId);
         return client;
     }
 
