@@ -19,7 +19,8 @@ public sealed record ClientRegistrationRequest(
     bool RefreshWithoutOfflineAccess = false,
     bool MayIntrospect = false,
     string? DefaultResource = null,
-    string? IdTokenSignedResponseAlg = null);
+    string? IdTokenSignedResponseAlg = null,
+    IReadOnlyList<string>? PostLogoutRedirectUris = null);
 
 /// <summary>Why a registration is refused. The callers word it for their audience (options, or RFC 7591 metadata).</summary>
 public enum ClientRegistrationProblemKind
@@ -62,7 +63,7 @@ public static class ClientRegistration
     /// <summary>Applies the rules: the client to store, or every problem at once.</summary>
     public static ClientRegistrationResult Register(ClientRegistrationRequest request, OAuthServerOptions options, ApiCatalog apis)
     {
-        string[] known = [.. options.Scopes.Keys, .. apis.All.SelectMany(api => api.Scopes.Select(s => s.Name))];
+        string[] known = [.. options.ServerScopes, .. apis.All.SelectMany(api => api.Scopes.Select(s => s.Name))];
         var grants = request.GrantTypes.Count > 0 ? request.GrantTypes.Distinct(StringComparer.Ordinal).ToArray() : [GrantTypes.AuthorizationCode];
         var scope = ScopeSet.Parse(request.Scope ?? "");
         var problems = new List<ClientRegistrationProblem>();
@@ -97,7 +98,7 @@ public static class ClientRegistration
             problems.Add(new(ClientRegistrationProblemKind.MissingRedirectUri));
         }
 
-        foreach (var uri in request.RedirectUris)
+        foreach (var uri in request.RedirectUris.Concat(request.PostLogoutRedirectUris ?? []))
         {
             if (RedirectUriProblem(uri) is { } detail)
             {
@@ -137,6 +138,7 @@ public static class ClientRegistration
             Type = type,
             SecretHash = secret is null ? null : ClientSecretVerifier.HashSecret(secret),
             RedirectUris = [.. request.RedirectUris.Distinct(StringComparer.Ordinal)],
+            PostLogoutRedirectUris = [.. (request.PostLogoutRedirectUris ?? []).Distinct(StringComparer.Ordinal)],
             AllowedScopes = scope.IsEmpty ? known : [.. scope.Values],
             AllowedGrantTypes = grants,
             RefreshWithoutOfflineAccess = request.RefreshWithoutOfflineAccess,

@@ -34,6 +34,9 @@ public sealed record OAuthClient
 
     public IReadOnlyList<string> AllowedScopes { get; init; } = [];
 
+    /// <summary>Where RP-initiated logout may send the user back to (RP-Initiated Logout 1.0 §3), matched exactly.</summary>
+    public IReadOnlyList<string> PostLogoutRedirectUris { get; init; } = [];
+
     public IReadOnlyList<string> AllowedGrantTypes { get; init; } = [GrantTypes.AuthorizationCode];
 
     /// <summary>
@@ -82,6 +85,8 @@ public sealed record OAuthClient
         Allows(GrantTypes.RefreshToken) && (RefreshWithoutOfflineAccess || scope.Contains(Protocol.ScopeSet.OfflineAccess));
 
     public bool HasRedirectUri(string redirectUri) => RedirectUris.Any(registered => RedirectUriMatch.Matches(registered, redirectUri));
+
+    public bool HasPostLogoutRedirectUri(string uri) => PostLogoutRedirectUris.Contains(uri, StringComparer.Ordinal);
 
     /// <summary>client_id values this server accepts: they are table keys, so a strict alphabet.</summary>
     public static bool IsValidClientId(string? clientId) =>

@@ -57,6 +57,8 @@ public sealed record OpenIdProviderMetadata : AuthorizationServerMetadata
     [JsonPropertyName("subject_types_supported"), JsonPropertyOrder(1)] public IReadOnlyList<string> SubjectTypesSupported { get; init; } = [];
     [JsonPropertyName("id_token_signing_alg_values_supported"), JsonPropertyOrder(1)] public IReadOnlyList<string> IdTokenSigningAlgValuesSupported { get; init; } = [];
     [JsonPropertyName("claims_supported"), JsonPropertyOrder(1)] public IReadOnlyList<string> ClaimsSupported { get; init; } = [];
+    [JsonPropertyName("end_session_endpoint"), JsonPropertyOrder(1)] public string EndSessionEndpoint { get; init; } = "";
+    [JsonPropertyName("prompt_values_supported"), JsonPropertyOrder(1)] public IReadOnlyList<string> PromptValuesSupported { get; init; } = [];
 
     /// <summary>Its default is true (Discovery §3): said explicitly, since request_uri is not supported.</summary>
     [JsonPropertyName("request_uri_parameter_supported"), JsonPropertyOrder(1)] public bool RequestUriParameterSupported { get; init; }

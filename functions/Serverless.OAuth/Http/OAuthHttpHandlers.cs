@@ -20,6 +20,8 @@ namespace Serverless.OAuth.Http;
 /// </summary>
 public sealed class OAuthHttpHandlers(
     AuthorizeEndpoint authorize,
+    AccountEndpoint account,
+    EndSessionEndpoint endSession,
     TokenEndpoint token,
     RevocationEndpoint revocation,
     IntrospectionEndpoint introspection,
@@ -57,10 +59,22 @@ public sealed class OAuthHttpHandlers(
     public Task<IResult> JwksAsync(HttpRequest request) => RunAsync(request, page: false, () => metadata.JwksAsync(request.HttpContext.RequestAborted));
 
     public Task<IResult> AuthorizeGetAsync(HttpRequest request) =>
-        RunAsync(request, page: true, () => authorize.GetAsync(OAuthParameters.From(request.Query), request.HttpContext.RequestAborted));
+        RunAsync(request, page: true, () => authorize.GetAsync(OAuthParameters.From(request.Query), ReadSessionCookie(request), request.HttpContext.RequestAborted));
 
     public Task<IResult> AuthorizePostAsync(HttpRequest request) =>
-        RunFormAsync(request, page: true, form => authorize.PostAsync(form, ReadCsrfCookie(request), Address(request), request.HttpContext.RequestAborted));
+        RunFormAsync(request, page: true, form => authorize.PostAsync(form, ReadCsrfCookie(request), ReadSessionCookie(request), Address(request), request.HttpContext.RequestAborted));
+
+    public Task<IResult> AccountGetAsync(HttpRequest request) =>
+        RunAsync(request, page: true, () => account.GetAsync(ReadSessionCookie(request), request.HttpContext.RequestAborted));
+
+    public Task<IResult> AccountPostAsync(HttpRequest request) =>
+        RunFormAsync(request, page: true, form => account.PostAsync(form, ReadCsrfCookie(request), ReadSessionCookie(request), request.HttpContext.RequestAborted));
+
+    public Task<IResult> EndSessionGetAsync(HttpRequest request) =>
+        RunAsync(request, page: true, () => endSession.RequestAsync(OAuthParameters.From(request.Query), ReadSessionCookie(request), request.HttpContext.RequestAborted));
+
+    public Task<IResult> EndSessionPostAsync(HttpRequest request) =>
+        RunFormAsync(request, page: true, form => endSession.PostAsync(form, ReadCsrfCookie(request), ReadSessionCookie(request), request.HttpContext.RequestAborted));
 
     public Task<IResult> TokenAsync(HttpRequest request) =>
         RunFormAsync(request, page: false, form => token.HandleAsync(request.Headers.Authorization, form, Address(request), request.HttpContext.RequestAborted));
@@ -185,6 +199,10 @@ public sealed class OAuthHttpHandlers(
     /// </summary>
     private string? ReadCsrfCookie(HttpRequest request) =>
         request.Cookies[SecureCookies(request) ? EndpointHttpResult.SecureCsrfCookieName : EndpointHttpResult.CsrfCookieName];
+
+    /// <summary>The sign-in session cookie, by the same rule as the CSRF cookie: only the name this server sets here.</summary>
+    private string? ReadSessionCookie(HttpRequest request) =>
+        request.Cookies[SecureCookies(request) ? EndpointHttpResult.SecureSessionCookieName : EndpointHttpResult.SessionCookieName];
 
     private bool SecureCookies(HttpRequest request) => request.IsHttps || !environment.IsDevelopment();
 

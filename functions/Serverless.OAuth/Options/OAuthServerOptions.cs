@@ -30,6 +30,18 @@ public sealed class OAuthServerOptions
     /// </summary>
     public TimeSpan RefreshTokenReuseGraceWindow { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// A sign-in session ends when unused for this long. It slides with use, renewed at most once per
+    /// <see cref="Sessions.SessionStore.RenewalFraction"/> of it, so a busy session costs no write per request.
+    /// </summary>
+    public TimeSpan SessionIdleLifetime { get; set; } = TimeSpan.FromHours(8);
+
+    /// <summary>A sign-in session ends this long after the password was typed, however often it is used.</summary>
+    public TimeSpan SessionAbsoluteLifetime { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How long a user's consent to a client's scopes is remembered; asked again only for what is new.</summary>
+    public TimeSpan ConsentLifetime { get; set; } = TimeSpan.FromDays(90);
+
     /// <summary>How long a verified client secret is remembered in memory, so that PBKDF2 runs once per client, not per request.</summary>
     public TimeSpan ClientCacheLifetime { get; set; } = TimeSpan.FromMinutes(1);
 
@@ -121,6 +133,16 @@ public sealed class OAuthServerOptions
         if (RefreshTokenReuseGraceWindow < TimeSpan.Zero || RefreshTokenReuseGraceWindow > TimeSpan.FromMinutes(1))
         {
             yield return "OAuth:RefreshTokenReuseGraceWindow must be between 0 and 1 minute.";
+        }
+
+        if (SessionIdleLifetime <= TimeSpan.Zero || SessionAbsoluteLifetime < SessionIdleLifetime)
+        {
+            yield return "OAuth:SessionIdleLifetime must be positive and no longer than OAuth:SessionAbsoluteLifetime.";
+        }
+
+        if (ConsentLifetime <= TimeSpan.Zero)
+        {
+            yield return "OAuth:ConsentLifetime must be positive.";
         }
 
         if (ClientCacheLifetime <= TimeSpan.Zero || ClientCacheSize < 1)

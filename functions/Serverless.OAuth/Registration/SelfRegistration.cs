@@ -17,7 +17,7 @@ public static class SelfRegistration
         var fromApis = apis.All
             .Where(api => policy.Resources.Count == 0 || policy.Resources.Contains(api.Identifier, StringComparer.Ordinal))
             .SelectMany(api => api.Scopes.Select(s => s.Name));
-        var all = options.Scopes.Keys.Concat(fromApis).Distinct(StringComparer.Ordinal);
+        var all = options.ServerScopes.Concat(fromApis).Distinct(StringComparer.Ordinal);
         return [.. policy.Scopes.Count == 0 ? all : all.Where(s => policy.Scopes.Contains(s, StringComparer.Ordinal))];
     }
 

@@ -42,6 +42,17 @@ public sealed class ClientRegistrationTests
     }
 
     [Fact]
+    public void PostLogoutRedirectUris_AreKeptOnce_AndHeldToTheRedirectUriRules()
+    {
+        var kept = ClientRegistration.Register(
+            Request() with { PostLogoutRedirectUris = ["https://app.example/bye", "https://app.example/bye"] }, Options, TestApis.Catalog());
+        var refused = ClientRegistration.Register(Request() with { PostLogoutRedirectUris = ["http://app.example/bye"] }, Options, TestApis.Catalog());
+
+        Assert.Equal(["https://app.example/bye"], kept.Client?.PostLogoutRedirectUris);
+        Assert.Equal(("http://app.example/bye", InvalidRedirectUri), (refused.Problems.Single().Value, refused.Problems.Single().Kind));
+    }
+
+    [Fact]
     public void EveryProblem_IsReportedAtOnce()
     {
         var result = ClientRegistration.Register(new ClientRegistrationRequest("bad id!", "", null, ["http://app.example/cb#x"], "read admin", ["password"]), Options, TestApis.Catalog());
