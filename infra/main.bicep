@@ -104,6 +104,8 @@ var tableNames = [
   'signingkeys'
   'lockouts'
   'apis'
+  'sessions'
+  'consents'
 ]
 
 // Everything of one environment in one resource group, so that `azd down` removes it whole.

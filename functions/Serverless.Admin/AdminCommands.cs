@@ -19,6 +19,10 @@ internal static class AdminCommands
         var isPublic = new Option<bool>("--public") { Description = "A public client (a browser or native app): no secret, PKCE." };
         var confidential = new Option<bool>("--confidential") { Description = "A confidential client: a secret is generated and printed once." };
         var redirectUris = new Option<string[]>("--redirect-uri") { Description = "A redirect URI, matched exactly (repeat for more)." };
+        var postLogoutRedirectUris = new Option<string[]>("--post-logout-redirect-uri")
+        {
+            Description = "Where sign-out at /endsession may send the user back to, matched exactly (repeat for more).",
+        };
         var scope = new Option<string>("--scope") { Description = "The scopes it may ask for, space-separated (default: all the configured ones; openid, profile and email only when named)." };
         var grants = new Option<string[]>("--grant")
         {
@@ -42,7 +46,7 @@ internal static class AdminCommands
         };
         var add = new Command("add", "Registers a client.")
         {
-            id, name, isPublic, confidential, redirectUris, scope, grants, refreshWithoutOfflineAccess, introspect, resource, idTokenAlgorithm,
+            id, name, isPublic, confidential, redirectUris, postLogoutRedirectUris, scope, grants, refreshWithoutOfflineAccess, introspect, resource, idTokenAlgorithm,
         };
         add.SetAction(parsed => session.WithServicesAsync(services => AddClientAsync(session, services, new ClientRegistrationRequest(
             parsed.GetValue(id),
@@ -54,7 +58,8 @@ internal static class AdminCommands
             parsed.GetValue(refreshWithoutOfflineAccess),
             parsed.GetValue(introspect),
             parsed.GetValue(resource),
-            parsed.GetValue(idTokenAlgorithm)))));
+            parsed.GetValue(idTokenAlgorithm),
+            parsed.GetValue(postLogoutRedirectUris)))));
 
         var list = new Command("list", "Lists the registered clients and their settings.");
         list.SetAction(_ => session.WithServicesAsync(services => ListClientsAsync(session, services)));
@@ -202,13 +207,16 @@ internal static class AdminCommands
 
         foreach (var client in clients.OrderBy(x => x.ClientId, StringComparer.Ordinal))
         {
-            await session.Output.WriteLineAsync($"{client.ClientId}\t{client.Type.ToString().ToLowerInvariant()}\t{client.Name}\tgrants: {string.Join(' ', client.AllowedGrantTypes)}\tscopes: {string.Join(' ', client.AllowedScopes)}\tredirect URIs: {string.Join(' ', client.RedirectUris)}{Settings(client)}");
+            await session.Output.WriteLineAsync($"{client.ClientId}\t{client.Type.ToString().ToLowerInvariant()}\t{client.Name}\tgrants: {string.Join(' ', client.AllowedGrantTypes)}\tscopes: {string.Join(' ', client.AllowedScopes)}\tredirect URIs: {string.Join(' ', client.RedirectUris)}{PostLogout(client)}{Settings(client)}");
         }
 
         return AdminCommandLine.Done;
     }
 
     /// <summary>The client's settings that differ from the defaults, as the flags that set them.</summary>
+    private static string PostLogout(OAuthClient client) =>
+        client.PostLogoutRedirectUris.Count == 0 ? "" : "\tpost-logout redirect URIs: " + string.Join(' ', client.PostLogoutRedirectUris);
+
     private static string Settings(OAuthClient client)
     {
         string[] flags =

@@ -62,7 +62,8 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
   }
 }
 
-// The table service: clients, users, grants, revocations, expiry index, wrapped signing keys, lockouts, APIs.
+// The table service: clients, users, grants, revocations, expiry index, wrapped signing keys, lockouts, APIs,
+// sign-in sessions, consents.
 resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = {
   parent: account
   name: 'default'

@@ -52,6 +52,19 @@ public sealed class AdminCommandsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ClientsAdd_PostLogoutRedirectUris_AreStoredAndListed()
+    {
+        var (exit, _, _) = await RunAsync("", "clients", "add", "--id", "web-l", "--name", "Web", "--public", "--redirect-uri", "https://web.example.com/cb",
+            "--post-logout-redirect-uri", "https://web.example.com/bye", "--post-logout-redirect-uri", "https://web.example.com/");
+
+        Assert.Equal(0, exit);
+        var stored = await _server.Get<Serverless.OAuth.Clients.IClientStore>().FindAsync("web-l");
+        Assert.Equal(["https://web.example.com/bye", "https://web.example.com/"], stored!.PostLogoutRedirectUris);
+        var (_, list, _) = await RunAsync("", "clients", "list");
+        Assert.Contains("post-logout redirect URIs: https://web.example.com/bye https://web.example.com/", list.Split('\n').Single(l => l.StartsWith("web-l\t", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task ClientsAdd_TheIntrospectAndRefreshWithoutOfflineAccessSettings_AreStoredAndListed()
     {
         var (exit, _, _) = await RunAsync("", "clients", "add", "--id", "rs-a", "--name", "Resource server", "--confidential",

@@ -34,6 +34,27 @@ public sealed class AuthorizationCodeGrantTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ALoopbackRedirectRegisteredWithoutAPort_AcceptsAnyPort_AndTheCodeIsBoundToThatPort()
+    {
+        // RFC 8252 §7.3: the native app registered http://127.0.0.1/callback and listens wherever the system put it.
+        var native = await _server.AddPublicClientAsync(redirectUris: "http://127.0.0.1/callback");
+        const string Listening = "http://127.0.0.1:51004/callback";
+        var (verifier, challenge) = OAuthFlow.NewPkce();
+
+        var code = await _flow.GetCodeAsync(native.ClientId, Listening, _username, challenge, scope: "read");
+
+        await OAuthFlow.AssertOAuthErrorAsync(await ExchangeAsync(code, verifier, native.ClientId, "http://127.0.0.1:51005/callback"), HttpStatusCode.BadRequest, "invalid_grant");
+        var code2 = await _flow.GetCodeAsync(native.ClientId, Listening, _username, challenge, scope: "read");
+        var response = await ExchangeAsync(code2, verifier, native.ClientId, Listening);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var unregistered = await _flow.Http.GetAsync(OAuthFlow.AuthorizeQuery(
+            ("response_type", "code"), ("client_id", native.ClientId), ("redirect_uri", "http://localhost:51004/callback"), ("scope", "read"),
+            ("code_challenge", challenge), ("code_challenge_method", "S256")));
+        Assert.Equal(HttpStatusCode.BadRequest, unregistered.StatusCode);
+        Assert.Null(unregistered.Headers.Location);
+    }
+
+    [Fact]
     public async Task TheWholeFlow_CodeToTokenToResource()
     {
         var (verifier, challenge) = OAuthFlow.NewPkce();

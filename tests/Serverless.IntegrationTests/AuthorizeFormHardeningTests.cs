@@ -32,7 +32,8 @@ public sealed class AuthorizeFormHardeningTests : IAsyncLifetime
     public async Task TheRedirectAfterTheLoginFormPost_Is303SeeOther()
     {
         var allowed = await _flow.SignInAsync(Query(), _username, LocalServer.Password);
-        var denied = await _flow.SignInAsync(Query(), _username, "", decision: "deny");
+        // prompt=consent: the browser is signed in and the scope allowed by now, so only this shows the page again.
+        var denied = await _flow.SignInAsync(Query() + "&prompt=consent", _username, "", decision: "deny");
 
         Assert.Equal(HttpStatusCode.SeeOther, allowed.StatusCode);
         Assert.StartsWith(Redirect + "?code=", allowed.Headers.Location!.OriginalString);
@@ -71,26 +72,11 @@ public sealed class AuthorizeFormHardeningTests : IAsyncLifetime
         await using var production = await LocalServer.StartAsync(environment: "Production");
         var client = await production.AddPublicClientAsync(redirectUris: Redirect);
         var user = await production.AddUserAsync();
-        var flow = new OAuthFlow(production);
-        var page = await flow.Http.GetAsync(OAuthFlow.AuthorizeQuery(
-            ("response_type", "code"), ("client_id", client.ClientId), ("redirect_uri", Redirect), ("scope", "read"),
-            ("code_challenge", OAuthFlow.NewPkce().Challenge), ("code_challenge_method", "S256")));
-        var fields = OAuthFlow.HiddenFields(await page.Content.ReadAsStringAsync());
-        fields["username"] = user.Username;
-        fields["password"] = LocalServer.Password;
-        fields["decision"] = "allow";
+        var fields = await OAuthFlow.FilledLoginFormAsync(production, client.ClientId, Redirect, user.Username);
         fields["csrf_token"] = "planted-value";
-        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = production.BaseAddress };
 
-        async Task<HttpResponseMessage> PostWithCookieAsync(string cookie)
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Post, "authorize") { Content = new FormUrlEncodedContent(fields) };
-            request.Headers.Add("Cookie", cookie + "=planted-value");
-            return await http.SendAsync(request);
-        }
-
-        var planted = await PostWithCookieAsync("oauth_csrf");
-        var prefixed = await PostWithCookieAsync("__Host-oauth_csrf");
+        var planted = await OAuthFlow.PostWithCookieAsync(production.BaseAddress, "authorize", fields, "oauth_csrf=planted-value");
+        var prefixed = await OAuthFlow.PostWithCookieAsync(production.BaseAddress, "authorize", fields, "__Host-oauth_csrf=planted-value");
 
         Assert.Equal(HttpStatusCode.BadRequest, planted.StatusCode);
         Assert.Null(planted.Headers.Location);

@@ -16,14 +16,14 @@ public sealed class BadInputTests : IAsyncLifetime
     private static readonly string[] OAuthErrors =
     [
         "invalid_request", "invalid_client", "invalid_grant", "unauthorized_client", "unsupported_grant_type", "invalid_scope",
-        "unsupported_token_type", "invalid_token", "insufficient_scope", "invalid_target",
+        "unsupported_token_type", "invalid_token", "insufficient_scope", "invalid_target", "invalid_redirect_uri", "invalid_client_metadata",
     ];
 
     private LocalServer _server = null!;
 
     public async Task InitializeAsync()
     {
-        _server = await LocalServer.StartAsync();
+        _server = await LocalServer.StartAsync(new(BothHosts.DynamicRegistrationSettings.Enabled) { ["OAuth:ClientMetadataDocuments:Enabled"] = "true" });
         await _server.AddPublicClientAsync("bad-input-client", redirectUris: Redirect);
     }
 
@@ -95,6 +95,23 @@ public sealed class BadInputTests : IAsyncLifetime
         data.Add(new("authorize: NUL in client_id", HttpMethod.Get, "authorize?client_id=bad%00input&" + registered));
         data.Add(new("authorize: unknown client", HttpMethod.Get, "authorize?client_id=../../etc&" + registered));
         data.Add(new("authorize: no parameters", HttpMethod.Get, "authorize"));
+        foreach (var document in new[]
+        {
+            "https://10.0.0.1/client.json", // private addresses are never fetched from
+            "https://127.0.0.1:1/client.json",
+            "https://169.254.169.254/latest/meta-data",
+            "https://[::1]/client.json",
+            "https://[::ffff:192.168.0.1]/client.json",
+            "https://10.0.0.1/a/../client.json", // not canonical
+            "https://10.0.0.1/", // no path
+            "https://10.0.0.1/client.json#x",
+            "https://10.0.0.1/" + new string('a', 3000),
+            "http://10.0.0.1/client.json", // not https: an unknown client id
+        })
+        {
+            data.Add(new($"authorize: metadata document client_id '{document[..Math.Min(document.Length, 50)]}'", HttpMethod.Get, "authorize?client_id=" + Uri.EscapeDataString(document) + "&" + registered));
+        }
+
         foreach (var resource in new[] { "https://unknown.example.com/api", "/relative", "relative", "https://example.com/api#fragment", "https://user:pw@example.com/api", "" })
         {
             data.Add(new($"authorize: resource '{resource}'", HttpMethod.Get, Authorize(registered + "&scope=read&resource=" + Uri.EscapeDataString(resource))));
@@ -106,6 +123,17 @@ public sealed class BadInputTests : IAsyncLifetime
         data.Add(new("authorize: POST JSON", HttpMethod.Post, "authorize", "application/json", Ascii("{}")));
         data.Add(new("authorize: POST huge", HttpMethod.Post, "authorize", Form, Ascii("client_id=bad-input-client&state=" + big)));
         data.Add(new("authorize: POST without CSRF", HttpMethod.Post, "authorize", Form, Ascii("response_type=code&client_id=bad-input-client&" + registered + "&code_challenge_method=S256&code_challenge=" + Challenge + "&decision=allow&username=a&password=b")));
+
+        const string Json = "application/json";
+        data.Add(new("register: a form instead of JSON", HttpMethod.Post, "register", Form, Ascii("redirect_uris=https%3A%2F%2Fa.example%2Fcb")));
+        data.Add(new("register: huge body", HttpMethod.Post, "register", Json, Ascii("{\"client_name\":\"" + big + "\"}")));
+        data.Add(new("register: deep nesting", HttpMethod.Post, "register", Json, Ascii(new string('[', 5000) + new string(']', 5000))));
+        data.Add(new("register: invalid UTF-8", HttpMethod.Post, "register", Json, [.. Ascii("{\"client_name\":\""), 0xC3, 0x28, .. Ascii("\"}")]));
+        data.Add(new("register: NUL in a redirect URI", HttpMethod.Post, "register", Json, Ascii("{\"redirect_uris\":[\"https://a.example/cb\\u0000\"]}")));
+        data.Add(new("register: wildcard redirect URI", HttpMethod.Post, "register", Json, Ascii("{\"redirect_uris\":[\"https://*.a.example/cb\"],\"token_endpoint_auth_method\":\"none\"}")));
+        data.Add(new("register: javascript: redirect URI", HttpMethod.Post, "register", Json, Ascii("{\"redirect_uris\":[\"javascript:alert(1)\"]}")));
+        data.Add(new("register: control characters in the name", HttpMethod.Post, "register", Json, Ascii("{\"redirect_uris\":[\"https://a.example/cb\"],\"client_name\":\"a\\r\\nb\"}")));
+        data.Add(new("register: GET", HttpMethod.Get, "register"));
 
         data.Add(new("resource: Bearer without a token", HttpMethod.Get, "resource", Headers: [("Authorization", "Bearer")]));
         data.Add(new("resource: huge token", HttpMethod.Get, "resource", Headers: [("Authorization", "Bearer " + new string('a', 10_000))]));

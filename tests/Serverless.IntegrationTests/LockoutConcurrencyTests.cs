@@ -146,8 +146,9 @@ public sealed class LockoutConcurrencyTests
         var client = await server.AddPublicClientAsync(redirectUris: Redirect);
         var user = await server.AddUserAsync();
         var flow = new OAuthFlow(server);
+        // prompt=login: every round types the password, although the first success signed the browser in.
         string Query() => OAuthFlow.AuthorizeQuery(("response_type", "code"), ("client_id", client.ClientId), ("redirect_uri", Redirect), ("scope", "read"),
-            ("code_challenge", OAuthFlow.NewPkce().Challenge), ("code_challenge_method", "S256"));
+            ("code_challenge", OAuthFlow.NewPkce().Challenge), ("code_challenge_method", "S256"), ("prompt", "login"));
 
         for (var round = 0; round < 3; round++)
         {

@@ -137,6 +137,43 @@ public sealed class MultiInstanceTests(ThreeInstances instances) : IClassFixture
         }
     }
 
+    [Fact]
+    public async Task ASessionEndedOnOneInstance_SignsNoOneIn_OnTheOthers_AtTheNextRequest()
+    {
+        // One browser (one cookie jar) over all three: signed in on the first, known on the second.
+        var browser = new CookieContainer();
+        var (client, _) = await instances.AddConfidentialClientAsync(Redirect);
+        var user = await instances.AddUserAsync();
+        using (var first = instances.Client(0, browser))
+        {
+            Assert.Contains("code", OAuthFlow.RedirectParameters(await SignInAsync(first, client.ClientId, user.Username, LocalServer.Password)).Keys);
+        }
+
+        var authorize = OAuthFlow.AuthorizeQuery(("response_type", "code"), ("client_id", client.ClientId), ("redirect_uri", Redirect),
+            ("scope", "read offline_access"), ("state", "s"), ("prompt", "none"));
+        using (var second = instances.Client(1, browser))
+        {
+            Assert.Contains("code", OAuthFlow.RedirectParameters(await second.GetAsync(authorize)).Keys);
+        }
+
+        // Signed out on the third, with a copy of the cookie kept aside as a stolen one would be.
+        var kept = new CookieContainer();
+        kept.Add(browser.GetAllCookies());
+        using (var third = instances.Client(2, browser))
+        {
+            var account = await (await third.GetAsync("account")).Content.ReadAsStringAsync();
+            var signedOut = await third.PostAsync("account", new FormUrlEncodedContent(new Dictionary<string, string> { ["csrf_token"] = OAuthFlow.CsrfToken(account), ["action"] = "signout" }));
+            Assert.Contains("You are signed out", await signedOut.Content.ReadAsStringAsync());
+        }
+
+        // The kept cookie signs no one in on either other instance, at once (no cache to wait out).
+        foreach (var i in new[] { 0, 1 })
+        {
+            using var http = instances.Client(i, kept);
+            Assert.Equal("login_required", OAuthFlow.RedirectParameters(await http.GetAsync(authorize))["error"]);
+        }
+    }
+
     /// <summary>A new client and user, signed in and the code exchanged through <paramref name="http"/>: its refresh token.</summary>
     private async Task<(Serverless.OAuth.Clients.OAuthClient Client, string Secret, string? RefreshToken)> SignInAndExchangeAsync(HttpClient http)
     {

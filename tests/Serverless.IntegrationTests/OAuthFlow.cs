@@ -18,6 +18,18 @@ public sealed partial class OAuthFlow(HttpClient http)
 
     public HttpClient Http { get; } = http;
 
+    /// <summary>A browser on the server: it keeps cookies in <paramref name="cookies"/>, which the test may read, and never follows redirects.</summary>
+    public static HttpClient Browser(Uri baseAddress, CookieContainer cookies) =>
+        new(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = cookies }) { BaseAddress = baseAddress };
+
+    /// <summary>Another browser holding this sign-in session cookie value, as one that kept (or forged) a copy of it would.</summary>
+    public static HttpClient BrowserWithSessionCookie(Uri baseAddress, string cookieValue)
+    {
+        var cookies = new CookieContainer();
+        cookies.Add(baseAddress, new Cookie(Serverless.OAuth.Http.EndpointHttpResult.SessionCookieName, cookieValue));
+        return Browser(baseAddress, cookies);
+    }
+
     /// <summary>
     /// Sends a request written out by hand, for what HttpClient will not send: it joins repeated header values into
     /// one line, where a client may well send two lines. Returns the status and the whole answer (head and body).
@@ -49,11 +61,19 @@ public sealed partial class OAuthFlow(HttpClient http)
     public static string AuthorizeQuery(params (string Name, string? Value)[] parameters) =>
         QueryHelpers.AddQueryString("authorize", parameters.Where(p => p.Value is not null).Select(p => new KeyValuePair<string, string?>(p.Name, p.Value)));
 
-    /// <summary>GET /authorize, then the form post of the login page; returns the final response (a 303 when it worked).</summary>
+    /// <summary>
+    /// GET /authorize, then the form post of the login page; returns the final response (a 303 when it worked). When
+    /// this client's browser is signed in and has allowed the request before, the GET itself answers (a 302).
+    /// </summary>
     public async Task<HttpResponseMessage> SignInAsync(
         string authorizeUrl, string username, string password, string decision = "allow")
     {
         var page = await Http.GetAsync(authorizeUrl);
+        if (page.StatusCode == HttpStatusCode.Found)
+        {
+            return page;
+        }
+
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         var html = await page.Content.ReadAsStringAsync();
         return await PostLoginFormAsync(html, username, password, decision);
@@ -71,6 +91,34 @@ public sealed partial class OAuthFlow(HttpClient http)
         ];
         return await Http.PostAsync("authorize", new FormUrlEncodedContent(fields));
     }
+
+    /// <summary>
+    /// The login form of a server running as in Production, filled in to allow: its page is read over http, where the
+    /// browser-side Secure cookies cannot be kept, so the caller posts it with <see cref="PostWithCookieAsync"/>.
+    /// </summary>
+    public static async Task<Dictionary<string, string>> FilledLoginFormAsync(IOAuthTestServer server, string clientId, string redirectUri, string username)
+    {
+        var page = await server.NewHttpClient().GetAsync(AuthorizeQuery(
+            ("response_type", "code"), ("client_id", clientId), ("redirect_uri", redirectUri), ("scope", "read"),
+            ("code_challenge", NewPkce().Challenge), ("code_challenge_method", "S256")));
+        var fields = HiddenFields(await page.Content.ReadAsStringAsync());
+        fields["username"] = username;
+        fields["password"] = LocalServer.Password;
+        fields["decision"] = "allow";
+        return fields;
+    }
+
+    /// <summary>POSTs a form with exactly this Cookie header, as a browser on https would send the Secure cookies an http test cannot keep.</summary>
+    public static async Task<HttpResponseMessage> PostWithCookieAsync(Uri baseAddress, string path, Dictionary<string, string> fields, string cookie)
+    {
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = baseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(fields) };
+        request.Headers.Add("Cookie", cookie);
+        return await http.SendAsync(request);
+    }
+
+    /// <summary>The CSRF token of a page of this server (every form of a page carries the same one).</summary>
+    public static string CsrfToken(string html) => CsrfField().Match(html) is { Success: true } match ? match.Groups[1].Value : throw new InvalidOperationException("The page has no CSRF token.");
 
     public static Dictionary<string, string> HiddenFields(string html) => HiddenFieldValues(html).ToDictionary(f => f.Key, f => f.Value);
 
@@ -154,4 +202,7 @@ public sealed partial class OAuthFlow(HttpClient http)
 
     [GeneratedRegex("<input type=\"hidden\" name=\"([^\"]*)\" value=\"([^\"]*)\">")]
     private static partial Regex HiddenField();
+
+    [GeneratedRegex("name=\"csrf_token\" value=\"([^\"]+)\"")]
+    private static partial Regex CsrfField();
 }

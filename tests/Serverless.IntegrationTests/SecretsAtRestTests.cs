@@ -5,7 +5,10 @@ using Serverless.OAuth.Storage;
 
 namespace Serverless.IntegrationTests;
 
-/// <summary>After a full flow, every table is dumped: no raw code, refresh token, access token, client secret or password is in it.</summary>
+/// <summary>
+/// After a full flow, every table is dumped: no raw code, refresh token, access token, session cookie, client secret or
+/// password is in it.
+/// </summary>
 public sealed class SecretsAtRestTests : IAsyncLifetime
 {
     private const string Redirect = "http://127.0.0.1:9/callback";
@@ -18,7 +21,8 @@ public sealed class SecretsAtRestTests : IAsyncLifetime
     [Fact]
     public async Task NoRawSecretIsStoredAnywhere()
     {
-        var flow = new OAuthFlow(_server);
+        var cookies = new System.Net.CookieContainer();
+        var flow = new OAuthFlow(OAuthFlow.Browser(_server.BaseAddress, cookies));
         var user = await _server.AddUserAsync();
         var publicClient = await _server.AddPublicClientAsync(redirectUris: Redirect);
         var (confidential, clientSecret) = await _server.AddConfidentialClientAsync();
@@ -38,9 +42,11 @@ public sealed class SecretsAtRestTests : IAsyncLifetime
         await flow.PostFormAsync("revoke", [("token", clientToken)], (confidential.ClientId, clientSecret));
         var unusedCode = await flow.GetCodeAsync(publicClient.ClientId, Redirect, user.Username, challenge);
         await flow.SignInAsync(OAuthFlow.AuthorizeQuery(("response_type", "code"), ("client_id", publicClient.ClientId), ("redirect_uri", Redirect),
-            ("code_challenge", challenge), ("code_challenge_method", "S256")), user.Username, "a wrong password");
+            ("code_challenge", challenge), ("code_challenge_method", "S256"), ("prompt", "login")), user.Username, "a wrong password");
+        var session = cookies.GetCookies(_server.BaseAddress)[Serverless.OAuth.Http.EndpointHttpResult.SessionCookieName]!.Value;
         secrets.AddRange([code, unusedCode, refreshToken!, successor!, accessToken, refreshedAccess, clientToken, verifier]);
-        secrets.AddRange(new[] { code, unusedCode, refreshToken!, successor! }.Select(v => v.Split('.')[1])); // the secret halves alone
+        secrets.Add(session);
+        secrets.AddRange(new[] { code, unusedCode, refreshToken!, successor!, session }.Select(v => v.Split('.')[1])); // the secret halves alone
 
         var dump = await DumpAllTablesAsync();
 

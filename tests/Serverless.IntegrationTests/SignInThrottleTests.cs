@@ -35,9 +35,10 @@ public sealed class SignInThrottleTests : IAsyncLifetime
         return flow;
     }
 
+    // prompt=login: every attempt types a password, even in a browser signed in by an earlier success.
     private string Query() => OAuthFlow.AuthorizeQuery(
         ("response_type", "code"), ("client_id", _clientId), ("redirect_uri", Redirect), ("scope", "read"),
-        ("code_challenge", OAuthFlow.NewPkce().Challenge), ("code_challenge_method", "S256"));
+        ("code_challenge", OAuthFlow.NewPkce().Challenge), ("code_challenge_method", "S256"), ("prompt", "login"));
 
     [Fact]
     public async Task OnePasswordAcrossManyAccounts_FromOneAddress_IsThrottled_OnTheSamePage_WhileOtherAddressesSignIn()

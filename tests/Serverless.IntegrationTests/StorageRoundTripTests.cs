@@ -9,7 +9,8 @@ namespace Serverless.IntegrationTests;
 
 /// <summary>
 /// The storage round trips each request costs, counted on the wire (every request the table clients send to
-/// Azurite): sign-in 9, code exchange 2, refresh 2, /resource 1, client_credentials 0 once the client is cached.
+/// Azurite): sign-in with the password 14, an authorization with a session and remembered consent 6, a logout with an
+/// ID token hint 2, code exchange 2, refresh 2, /resource 1, client_credentials 0 once the client is cached.
 /// Counts, not timings: one more round trip on any of these paths is a regression in cost per token.
 /// </summary>
 public sealed class StorageRoundTripTests : IAsyncLifetime
@@ -34,7 +35,7 @@ public sealed class StorageRoundTripTests : IAsyncLifetime
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
     [Fact]
-    public async Task ASignIn_CostsNineRoundTrips_TwoReservedAttemptsTheUserAndTheCode()
+    public async Task ASignIn_CostsFourteenRoundTrips_TwoReservedAttemptsTheUserTheSessionTheConsentAndTheCode()
     {
         var client = await _server.AddPublicClientAsync(redirectUris: Redirect);
         var user = await _server.AddUserAsync();
@@ -48,9 +49,50 @@ public sealed class StorageRoundTripTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
         // The account's and the address's attempt are each reserved before the password is checked (expiry index
-        // entry, row) and released after it succeeded (delete): 6, the two in parallel. Then the user and the code (2).
-        Assert.Equal(9, _counter.Total);
+        // entry, row) and released after it succeeded (delete): 6, the two in parallel. Then the user (1), the new
+        // session (entry, row: 2), the consent remembered (1 read), the code (entry, row: 2) and, in the user's
+        // consent partition, the code's family with the consent (entry, one transaction: 2).
+        Assert.Equal(14, _counter.Total);
         Assert.Equal(4, _counter.Snapshot().Where(p => p.Key.EndsWith(" lockouts", StringComparison.Ordinal)).Sum(p => p.Value));
+        Assert.Equal(1, _counter.Snapshot().GetValueOrDefault("PUT sessions") + _counter.Snapshot().GetValueOrDefault("PATCH sessions"));
+    }
+
+    [Fact]
+    public async Task AnAuthorization_WithASession_AndConsentRemembered_CostsSixRoundTrips()
+    {
+        var client = await _server.AddPublicClientAsync(redirectUris: Redirect);
+        var user = await _server.AddUserAsync();
+        await _flow.GetCodeAsync(client.ClientId, Redirect, user.Username, OAuthFlow.NewPkce().Challenge, scope: "read");
+
+        _counter.Reset();
+        var response = await _flow.Http.GetAsync(OAuthFlow.AuthorizeQuery(
+            ("response_type", "code"), ("client_id", client.ClientId), ("redirect_uri", Redirect), ("scope", "read"),
+            ("code_challenge", OAuthFlow.NewPkce().Challenge), ("code_challenge_method", "S256")));
+
+        Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+        // The session (1 read; its idle end is not due for renewal), the consent (1 read), the code (entry, row) and
+        // its family in the user's consent partition (entry, row).
+        Assert.Equal(6, _counter.Total);
+        Assert.Equal(1, _counter.Snapshot()["GET sessions"]);
+        Assert.Equal(1, _counter.Snapshot()["GET consents"]);
+    }
+
+    [Fact]
+    public async Task ALogout_WithAnIdTokenHint_CostsTwoRoundTrips_TheSessionAndItsDelete()
+    {
+        var client = await _server.AddRelyingPartyAsync(Redirect);
+        var user = await _server.AddUserAsync();
+        var (verifier, challenge) = OAuthFlow.NewPkce();
+        var code = await _flow.GetCodeAsync(client.ClientId, Redirect, user.Username, challenge, scope: "openid");
+        var tokens = await OAuthFlow.JsonAsync(await _flow.PostTokenAsync(
+            [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", Redirect), ("client_id", client.ClientId), ("code_verifier", verifier)]));
+
+        _counter.Reset();
+        var response = await _flow.Http.GetAsync("endsession?id_token_hint=" + tokens.GetProperty("id_token").GetString());
+
+        Assert.Contains("You are signed out", await response.Content.ReadAsStringAsync());
+        // The hint is checked against the keys in memory and the client is cached since /authorize.
+        Assert.Equal(new Dictionary<string, int> { ["GET sessions"] = 1, ["DELETE sessions"] = 1 }, _counter.Snapshot());
     }
 
     [Fact]

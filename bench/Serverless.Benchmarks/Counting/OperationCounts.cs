@@ -52,12 +52,19 @@ public static class OperationCounts
         var steps = new Dictionary<string, StepTotals>(StringComparer.Ordinal);
         for (var i = 0; i < repetitions; i++)
         {
-            var fields = await CountAsync(steps, "GET /authorize", host, vault, () => flow.OpenLoginPageAsync(spa.ClientId));
-            var code = await CountAsync(steps, "POST /authorize", host, vault, () => flow.PostConsentAsync(fields, user.Username));
+            // A new browser each time, so the sign-in is one with the password; the same browser then authorizes again
+            // on its sign-in session with the consent remembered, and signs out at /endsession (asked, then confirmed).
+            using var browserHttp = host.NewHttpClient();
+            var browser = new FlowClient(browserHttp);
+            var fields = await CountAsync(steps, "GET /authorize", host, vault, () => browser.OpenLoginPageAsync(spa.ClientId));
+            var code = await CountAsync(steps, "POST /authorize", host, vault, () => browser.PostConsentAsync(fields, user.Username));
             var first = await CountAsync(steps, "code exchange", host, vault, () => flow.ExchangeCodeAsync(spa.ClientId, code));
             var second = await CountAsync(steps, "refresh", host, vault, () => flow.RefreshAsync(spa.ClientId, first.RefreshToken!));
             await CountAsync(steps, "/resource", host, vault, async () => { await flow.GetResourceAsync(second.AccessToken); return 0; });
             await CountAsync(steps, "client_credentials", host, vault, () => flow.ClientCredentialsAsync(api.ClientId, secret));
+            await CountAsync(steps, "GET /authorize (session, consent remembered)", host, vault, () => browser.AuthorizeOnSessionAsync(spa.ClientId));
+            var signOut = await CountAsync(steps, "GET /endsession (asks)", host, vault, browser.OpenSignOutPageAsync);
+            await CountAsync(steps, "POST /endsession (signed out)", host, vault, async () => { await browser.ConfirmSignOutAsync(signOut); return 0; });
         }
 
         return new ModeCounts(

@@ -20,15 +20,16 @@ public sealed partial class FlowClient(HttpClient http)
     /// <summary>GET /authorize: the login page, whose hidden fields (CSRF token, request) the POST sends back.</summary>
     public async Task<Dictionary<string, string>> OpenLoginPageAsync(string clientId, string scope = "read write offline_access")
     {
-        var query = QueryHelpers.AddQueryString("authorize", new Dictionary<string, string?>
-        {
-            ["response_type"] = "code", ["client_id"] = clientId, ["redirect_uri"] = BenchmarkHost.RedirectUri, ["scope"] = scope,
-            ["state"] = "bench", ["code_challenge"] = Challenge, ["code_challenge_method"] = "S256",
-        });
-        var page = await http.GetAsync(query);
+        var page = await http.GetAsync(AuthorizeQuery(clientId, scope));
         Ensure(page.StatusCode == HttpStatusCode.OK, "GET /authorize", page.StatusCode);
         return HiddenFields(await page.Content.ReadAsStringAsync());
     }
+
+    private static string AuthorizeQuery(string clientId, string scope) => QueryHelpers.AddQueryString("authorize", new Dictionary<string, string?>
+    {
+        ["response_type"] = "code", ["client_id"] = clientId, ["redirect_uri"] = BenchmarkHost.RedirectUri, ["scope"] = scope,
+        ["state"] = "bench", ["code_challenge"] = Challenge, ["code_challenge_method"] = "S256",
+    });
 
     /// <summary>The login page's hidden fields (CSRF token, the authorization request), which its form posts back.</summary>
     public static Dictionary<string, string> HiddenFields(string html) =>
@@ -44,6 +45,30 @@ public sealed partial class FlowClient(HttpClient http)
         Ensure(response.StatusCode == HttpStatusCode.SeeOther, "POST /authorize", response.StatusCode);
         var location = response.Headers.Location!.ToString();
         return QueryHelpers.ParseQuery(location[(location.IndexOf('?') + 1)..])["code"].ToString();
+    }
+
+    /// <summary>GET /authorize in a browser signed in with the consent remembered: the code comes back at once.</summary>
+    public async Task<string> AuthorizeOnSessionAsync(string clientId, string scope = "read write offline_access")
+    {
+        var response = await http.GetAsync(AuthorizeQuery(clientId, scope));
+        Ensure(response.StatusCode == HttpStatusCode.Found, "GET /authorize on a session", response.StatusCode);
+        var location = response.Headers.Location!.ToString();
+        return QueryHelpers.ParseQuery(location[(location.IndexOf('?') + 1)..])["code"].ToString();
+    }
+
+    /// <summary>GET /endsession without an ID token hint: the sign-out question, whose form the POST sends back.</summary>
+    public async Task<Dictionary<string, string>> OpenSignOutPageAsync()
+    {
+        var page = await http.GetAsync("endsession");
+        Ensure(page.StatusCode == HttpStatusCode.OK, "GET /endsession", page.StatusCode);
+        return HiddenFields(await page.Content.ReadAsStringAsync());
+    }
+
+    public async Task ConfirmSignOutAsync(Dictionary<string, string> fields)
+    {
+        fields["action"] = "signout";
+        var response = await http.PostAsync("endsession", new FormUrlEncodedContent(fields));
+        Ensure(response.StatusCode == HttpStatusCode.OK, "POST /endsession", response.StatusCode);
     }
 
     public async Task<TokenPair> ExchangeCodeAsync(string clientId, string code) =>

@@ -19,6 +19,9 @@ public sealed class PreloadedClientStore(params OAuthClient[] clients) : IClient
     public Task<bool> AddAsync(OAuthClient client, CancellationToken cancellationToken = default) =>
         throw new NotSupportedException("The benchmark's clients are fixed.");
 
+    /// <summary>The benchmark's clients were registered by an operator: they have no expiry to extend.</summary>
+    public Task ExtendAsync(OAuthClient client, DateTimeOffset until, CancellationToken cancellationToken = default) => Task.CompletedTask;
+
     public Task<bool> RemoveAsync(string clientId, CancellationToken cancellationToken = default) =>
         throw new NotSupportedException("The benchmark's clients are fixed.");
 }

@@ -170,6 +170,8 @@ public static class SoakRun
         {
             ["response_type"] = "code", ["client_id"] = "soak-spa", ["redirect_uri"] = BenchmarkHost.RedirectUri, ["scope"] = "read offline_access",
             ["state"] = "soak", ["code_challenge"] = FlowClient.Challenge, ["code_challenge_method"] = "S256",
+            // Each code flow is a sign-in with the password, whoever signed in on this worker's cookie jar before.
+            ["prompt"] = "login",
         });
         using var page = new HttpRequestMessage(HttpMethod.Get, query);
         var pageResponse = await http.SendAsync(page);

@@ -36,7 +36,7 @@ public static class ApiRegistration
             {
                 problems.Add($"'{scope.Name}' is not a valid scope name.");
             }
-            else if (options.Scopes.ContainsKey(scope.Name))
+            else if (options.ServerScopes.Contains(scope.Name))
             {
                 problems.Add($"'{scope.Name}' is one of the server's own scopes, not an API's.");
             }

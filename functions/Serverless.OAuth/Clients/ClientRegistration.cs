@@ -7,7 +7,7 @@ namespace Serverless.OAuth.Clients;
 
 /// <summary>
 /// What a caller asks to register, before any rule is applied: the admin command line fills it from its options, and
-/// dynamic client registration (RFC 7591) will fill it from the request's metadata. Empty lists take the defaults.
+/// dynamic client registration (RFC 7591) fills it from the request's metadata. Empty lists take the defaults.
 /// </summary>
 public sealed record ClientRegistrationRequest(
     string? ClientId,
@@ -19,7 +19,8 @@ public sealed record ClientRegistrationRequest(
     bool RefreshWithoutOfflineAccess = false,
     bool MayIntrospect = false,
     string? DefaultResource = null,
-    string? IdTokenSignedResponseAlg = null);
+    string? IdTokenSignedResponseAlg = null,
+    IReadOnlyList<string>? PostLogoutRedirectUris = null);
 
 /// <summary>Why a registration is refused. The callers word it for their audience (options, or RFC 7591 metadata).</summary>
 public enum ClientRegistrationProblemKind
@@ -62,7 +63,7 @@ public static class ClientRegistration
     /// <summary>Applies the rules: the client to store, or every problem at once.</summary>
     public static ClientRegistrationResult Register(ClientRegistrationRequest request, OAuthServerOptions options, ApiCatalog apis)
     {
-        string[] known = [.. options.Scopes.Keys, .. apis.All.SelectMany(api => api.Scopes.Select(s => s.Name))];
+        string[] known = [.. options.ServerScopes, .. apis.All.SelectMany(api => api.Scopes.Select(s => s.Name))];
         var grants = request.GrantTypes.Count > 0 ? request.GrantTypes.Distinct(StringComparer.Ordinal).ToArray() : [GrantTypes.AuthorizationCode];
         var scope = ScopeSet.Parse(request.Scope ?? "");
         var problems = new List<ClientRegistrationProblem>();
@@ -97,7 +98,7 @@ public static class ClientRegistration
             problems.Add(new(ClientRegistrationProblemKind.MissingRedirectUri));
         }
 
-        foreach (var uri in request.RedirectUris)
+        foreach (var uri in request.RedirectUris.Concat(request.PostLogoutRedirectUris ?? []))
         {
             if (RedirectUriProblem(uri) is { } detail)
             {
@@ -137,6 +138,7 @@ public static class ClientRegistration
             Type = type,
             SecretHash = secret is null ? null : ClientSecretVerifier.HashSecret(secret),
             RedirectUris = [.. request.RedirectUris.Distinct(StringComparer.Ordinal)],
+            PostLogoutRedirectUris = [.. (request.PostLogoutRedirectUris ?? []).Distinct(StringComparer.Ordinal)],
             AllowedScopes = scope.IsEmpty ? known : [.. scope.Values],
             AllowedGrantTypes = grants,
             RefreshWithoutOfflineAccess = request.RefreshWithoutOfflineAccess,
@@ -148,14 +150,21 @@ public static class ClientRegistration
     }
 
     /// <summary>
-    /// Why a redirect URI cannot be registered, or null: it must be absolute with no fragment (RFC 6749 §3.1.2) and no
-    /// user information, and https unless it is loopback http (RFC 8252 §7.3) or a private scheme (RFC 8252 §7.1).
+    /// Why a redirect URI cannot be registered, or null: it must be absolute with no fragment (RFC 6749 §3.1.2), no
+    /// user information and no wildcard (redirect URIs match exactly), and https unless it is loopback http (RFC 8252
+    /// §7.3) or a private-use scheme named after a reverse domain name (RFC 8252 §7.1: "com.example.app:/cb"), which
+    /// leaves out javascript:, data:, file: and every other scheme a browser would act on itself.
     /// </summary>
     public static string? RedirectUriProblem(string uri)
     {
         if (!Uri.TryCreate(uri, UriKind.Absolute, out var parsed))
         {
             return $"'{uri}' is not an absolute URI.";
+        }
+
+        if (uri.Any(c => char.IsControl(c) || char.IsWhiteSpace(c)))
+        {
+            return "A redirect URI may not contain control characters or spaces.";
         }
 
         if (uri.Contains('#'))
@@ -168,9 +177,19 @@ public static class ClientRegistration
             return $"'{uri}' has user information.";
         }
 
+        if (uri.Contains('*'))
+        {
+            return $"'{uri}' has a wildcard; redirect URIs are matched exactly, so register each one.";
+        }
+
         if (parsed.Scheme == Uri.UriSchemeHttp && !parsed.IsLoopback)
         {
             return $"'{uri}' uses http for a host other than localhost; use https.";
+        }
+
+        if (parsed.Scheme != Uri.UriSchemeHttp && parsed.Scheme != Uri.UriSchemeHttps && !parsed.Scheme.Contains('.'))
+        {
+            return $"'{uri}' uses the scheme '{parsed.Scheme}'; use https, loopback http, or a private-use scheme named after a domain you own (RFC 8252 §7.1).";
         }
 
         return null;

@@ -16,10 +16,15 @@ namespace Serverless.OAuth.Clients;
 /// every instance within that time. "No such client" is cached too, or a stream of made-up client ids would cost a
 /// storage read each; so the cache is bounded in size (<see cref="OAuthServerOptions.ClientCacheSize"/> entries), and
 /// when it is full the unknown ids go first, so a flood of them neither grows memory nor evicts the real clients.
+/// A dynamically registered client has an expiry (<see cref="OAuthClient.ExpiresAt"/>): its row is indexed for the purge
+/// before it is written, and once expired it reads as absent.
 /// </summary>
 public sealed class ClientStore(OAuthTables tables, OAuthServerOptions options, TimeProvider clock, ILogger<ClientStore>? logger = null) : IClientStore
 {
     private const string Row = "client";
+
+    /// <summary>The expiry index every writer uses: it keeps no state of its own beyond the tables.</summary>
+    private readonly ExpiryIndex _expiryIndex = new(tables, options.Storage.ExpiryIndexShards);
 
     private readonly MemoryCache _cache = new(new MemoryCacheOptions
     {
@@ -42,12 +47,12 @@ public sealed class ClientStore(OAuthTables tables, OAuthServerOptions options, 
         var now = clock.GetUtcNow();
         if (_cache.TryGetValue(clientId, out CachedClient? cached) && cached is not null && cached.Until > now)
         {
-            return cached.Client;
+            return Live(cached.Client, now);
         }
 
         var table = await tables.GetAsync(OAuthTables.Clients, cancellationToken);
         var response = await table.GetEntityIfExistsAsync<TableEntity>(clientId, Row, cancellationToken: cancellationToken);
-        var client = response.HasValue && response.Value is { } entity ? FromEntity(entity) : null;
+        var client = response.HasValue && response.Value is { } entity ? Live(FromEntity(entity), now) : null;
         _cache.Set(clientId, new CachedClient(client, now + options.ClientCacheLifetime), new MemoryCacheEntryOptions
         {
             Size = 1,
@@ -69,9 +74,15 @@ public sealed class ClientStore(OAuthTables tables, OAuthServerOptions options, 
         return clients;
     }
 
+    /// <summary>Adds a client (one with an expiry indexed first, so the purge finds it); false when the client_id is taken.</summary>
     public async Task<bool> AddAsync(OAuthClient client, CancellationToken cancellationToken = default)
     {
         var table = await tables.GetAsync(OAuthTables.Clients, cancellationToken);
+        if (client.ExpiresAt is { } expiresAt)
+        {
+            await _expiryIndex.AddAsync(OAuthTables.Clients, client.ClientId, expiresAt, cancellationToken);
+        }
+
         try
         {
             await table.AddEntityAsync(ToEntity(client), cancellationToken);
@@ -82,6 +93,36 @@ public sealed class ClientStore(OAuthTables tables, OAuthServerOptions options, 
         catch (RequestFailedException e) when (e.Status == 409)
         {
             return false;
+        }
+    }
+
+    /// <summary>
+    /// Moves a registered client's expiry to at least <paramref name="until"/> (a client with no expiry is left alone).
+    /// Later only: the index entry written with the row stays at or before its expiry, and the purge reschedules it.
+    /// A concurrent extension wins or loses as a whole (conditional on the ETag); either keeps the client.
+    /// </summary>
+    public async Task ExtendAsync(OAuthClient client, DateTimeOffset until, CancellationToken cancellationToken = default)
+    {
+        if (client.ExpiresAt is not { } expiresAt || expiresAt >= until)
+        {
+            return;
+        }
+
+        var table = await tables.GetAsync(OAuthTables.Clients, cancellationToken);
+        var response = await table.GetEntityIfExistsAsync<TableEntity>(client.ClientId, Row, cancellationToken: cancellationToken);
+        if (!response.HasValue || response.Value is not { } entity || Live(FromEntity(entity), clock.GetUtcNow()) is not { ExpiresAt: { } stored } || stored >= until)
+        {
+            return;
+        }
+
+        try
+        {
+            await table.UpdateEntityAsync(new TableEntity(client.ClientId, Row) { ["ExpiresAt"] = until }, entity.ETag, TableUpdateMode.Merge, cancellationToken);
+            _cache.Remove(client.ClientId);
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            // Extended or removed by another request at the same moment.
         }
     }
 
@@ -99,11 +140,13 @@ public sealed class ClientStore(OAuthTables tables, OAuthServerOptions options, 
         ["Type"] = client.Type.ToString(),
         ["SecretHash"] = client.SecretHash,
         ["RedirectUris"] = JsonSerializer.Serialize(client.RedirectUris),
+        ["PostLogoutRedirectUris"] = JsonSerializer.Serialize(client.PostLogoutRedirectUris),
         ["AllowedScopes"] = string.Join(' ', client.AllowedScopes),
         ["AllowedGrantTypes"] = string.Join(' ', client.AllowedGrantTypes),
         // A new name for the opt-out: rows written under the old opt-in ("RefreshRequiresOfflineAccess") get the default.
         ["RefreshWithoutOfflineAccess"] = client.RefreshWithoutOfflineAccess,
         ["MayIntrospect"] = client.MayIntrospect,
+        ["ExpiresAt"] = client.ExpiresAt,
         ["DefaultResource"] = client.DefaultResource,
         ["IdTokenSignedResponseAlg"] = client.IdTokenSignedResponseAlg,
     };
@@ -115,13 +158,18 @@ public sealed class ClientStore(OAuthTables tables, OAuthServerOptions options, 
         Type = Enum.TryParse<ClientType>(entity.GetString("Type"), out var type) ? type : ClientType.Confidential,
         SecretHash = entity.GetString("SecretHash"),
         RedirectUris = JsonSerializer.Deserialize<string[]>(entity.GetString("RedirectUris") ?? "[]") ?? [],
+        PostLogoutRedirectUris = JsonSerializer.Deserialize<string[]>(entity.GetString("PostLogoutRedirectUris") ?? "[]") ?? [],
         AllowedScopes = Split(entity.GetString("AllowedScopes")),
         AllowedGrantTypes = Split(entity.GetString("AllowedGrantTypes")),
         RefreshWithoutOfflineAccess = entity.GetBoolean("RefreshWithoutOfflineAccess") ?? false,
         MayIntrospect = entity.GetBoolean("MayIntrospect") ?? false,
+        ExpiresAt = entity.GetDateTimeOffset("ExpiresAt"),
         DefaultResource = entity.GetString("DefaultResource"),
         IdTokenSignedResponseAlg = entity.GetString("IdTokenSignedResponseAlg"),
     };
+
+    /// <summary>The one "is live" rule of <see cref="ExpiringEntity"/>: an expired registration is absent.</summary>
+    private static OAuthClient? Live(OAuthClient? client, DateTimeOffset now) => client is { ExpiresAt: { } expiresAt } && expiresAt <= now ? null : client;
 
     private static string[] Split(string? value) => (value ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
 

@@ -11,6 +11,12 @@ public interface IClientStore
     /// <summary>Adds a client; false when the client_id is taken.</summary>
     Task<bool> AddAsync(OAuthClient client, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Moves a dynamically registered client's expiry to at least <paramref name="until"/>; a client without one (an
+    /// operator registered it) is left alone.
+    /// </summary>
+    Task ExtendAsync(OAuthClient client, DateTimeOffset until, CancellationToken cancellationToken = default);
+
     /// <summary>Removes a client; false when there was none.</summary>
     Task<bool> RemoveAsync(string clientId, CancellationToken cancellationToken = default);
 }

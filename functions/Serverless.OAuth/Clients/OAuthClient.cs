@@ -18,7 +18,7 @@ public static class GrantTypes
     public static readonly IReadOnlyList<string> All = [AuthorizationCode, RefreshToken, ClientCredentials];
 }
 
-/// <summary>A registered client. Redirect URIs are compared exactly, as registered.</summary>
+/// <summary>A registered client. Redirect URIs are compared exactly, as registered (but see <see cref="RedirectUriMatch"/>).</summary>
 public sealed record OAuthClient
 {
     public required string ClientId { get; init; }
@@ -34,6 +34,9 @@ public sealed record OAuthClient
 
     public IReadOnlyList<string> AllowedScopes { get; init; } = [];
 
+    /// <summary>Where RP-initiated logout may send the user back to (RP-Initiated Logout 1.0 §3), matched exactly.</summary>
+    public IReadOnlyList<string> PostLogoutRedirectUris { get; init; } = [];
+
     public IReadOnlyList<string> AllowedGrantTypes { get; init; } = [GrantTypes.AuthorizationCode];
 
     /// <summary>
@@ -48,6 +51,18 @@ public sealed record OAuthClient
     /// itself; anything else is answered {"active": false} (RFC 7662 §4).
     /// </summary>
     public bool MayIntrospect { get; init; }
+
+    /// <summary>
+    /// When a dynamically registered client (RFC 7591) is deleted unless it is used; null for clients an operator
+    /// registered, which live until removed.
+    /// </summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
+
+    /// <summary>
+    /// The Client ID Metadata Document this client was read from (its client_id, an https URL); null for registered
+    /// clients. Such a client is known only by the site that publishes the document, which the consent page names.
+    /// </summary>
+    public Uri? MetadataDocument { get; init; }
 
     /// <summary>
     /// The API (its identifier) an authorization or token request is for when it names none and its scopes do not say
@@ -69,7 +84,9 @@ public sealed record OAuthClient
     public bool IssuesRefreshToken(Protocol.ScopeSet scope) =>
         Allows(GrantTypes.RefreshToken) && (RefreshWithoutOfflineAccess || scope.Contains(Protocol.ScopeSet.OfflineAccess));
 
-    public bool HasRedirectUri(string redirectUri) => RedirectUris.Contains(redirectUri, StringComparer.Ordinal);
+    public bool HasRedirectUri(string redirectUri) => RedirectUris.Any(registered => RedirectUriMatch.Matches(registered, redirectUri));
+
+    public bool HasPostLogoutRedirectUri(string uri) => PostLogoutRedirectUris.Contains(uri, StringComparer.Ordinal);
 
     /// <summary>client_id values this server accepts: they are table keys, so a strict alphabet.</summary>
     public static bool IsValidClientId(string? clientId) =>

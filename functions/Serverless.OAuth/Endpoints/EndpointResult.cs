@@ -4,7 +4,17 @@ using Serverless.OAuth.Protocol;
 namespace Serverless.OAuth.Endpoints;
 
 /// <summary>What an endpoint answers, independent of the host; <see cref="Http.EndpointHttpResult"/> turns it into HTTP.</summary>
-public abstract record EndpointResult;
+public abstract record EndpointResult
+{
+    /// <summary>Set when the answer starts or ends the browser's sign-in session (its cookie is then written or cleared).</summary>
+    public SessionCookie? Session { get; init; }
+}
+
+/// <summary>The sign-in session cookie to write: <see cref="Value"/> null clears it.</summary>
+public sealed record SessionCookie(string? Value, TimeSpan MaxAge)
+{
+    public static SessionCookie Cleared { get; } = new(null, TimeSpan.Zero);
+}
 
 /// <summary>
 /// A JSON body, one of the records serialized by generated code (Http/OAuthJsonContext); token-bearing answers are

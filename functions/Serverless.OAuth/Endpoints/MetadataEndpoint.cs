@@ -16,7 +16,7 @@ public sealed class MetadataEndpoint(OAuthServerOptions options, SigningKeyRing 
     /// <summary>The standard claims the server can release: in the ID token, and at UserInfo by scope (Core §5.4).</summary>
     public static readonly IReadOnlyList<string> ClaimsSupported =
     [
-        "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "amr",
+        "sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "amr", "sid",
         .. UserInfoClaims.ProfileClaims, .. UserInfoClaims.EmailClaims,
     ];
 
@@ -49,6 +49,8 @@ public sealed class MetadataEndpoint(OAuthServerOptions options, SigningKeyRing 
                 SubjectTypesSupported = ["public"],
                 IdTokenSigningAlgValuesSupported = options.Signing.Algorithms,
                 ClaimsSupported = ClaimsSupported,
+                EndSessionEndpoint = options.Issuer.TrimEnd('/') + EndSessionEndpoint.Route,
+                PromptValuesSupported = Prompt.Supported,
             });
             _built = built;
         }
@@ -81,6 +83,8 @@ public sealed class MetadataEndpoint(OAuthServerOptions options, SigningKeyRing 
             CodeChallengeMethodsSupported = [Pkce.S256],
             AuthorizationResponseIssParameterSupported = true,
             ServiceDocumentation = issuer + "/",
+            RegistrationEndpoint = options.DynamicRegistration.Enabled ? issuer + "/register" : null,
+            ClientIdMetadataDocumentSupported = options.ClientMetadataDocuments.Enabled ? true : null,
         };
     }
 }

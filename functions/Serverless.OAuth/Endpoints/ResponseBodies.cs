@@ -36,6 +36,8 @@ public record AuthorizationServerMetadata
     [JsonPropertyName("code_challenge_methods_supported")] public required IReadOnlyList<string> CodeChallengeMethodsSupported { get; init; }
     [JsonPropertyName("authorization_response_iss_parameter_supported")] public required bool AuthorizationResponseIssParameterSupported { get; init; }
     [JsonPropertyName("service_documentation")] public required string ServiceDocumentation { get; init; }
+    [JsonPropertyName("registration_endpoint")] public string? RegistrationEndpoint { get; init; }
+    [JsonPropertyName("client_id_metadata_document_supported")] public bool? ClientIdMetadataDocumentSupported { get; init; }
 }
 
 /// <summary>
@@ -55,6 +57,8 @@ public sealed record OpenIdProviderMetadata : AuthorizationServerMetadata
     [JsonPropertyName("subject_types_supported"), JsonPropertyOrder(1)] public IReadOnlyList<string> SubjectTypesSupported { get; init; } = [];
     [JsonPropertyName("id_token_signing_alg_values_supported"), JsonPropertyOrder(1)] public IReadOnlyList<string> IdTokenSigningAlgValuesSupported { get; init; } = [];
     [JsonPropertyName("claims_supported"), JsonPropertyOrder(1)] public IReadOnlyList<string> ClaimsSupported { get; init; } = [];
+    [JsonPropertyName("end_session_endpoint"), JsonPropertyOrder(1)] public string EndSessionEndpoint { get; init; } = "";
+    [JsonPropertyName("prompt_values_supported"), JsonPropertyOrder(1)] public IReadOnlyList<string> PromptValuesSupported { get; init; } = [];
 
     /// <summary>Its default is true (Discovery §3): said explicitly, since request_uri is not supported.</summary>
     [JsonPropertyName("request_uri_parameter_supported"), JsonPropertyOrder(1)] public bool RequestUriParameterSupported { get; init; }
@@ -110,4 +114,22 @@ public sealed record ResourceResponse(
 public sealed record EmptyResponse
 {
     public static readonly EmptyResponse Instance = new();
+}
+
+/// <summary>
+/// A registered client (RFC 7591 §3.2.1): its id, its secret once (confidential clients only) and the metadata as
+/// registered, which may differ from what was asked (scopes default to the registrable ones).
+/// </summary>
+public sealed record ClientRegistrationResponse
+{
+    [JsonPropertyName("client_id")] public required string ClientId { get; init; }
+    [JsonPropertyName("client_secret")] public string? ClientSecret { get; init; }
+    [JsonPropertyName("client_id_issued_at")] public required long ClientIdIssuedAt { get; init; }
+    [JsonPropertyName("client_secret_expires_at")] public long? ClientSecretExpiresAt { get; init; }
+    [JsonPropertyName("client_name")] public required string ClientName { get; init; }
+    [JsonPropertyName("redirect_uris")] public required IReadOnlyList<string> RedirectUris { get; init; }
+    [JsonPropertyName("grant_types")] public required IReadOnlyList<string> GrantTypes { get; init; }
+    [JsonPropertyName("response_types")] public required IReadOnlyList<string> ResponseTypes { get; init; }
+    [JsonPropertyName("token_endpoint_auth_method")] public required string TokenEndpointAuthMethod { get; init; }
+    [JsonPropertyName("scope")] public required string Scope { get; init; }
 }

@@ -19,6 +19,15 @@ public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies
     public const string SecureCsrfCookieName = "__Host-oauth_csrf";
 
     /// <summary>
+    /// The sign-in session cookie. Like the CSRF cookie, its name follows the transport: on https (and whenever the
+    /// host is not Development) "__Host-", which the browser accepts only Secure, host-only and on Path=/, so no sibling
+    /// subdomain or plain-http page can plant or overwrite it; on http://localhost in Development the prefix is not
+    /// allowed (no Secure), so the plain name is used, and only that name is read there.
+    /// </summary>
+    public const string SessionCookieName = "oauth_session";
+    public const string SecureSessionCookieName = "__Host-oauth_session";
+
+    /// <summary>
     /// When a 503 says to try again (RFC 9110 §10.2.3): the storage retries of the failed request are spent by then,
     /// and a throttled partition has usually recovered.
     /// </summary>
@@ -41,6 +50,11 @@ public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies
         var response = httpContext.Response;
         response.Headers.XContentTypeOptions = "nosniff";
         response.Headers["Referrer-Policy"] = "no-referrer";
+        if (result.Session is { } session)
+        {
+            WriteSessionCookie(response, session);
+        }
+
         switch (result)
         {
             case JsonBody json:
@@ -118,6 +132,25 @@ public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies
 
         response.ContentType = "text/html; charset=utf-8";
         return response.WriteAsync(page.Body.ToString(), Encoding.UTF8);
+    }
+
+    /// <summary>
+    /// SameSite=Lax, not Strict: the browser must send it on the top-level redirect from a client's site to /authorize,
+    /// which is what lets a signed-in user through without the password; a cross-site form POST still goes without it.
+    /// </summary>
+    private void WriteSessionCookie(HttpResponse response, SessionCookie session)
+    {
+        var name = secureCookies ? SecureSessionCookieName : SessionCookieName;
+        var cookie = new CookieOptions { HttpOnly = true, Secure = secureCookies, SameSite = SameSiteMode.Lax, Path = "/" };
+        if (session.Value is null)
+        {
+            response.Cookies.Delete(name, cookie);
+        }
+        else
+        {
+            cookie.MaxAge = session.MaxAge;
+            response.Cookies.Append(name, session.Value, cookie);
+        }
     }
 
     private static Task WriteBearerChallengeAsync(HttpResponse response, BearerChallengeResult challenge)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using Azure;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -19,16 +20,21 @@ namespace Serverless.OAuth.Http;
 /// </summary>
 public sealed class OAuthHttpHandlers(
     AuthorizeEndpoint authorize,
+    AccountEndpoint account,
+    EndSessionEndpoint endSession,
     TokenEndpoint token,
     RevocationEndpoint revocation,
     IntrospectionEndpoint introspection,
     MetadataEndpoint metadata,
     UserInfoEndpoint userInfo,
+    RegistrationEndpoint registration,
     OAuthServerOptions options,
     IHostEnvironment environment,
     ILogger<OAuthHttpHandlers> logger)
 {
     public const long MaxFormBytes = 64 * 1024;
+
+    public const long MaxJsonBytes = 16 * 1024;
 
     private static readonly FormOptions FormLimits = new()
     {
@@ -53,10 +59,22 @@ public sealed class OAuthHttpHandlers(
     public Task<IResult> JwksAsync(HttpRequest request) => RunAsync(request, page: false, () => metadata.JwksAsync(request.HttpContext.RequestAborted));
 
     public Task<IResult> AuthorizeGetAsync(HttpRequest request) =>
-        RunAsync(request, page: true, () => authorize.GetAsync(OAuthParameters.From(request.Query), request.HttpContext.RequestAborted));
+        RunAsync(request, page: true, () => authorize.GetAsync(OAuthParameters.From(request.Query), ReadSessionCookie(request), request.HttpContext.RequestAborted));
 
     public Task<IResult> AuthorizePostAsync(HttpRequest request) =>
-        RunFormAsync(request, page: true, form => authorize.PostAsync(form, ReadCsrfCookie(request), Address(request), request.HttpContext.RequestAborted));
+        RunFormAsync(request, page: true, form => authorize.PostAsync(form, ReadCsrfCookie(request), ReadSessionCookie(request), Address(request), request.HttpContext.RequestAborted));
+
+    public Task<IResult> AccountGetAsync(HttpRequest request) =>
+        RunAsync(request, page: true, () => account.GetAsync(ReadSessionCookie(request), request.HttpContext.RequestAborted));
+
+    public Task<IResult> AccountPostAsync(HttpRequest request) =>
+        RunFormAsync(request, page: true, form => account.PostAsync(form, ReadCsrfCookie(request), ReadSessionCookie(request), request.HttpContext.RequestAborted));
+
+    public Task<IResult> EndSessionGetAsync(HttpRequest request) =>
+        RunAsync(request, page: true, () => endSession.RequestAsync(OAuthParameters.From(request.Query), ReadSessionCookie(request), request.HttpContext.RequestAborted));
+
+    public Task<IResult> EndSessionPostAsync(HttpRequest request) =>
+        RunFormAsync(request, page: true, form => endSession.PostAsync(form, ReadCsrfCookie(request), ReadSessionCookie(request), request.HttpContext.RequestAborted));
 
     public Task<IResult> TokenAsync(HttpRequest request) =>
         RunFormAsync(request, page: false, form => token.HandleAsync(request.Headers.Authorization, form, Address(request), request.HttpContext.RequestAborted));
@@ -66,6 +84,9 @@ public sealed class OAuthHttpHandlers(
 
     public Task<IResult> IntrospectAsync(HttpRequest request) =>
         RunFormAsync(request, page: false, form => introspection.HandleAsync(request.Headers.Authorization, form, Address(request), request.HttpContext.RequestAborted));
+
+    public Task<IResult> RegisterAsync(HttpRequest request) =>
+        RunAsync(request, page: false, () => registration.HandleAsync(_ => ReadJsonAsync(request), Address(request), request.HttpContext.RequestAborted));
 
     private Task<IResult> RunFormAsync(HttpRequest request, bool page, Func<OAuthParameters, Task<EndpointResult>> handler) =>
         RunAsync(request, page, async () =>
@@ -134,6 +155,42 @@ public sealed class OAuthHttpHandlers(
         }
     }
 
+    /// <summary>A JSON request body (RFC 7591 §3.1), at most <see cref="MaxJsonBytes"/>; the caller disposes the document.</summary>
+    private static async Task<OAuthResult<JsonDocument>> ReadJsonAsync(HttpRequest request)
+    {
+        if (request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) != true)
+        {
+            return OAuthError.InvalidClientMetadata("The request body must be application/json.");
+        }
+
+        if (request.ContentLength > MaxJsonBytes)
+        {
+            return OAuthError.InvalidClientMetadata("The request body is too large.");
+        }
+
+        var buffer = new MemoryStream();
+        var chunk = new byte[4096];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > MaxJsonBytes)
+            {
+                return OAuthError.InvalidClientMetadata("The request body is too large.");
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        try
+        {
+            return JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), new JsonDocumentOptions { MaxDepth = 8 });
+        }
+        catch (JsonException)
+        {
+            return OAuthError.InvalidClientMetadata("The request body is not valid JSON.");
+        }
+    }
+
     private string? Address(HttpRequest request) => ClientAddress.From(request, options.ForwardedForHops);
 
     /// <summary>
@@ -142,6 +199,10 @@ public sealed class OAuthHttpHandlers(
     /// </summary>
     private string? ReadCsrfCookie(HttpRequest request) =>
         request.Cookies[SecureCookies(request) ? EndpointHttpResult.SecureCsrfCookieName : EndpointHttpResult.CsrfCookieName];
+
+    /// <summary>The sign-in session cookie, by the same rule as the CSRF cookie: only the name this server sets here.</summary>
+    private string? ReadSessionCookie(HttpRequest request) =>
+        request.Cookies[SecureCookies(request) ? EndpointHttpResult.SecureSessionCookieName : EndpointHttpResult.SessionCookieName];
 
     private bool SecureCookies(HttpRequest request) => request.IsHttps || !environment.IsDevelopment();
 

@@ -20,4 +20,5 @@ namespace Serverless.OAuth.Http;
 [JsonSerializable(typeof(ProtectedResourceMetadata))]
 [JsonSerializable(typeof(UserInfoResponse))]
 [JsonSerializable(typeof(EmptyResponse))]
+[JsonSerializable(typeof(ClientRegistrationResponse))]
 internal sealed partial class OAuthJsonContext : JsonSerializerContext;

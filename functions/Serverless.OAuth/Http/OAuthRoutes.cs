@@ -28,11 +28,16 @@ public static class OAuthRoutes
         Route("GET", ".well-known/jwks.json", (h, r) => h.JwksAsync(r)),
         Route("GET", "authorize", (h, r) => h.AuthorizeGetAsync(r)),
         Route("POST", "authorize", (h, r) => h.AuthorizePostAsync(r)),
+        Route("GET", "account", (h, r) => h.AccountGetAsync(r)),
+        Route("POST", "account", (h, r) => h.AccountPostAsync(r)),
+        Route("GET", "endsession", (h, r) => h.EndSessionGetAsync(r)),
+        Route("POST", "endsession", (h, r) => h.EndSessionPostAsync(r)),
         Route("POST", "token", (h, r) => h.TokenAsync(r)),
         Route("POST", "revoke", (h, r) => h.RevokeAsync(r)),
         Route("POST", "introspect", (h, r) => h.IntrospectAsync(r)),
         Route("GET", "userinfo", (h, r) => h.UserInfoAsync(r)),
         Route("POST", "userinfo", (h, r) => h.UserInfoAsync(r)),
+        Route("POST", "register", (h, r) => h.RegisterAsync(r)),
     ];
 
     public static IEndpointRouteBuilder MapServerlessOAuth(this IEndpointRouteBuilder endpoints) => endpoints.MapRoutes(All);

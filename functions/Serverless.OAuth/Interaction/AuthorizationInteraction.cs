@@ -3,27 +3,54 @@ using Serverless.OAuth.Endpoints;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Pages;
 using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Sessions;
 using Serverless.OAuth.Telemetry;
 using Serverless.OAuth.Validation;
 
 namespace Serverless.OAuth.Interaction;
 
 /// <summary>
-/// What happens between a valid authorization request and its response: the user signs in and decides, on one page,
-/// and the authorization resumes with a code. <see cref="Endpoints.AuthorizeEndpoint"/> validates the request and
-/// hands off here; the steps are the consent (<see cref="ConsentStep"/>), the sign-in (<see cref="LoginStep"/>) and
-/// the code (<see cref="CodeIssuance"/>).
+/// What happens between a valid authorization request and its response: who the user is (the sign-in session, or the
+/// password, <see cref="LoginStep"/>), what they allow (<see cref="ConsentStep"/>), and the code
+/// (<see cref="CodeIssuance"/>). <see cref="Endpoints.AuthorizeEndpoint"/> validates the request and hands off here. A
+/// signed-in user who allowed everything asked before gets the code at once; otherwise one page asks for what is
+/// missing (the password, the consent, or both), and its answer resumes the authorization. With prompt=none no page is
+/// ever shown: what would need one goes back as an error (OpenID Connect Core §3.1.2.6).
 /// </summary>
 public sealed class AuthorizationInteraction(LoginStep login, ConsentStep consent, CodeIssuance codes, IApiStore apis, OAuthServerOptions options)
 {
-    /// <summary>Starts the interaction: the sign-in and consent page, with a new CSRF token.</summary>
-    public Task<EndpointResult> StartAsync(AuthorizationRequest request, CancellationToken cancellationToken) =>
-        SignInPageAsync(request, SecretValues.NewSecret(), username: null, problem: null, cancellationToken);
+    /// <summary>Starts the interaction: the code at once when nothing needs asking, otherwise the page, with a new CSRF token.</summary>
+    public async Task<EndpointResult> StartAsync(AuthorizationRequest request, string? sessionCookie, CancellationToken cancellationToken)
+    {
+        var session = await login.SessionForAsync(request, sessionCookie, cancellationToken);
+        if (session is null)
+        {
+            return request.Prompt.None
+                ? Refused(request, OAuthError.LoginRequired("The user must sign in."))
+                : await SignInPageAsync(request, SecretValues.NewSecret(), session: null, request.Scope, request.LoginHint, problem: null, cancellationToken);
+        }
+
+        var question = await consent.QuestionAsync(request, session.Subject, cancellationToken);
+        if (!question.Needed)
+        {
+            return AuthorizationResponse.Code(request, await codes.IssueAsync(request, session, question, cancellationToken), options.Issuer);
+        }
+
+        return request.Prompt.None
+            ? Refused(request, OAuthError.ConsentRequired("The user has not allowed this request."))
+            : await SignInPageAsync(request, SecretValues.NewSecret(), session, question.Scope, username: null, problem: null, cancellationToken);
+    }
 
     /// <summary>Resumes it with what the page posted: back to the page with a problem, or the authorization response.</summary>
     public async Task<EndpointResult> ResumeAsync(
-        AuthorizationRequest request, InteractionForm form, string? csrfCookie, string? clientAddress, CancellationToken cancellationToken)
+        AuthorizationRequest request, InteractionForm form, string? csrfCookie, string? sessionCookie, string? clientAddress, CancellationToken cancellationToken)
     {
+        // No page is ever shown for prompt=none, so nothing was posted from one: the request is answered as a GET.
+        if (request.Prompt.None)
+        {
+            return await StartAsync(request, sessionCookie, cancellationToken);
+        }
+
         // A mismatch shows a page, never a redirect, so a forged post cannot steer the user anywhere.
         if (!form.CameFromOurPage(csrfCookie))
         {
@@ -38,21 +65,41 @@ public sealed class AuthorizationInteraction(LoginStep login, ConsentStep consen
             return AuthorizationResponse.Error(refusal, options.Issuer);
         }
 
-        var signIn = await login.SignInAsync(request.Client.ClientId, form.Username, form.Password, clientAddress, cancellationToken);
-        if (signIn.User is not { } user)
+        var session = await login.SessionForAsync(request, sessionCookie, cancellationToken);
+        SessionCookie? started = null;
+        if (session is null)
         {
-            return await SignInPageAsync(request, csrfCookie, form.Username, signIn.Problem, cancellationToken);
+            // The page was shown for a session that has ended since: ask for the password, without counting a failure.
+            if (form.Username is null && form.Password is null)
+            {
+                return await SignInPageAsync(request, csrfCookie, session: null, request.Scope, request.LoginHint, "Your sign-in has ended. Sign in again to continue.", cancellationToken);
+            }
+
+            var signIn = await login.SignInAsync(request.Client.ClientId, form.Username, form.Password, clientAddress, cancellationToken);
+            if (signIn.User is not { } user)
+            {
+                return await SignInPageAsync(request, csrfCookie, session: null, request.Scope, form.Username, signIn.Problem, cancellationToken);
+            }
+
+            var newSession = await login.StartSessionAsync(user, sessionCookie, cancellationToken);
+            session = newSession.Session;
+            started = new SessionCookie(newSession.CookieValue, options.SessionAbsoluteLifetime);
         }
 
-        var code = await codes.IssueAsync(request, user, cancellationToken);
-        consent.Granted(request, user);
-        return AuthorizationResponse.Code(request, code, options.Issuer);
+        var question = await consent.QuestionAsync(request, session.Subject, cancellationToken);
+        var code = await codes.IssueAsync(request, session, question, cancellationToken);
+        consent.Granted(request, session.Subject, question);
+        return AuthorizationResponse.Code(request, code, options.Issuer) with { Session = started };
     }
 
+    private EndpointResult Refused(AuthorizationRequest request, OAuthError error) =>
+        AuthorizationResponse.Error(request.Redirected(error), options.Issuer);
+
     /// <summary>The page's form answers with a redirect to the client's origin, which its Content-Security-Policy must allow.</summary>
-    private async Task<EndpointResult> SignInPageAsync(AuthorizationRequest request, string csrf, string? username, string? problem, CancellationToken cancellationToken) =>
+    private async Task<EndpointResult> SignInPageAsync(
+        AuthorizationRequest request, string csrf, SignInSession? session, ScopeSet scope, string? username, string? problem, CancellationToken cancellationToken) =>
         new HtmlPage(
-            LoginPage.Render(request, options, await apis.GetCatalogAsync(cancellationToken), csrf, username, problem),
+            LoginPage.Render(request, options, await apis.GetCatalogAsync(cancellationToken), csrf, session, scope, username, problem),
             CsrfCookie: csrf,
             FormTarget: new Uri(request.RedirectUri).GetLeftPart(UriPartial.Authority));
 }

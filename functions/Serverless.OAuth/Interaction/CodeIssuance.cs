@@ -1,7 +1,10 @@
+using Serverless.OAuth.Clients;
+using Serverless.OAuth.Consents;
 using Serverless.OAuth.Grants;
 using Serverless.OAuth.Options;
+using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Sessions;
 using Serverless.OAuth.Tokens;
-using Serverless.OAuth.Users;
 using Serverless.OAuth.Validation;
 
 namespace Serverless.OAuth.Interaction;
@@ -9,15 +12,19 @@ namespace Serverless.OAuth.Interaction;
 /// <summary>
 /// The end of a completed interaction: the authorization code for what the user allowed, bound to the client, the
 /// redirect URI, the PKCE challenge, the resources and the nonce (RFC 6749 §4.1.2, RFC 7636 §4.4, RFC 8707, OpenID
-/// Connect Core §3.1.2.1), stored hashed and short-lived. The user signed in with a password just now, so that is the
-/// ID token's auth_time and amr.
+/// Connect Core §3.1.2.1), stored hashed and short-lived, and carrying the session's sign-in (its time, methods and
+/// sid) for the ID token. Its grant family is recorded under the user's consent, so that withdrawing the consent
+/// revokes what the family issues. A dynamically registered client that a user authorizes is kept at least as long as
+/// the grant may live.
 /// </summary>
-public sealed class CodeIssuance(GrantStore grants, OAuthServerOptions options, TimeProvider clock)
+public sealed class CodeIssuance(GrantStore grants, ConsentStore consents, IClientStore clients, OAuthServerOptions options, TimeProvider clock)
 {
-    public Task<string> IssueAsync(AuthorizationRequest request, OAuthUser user, CancellationToken cancellationToken)
+    /// <summary>Issues the code; when the user was just asked (<paramref name="consent"/> needed), what they allowed is remembered with it.</summary>
+    public async Task<string> IssueAsync(AuthorizationRequest request, SignInSession session, ConsentQuestion consent, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        return grants.CreateCodeAsync(
+        await KeepClientForTheGrantAsync(request.Client, now, cancellationToken);
+        var code = await grants.CreateCodeAsync(
             new CodeGrant
             {
                 ClientId = request.Client.ClientId,
@@ -25,12 +32,32 @@ public sealed class CodeIssuance(GrantStore grants, OAuthServerOptions options, 
                 CodeChallenge = request.CodeChallenge,
                 Scope = request.Scope.ToString(),
                 Resources = string.Join(' ', request.Resources),
-                Subject = user.Subject,
-                AuthTime = now,
-                AuthenticationMethods = Authentication.Password,
+                Subject = session.Subject,
+                AuthTime = session.AuthTime,
+                AuthenticationMethods = string.Join(' ', session.Amr),
+                SessionId = session.Sid,
                 Nonce = request.Nonce,
             },
             now + options.AuthorizationCodeLifetime,
             cancellationToken);
+
+        // Recorded before the code leaves: a failure here answers 503, and the code, never sent, is never used.
+        SecretValues.TrySplit(code, out var familyId, out _);
+        await consents.RecordAsync(
+            session.Subject, request.Client.ClientId, familyId, consent.Needed ? request.Scope : null, consent.Previous, cancellationToken);
+        return code;
+    }
+
+    /// <summary>
+    /// The grant's refresh tokens live at most RefreshTokenAbsoluteLifetime, and need their client. The client is
+    /// extended by one unused lifetime more than that, so a client in steady use is written about once per unused
+    /// lifetime, not on every authorization.
+    /// </summary>
+    private Task KeepClientForTheGrantAsync(OAuthClient client, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var grantLivesUntil = now + options.RefreshTokenAbsoluteLifetime;
+        return client.ExpiresAt is { } expiresAt && expiresAt < grantLivesUntil
+            ? clients.ExtendAsync(client, grantLivesUntil + options.DynamicRegistration.UnusedLifetime, cancellationToken)
+            : Task.CompletedTask;
     }
 }

@@ -1,16 +1,23 @@
 using Microsoft.Extensions.Logging;
+using Serverless.OAuth.Consents;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Telemetry;
-using Serverless.OAuth.Users;
 using Serverless.OAuth.Validation;
 
 namespace Serverless.OAuth.Interaction;
 
 /// <summary>
-/// The user's decision on what the client asks for. Read before the sign-in: a user who denies is sent back at once,
-/// and no password is checked for it. Remembered consent will plug in here.
+/// What the user must still be asked: nothing when <see cref="Needed"/> is false; otherwise the <see cref="Scope"/> to
+/// show, which is what is new since the remembered consent (all of it the first time, or with prompt=consent).
 /// </summary>
-public sealed class ConsentStep(ILogger<ConsentStep> logger)
+public sealed record ConsentQuestion(bool Needed, ScopeSet Scope, Consent? Previous);
+
+/// <summary>
+/// The user's decision on what the client asks for, remembered per user and client (<see cref="ConsentStore"/>, written
+/// with the code's family by <see cref="CodeIssuance"/>), so the question comes again only for what is new. The decision on the page is read before the sign-in: a user who
+/// denies is sent back at once, and no password is checked for it.
+/// </summary>
+public sealed class ConsentStep(ConsentStore consents, ILogger<ConsentStep> logger)
 {
     public const string Allow = "allow";
     public const string Deny = "deny";
@@ -29,7 +36,26 @@ public sealed class ConsentStep(ILogger<ConsentStep> logger)
             : request.Redirected(OAuthError.InvalidRequest("The form's decision is missing."));
     }
 
-    /// <summary>Records the grant, once the code that carries it exists.</summary>
-    public void Granted(AuthorizationRequest request, OAuthUser user) =>
-        AuditEvents.ConsentGranted(logger, request.Client.ClientId, user.Subject, request.Scope.ToString());
+    /// <summary>What the user must be asked about this request, against what they allowed this client before.</summary>
+    public async Task<ConsentQuestion> QuestionAsync(AuthorizationRequest request, string subject, CancellationToken cancellationToken)
+    {
+        var previous = await consents.FindAsync(subject, request.Client.ClientId, cancellationToken);
+        if (previous is null || request.Prompt.Consent)
+        {
+            return new ConsentQuestion(true, request.Scope, previous);
+        }
+
+        var remembered = previous.Scope.Values.ToHashSet(StringComparer.Ordinal);
+        var added = ScopeSet.From(request.Scope.Values.Where(scope => !remembered.Contains(scope)));
+        return new ConsentQuestion(!added.IsEmpty, added, previous);
+    }
+
+    /// <summary>Records, once the code that carries it exists, that the user allowed what they were asked.</summary>
+    public void Granted(AuthorizationRequest request, string subject, ConsentQuestion question)
+    {
+        if (question.Needed)
+        {
+            AuditEvents.ConsentGranted(logger, request.Client.ClientId, subject, request.Scope.ToString());
+        }
+    }
 }

@@ -1,17 +1,62 @@
 using Microsoft.Extensions.Logging;
 using Serverless.OAuth.Lockout;
+using Serverless.OAuth.Sessions;
 using Serverless.OAuth.Telemetry;
+using Serverless.OAuth.Tokens;
 using Serverless.OAuth.Users;
+using Serverless.OAuth.Validation;
 
 namespace Serverless.OAuth.Interaction;
 
 /// <summary>
-/// The user's sign-in with a password, under the lockout of the account and of the address it comes from
-/// (<see cref="ILockout.AttemptAsync{T}"/>, the same sequence client authentication uses). Sign-in sessions
-/// and max_age will plug in here.
+/// Who the user is: the browser's sign-in session when it may stand in for the password, otherwise a sign-in with the
+/// password, under the lockout of the account and of the address it comes from
+/// (<see cref="ILockout.AttemptAsync{T}"/>, the same sequence client authentication uses), which starts a
+/// new session.
 /// </summary>
-public sealed class LoginStep(IUserStore users, ILockout lockout, ILogger<LoginStep> logger)
+public sealed class LoginStep(IUserStore users, ILockout lockout, SessionStore sessions, TimeProvider clock, ILogger<LoginStep> logger)
 {
+    /// <summary>
+    /// The session that signs this request in without the password: live, not overruled by prompt=login, not older
+    /// than max_age allows, and of the user an id_token_hint names (OpenID Connect Core §3.1.2.1); null when the
+    /// password is needed.
+    /// </summary>
+    public async Task<SignInSession?> SessionForAsync(AuthorizationRequest request, string? sessionCookie, CancellationToken cancellationToken)
+    {
+        if (request.Prompt.Login || sessionCookie is null)
+        {
+            return null;
+        }
+
+        var session = await sessions.FindAsync(sessionCookie, cancellationToken);
+        if (session is not null && request.IdTokenHint is { } hint && hint.Subject != session.Subject)
+        {
+            return null;
+        }
+
+        if (session is null || request.MaxAge is not { } maxAge)
+        {
+            return session;
+        }
+
+        // max_age=0 asks for a sign-in now, whatever the session's age.
+        return maxAge > TimeSpan.Zero && clock.GetUtcNow() - session.AuthTime <= maxAge ? session : null;
+    }
+
+    /// <summary>
+    /// Starts the session of a user who has just typed the password. The session the browser held before (if any, and
+    /// really its) ends, so a sign-in never keeps a session id that existed before it.
+    /// </summary>
+    public async Task<NewSignInSession> StartSessionAsync(OAuthUser user, string? previousSessionCookie, CancellationToken cancellationToken)
+    {
+        if (await sessions.FindAsync(previousSessionCookie, cancellationToken) is { } previous)
+        {
+            await sessions.EndAsync(previous.Sid, cancellationToken);
+        }
+
+        return await sessions.StartAsync(user, [Authentication.Password], cancellationToken);
+    }
+
     public async Task<SignIn> SignInAsync(string clientId, string? username, string? password, string? clientAddress, CancellationToken cancellationToken)
     {
         var keys = new List<LockoutKey>(2);

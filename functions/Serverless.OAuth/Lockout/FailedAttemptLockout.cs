@@ -29,7 +29,12 @@ public sealed class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryI
     /// </summary>
     private static bool ClearsOnSuccess(LockoutKey key) => key.Kind != LockoutKey.Address;
 
-    private LockoutOptions PolicyOf(LockoutKey key) => key.Kind == LockoutKey.Address ? options.AddressLockout : options.Lockout;
+    private LockoutOptions PolicyOf(LockoutKey key) => key.Kind switch
+    {
+        LockoutKey.Address => options.AddressLockout,
+        LockoutKey.Registration => options.DynamicRegistration.RateLimit,
+        _ => options.Lockout,
+    };
 
     /// <inheritdoc/>
     /// <remarks>
@@ -78,6 +83,16 @@ public sealed class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryI
         }
 
         return new LockoutAttempt<T>(null, locking?.Key, locking?.LockedFor, Checked: true);
+    }
+
+    /// <summary>
+    /// Counts an attempt that is limited whatever its outcome (a registration): reserved like a check, never given
+    /// back. Null when it may go ahead; otherwise how long the key is refused.
+    /// </summary>
+    public async Task<TimeSpan?> CountAsync(LockoutKey key, CancellationToken cancellationToken)
+    {
+        var reservation = await ReserveAsync(key, cancellationToken);
+        return reservation.Granted ? null : reservation.LockedFor;
     }
 
     /// <summary>Counts one attempt, unless the key is locked; the attempt that reaches the limit starts the lock.</summary>

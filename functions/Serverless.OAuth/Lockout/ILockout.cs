@@ -12,4 +12,10 @@ public interface ILockout
     /// </summary>
     Task<LockoutAttempt<T>> AttemptAsync<T>(IReadOnlyList<LockoutKey> keys, Func<CancellationToken, Task<T?>> check, CancellationToken cancellationToken)
         where T : class;
+
+    /// <summary>
+    /// Counts an attempt that is limited whatever its outcome (a registration): reserved like a check, never given
+    /// back. Null when it may go ahead; otherwise how long the key is refused.
+    /// </summary>
+    Task<TimeSpan?> CountAsync(LockoutKey key, CancellationToken cancellationToken);
 }

@@ -30,6 +30,18 @@ public sealed class OAuthServerOptions
     /// </summary>
     public TimeSpan RefreshTokenReuseGraceWindow { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// A sign-in session ends when unused for this long. It slides with use, renewed at most once per
+    /// <see cref="Sessions.SessionStore.RenewalFraction"/> of it, so a busy session costs no write per request.
+    /// </summary>
+    public TimeSpan SessionIdleLifetime { get; set; } = TimeSpan.FromHours(8);
+
+    /// <summary>A sign-in session ends this long after the password was typed, however often it is used.</summary>
+    public TimeSpan SessionAbsoluteLifetime { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How long a user's consent to a client's scopes is remembered; asked again only for what is new.</summary>
+    public TimeSpan ConsentLifetime { get; set; } = TimeSpan.FromDays(90);
+
     /// <summary>How long a verified client secret is remembered in memory, so that PBKDF2 runs once per client, not per request.</summary>
     public TimeSpan ClientCacheLifetime { get; set; } = TimeSpan.FromMinutes(1);
 
@@ -60,6 +72,10 @@ public sealed class OAuthServerOptions
     public SigningOptions Signing { get; set; } = new();
 
     public LockoutOptions Lockout { get; set; } = new();
+
+    public DynamicRegistrationOptions DynamicRegistration { get; set; } = new();
+
+    public ClientMetadataDocumentOptions ClientMetadataDocuments { get; set; } = new();
 
     /// <summary>
     /// The throttle on failed sign-ins and client authentications per client address (an IPv4 address, or an IPv6
@@ -119,6 +135,16 @@ public sealed class OAuthServerOptions
             yield return "OAuth:RefreshTokenReuseGraceWindow must be between 0 and 1 minute.";
         }
 
+        if (SessionIdleLifetime <= TimeSpan.Zero || SessionAbsoluteLifetime < SessionIdleLifetime)
+        {
+            yield return "OAuth:SessionIdleLifetime must be positive and no longer than OAuth:SessionAbsoluteLifetime.";
+        }
+
+        if (ConsentLifetime <= TimeSpan.Zero)
+        {
+            yield return "OAuth:ConsentLifetime must be positive.";
+        }
+
         if (ClientCacheLifetime <= TimeSpan.Zero || ClientCacheSize < 1)
         {
             yield return "OAuth:ClientCacheLifetime must be positive and OAuth:ClientCacheSize at least 1.";
@@ -146,7 +172,12 @@ public sealed class OAuthServerOptions
             yield return $"OAuth:Storage:ExpiryIndexShards must be between 1 and {Serverless.OAuth.Storage.ExpiryIndex.MaxShards}.";
         }
 
-        foreach (var (name, lockout) in new[] { ("Lockout", Lockout), ("AddressLockout", AddressLockout) })
+        foreach (var problem in DynamicRegistration.Validate().Concat(ClientMetadataDocuments.Validate()))
+        {
+            yield return problem;
+        }
+
+        foreach (var (name, lockout) in new[] { ("Lockout", Lockout), ("AddressLockout", AddressLockout), ("DynamicRegistration:RateLimit", DynamicRegistration.RateLimit) })
         {
             if (lockout.MaxFailures < 1 || lockout.FailureWindow <= TimeSpan.Zero || lockout.LockDuration <= TimeSpan.Zero || lockout.MaxLockDuration < lockout.LockDuration)
             {

@@ -52,9 +52,21 @@ public sealed record OAuthError(string Error, string? Description = null, string
     public static OAuthError TemporarilyUnavailable(string description = "The server is temporarily unable to handle the request; try again shortly.") =>
         new(OAuthErrorCodes.TemporarilyUnavailable, description);
 
+    /// <summary>RFC 7591 §3.2.2: a redirect URI in a registration request is not acceptable.</summary>
+    public static OAuthError InvalidRedirectUri(string description) => new(OAuthErrorCodes.InvalidRedirectUri, description);
+
+    /// <summary>RFC 7591 §3.2.2: a client metadata field in a registration request is not acceptable.</summary>
+    public static OAuthError InvalidClientMetadata(string description) => new(OAuthErrorCodes.InvalidClientMetadata, description);
+
     public static OAuthError InvalidToken(string description) => new(OAuthErrorCodes.InvalidToken, description);
 
     public static OAuthError InsufficientScope(string description) => new(OAuthErrorCodes.InsufficientScope, description);
+
+    public static OAuthError LoginRequired(string description) => new(OAuthErrorCodes.LoginRequired, description);
+
+    public static OAuthError ConsentRequired(string description) => new(OAuthErrorCodes.ConsentRequired, description);
+
+    public static OAuthError InteractionRequired(string description) => new(OAuthErrorCodes.InteractionRequired, description);
 }
 
 /// <summary>Where an authorization request's error is sent: a redirect URI verified against the client's registration.</summary>
@@ -76,4 +88,11 @@ public static class OAuthErrorCodes
     public const string TemporarilyUnavailable = "temporarily_unavailable";
     public const string InvalidToken = "invalid_token";
     public const string InsufficientScope = "insufficient_scope";
+    public const string InvalidRedirectUri = "invalid_redirect_uri";
+    public const string InvalidClientMetadata = "invalid_client_metadata";
+
+    // OpenID Connect Core §3.1.2.6: prompt=none could not be honoured without showing the user a page.
+    public const string LoginRequired = "login_required";
+    public const string ConsentRequired = "consent_required";
+    public const string InteractionRequired = "interaction_required";
 }

@@ -47,6 +47,17 @@ public sealed class ExpiringTable(string name, OAuthTables tables, ExpiryIndex i
     }
 
     /// <summary>
+    /// Indexes the partition at the earliest expiry of <paramref name="rows"/> (all in one partition), then inserts or
+    /// replaces them in one entity-group transaction: one index entry and one round trip for rows written together.
+    /// </summary>
+    public async Task UpsertAllAsync(IReadOnlyList<ExpiringEntity> rows, CancellationToken cancellationToken)
+    {
+        var earliest = rows.MinBy(row => row.ExpiresAt) ?? throw new ArgumentException("No rows to write.", nameof(rows));
+        var table = await IndexAsync(earliest, cancellationToken);
+        await table.SubmitTransactionAsync(rows.Select(row => new TableTransactionAction(TableTransactionActionType.UpsertReplace, row)), cancellationToken);
+    }
+
+    /// <summary>
     /// Replaces a row read with <paramref name="version"/>, failing with the storage's 404 or 412 when it changed.
     /// Not indexed again: the row's partition already has an entry at or before its old expiry, so a replace may move
     /// the expiry later (the purge reschedules the entry) but never earlier.

@@ -20,8 +20,10 @@ public class OAuthTables
     public const string SigningKeys = "signingkeys";
     public const string Lockouts = "lockouts";
     public const string Apis = "apis";
+    public const string Sessions = "sessions";
+    public const string Consents = "consents";
 
-    public static readonly IReadOnlyList<string> All = [Clients, Users, Grants, Revocations, Expiry, SigningKeys, Lockouts, Apis];
+    public static readonly IReadOnlyList<string> All = [Clients, Users, Grants, Revocations, Expiry, SigningKeys, Lockouts, Apis, Sessions, Consents];
 
     private readonly TableServiceClient _service;
     private readonly string _prefix;
@@ -114,7 +116,7 @@ public class OAuthTables
     }
 
     /// <summary>
-    /// All tables at once: the first request of an instance waits for this, so one round trip after another would be
+    /// All tables at once: the first request of an instance waits for this, so one sequential round trip per table would be
     /// as many latencies on its critical path instead of one.
     /// </summary>
     private Task CreateAllAsync() => Task.WhenAll(_tables.Values.Select(CreateAsync));

@@ -15,6 +15,8 @@ public static partial class AuditEvents
     public const int SignInLockedOutId = 4003;
     public const int ConsentGrantedId = 4011;
     public const int ConsentDeniedId = 4012;
+    public const int ConsentWithdrawnId = 4013;
+    public const int SessionEndedId = 4051;
     public const int FamilyRevokedId = 4021;
     public const int FamilyRevokedByClientId = 4022;
     public const int ClientRegisteredId = 4031;
@@ -57,11 +59,22 @@ public static partial class AuditEvents
         {
             LogFamilyRevokedByClient(logger, familyId);
         }
+        else if (reason == FamilyRevocationReason.RevokedByUser)
+        {
+            // Counted here; the one audit event is the consent withdrawal that revoked it (ConsentWithdrawn).
+        }
         else
         {
             LogFamilyRevokedForReuse(logger, familyId, ServerTelemetry.ReasonTag(reason));
         }
     }
+
+    /// <summary>The user withdrew the consent they gave a client; <paramref name="families"/> grant families were revoked with it.</summary>
+    public static void ConsentWithdrawn(ILogger logger, string clientId, string subject, int families) =>
+        LogConsentWithdrawn(logger, clientId, subject, families);
+
+    /// <summary>A sign-in session was ended by the user. The session is named by its sid, never by its cookie value.</summary>
+    public static void SessionEnded(ILogger logger, string subject, string sid) => LogSessionEnded(logger, subject, sid);
 
     public static void ClientRegistered(ILogger logger, string clientId, string clientType)
     {
@@ -100,6 +113,14 @@ public static partial class AuditEvents
     [LoggerMessage(EventId = FamilyRevokedByClientId, EventName = "FamilyRevokedByClient", Level = LogLevel.Information,
         Message = "The client revoked the authorization of family {FamilyId}")]
     private static partial void LogFamilyRevokedByClient(ILogger logger, string familyId);
+
+    [LoggerMessage(EventId = ConsentWithdrawnId, EventName = "ConsentWithdrawn", Level = LogLevel.Information,
+        Message = "Subject {Subject} withdrew the consent to client {ClientId}; {Families} authorizations revoked")]
+    private static partial void LogConsentWithdrawn(ILogger logger, string clientId, string subject, int families);
+
+    [LoggerMessage(EventId = SessionEndedId, EventName = "SessionEnded", Level = LogLevel.Information,
+        Message = "Subject {Subject} ended the sign-in session {Sid}")]
+    private static partial void LogSessionEnded(ILogger logger, string subject, string sid);
 
     [LoggerMessage(EventId = ClientRegisteredId, EventName = "ClientRegistered", Level = LogLevel.Information,
         Message = "Registered the {ClientType} client {ClientId}")]

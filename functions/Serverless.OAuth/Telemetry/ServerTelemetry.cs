@@ -106,6 +106,7 @@ public static class ServerTelemetry
     {
         FamilyRevocationReason.CodeReplay => "code_replay",
         FamilyRevocationReason.RefreshTokenReuse => "refresh_token_reuse",
+        FamilyRevocationReason.RevokedByUser => "revoked_by_user",
         _ => "revoked_by_client",
     };
 }
@@ -128,4 +129,7 @@ public enum FamilyRevocationReason
 
     /// <summary>The client revoked a refresh token (RFC 7009).</summary>
     RevokedByClient,
+
+    /// <summary>The user withdrew their consent to the client on the account page.</summary>
+    RevokedByUser,
 }

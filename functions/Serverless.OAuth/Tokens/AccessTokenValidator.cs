@@ -101,7 +101,7 @@ public sealed class AccessTokenValidator(
 
     private sealed record CachedParameters(IReadOnlyList<PublicJsonWebKey> Keys, TokenValidationParameters Parameters);
 
-    private static JsonWebKey ToSecurityKey(PublicJsonWebKey key) => new()
+    internal static JsonWebKey ToSecurityKey(PublicJsonWebKey key) => new()
     {
         Kty = key.KeyType,
         Kid = key.KeyId,

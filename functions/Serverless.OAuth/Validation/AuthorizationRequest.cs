@@ -1,5 +1,6 @@
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Tokens;
 
 namespace Serverless.OAuth.Validation;
 
@@ -20,6 +21,18 @@ public sealed record AuthorizationRequest(
 
     /// <summary>How the response reaches the client: the redirect URI's query, or a form post (OAuth 2.0 Form Post Response Mode).</summary>
     public ResponseMode ResponseMode { get; init; }
+
+    /// <summary>Whether the user may, or must, see a page (OpenID Connect Core §3.1.2.1).</summary>
+    public Prompt Prompt { get; init; } = Prompt.Unspecified;
+
+    /// <summary>The longest time since the user typed the password that the client accepts; older sessions sign in again.</summary>
+    public TimeSpan? MaxAge { get; init; }
+
+    /// <summary>The username the client expects; it pre-fills the sign-in form, nothing more.</summary>
+    public string? LoginHint { get; init; }
+
+    /// <summary>An ID token this server issued to the client, naming the user the client expects to be signed in.</summary>
+    public IdTokenHint? IdTokenHint { get; init; }
 
     /// <summary>An error for this request, answered to its verified redirect URI in its response mode (RFC 6749 §4.1.2.1).</summary>
     public OAuthError Redirected(OAuthError error) => error.RedirectedTo(RedirectUri, State, ResponseMode);
@@ -55,6 +68,26 @@ public sealed record AuthorizationRequest(
         if (ResponseMode != ResponseMode.Query)
         {
             yield return ("response_mode", ResponseModes.Name(ResponseMode));
+        }
+
+        if (!Prompt.IsUnspecified)
+        {
+            yield return ("prompt", Prompt.ToString());
+        }
+
+        if (MaxAge is { } maxAge)
+        {
+            yield return ("max_age", ((long)maxAge.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        if (LoginHint is not null)
+        {
+            yield return ("login_hint", LoginHint);
+        }
+
+        if (IdTokenHint is not null)
+        {
+            yield return ("id_token_hint", IdTokenHint.Raw);
         }
     }
 }

@@ -2,6 +2,7 @@ using Serverless.OAuth.Apis;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Tokens;
 
 namespace Serverless.OAuth.Validation;
 
@@ -9,7 +10,7 @@ namespace Serverless.OAuth.Validation;
 /// Validates an authorization request one named rule at a time. The client and the redirect URI are verified first;
 /// until both are, every error is shown on a page. After that, errors go back to the client by redirect.
 /// </summary>
-public sealed class AuthorizeRequestValidator(IClientStore clients, IApiStore apis, OAuthServerOptions options)
+public sealed class AuthorizeRequestValidator(ClientDirectory clients, IApiStore apis, IdTokenHintValidator idTokenHints, OAuthServerOptions options)
 {
     public async Task<OAuthResult<AuthorizationRequest>> ValidateAsync(OAuthParameters parameters, CancellationToken cancellationToken)
     {
@@ -51,13 +52,70 @@ public sealed class AuthorizeRequestValidator(IClientStore clients, IApiStore ap
             return authorized.Error.RedirectedTo(redirectUri, state, mode);
         }
 
-        // A nonce is optional in the code flow (OpenID Connect Core §3.1.2.1); when sent, it is bound to the code.
+        var prompt = Prompt.Parse(parameters["prompt"]);
+        if (!prompt.Succeeded)
+        {
+            return prompt.Error.RedirectedTo(redirectUri, state, mode);
+        }
+
+        var maxAge = ValidateMaxAge(parameters);
+        if (!maxAge.Succeeded)
+        {
+            return maxAge.Error.RedirectedTo(redirectUri, state, mode);
+        }
+
+        var hint = await ValidateIdTokenHintAsync(parameters, client, cancellationToken);
+        if (!hint.Succeeded)
+        {
+            return hint.Error.RedirectedTo(redirectUri, state, mode);
+        }
+
         return new AuthorizationRequest(client, redirectUri, authorized.Value.Scope, state, parameters["code_challenge"], authorized.Value.Resources)
         {
+            Prompt = prompt.Value,
+            MaxAge = maxAge.Value.Age,
+            LoginHint = parameters["login_hint"],
+            IdTokenHint = hint.Value.Hint,
+            // A nonce is optional in the code flow (OpenID Connect Core §3.1.2.1); when sent, it is bound to the code.
             Nonce = parameters["nonce"],
             ResponseMode = mode,
         };
     }
+
+    /// <summary>max_age: a non-negative number of seconds (OpenID Connect Core §3.1.2.1).</summary>
+    private static OAuthResult<MaxAgeValue> ValidateMaxAge(OAuthParameters parameters) =>
+        parameters["max_age"] switch
+        {
+            null => new MaxAgeValue(null),
+            var text when text.All(char.IsAsciiDigit) && text.Length <= 9 => new MaxAgeValue(TimeSpan.FromSeconds(int.Parse(text, System.Globalization.CultureInfo.InvariantCulture))),
+            _ => OAuthError.InvalidRequest("The 'max_age' parameter must be a number of seconds."),
+        };
+
+    private sealed record MaxAgeValue(TimeSpan? Age);
+
+    /// <summary>
+    /// id_token_hint (OpenID Connect Core §3.1.2.1): an unexpired ID token of this server, issued to this client. Whether
+    /// it names the signed-in user is the interaction's question (a different user needs the password).
+    /// </summary>
+    private async Task<OAuthResult<HintValue>> ValidateIdTokenHintAsync(OAuthParameters parameters, OAuthClient client, CancellationToken cancellationToken)
+    {
+        if (parameters["id_token_hint"] is not { } raw)
+        {
+            return new HintValue(null);
+        }
+
+        var hint = await idTokenHints.ValidateAsync(raw, acceptExpired: false, cancellationToken);
+        if (!hint.Succeeded)
+        {
+            return hint.Error;
+        }
+
+        return hint.Value.IsFor(client.ClientId)
+            ? new HintValue(hint.Value)
+            : OAuthError.InvalidRequest("The 'id_token_hint' was issued to another client.");
+    }
+
+    private sealed record HintValue(IdTokenHint? Hint);
 
     private async Task<OAuthResult<OAuthClient>> ValidateClientIdAsync(OAuthParameters parameters, CancellationToken cancellationToken)
     {
@@ -72,8 +130,7 @@ public sealed class AuthorizeRequestValidator(IClientStore clients, IApiStore ap
             return OAuthError.InvalidRequest("The 'client_id' parameter is missing.");
         }
 
-        var client = await clients.FindAsync(clientId, cancellationToken);
-        return client is null ? OAuthError.InvalidClient("The client is not registered with this server.") : client;
+        return await clients.FindAsync(clientId, cancellationToken);
     }
 
     /// <summary>The redirect URI, when it is sent once and registered for the client; exact string comparison, no normalisation.</summary>

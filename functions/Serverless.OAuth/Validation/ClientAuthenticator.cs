@@ -18,7 +18,7 @@ public sealed record ClientCredentials(string? ClientId, string? Secret, string 
 /// Authenticates the client of a back-channel request: client_secret_basic (RFC 6749 §2.3.1, with form-url-encoded
 /// id and secret), client_secret_post, or none for public clients. Exactly one method per request.
 /// </summary>
-public sealed class ClientAuthenticator(IClientStore clients, ClientSecretVerifier secrets, ILockout lockout)
+public sealed class ClientAuthenticator(ClientDirectory clients, ClientSecretVerifier secrets, ILockout lockout)
 {
     /// <summary>The longest base64 Basic credentials accepted: far more than any client id and secret need.</summary>
     public const int MaxBasicCredentialsLength = 2048;
@@ -51,7 +51,11 @@ public sealed class ClientAuthenticator(IClientStore clients, ClientSecretVerifi
                 return OAuthError.InvalidRequest("'client_id' does not match the Basic credentials.");
             }
 
-            return new ClientCredentials(id, secret, ClientCredentials.Basic);
+            // Basic with an empty password carries no secret: the client authenticates as "none", which only a public
+            // client may (the MCP SDK sends this for a metadata-document client when client_secret_basic is listed first).
+            return secret.Length == 0
+                ? new ClientCredentials(id, null, ClientCredentials.None)
+                : new ClientCredentials(id, secret, ClientCredentials.Basic);
         }
 
         return postSecret is not null
@@ -76,11 +80,13 @@ public sealed class ClientAuthenticator(IClientStore clients, ClientSecretVerifi
             return OAuthError.InvalidClient("Client authentication is required: send client_id (and a secret for confidential clients).");
         }
 
-        var client = await clients.FindAsync(credentials.ClientId, cancellationToken);
-        if (client is null)
+        var found = await clients.FindAsync(credentials.ClientId, cancellationToken);
+        if (!found.Succeeded)
         {
             return OAuthError.InvalidClient("Client authentication failed.");
         }
+
+        var client = found.Value;
 
         if (client.IsPublic)
         {
@@ -147,6 +153,6 @@ public sealed class ClientAuthenticator(IClientStore clients, ClientSecretVerifi
 
         clientId = WebUtility.UrlDecode(decoded[..colon]);
         secret = WebUtility.UrlDecode(decoded[(colon + 1)..]);
-        return clientId.Length > 0 && secret.Length > 0;
+        return clientId.Length > 0;
     }
 }

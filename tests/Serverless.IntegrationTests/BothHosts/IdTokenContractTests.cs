@@ -53,7 +53,7 @@ public abstract class IdTokenContractTests<TFixture>(TFixture fixture) : IClassF
         Assert.InRange(authTime, before, DateTimeOffset.UtcNow.AddMinutes(1));
         Assert.Equal(600, (idToken.ValidTo - idToken.IssuedAt).TotalSeconds);
         Assert.False(idToken.TryGetClaim("azp", out _), "The only audience is the client: no azp (Core §2).");
-        Assert.False(idToken.TryGetClaim("sid", out _), "No sign-in session yet: no sid.");
+        Assert.True(idToken.TryGetClaim("sid", out var sid) && sid.Value.Length > 0, "The sign-in session's sid.");
     }
 
     /// <summary>Access tokens keep the configured ES256; ID tokens are RS256 unless the client registered ES256; the JWKS has both.</summary>

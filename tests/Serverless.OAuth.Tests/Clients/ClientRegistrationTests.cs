@@ -5,7 +5,7 @@ using static Serverless.OAuth.Clients.ClientRegistrationProblemKind;
 
 namespace Serverless.OAuth.Tests.Clients;
 
-/// <summary>The rules of a valid client, shared by the admin command line and (later) dynamic registration.</summary>
+/// <summary>The rules of a valid client, shared by the admin command line and dynamic registration.</summary>
 public sealed class ClientRegistrationTests
 {
     private static readonly OAuthServerOptions Options = new();
@@ -24,7 +24,7 @@ public sealed class ClientRegistrationTests
         Assert.Null(result.Client.SecretHash);
         Assert.Equal("My app", result.Client.Name);
         Assert.Equal([GrantTypes.AuthorizationCode], result.Client.AllowedGrantTypes);
-        Assert.Equal(["offline_access", "read", "write"], result.Client.AllowedScopes);
+        Assert.Equal(["openid", "profile", "email", "offline_access", "read", "write"], result.Client.AllowedScopes);
         Assert.Equal(["https://app.example/cb"], result.Client.RedirectUris);
     }
 
@@ -39,6 +39,17 @@ public sealed class ClientRegistrationTests
         Assert.True(new ClientSecretVerifier(Options, TimeProvider.System).Verify(result.Client, result.Secret));
         Assert.Equal(["read"], result.Client.AllowedScopes);
         Assert.True(result.Client.MayIntrospect);
+    }
+
+    [Fact]
+    public void PostLogoutRedirectUris_AreKeptOnce_AndHeldToTheRedirectUriRules()
+    {
+        var kept = ClientRegistration.Register(
+            Request() with { PostLogoutRedirectUris = ["https://app.example/bye", "https://app.example/bye"] }, Options, TestApis.Catalog());
+        var refused = ClientRegistration.Register(Request() with { PostLogoutRedirectUris = ["http://app.example/bye"] }, Options, TestApis.Catalog());
+
+        Assert.Equal(["https://app.example/bye"], kept.Client?.PostLogoutRedirectUris);
+        Assert.Equal(("http://app.example/bye", InvalidRedirectUri), (refused.Problems.Single().Value, refused.Problems.Single().Kind));
     }
 
     [Fact]
@@ -83,6 +94,14 @@ public sealed class ClientRegistrationTests
     [InlineData("https://app.example/cb#fragment", false)]
     [InlineData("https://user:pw@app.example/cb", false)]
     [InlineData("http://app.example/cb", false)]
+    [InlineData("https://*.app.example/cb", false)]
+    [InlineData("https://app.example/*", false)]
+    [InlineData("javascript:alert(1)", false)]
+    [InlineData("data:text/html,<script>alert(1)</script>", false)]
+    [InlineData("file:///etc/passwd", false)]
+    [InlineData("myapp:/cb", false)]
+    [InlineData("https://app.example/cb\u0000", false)]
+    [InlineData("https://app.example/c b", false)] // a private-use scheme is a reverse domain name (RFC 8252 §7.1)
     public void RedirectUris_AreAbsolute_WithoutFragmentOrUserInfo_AndHttpsUnlessLoopback(string uri, bool registrable)
     {
         Assert.Equal(registrable, ClientRegistration.RedirectUriProblem(uri) is null);

@@ -1,8 +1,11 @@
+using Moq;
 using Serverless.OAuth.Clients;
+using Serverless.OAuth.Consents;
 using Serverless.OAuth.Interaction;
+using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Storage;
 using Serverless.OAuth.Telemetry;
-using Serverless.OAuth.Users;
 using Serverless.OAuth.Validation;
 
 namespace Serverless.OAuth.Tests.Interaction;
@@ -19,17 +22,20 @@ public sealed class ConsentStepTests
 
     private readonly AuditLog<ConsentStep> _audit = new();
 
+    // Storage is never reached by the decision rules; a test that reached it would fail on the empty mock.
+    private ConsentStep Step() => new(new ConsentStore(Mock.Of<OAuthTables>(), new ExpiryIndex(Mock.Of<OAuthTables>()), new OAuthServerOptions(), TimeProvider.System), _audit);
+
     [Fact]
     public void Allow_GoesOn_AndRecordsNothingYet()
     {
-        Assert.Null(new ConsentStep(_audit).Refusal(Request, "allow"));
+        Assert.Null(Step().Refusal(Request, "allow"));
         Assert.Empty(_audit.EventIds);
     }
 
     [Fact]
     public void Deny_IsAccessDenied_ToTheVerifiedRedirectUri_WithTheState()
     {
-        var refusal = new ConsentStep(_audit).Refusal(Request, "deny");
+        var refusal = Step().Refusal(Request, "deny");
 
         Assert.Equal(OAuthErrorCodes.AccessDenied, refusal?.Error);
         Assert.Equal(("https://app.example/cb", "xyz"), (refusal?.Redirect?.RedirectUri, refusal?.Redirect?.State));
@@ -42,7 +48,7 @@ public sealed class ConsentStepTests
     [InlineData("Allow")]
     public void AnythingElse_IsAnInvalidRequest_AndNoDecision(string? decision)
     {
-        var refusal = new ConsentStep(_audit).Refusal(Request, decision);
+        var refusal = Step().Refusal(Request, decision);
 
         Assert.Equal(OAuthErrorCodes.InvalidRequest, refusal?.Error);
         Assert.Equal("https://app.example/cb", refusal?.Redirect?.RedirectUri);
@@ -50,10 +56,12 @@ public sealed class ConsentStepTests
     }
 
     [Fact]
-    public void Granted_RecordsTheConsent()
+    public void Granted_IsAnAuditEvent_OnlyWhenTheUserWasAsked()
     {
-        new ConsentStep(_audit).Granted(Request, new OAuthUser("alice", "sub", "hash", null));
+        Step().Granted(Request, "sub", new ConsentQuestion(false, ScopeSet.Empty, null));
+        Assert.Empty(_audit.EventIds);
 
+        Step().Granted(Request, "sub", new ConsentQuestion(true, Request.Scope, null));
         Assert.Equal([AuditEvents.ConsentGrantedId], _audit.EventIds);
     }
 }

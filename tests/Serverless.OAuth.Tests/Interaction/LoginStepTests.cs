@@ -2,6 +2,8 @@ using Moq;
 using Serverless.OAuth.Interaction;
 using Serverless.OAuth.Lockout;
 using Serverless.OAuth.Options;
+using Serverless.OAuth.Sessions;
+using Serverless.OAuth.Storage;
 using Serverless.OAuth.Telemetry;
 using Serverless.OAuth.Users;
 
@@ -27,7 +29,8 @@ public sealed class LoginStepTests
             });
     }
 
-    private LoginStep Step() => new(_users.Object, _lockout.Object, _audit);
+    // The password steps never touch the session store (the integration tests cover sessions against Azurite).
+    private LoginStep Step() => new(_users.Object, _lockout.Object, new SessionStore(Mock.Of<OAuthTables>(), new ExpiryIndex(Mock.Of<OAuthTables>()), new OAuthServerOptions(), TimeProvider.System), TimeProvider.System, _audit);
 
     private void Refuse(string kind, TimeSpan wait) =>
         _lockout.Setup(l => l.AttemptAsync(It.IsAny<IReadOnlyList<LockoutKey>>(), It.IsAny<Func<CancellationToken, Task<OAuthUser?>>>(), It.IsAny<CancellationToken>()))

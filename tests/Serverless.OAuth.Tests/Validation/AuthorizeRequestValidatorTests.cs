@@ -1,8 +1,11 @@
 using Moq;
+using Serverless.OAuth.Tests.Clients;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Tests.Apis;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Tokens;
+using Serverless.OAuth.Signing;
 using Serverless.OAuth.Validation;
 
 namespace Serverless.OAuth.Tests.Validation;
@@ -27,7 +30,11 @@ public sealed class AuthorizeRequestValidatorTests
     private AuthorizeRequestValidator Validator(OAuthClient? client)
     {
         _clients.Setup(c => c.FindAsync("app", It.IsAny<CancellationToken>())).ReturnsAsync(client);
-        return new AuthorizeRequestValidator(_clients.Object, TestApis.Store(), new OAuthServerOptions());
+        // No published key: any id_token_hint is refused, as one from another issuer would be.
+        var keys = new Mock<ISigningKeyProvider>();
+        keys.Setup(k => k.GetPublicKeysAsync(It.IsAny<CancellationToken>())).ReturnsAsync(Array.Empty<PublicJsonWebKey>());
+        var options = new OAuthServerOptions();
+        return new AuthorizeRequestValidator(Directories.Over(_clients.Object), TestApis.Store(), new IdTokenHintValidator(new SigningKeyRing(new Dictionary<string, ISigningKeyProvider> { ["ES256"] = keys.Object }), options, TimeProvider.System), options);
     }
 
     private static OAuthParameters Request(params (string, string?)[] overrides)

@@ -1,6 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.Primitives;
 using Moq;
+using Serverless.OAuth.Tests.Clients;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Lockout;
 using Serverless.OAuth.Options;
@@ -28,7 +29,7 @@ public sealed class BackChannelRequestReaderTests
     }
 
     private BackChannelRequestReader Reader() =>
-        new(new ClientAuthenticator(_clients.Object, new ClientSecretVerifier(new OAuthServerOptions(), TimeProvider.System), _lockout.Object));
+        new(new ClientAuthenticator(Directories.Over(_clients.Object), new ClientSecretVerifier(new OAuthServerOptions(), TimeProvider.System), _lockout.Object));
 
     private static string Basic(string id, string secret) => "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(id + ":" + secret));
 

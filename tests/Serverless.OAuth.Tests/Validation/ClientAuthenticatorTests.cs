@@ -1,5 +1,6 @@
 using System.Text;
 using Moq;
+using Serverless.OAuth.Tests.Clients;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Lockout;
 using Serverless.OAuth.Options;
@@ -39,7 +40,7 @@ public sealed class ClientAuthenticatorTests
             .ReturnsAsync((IReadOnlyList<LockoutKey> keys, Func<CancellationToken, Task<OAuthClient?>> _, CancellationToken _) =>
                 new LockoutAttempt<OAuthClient>(null, keys.Single(k => k.Kind == kind), TimeSpan.FromMinutes(5), Checked: false));
 
-    private ClientAuthenticator Authenticator() => new(_clients.Object, new ClientSecretVerifier(new OAuthServerOptions(), TimeProvider.System), _lockout.Object);
+    private ClientAuthenticator Authenticator() => new(Directories.Over(_clients.Object), new ClientSecretVerifier(new OAuthServerOptions(), TimeProvider.System), _lockout.Object);
 
     private static string Basic(string id, string secret) =>
         "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(Uri.EscapeDataString(id) + ":" + Uri.EscapeDataString(secret)));
@@ -145,5 +146,18 @@ public sealed class ClientAuthenticatorTests
         var (_, error) = await Authenticator().AuthenticateAsync(Basic("conf", Secret), OAuthParameters.From(("client_id", "pub")), null, default);
 
         Assert.Equal("invalid_request", error!.Error);
+    }
+
+    [Fact]
+    public async Task BasicWithAnEmptyPassword_IsNoSecret_EnoughForAPublicClient_NotForAConfidentialOne()
+    {
+        _clients.Setup(c => c.FindAsync("pub", It.IsAny<CancellationToken>())).ReturnsAsync(new OAuthClient { ClientId = "pub", Name = "P", Type = ClientType.Public });
+
+        var (publicClient, _) = await Authenticator().AuthenticateAsync(Basic("pub", ""), OAuthParameters.Empty, null, default);
+        var (confidential, error) = await Authenticator().AuthenticateAsync(Basic("conf", ""), OAuthParameters.Empty, null, default);
+
+        Assert.Equal("pub", publicClient?.ClientId);
+        Assert.Null(confidential);
+        Assert.Equal("invalid_client", error!.Error);
     }
 }

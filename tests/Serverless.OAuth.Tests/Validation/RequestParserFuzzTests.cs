@@ -3,9 +3,12 @@ using FsCheck;
 using FsCheck.Fluent;
 using Microsoft.AspNetCore.WebUtilities;
 using Moq;
+using Serverless.OAuth.Tests.Clients;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Tokens;
+using Serverless.OAuth.Signing;
 using Serverless.OAuth.Validation;
 
 namespace Serverless.OAuth.Tests.Validation;
@@ -38,7 +41,11 @@ public sealed class RequestParserFuzzTests
                     AllowedScopes = ["read", "write"], AllowedGrantTypes = [GrantTypes.AuthorizationCode],
                 }
                 : null);
-        return new AuthorizeRequestValidator(clients.Object, Apis.TestApis.Store(), new OAuthServerOptions());
+        // No published key: any id_token_hint is refused, as one from another issuer would be.
+        var keys = new Mock<ISigningKeyProvider>();
+        keys.Setup(k => k.GetPublicKeysAsync(It.IsAny<CancellationToken>())).ReturnsAsync(Array.Empty<PublicJsonWebKey>());
+        var options = new OAuthServerOptions();
+        return new AuthorizeRequestValidator(Directories.Over(clients.Object), Apis.TestApis.Store(), new IdTokenHintValidator(new SigningKeyRing(new Dictionary<string, ISigningKeyProvider> { ["ES256"] = keys.Object }), options, TimeProvider.System), options);
     }
 
     private static bool IsAllowedDescription(string? description) =>

@@ -1,0 +1,14 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using Serverless.OAuth.Http;
+
+namespace Serverless.Functions.Http;
+
+/// <summary>GET /endsession: OpenID Connect RP-initiated logout.</summary>
+public sealed class EndSessionFunction(OAuthHttpHandlers handlers)
+{
+    [Function("EndSession")]
+    public Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "endsession")] HttpRequest request) =>
+        handlers.EndSessionGetAsync(request);
+}

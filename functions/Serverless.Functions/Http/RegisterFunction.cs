@@ -1,0 +1,14 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Azure.Functions.Worker;
+using Serverless.OAuth.Http;
+
+namespace Serverless.Functions.Http;
+
+/// <summary>POST /register: dynamic client registration (RFC 7591), when enabled.</summary>
+public sealed class RegisterFunction(OAuthHttpHandlers handlers)
+{
+    [Function("Register")]
+    public Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "register")] HttpRequest request) =>
+        handlers.RegisterAsync(request);
+}

@@ -1,0 +1,165 @@
+using Microsoft.Extensions.Logging;
+using Serverless.OAuth.Clients;
+using Serverless.OAuth.Interaction;
+using Serverless.OAuth.Pages;
+using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Sessions;
+using Serverless.OAuth.Telemetry;
+using Serverless.OAuth.Tokens;
+
+namespace Serverless.OAuth.Endpoints;
+
+/// <summary>
+/// /endsession, OpenID Connect RP-Initiated Logout 1.0: a relying party sends the user here (GET, or a form POST) with
+/// its ID token as id_token_hint, where to come back (post_logout_redirect_uri, registered exactly for the client) and
+/// state. The session ends at once when the hint names the signed-in user; otherwise the user is asked, on a
+/// CSRF-protected page. Ending a session deletes its row (every instance refuses the cookie from the next request)
+/// and clears the cookie. A redirect URI that is not registered is an error page, never a redirect.
+/// </summary>
+public sealed class EndSessionEndpoint(IdTokenHintValidator hints, IClientStore clients, SessionStore sessions, ILogger<EndSessionEndpoint> logger)
+{
+    public const string Route = "/endsession";
+
+    /// <summary>A relying party's request (GET, or a POST without our page's CSRF token).</summary>
+    public async Task<EndpointResult> RequestAsync(OAuthParameters parameters, string? sessionCookie, CancellationToken cancellationToken)
+    {
+        var request = await ValidateAsync(parameters, cancellationToken);
+        if (!request.Succeeded)
+        {
+            return ErrorPage(request.Error);
+        }
+
+        var logout = request.Value;
+        var session = await sessions.FindAsync(sessionCookie, cancellationToken);
+        if (session is null)
+        {
+            return SignedOut(logout);
+        }
+
+        if (logout.Hint is { } hint && hint.Subject == session.Subject)
+        {
+            return await EndAsync(session, logout, cancellationToken);
+        }
+
+        var csrf = SecretValues.NewSecret();
+        return new HtmlPage(
+            LogoutPage.Render(session, logout.Client?.Name, logout.FormFields(), csrf),
+            CsrfCookie: csrf,
+            FormTarget: logout.RedirectUri is null ? null : new Uri(logout.RedirectUri).GetLeftPart(UriPartial.Authority));
+    }
+
+    /// <summary>A POST: the answer of our own page when it carries the CSRF field, otherwise a relying party's request.</summary>
+    public async Task<EndpointResult> PostAsync(OAuthParameters form, string? csrfCookie, string? sessionCookie, CancellationToken cancellationToken)
+    {
+        var csrf = form[InteractionForm.CsrfField];
+        if (csrf is null)
+        {
+            return await RequestAsync(form, sessionCookie, cancellationToken);
+        }
+
+        if (!new InteractionForm(csrf, null, null, null).CameFromOurPage(csrfCookie))
+        {
+            return ErrorPage(OAuthError.InvalidRequest("The sign-out form expired or did not come from this server."));
+        }
+
+        var request = await ValidateAsync(form, cancellationToken);
+        if (!request.Succeeded)
+        {
+            return ErrorPage(request.Error);
+        }
+
+        var session = await sessions.FindAsync(sessionCookie, cancellationToken);
+        if (form["action"] != LogoutPage.SignOut)
+        {
+            return new HtmlPage(NoticePage.Render("Sign out", session is null ? "You are not signed in." : "You are still signed in."));
+        }
+
+        return session is null ? SignedOut(request.Value) : await EndAsync(session, request.Value, cancellationToken);
+    }
+
+    /// <summary>
+    /// The request's rules: a hint that is not a valid ID token of this server counts as none (so the user is asked);
+    /// the client is the one client_id names, or the hint's audience, and both must agree; a post-logout redirect URI
+    /// needs that client and must be registered for it exactly.
+    /// </summary>
+    private async Task<OAuthResult<LogoutRequest>> ValidateAsync(OAuthParameters parameters, CancellationToken cancellationToken)
+    {
+        if (parameters.StructuralError is { } structural)
+        {
+            return structural;
+        }
+
+        IdTokenHint? hint = null;
+        if (parameters["id_token_hint"] is { } raw)
+        {
+            var validated = await hints.ValidateAsync(raw, acceptExpired: true, cancellationToken);
+            hint = validated.Succeeded ? validated.Value : null;
+        }
+
+        var clientId = parameters["client_id"];
+        if (clientId is not null && hint is not null && !hint.IsFor(clientId))
+        {
+            return OAuthError.InvalidRequest("The 'client_id' is not the client the 'id_token_hint' was issued to.");
+        }
+
+        clientId ??= hint?.Audiences.FirstOrDefault();
+        var client = clientId is null ? null : await clients.FindAsync(clientId, cancellationToken);
+        if (clientId is not null && client is null)
+        {
+            return OAuthError.InvalidClient("The client is not registered with this server.");
+        }
+
+        var redirectUri = parameters["post_logout_redirect_uri"];
+        if (redirectUri is not null && (client is null || !client.HasPostLogoutRedirectUri(redirectUri)))
+        {
+            return OAuthError.InvalidRequest(client is null
+                ? "A 'post_logout_redirect_uri' needs the 'client_id' or an 'id_token_hint' to say whose it is."
+                : "The 'post_logout_redirect_uri' is not registered for this client.");
+        }
+
+        return new LogoutRequest(hint, client, redirectUri, parameters["state"]);
+    }
+
+    private async Task<EndpointResult> EndAsync(SignInSession session, LogoutRequest logout, CancellationToken cancellationToken)
+    {
+        await sessions.EndAsync(session.Sid, cancellationToken);
+        AuditEvents.SessionEnded(logger, session.Subject, session.Sid);
+        return SignedOut(logout);
+    }
+
+    /// <summary>Back to the relying party (RP-Initiated Logout 1.0 §3, with its state), or a page; the cookie is cleared either way.</summary>
+    private static EndpointResult SignedOut(LogoutRequest logout) =>
+        (logout.RedirectUri is { } uri
+            ? new RedirectTo(AuthorizationResponse.BuildRedirect(uri, ("state", logout.State)))
+            : (EndpointResult)new HtmlPage(NoticePage.Render("Sign out", "You are signed out.")))
+        with { Session = SessionCookie.Cleared };
+
+    private static HtmlPage ErrorPage(OAuthError error)
+    {
+        ServerTelemetry.Error(Route, error.Error);
+        return new HtmlPage(Pages.ErrorPage.Render(error), Status: 400);
+    }
+
+    /// <summary>A logout request that passed the rules.</summary>
+    private sealed record LogoutRequest(IdTokenHint? Hint, OAuthClient? Client, string? RedirectUri, string? State)
+    {
+        /// <summary>What the confirmation page posts back, validated again like the request (the hint stands in for the client).</summary>
+        public IEnumerable<(string Name, string Value)> FormFields()
+        {
+            if (Client is not null)
+            {
+                yield return ("client_id", Client.ClientId);
+            }
+
+            if (RedirectUri is not null)
+            {
+                yield return ("post_logout_redirect_uri", RedirectUri);
+            }
+
+            if (State is not null)
+            {
+                yield return ("state", State);
+            }
+        }
+    }
+}

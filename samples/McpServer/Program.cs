@@ -1,0 +1,3 @@
+using Samples.McpServer;
+
+McpServerApp.Build(args).Run();

@@ -1,0 +1,1 @@
+OidcWebApp.WebApp.Build(args).Run();

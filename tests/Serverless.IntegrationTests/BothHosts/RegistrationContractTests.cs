@@ -1,0 +1,143 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Serverless.OAuth.Clients;
+
+namespace Serverless.IntegrationTests.BothHosts;
+
+/// <summary>
+/// RFC 7591 dynamic client registration, asked of both hosts: a client that registers itself signs a user in and
+/// refreshes; a confidential one gets its secret once; every bad registration gets its precise error and stores nothing.
+/// </summary>
+public abstract class RegistrationContractTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
+    where TFixture : ServerFixture
+{
+    private IOAuthTestServer Server => fixture.Server;
+
+    public static Task<HttpResponseMessage> RegisterAsync(HttpClient http, string json) =>
+        http.PostAsync("register", new StringContent(json, Encoding.UTF8, "application/json"));
+
+    [Fact]
+    public async Task APublicClient_RegistersItself_SignsAUserIn_AndRefreshes()
+    {
+        var flow = new OAuthFlow(Server);
+        var user = await Server.AddUserAsync();
+        var metadata = await OAuthFlow.JsonAsync(await flow.Http.GetAsync(".well-known/oauth-authorization-server"));
+        Assert.Equal(Server.Issuer + "/register", metadata.GetProperty("registration_endpoint").GetString());
+
+        var response = await RegisterAsync(flow.Http, """
+            {"redirect_uris": ["http://127.0.0.1/callback"], "token_endpoint_auth_method": "none", "grant_types": ["authorization_code", "refresh_token"],
+             "response_types": ["code"], "client_name": "Self-registered tool", "scope": "read offline_access", "unknown_field": {"ignored": true}}
+            """);
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+        var registered = await OAuthFlow.JsonAsync(response);
+        var clientId = registered.GetProperty("client_id").GetString()!;
+        Assert.False(registered.TryGetProperty("client_secret", out _));
+        Assert.Equal("none", registered.GetProperty("token_endpoint_auth_method").GetString());
+        Assert.Equal("Self-registered tool", registered.GetProperty("client_name").GetString());
+        Assert.Equal("read offline_access", registered.GetProperty("scope").GetString());
+        Assert.Equal(["http://127.0.0.1/callback"], registered.GetProperty("redirect_uris").EnumerateArray().Select(e => e.GetString()));
+
+        // RFC 8252 §7.3: the loopback redirect registered without a port is used with the port the app listens on.
+        const string Listening = "http://127.0.0.1:49152/callback";
+        var (verifier, challenge) = OAuthFlow.NewPkce();
+        var code = await flow.GetCodeAsync(clientId, Listening, user.Username, challenge, scope: "read offline_access");
+        var (_, refreshToken, _) = await TokenSupport.ReadTokenResponseAsync(await flow.PostTokenAsync(
+            [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", Listening), ("client_id", clientId), ("code_verifier", verifier)]));
+        Assert.NotNull(refreshToken);
+        var (accessToken, _, _) = await TokenSupport.ReadTokenResponseAsync(await flow.PostTokenAsync(
+            [("grant_type", "refresh_token"), ("refresh_token", refreshToken!), ("client_id", clientId)]));
+        Assert.Equal(HttpStatusCode.OK, (await flow.GetResourceAsync(accessToken)).StatusCode);
+    }
+
+    [Fact]
+    public async Task AConfidentialClient_GetsItsSecretOnce_StoredOnlyAsAHash_AndAuthenticatesWithIt()
+    {
+        var flow = new OAuthFlow(Server);
+        var user = await Server.AddUserAsync();
+
+        var registered = await OAuthFlow.JsonAsync(await RegisterAsync(flow.Http, """
+            {"redirect_uris": ["https://tool.example/callback"], "token_endpoint_auth_method": "client_secret_post"}
+            """));
+
+        var clientId = registered.GetProperty("client_id").GetString()!;
+        var secret = registered.GetProperty("client_secret").GetString()!;
+        Assert.Equal(0, registered.GetProperty("client_secret_expires_at").GetInt64());
+        Assert.Equal("tool.example", registered.GetProperty("client_name").GetString());
+        var stored = await Server.Services.GetRequiredService<IClientStore>().FindAsync(clientId);
+        Assert.Equal(ClientType.Confidential, stored!.Type);
+        Assert.DoesNotContain(secret, stored.SecretHash);
+        Assert.NotNull(stored.ExpiresAt);
+
+        var (verifier, challenge) = OAuthFlow.NewPkce();
+        var code = await flow.GetCodeAsync(clientId, "https://tool.example/callback", user.Username, challenge, scope: "read");
+        var token = await flow.PostTokenAsync(
+            [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", "https://tool.example/callback"), ("client_id", clientId), ("client_secret", secret), ("code_verifier", verifier)]);
+        Assert.Equal(HttpStatusCode.OK, token.StatusCode);
+    }
+
+    public static TheoryData<string, string, string> BadRegistrations() => new()
+    {
+        { "a wildcard redirect URI", """{"redirect_uris": ["https://*.tool.example/cb"], "token_endpoint_auth_method": "none"}""", "invalid_redirect_uri" },
+        { "a redirect URI with a fragment", """{"redirect_uris": ["https://tool.example/cb#x"], "token_endpoint_auth_method": "none"}""", "invalid_redirect_uri" },
+        { "a javascript: redirect URI", """{"redirect_uris": ["javascript:alert(1)"], "token_endpoint_auth_method": "none"}""", "invalid_redirect_uri" },
+        { "a data: redirect URI", """{"redirect_uris": ["data:text/html,x"], "token_endpoint_auth_method": "none"}""", "invalid_redirect_uri" },
+        { "a non-loopback http redirect URI", """{"redirect_uris": ["http://tool.example/cb"], "token_endpoint_auth_method": "none"}""", "invalid_redirect_uri" },
+        { "a relative redirect URI", """{"redirect_uris": ["/cb"], "token_endpoint_auth_method": "none"}""", "invalid_redirect_uri" },
+        { "no redirect URI", """{"token_endpoint_auth_method": "none"}""", "invalid_redirect_uri" },
+        { "redirect URIs that are not an array", """{"redirect_uris": "https://tool.example/cb"}""", "invalid_redirect_uri" },
+        { "an unknown scope", """{"redirect_uris": ["https://tool.example/cb"], "scope": "read admin"}""", "invalid_client_metadata" },
+        { "the client_credentials grant", """{"redirect_uris": ["https://tool.example/cb"], "grant_types": ["authorization_code", "client_credentials"]}""", "invalid_client_metadata" },
+        { "the implicit response type", """{"redirect_uris": ["https://tool.example/cb"], "response_types": ["token"]}""", "invalid_client_metadata" },
+        { "private_key_jwt", """{"redirect_uris": ["https://tool.example/cb"], "token_endpoint_auth_method": "private_key_jwt"}""", "invalid_client_metadata" },
+        { "a client_id of its own choosing", """{"redirect_uris": ["https://tool.example/cb"], "client_id": "admin"}""", "invalid_client_metadata" },
+        { "a name of the wrong type", """{"redirect_uris": ["https://tool.example/cb"], "client_name": 7}""", "invalid_client_metadata" },
+        { "an array instead of an object", """[{"redirect_uris": ["https://tool.example/cb"]}]""", "invalid_client_metadata" },
+        { "malformed JSON", """{"redirect_uris": [""", "invalid_client_metadata" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadRegistrations))]
+    public async Task ABadRegistration_GetsThePreciseError_AndNothingIsStored(string why, string json, string error)
+    {
+        var clients = Server.Services.GetRequiredService<IClientStore>();
+        var before = (await clients.ListAsync()).Count;
+
+        var response = await RegisterAsync(Server.NewHttpClient(), json);
+
+        await OAuthFlow.AssertOAuthErrorAsync(response, HttpStatusCode.BadRequest, error);
+        Assert.True((await clients.ListAsync()).Count == before, why);
+    }
+
+    [Fact]
+    public async Task ARegistrationThatIsNotJson_IsRefused()
+    {
+        var response = await Server.NewHttpClient().PostAsync("register", new FormUrlEncodedContent([new("redirect_uris", "https://tool.example/cb")]));
+
+        await OAuthFlow.AssertOAuthErrorAsync(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
+    }
+}
+
+public static class DynamicRegistrationSettings
+{
+    public static Dictionary<string, string?> Enabled => new()
+    {
+        ["OAuth:DynamicRegistration:Enabled"] = "true",
+        // Every test of a class registers from 127.0.0.1; the limit itself is tested on its own.
+        ["OAuth:DynamicRegistration:RateLimit:MaxFailures"] = "1000",
+    };
+}
+
+public sealed class RegistrationLocalHostFixture()
+    : ServerFixture(async () => await LocalServer.StartAsync(DynamicRegistrationSettings.Enabled, clock: ManualClock.Running()));
+
+public sealed class RegistrationFunctionsWorkerFixture()
+    : ServerFixture(async () => await FunctionsWorkerServer.StartAsync(DynamicRegistrationSettings.Enabled));
+
+public sealed class LocalHostRegistrationTests(RegistrationLocalHostFixture fixture) : RegistrationContractTests<RegistrationLocalHostFixture>(fixture);
+
+public sealed class FunctionsWorkerRegistrationTests(RegistrationFunctionsWorkerFixture fixture) : RegistrationContractTests<RegistrationFunctionsWorkerFixture>(fixture);

@@ -1,0 +1,229 @@
+using System.Net;
+using System.Net.Security;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Serverless.IntegrationTests;
+
+/// <summary>
+/// Client ID Metadata Documents over real HTTP: the server fetches the client's document from a local HTTPS server
+/// (allow-listed: 127.0.0.1 is otherwise refused), signs a user in for it, and refuses every bad document with an
+/// error page, never a redirect, without keeping it.
+/// </summary>
+public sealed class ClientMetadataDocumentTests : IAsyncLifetime
+{
+    private const string Callback = "http://127.0.0.1/callback";
+    private HttpsTestServer _site = null!;
+    private LocalServer _server = null!;
+    private OAuthFlow _flow = null!;
+
+    public async Task InitializeAsync()
+    {
+        _site = await HttpsTestServer.StartAsync();
+        _server = await LocalServer.StartAsync(
+            new()
+            {
+                ["OAuth:ClientMetadataDocuments:Enabled"] = "true",
+                ["OAuth:ClientMetadataDocuments:AllowedAddresses:0"] = "127.0.0.1",
+                // Long enough for a loaded test machine; the slow document takes longer.
+                ["OAuth:ClientMetadataDocuments:FetchTimeout"] = "00:00:03",
+            },
+            services: s => s.AddSingleton<RemoteCertificateValidationCallback>(_site.TrustsThisCertificate));
+        _flow = new OAuthFlow(_server);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        await _site.DisposeAsync();
+    }
+
+    private static string Document(string clientId, string redirectUri = Callback, string authMethod = "none", string name = "Doc Tool") =>
+        JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["client_id"] = clientId,
+            ["client_name"] = name,
+            ["redirect_uris"] = new[] { redirectUri },
+            ["grant_types"] = new[] { "authorization_code", "refresh_token" },
+            ["token_endpoint_auth_method"] = authMethod,
+        });
+
+    private Task<HttpResponseMessage> AuthorizeAsync(string clientId, string redirectUri = "http://127.0.0.1:50123/callback") =>
+        _flow.Http.GetAsync(OAuthFlow.AuthorizeQuery(
+            ("response_type", "code"), ("client_id", clientId), ("redirect_uri", redirectUri), ("scope", "read offline_access"),
+            ("state", "s"), ("code_challenge", OAuthFlow.NewPkce().Challenge), ("code_challenge_method", "S256")));
+
+    [Fact]
+    public async Task AClientKnownByItsDocument_SignsAUserIn_GetsTokens_AndRefreshes()
+    {
+        var clientId = _site.Url("/tools/doc-tool.json");
+        _site.Serve("/tools/doc-tool.json", Document(clientId));
+        var user = await _server.AddUserAsync();
+        var metadata = await OAuthFlow.JsonAsync(await _flow.Http.GetAsync(".well-known/oauth-authorization-server"));
+        Assert.True(metadata.GetProperty("client_id_metadata_document_supported").GetBoolean());
+
+        var page = await AuthorizeAsync(clientId);
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("Doc Tool", html);
+        Assert.Contains("described by <strong>127.0.0.1</strong>", html);
+        Assert.Contains("id=\"localhost-warning\"", html);
+
+        const string Listening = "http://127.0.0.1:50123/callback";
+        var (verifier, challenge) = OAuthFlow.NewPkce();
+        var code = await _flow.GetCodeAsync(clientId, Listening, user.Username, challenge, scope: "read offline_access");
+        var (_, refreshToken, _) = await TokenSupport.ReadTokenResponseAsync(await _flow.PostTokenAsync(
+            [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", Listening), ("client_id", clientId), ("code_verifier", verifier)]));
+        var (accessToken, _, _) = await TokenSupport.ReadTokenResponseAsync(await _flow.PostTokenAsync(
+            [("grant_type", "refresh_token"), ("refresh_token", refreshToken!), ("client_id", clientId)]));
+        var jwt = await TokenSupport.ValidateAgainstJwksAsync(_flow.Http, accessToken, _server.Issuer, $"{_server.Issuer}/resource");
+        Assert.Equal(clientId, jwt.GetClaim("client_id").Value);
+        Assert.Equal(1, _site.RequestsTo("/tools/doc-tool.json"));
+    }
+
+    [Fact]
+    public async Task ADocument_IsKeptForItsMaxAge_WithinTheLimits()
+    {
+        var clientId = _site.Url("/tools/cached.json");
+        _site.Serve("/tools/cached.json", Document(clientId), headers: ("Cache-Control", "max-age=300"));
+
+        Assert.Equal(HttpStatusCode.OK, (await AuthorizeAsync(clientId)).StatusCode);
+        await _server.PassTimeAsync(TimeSpan.FromMinutes(4));
+        Assert.Equal(HttpStatusCode.OK, (await AuthorizeAsync(clientId)).StatusCode);
+        Assert.Equal(1, _site.RequestsTo("/tools/cached.json"));
+
+        await _server.PassTimeAsync(TimeSpan.FromMinutes(2));
+        Assert.Equal(HttpStatusCode.OK, (await AuthorizeAsync(clientId)).StatusCode);
+        Assert.Equal(2, _site.RequestsTo("/tools/cached.json"));
+    }
+
+    public static TheoryData<string, string> BadDocuments() => new()
+    {
+        { "too-large", "larger than 5120 bytes" },
+        { "slow", "did not arrive within 3 seconds" },
+        { "html", "not served as application/json" },
+        { "not-json", "not valid JSON" },
+        { "redirects", "redirects are not followed" },
+        { "missing", "answered HTTP 404" },
+        { "other-client-id", "its client_id is not the URL it was fetched from" },
+        { "confidential", "must describe a public client" },
+        { "javascript-redirect", "javascript" },
+        { "no-redirect-uris", "redirect_uris" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadDocuments))]
+    public async Task ABadDocument_GetsAnErrorPage_NeverARedirect_AndIsNotKept(string kind, string reason)
+    {
+        var path = $"/bad/{kind}.json";
+        var clientId = _site.Url(path);
+        switch (kind)
+        {
+            case "too-large":
+                _site.Serve(path, Document(clientId, name: new string('x', 90)).Replace("}", ", \"padding\": \"" + new string('p', 6000) + "\"}"));
+                break;
+            case "slow":
+                _site.Answer(path, async context =>
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(10), context.RequestAborted);
+                    await context.Response.WriteAsync(Document(clientId));
+                });
+                break;
+            case "html":
+                _site.Serve(path, Document(clientId), "text/html");
+                break;
+            case "not-json":
+                _site.Serve(path, "{\"client_id\": ");
+                break;
+            case "redirects":
+                _site.Serve("/good.json", Document(_site.Url("/good.json")));
+                _site.Answer(path, context =>
+                {
+                    context.Response.StatusCode = StatusCodes.Status302Found;
+                    context.Response.Headers.Location = _site.Url("/good.json");
+                    return Task.CompletedTask;
+                });
+                break;
+            case "missing":
+                break;
+            case "other-client-id":
+                _site.Serve(path, Document(_site.Url("/someone-else.json")));
+                break;
+            case "confidential":
+                _site.Serve(path, Document(clientId, authMethod: "client_secret_basic"));
+                break;
+            case "javascript-redirect":
+                _site.Serve(path, Document(clientId, redirectUri: "javascript:alert(1)"));
+                break;
+            case "no-redirect-uris":
+                _site.Serve(path, JsonSerializer.Serialize(new { client_id = clientId, token_endpoint_auth_method = "none" }));
+                break;
+        }
+
+        for (var attempt = 1; attempt <= 2; attempt++)
+        {
+            var response = await AuthorizeAsync(clientId);
+
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Null(response.Headers.Location);
+            Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+            Assert.Contains(reason, WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync()));
+        }
+
+        // Fetched again the second time: a refused document is not kept, as valid or at all.
+        Assert.Equal(2, _site.RequestsTo(path));
+        await OAuthFlow.AssertOAuthErrorAsync(
+            await _flow.PostTokenAsync([("grant_type", "authorization_code"), ("code", "a.b"), ("redirect_uri", Callback), ("client_id", clientId), ("code_verifier", new string('v', 43))]),
+            HttpStatusCode.Unauthorized, "invalid_client");
+    }
+
+    [Theory]
+    [InlineData("https://127.0.0.2:{port}/doc.json")] // loopback, but not the allow-listed address
+    [InlineData("https://10.0.0.1/doc.json")]
+    [InlineData("https://169.254.169.254/latest/meta-data")]
+    [InlineData("https://[::1]:{port}/doc.json")]
+    [InlineData("https://127.1.2.3:{port}/doc.json")]
+    public Task ADocumentOnAPrivateAddress_IsNeverFetched(string template) =>
+        AssertErrorPageAsync(template, "private, loopback, link-local, multicast or reserved address");
+
+    [Theory]
+    [InlineData("https://127.0.0.1:{port}/")] // no path
+    [InlineData("https://127.0.0.1:{port}/a/../doc.json")] // dot segments
+    [InlineData("https://127.0.0.1:{port}/doc.json?x=1")]
+    [InlineData("https://127.0.0.1:{port}/doc.json#f")]
+    [InlineData("https://user@127.0.0.1:{port}/doc.json")]
+    public async Task AClientIdThatIsNotACanonicalDocumentUrl_IsRefusedWithoutAFetch(string template)
+    {
+        await AssertErrorPageAsync(template, "not a usable metadata document URL");
+        Assert.Equal(0, _site.RequestsTo("/doc.json"));
+    }
+
+    /// <summary>/authorize for the client_id (with "{port}" the local site's port) answers an error page saying why.</summary>
+    private async Task AssertErrorPageAsync(string clientIdTemplate, string reason)
+    {
+        var response = await AuthorizeAsync(clientIdTemplate.Replace("{port}", _site.BaseAddress.Port.ToString(), StringComparison.Ordinal));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Null(response.Headers.Location);
+        Assert.Contains(reason, await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task ByDefault_DocumentsAreNotAccepted_NorAdvertised()
+    {
+        await using var server = await LocalServer.StartAsync();
+        var flow = new OAuthFlow(server);
+        var clientId = _site.Url("/tools/default.json");
+        _site.Serve("/tools/default.json", Document(clientId));
+
+        var metadata = await OAuthFlow.JsonAsync(await flow.Http.GetAsync(".well-known/oauth-authorization-server"));
+        var page = await flow.Http.GetAsync(OAuthFlow.AuthorizeQuery(
+            ("response_type", "code"), ("client_id", clientId), ("redirect_uri", Callback), ("code_challenge", OAuthFlow.NewPkce().Challenge), ("code_challenge_method", "S256")));
+
+        Assert.False(metadata.TryGetProperty("client_id_metadata_document_supported", out _));
+        Assert.Equal(HttpStatusCode.BadRequest, page.StatusCode);
+        Assert.Contains("does not accept Client ID Metadata Documents", await page.Content.ReadAsStringAsync());
+        Assert.Equal(0, _site.RequestsTo("/tools/default.json"));
+    }
+}

@@ -1,0 +1,106 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Serverless.Testing;
+
+/// <summary>
+/// An HTTPS server on a free 127.0.0.1 port with a certificate made for it (what a client's site is to the server:
+/// Client ID Metadata Documents, an MCP client's pages). Each path answers with whatever the test sets; the server
+/// under test trusts exactly this certificate through <see cref="TrustsThisCertificate"/>.
+/// </summary>
+public sealed class HttpsTestServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentDictionary<string, RequestDelegate> _answers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _requests = new(StringComparer.Ordinal);
+
+    private HttpsTestServer(WebApplication app, Uri baseAddress, X509Certificate2 certificate)
+    {
+        _app = app;
+        BaseAddress = baseAddress;
+        Certificate = certificate;
+    }
+
+    /// <summary>https://127.0.0.1:{port}/</summary>
+    public Uri BaseAddress { get; }
+
+    public X509Certificate2 Certificate { get; }
+
+    /// <summary>A certificate check that accepts this server's certificate and nothing else.</summary>
+    public RemoteCertificateValidationCallback TrustsThisCertificate =>
+        (_, certificate, _, _) => certificate is not null && certificate.GetCertHashString() == Certificate.GetCertHashString();
+
+    public static async Task<HttpsTestServer> StartAsync()
+    {
+        var certificate = CreateCertificate();
+        var port = FreePort.Next();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen => listen.UseHttps(certificate)));
+        var app = builder.Build();
+        var server = new HttpsTestServer(app, new Uri($"https://127.0.0.1:{port}/"), certificate);
+        app.Run(context =>
+        {
+            var path = context.Request.Path.Value ?? "/";
+            server._requests.AddOrUpdate(path, 1, (_, n) => n + 1);
+            return server._answers.TryGetValue(path, out var answer) ? answer(context) : NotFound(context);
+        });
+        await app.StartAsync();
+        return server;
+    }
+
+    /// <summary>The absolute URL of a path on this server.</summary>
+    public string Url(string path) => new Uri(BaseAddress, path).AbsoluteUri;
+
+    /// <summary>Sets how <paramref name="path"/> answers.</summary>
+    public void Answer(string path, RequestDelegate answer) => _answers[path] = answer;
+
+    /// <summary>Answers <paramref name="path"/> with a body of the given type and optional headers.</summary>
+    public void Serve(string path, string body, string contentType = "application/json", params (string Name, string Value)[] headers) =>
+        Answer(path, async context =>
+        {
+            foreach (var (name, value) in headers)
+            {
+                context.Response.Headers[name] = value;
+            }
+
+            context.Response.ContentType = contentType;
+            await context.Response.WriteAsync(body);
+        });
+
+    /// <summary>How many requests reached <paramref name="path"/>.</summary>
+    public int RequestsTo(string path) => _requests.GetValueOrDefault(path);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        Certificate.Dispose();
+    }
+
+    private static Task NotFound(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status404NotFound;
+        return Task.CompletedTask;
+    }
+
+    private static X509Certificate2 CreateCertificate()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddHours(2));
+        // Through PKCS#12, so the key is one TLS can use on every platform.
+        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
+    }
+}
