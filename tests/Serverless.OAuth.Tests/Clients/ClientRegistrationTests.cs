@@ -24,7 +24,7 @@ public sealed class ClientRegistrationTests
         Assert.Null(result.Client.SecretHash);
         Assert.Equal("My app", result.Client.Name);
         Assert.Equal([GrantTypes.AuthorizationCode], result.Client.AllowedGrantTypes);
-        Assert.Equal(["offline_access", "read", "write"], result.Client.AllowedScopes);
+        Assert.Equal(["openid", "profile", "email", "offline_access", "read", "write"], result.Client.AllowedScopes);
         Assert.Equal(["https://app.example/cb"], result.Client.RedirectUris);
     }
 
