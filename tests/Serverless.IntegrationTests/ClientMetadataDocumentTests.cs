@@ -3,17 +3,18 @@ using System.Net.Security;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Serverless.IntegrationTests.BothHosts;
 
 namespace Serverless.IntegrationTests;
 
 /// <summary>
 /// Client ID Metadata Documents over real HTTP: the server fetches the client's document from a local HTTPS server
-/// (allow-listed: 127.0.0.1 is otherwise refused), signs a user in for it, and refuses every bad document with an
-/// error page, never a redirect, without keeping it.
+/// (allow-listed: 127.0.0.1 is otherwise refused), caches it, and refuses every bad document with an error page, never
+/// a redirect, without keeping it. The sign-in and tokens for such a client are asked of both hosts
+/// (<see cref="ClientMetadataDocumentContractTests{TFixture}"/>).
 /// </summary>
 public sealed class ClientMetadataDocumentTests : IAsyncLifetime
 {
-    private const string Callback = "http://127.0.0.1/callback";
     private HttpsTestServer _site = null!;
     private LocalServer _server = null!;
     private OAuthFlow _flow = null!;
@@ -22,13 +23,7 @@ public sealed class ClientMetadataDocumentTests : IAsyncLifetime
     {
         _site = await HttpsTestServer.StartAsync();
         _server = await LocalServer.StartAsync(
-            new()
-            {
-                ["OAuth:ClientMetadataDocuments:Enabled"] = "true",
-                ["OAuth:ClientMetadataDocuments:AllowedAddresses:0"] = "127.0.0.1",
-                // Long enough for a loaded test machine; the slow document takes longer.
-                ["OAuth:ClientMetadataDocuments:FetchTimeout"] = "00:00:03",
-            },
+            MetadataDocumentFixture.Settings,
             services: s => s.AddSingleton<RemoteCertificateValidationCallback>(_site.TrustsThisCertificate));
         _flow = new OAuthFlow(_server);
     }
@@ -39,54 +34,16 @@ public sealed class ClientMetadataDocumentTests : IAsyncLifetime
         await _site.DisposeAsync();
     }
 
-    private static string Document(string clientId, string redirectUri = Callback, string authMethod = "none", string name = "Doc Tool") =>
-        JsonSerializer.Serialize(new Dictionary<string, object>
-        {
-            ["client_id"] = clientId,
-            ["client_name"] = name,
-            ["redirect_uris"] = new[] { redirectUri },
-            ["grant_types"] = new[] { "authorization_code", "refresh_token" },
-            ["token_endpoint_auth_method"] = authMethod,
-        });
-
     private Task<HttpResponseMessage> AuthorizeAsync(string clientId, string redirectUri = "http://127.0.0.1:50123/callback") =>
         _flow.Http.GetAsync(OAuthFlow.AuthorizeQuery(
             ("response_type", "code"), ("client_id", clientId), ("redirect_uri", redirectUri), ("scope", "read offline_access"),
             ("state", "s"), ("code_challenge", OAuthFlow.NewPkce().Challenge), ("code_challenge_method", "S256")));
 
     [Fact]
-    public async Task AClientKnownByItsDocument_SignsAUserIn_GetsTokens_AndRefreshes()
-    {
-        var clientId = _site.Url("/tools/doc-tool.json");
-        _site.Serve("/tools/doc-tool.json", Document(clientId));
-        var user = await _server.AddUserAsync();
-        var metadata = await OAuthFlow.JsonAsync(await _flow.Http.GetAsync(".well-known/oauth-authorization-server"));
-        Assert.True(metadata.GetProperty("client_id_metadata_document_supported").GetBoolean());
-
-        var page = await AuthorizeAsync(clientId);
-        var html = await page.Content.ReadAsStringAsync();
-        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
-        Assert.Contains("Doc Tool", html);
-        Assert.Contains("described by <strong>127.0.0.1</strong>", html);
-        Assert.Contains("id=\"localhost-warning\"", html);
-
-        const string Listening = "http://127.0.0.1:50123/callback";
-        var (verifier, challenge) = OAuthFlow.NewPkce();
-        var code = await _flow.GetCodeAsync(clientId, Listening, user.Username, challenge, scope: "read offline_access");
-        var (_, refreshToken, _) = await TokenSupport.ReadTokenResponseAsync(await _flow.PostTokenAsync(
-            [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", Listening), ("client_id", clientId), ("code_verifier", verifier)]));
-        var (accessToken, _, _) = await TokenSupport.ReadTokenResponseAsync(await _flow.PostTokenAsync(
-            [("grant_type", "refresh_token"), ("refresh_token", refreshToken!), ("client_id", clientId)]));
-        var jwt = await TokenSupport.ValidateAgainstJwksAsync(_flow.Http, accessToken, _server.Issuer, $"{_server.Issuer}/resource");
-        Assert.Equal(clientId, jwt.GetClaim("client_id").Value);
-        Assert.Equal(1, _site.RequestsTo("/tools/doc-tool.json"));
-    }
-
-    [Fact]
     public async Task ADocument_IsKeptForItsMaxAge_WithinTheLimits()
     {
         var clientId = _site.Url("/tools/cached.json");
-        _site.Serve("/tools/cached.json", Document(clientId), headers: ("Cache-Control", "max-age=300"));
+        _site.Serve("/tools/cached.json", MetadataDocumentFixture.Document(clientId), headers: ("Cache-Control", "max-age=300"));
 
         Assert.Equal(HttpStatusCode.OK, (await AuthorizeAsync(clientId)).StatusCode);
         await _server.PassTimeAsync(TimeSpan.FromMinutes(4));
@@ -121,23 +78,23 @@ public sealed class ClientMetadataDocumentTests : IAsyncLifetime
         switch (kind)
         {
             case "too-large":
-                _site.Serve(path, Document(clientId, name: new string('x', 90)).Replace("}", ", \"padding\": \"" + new string('p', 6000) + "\"}"));
+                _site.Serve(path, MetadataDocumentFixture.Document(clientId, name: new string('x', 90)).Replace("}", ", \"padding\": \"" + new string('p', 6000) + "\"}"));
                 break;
             case "slow":
                 _site.Answer(path, async context =>
                 {
                     await Task.Delay(TimeSpan.FromSeconds(10), context.RequestAborted);
-                    await context.Response.WriteAsync(Document(clientId));
+                    await context.Response.WriteAsync(MetadataDocumentFixture.Document(clientId));
                 });
                 break;
             case "html":
-                _site.Serve(path, Document(clientId), "text/html");
+                _site.Serve(path, MetadataDocumentFixture.Document(clientId), "text/html");
                 break;
             case "not-json":
                 _site.Serve(path, "{\"client_id\": ");
                 break;
             case "redirects":
-                _site.Serve("/good.json", Document(_site.Url("/good.json")));
+                _site.Serve("/good.json", MetadataDocumentFixture.Document(_site.Url("/good.json")));
                 _site.Answer(path, context =>
                 {
                     context.Response.StatusCode = StatusCodes.Status302Found;
@@ -148,13 +105,13 @@ public sealed class ClientMetadataDocumentTests : IAsyncLifetime
             case "missing":
                 break;
             case "other-client-id":
-                _site.Serve(path, Document(_site.Url("/someone-else.json")));
+                _site.Serve(path, MetadataDocumentFixture.Document(_site.Url("/someone-else.json")));
                 break;
             case "confidential":
-                _site.Serve(path, Document(clientId, authMethod: "client_secret_basic"));
+                _site.Serve(path, MetadataDocumentFixture.Document(clientId, authMethod: "client_secret_basic"));
                 break;
             case "javascript-redirect":
-                _site.Serve(path, Document(clientId, redirectUri: "javascript:alert(1)"));
+                _site.Serve(path, MetadataDocumentFixture.Document(clientId, redirectUri: "javascript:alert(1)"));
                 break;
             case "no-redirect-uris":
                 _site.Serve(path, JsonSerializer.Serialize(new { client_id = clientId, token_endpoint_auth_method = "none" }));
@@ -174,7 +131,7 @@ public sealed class ClientMetadataDocumentTests : IAsyncLifetime
         // Fetched again the second time: a refused document is not kept, as valid or at all.
         Assert.Equal(2, _site.RequestsTo(path));
         await OAuthFlow.AssertOAuthErrorAsync(
-            await _flow.PostTokenAsync([("grant_type", "authorization_code"), ("code", "a.b"), ("redirect_uri", Callback), ("client_id", clientId), ("code_verifier", new string('v', 43))]),
+            await _flow.PostTokenAsync([("grant_type", "authorization_code"), ("code", "a.b"), ("redirect_uri", MetadataDocumentFixture.Callback), ("client_id", clientId), ("code_verifier", new string('v', 43))]),
             HttpStatusCode.Unauthorized, "invalid_client");
     }
 
@@ -215,11 +172,11 @@ public sealed class ClientMetadataDocumentTests : IAsyncLifetime
         await using var server = await LocalServer.StartAsync();
         var flow = new OAuthFlow(server);
         var clientId = _site.Url("/tools/default.json");
-        _site.Serve("/tools/default.json", Document(clientId));
+        _site.Serve("/tools/default.json", MetadataDocumentFixture.Document(clientId));
 
         var metadata = await OAuthFlow.JsonAsync(await flow.Http.GetAsync(".well-known/oauth-authorization-server"));
         var page = await flow.Http.GetAsync(OAuthFlow.AuthorizeQuery(
-            ("response_type", "code"), ("client_id", clientId), ("redirect_uri", Callback), ("code_challenge", OAuthFlow.NewPkce().Challenge), ("code_challenge_method", "S256")));
+            ("response_type", "code"), ("client_id", clientId), ("redirect_uri", MetadataDocumentFixture.Callback), ("code_challenge", OAuthFlow.NewPkce().Challenge), ("code_challenge_method", "S256")));
 
         Assert.False(metadata.TryGetProperty("client_id_metadata_document_supported", out _));
         Assert.Equal(HttpStatusCode.BadRequest, page.StatusCode);

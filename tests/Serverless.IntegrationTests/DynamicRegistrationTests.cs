@@ -1,11 +1,15 @@
 using System.Net;
 using Serverless.IntegrationTests.BothHosts;
+using Serverless.OAuth.Apis;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Storage;
 
 namespace Serverless.IntegrationTests;
 
-/// <summary>Dynamic client registration's settings on the local host: off by default, the rate limit, and the expiry of unused registrations.</summary>
+/// <summary>
+/// Dynamic client registration's settings on the local host: off by default, the rate limit, the expiry of unused
+/// registrations, and the APIs a registered client may get tokens for.
+/// </summary>
 public sealed class DynamicRegistrationTests
 {
     private const string PublicClient = """{"redirect_uris": ["http://127.0.0.1/callback"], "token_endpoint_auth_method": "none", "scope": "read"}""";
@@ -66,5 +70,25 @@ public sealed class DynamicRegistrationTests
         var left = await server.Get<IClientStore>().ListAsync();
         Assert.Equal([used], left.Select(c => c.ClientId));
         Assert.True(left[0].ExpiresAt > server.Clock.GetUtcNow() + TimeSpan.FromDays(29), "an authorized client outlives the grants it may issue");
+    }
+
+    [Fact]
+    public async Task WithTheApisListed_ARegisteredClient_GetsNoTokenForAnotherApi_EvenOneOpenToEveryClient()
+    {
+        const string Listed = "https://listed.example.com";
+        await using var server = await LocalServer.StartAsync(new(DynamicRegistrationSettings.Enabled) { ["OAuth:DynamicRegistration:Resources:0"] = Listed });
+        using var http = server.NewHttpClient();
+        Assert.True(await server.Get<IApiStore>().AddAsync(new ApiResource { Identifier = Listed, Name = "Listed", Scopes = [new ApiScope("listed.read", "Read")] }));
+        var open = server.Issuer + "/resource"; // the demo resource: no client list, so open to every client
+        var client = (await OAuthFlow.JsonAsync(await RegistrationContractTests<LocalHostFixture>.RegisterAsync(
+            http, """{"redirect_uris": ["http://127.0.0.1/callback"], "token_endpoint_auth_method": "none"}"""))).GetProperty("client_id").GetString()!;
+
+        Task<HttpResponseMessage> AuthorizeAsync(string scope, params string[] resources) => http.GetAsync(OAuthFlow.AuthorizeQuery(
+            [("response_type", "code"), ("client_id", client), ("redirect_uri", "http://127.0.0.1:50000/callback"), ("scope", scope),
+             ("code_challenge", OAuthFlow.NewPkce().Challenge), ("code_challenge_method", "S256"), .. resources.Select(r => ("resource", (string?)r))]));
+
+        Assert.Equal(HttpStatusCode.OK, (await AuthorizeAsync("listed.read", Listed)).StatusCode); // the sign-in page
+        Assert.Equal("invalid_target", OAuthFlow.RedirectParameters(await AuthorizeAsync("listed.read", Listed, open))["error"]);
+        Assert.Equal("invalid_target", OAuthFlow.RedirectParameters(await AuthorizeAsync("offline_access", open))["error"]);
     }
 }

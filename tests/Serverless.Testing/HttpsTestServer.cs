@@ -33,6 +33,12 @@ public sealed class HttpsTestServer : IAsyncDisposable
 
     public X509Certificate2 Certificate { get; }
 
+    /// <summary>
+    /// A PEM file of <see cref="Certificate"/>, for a child process to trust it: on Linux .NET reads its trusted roots
+    /// where OpenSSL does, so a process started with SSL_CERT_FILE naming this file trusts this server.
+    /// </summary>
+    public string CertificateFile { get; } = Path.Combine(Path.GetTempPath(), "https-test-" + Guid.NewGuid().ToString("N") + ".pem");
+
     /// <summary>A certificate check that accepts this server's certificate and nothing else.</summary>
     public RemoteCertificateValidationCallback TrustsThisCertificate =>
         (_, certificate, _, _) => certificate is not null && certificate.GetCertHashString() == Certificate.GetCertHashString();
@@ -46,6 +52,7 @@ public sealed class HttpsTestServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen => listen.UseHttps(certificate)));
         var app = builder.Build();
         var server = new HttpsTestServer(app, new Uri($"https://127.0.0.1:{port}/"), certificate);
+        await File.WriteAllTextAsync(server.CertificateFile, certificate.ExportCertificatePem());
         app.Run(context =>
         {
             var path = context.Request.Path.Value ?? "/";
@@ -83,6 +90,7 @@ public sealed class HttpsTestServer : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         Certificate.Dispose();
+        File.Delete(CertificateFile);
     }
 
     private static Task NotFound(HttpContext context)

@@ -87,7 +87,7 @@ public static class ResourceSelection
             return OAuthError.InvalidTarget("Ask for one resource per token request: an access token has one audience (RFC 8707 §2.2).");
         }
 
-        var pool = candidates.Select(apis.Find).OfType<ApiResource>().Where(api => api.Allows(client.ClientId)).Distinct().ToList();
+        var pool = candidates.Select(apis.Find).OfType<ApiResource>().Where(api => MayUse(apis, client, api)).Distinct().ToList();
         ApiResource api;
         if (form[Parameter] is { } value)
         {
@@ -149,12 +149,12 @@ public static class ResourceSelection
     /// <summary>The client's default resource when registered and allowed, or else the one API its scopes belong to.</summary>
     public static ApiResource? DefaultResource(ApiCatalog apis, OAuthClient client)
     {
-        if (client.DefaultResource is { } configured && apis.Find(configured) is { } api && api.Allows(client.ClientId))
+        if (client.DefaultResource is { } configured && apis.Find(configured) is { } api && MayUse(apis, client, api))
         {
             return api;
         }
 
-        var own = ApisOf(apis, ScopeSet.From(client.AllowedScopes)).Where(a => a.Allows(client.ClientId)).ToList();
+        var own = ApisOf(apis, ScopeSet.From(client.AllowedScopes)).Where(a => MayUse(apis, client, a)).ToList();
         return own.Count == 1 ? own[0] : null;
     }
 
@@ -170,11 +170,19 @@ public static class ResourceSelection
             return OAuthError.InvalidTarget("The resource is not registered with this server.");
         }
 
-        return api.Allows(client.ClientId) ? api : OAuthError.InvalidTarget("The client may not ask for this resource.");
+        return MayUse(apis, client, api) ? api : OAuthError.InvalidTarget("The client may not ask for this resource.");
     }
 
     private static bool IsUsable(ApiCatalog apis, OAuthClient client, string scope, IReadOnlyCollection<string> serverScopes) =>
-        apis.OwnerOf(scope) is { } owner ? owner.Allows(client.ClientId) : serverScopes.Contains(scope);
+        apis.OwnerOf(scope) is { } owner ? MayUse(apis, client, owner) : serverScopes.Contains(scope);
+
+    /// <summary>
+    /// The one rule of who may have a token for an API: the API allows the client, and the client's own list, if it
+    /// has one, names the API. The server's UserInfo is for every client: it carries only the server's own scopes.
+    /// </summary>
+    private static bool MayUse(ApiCatalog apis, OAuthClient client, ApiResource api) =>
+        api.Allows(client.ClientId)
+        && (client.AllowedResources.Count == 0 || client.AllowedResources.Contains(api.Identifier, StringComparer.Ordinal) || api.Identifier == apis.UserInfo?.Identifier);
 
     private static IEnumerable<ApiResource> ApisOf(ApiCatalog apis, ScopeSet scope) =>
         scope.Values.Select(apis.OwnerOf).OfType<ApiResource>().Distinct();

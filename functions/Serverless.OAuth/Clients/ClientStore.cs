@@ -148,6 +148,7 @@ public sealed class ClientStore(OAuthTables tables, OAuthServerOptions options, 
         ["MayIntrospect"] = client.MayIntrospect,
         ["ExpiresAt"] = client.ExpiresAt,
         ["DefaultResource"] = client.DefaultResource,
+        ["AllowedResources"] = string.Join(' ', client.AllowedResources),
         ["IdTokenSignedResponseAlg"] = client.IdTokenSignedResponseAlg,
     };
 
@@ -165,6 +166,7 @@ public sealed class ClientStore(OAuthTables tables, OAuthServerOptions options, 
         MayIntrospect = entity.GetBoolean("MayIntrospect") ?? false,
         ExpiresAt = entity.GetDateTimeOffset("ExpiresAt"),
         DefaultResource = entity.GetString("DefaultResource"),
+        AllowedResources = Split(entity.GetString("AllowedResources")),
         IdTokenSignedResponseAlg = entity.GetString("IdTokenSignedResponseAlg"),
     };
 

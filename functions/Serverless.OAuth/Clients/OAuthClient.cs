@@ -71,6 +71,13 @@ public sealed record OAuthClient
     public string? DefaultResource { get; init; }
 
     /// <summary>
+    /// The APIs (identifiers) this client may get access tokens for, beside the server's own UserInfo; empty: every API
+    /// open to it. A client that registers itself gets the policy's list (<c>OAuth:DynamicRegistration:Resources</c>), so
+    /// that it cannot name an API open to every client and get a token for it (RFC 8707 §2: invalid_target).
+    /// </summary>
+    public IReadOnlyList<string> AllowedResources { get; init; } = [];
+
+    /// <summary>
     /// The algorithm of its ID tokens (OpenID Connect Dynamic Client Registration §2): ES256 or RS256; null takes the
     /// server's default, RS256.
     /// </summary>

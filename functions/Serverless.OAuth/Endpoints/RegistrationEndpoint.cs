@@ -100,7 +100,7 @@ public sealed class RegistrationEndpoint(
         }
 
         var now = clock.GetUtcNow();
-        var client = result.Client with { ExpiresAt = now + policy.UnusedLifetime };
+        var client = result.Client with { ExpiresAt = now + policy.UnusedLifetime, AllowedResources = SelfRegistration.AllowedResources(options) };
         if (!await clients.AddAsync(client, cancellationToken))
         {
             // A random 128-bit id already taken: not a client's mistake.

@@ -16,8 +16,9 @@ public sealed class DynamicRegistrationOptions
     public bool AllowConfidentialClients { get; set; } = true;
 
     /// <summary>
-    /// The APIs (identifiers) whose scopes a client that registers itself, here or by a Client ID Metadata Document,
-    /// may hold; with exactly one, it is also such a client's default resource. Empty (the default) means every API.
+    /// The APIs (identifiers) a client that registers itself, here or by a Client ID Metadata Document, may hold scopes
+    /// of and get access tokens for (any other is invalid_target, even one open to every client); with exactly one, it
+    /// is also such a client's default resource. Empty (the default) means every API.
     /// </summary>
     public List<string> Resources { get; set; } = [];
 

@@ -142,6 +142,7 @@ public sealed class ClientMetadataDocuments(
             AllowedScopes = scope.IsEmpty ? registrable : [.. scope.Values],
             AllowedGrantTypes = metadata.GrantTypes,
             DefaultResource = SelfRegistration.DefaultResource(options),
+            AllowedResources = SelfRegistration.AllowedResources(options),
             MetadataDocument = url,
         };
     }

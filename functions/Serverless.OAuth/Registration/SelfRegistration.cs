@@ -6,8 +6,8 @@ namespace Serverless.OAuth.Registration;
 /// <summary>
 /// What a client that registers itself (RFC 7591, or a Client ID Metadata Document) may hold: the scopes of the APIs
 /// <see cref="DynamicRegistrationOptions.Resources"/> names (all APIs when it names none) and the server's own scopes,
-/// narrowed to <see cref="DynamicRegistrationOptions.Scopes"/> when set; and, when one API is named, that API as its
-/// default resource.
+/// narrowed to <see cref="DynamicRegistrationOptions.Scopes"/> when set; tokens for those APIs only (and the server's
+/// UserInfo), not for every API open to all clients; and, when one API is named, that API as its default resource.
 /// </summary>
 public static class SelfRegistration
 {
@@ -20,6 +20,8 @@ public static class SelfRegistration
         var all = options.ServerScopes.Concat(fromApis).Distinct(StringComparer.Ordinal);
         return [.. policy.Scopes.Count == 0 ? all : all.Where(s => policy.Scopes.Contains(s, StringComparer.Ordinal))];
     }
+
+    public static IReadOnlyList<string> AllowedResources(OAuthServerOptions options) => [.. options.DynamicRegistration.Resources];
 
     public static string? DefaultResource(OAuthServerOptions options) =>
         options.DynamicRegistration.Resources is [var only] ? only : null;

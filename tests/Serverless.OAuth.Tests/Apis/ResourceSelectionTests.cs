@@ -167,6 +167,20 @@ public sealed class ResourceSelectionTests
         Assert.Equal(OAuthErrorCodes.InvalidTarget, Token(Client(), [Private.Identifier], "private.read").Error!.Error);
 
     [Fact]
+    public void AClientWithItsOwnListOfApis_GetsTokensForThoseOnly_AndForUserInfo()
+    {
+        var client = Client() with { AllowedResources = [Orders.Identifier] };
+        var userInfo = ApiCatalog.UserInfoOf("https://issuer.example.com");
+        var apis = new ApiCatalog([Orders, Invoices], userInfo);
+
+        Assert.Equal(OAuthErrorCodes.InvalidTarget, Authorize(client, "offline_access", Invoices.Identifier).Error!.Error);
+        Assert.Equal(OAuthErrorCodes.InvalidScope, Authorize(client, "invoices.read").Error!.Error);
+        Assert.Equal(OAuthErrorCodes.InvalidTarget, Token(client, [Orders.Identifier, Invoices.Identifier], "orders.read", null, Invoices.Identifier).Error!.Error);
+        Assert.Equal(Orders, Token(client, [Orders.Identifier, Invoices.Identifier], "orders.read").Value!.Api); // the only one left
+        Assert.Equal([userInfo.Identifier], ResourceSelection.ForAuthorization(apis, Client(null, "openid") with { AllowedResources = [Orders.Identifier] }, [userInfo.Identifier], ScopeSet.Parse("openid")!, ["openid"]).Value!.Resources);
+    }
+
+    [Fact]
     public void AGrantRecordedBeforeResources_CoversTheApisOfItsScopes() =>
         Assert.Equal([Orders.Identifier], ResourceSelection.GrantedResources(null, ScopeSet.Parse("orders.read offline_access")!, Apis));
 
