@@ -149,8 +149,9 @@ public abstract class SessionContractTests<TFixture>(TFixture fixture) : IClassF
     {
         var clientId = await AddRelyingPartyAsync();
         var user = await Server.AddUserAsync();
-        var (browser, _) = NewBrowser();
+        var (browser, cookies) = NewBrowser();
         var idToken = (await SignInWithPasswordAsync(browser, clientId, user.Username)).GetProperty("id_token").GetString()!;
+        var ended = SessionCookie(cookies)!;
 
         var unregistered = await browser.Http.GetAsync(EndSession(("id_token_hint", idToken), ("post_logout_redirect_uri", SignedOutUri + "/"), ("state", "bye")));
         Assert.Equal(HttpStatusCode.BadRequest, unregistered.StatusCode);
@@ -166,6 +167,10 @@ public abstract class SessionContractTests<TFixture>(TFixture fixture) : IClassF
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Contains("type=\"password\"", await page.Content.ReadAsStringAsync());
         Assert.Equal(OAuthErrorCodes.LoginRequired, OAuthFlow.RedirectParameters(await GetAuthorizeAsync(browser, clientId, "openid read", ("prompt", "none")))["error"]);
+
+        // Ended on the server, not only forgotten by this browser: a kept copy of the cookie signs no one in.
+        using var kept = OAuthFlow.BrowserWithSessionCookie(Server.BaseAddress, ended);
+        Assert.Equal(OAuthErrorCodes.LoginRequired, OAuthFlow.RedirectParameters(await GetAuthorizeAsync(new OAuthFlow(kept), clientId, "openid read", ("prompt", "none")))["error"]);
     }
 
     [Fact]
