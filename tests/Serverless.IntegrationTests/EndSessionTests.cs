@@ -1,7 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Serverless.OAuth.Clients;
@@ -29,17 +28,7 @@ public sealed class EndSessionTests : IAsyncLifetime
     {
         _server = await LocalServer.StartAsync();
         _browser = new OAuthFlow(OAuthFlow.Browser(_server.BaseAddress, _cookies));
-        _client = new OAuthClient
-        {
-            ClientId = "rp-" + Guid.NewGuid().ToString("N")[..8],
-            Name = "Logout Test App",
-            Type = ClientType.Public,
-            RedirectUris = [Redirect],
-            PostLogoutRedirectUris = [SignedOutUri],
-            AllowedScopes = ["openid", "profile", "read"],
-            AllowedGrantTypes = [GrantTypes.AuthorizationCode],
-        };
-        Assert.True(await _server.Services.GetRequiredService<IClientStore>().AddAsync(_client));
+        _client = await _server.AddRelyingPartyAsync(Redirect, postLogoutRedirectUri: SignedOutUri);
         _username = (await _server.AddUserAsync()).Username;
     }
 

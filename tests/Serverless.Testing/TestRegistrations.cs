@@ -34,8 +34,9 @@ public static class TestRegistrations
         return client;
     }
 
-    /// <summary>A public client that may sign users in: the OpenID Connect scopes beside the API's.</summary>
-    public static async Task<OAuthClient> AddRelyingPartyAsync(this IOAuthTestServer server, string redirectUri, string? idTokenSignedResponseAlg = null)
+    /// <summary>A public client that may sign users in: the OpenID Connect scopes beside the API's, and where to return after logout.</summary>
+    public static async Task<OAuthClient> AddRelyingPartyAsync(
+        this IOAuthTestServer server, string redirectUri, string? idTokenSignedResponseAlg = null, string? postLogoutRedirectUri = null)
     {
         var client = new OAuthClient
         {
@@ -43,6 +44,7 @@ public static class TestRegistrations
             Name = "Test Relying Party",
             Type = ClientType.Public,
             RedirectUris = [redirectUri],
+            PostLogoutRedirectUris = postLogoutRedirectUri is null ? [] : [postLogoutRedirectUri],
             AllowedScopes = ["openid", "profile", "email", "offline_access", "read"],
             AllowedGrantTypes = [GrantTypes.AuthorizationCode, GrantTypes.RefreshToken],
             IdTokenSignedResponseAlg = idTokenSignedResponseAlg,

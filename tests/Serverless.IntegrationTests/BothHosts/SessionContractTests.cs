@@ -1,0 +1,197 @@
+using System.Net;
+using Microsoft.AspNetCore.WebUtilities;
+using Serverless.OAuth.Http;
+using Serverless.OAuth.Protocol;
+
+namespace Serverless.IntegrationTests.BothHosts;
+
+/// <summary>
+/// The sign-in session, prompt (OpenID Connect Core §3.1.2.1), remembered consent, the account page and RP-Initiated
+/// Logout 1.0, asked of both hosts through the same browser steps: a session cookie the worker drops or a route it
+/// answers differently fails here. Each test is one browser (one cookie jar) on a relying party of its own.
+/// </summary>
+public abstract class SessionContractTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
+    where TFixture : ServerFixture
+{
+    private const string Redirect = "http://127.0.0.1:9/callback";
+    private const string SignedOutUri = "http://127.0.0.1:9/signed-out";
+    private const string State = "st-c";
+
+    private IOAuthTestServer Server => fixture.Server;
+
+    private async Task<string> AddRelyingPartyAsync() =>
+        (await Server.AddRelyingPartyAsync(Redirect, postLogoutRedirectUri: SignedOutUri)).ClientId;
+
+    /// <summary>A new browser: its own cookie jar, which the test may read.</summary>
+    private (OAuthFlow Browser, CookieContainer Cookies) NewBrowser()
+    {
+        var cookies = new CookieContainer();
+        return (new OAuthFlow(OAuthFlow.Browser(Server.BaseAddress, cookies)), cookies);
+    }
+
+    private static string Authorize(string clientId, string challenge, string scope = "openid read", params (string Name, string? Value)[] extra) =>
+        OAuthFlow.AuthorizeQuery(
+            [("response_type", "code"), ("client_id", clientId), ("redirect_uri", Redirect), ("scope", scope), ("state", State),
+             ("code_challenge", challenge), ("code_challenge_method", "S256"), .. extra]);
+
+    private static Task<HttpResponseMessage> GetAuthorizeAsync(OAuthFlow browser, string clientId, string scope = "openid read", params (string Name, string? Value)[] extra) =>
+        browser.Http.GetAsync(Authorize(clientId, OAuthFlow.NewPkce().Challenge, scope, extra));
+
+    /// <summary>Signs in with the password and allows; returns the tokens of the code.</summary>
+    private static async Task<System.Text.Json.JsonElement> SignInWithPasswordAsync(OAuthFlow browser, string clientId, string username, string scope = "openid read")
+    {
+        var (verifier, challenge) = OAuthFlow.NewPkce();
+        var page = await browser.Http.GetAsync(Authorize(clientId, challenge, scope));
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("type=\"password\"", html);
+        var response = await browser.PostLoginFormAsync(html, username, LocalServer.Password);
+        Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
+        return await RedeemAsync(browser, clientId, OAuthFlow.RedirectParameters(response)["code"], verifier);
+    }
+
+    private static async Task<System.Text.Json.JsonElement> RedeemAsync(OAuthFlow browser, string clientId, string code, string verifier)
+    {
+        var (_, _, body) = await TokenSupport.ReadTokenResponseAsync(await browser.PostTokenAsync(
+            [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", Redirect), ("client_id", clientId), ("code_verifier", verifier)]));
+        return body;
+    }
+
+    private static async Task<string> SubjectOfAsync(OAuthFlow browser, System.Text.Json.JsonElement tokens) =>
+        (await OAuthFlow.JsonAsync(await browser.GetResourceAsync(tokens.GetProperty("access_token").GetString()))).GetProperty("sub").GetString()!;
+
+    private string? SessionCookie(CookieContainer cookies) => cookies.GetCookies(Server.BaseAddress)[EndpointHttpResult.SessionCookieName]?.Value;
+
+    [Fact]
+    public async Task ASecondAuthorization_InTheSameBrowser_NeedsNoPassword_AndWithConsentRemembered_NoPageAtAll()
+    {
+        var clientId = await AddRelyingPartyAsync();
+        var user = await Server.AddUserAsync();
+        var (browser, cookies) = NewBrowser();
+        await SignInWithPasswordAsync(browser, clientId, user.Username, "openid read");
+        Assert.NotNull(SessionCookie(cookies));
+
+        // A new scope: the consent page alone, posted without username or password, answers a code for the same user.
+        var (verifier, challenge) = OAuthFlow.NewPkce();
+        var page = await browser.Http.GetAsync(Authorize(clientId, challenge, "openid read email"));
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.DoesNotContain("type=\"password\"", html);
+        var allowed = await browser.PostLoginFormAsync(html, "", "");
+        var tokens = await RedeemAsync(browser, clientId, OAuthFlow.RedirectParameters(allowed)["code"], verifier);
+        Assert.Equal(user.Subject, await SubjectOfAsync(browser, tokens));
+
+        // Consent remembered: no page, the code straight back to the client.
+        var again = await GetAuthorizeAsync(browser, clientId, "email openid read");
+        Assert.Equal(HttpStatusCode.Found, again.StatusCode);
+        Assert.StartsWith(Redirect + "?", again.Headers.Location!.ToString());
+        var parameters = OAuthFlow.RedirectParameters(again);
+        Assert.True(parameters.ContainsKey("code"));
+        Assert.Equal((State, Server.Issuer), (parameters["state"], parameters["iss"]));
+
+        // The session is the cookie: another browser is asked for the password.
+        var stranger = await GetAuthorizeAsync(NewBrowser().Browser, clientId, "openid read");
+        Assert.Contains("type=\"password\"", await stranger.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task PromptNone_WithoutASession_IsLoginRequired_ByRedirectWithState()
+    {
+        var clientId = await AddRelyingPartyAsync();
+
+        var response = await GetAuthorizeAsync(NewBrowser().Browser, clientId, "openid read", ("prompt", "none"));
+
+        Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+        Assert.StartsWith(Redirect + "?", response.Headers.Location!.ToString());
+        var error = OAuthFlow.RedirectParameters(response);
+        Assert.Equal((OAuthErrorCodes.LoginRequired, State), (error["error"], error["state"]));
+        Assert.False(error.ContainsKey("code"));
+    }
+
+    [Fact]
+    public async Task PromptLogin_WithASession_ShowsThePasswordFormAgain_AndReplacesTheSession()
+    {
+        var clientId = await AddRelyingPartyAsync();
+        var user = await Server.AddUserAsync();
+        var (browser, cookies) = NewBrowser();
+        await SignInWithPasswordAsync(browser, clientId, user.Username);
+        var before = SessionCookie(cookies);
+        Assert.Equal(HttpStatusCode.Found, (await GetAuthorizeAsync(browser, clientId)).StatusCode); // signed in, consented
+
+        var page = await GetAuthorizeAsync(browser, clientId, "openid read", ("prompt", "login"));
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("type=\"password\"", html);
+        var response = await browser.PostLoginFormAsync(html, user.Username, LocalServer.Password);
+
+        Assert.Contains("code", OAuthFlow.RedirectParameters(response).Keys);
+        Assert.NotEqual(before, SessionCookie(cookies));
+    }
+
+    [Fact]
+    public async Task EndSession_WithAValidHint_AndARegisteredUri_EndsTheSession_AndRedirectsWithState_AnUnregisteredUriIsAnErrorPage()
+    {
+        var clientId = await AddRelyingPartyAsync();
+        var user = await Server.AddUserAsync();
+        var (browser, cookies) = NewBrowser();
+        var idToken = (await SignInWithPasswordAsync(browser, clientId, user.Username)).GetProperty("id_token").GetString()!;
+        var ended = SessionCookie(cookies)!;
+
+        var unregistered = await browser.Http.GetAsync(EndSession(("id_token_hint", idToken), ("post_logout_redirect_uri", SignedOutUri + "/"), ("state", "bye")));
+        Assert.Equal(HttpStatusCode.BadRequest, unregistered.StatusCode);
+        Assert.Null(unregistered.Headers.Location);
+        Assert.Contains("not registered", await unregistered.Content.ReadAsStringAsync());
+        Assert.True(OAuthFlow.RedirectParameters(await GetAuthorizeAsync(browser, clientId, "openid read", ("prompt", "none"))).ContainsKey("code"));
+
+        var loggedOut = await browser.Http.GetAsync(EndSession(("id_token_hint", idToken), ("post_logout_redirect_uri", SignedOutUri), ("state", "bye")));
+        Assert.Equal(HttpStatusCode.Found, loggedOut.StatusCode);
+        Assert.Equal(SignedOutUri + "?state=bye", loggedOut.Headers.Location!.OriginalString);
+
+        var page = await GetAuthorizeAsync(browser, clientId);
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("type=\"password\"", await page.Content.ReadAsStringAsync());
+        Assert.Equal(OAuthErrorCodes.LoginRequired, OAuthFlow.RedirectParameters(await GetAuthorizeAsync(browser, clientId, "openid read", ("prompt", "none")))["error"]);
+
+        // Ended on the server, not only forgotten by this browser: a kept copy of the cookie signs no one in.
+        using var kept = OAuthFlow.BrowserWithSessionCookie(Server.BaseAddress, ended);
+        Assert.Equal(OAuthErrorCodes.LoginRequired, OAuthFlow.RedirectParameters(await GetAuthorizeAsync(new OAuthFlow(kept), clientId, "openid read", ("prompt", "none")))["error"]);
+    }
+
+    [Fact]
+    public async Task TheAccountPage_ListsTheApp_AndWithdrawingIt_MakesItsRefreshTokenInvalidGrant()
+    {
+        var clientId = await AddRelyingPartyAsync();
+        var user = await Server.AddUserAsync();
+        var (browser, _) = NewBrowser();
+        var tokens = await SignInWithPasswordAsync(browser, clientId, user.Username, "openid read offline_access");
+        var refreshToken = tokens.GetProperty("refresh_token").GetString()!;
+
+        var account = await browser.Http.GetAsync("account");
+        var html = await account.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, account.StatusCode);
+        Assert.Contains("Test Relying Party", html);
+        Assert.Contains($"name=\"client_id\" value=\"{clientId}\"", html);
+
+        var withdrawn = await browser.Http.PostAsync("account", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["csrf_token"] = OAuthFlow.CsrfToken(html),
+            ["action"] = "withdraw",
+            ["client_id"] = clientId,
+        }));
+        Assert.Equal(HttpStatusCode.OK, withdrawn.StatusCode);
+        Assert.Contains("no longer has access", await withdrawn.Content.ReadAsStringAsync());
+
+        await OAuthFlow.AssertOAuthErrorAsync(
+            await browser.PostTokenAsync([("grant_type", "refresh_token"), ("refresh_token", refreshToken), ("client_id", clientId)]),
+            HttpStatusCode.BadRequest, OAuthErrorCodes.InvalidGrant);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await browser.GetResourceAsync(tokens.GetProperty("access_token").GetString())).StatusCode);
+        Assert.DoesNotContain("Test Relying Party", await (await browser.Http.GetAsync("account")).Content.ReadAsStringAsync());
+    }
+
+    private static string EndSession(params (string Name, string? Value)[] parameters) =>
+        QueryHelpers.AddQueryString("endsession", parameters.Select(p => new KeyValuePair<string, string?>(p.Name, p.Value)));
+}
+
+public sealed class LocalHostSessionContractTests(LocalHostFixture fixture) : SessionContractTests<LocalHostFixture>(fixture);
+
+public sealed class FunctionsWorkerSessionContractTests(FunctionsWorkerFixture fixture) : SessionContractTests<FunctionsWorkerFixture>(fixture);
