@@ -48,7 +48,7 @@ public sealed class AccountEndpoint(
         {
             case SignOut:
                 await sessions.EndAsync(session.Sid, cancellationToken);
-                AuditEvents.SessionEnded(logger, session.Subject, session.Sid);
+                AuditEvents.SessionEnded(logger, session.Subject);
                 return new HtmlPage(NoticePage.Render("Your account", "You are signed out.")) { Session = SessionCookie.Cleared };
 
             case Withdraw when form["client_id"] is { } clientId:

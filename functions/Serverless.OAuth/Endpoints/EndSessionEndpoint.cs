@@ -123,7 +123,7 @@ public sealed class EndSessionEndpoint(IdTokenHintValidator hints, IClientStore 
     private async Task<EndpointResult> EndAsync(SignInSession session, LogoutRequest logout, CancellationToken cancellationToken)
     {
         await sessions.EndAsync(session.Sid, cancellationToken);
-        AuditEvents.SessionEnded(logger, session.Subject, session.Sid);
+        AuditEvents.SessionEnded(logger, session.Subject);
         return SignedOut(logout);
     }
 

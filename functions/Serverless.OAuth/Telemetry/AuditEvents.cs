@@ -73,8 +73,8 @@ public static partial class AuditEvents
     public static void ConsentWithdrawn(ILogger logger, string clientId, string subject, int families) =>
         LogConsentWithdrawn(logger, clientId, subject, families);
 
-    /// <summary>A sign-in session was ended by the user. The session is named by its sid, never by its cookie value.</summary>
-    public static void SessionEnded(ILogger logger, string subject, string sid) => LogSessionEnded(logger, subject, sid);
+    /// <summary>A sign-in session was ended by the user. Neither the session id nor the cookie value is logged.</summary>
+    public static void SessionEnded(ILogger logger, string subject) => LogSessionEnded(logger, subject);
 
     public static void ClientRegistered(ILogger logger, string clientId, string clientType)
     {
@@ -119,8 +119,8 @@ public static partial class AuditEvents
     private static partial void LogConsentWithdrawn(ILogger logger, string clientId, string subject, int families);
 
     [LoggerMessage(EventId = SessionEndedId, EventName = "SessionEnded", Level = LogLevel.Information,
-        Message = "Subject {Subject} ended the sign-in session {Sid}")]
-    private static partial void LogSessionEnded(ILogger logger, string subject, string sid);
+        Message = "Subject {Subject} ended a sign-in session")]
+    private static partial void LogSessionEnded(ILogger logger, string subject);
 
     [LoggerMessage(EventId = ClientRegisteredId, EventName = "ClientRegistered", Level = LogLevel.Information,
         Message = "Registered the {ClientType} client {ClientId}")]
