@@ -70,13 +70,7 @@ public sealed class AuthorizationCodeGrant(
         var refreshToken = client.IssuesRefreshToken(grantedScope) ? FirstRefreshToken(stored, resources, now) : null;
         var response = await issuer.IssueAsync(
             stored.FamilyId, bound.Subject, client.ClientId, target.Value, bound.AuthTime, refreshToken?.Value, cancellationToken);
-        if (grantedScope.Contains(IdentityScopes.OpenId))
-        {
-            response = response with
-            {
-                IdToken = await idTokens.IssueAsync(client, bound.Authentication(), bound.Nonce, response.AccessToken, cancellationToken),
-            };
-        }
+        response = await idTokens.AddToAsync(response, grantedScope, client, bound.Authentication(), bound.Nonce, cancellationToken);
 
         var familyExpiresAt = refreshToken?.Grant.AbsoluteExpiresAt ?? now + issuer.LifetimeOf(target.Value.Api);
         if (!await grants.RedeemCodeAsync(stored, familyExpiresAt, refreshToken, cancellationToken))

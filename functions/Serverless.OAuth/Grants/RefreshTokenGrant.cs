@@ -115,12 +115,8 @@ public sealed class RefreshTokenGrant(
         RefreshTokenRecord row, OAuthClient client, TokenTarget target, string refreshToken, CancellationToken cancellationToken)
     {
         var response = await issuer.IssueAsync(row.FamilyId, row.Grant.Subject, client.ClientId, target, row.Grant.AuthTime, refreshToken, cancellationToken);
-        if (!(ScopeSet.Parse(target.Scope) ?? ScopeSet.Empty).Contains(IdentityScopes.OpenId))
-        {
-            return response;
-        }
-
-        return response with { IdToken = await idTokens.IssueAsync(client, row.Grant.Authentication(), nonce: null, response.AccessToken, cancellationToken) };
+        return await idTokens.AddToAsync(
+            response, ScopeSet.Parse(target.Scope) ?? ScopeSet.Empty, client, row.Grant.Authentication(), nonce: null, cancellationToken);
     }
 
     private async Task<OAuthError> RevokeReusedAsync(RefreshTokenLookup lookup, CancellationToken cancellationToken)

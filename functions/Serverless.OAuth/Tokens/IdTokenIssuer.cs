@@ -1,5 +1,6 @@
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Options;
+using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Signing;
 
 namespace Serverless.OAuth.Tokens;
@@ -23,6 +24,17 @@ public sealed record Authentication(string Subject, DateTimeOffset AuthTime, str
 /// </summary>
 public sealed class IdTokenIssuer(SigningKeyRing keys, OAuthServerOptions options, TimeProvider clock)
 {
+    /// <summary>
+    /// The token response with an ID token beside its access token when <paramref name="scope"/> has "openid" (Core
+    /// §3.1.3.3, §12.2); otherwise the response as it is.
+    /// </summary>
+    /// <param name="nonce">The authorization request's nonce; none on a refresh (Core §12.2).</param>
+    public async Task<TokenResponse> AddToAsync(
+        TokenResponse response, ScopeSet scope, OAuthClient client, Authentication authentication, string? nonce, CancellationToken cancellationToken) =>
+        scope.Contains(IdentityScopes.OpenId)
+            ? response with { IdToken = await IssueAsync(client, authentication, nonce, response.AccessToken, cancellationToken) }
+            : response;
+
     /// <param name="nonce">The authorization request's nonce; none on a refresh (Core §12.2).</param>
     public async Task<string> IssueAsync(
         OAuthClient client, Authentication authentication, string? nonce, string accessToken, CancellationToken cancellationToken)
