@@ -192,7 +192,7 @@ internal static class AdminCommands
         ClientRegistrationProblemKind.InvalidRedirectUri => problem.Detail ?? $"'{problem.Value}' cannot be a redirect URI.",
         ClientRegistrationProblemKind.MalformedScope => "--scope is malformed.",
         ClientRegistrationProblemKind.UnknownScope =>
-            $"Unknown scope '{problem.Value}'; known: {string.Join(' ', options.ServerScopes.Concat(apis.All.SelectMany(a => a.Scopes.Select(s => s.Name))))}.",
+            $"Unknown scope '{problem.Value}'; known: {string.Join(' ', options.ServerScopes.Concat(apis.ScopeNames))}.",
         ClientRegistrationProblemKind.UnknownResource => $"--resource '{problem.Value}' is not a registered API (see 'api list').",
         _ => problem.Kind.ToString(),
     };

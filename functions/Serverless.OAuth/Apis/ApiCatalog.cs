@@ -38,6 +38,9 @@ public sealed class ApiCatalog
     public static ApiResource UserInfoOf(string issuer) =>
         new() { Identifier = issuer.TrimEnd('/') + "/userinfo", Name = "your sign-in details (UserInfo)" };
 
+    /// <summary>Every API's scope names, each once.</summary>
+    public IEnumerable<string> ScopeNames => _byScope.Keys;
+
     public ApiResource? Find(string identifier) => _byIdentifier.GetValueOrDefault(identifier);
 
     /// <summary>The API a scope belongs to; null for the server's own scopes and unknown ones.</summary>

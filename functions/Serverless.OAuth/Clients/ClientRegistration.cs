@@ -63,7 +63,7 @@ public static class ClientRegistration
     /// <summary>Applies the rules: the client to store, or every problem at once.</summary>
     public static ClientRegistrationResult Register(ClientRegistrationRequest request, OAuthServerOptions options, ApiCatalog apis)
     {
-        string[] known = [.. options.ServerScopes, .. apis.All.SelectMany(api => api.Scopes.Select(s => s.Name))];
+        string[] known = [.. options.ServerScopes, .. apis.ScopeNames];
         var grants = request.GrantTypes.Count > 0 ? request.GrantTypes.Distinct(StringComparer.Ordinal).ToArray() : [GrantTypes.AuthorizationCode];
         var scope = ScopeSet.Parse(request.Scope ?? "");
         var problems = new List<ClientRegistrationProblem>();

@@ -73,7 +73,7 @@ public sealed class MetadataEndpoint(OAuthServerOptions options, SigningKeyRing 
             JwksUri = issuer + "/.well-known/jwks.json",
             RevocationEndpoint = issuer + "/revoke",
             IntrospectionEndpoint = issuer + "/introspect",
-            ScopesSupported = [.. options.ServerScopes, .. catalog.All.SelectMany(api => api.Scopes.Select(s => s.Name))],
+            ScopesSupported = [.. options.ServerScopes, .. catalog.ScopeNames],
             ResponseTypesSupported = ["code"],
             ResponseModesSupported = ResponseModes.Supported,
             GrantTypesSupported = GrantTypes.All,
