@@ -141,6 +141,23 @@ public sealed class LockoutConcurrencyTests
     }
 
     [Fact]
+    public async Task WhenTheVerifiedSecretFallsOutOfMemory_ABurstOfTheRightSecret_AllGetTokens_AndPbkdf2RunsAboutOnce()
+    {
+        await using var server = await StartAsync();
+        var (client, secret) = await server.AddConfidentialClientAsync();
+        var flow = new OAuthFlow(server);
+        await TokenSupport.ReadTokenResponseAsync(await flow.PostTokenAsync([("grant_type", "client_credentials")], (client.ClientId, secret)));
+        var before = SecretChecks(server);
+
+        server.Clock.Advance(server.Get<OAuthServerOptions>().ClientCacheLifetime + TimeSpan.FromSeconds(1));
+        var responses = await Task.WhenAll(Enumerable.Range(0, 32).Select(_ =>
+            flow.PostTokenAsync([("grant_type", "client_credentials")], (client.ClientId, secret))));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.InRange(SecretChecks(server) - before, 1, 4); // one run per burst, give or take requests that came late
+    }
+
+    [Fact]
     public async Task ChecksInFlight_AreNoFailures_AnotherCheckWaitsForThem_AndRunsWhenTheySucceed()
     {
         await using var server = await StartAsync();

@@ -93,7 +93,7 @@ public sealed class LoginStep(IUserStore users, ILockout lockout, SessionStore s
         {
             AuditEvents.SignInFailed(logger, clientId);
         }
-        else
+        else if (!attempt.Busy)
         {
             AuditEvents.SignInLockedOut(logger, clientId);
         }
