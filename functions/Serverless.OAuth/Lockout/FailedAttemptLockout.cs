@@ -35,7 +35,10 @@ public sealed class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryI
     /// </summary>
     public static readonly TimeSpan LeaseDuration = TimeSpan.FromSeconds(20);
 
-    /// <summary>How long, in pauses added up, a check waits for checks in flight to settle before it answers "busy".</summary>
+    /// <summary>
+    /// How long, in pauses added up, a check waits for checks in flight to settle (or for its turn at a row many checks
+    /// write at once) before it answers "busy".
+    /// </summary>
     public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(15);
 
     private readonly ExpiringTable _lockouts = new(OAuthTables.Lockouts, tables, expiryIndex, clock);
@@ -152,6 +155,7 @@ public sealed class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryI
         var policy = PolicyOf(key);
         var waited = TimeSpan.Zero;
         var contended = 0;
+
         // The first try assumes no row (the common case: no failures, nothing in flight), which costs one write.
         var (state, etag) = (LockoutState.None, (ETag?)null);
         while (true)
@@ -183,14 +187,15 @@ public sealed class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryI
                     return new Reservation(lease with { State = next, ETag = written }, null);
                 }
 
-                if (++contended >= MaxContendedRounds)
+                // Lost a race to another check: the same wait budget, so a crowd of checks ends in "busy", never "locked"
+                // (losing races to other checks says nothing about this one).
+                pause = ContendedPause(++contended);
+                waited += pause;
+                if (waited > MaxWait)
                 {
-                    // Busy, not locked: losing races to other checks says nothing about this one.
                     logger.LogWarning(LockoutEvents.Contended, "A {LockoutKind} lockout row stayed contended; the check was not run", key.Kind);
                     return new Reservation(null, null);
                 }
-
-                pause = ContendedPause(contended);
             }
 
             await Task.Delay(pause, cancellationToken);
@@ -203,7 +208,8 @@ public sealed class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryI
     {
         var policy = PolicyOf(lease.Key);
         var (state, etag) = (lease.State, lease.ETag);
-        for (var round = 0; round < MaxContendedRounds; round++)
+        // More rounds than a reservation's: a lease left unsettled holds its place until it ends.
+        for (var round = 0; round < MaxContendedRounds * 4; round++)
         {
             var now = clock.GetUtcNow();
             var current = state.Current(now, policy) with { Leases = [.. state.Leases.Where(e => e.Id != lease.Id && e.Until > now)] };
@@ -242,7 +248,7 @@ public sealed class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryI
         }
     }
 
-    /// <summary>Rounds of conditional updates lost to other writers before an update gives up.</summary>
+    /// <summary>Rounds of conditional updates lost to other writers before a count or a settlement gives up.</summary>
     private const int MaxContendedRounds = 64;
 
     /// <summary>Up to 1, 2, 4 ... 32 ms, at random: contention is between requests in flight at the same moment.</summary>
