@@ -62,6 +62,9 @@ step "2. End-to-end HTTP with wrk"
 # wrk is pinned to CPU 1 (one thread); the server and Azurite may use both CPUs. Same settings for every scenario.
 $bench http --out "$out" --duration "${BENCH_DURATION:-8}" --connections 16 --wrk-cpus 1
 
+step "2b. client_credentials across client-cache expiries (a short OAuth:ClientCacheLifetime): no answer but 2xx expected"
+$bench cache-expiry --out "$out" --duration "${BENCH_DURATION:-8}" --connections 16 --wrk-cpus 1 --cache-lifetime "${BENCH_CACHE_LIFETIME:-3}"
+
 step "5. Start-up to the first token"
 $bench startup --out "$out" --runs 7 \
   --host "JIT only=$out/publish/jit/Serverless.Local.dll" \

@@ -10,7 +10,7 @@ using Serverless.Testing;
 // bench/run.sh calls each phase in turn; each writes its JSON to --out, and "report" turns them into Markdown.
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: Serverless.Benchmarks issuance|telemetry|counts|http|startup|worker|scale|soak|client-cache|report --out DIR [options]");
+    Console.Error.WriteLine("usage: Serverless.Benchmarks issuance|telemetry|counts|http|cache-expiry|startup|worker|scale|soak|client-cache|report --out DIR [options]");
     return 2;
 }
 
@@ -45,6 +45,15 @@ switch (args[0])
         var results = await HttpLoadRun.RunAsync(azurite, work, settings, Console.Out);
         ResultFiles.Write(output, ResultFiles.Http, new HttpFigures(settings, results));
         Directory.Delete(work, recursive: true);
+        break;
+    }
+
+    case "cache-expiry":
+    {
+        await using var azurite = await AzuriteServer.StartAsync();
+        var lifetime = TimeSpan.FromSeconds(double.Parse(options.GetValueOrDefault("cache-lifetime") ?? "3", System.Globalization.CultureInfo.InvariantCulture));
+        var figures = await CacheExpiryRun.RunAsync(azurite, LoadSettingsFrom(options), lifetime, Console.Out);
+        ResultFiles.Write(output, ResultFiles.CacheExpiry, figures);
         break;
     }
 

@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Serverless.FunctionsHost.Rpc;
+using Microsoft.AspNetCore.HttpOverrides;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Serverless.FunctionsHost;
@@ -200,6 +201,10 @@ public sealed class FunctionsHostEmulator : IAsyncDisposable
         });
         var workerUri = _channel.HttpUri!.ToString();
 
+        // The Functions front end: it appends the client's address to X-Forwarded-For, and the host (App Service applies
+        // forwarded headers) takes it as the connection's address, which its forwarder passes on to the worker in
+        // X-Forwarded-For. Here the test client plays the front end: the one entry it writes is the client's address.
+        app.UseForwardedHeaders(new ForwardedHeadersOptions { ForwardedHeaders = ForwardedHeaders.XForwardedFor });
         app.UseRouting();
         app.Use((context, next) => Homepage(context, next, disableHomepage));
 

@@ -112,24 +112,17 @@ public sealed class BruteForceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task RepeatedBadClientSecrets_LockTheClient_ForAFreshInstance_ButARecentlyVerifiedSecretStillWorks()
+    public async Task RepeatedBadClientSecrets_DoNotLockTheClient_ForAFreshInstance_EitherItsSecretIs256RandomBits()
     {
         var (client, secret) = await _server.AddConfidentialClientAsync();
-        await TokenSupport.ReadTokenResponseAsync(await _flow.PostTokenAsync([("grant_type", "client_credentials")], (client.ClientId, secret)));
-        for (var i = 0; i < 3; i++)
+        for (var i = 0; i < 5; i++)
         {
             await OAuthFlow.AssertOAuthErrorAsync(
                 await _flow.PostTokenAsync([("grant_type", "client_credentials")], (client.ClientId, "wrong")), HttpStatusCode.Unauthorized, "invalid_client");
         }
 
-        // This instance verified the secret a moment ago: the client in use is not locked out by an attacker.
-        await TokenSupport.ReadTokenResponseAsync(await _flow.PostTokenAsync([("grant_type", "client_credentials")], (client.ClientId, secret)));
-
-        // A fresh instance has no such memory: the lock holds there, until it ends.
+        // A fresh instance has no memory of the secret: it checks it, and the client is not locked out by a stranger.
         await using var other = await LocalServer.StartAsync(tablePrefix: _server.Get<Serverless.OAuth.Options.OAuthServerOptions>().Storage.TablePrefix);
-        var otherFlow = new OAuthFlow(other);
-        var refused = await otherFlow.PostTokenAsync([("grant_type", "client_credentials")], (client.ClientId, secret));
-        await OAuthFlow.AssertOAuthErrorAsync(refused, HttpStatusCode.Unauthorized, "invalid_client");
-        Assert.Contains("too often", await refused.Content.ReadAsStringAsync());
+        await TokenSupport.ReadTokenResponseAsync(await new OAuthFlow(other).PostTokenAsync([("grant_type", "client_credentials")], (client.ClientId, secret)));
     }
 }

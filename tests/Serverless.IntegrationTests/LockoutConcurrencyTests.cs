@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.OAuth.Clients;
+using Serverless.OAuth.Lockout;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Storage;
 using Serverless.OAuth.Users;
@@ -62,8 +63,8 @@ public sealed class LockoutConcurrencyTests
         }
     }
 
-    private static Task<LocalServer> StartAsync(string? tablePrefix = null) => LocalServer.StartAsync(
-        Settings,
+    private static Task<LocalServer> StartAsync(string? tablePrefix = null, Dictionary<string, string?>? settings = null) => LocalServer.StartAsync(
+        settings ?? Settings,
         tablePrefix: tablePrefix,
         services: services =>
         {
@@ -126,17 +127,90 @@ public sealed class LockoutConcurrencyTests
     }
 
     [Fact]
-    public async Task ThirtyWrongSecretsAtOnce_GetAtMostMaxFailuresChecks()
+    public async Task ThirtyWrongSecretsAtOnce_FromOneAddress_GetAtMostTheAddressAllowanceOfChecks()
     {
-        await using var server = await StartAsync();
+        await using var server = await StartAsync(settings: new() { ["OAuth:AddressLockout:MaxFailures"] = MaxFailures.ToString() });
         var (client, _) = await server.AddConfidentialClientAsync();
         var flow = new OAuthFlow(server);
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 30).Select(i =>
             flow.PostTokenAsync([("grant_type", "client_credentials")], (client.ClientId, "wrong-" + i))));
 
-        Assert.All(responses, r => Assert.Equal(HttpStatusCode.Unauthorized, r.StatusCode));
+        Assert.All(responses, r => Assert.Contains(r.StatusCode, new[] { HttpStatusCode.Unauthorized, (HttpStatusCode)429 }));
         Assert.Equal(MaxFailures, SecretChecks(server));
+    }
+
+    [Fact]
+    public async Task WhenTheVerifiedSecretFallsOutOfMemory_ABurstOfTheRightSecret_AllGetTokens_AndPbkdf2RunsAboutOnce()
+    {
+        await using var server = await StartAsync();
+        var (client, secret) = await server.AddConfidentialClientAsync();
+        var flow = new OAuthFlow(server);
+        await TokenSupport.ReadTokenResponseAsync(await flow.PostTokenAsync([("grant_type", "client_credentials")], (client.ClientId, secret)));
+        var before = SecretChecks(server);
+
+        server.Clock.Advance(server.Get<OAuthServerOptions>().ClientCacheLifetime + TimeSpan.FromSeconds(1));
+        var responses = await Task.WhenAll(Enumerable.Range(0, 32).Select(_ =>
+            flow.PostTokenAsync([("grant_type", "client_credentials")], (client.ClientId, secret))));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.InRange(SecretChecks(server) - before, 1, 4); // one run per burst, give or take requests that came late
+    }
+
+    [Fact]
+    public async Task ChecksInFlight_AreNoFailures_AnotherCheckWaitsForThem_AndRunsWhenTheySucceed()
+    {
+        await using var server = await StartAsync();
+        var lockout = server.Get<ILockout>();
+        var keys = new[] { LockoutKey.ForUser("in-flight-" + Guid.NewGuid().ToString("N")) };
+        var gate = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = 0;
+
+        // The allowance, held by checks that have not answered yet.
+        var inFlight = Enumerable.Range(0, MaxFailures).Select(_ => lockout.AttemptAsync(keys, async _ =>
+        {
+            Interlocked.Increment(ref started);
+            return await gate.Task;
+        }, default)).ToArray();
+        while (Volatile.Read(ref started) < MaxFailures)
+        {
+            await Task.Delay(10);
+        }
+
+        var waiting = lockout.AttemptAsync(keys, _ => Task.FromResult<string?>("ok"), default);
+        await Task.Delay(200);
+        Assert.False(waiting.IsCompleted); // neither refused nor run while the others are in flight
+
+        gate.SetResult("ok");
+        var attempt = await waiting;
+        Assert.Equal("ok", attempt.Value);
+        Assert.All(await Task.WhenAll(inFlight), a => Assert.Equal("ok", a.Value));
+    }
+
+    [Fact]
+    public async Task ALeaseNeverSettled_AsByAnInstanceThatStopped_EndsAfterTheLeaseDuration()
+    {
+        await using var server = await StartAsync();
+        var lockout = server.Get<ILockout>();
+        var keys = new[] { LockoutKey.ForUser("abandoned-" + Guid.NewGuid().ToString("N")) };
+        var never = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var started = 0;
+        var abandoned = Enumerable.Range(0, MaxFailures).Select(_ => lockout.AttemptAsync(keys, async _ =>
+        {
+            Interlocked.Increment(ref started);
+            return await never.Task;
+        }, default)).ToArray();
+        while (Volatile.Read(ref started) < MaxFailures)
+        {
+            await Task.Delay(10);
+        }
+
+        server.Clock.Advance(FailedAttemptLockout.LeaseDuration + TimeSpan.FromSeconds(1));
+        var attempt = await lockout.AttemptAsync(keys, _ => Task.FromResult<string?>("ok"), default);
+
+        Assert.Equal("ok", attempt.Value);
+        never.SetResult(null); // the stopped instance's checks, settled at last: failures, not locks of the waiting one
+        await Task.WhenAll(abandoned);
     }
 
     [Fact]

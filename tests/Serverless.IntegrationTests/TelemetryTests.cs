@@ -32,6 +32,9 @@ public sealed class TelemetryTests : IAsyncLifetime
             {
                 ["OAuth:Lockout:MaxFailures"] = "2",
                 ["OAuth:RefreshTokenReuseGraceWindow"] = "00:00:05",
+                // Behind one proxy, so the throttle test speaks from an address of its own (the others from 127.0.0.1).
+                ["OAuth:ForwardedForHops"] = "1",
+                ["OAuth:AddressLockout:MaxFailures"] = "8",
             },
             services: services =>
             {
@@ -137,6 +140,30 @@ public sealed class TelemetryTests : IAsyncLifetime
         Assert.Equal(0, metrics.Sum("oauth.sign_ins", ("result", "succeeded")));
         Assert.Equal(2, _logs.Count(l => l.EventId.Id == AuditEvents.SignInFailedId));
         Assert.Single(_logs, l => l.EventId.Id == AuditEvents.SignInLockedOutId);
+        Assert.Equal(1, metrics.Sum("oauth.lockout.refusals", ("key_kind", "user"), ("reason", "locked")));
+        Assert.Equal(0, metrics.Sum("oauth.lockout.refusals", ("key_kind", "address"), ("reason", "throttled")));
+        Assert.Single(_logs, l => l.EventId.Id == Serverless.OAuth.Lockout.LockoutEvents.Locked.Id);
+    }
+
+    [Fact]
+    public async Task AThrottledAddress_IsCountedAsThrottled_NotAsALock()
+    {
+        var (client, secret) = await _server.AddConfidentialClientAsync();
+        var flow = new OAuthFlow(_server);
+        flow.Http.DefaultRequestHeaders.Add("X-Forwarded-For", "203.0.113.50");
+        for (var i = 0; i < 8; i++)
+        {
+            await flow.PostTokenAsync([("grant_type", "client_credentials")], (client.ClientId, "a wrong secret " + i));
+        }
+
+        var throttled = await flow.PostTokenAsync([("grant_type", "client_credentials")], (client.ClientId, secret));
+
+        Assert.Equal((HttpStatusCode)429, throttled.StatusCode);
+        var metrics = Flush();
+        Assert.Equal(1, metrics.Sum("oauth.lockout.refusals", ("key_kind", "address"), ("reason", "throttled")));
+        Assert.Equal(0, metrics.Sum("oauth.lockout.refusals", ("reason", "locked")));
+        Assert.Single(_logs, l => l.EventId.Id == Serverless.OAuth.Lockout.LockoutEvents.Throttled.Id);
+        Assert.DoesNotContain(_logs, l => l.EventId.Id == Serverless.OAuth.Lockout.LockoutEvents.Locked.Id);
     }
 
     [Fact]

@@ -45,7 +45,8 @@ public sealed class BenchmarkHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<BenchmarkHost> StartAsync(AzuriteServer azurite, SigningSetup signing, KeyVaultStandIn? vault = null)
+    public static async Task<BenchmarkHost> StartAsync(
+        AzuriteServer azurite, SigningSetup signing, KeyVaultStandIn? vault = null, IReadOnlyDictionary<string, string?>? extraSettings = null)
     {
         var storage = azurite.NewStorage();
         var counter = new StorageRequestCounter(storage.TablePrefix);
@@ -64,6 +65,11 @@ public sealed class BenchmarkHost : IAsyncDisposable
             // Codes are minted ahead of a load run: let them live as long as the rules allow.
             ["OAuth:AuthorizationCodeLifetime"] = "00:10:00",
         };
+        foreach (var (key, value) in extraSettings ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
         if (vault is not null && signing.Mode == "KeyVault")
         {
             var name = "signing-" + Guid.NewGuid().ToString("N")[..8];

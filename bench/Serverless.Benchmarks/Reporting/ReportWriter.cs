@@ -36,6 +36,7 @@ public static class ReportWriter
         WriteIssuance(md, issuance);
         WriteTelemetry(md, telemetry);
         WriteHttp(md, http);
+        WriteCacheExpiry(md, ResultFiles.Read<CacheExpiryFigures>(directory, ResultFiles.CacheExpiry));
         WriteCounts(md, counts);
         WriteStartup(md, startup);
         WriteWorker(md, worker, startup);
@@ -222,6 +223,24 @@ public static class ReportWriter
         md.AppendLine();
         var best = startup.MinBy(r => r.MedianFirstTokenMs)!;
         md.AppendLine(Invariant($"- Target (under 1 s): best build \"{best.Variant}\" **{best.MedianFirstTokenMs:F0} ms**, {(best.MedianFirstTokenMs < StartupTargetMs ? "met" : "not met")}."));
+        md.AppendLine();
+    }
+
+    private static void WriteCacheExpiry(StringBuilder md, CacheExpiryFigures? figures)
+    {
+        md.AppendLine("## 2b. client_credentials across client-cache expiries");
+        md.AppendLine();
+        if (figures is null)
+        {
+            md.AppendLine("(not run)").AppendLine();
+            return;
+        }
+
+        md.AppendLine(Invariant($"The local host with `OAuth:ClientCacheLifetime` set to {figures.CacheLifetimeSeconds:F0} s, under wrk with {figures.Settings.Connections} connections sending the right secret: every time the verified secret falls out of memory, the requests in flight check it again at once, under the lockout's per-address throttle. A correct secret is never refused, so every answer should be 2xx."));
+        md.AppendLine();
+        md.AppendLine("| cache lifetimes crossed | requests | requests/s | not 2xx | socket errors | p99 (ms) |");
+        md.AppendLine("|---:|---:|---:|---:|---:|---:|");
+        md.AppendLine(Invariant($"| {figures.Periods:F1} | {figures.Requests:N0} | {figures.RequestsPerSecond:F0} | {figures.NonSuccess} | {figures.SocketErrors} | {figures.P99Microseconds / 1000.0:F1} |"));
         md.AppendLine();
     }
 

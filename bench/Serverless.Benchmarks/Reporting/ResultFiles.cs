@@ -9,6 +9,7 @@ public static class ResultFiles
     public const string Telemetry = "telemetry.json";
     public const string Counts = "counts.json";
     public const string Http = "http.json";
+    public const string CacheExpiry = "cache-expiry.json";
     public const string Startup = "startup.json";
     public const string Worker = "worker.json";
     public const string Scale = "scale.json";

@@ -150,7 +150,7 @@ public static class ClientRegistration
     }
 
     /// <summary>
-    /// Why a redirect URI cannot be registered, or null: it must be absolute with no fragment (RFC 6749 §3.1.2), no
+    /// Why a redirect URI cannot be registered, or null: it must be absolute, ASCII, with no fragment (RFC 6749 §3.1.2), no
     /// user information and no wildcard (redirect URIs match exactly), and https unless it is loopback http (RFC 8252
     /// §7.3) or a private-use scheme named after a reverse domain name (RFC 8252 §7.1: "com.example.app:/cb"), which
     /// leaves out javascript:, data:, file: and every other scheme a browser would act on itself.
@@ -165,6 +165,12 @@ public static class ClientRegistration
         if (uri.Any(c => char.IsControl(c) || char.IsWhiteSpace(c)))
         {
             return "A redirect URI may not contain control characters or spaces.";
+        }
+
+        if (!RedirectUriMatch.IsPrintableAscii(uri))
+        {
+            // A URI is ASCII (RFC 3986 §2); an IRI's other characters are percent-encoded (RFC 3987 §3.1).
+            return "A redirect URI must be ASCII: percent-encode other characters (RFC 3986 §2.1) and write an international host name in its xn-- form.";
         }
 
         if (uri.Contains('#'))

@@ -93,7 +93,7 @@ public sealed record OAuthClient
 
     public bool HasRedirectUri(string redirectUri) => RedirectUris.Any(registered => RedirectUriMatch.Matches(registered, redirectUri));
 
-    public bool HasPostLogoutRedirectUri(string uri) => PostLogoutRedirectUris.Contains(uri, StringComparer.Ordinal);
+    public bool HasPostLogoutRedirectUri(string uri) => RedirectUriMatch.IsPrintableAscii(uri) && PostLogoutRedirectUris.Contains(uri, StringComparer.Ordinal);
 
     /// <summary>client_id values this server accepts: they are table keys, so a strict alphabet.</summary>
     public static bool IsValidClientId(string? clientId) =>

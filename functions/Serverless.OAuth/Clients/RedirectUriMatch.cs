@@ -7,14 +7,20 @@ namespace Serverless.OAuth.Clients;
 /// one exception (RFC 8252 §7.3): a native app listens on a loopback IP address at a port the operating system hands
 /// it, so a registered <c>http://127.0.0.1/path</c> or <c>http://[::1]/path</c> without a port matches the same URI
 /// with any port. Nothing else is relaxed: <c>localhost</c> is a name, not a loopback IP literal (RFC 8252 §8.3), so it
-/// matches exactly; a registered port is kept; https, another path, query or case does not match.
+/// matches exactly; a registered port is kept; https, another path, query or case does not match. A URI with a
+/// character outside printable ASCII never matches, even one stored before registration refused them: it could not be
+/// sent back in a Location header (RFC 3986 URIs are ASCII; anything else is percent-encoded).
 /// </summary>
 public static class RedirectUriMatch
 {
     private static readonly string[] LoopbackOrigins = ["http://127.0.0.1", "http://[::1]"];
 
     public static bool Matches(string registered, string presented) =>
-        string.Equals(registered, presented, StringComparison.Ordinal) || MatchesLoopbackWithAnyPort(registered, presented);
+        IsPrintableAscii(presented)
+        && (string.Equals(registered, presented, StringComparison.Ordinal) || MatchesLoopbackWithAnyPort(registered, presented));
+
+    /// <summary>Only the characters a URI is written with (RFC 3986 §2): printable ASCII.</summary>
+    public static bool IsPrintableAscii(string uri) => uri.All(c => c is > ' ' and < (char)0x7F);
 
     private static bool MatchesLoopbackWithAnyPort(string registered, string presented)
     {

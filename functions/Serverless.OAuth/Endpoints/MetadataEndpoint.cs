@@ -1,5 +1,6 @@
 using Serverless.OAuth.Apis;
 using Serverless.OAuth.Clients;
+using Serverless.OAuth.Interaction;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Signing;

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Serverless.OAuth.Endpoints;
+using Serverless.OAuth.Interaction;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Pages;
 using Serverless.OAuth.Protocol;

@@ -102,6 +102,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<AuthorizeEndpoint>();
         services.TryAddSingleton<AccountEndpoint>();
         services.TryAddSingleton<EndSessionEndpoint>();
+        services.TryAddSingleton<SessionEnding>();
         services.TryAddSingleton<TokenEndpoint>();
         services.TryAddSingleton<RevocationEndpoint>();
         services.TryAddSingleton<IntrospectionEndpoint>();

@@ -27,7 +27,7 @@ public sealed class AuthorizationInteraction(LoginStep login, ConsentStep consen
         {
             return request.Prompt.None
                 ? Refused(request, OAuthError.LoginRequired("The user must sign in."))
-                : await SignInPageAsync(request, SecretValues.NewSecret(), session: null, request.Scope, request.LoginHint, problem: null, cancellationToken);
+                : await SignInPageAsync(request, CsrfGuard.NewToken(), session: null, request.Scope, request.LoginHint, problem: null, cancellationToken);
         }
 
         var question = await consent.QuestionAsync(request, session.Subject, cancellationToken);
@@ -38,7 +38,7 @@ public sealed class AuthorizationInteraction(LoginStep login, ConsentStep consen
 
         return request.Prompt.None
             ? Refused(request, OAuthError.ConsentRequired("The user has not allowed this request."))
-            : await SignInPageAsync(request, SecretValues.NewSecret(), session, question.Scope, username: null, problem: null, cancellationToken);
+            : await SignInPageAsync(request, CsrfGuard.NewToken(), session, question.Scope, username: null, problem: null, cancellationToken);
     }
 
     /// <summary>Resumes it with what the page posted: back to the page with a problem, or the authorization response.</summary>
@@ -79,6 +79,11 @@ public sealed class AuthorizationInteraction(LoginStep login, ConsentStep consen
             if (signIn.User is not { } user)
             {
                 return await SignInPageAsync(request, csrfCookie, session: null, request.Scope, form.Username, signIn.Problem, cancellationToken);
+            }
+
+            if (LoginStep.NotTheHintedUser(request, user) is { } notHinted)
+            {
+                return await SignInPageAsync(request, csrfCookie, session: null, request.Scope, username: null, notHinted, cancellationToken);
             }
 
             var newSession = await login.StartSessionAsync(user, sessionCookie, cancellationToken);

@@ -9,14 +9,10 @@ namespace Serverless.OAuth.Interaction;
 /// </summary>
 public sealed record InteractionForm(string? CsrfToken, string? Decision, string? Username, string? Password)
 {
-    public const string CsrfField = "csrf_token";
+    public const string CsrfField = CsrfGuard.Field;
 
     public static InteractionForm Read(OAuthParameters form) => new(form[CsrfField], form["decision"], form["username"], form["password"]);
 
-    /// <summary>
-    /// Double-submit: a cross-site form cannot read or set our SameSite=Strict cookie, so only our own page can post
-    /// the token the cookie holds. Compared in constant time.
-    /// </summary>
-    public bool CameFromOurPage([NotNullWhen(true)] string? csrfCookie) =>
-        csrfCookie is not null && CsrfToken is not null && SecretValues.FixedTimeEquals(csrfCookie, CsrfToken);
+    /// <summary>Whether the form came from our own page (<see cref="CsrfGuard"/>).</summary>
+    public bool CameFromOurPage([NotNullWhen(true)] string? csrfCookie) => CsrfGuard.CameFromOurPage(CsrfToken, csrfCookie);
 }

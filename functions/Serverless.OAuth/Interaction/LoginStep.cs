@@ -44,6 +44,15 @@ public sealed class LoginStep(IUserStore users, ILockout lockout, SessionStore s
     }
 
     /// <summary>
+    /// Why the user who just signed in may not answer this request: an id_token_hint names another user (OpenID Connect
+    /// Core §3.1.2.1), and a hint for one user never yields a code for another. Null when they may.
+    /// </summary>
+    public static string? NotTheHintedUser(AuthorizationRequest request, OAuthUser user) =>
+        request.IdTokenHint is { } hint && hint.Subject != user.Subject
+            ? "The application asked for another account. Sign in with the account you use with it."
+            : null;
+
+    /// <summary>
     /// Starts the session of a user who has just typed the password. The session the browser held before (if any, and
     /// really its) ends, so a sign-in never keeps a session id that existed before it.
     /// </summary>
@@ -84,7 +93,7 @@ public sealed class LoginStep(IUserStore users, ILockout lockout, SessionStore s
         {
             AuditEvents.SignInFailed(logger, clientId);
         }
-        else
+        else if (!attempt.Busy)
         {
             AuditEvents.SignInLockedOut(logger, clientId);
         }
@@ -95,6 +104,7 @@ public sealed class LoginStep(IUserStore users, ILockout lockout, SessionStore s
     /// <summary>What the page tells the user: the same words for an unknown user and a wrong password.</summary>
     private static string Problem(LockoutAttempt<OAuthUser> attempt) => attempt switch
     {
+        { Busy: true } => "Too many sign-ins are being checked at once. Please try again.",
         { LockedFor: not { } } => "The username or password is incorrect.",
         { LockedKey.Kind: LockoutKey.Address, LockedFor: { } wait } => $"Too many failed sign-ins from your network. Try again in {Minutes(wait)} minute(s).",
         { LockedFor: { } wait } => $"Too many failed sign-ins. Try again in {Minutes(wait)} minute(s).",

@@ -2,7 +2,7 @@ namespace Serverless.OAuth.Options;
 
 /// <summary>
 /// Brute-force protection for sign-ins and client secrets. After <see cref="MaxFailures"/> failures within
-/// <see cref="FailureWindow"/>, the user (or client) is locked for <see cref="LockDuration"/>, doubled for each
+/// <see cref="FailureWindow"/>, the key (a user, or a client address) is locked for <see cref="LockDuration"/>, doubled for each
 /// consecutive lock up to <see cref="MaxLockDuration"/>. Attempts during a lock neither count nor extend it, so an
 /// attacker cannot lock anyone out for longer than that.
 /// </summary>

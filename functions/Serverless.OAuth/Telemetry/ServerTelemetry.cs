@@ -42,6 +42,9 @@ public static class ServerTelemetry
     private static readonly Counter<long> ConsentsCounter = Meter.CreateCounter<long>(
         "oauth.consents", "{decision}", "Consent decisions on the login page, by decision.");
 
+    private static readonly Counter<long> LockoutRefusalsCounter = Meter.CreateCounter<long>(
+        "oauth.lockout.refusals", "{check}", "Password and secret checks not run, by key kind (user, address, registration) and reason: throttled (an address), locked (an account), busy (checks in flight held the allowance too long).");
+
     private static readonly Counter<long> ClientsRegisteredCounter = Meter.CreateCounter<long>(
         "oauth.clients.registered", "{client}", "Clients registered.");
 
@@ -81,6 +84,11 @@ public static class ServerTelemetry
 
     public static void Consent(bool granted) =>
         ConsentsCounter.Add(1, new KeyValuePair<string, object?>("decision", granted ? "granted" : "denied"));
+
+    /// <param name="keyKind">The lockout key's kind, never its id.</param>
+    /// <param name="reason">"throttled", "locked" or "busy".</param>
+    public static void LockoutRefused(string keyKind, string reason) =>
+        LockoutRefusalsCounter.Add(1, new("key_kind", keyKind), new("reason", reason));
 
     public static void ClientRegistered() => ClientsRegisteredCounter.Add(1);
 

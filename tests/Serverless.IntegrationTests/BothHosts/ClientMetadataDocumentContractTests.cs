@@ -45,6 +45,51 @@ public abstract class ClientMetadataDocumentContractTests<TFixture>(TFixture fix
         Assert.Equal(clientId, jwt.GetClaim("client_id").Value);
         Assert.Equal(1, site.RequestsTo("/tools/doc-tool.json"));
     }
+
+    [Fact]
+    public async Task AClientKnownByItsDocument_CanSendItsUserToEndSession_AndTheSessionEnds()
+    {
+        var (site, server) = (fixture.Site, fixture.Server);
+        var flow = new OAuthFlow(server);
+        var clientId = site.Url("/tools/logout-tool.json");
+        site.Serve("/tools/logout-tool.json", MetadataDocumentFixture.Document(clientId, name: "Logout Tool"));
+        var user = await server.AddUserAsync();
+        const string Listening = "http://127.0.0.1:50124/callback";
+        await flow.GetCodeAsync(clientId, Listening, user.Username, OAuthFlow.NewPkce().Challenge, scope: "read");
+
+        // No ID token: the user is asked, on a page naming the client, and the answer ends the session.
+        var asked = await flow.Http.GetAsync("endsession?client_id=" + Uri.EscapeDataString(clientId));
+        var html = await asked.Content.ReadAsStringAsync();
+        Assert.Equal(System.Net.HttpStatusCode.OK, asked.StatusCode);
+        Assert.Contains("Logout Tool", html);
+        var fields = OAuthFlow.HiddenFields(html);
+        fields["action"] = Serverless.OAuth.Pages.LogoutPage.SignOut;
+        var signedOut = await flow.Http.PostAsync("endsession", new FormUrlEncodedContent(fields));
+        Assert.Equal(System.Net.HttpStatusCode.OK, signedOut.StatusCode);
+        Assert.Contains("You are signed out", await signedOut.Content.ReadAsStringAsync());
+
+        var again = await flow.Http.GetAsync(OAuthFlow.AuthorizeQuery(
+            ("response_type", "code"), ("client_id", clientId), ("redirect_uri", Listening), ("scope", "read"),
+            ("code_challenge", OAuthFlow.NewPkce().Challenge), ("code_challenge_method", "S256"), ("prompt", "none")));
+        Assert.Equal("login_required", OAuthFlow.RedirectParameters(again)["error"]);
+    }
+
+    [Fact]
+    public async Task ADocumentWithANonAsciiRedirectUri_IsRefused_AsAnErrorPage_NeverA500()
+    {
+        var (site, server) = (fixture.Site, fixture.Server);
+        var clientId = site.Url("/tools/umlaut-tool.json");
+        const string Redirect = "http://127.0.0.1/c\u00e4llback";
+        site.Serve("/tools/umlaut-tool.json", MetadataDocumentFixture.Document(clientId, redirectUri: Redirect));
+
+        var response = await new OAuthFlow(server).Http.GetAsync(OAuthFlow.AuthorizeQuery(
+            ("response_type", "code"), ("client_id", clientId), ("redirect_uri", Redirect), ("scope", "read"),
+            ("code_challenge", OAuthFlow.NewPkce().Challenge), ("code_challenge_method", "S256")));
+
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Null(response.Headers.Location);
+        Assert.Contains("must be ASCII", System.Net.WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync()));
+    }
 }
 
 /// <summary>A local HTTPS server for the documents, and a server that may fetch from it.</summary>

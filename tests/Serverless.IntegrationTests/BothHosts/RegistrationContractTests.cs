@@ -55,6 +55,16 @@ public abstract class RegistrationContractTests<TFixture>(TFixture fixture) : IC
     }
 
     [Fact]
+    public async Task ANonAsciiRedirectUri_IsRefused_WithInvalidRedirectUri()
+    {
+        var response = await RegisterAsync(Server.NewHttpClient(), """
+            {"redirect_uris": ["http://127.0.0.1/c\u00e4llback"], "token_endpoint_auth_method": "none", "client_name": "Umlaut tool"}
+            """);
+
+        await OAuthFlow.AssertOAuthErrorAsync(response, HttpStatusCode.BadRequest, "invalid_redirect_uri");
+    }
+
+    [Fact]
     public async Task AConfidentialClient_GetsItsSecretOnce_StoredOnlyAsAHash_AndAuthenticatesWithIt()
     {
         var flow = new OAuthFlow(Server);

@@ -188,6 +188,70 @@ public abstract class SessionContractTests<TFixture>(TFixture fixture) : IClassF
         Assert.DoesNotContain("Test Relying Party", await (await browser.Http.GetAsync("account")).Content.ReadAsStringAsync());
     }
 
+    [Fact]
+    public async Task AnOldIdTokenOfTheSameUser_AsHint_DoesNotEndTheCurrentSessionSilently_TheUserIsAsked()
+    {
+        var clientId = await AddRelyingPartyAsync();
+        var user = await Server.AddUserAsync();
+        var (browser, cookies) = NewBrowser();
+        var oldIdToken = (await SignInWithPasswordAsync(browser, clientId, user.Username)).GetProperty("id_token").GetString()!;
+
+        // A new session of the same user (prompt=login replaces the session): the old ID token names another sid.
+        var page = await GetAuthorizeAsync(browser, clientId, "openid read", ("prompt", "login"));
+        Assert.Equal(HttpStatusCode.SeeOther, (await browser.PostLoginFormAsync(await page.Content.ReadAsStringAsync(), user.Username, LocalServer.Password)).StatusCode);
+        var current = SessionCookie(cookies);
+
+        var asked = await browser.Http.GetAsync(EndSession(("id_token_hint", oldIdToken), ("post_logout_redirect_uri", SignedOutUri), ("state", "bye")));
+
+        Assert.Equal(HttpStatusCode.OK, asked.StatusCode);
+        Assert.Contains("name=\"csrf_token\"", await asked.Content.ReadAsStringAsync());
+        Assert.Equal(current, SessionCookie(cookies));
+        Assert.True(OAuthFlow.RedirectParameters(await GetAuthorizeAsync(browser, clientId, "openid read", ("prompt", "none"))).ContainsKey("code"));
+    }
+
+    [Fact]
+    public async Task AnIdTokenHintForOneUser_NeverYieldsACodeForAnother_WhoeverSignsIn()
+    {
+        var clientId = await AddRelyingPartyAsync();
+        var alice = await Server.AddUserAsync();
+        var bob = await Server.AddUserAsync();
+        var (aliceBrowser, _) = NewBrowser();
+        var alicesIdToken = (await SignInWithPasswordAsync(aliceBrowser, clientId, alice.Username)).GetProperty("id_token").GetString()!;
+
+        // Bob's browser, asked for alice: the sign-in page; bob's own password gets the page again, never a code.
+        var (bobBrowser, cookies) = NewBrowser();
+        var page = await GetAuthorizeAsync(bobBrowser, clientId, "openid read", ("id_token_hint", alicesIdToken));
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Contains("type=\"password\"", html);
+        var answer = await bobBrowser.PostLoginFormAsync(html, bob.Username, LocalServer.Password);
+
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        Assert.Null(answer.Headers.Location);
+        Assert.Contains("asked for another account", await answer.Content.ReadAsStringAsync());
+        Assert.Null(SessionCookie(cookies));
+
+        // Signed in as bob, a prompt=none request for alice is login_required (OpenID Connect Core §3.1.2.1).
+        await SignInWithPasswordAsync(bobBrowser, clientId, bob.Username);
+        Assert.Equal(OAuthErrorCodes.LoginRequired, OAuthFlow.RedirectParameters(
+            await GetAuthorizeAsync(bobBrowser, clientId, "openid read", ("prompt", "none"), ("id_token_hint", alicesIdToken)))["error"]);
+    }
+
+    [Fact]
+    public async Task ARedirectUriStoredWithNonAsciiCharacters_IsAnErrorPage_NeverA500()
+    {
+        const string Stored = "http://127.0.0.1:9/c\u00e4llback";
+        var client = await Server.AddPublicClientAsync(redirectUris: Stored); // as stored before registration refused it
+        var (browser, _) = NewBrowser();
+
+        var response = await browser.Http.GetAsync(OAuthFlow.AuthorizeQuery(
+            ("response_type", "code"), ("client_id", client.ClientId), ("redirect_uri", Stored), ("scope", "read"),
+            ("code_challenge", OAuthFlow.NewPkce().Challenge), ("code_challenge_method", "S256")));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Null(response.Headers.Location);
+        Assert.Contains("not registered", await response.Content.ReadAsStringAsync());
+    }
+
     private static string EndSession(params (string Name, string? Value)[] parameters) =>
         QueryHelpers.AddQueryString("endsession", parameters.Select(p => new KeyValuePair<string, string?>(p.Name, p.Value)));
 }

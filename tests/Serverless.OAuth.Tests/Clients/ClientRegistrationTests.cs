@@ -101,7 +101,11 @@ public sealed class ClientRegistrationTests
     [InlineData("file:///etc/passwd", false)]
     [InlineData("myapp:/cb", false)]
     [InlineData("https://app.example/cb\u0000", false)]
-    [InlineData("https://app.example/c b", false)] // a private-use scheme is a reverse domain name (RFC 8252 §7.1)
+    [InlineData("https://app.example/c b", false)]
+    [InlineData("https://app.example/c\u00e4llback", false)] // a URI is ASCII (RFC 3986 §2): percent-encode the rest
+    [InlineData("https://app.example/c%C3%A4llback", true)]
+    [InlineData("https://b\u00fccher.example/cb", false)]
+    [InlineData("https://xn--bcher-kva.example/cb", true)] // a private-use scheme is a reverse domain name (RFC 8252 §7.1)
     public void RedirectUris_AreAbsolute_WithoutFragmentOrUserInfo_AndHttpsUnlessLoopback(string uri, bool registrable)
     {
         Assert.Equal(registrable, ClientRegistration.RedirectUriProblem(uri) is null);

@@ -38,4 +38,35 @@ public sealed class ClientSecretVerifierTests
 
         Assert.False(verifier.Verify(new OAuthClient { ClientId = "p", Name = "P", Type = ClientType.Public }, ""));
     }
+
+    /// <summary>Counts the PBKDF2 runs, each held open until the test lets them finish.</summary>
+    private sealed class GatedVerifier(OAuthServerOptions options, TimeProvider clock) : ClientSecretVerifier(options, clock)
+    {
+        public readonly ManualResetEventSlim Gate = new(false);
+        public int Runs;
+
+        public override bool Verify(OAuthClient client, string presentedSecret)
+        {
+            Interlocked.Increment(ref Runs);
+            Gate.Wait(TimeSpan.FromSeconds(10));
+            return base.Verify(client, presentedSecret);
+        }
+    }
+
+    [Fact]
+    public async Task ABurstOfTheSameSecret_RunsPbkdf2Once_AndADifferentSecretIsCheckedOnItsOwn()
+    {
+        var verifier = new GatedVerifier(new OAuthServerOptions(), new ManualClock());
+        var client = Client("right");
+
+        var burst = Enumerable.Range(0, 16).Select(_ => verifier.VerifyAsync(client, "right")).ToArray();
+        var wrong = verifier.VerifyAsync(client, "wrong");
+        verifier.Gate.Set();
+
+        Assert.All(await Task.WhenAll(burst), Assert.True);
+        Assert.False(await wrong);
+        Assert.Equal(2, verifier.Runs);
+        Assert.True(await verifier.VerifyAsync(client, "right")); // remembered now: no further run
+        Assert.Equal(2, verifier.Runs);
+    }
 }

@@ -40,6 +40,8 @@ public sealed class RedirectUriMatchTests
     [InlineData("http://127.0.0.1/cb", "http://[::1]:8080/cb")] // the other loopback address is another URI
     [InlineData("http://[::1]/cb", "http://[::1]:8080/cb/x")]
     [InlineData("http://127.0.0.1.evil.example/cb", "http://127.0.0.1:8080.evil.example/cb")]
+    [InlineData("https://app.example/c\u00e4llback", "https://app.example/c\u00e4llback")] // stored before registration refused it
+    [InlineData("https://b\u00fccher.example/cb", "https://b\u00fccher.example/cb")]
     public void DoesNotMatch(string registered, string presented) =>
         Assert.False(RedirectUriMatch.Matches(registered, presented));
 }

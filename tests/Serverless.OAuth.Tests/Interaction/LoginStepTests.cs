@@ -74,6 +74,32 @@ public sealed class LoginStepTests
     }
 
     [Fact]
+    public async Task ACheckThatWaitedTooLongForOthersInFlight_AsksToTryAgain_WithoutBlamingThePassword()
+    {
+        _lockout.Setup(l => l.AttemptAsync(It.IsAny<IReadOnlyList<LockoutKey>>(), It.IsAny<Func<CancellationToken, Task<OAuthUser?>>>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((IReadOnlyList<LockoutKey> keys, Func<CancellationToken, Task<OAuthUser?>> _, CancellationToken _) =>
+                new LockoutAttempt<OAuthUser>(null, keys[0], null, Checked: false, Busy: true));
+
+        var signIn = await Step().SignInAsync("app", "Alice", "right", "203.0.113.7", default);
+
+        Assert.Null(signIn.User);
+        Assert.Equal("Too many sign-ins are being checked at once. Please try again.", signIn.Problem);
+    }
+
+    [Fact]
+    public void AnIdTokenHintForAnotherUser_RefusesTheUserWhoSignedIn_OneForTheSameUserOrNoneDoesNot()
+    {
+        var client = new Serverless.OAuth.Clients.OAuthClient { ClientId = "app", Name = "App", Type = Serverless.OAuth.Clients.ClientType.Public };
+        var request = new Serverless.OAuth.Validation.AuthorizationRequest(client, "http://127.0.0.1/cb", Serverless.OAuth.Protocol.ScopeSet.Empty, null, null, []);
+        Serverless.OAuth.Validation.AuthorizationRequest For(string subject) =>
+            request with { IdTokenHint = new Serverless.OAuth.Tokens.IdTokenHint("raw", subject, ["app"], "sid") };
+
+        Assert.NotNull(LoginStep.NotTheHintedUser(For("sub-bob"), Alice));
+        Assert.Null(LoginStep.NotTheHintedUser(For(Alice.Subject), Alice));
+        Assert.Null(LoginStep.NotTheHintedUser(request, Alice));
+    }
+
+    [Fact]
     public async Task ALockedAccount_SaysHowLongToWait_InWholeMinutes()
     {
         Refuse(LockoutKey.User, TimeSpan.FromSeconds(61));

@@ -96,28 +96,46 @@ public sealed class ClientAuthenticatorTests
     }
 
     [Fact]
-    public async Task LockedClient_IsRefusedWithoutCheckingTheSecret_UnlessTheSecretWasVerifiedRecently()
+    public async Task AThrottledAddress_IsRefusedWithoutCheckingTheSecret_UnlessTheSecretWasVerifiedRecently()
     {
         var authenticator = Authenticator();
-        await authenticator.AuthenticateAsync(Basic("conf", Secret), OAuthParameters.Empty, null, default); // remembered now
-        Refuse(LockoutKey.Client);
+        await authenticator.AuthenticateAsync(Basic("conf", Secret), OAuthParameters.Empty, "203.0.113.7", default); // remembered now
+        Refuse(LockoutKey.Address);
 
-        var remembered = await authenticator.AuthenticateAsync(Basic("conf", Secret), OAuthParameters.Empty, null, default);
-        var fresh = await Authenticator().AuthenticateAsync(Basic("conf", Secret), OAuthParameters.Empty, null, default);
+        var remembered = await authenticator.AuthenticateAsync(Basic("conf", Secret), OAuthParameters.Empty, "203.0.113.7", default);
+        var fresh = await Authenticator().AuthenticateAsync(Basic("conf", Secret), OAuthParameters.Empty, "203.0.113.7", default);
 
         Assert.Equal("conf", remembered.Value!.ClientId);
-        Assert.Equal("invalid_client", fresh.Error!.Error);
+        Assert.Equal(429, Serverless.OAuth.Http.EndpointHttpResult.StatusFor(fresh.Error!));
     }
 
     [Fact]
-    public async Task ASecretCheck_IsReservedUnderTheClientAndTheAddress()
+    public async Task ASecretCheck_IsThrottledUnderTheAddressOnly_NeverLockedByClientId()
     {
         await Authenticator().AuthenticateAsync(Basic("conf", "wrong"), OAuthParameters.Empty, "203.0.113.7", default);
+        await Authenticator().AuthenticateAsync(Basic("conf", "wrong"), OAuthParameters.Empty, null, default);
 
         _lockout.Verify(l => l.AttemptAsync(
-            It.Is<IReadOnlyList<LockoutKey>>(keys => keys.Select(k => k.Partition).SequenceEqual(new[] { "client:conf", "address:203.0.113.7" })),
+            It.Is<IReadOnlyList<LockoutKey>>(keys => keys.Select(k => k.Partition).SequenceEqual(new[] { "address:203.0.113.7" })),
             It.IsAny<Func<CancellationToken, Task<OAuthClient?>>>(),
             It.IsAny<CancellationToken>()), Times.Once);
+        _lockout.Verify(l => l.AttemptAsync(
+            It.Is<IReadOnlyList<LockoutKey>>(keys => keys.Select(k => k.Partition).SequenceEqual(new[] { "address:unknown" })),
+            It.IsAny<Func<CancellationToken, Task<OAuthClient?>>>(),
+            It.IsAny<CancellationToken>()), Times.Once);
+    }
+
+    [Fact]
+    public async Task ACheckThatWaitedTooLongForChecksInFlight_IsTemporarilyUnavailable_NotAFailure()
+    {
+        _lockout.Setup(l => l.AttemptAsync(It.IsAny<IReadOnlyList<LockoutKey>>(), It.IsAny<Func<CancellationToken, Task<OAuthClient?>>>(), It.IsAny<CancellationToken>()))
+            .ReturnsAsync((IReadOnlyList<LockoutKey> keys, Func<CancellationToken, Task<OAuthClient?>> _, CancellationToken _) =>
+                new LockoutAttempt<OAuthClient>(null, keys[0], null, Checked: false, Busy: true));
+
+        var (_, error) = await Authenticator().AuthenticateAsync(Basic("conf", Secret), OAuthParameters.Empty, "203.0.113.7", default);
+
+        Assert.Equal("temporarily_unavailable", error!.Error);
+        Assert.Equal(503, Serverless.OAuth.Http.EndpointHttpResult.StatusFor(error));
     }
 
     [Fact]

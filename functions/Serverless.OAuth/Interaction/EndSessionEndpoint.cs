@@ -1,22 +1,23 @@
-using Microsoft.Extensions.Logging;
 using Serverless.OAuth.Clients;
-using Serverless.OAuth.Interaction;
+using Serverless.OAuth.Endpoints;
 using Serverless.OAuth.Pages;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Sessions;
 using Serverless.OAuth.Telemetry;
 using Serverless.OAuth.Tokens;
 
-namespace Serverless.OAuth.Endpoints;
+namespace Serverless.OAuth.Interaction;
 
 /// <summary>
 /// /endsession, OpenID Connect RP-Initiated Logout 1.0: a relying party sends the user here (GET, or a form POST) with
 /// its ID token as id_token_hint, where to come back (post_logout_redirect_uri, registered exactly for the client) and
-/// state. The session ends at once when the hint names the signed-in user; otherwise the user is asked, on a
-/// CSRF-protected page. Ending a session deletes its row (every instance refuses the cookie from the next request)
-/// and clears the cookie. A redirect URI that is not registered is an error page, never a redirect.
+/// state. The session ends at once when the hint was issued in this very session (its sid, and its sub, are the
+/// signed-in ones); otherwise, an old ID token or none at all, the user is asked, on a CSRF-protected page (RP-Initiated
+/// Logout 1.0 §2). The session ends the one way sessions end (<see cref="SessionEnding"/>). The client is looked up
+/// where every client is (<see cref="ClientDirectory"/>), so a client known by its metadata document logs out too. A
+/// redirect URI that is not registered is an error page, never a redirect.
 /// </summary>
-public sealed class EndSessionEndpoint(IdTokenHintValidator hints, IClientStore clients, SessionStore sessions, ILogger<EndSessionEndpoint> logger)
+public sealed class EndSessionEndpoint(IdTokenHintValidator hints, ClientDirectory clients, SessionStore sessions, SessionEnding ending)
 {
     public const string Route = "/endsession";
 
@@ -36,12 +37,12 @@ public sealed class EndSessionEndpoint(IdTokenHintValidator hints, IClientStore 
             return SignedOut(logout);
         }
 
-        if (logout.Hint is { } hint && hint.Subject == session.Subject)
+        if (logout.Hint is { } hint && hint.Subject == session.Subject && hint.SessionId == session.Sid)
         {
             return await EndAsync(session, logout, cancellationToken);
         }
 
-        var csrf = SecretValues.NewSecret();
+        var csrf = CsrfGuard.NewToken();
         return new HtmlPage(
             LogoutPage.Render(session, logout.Client?.Name, logout.FormFields(), csrf),
             CsrfCookie: csrf,
@@ -51,13 +52,12 @@ public sealed class EndSessionEndpoint(IdTokenHintValidator hints, IClientStore 
     /// <summary>A POST: the answer of our own page when it carries the CSRF field, otherwise a relying party's request.</summary>
     public async Task<EndpointResult> PostAsync(OAuthParameters form, string? csrfCookie, string? sessionCookie, CancellationToken cancellationToken)
     {
-        var csrf = form[InteractionForm.CsrfField];
-        if (csrf is null)
+        if (form[CsrfGuard.Field] is null)
         {
             return await RequestAsync(form, sessionCookie, cancellationToken);
         }
 
-        if (!new InteractionForm(csrf, null, null, null).CameFromOurPage(csrfCookie))
+        if (!CsrfGuard.CameFromOurPage(form, csrfCookie))
         {
             return ErrorPage(OAuthError.InvalidRequest("The sign-out form expired or did not come from this server."));
         }
@@ -103,10 +103,16 @@ public sealed class EndSessionEndpoint(IdTokenHintValidator hints, IClientStore 
         }
 
         clientId ??= hint?.Audiences.FirstOrDefault();
-        var client = clientId is null ? null : await clients.FindAsync(clientId, cancellationToken);
-        if (clientId is not null && client is null)
+        OAuthClient? client = null;
+        if (clientId is not null)
         {
-            return OAuthError.InvalidClient("The client is not registered with this server.");
+            var found = await clients.FindAsync(clientId, cancellationToken);
+            if (!found.Succeeded)
+            {
+                return found.Error;
+            }
+
+            client = found.Value;
         }
 
         var redirectUri = parameters["post_logout_redirect_uri"];
@@ -120,12 +126,8 @@ public sealed class EndSessionEndpoint(IdTokenHintValidator hints, IClientStore 
         return new LogoutRequest(hint, client, redirectUri, parameters["state"]);
     }
 
-    private async Task<EndpointResult> EndAsync(SignInSession session, LogoutRequest logout, CancellationToken cancellationToken)
-    {
-        await sessions.EndAsync(session.Sid, cancellationToken);
-        AuditEvents.SessionEnded(logger, session.Subject);
-        return SignedOut(logout);
-    }
+    private async Task<EndpointResult> EndAsync(SignInSession session, LogoutRequest logout, CancellationToken cancellationToken) =>
+        SignedOut(logout) with { Session = await ending.EndAsync(session, cancellationToken) };
 
     /// <summary>Back to the relying party (RP-Initiated Logout 1.0 §3, with its state), or a page; the cookie is cleared either way.</summary>
     private static EndpointResult SignedOut(LogoutRequest logout) =>

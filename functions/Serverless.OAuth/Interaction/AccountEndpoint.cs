@@ -1,23 +1,22 @@
 using Serverless.OAuth.Apis;
-using Microsoft.Extensions.Logging;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Consents;
-using Serverless.OAuth.Interaction;
+using Serverless.OAuth.Endpoints;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Pages;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Sessions;
 using Serverless.OAuth.Telemetry;
 
-namespace Serverless.OAuth.Endpoints;
+namespace Serverless.OAuth.Interaction;
 
 /// <summary>
 /// /account: the signed-in user's apps (GET), and their actions (POST, CSRF-protected like the sign-in form): withdraw
-/// the consent given to one app (<see cref="ConsentWithdrawal"/>), or sign out (the session row is deleted, so every
-/// instance refuses its cookie from the next request, and the cookie is cleared).
+/// the consent given to one app (<see cref="ConsentWithdrawal"/>), or sign out (<see cref="SessionEnding"/>). Apps are
+/// named as the client directory knows them, metadata-document clients included.
 /// </summary>
 public sealed class AccountEndpoint(
-    SessionStore sessions, ConsentStore consents, ConsentWithdrawal withdrawal, IClientStore clients, IApiStore apis, OAuthServerOptions options, ILogger<AccountEndpoint> logger)
+    SessionStore sessions, SessionEnding ending, ConsentStore consents, ConsentWithdrawal withdrawal, ClientDirectory clients, IApiStore apis, OAuthServerOptions options)
 {
     public const string Withdraw = "withdraw";
     public const string SignOut = "signout";
@@ -32,7 +31,7 @@ public sealed class AccountEndpoint(
 
     public async Task<EndpointResult> PostAsync(OAuthParameters form, string? csrfCookie, string? sessionCookie, CancellationToken cancellationToken)
     {
-        if (form.StructuralError is not null || !new InteractionForm(form[InteractionForm.CsrfField], null, null, null).CameFromOurPage(csrfCookie))
+        if (form.StructuralError is not null || !CsrfGuard.CameFromOurPage(form, csrfCookie))
         {
             ServerTelemetry.Error("/" + AccountPage.Route, OAuthErrorCodes.InvalidRequest);
             return new HtmlPage(ErrorPage.Render(OAuthError.InvalidRequest("The form expired or did not come from this server. Open your account page again.")), Status: 400);
@@ -47,13 +46,11 @@ public sealed class AccountEndpoint(
         switch (form["action"])
         {
             case SignOut:
-                await sessions.EndAsync(session.Sid, cancellationToken);
-                AuditEvents.SessionEnded(logger, session.Subject);
-                return new HtmlPage(NoticePage.Render("Your account", "You are signed out.")) { Session = SessionCookie.Cleared };
+                return new HtmlPage(NoticePage.Render("Your account", "You are signed out.")) { Session = await ending.EndAsync(session, cancellationToken) };
 
             case Withdraw when form["client_id"] is { } clientId:
                 await withdrawal.WithdrawAsync(session.Subject, clientId, cancellationToken);
-                var name = (await clients.FindAsync(clientId, cancellationToken))?.Name ?? clientId;
+                var name = await NameOfAsync(clientId, cancellationToken);
                 return await PageAsync(session, $"{name} no longer has access to your account.", cancellationToken);
 
             default:
@@ -66,11 +63,14 @@ public sealed class AccountEndpoint(
         var apps = new List<AllowedApp>();
         foreach (var consent in await consents.ListAsync(session.Subject, cancellationToken))
         {
-            var client = await clients.FindAsync(consent.ClientId, cancellationToken);
-            apps.Add(new AllowedApp(client?.Name ?? consent.ClientId, consent));
+            apps.Add(new AllowedApp(await NameOfAsync(consent.ClientId, cancellationToken), consent));
         }
 
-        var csrf = SecretValues.NewSecret();
+        var csrf = CsrfGuard.NewToken();
         return new HtmlPage(AccountPage.Render(session, apps, await apis.GetCatalogAsync(cancellationToken), options, csrf, notice), CsrfCookie: csrf);
     }
+
+    /// <summary>The app's name, or its id when the directory no longer knows it (removed, or its document unreachable).</summary>
+    private async Task<string> NameOfAsync(string clientId, CancellationToken cancellationToken) =>
+        await clients.FindAsync(clientId, cancellationToken) is { Succeeded: true } found ? found.Value.Name : clientId;
 }
