@@ -90,8 +90,8 @@ public sealed class TelemetryTests : IAsyncLifetime
             && (string?)s.GetTagItem("oauth.storage.table") == "grants" && s.Kind == ActivityKind.Client);
         Assert.Equal("invalid_grant", _spans.Last(s => s.DisplayName == "oauth /token").GetTagItem("oauth.error"));
 
-        Assert.Contains(_logs, l => l.EventId.Id == AuditEvents.SignInSucceededId && l.Attributes!.Any(a => a.Key == "Subject" && (string?)a.Value == user.Subject));
-        Assert.Contains(_logs, l => l.EventId.Id == AuditEvents.ConsentGrantedId);
+        Assert.Contains(_logs, l => l.EventId.Id == EventIds.SignInSucceeded && l.Attributes!.Any(a => a.Key == "Subject" && (string?)a.Value == user.Subject));
+        Assert.Contains(_logs, l => l.EventId.Id == EventIds.ConsentGranted);
     }
 
     [Fact]
@@ -113,7 +113,7 @@ public sealed class TelemetryTests : IAsyncLifetime
         Assert.Equal(1, metrics.Sum("oauth.refresh_token.reuse_detected"));
         Assert.Equal(1, metrics.Sum("oauth.grant_families.revoked", ("reason", "refresh_token_reuse")));
         var family = refreshToken!.Split('.')[0];
-        var revoked = Assert.Single(_logs, l => l.EventId.Id == AuditEvents.FamilyRevokedId);
+        var revoked = Assert.Single(_logs, l => l.EventId.Id == EventIds.FamilyRevokedForReuse);
         Assert.Equal(LogLevel.Warning, revoked.LogLevel);
         Assert.Contains(revoked.Attributes!, a => a.Key == "FamilyId" && (string?)a.Value == family);
     }
@@ -135,8 +135,8 @@ public sealed class TelemetryTests : IAsyncLifetime
         Assert.Equal(2, metrics.Sum("oauth.sign_ins", ("result", "failed")));
         Assert.Equal(1, metrics.Sum("oauth.sign_ins", ("result", "locked_out")));
         Assert.Equal(0, metrics.Sum("oauth.sign_ins", ("result", "succeeded")));
-        Assert.Equal(2, _logs.Count(l => l.EventId.Id == AuditEvents.SignInFailedId));
-        Assert.Single(_logs, l => l.EventId.Id == AuditEvents.SignInLockedOutId);
+        Assert.Equal(2, _logs.Count(l => l.EventId.Id == EventIds.SignInFailed));
+        Assert.Single(_logs, l => l.EventId.Id == EventIds.SignInLockedOut);
     }
 
     [Fact]

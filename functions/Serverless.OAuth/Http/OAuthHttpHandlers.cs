@@ -106,13 +106,13 @@ public sealed class OAuthHttpHandlers(
         }
         catch (Exception e) when (DependencyUnavailableException.IsTransient(e, request.HttpContext.RequestAborted))
         {
-            logger.LogWarning("A dependency failed on {Path}: {ExceptionType} {Status}", request.Path, e.GetType().Name, (e.InnerException as RequestFailedException)?.Status);
+            logger.LogWarning(EventIds.DependencyFailed, "A dependency failed on {Path}: {ExceptionType} {Status}", request.Path, e.GetType().Name, (e.InnerException as RequestFailedException)?.Status);
             return Result(request, Error(request, page, OAuthError.TemporarilyUnavailable()));
         }
         catch (Exception e) when (!request.HttpContext.RequestAborted.IsCancellationRequested)
         {
             // The exception is logged without its message: messages of the libraries below may quote request data.
-            logger.LogError("Unexpected {ExceptionType} on {Path} at {StackTrace}", e.GetType().FullName, request.Path, e.StackTrace);
+            logger.LogError(EventIds.UnexpectedException, "Unexpected {ExceptionType} on {Path} at {StackTrace}", e.GetType().FullName, request.Path, e.StackTrace);
             return Result(request, Error(request, page, OAuthError.ServerError()));
         }
     }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Storage;
+using Serverless.OAuth.Telemetry;
 
 namespace Serverless.OAuth.Lockout;
 
@@ -79,7 +80,7 @@ public sealed class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryI
         var locking = reservations.FirstOrDefault(r => r.LockedFor is not null);
         if (locking is not null)
         {
-            logger.LogWarning(LockoutEvents.Locked, "Locked {LockoutKind} after repeated failures for {LockedFor}", locking.Key.Kind, locking.LockedFor);
+            logger.LogWarning(EventIds.LockoutLocked, "Locked {LockoutKind} after repeated failures for {LockedFor}", locking.Key.Kind, locking.LockedFor);
         }
 
         return new LockoutAttempt<T>(null, locking?.Key, locking?.LockedFor, Checked: true);
@@ -136,7 +137,7 @@ public sealed class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryI
             }
         }
 
-        logger.LogWarning(LockoutEvents.Contended, "A {LockoutKind} lockout row stayed contended; the attempt is refused", key.Kind);
+        logger.LogWarning(EventIds.LockoutContended, "A {LockoutKind} lockout row stayed contended; the attempt is refused", key.Kind);
         return Reservation.Refused(key, policy.LockDuration);
     }
 
