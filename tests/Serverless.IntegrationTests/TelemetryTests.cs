@@ -139,6 +139,37 @@ public sealed class TelemetryTests : IAsyncLifetime
         Assert.Single(_logs, l => l.EventId.Id == EventIds.SignInLockedOut);
     }
 
+    /// <summary>
+    /// Error pages are counted as JSON errors are, each once: an unknown client (a page from /authorize), a forged sign-in
+    /// form, and on the account page a forged form and an unknown action (the one a hand count once missed).
+    /// </summary>
+    [Fact]
+    public async Task EveryErrorPage_IsCountedOnce()
+    {
+        var user = await _server.AddUserAsync();
+        var client = await _server.AddPublicClientAsync(redirectUris: Redirect);
+        var cookies = new System.Net.CookieContainer();
+        var browser = new OAuthFlow(OAuthFlow.Browser(_server.BaseAddress, cookies));
+        var url = OAuthFlow.AuthorizeQuery(
+            ("response_type", "code"), ("client_id", client.ClientId), ("redirect_uri", Redirect), ("scope", "read"),
+            ("code_challenge", OAuthFlow.NewPkce().Challenge), ("code_challenge_method", "S256"));
+        Assert.Equal(HttpStatusCode.SeeOther, (await browser.SignInAsync(url, user.Username, LocalServer.Password)).StatusCode);
+
+        var unknownClient = await browser.Http.GetAsync(url.Replace(client.ClientId, "no-such-client", StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.BadRequest, unknownClient.StatusCode);
+        var forgedSignIn = await browser.Http.PostAsync("authorize", new FormUrlEncodedContent(new Dictionary<string, string> { ["csrf_token"] = "forged" }));
+        Assert.Equal(HttpStatusCode.BadRequest, forgedSignIn.StatusCode);
+        var csrf = OAuthFlow.CsrfToken(await (await browser.Http.GetAsync("account")).Content.ReadAsStringAsync());
+        var forgedAccount = await browser.Http.PostAsync("account", new FormUrlEncodedContent(new Dictionary<string, string> { ["csrf_token"] = "forged", ["action"] = "signout" }));
+        Assert.Equal(HttpStatusCode.BadRequest, forgedAccount.StatusCode);
+        var unknownAction = await browser.Http.PostAsync("account", new FormUrlEncodedContent(new Dictionary<string, string> { ["csrf_token"] = csrf, ["action"] = "dance" }));
+        Assert.Equal(HttpStatusCode.BadRequest, unknownAction.StatusCode);
+
+        var metrics = Flush();
+        Assert.Equal(2, metrics.Sum("oauth.errors", ("endpoint", "/authorize")));
+        Assert.Equal(2, metrics.Sum("oauth.errors", ("endpoint", "/account"), ("error", "invalid_request")));
+    }
+
     [Fact]
     public async Task NothingExported_CarriesASecretTokenCodeOrPassword()
     {

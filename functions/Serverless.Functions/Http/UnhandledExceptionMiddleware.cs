@@ -25,7 +25,7 @@ public sealed class UnhandledExceptionMiddleware(ILogger<UnhandledExceptionMiddl
         {
             // Logged without the message: messages of the libraries below may quote request data.
             logger.LogError(EventIds.FunctionFailed, "Function {FunctionName} failed with {ExceptionType} at {StackTrace}", context.FunctionDefinition.Name, e.GetType().FullName, e.StackTrace);
-            await OAuthHttpHandlers.Failure(e, http.Request).ExecuteAsync(http);
+            await EndpointRunner.Failure(e, http.Request).ExecuteAsync(http);
         }
     }
 }

@@ -34,8 +34,7 @@ public sealed class AccountEndpoint(
     {
         if (form.StructuralError is not null || !new InteractionForm(form[InteractionForm.CsrfField], null, null, null).CameFromOurPage(csrfCookie))
         {
-            ServerTelemetry.Error("/" + AccountPage.Route, OAuthErrorCodes.InvalidRequest);
-            return new HtmlPage(ErrorPage.Render(OAuthError.InvalidRequest("The form expired or did not come from this server. Open your account page again.")), Status: 400);
+            return HtmlPage.ForError(OAuthError.InvalidRequest("The form expired or did not come from this server. Open your account page again."), 400);
         }
 
         var session = await sessions.FindAsync(sessionCookie, cancellationToken);
@@ -57,7 +56,7 @@ public sealed class AccountEndpoint(
                 return await PageAsync(session, $"{name} no longer has access to your account.", cancellationToken);
 
             default:
-                return new HtmlPage(ErrorPage.Render(OAuthError.InvalidRequest("The form's action is missing or unknown.")), Status: 400);
+                return HtmlPage.ForError(OAuthError.InvalidRequest("The form's action is missing or unknown."), 400);
         }
     }
 

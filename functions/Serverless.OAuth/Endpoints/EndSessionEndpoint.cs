@@ -134,11 +134,7 @@ public sealed class EndSessionEndpoint(IdTokenHintValidator hints, IClientStore 
             : (EndpointResult)new HtmlPage(NoticePage.Render("Sign out", "You are signed out.")))
         with { Session = SessionCookie.Cleared };
 
-    private static HtmlPage ErrorPage(OAuthError error)
-    {
-        ServerTelemetry.Error(Route, error.Error);
-        return new HtmlPage(Pages.ErrorPage.Render(error), Status: 400);
-    }
+    private static HtmlPage ErrorPage(OAuthError error) => HtmlPage.ForError(error, 400);
 
     /// <summary>A logout request that passed the rules.</summary>
     private sealed record LogoutRequest(IdTokenHint? Hint, OAuthClient? Client, string? RedirectUri, string? State)

@@ -109,7 +109,18 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<ProtectedResource>();
         services.TryAddSingleton<UserInfoEndpoint>();
         services.TryAddSingleton<RegistrationEndpoint>();
-        services.TryAddSingleton<OAuthHttpHandlers>();
+        services.TryAddSingleton<BrowserCookies>();
+        services.TryAddSingleton<EndpointRunner>();
+        services.TryAddSingleton<HomeHttpEndpoint>();
+        services.TryAddSingleton<MetadataHttpEndpoint>();
+        services.TryAddSingleton<AuthorizeHttpEndpoint>();
+        services.TryAddSingleton<AccountHttpEndpoint>();
+        services.TryAddSingleton<EndSessionHttpEndpoint>();
+        services.TryAddSingleton<TokenHttpEndpoint>();
+        services.TryAddSingleton<RevocationHttpEndpoint>();
+        services.TryAddSingleton<IntrospectionHttpEndpoint>();
+        services.TryAddSingleton<UserInfoHttpEndpoint>();
+        services.TryAddSingleton<RegistrationHttpEndpoint>();
         return services;
     }
 
