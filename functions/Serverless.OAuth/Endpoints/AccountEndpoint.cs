@@ -17,7 +17,7 @@ namespace Serverless.OAuth.Endpoints;
 /// instance refuses its cookie from the next request, and the cookie is cleared).
 /// </summary>
 public sealed class AccountEndpoint(
-    SessionStore sessions, ConsentStore consents, ConsentWithdrawal withdrawal, IClientStore clients, IApiStore apis, OAuthServerOptions options, ILogger<AccountEndpoint> logger)
+    ISessionStore sessions, IConsentStore consents, ConsentWithdrawal withdrawal, IClientStore clients, IApiStore apis, OAuthServerOptions options, ILogger<AccountEndpoint> logger)
 {
     public const string Withdraw = "withdraw";
     public const string SignOut = "signout";

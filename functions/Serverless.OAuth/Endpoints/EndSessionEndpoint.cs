@@ -16,7 +16,7 @@ namespace Serverless.OAuth.Endpoints;
 /// CSRF-protected page. Ending a session deletes its row (every instance refuses the cookie from the next request)
 /// and clears the cookie. A redirect URI that is not registered is an error page, never a redirect.
 /// </summary>
-public sealed class EndSessionEndpoint(IdTokenHintValidator hints, IClientStore clients, SessionStore sessions, ILogger<EndSessionEndpoint> logger)
+public sealed class EndSessionEndpoint(IdTokenHintValidator hints, IClientStore clients, ISessionStore sessions, ILogger<EndSessionEndpoint> logger)
 {
     public const string Route = "/endsession";
 

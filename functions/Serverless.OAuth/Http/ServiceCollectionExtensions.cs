@@ -78,8 +78,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(sp => ApiSeed.DemoResource(sp.GetRequiredService<OAuthServerOptions>()));
         services.AddHostedService<ApiSeeding>();
         services.TryAddSingleton<IUserStore, UserStore>();
-        services.TryAddSingleton<GrantStore>();
-        services.TryAddSingleton<RevocationStore>();
+        services.TryAddSingleton<IGrantStore, GrantStore>();
+        services.TryAddSingleton<IRevocationStore, RevocationStore>();
         services.TryAddSingleton<FamilyRevocation>();
         services.TryAddSingleton<AccessTokenIssuer>();
         services.TryAddSingleton<IdTokenIssuer>();
@@ -92,8 +92,8 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<AuthorizationCodeGrant>();
         services.TryAddSingleton<RefreshTokenGrant>();
         services.TryAddSingleton<ClientCredentialsGrant>();
-        services.TryAddSingleton<SessionStore>();
-        services.TryAddSingleton<ConsentStore>();
+        services.TryAddSingleton<ISessionStore, SessionStore>();
+        services.TryAddSingleton<IConsentStore, ConsentStore>();
         services.TryAddSingleton<ConsentWithdrawal>();
         services.TryAddSingleton<LoginStep>();
         services.TryAddSingleton<ConsentStep>();
