@@ -6,10 +6,10 @@ using Serverless.OAuth.Pages;
 namespace Serverless.Demo;
 
 /// <summary>
-/// The HTTP face of the demo routes, for both hosts. They answer through the core's <see cref="OAuthHttpHandlers"/>, so
+/// The HTTP face of the demo routes, for both hosts. They answer through the core's <see cref="EndpointRunner"/>, so
 /// a failure answers as the server's own routes do (503 or 500, never a stack trace) and errors are counted alike.
 /// </summary>
-public sealed class DemoHttpHandlers(OAuthHttpHandlers server, ResourceEndpoint resource)
+public sealed class DemoHttpHandlers(EndpointRunner server, ResourceEndpoint resource)
 {
     /// <summary>GET /demo and /demo/callback: one page, whose script tells the two apart.</summary>
     public Task<IResult> PageAsync(HttpRequest request) =>
@@ -23,11 +23,11 @@ public sealed class DemoHttpHandlers(OAuthHttpHandlers server, ResourceEndpoint 
 
     /// <summary>GET /resource: the demo protected resource.</summary>
     public Task<IResult> ResourceAsync(HttpRequest request) =>
-        server.RunAsync(request, page: false, () => resource.HandleAsync(request.Headers.Authorization, request.HttpContext.RequestAborted));
+        server.RunAsync(request, resource, static (e, r) => e.HandleAsync(r.Headers.Authorization, r.HttpContext.RequestAborted));
 
     /// <summary>GET /.well-known/oauth-protected-resource/resource: the demo resource's metadata (RFC 9728).</summary>
     public Task<IResult> ResourceMetadataAsync(HttpRequest request) =>
-        server.RunAsync(request, page: false, () => resource.MetadataAsync(request.HttpContext.RequestAborted));
+        server.RunAsync(request, resource, static (e, r) => e.MetadataAsync(r.HttpContext.RequestAborted));
 
-    private Task<IResult> Static(HttpRequest request, EndpointResult file) => Task.FromResult(server.Result(request, file));
+    private Task<IResult> Static(HttpRequest request, EndpointResult file) => Task.FromResult(server.Answer(request, file));
 }

@@ -24,7 +24,7 @@ public static class LocalHost
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             // OAuth requests are small; refuse large bodies and header blocks before any code runs.
-            kestrel.Limits.MaxRequestBodySize = OAuthHttpHandlers.MaxFormBytes;
+            kestrel.Limits.MaxRequestBodySize = RequestBody.MaxFormBytes;
             kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
             kestrel.Limits.MaxRequestLineSize = 16 * 1024;
             kestrel.AddServerHeader = false;

@@ -27,7 +27,7 @@ public sealed class HttpFunctionTests : IAsyncLifetime
         using var document = JsonDocument.Parse(response.Body);
         Assert.Equal("http://localhost:7071", document.RootElement.GetProperty("issuer").GetString());
         Assert.Equal("http://localhost:7071/token", document.RootElement.GetProperty("token_endpoint").GetString());
-        HttpExchange.AssertSame(await CoreAsync(h => h.MetadataAsync, "GET", "/.well-known/oauth-authorization-server"), response);
+        HttpExchange.AssertSame(await CoreAsync<MetadataHttpEndpoint>(static (e, r) => e.AuthorizationServerAsync(r), "GET", "/.well-known/oauth-authorization-server"), response);
     }
 
     [Fact]
@@ -38,7 +38,7 @@ public sealed class HttpFunctionTests : IAsyncLifetime
 
         Assert.Equal(StatusCodes.Status200OK, response.Status);
         Assert.Contains("\"userinfo_endpoint\"", response.Body, StringComparison.Ordinal);
-        HttpExchange.AssertSame(await CoreAsync(h => h.OpenIdConfigurationAsync, "GET", "/.well-known/openid-configuration"), response);
+        HttpExchange.AssertSame(await CoreAsync<MetadataHttpEndpoint>(static (e, r) => e.OpenIdConfigurationAsync(r), "GET", "/.well-known/openid-configuration"), response);
     }
 
     [Fact]
@@ -53,7 +53,7 @@ public sealed class HttpFunctionTests : IAsyncLifetime
         Assert.Equal("sig", key.GetProperty("use").GetString());
         Assert.False(string.IsNullOrEmpty(key.GetProperty("kid").GetString()));
         Assert.False(key.TryGetProperty("d", out _), "A JWKS must never carry the private key.");
-        HttpExchange.AssertSame(await CoreAsync(h => h.JwksAsync, "GET", "/.well-known/jwks.json"), response);
+        HttpExchange.AssertSame(await CoreAsync<MetadataHttpEndpoint>(static (e, r) => e.JwksAsync(r), "GET", "/.well-known/jwks.json"), response);
     }
 
     [Fact]
@@ -66,7 +66,7 @@ public sealed class HttpFunctionTests : IAsyncLifetime
         Assert.Equal("no-store", response.Header("Cache-Control"));
         using var document = JsonDocument.Parse(response.Body);
         Assert.Equal("invalid_request", document.RootElement.GetProperty("error").GetString());
-        HttpExchange.AssertSame(await CoreAsync(h => h.TokenAsync, "POST", "/token", form: "code=abc"), response);
+        HttpExchange.AssertSame(await CoreAsync<TokenHttpEndpoint>(static (e, r) => e.HandleAsync(r), "POST", "/token", form: "code=abc"), response);
     }
 
     [Fact]
@@ -141,9 +141,14 @@ public sealed class HttpFunctionTests : IAsyncLifetime
 
     private T Function<T>() => (T)_services.CreateFunction(typeof(T));
 
-    private Task<CapturedResponse> CoreAsync(
-        Func<OAuthHttpHandlers, Func<HttpRequest, Task<IResult>>> handler, string method, string path, string? form = null) =>
-        HandlerAsync(handler, method, path, form);
+    /// <summary>What the core answers on its own: the endpoint's adapter, run as the local host runs it.</summary>
+    private async Task<CapturedResponse> CoreAsync<TEndpoint>(
+        Func<TEndpoint, HttpRequest, Task<Serverless.OAuth.Endpoints.EndpointResult>> handle, string method, string path, string? form = null)
+        where TEndpoint : notnull
+    {
+        var request = Request(method, path, form);
+        return await HttpExchange.ExecuteAsync(await _services.Get<EndpointRunner>().RunAsync(request, _services.Get<TEndpoint>(), handle), request);
+    }
 
     private async Task<CapturedResponse> HandlerAsync<THandlers>(
         Func<THandlers, Func<HttpRequest, Task<IResult>>> handler, string method, string path, string? form = null)

@@ -7,9 +7,9 @@ using Serverless.OAuth.Storage;
 namespace Serverless.Functions.Tests;
 
 /// <summary>Rows written through the real stores, and what the tables hold afterwards.</summary>
-public sealed class PurgeFixture(IServiceProvider services, TimeProvider clock, GrantStore? grants = null)
+public sealed class PurgeFixture(IServiceProvider services, TimeProvider clock, IGrantStore? grants = null)
 {
-    public PurgeFixture(OAuthTestServices services, GrantStore? grants = null)
+    public PurgeFixture(OAuthTestServices services, IGrantStore? grants = null)
         : this(services.Provider, services.Clock, grants)
     {
     }
@@ -17,11 +17,11 @@ public sealed class PurgeFixture(IServiceProvider services, TimeProvider clock, 
     public DateTimeOffset Now => clock.GetUtcNow();
 
     /// <summary>The app's grant store, or one given (e.g. indexing as an earlier version did).</summary>
-    public GrantStore Grants => grants ?? services.GetRequiredService<GrantStore>();
+    public IGrantStore Grants => grants ?? services.GetRequiredService<IGrantStore>();
 
     public ExpiryIndex Index => services.GetRequiredService<ExpiryIndex>();
 
-    public RevocationStore Revocations => services.GetRequiredService<RevocationStore>();
+    public IRevocationStore Revocations => services.GetRequiredService<IRevocationStore>();
 
     /// <summary>Authorization codes, each in its own family partition with its index entry; returns the families.</summary>
     public async Task<List<string>> CreateCodesAsync(int count, TimeSpan lifetime)

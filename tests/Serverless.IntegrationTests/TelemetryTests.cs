@@ -93,8 +93,8 @@ public sealed class TelemetryTests : IAsyncLifetime
             && (string?)s.GetTagItem("oauth.storage.table") == "grants" && s.Kind == ActivityKind.Client);
         Assert.Equal("invalid_grant", _spans.Last(s => s.DisplayName == "oauth /token").GetTagItem("oauth.error"));
 
-        Assert.Contains(_logs, l => l.EventId.Id == AuditEvents.SignInSucceededId && l.Attributes!.Any(a => a.Key == "Subject" && (string?)a.Value == user.Subject));
-        Assert.Contains(_logs, l => l.EventId.Id == AuditEvents.ConsentGrantedId);
+        Assert.Contains(_logs, l => l.EventId.Id == EventIds.SignInSucceeded && l.Attributes!.Any(a => a.Key == "Subject" && (string?)a.Value == user.Subject));
+        Assert.Contains(_logs, l => l.EventId.Id == EventIds.ConsentGranted);
     }
 
     [Fact]
@@ -116,7 +116,7 @@ public sealed class TelemetryTests : IAsyncLifetime
         Assert.Equal(1, metrics.Sum("oauth.refresh_token.reuse_detected"));
         Assert.Equal(1, metrics.Sum("oauth.grant_families.revoked", ("reason", "refresh_token_reuse")));
         var family = refreshToken!.Split('.')[0];
-        var revoked = Assert.Single(_logs, l => l.EventId.Id == AuditEvents.FamilyRevokedId);
+        var revoked = Assert.Single(_logs, l => l.EventId.Id == EventIds.FamilyRevokedForReuse);
         Assert.Equal(LogLevel.Warning, revoked.LogLevel);
         Assert.Contains(revoked.Attributes!, a => a.Key == "FamilyId" && (string?)a.Value == family);
     }
@@ -138,11 +138,11 @@ public sealed class TelemetryTests : IAsyncLifetime
         Assert.Equal(2, metrics.Sum("oauth.sign_ins", ("result", "failed")));
         Assert.Equal(1, metrics.Sum("oauth.sign_ins", ("result", "locked_out")));
         Assert.Equal(0, metrics.Sum("oauth.sign_ins", ("result", "succeeded")));
-        Assert.Equal(2, _logs.Count(l => l.EventId.Id == AuditEvents.SignInFailedId));
-        Assert.Single(_logs, l => l.EventId.Id == AuditEvents.SignInLockedOutId);
+        Assert.Equal(2, _logs.Count(l => l.EventId.Id == EventIds.SignInFailed));
+        Assert.Single(_logs, l => l.EventId.Id == EventIds.SignInLockedOut);
         Assert.Equal(1, metrics.Sum("oauth.lockout.refusals", ("key_kind", "user"), ("reason", "locked")));
         Assert.Equal(0, metrics.Sum("oauth.lockout.refusals", ("key_kind", "address"), ("reason", "throttled")));
-        Assert.Single(_logs, l => l.EventId.Id == Serverless.OAuth.Lockout.LockoutEvents.Locked.Id);
+        Assert.Single(_logs, l => l.EventId.Id == EventIds.LockoutLocked.Id);
     }
 
     [Fact]
@@ -162,8 +162,39 @@ public sealed class TelemetryTests : IAsyncLifetime
         var metrics = Flush();
         Assert.Equal(1, metrics.Sum("oauth.lockout.refusals", ("key_kind", "address"), ("reason", "throttled")));
         Assert.Equal(0, metrics.Sum("oauth.lockout.refusals", ("reason", "locked")));
-        Assert.Single(_logs, l => l.EventId.Id == Serverless.OAuth.Lockout.LockoutEvents.Throttled.Id);
-        Assert.DoesNotContain(_logs, l => l.EventId.Id == Serverless.OAuth.Lockout.LockoutEvents.Locked.Id);
+        Assert.Single(_logs, l => l.EventId.Id == EventIds.LockoutThrottled.Id);
+        Assert.DoesNotContain(_logs, l => l.EventId.Id == EventIds.LockoutLocked.Id);
+    }
+
+    /// <summary>
+    /// Error pages are counted as JSON errors are, each once: an unknown client (a page from /authorize), a forged sign-in
+    /// form, and on the account page a forged form and an unknown action (the one a hand count once missed).
+    /// </summary>
+    [Fact]
+    public async Task EveryErrorPage_IsCountedOnce()
+    {
+        var user = await _server.AddUserAsync();
+        var client = await _server.AddPublicClientAsync(redirectUris: Redirect);
+        var cookies = new System.Net.CookieContainer();
+        var browser = new OAuthFlow(OAuthFlow.Browser(_server.BaseAddress, cookies));
+        var url = OAuthFlow.AuthorizeQuery(
+            ("response_type", "code"), ("client_id", client.ClientId), ("redirect_uri", Redirect), ("scope", "read"),
+            ("code_challenge", OAuthFlow.NewPkce().Challenge), ("code_challenge_method", "S256"));
+        Assert.Equal(HttpStatusCode.SeeOther, (await browser.SignInAsync(url, user.Username, LocalServer.Password)).StatusCode);
+
+        var unknownClient = await browser.Http.GetAsync(url.Replace(client.ClientId, "no-such-client", StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.BadRequest, unknownClient.StatusCode);
+        var forgedSignIn = await browser.Http.PostAsync("authorize", new FormUrlEncodedContent(new Dictionary<string, string> { ["csrf_token"] = "forged" }));
+        Assert.Equal(HttpStatusCode.BadRequest, forgedSignIn.StatusCode);
+        var csrf = OAuthFlow.CsrfToken(await (await browser.Http.GetAsync("account")).Content.ReadAsStringAsync());
+        var forgedAccount = await browser.Http.PostAsync("account", new FormUrlEncodedContent(new Dictionary<string, string> { ["csrf_token"] = "forged", ["action"] = "signout" }));
+        Assert.Equal(HttpStatusCode.BadRequest, forgedAccount.StatusCode);
+        var unknownAction = await browser.Http.PostAsync("account", new FormUrlEncodedContent(new Dictionary<string, string> { ["csrf_token"] = csrf, ["action"] = "dance" }));
+        Assert.Equal(HttpStatusCode.BadRequest, unknownAction.StatusCode);
+
+        var metrics = Flush();
+        Assert.Equal(2, metrics.Sum("oauth.errors", ("endpoint", "/authorize")));
+        Assert.Equal(2, metrics.Sum("oauth.errors", ("endpoint", "/account"), ("error", "invalid_request")));
     }
 
     [Fact]

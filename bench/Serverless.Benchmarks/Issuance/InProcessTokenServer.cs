@@ -26,7 +26,8 @@ public sealed class InProcessTokenServer : IDisposable
     private static readonly byte[] FormBody = Encoding.ASCII.GetBytes("grant_type=client_credentials&scope=read");
 
     private readonly ServiceProvider _services;
-    private readonly OAuthHttpHandlers _handlers;
+    private readonly EndpointRunner _endpoints;
+    private readonly TokenHttpEndpoint _token;
     private readonly string _keyPath;
     private readonly string _authorization = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(ClientId + ":" + Secret));
 
@@ -71,7 +72,8 @@ public sealed class InProcessTokenServer : IDisposable
         }));
         services.AddServerlessOAuth(configuration);
         _services = services.BuildServiceProvider();
-        _handlers = _services.GetRequiredService<OAuthHttpHandlers>();
+        _endpoints = _services.GetRequiredService<EndpointRunner>();
+        _token = _services.GetRequiredService<TokenHttpEndpoint>();
         if (!_services.GetRequiredService<ClientSecretVerifier>().Verify(client, Secret))
         {
             throw new InvalidOperationException("The benchmark client's secret did not verify.");
@@ -103,7 +105,7 @@ public sealed class InProcessTokenServer : IDisposable
         request.Headers.Authorization = _authorization;
         request.Body = new MemoryStream(FormBody, writable: false);
         context.Response.Body = responseBody;
-        var result = await _handlers.TokenAsync(request);
+        var result = await _endpoints.RunAsync(request, _token, static (e, r) => e.HandleAsync(r));
         await result.ExecuteAsync(context);
         return context.Response.StatusCode;
     }

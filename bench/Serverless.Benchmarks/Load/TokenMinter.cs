@@ -15,7 +15,7 @@ public sealed class TokenMinter(BenchmarkHost host, string clientId, string subj
 
     public async Task<string[]> MintCodesAsync(int count)
     {
-        var grants = host.Get<GrantStore>();
+        var grants = host.Get<IGrantStore>();
         var clock = host.Get<TimeProvider>();
         var lifetime = host.Options.AuthorizationCodeLifetime;
         var codes = new string[count];

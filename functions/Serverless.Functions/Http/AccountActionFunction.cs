@@ -5,10 +5,10 @@ using Serverless.OAuth.Http;
 namespace Serverless.Functions.Http;
 
 /// <summary>POST /account: the account page's forms (withdraw an app's access, sign out).</summary>
-public sealed class AccountActionFunction(OAuthHttpHandlers handlers)
+public sealed class AccountActionFunction(EndpointRunner endpoints, AccountHttpEndpoint account)
 {
     [Function("AccountAction")]
     public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "account")] HttpRequest request) =>
-        handlers.AccountPostAsync(request);
+        endpoints.RunAsync(request, account, static (e, r) => e.PostAsync(r));
 }

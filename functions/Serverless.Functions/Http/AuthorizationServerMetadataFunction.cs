@@ -5,10 +5,10 @@ using Serverless.OAuth.Http;
 namespace Serverless.Functions.Http;
 
 /// <summary>GET /.well-known/oauth-authorization-server: RFC 8414 metadata.</summary>
-public sealed class AuthorizationServerMetadataFunction(OAuthHttpHandlers handlers)
+public sealed class AuthorizationServerMetadataFunction(EndpointRunner endpoints, MetadataHttpEndpoint metadata)
 {
     [Function("AuthorizationServerMetadata")]
     public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ".well-known/oauth-authorization-server")] HttpRequest request) =>
-        handlers.MetadataAsync(request);
+        endpoints.RunAsync(request, metadata, static (e, r) => e.AuthorizationServerAsync(r));
 }

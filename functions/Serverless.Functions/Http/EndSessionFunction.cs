@@ -5,10 +5,10 @@ using Serverless.OAuth.Http;
 namespace Serverless.Functions.Http;
 
 /// <summary>GET /endsession: OpenID Connect RP-initiated logout.</summary>
-public sealed class EndSessionFunction(OAuthHttpHandlers handlers)
+public sealed class EndSessionFunction(EndpointRunner endpoints, EndSessionHttpEndpoint endSession)
 {
     [Function("EndSession")]
     public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "endsession")] HttpRequest request) =>
-        handlers.EndSessionGetAsync(request);
+        endpoints.RunAsync(request, endSession, static (e, r) => e.GetAsync(r));
 }

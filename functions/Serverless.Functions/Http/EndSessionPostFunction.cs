@@ -5,10 +5,10 @@ using Serverless.OAuth.Http;
 namespace Serverless.Functions.Http;
 
 /// <summary>POST /endsession: a relying party's logout form post, or the answer of the sign-out page.</summary>
-public sealed class EndSessionPostFunction(OAuthHttpHandlers handlers)
+public sealed class EndSessionPostFunction(EndpointRunner endpoints, EndSessionHttpEndpoint endSession)
 {
     [Function("EndSessionPost")]
     public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "endsession")] HttpRequest request) =>
-        handlers.EndSessionPostAsync(request);
+        endpoints.RunAsync(request, endSession, static (e, r) => e.PostAsync(r));
 }

@@ -5,10 +5,10 @@ using Serverless.OAuth.Http;
 namespace Serverless.Functions.Http;
 
 /// <summary>GET /: what this server is, with links to its metadata.</summary>
-public sealed class HomeFunction(OAuthHttpHandlers handlers)
+public sealed class HomeFunction(EndpointRunner endpoints, HomeHttpEndpoint home)
 {
     [Function("Home")]
     public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = FunctionRoutes.SiteRoot)] HttpRequest request) =>
-        handlers.HomeAsync(request);
+        endpoints.RunAsync(request, home, static (e, r) => e.GetAsync(r));
 }

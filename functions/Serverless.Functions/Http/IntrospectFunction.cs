@@ -5,10 +5,10 @@ using Serverless.OAuth.Http;
 namespace Serverless.Functions.Http;
 
 /// <summary>POST /introspect: token introspection for authenticated clients (RFC 7662).</summary>
-public sealed class IntrospectFunction(OAuthHttpHandlers handlers)
+public sealed class IntrospectFunction(EndpointRunner endpoints, IntrospectionHttpEndpoint introspection)
 {
     [Function("Introspect")]
     public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "introspect")] HttpRequest request) =>
-        handlers.IntrospectAsync(request);
+        endpoints.RunAsync(request, introspection, static (e, r) => e.HandleAsync(r));
 }

@@ -5,10 +5,10 @@ using Serverless.OAuth.Http;
 namespace Serverless.Functions.Http;
 
 /// <summary>GET /.well-known/openid-configuration: OpenID Connect Discovery 1.0 metadata.</summary>
-public sealed class OpenIdConfigurationFunction(OAuthHttpHandlers handlers)
+public sealed class OpenIdConfigurationFunction(EndpointRunner endpoints, MetadataHttpEndpoint metadata)
 {
     [Function("OpenIdConfiguration")]
     public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = ".well-known/openid-configuration")] HttpRequest request) =>
-        handlers.OpenIdConfigurationAsync(request);
+        endpoints.RunAsync(request, metadata, static (e, r) => e.OpenIdConfigurationAsync(r));
 }

@@ -5,10 +5,10 @@ using Serverless.OAuth.Http;
 namespace Serverless.Functions.Http;
 
 /// <summary>POST /revoke: token revocation (RFC 7009).</summary>
-public sealed class RevokeFunction(OAuthHttpHandlers handlers)
+public sealed class RevokeFunction(EndpointRunner endpoints, RevocationHttpEndpoint revocation)
 {
     [Function("Revoke")]
     public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "revoke")] HttpRequest request) =>
-        handlers.RevokeAsync(request);
+        endpoints.RunAsync(request, revocation, static (e, r) => e.HandleAsync(r));
 }

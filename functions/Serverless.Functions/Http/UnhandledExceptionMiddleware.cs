@@ -3,6 +3,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.Azure.Functions.Worker.Middleware;
 using Microsoft.Extensions.Logging;
 using Serverless.OAuth.Http;
+using Serverless.OAuth.Telemetry;
 
 namespace Serverless.Functions.Http;
 
@@ -14,8 +15,6 @@ namespace Serverless.Functions.Http;
 /// </summary>
 public sealed class UnhandledExceptionMiddleware(ILogger<UnhandledExceptionMiddleware> logger) : IFunctionsWorkerMiddleware
 {
-    private static readonly EventId UnhandledException = new(1, nameof(UnhandledException));
-
     public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
     {
         try
@@ -25,8 +24,8 @@ public sealed class UnhandledExceptionMiddleware(ILogger<UnhandledExceptionMiddl
         catch (Exception e) when (context.GetHttpContext() is { Response.HasStarted: false } http && !http.RequestAborted.IsCancellationRequested)
         {
             // Logged without the message: messages of the libraries below may quote request data.
-            logger.LogError(UnhandledException, "Function {FunctionName} failed with {ExceptionType} at {StackTrace}", context.FunctionDefinition.Name, e.GetType().FullName, e.StackTrace);
-            await OAuthHttpHandlers.Failure(e, http.Request).ExecuteAsync(http);
+            logger.LogError(EventIds.FunctionFailed, "Function {FunctionName} failed with {ExceptionType} at {StackTrace}", context.FunctionDefinition.Name, e.GetType().FullName, e.StackTrace);
+            await EndpointRunner.Failure(e, http.Request).ExecuteAsync(http);
         }
     }
 }

@@ -5,10 +5,10 @@ using Serverless.OAuth.Http;
 namespace Serverless.Functions.Http;
 
 /// <summary>POST /userinfo: the signed-in user's claims, by the access token's scope (OpenID Connect Core §5.3).</summary>
-public sealed class UserInfoPostFunction(OAuthHttpHandlers handlers)
+public sealed class UserInfoPostFunction(EndpointRunner endpoints, UserInfoHttpEndpoint userInfo)
 {
     [Function("UserInfoPost")]
     public Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "userinfo")] HttpRequest request) =>
-        handlers.UserInfoAsync(request);
+        endpoints.RunAsync(request, userInfo, static (e, r) => e.HandleAsync(r));
 }

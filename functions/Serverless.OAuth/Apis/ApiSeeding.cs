@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Telemetry;
 
 namespace Serverless.OAuth.Apis;
 
@@ -11,8 +12,6 @@ namespace Serverless.OAuth.Apis;
 /// </summary>
 public sealed class ApiSeeding(IApiStore apis, IEnumerable<ApiSeed> seeds, ILogger<ApiSeeding> logger) : IHostedService
 {
-    public static readonly EventId Deferred = new(4201, "ApiSeedingDeferred");
-
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         if (!seeds.Any())
@@ -26,7 +25,7 @@ public sealed class ApiSeeding(IApiStore apis, IEnumerable<ApiSeed> seeds, ILogg
         }
         catch (Exception e) when (e is DependencyUnavailableException or Azure.RequestFailedException)
         {
-            logger.LogWarning(Deferred, "Could not seed the API registry at start-up ({ExceptionType}); the first request will.", e.GetType().Name);
+            logger.LogWarning(EventIds.ApiSeedingDeferred, "Could not seed the API registry at start-up ({ExceptionType}); the first request will.", e.GetType().Name);
         }
     }
 

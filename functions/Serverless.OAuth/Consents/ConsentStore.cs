@@ -13,7 +13,7 @@ public sealed record Consent(string ClientId, ScopeSet Scope, DateTimeOffset Gra
 /// Remembered consent, one partition per user (their subject): the user's consents and the grant families issued
 /// under them. A user's rows are written only by that user's own sign-ins, so no partition is shared by everyone.
 /// </summary>
-public sealed class ConsentStore(OAuthTables tables, ExpiryIndex expiryIndex, OAuthServerOptions options, TimeProvider clock)
+public sealed class ConsentStore(OAuthTables tables, ExpiryIndex expiryIndex, OAuthServerOptions options, TimeProvider clock) : IConsentStore
 {
     private readonly ExpiringTable _consents = new(OAuthTables.Consents, tables, expiryIndex, clock);
 

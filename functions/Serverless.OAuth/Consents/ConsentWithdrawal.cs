@@ -10,7 +10,7 @@ namespace Serverless.OAuth.Consents;
 /// marker: introspection and the demo resource), then the consent itself is forgotten, so the next authorization asks
 /// again. In that order: a failure half-way leaves the consent listed, for the user to withdraw again.
 /// </summary>
-public sealed class ConsentWithdrawal(ConsentStore consents, FamilyRevocation revocation, ILogger<ConsentWithdrawal> logger)
+public sealed class ConsentWithdrawal(IConsentStore consents, FamilyRevocation revocation, ILogger<ConsentWithdrawal> logger)
 {
     public async Task WithdrawAsync(string subject, string clientId, CancellationToken cancellationToken)
     {

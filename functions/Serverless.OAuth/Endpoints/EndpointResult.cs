@@ -8,6 +8,12 @@ public abstract record EndpointResult
 {
     /// <summary>Set when the answer starts or ends the browser's sign-in session (its cookie is then written or cleared).</summary>
     public SessionCookie? Session { get; init; }
+
+    /// <summary>
+    /// The OAuth error this answer reports, wherever it goes (a JSON error, a Bearer challenge, an error page, or an
+    /// error sent to the client's redirect URI): counted once, where the answer becomes HTTP (<see cref="Http.EndpointHttpResult"/>).
+    /// </summary>
+    public virtual OAuthError? Failure => null;
 }
 
 /// <summary>The sign-in session cookie to write: <see cref="Value"/> null clears it.</summary>
@@ -23,24 +29,44 @@ public sealed record SessionCookie(string? Value, TimeSpan MaxAge)
 public sealed record JsonBody(object Body, int Status = 200, bool NoStore = true, string? CacheControl = null) : EndpointResult;
 
 /// <summary>An OAuth error as JSON (RFC 6749 §5.2). The status follows from the error code unless given.</summary>
-public sealed record OAuthErrorResult(OAuthError Error) : EndpointResult;
+public sealed record OAuthErrorResult(OAuthError Error) : EndpointResult
+{
+    public override OAuthError? Failure => Error;
+}
 
 /// <summary>
 /// An RFC 6750 error from the resource: 401/403 with a Bearer challenge, naming the scope it needs (RFC 6750 §3, for
 /// insufficient_scope) and where its metadata is (RFC 9728 §5.1), when given.
 /// </summary>
-public sealed record BearerChallengeResult(OAuthError? Error, string Realm, string? Scope = null, string? ResourceMetadata = null) : EndpointResult;
+public sealed record BearerChallengeResult(OAuthError? Error, string Realm, string? Scope = null, string? ResourceMetadata = null) : EndpointResult
+{
+    public override OAuthError? Failure => Error;
+}
 
-/// <summary>A redirect (302, or 303 after a POST) to a redirect URI verified against the client's registration.</summary>
-public sealed record RedirectTo(string Location) : EndpointResult;
+/// <summary>
+/// A redirect (302, or 303 after a POST) to a redirect URI verified against the client's registration; <see cref="Error"/>
+/// is set when it carries an authorization error to the client (RFC 6749 §4.1.2.1).
+/// </summary>
+public sealed record RedirectTo(string Location, OAuthError? Error = null) : EndpointResult
+{
+    public override OAuthError? Failure => Error;
+}
 
 /// <summary>
 /// A server-rendered page. <see cref="CsrfCookie"/> is set when the page carries a form; <see cref="FormTarget"/> is the
 /// verified origin that form's answer redirects to, which the Content-Security-Policy's form-action must allow.
 /// <see cref="ContentSecurityPolicy"/> replaces the server pages' policy (no script) for a page that needs its own.
+/// <see cref="Error"/> is the error the page shows or carries (an error page, or a form_post of an error to the client).
 /// </summary>
 public sealed record HtmlPage(
-    Html Body, int Status = 200, string? CsrfCookie = null, string? FormTarget = null, string? ContentSecurityPolicy = null) : EndpointResult;
+    Html Body, int Status = 200, string? CsrfCookie = null, string? FormTarget = null, string? ContentSecurityPolicy = null, OAuthError? Error = null)
+    : EndpointResult
+{
+    public override OAuthError? Failure => Error;
+
+    /// <summary>The error page: for the user, when the server cannot (or must not) send the error to the client.</summary>
+    public static HtmlPage ForError(OAuthError error, int status) => new(ErrorPage.Render(error), status, Error: error);
+}
 
 /// <summary>A file the server ships in its assembly (the demo client's script and stylesheet).</summary>
 public sealed record StaticFileResult(string Body, string ContentType) : EndpointResult;

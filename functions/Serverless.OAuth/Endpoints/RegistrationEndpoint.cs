@@ -6,6 +6,7 @@ using Serverless.OAuth.Lockout;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Registration;
+using Serverless.OAuth.Telemetry;
 
 namespace Serverless.OAuth.Endpoints;
 
@@ -19,8 +20,6 @@ namespace Serverless.OAuth.Endpoints;
 public sealed class RegistrationEndpoint(
     IClientStore clients, IApiStore apis, ILockout lockout, OAuthServerOptions options, TimeProvider clock, ILogger<RegistrationEndpoint> logger)
 {
-    private static readonly EventId RateLimited = new(4201, "RegistrationRateLimited");
-
     public async Task<EndpointResult> HandleAsync(
         Func<CancellationToken, Task<OAuthResult<JsonDocument>>> readBody, string? address, CancellationToken cancellationToken)
     {
@@ -33,7 +32,7 @@ public sealed class RegistrationEndpoint(
         // Requests without a known address (none behind a misconfigured proxy) share one limit: the safe side.
         if (await lockout.CountAsync(LockoutKey.ForRegistration(address ?? "unknown"), cancellationToken) is { } refusedFor)
         {
-            logger.LogWarning(RateLimited, "Registrations refused from an address for {RefusedFor}", refusedFor);
+            logger.LogWarning(EventIds.RegistrationRateLimited, "Registrations refused from an address for {RefusedFor}", refusedFor);
             return new OAuthErrorResult(OAuthError.TooManyAttempts("Too many registrations from this address.", refusedFor));
         }
 

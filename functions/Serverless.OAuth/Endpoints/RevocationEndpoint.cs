@@ -16,7 +16,7 @@ public sealed class RevocationEndpoint(
     BackChannelRequestReader reader,
     TokenLocator locator,
     FamilyRevocation familyRevocation,
-    RevocationStore revocations)
+    IRevocationStore revocations)
 {
     public async Task<EndpointResult> HandleAsync(StringValues authorization, OAuthParameters form, string? clientAddress, CancellationToken cancellationToken)
     {

@@ -15,7 +15,7 @@ namespace Serverless.OAuth.Grants;
 /// one of the APIs the code covers (RFC 8707 §2.2).
 /// </summary>
 public sealed class AuthorizationCodeGrant(
-    GrantStore grants,
+    IGrantStore grants,
     IApiStore apis,
     FamilyRevocation familyRevocation,
     AccessTokenIssuer issuer,

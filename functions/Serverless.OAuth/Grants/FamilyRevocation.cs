@@ -11,7 +11,7 @@ namespace Serverless.OAuth.Grants;
 /// each is an audit event.
 /// </summary>
 public sealed class FamilyRevocation(
-    GrantStore grants, RevocationStore revocations, IApiStore apis, OAuthServerOptions options, TimeProvider clock, ILogger<FamilyRevocation> logger)
+    IGrantStore grants, IRevocationStore revocations, IApiStore apis, OAuthServerOptions options, TimeProvider clock, ILogger<FamilyRevocation> logger)
 {
     public async Task RevokeAsync(string familyId, FamilyRevocationReason reason, CancellationToken cancellationToken = default)
     {

@@ -23,7 +23,7 @@ public sealed record RefreshTokenLookup(string FamilyId, RefreshTokenRecord? Row
 /// only this attempt could have written: found, the transaction is ours and the grant goes on; the client never gets a
 /// failure (or a revocation) for a change that was made.
 /// </remarks>
-public sealed class GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, TimeProvider clock)
+public sealed class GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, TimeProvider clock) : IGrantStore
 {
     private readonly ExpiringTable _grants = new(OAuthTables.Grants, tables, expiryIndex, clock);
 

@@ -15,7 +15,7 @@ namespace Serverless.OAuth.Grants;
 /// access token's scope has "openid", a new ID token comes with it, about the same sign-in (OpenID Connect Core §12.2).
 /// </summary>
 public sealed class RefreshTokenGrant(
-    GrantStore grants,
+    IGrantStore grants,
     IApiStore apis,
     FamilyRevocation familyRevocation,
     AccessTokenIssuer issuer,

@@ -8,7 +8,7 @@ namespace Serverless.OAuth.Grants;
 /// client credentials, its own id). A family's revocation is one row "*" in its partition; a single token's is a row
 /// named by its jti. Checking a token is one small query of one partition, usually empty: one storage round trip.
 /// </summary>
-public sealed class RevocationStore(OAuthTables tables, ExpiryIndex expiryIndex, TimeProvider clock)
+public sealed class RevocationStore(OAuthTables tables, ExpiryIndex expiryIndex, TimeProvider clock) : IRevocationStore
 {
     public const string FamilyRow = "*";
 

@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Serverless.OAuth.Endpoints;
 using Serverless.OAuth.Pages;
 using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Telemetry;
 
 namespace Serverless.OAuth.Http;
 
@@ -34,6 +36,28 @@ public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies
     public const string RetryAfterSeconds = "5";
 
     public EndpointResult Result => result;
+
+    /// <summary>
+    /// The one place an answer's error is counted (<c>oauth.errors</c> by route and code, and on the endpoint's span),
+    /// whatever the answer is: JSON, a Bearer challenge, an error page or an error sent to the client's redirect URI.
+    /// </summary>
+    public static EndpointHttpResult Counted(HttpRequest request, EndpointResult result, bool secureCookies)
+    {
+        if (result.Failure is { } error)
+        {
+            ServerTelemetry.Error(request.Path.Value ?? "", error.Error);
+            if (Activity.Current is { } span && span.Source == ServerTelemetry.Source)
+            {
+                span.SetTag("oauth.error", error.Error);
+                if (StatusFor(error) >= 500)
+                {
+                    span.SetStatus(ActivityStatusCode.Error);
+                }
+            }
+        }
+
+        return new EndpointHttpResult(result, secureCookies);
+    }
 
     public static int StatusFor(OAuthError error) => error.RetryAfter is not null ? StatusCodes.Status429TooManyRequests : error.Error switch
     {

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Serverless.OAuth.Endpoints;
 
 namespace Serverless.OAuth.Http;
 
@@ -12,32 +13,42 @@ public sealed record OAuthRoute(string Method, string Route, Func<HttpRequest, T
     public static OAuthRoute To<THandlers>(string method, string route, Func<THandlers, HttpRequest, Task<IResult>> handler)
         where THandlers : notnull =>
         new(method, route, request => handler(request.HttpContext.RequestServices.GetRequiredService<THandlers>(), request));
+
+    /// <summary>A route answered by an endpoint's adapter, run by the <see cref="EndpointRunner"/> (failures, counting, HTTP).</summary>
+    public static OAuthRoute ToEndpoint<TEndpoint>(string method, string route, Func<TEndpoint, HttpRequest, Task<EndpointResult>> handle)
+        where TEndpoint : notnull =>
+        new(method, route, request =>
+        {
+            var services = request.HttpContext.RequestServices;
+            return services.GetRequiredService<EndpointRunner>().RunAsync(request, services.GetRequiredService<TEndpoint>(), handle);
+        });
 }
 
 /// <summary>
 /// The server's part of the HTTP contract as data (the demo's part is Serverless.Demo's DemoRoutes): the local host
-/// maps it, and the Functions tests check each route has its function.
+/// maps it, and the Functions tests check each route has its function. Each route names its endpoint's adapter, which
+/// reads the request and returns the endpoint's result.
 /// </summary>
 public static class OAuthRoutes
 {
     public static readonly IReadOnlyList<OAuthRoute> All =
     [
-        Route("GET", "", (h, r) => h.HomeAsync(r)),
-        Route("GET", ".well-known/oauth-authorization-server", (h, r) => h.MetadataAsync(r)),
-        Route("GET", ".well-known/openid-configuration", (h, r) => h.OpenIdConfigurationAsync(r)),
-        Route("GET", ".well-known/jwks.json", (h, r) => h.JwksAsync(r)),
-        Route("GET", "authorize", (h, r) => h.AuthorizeGetAsync(r)),
-        Route("POST", "authorize", (h, r) => h.AuthorizePostAsync(r)),
-        Route("GET", "account", (h, r) => h.AccountGetAsync(r)),
-        Route("POST", "account", (h, r) => h.AccountPostAsync(r)),
-        Route("GET", "endsession", (h, r) => h.EndSessionGetAsync(r)),
-        Route("POST", "endsession", (h, r) => h.EndSessionPostAsync(r)),
-        Route("POST", "token", (h, r) => h.TokenAsync(r)),
-        Route("POST", "revoke", (h, r) => h.RevokeAsync(r)),
-        Route("POST", "introspect", (h, r) => h.IntrospectAsync(r)),
-        Route("GET", "userinfo", (h, r) => h.UserInfoAsync(r)),
-        Route("POST", "userinfo", (h, r) => h.UserInfoAsync(r)),
-        Route("POST", "register", (h, r) => h.RegisterAsync(r)),
+        OAuthRoute.ToEndpoint<HomeHttpEndpoint>("GET", "", static (e, r) => e.GetAsync(r)),
+        OAuthRoute.ToEndpoint<MetadataHttpEndpoint>("GET", ".well-known/oauth-authorization-server", static (e, r) => e.AuthorizationServerAsync(r)),
+        OAuthRoute.ToEndpoint<MetadataHttpEndpoint>("GET", ".well-known/openid-configuration", static (e, r) => e.OpenIdConfigurationAsync(r)),
+        OAuthRoute.ToEndpoint<MetadataHttpEndpoint>("GET", ".well-known/jwks.json", static (e, r) => e.JwksAsync(r)),
+        OAuthRoute.ToEndpoint<AuthorizeHttpEndpoint>("GET", "authorize", static (e, r) => e.GetAsync(r)),
+        OAuthRoute.ToEndpoint<AuthorizeHttpEndpoint>("POST", "authorize", static (e, r) => e.PostAsync(r)),
+        OAuthRoute.ToEndpoint<AccountHttpEndpoint>("GET", "account", static (e, r) => e.GetAsync(r)),
+        OAuthRoute.ToEndpoint<AccountHttpEndpoint>("POST", "account", static (e, r) => e.PostAsync(r)),
+        OAuthRoute.ToEndpoint<EndSessionHttpEndpoint>("GET", "endsession", static (e, r) => e.GetAsync(r)),
+        OAuthRoute.ToEndpoint<EndSessionHttpEndpoint>("POST", "endsession", static (e, r) => e.PostAsync(r)),
+        OAuthRoute.ToEndpoint<TokenHttpEndpoint>("POST", "token", static (e, r) => e.HandleAsync(r)),
+        OAuthRoute.ToEndpoint<RevocationHttpEndpoint>("POST", "revoke", static (e, r) => e.HandleAsync(r)),
+        OAuthRoute.ToEndpoint<IntrospectionHttpEndpoint>("POST", "introspect", static (e, r) => e.HandleAsync(r)),
+        OAuthRoute.ToEndpoint<UserInfoHttpEndpoint>("GET", "userinfo", static (e, r) => e.HandleAsync(r)),
+        OAuthRoute.ToEndpoint<UserInfoHttpEndpoint>("POST", "userinfo", static (e, r) => e.HandleAsync(r)),
+        OAuthRoute.ToEndpoint<RegistrationHttpEndpoint>("POST", "register", static (e, r) => e.HandleAsync(r)),
     ];
 
     public static IEndpointRouteBuilder MapServerlessOAuth(this IEndpointRouteBuilder endpoints) => endpoints.MapRoutes(All);
@@ -52,7 +63,4 @@ public static class OAuthRoutes
 
         return endpoints;
     }
-
-    private static OAuthRoute Route(string method, string route, Func<OAuthHttpHandlers, HttpRequest, Task<IResult>> handler) =>
-        OAuthRoute.To(method, route, handler);
 }

@@ -78,8 +78,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(sp => ApiSeed.DemoResource(sp.GetRequiredService<OAuthServerOptions>()));
         services.AddHostedService<ApiSeeding>();
         services.TryAddSingleton<IUserStore, UserStore>();
-        services.TryAddSingleton<GrantStore>();
-        services.TryAddSingleton<RevocationStore>();
+        services.TryAddSingleton<IGrantStore, GrantStore>();
+        services.TryAddSingleton<IRevocationStore, RevocationStore>();
         services.TryAddSingleton<FamilyRevocation>();
         services.TryAddSingleton<AccessTokenIssuer>();
         services.TryAddSingleton<IdTokenIssuer>();
@@ -92,8 +92,8 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<AuthorizationCodeGrant>();
         services.TryAddSingleton<RefreshTokenGrant>();
         services.TryAddSingleton<ClientCredentialsGrant>();
-        services.TryAddSingleton<SessionStore>();
-        services.TryAddSingleton<ConsentStore>();
+        services.TryAddSingleton<ISessionStore, SessionStore>();
+        services.TryAddSingleton<IConsentStore, ConsentStore>();
         services.TryAddSingleton<ConsentWithdrawal>();
         services.TryAddSingleton<LoginStep>();
         services.TryAddSingleton<ConsentStep>();
@@ -110,7 +110,18 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<ProtectedResource>();
         services.TryAddSingleton<UserInfoEndpoint>();
         services.TryAddSingleton<RegistrationEndpoint>();
-        services.TryAddSingleton<OAuthHttpHandlers>();
+        services.TryAddSingleton<BrowserCookies>();
+        services.TryAddSingleton<EndpointRunner>();
+        services.TryAddSingleton<HomeHttpEndpoint>();
+        services.TryAddSingleton<MetadataHttpEndpoint>();
+        services.TryAddSingleton<AuthorizeHttpEndpoint>();
+        services.TryAddSingleton<AccountHttpEndpoint>();
+        services.TryAddSingleton<EndSessionHttpEndpoint>();
+        services.TryAddSingleton<TokenHttpEndpoint>();
+        services.TryAddSingleton<RevocationHttpEndpoint>();
+        services.TryAddSingleton<IntrospectionHttpEndpoint>();
+        services.TryAddSingleton<UserInfoHttpEndpoint>();
+        services.TryAddSingleton<RegistrationHttpEndpoint>();
         return services;
     }
 

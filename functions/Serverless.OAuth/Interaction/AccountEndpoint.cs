@@ -16,7 +16,7 @@ namespace Serverless.OAuth.Interaction;
 /// named as the client directory knows them, metadata-document clients included.
 /// </summary>
 public sealed class AccountEndpoint(
-    SessionStore sessions, SessionEnding ending, ConsentStore consents, ConsentWithdrawal withdrawal, ClientDirectory clients, IApiStore apis, OAuthServerOptions options)
+    ISessionStore sessions, SessionEnding ending, IConsentStore consents, ConsentWithdrawal withdrawal, ClientDirectory clients, IApiStore apis, OAuthServerOptions options)
 {
     public const string Withdraw = "withdraw";
     public const string SignOut = "signout";
@@ -33,8 +33,7 @@ public sealed class AccountEndpoint(
     {
         if (form.StructuralError is not null || !CsrfGuard.CameFromOurPage(form, csrfCookie))
         {
-            ServerTelemetry.Error("/" + AccountPage.Route, OAuthErrorCodes.InvalidRequest);
-            return new HtmlPage(ErrorPage.Render(OAuthError.InvalidRequest("The form expired or did not come from this server. Open your account page again.")), Status: 400);
+            return HtmlPage.ForError(OAuthError.InvalidRequest("The form expired or did not come from this server. Open your account page again."), 400);
         }
 
         var session = await sessions.FindAsync(sessionCookie, cancellationToken);
@@ -54,7 +53,7 @@ public sealed class AccountEndpoint(
                 return await PageAsync(session, $"{name} no longer has access to your account.", cancellationToken);
 
             default:
-                return new HtmlPage(ErrorPage.Render(OAuthError.InvalidRequest("The form's action is missing or unknown.")), Status: 400);
+                return HtmlPage.ForError(OAuthError.InvalidRequest("The form's action is missing or unknown."), 400);
         }
     }
 

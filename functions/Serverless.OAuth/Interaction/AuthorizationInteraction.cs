@@ -54,10 +54,8 @@ public sealed class AuthorizationInteraction(LoginStep login, ConsentStep consen
         // A mismatch shows a page, never a redirect, so a forged post cannot steer the user anywhere.
         if (!form.CameFromOurPage(csrfCookie))
         {
-            ServerTelemetry.Error(AuthorizationResponse.Route, OAuthErrorCodes.InvalidRequest);
-            return new HtmlPage(
-                ErrorPage.Render(OAuthError.InvalidRequest("The sign-in form expired or did not come from this server. Go back to the application and start again.")),
-                Status: 400);
+            return HtmlPage.ForError(
+                OAuthError.InvalidRequest("The sign-in form expired or did not come from this server. Go back to the application and start again."), 400);
         }
 
         if (consent.Refusal(request, form.Decision) is { } refusal)

@@ -15,40 +15,40 @@ namespace Serverless.OAuth.Interaction;
 /// </summary>
 public static class AuthorizationResponse
 {
-    public const string Route = "/authorize";
-
     public static EndpointResult Code(AuthorizationRequest request, string code, string issuer) =>
-        Respond(request.RedirectUri, request.ResponseMode, ("code", code), ("state", request.State), ("iss", issuer));
+        Respond(request.RedirectUri, request.ResponseMode, error: null, ("code", code), ("state", request.State), ("iss", issuer));
 
     public static EndpointResult Error(OAuthError error, string issuer)
     {
-        ServerTelemetry.Error(Route, error.Error);
         if (error.Redirect is not { } redirect)
         {
-            return new HtmlPage(ErrorPage.Render(error), Status: 400);
+            return HtmlPage.ForError(error, 400);
         }
 
         return Respond(
             redirect.RedirectUri,
             redirect.ResponseMode,
+            error,
             ("error", error.Error),
             ("error_description", error.Description),
             ("state", redirect.State),
             ("iss", issuer));
     }
 
-    private static EndpointResult Respond(string redirectUri, ResponseMode mode, params (string Name, string? Value)[] parameters)
+    /// <summary>The answer to the client; <paramref name="error"/> rides along, so the error is counted where the answer becomes HTTP.</summary>
+    private static EndpointResult Respond(string redirectUri, ResponseMode mode, OAuthError? error, params (string Name, string? Value)[] parameters)
     {
         if (mode == ResponseMode.Query)
         {
-            return new RedirectTo(BuildRedirect(redirectUri, parameters));
+            return new RedirectTo(BuildRedirect(redirectUri, parameters), error);
         }
 
         var nonce = SecretValues.NewId();
         var fields = parameters.Where(p => p.Value is not null).Select(p => (p.Name, p.Value!));
         return new HtmlPage(
             FormPostPage.Render(redirectUri, fields, nonce),
-            ContentSecurityPolicy: FormPostPage.ContentSecurityPolicy(nonce, new Uri(redirectUri).GetLeftPart(UriPartial.Authority)));
+            ContentSecurityPolicy: FormPostPage.ContentSecurityPolicy(nonce, new Uri(redirectUri).GetLeftPart(UriPartial.Authority)),
+            Error: error);
     }
 
     /// <summary>Adds parameters to the redirect URI's query, keeping any query it was registered with (RFC 6749 §3.1.2).</summary>

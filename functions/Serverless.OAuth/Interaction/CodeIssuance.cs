@@ -17,7 +17,7 @@ namespace Serverless.OAuth.Interaction;
 /// revokes what the family issues. A dynamically registered client that a user authorizes is kept at least as long as
 /// the grant may live.
 /// </summary>
-public sealed class CodeIssuance(GrantStore grants, ConsentStore consents, IClientStore clients, OAuthServerOptions options, TimeProvider clock)
+public sealed class CodeIssuance(IGrantStore grants, IConsentStore consents, IClientStore clients, OAuthServerOptions options, TimeProvider clock)
 {
     /// <summary>Issues the code; when the user was just asked (<paramref name="consent"/> needed), what they allowed is remembered with it.</summary>
     public async Task<string> IssueAsync(AuthorizationRequest request, SignInSession session, ConsentQuestion consent, CancellationToken cancellationToken)

@@ -17,7 +17,7 @@ public sealed record ConsentQuestion(bool Needed, ScopeSet Scope, Consent? Previ
 /// with the code's family by <see cref="CodeIssuance"/>), so the question comes again only for what is new. The decision on the page is read before the sign-in: a user who
 /// denies is sent back at once, and no password is checked for it.
 /// </summary>
-public sealed class ConsentStep(ConsentStore consents, ILogger<ConsentStep> logger)
+public sealed class ConsentStep(IConsentStore consents, ILogger<ConsentStep> logger)
 {
     public const string Allow = "allow";
     public const string Deny = "deny";

@@ -17,7 +17,7 @@ namespace Serverless.OAuth.Interaction;
 /// where every client is (<see cref="ClientDirectory"/>), so a client known by its metadata document logs out too. A
 /// redirect URI that is not registered is an error page, never a redirect.
 /// </summary>
-public sealed class EndSessionEndpoint(IdTokenHintValidator hints, ClientDirectory clients, SessionStore sessions, SessionEnding ending)
+public sealed class EndSessionEndpoint(IdTokenHintValidator hints, ClientDirectory clients, ISessionStore sessions, SessionEnding ending)
 {
     public const string Route = "/endsession";
 
@@ -136,11 +136,7 @@ public sealed class EndSessionEndpoint(IdTokenHintValidator hints, ClientDirecto
             : (EndpointResult)new HtmlPage(NoticePage.Render("Sign out", "You are signed out.")))
         with { Session = SessionCookie.Cleared };
 
-    private static HtmlPage ErrorPage(OAuthError error)
-    {
-        ServerTelemetry.Error(Route, error.Error);
-        return new HtmlPage(Pages.ErrorPage.Render(error), Status: 400);
-    }
+    private static HtmlPage ErrorPage(OAuthError error) => HtmlPage.ForError(error, 400);
 
     /// <summary>A logout request that passed the rules.</summary>
     private sealed record LogoutRequest(IdTokenHint? Hint, OAuthClient? Client, string? RedirectUri, string? State)

@@ -14,7 +14,7 @@ namespace Serverless.OAuth.Interaction;
 /// (<see cref="ILockout.AttemptAsync{T}"/>, the same sequence client authentication uses), which starts a
 /// new session.
 /// </summary>
-public sealed class LoginStep(IUserStore users, ILockout lockout, SessionStore sessions, TimeProvider clock, ILogger<LoginStep> logger)
+public sealed class LoginStep(IUserStore users, ILockout lockout, ISessionStore sessions, TimeProvider clock, ILogger<LoginStep> logger)
 {
     /// <summary>
     /// The session that signs this request in without the password: live, not overruled by prompt=login, not older

@@ -10,7 +10,7 @@ namespace Serverless.OAuth.Interaction;
 /// so every instance refuses its cookie from the next request, the end is audited, and the browser's cookie is cleared
 /// by the <see cref="SessionCookie.Cleared"/> the caller's result carries.
 /// </summary>
-public sealed class SessionEnding(SessionStore sessions, ILogger<SessionEnding> logger)
+public sealed class SessionEnding(ISessionStore sessions, ILogger<SessionEnding> logger)
 {
     public async Task<SessionCookie> EndAsync(SignInSession session, CancellationToken cancellationToken)
     {

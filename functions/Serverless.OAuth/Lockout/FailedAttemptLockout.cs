@@ -193,7 +193,7 @@ public sealed class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryI
                 waited += pause;
                 if (waited > MaxWait)
                 {
-                    logger.LogWarning(LockoutEvents.Contended, "A {LockoutKind} lockout row stayed contended; the check was not run", key.Kind);
+                    logger.LogWarning(EventIds.LockoutContended, "A {LockoutKind} lockout row stayed contended; the check was not run", key.Kind);
                     return new Reservation(null, null);
                 }
             }
@@ -232,7 +232,7 @@ public sealed class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryI
         }
 
         // Left as it is: an unsettled lease ends by itself; a failure not counted is the price of a row this contended.
-        logger.LogWarning(LockoutEvents.Contended, "A {LockoutKind} lockout row stayed contended; a check was not settled", lease.Key.Kind);
+        logger.LogWarning(EventIds.LockoutContended, "A {LockoutKind} lockout row stayed contended; a check was not settled", lease.Key.Kind);
         return null;
     }
 
@@ -260,7 +260,7 @@ public sealed class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryI
 
     private TimeSpan Contended(LockoutKey key, LockoutOptions policy)
     {
-        logger.LogWarning(LockoutEvents.Contended, "A {LockoutKind} lockout row stayed contended; the attempt is refused", key.Kind);
+        logger.LogWarning(EventIds.LockoutContended, "A {LockoutKind} lockout row stayed contended; the attempt is refused", key.Kind);
         return policy.LockDuration;
     }
 
@@ -270,7 +270,7 @@ public sealed class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryI
         ServerTelemetry.LockoutRefused(key.Kind, outcome);
         if (reservation.LockedFor is null)
         {
-            logger.LogWarning(LockoutEvents.Busy, "A {LockoutKind} check waited too long for checks in flight and was not run", key.Kind);
+            logger.LogWarning(EventIds.LockoutBusy, "A {LockoutKind} check waited too long for checks in flight and was not run", key.Kind);
         }
     }
 
@@ -278,11 +278,11 @@ public sealed class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryI
     {
         if (key.Kind == LockoutKey.Address)
         {
-            logger.LogWarning(LockoutEvents.Throttled, "Throttled an {LockoutKind} after repeated failures for {LockedFor}", key.Kind, lockedFor);
+            logger.LogWarning(EventIds.LockoutThrottled, "Throttled an {LockoutKind} after repeated failures for {LockedFor}", key.Kind, lockedFor);
         }
         else
         {
-            logger.LogWarning(LockoutEvents.Locked, "Locked {LockoutKind} after repeated failures for {LockedFor}", key.Kind, lockedFor);
+            logger.LogWarning(EventIds.LockoutLocked, "Locked {LockoutKind} after repeated failures for {LockedFor}", key.Kind, lockedFor);
         }
     }
 

@@ -32,7 +32,7 @@ public sealed class OAuthServerOptions
 
     /// <summary>
     /// A sign-in session ends when unused for this long. It slides with use, renewed at most once per
-    /// <see cref="Sessions.SessionStore.RenewalFraction"/> of it, so a busy session costs no write per request.
+    /// <see cref="Sessions.SessionLifetime.RenewalFraction"/> of it, so a busy session costs no write per request.
     /// </summary>
     public TimeSpan SessionIdleLifetime { get; set; } = TimeSpan.FromHours(8);
 

@@ -4,6 +4,7 @@ using Serverless.OAuth.Apis;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Telemetry;
 
 namespace Serverless.OAuth.Registration;
 
@@ -20,9 +21,6 @@ public sealed class ClientMetadataDocuments(
     MetadataDocumentFetcher fetcher, IApiStore apis, OAuthServerOptions options, TimeProvider clock, ILogger<ClientMetadataDocuments> logger)
 {
     public const int MaxUrlLength = 2048;
-
-    private static readonly EventId Refused = new(4211, "ClientMetadataDocumentRefused");
-    private static readonly EventId Fetched = new(4212, "ClientMetadataDocumentFetched");
 
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = options.ClientMetadataDocuments.CacheSize, CompactionPercentage = 0.25 });
 
@@ -51,7 +49,7 @@ public sealed class ClientMetadataDocuments(
         var fetched = await fetcher.FetchAsync(url, cancellationToken);
         if (!fetched.Succeeded)
         {
-            logger.LogWarning(Refused, "The metadata document of a client at {Host} was refused: {Reason}", url.Host, fetched.Error.Description);
+            logger.LogWarning(EventIds.ClientMetadataDocumentRefused, "The metadata document of a client at {Host} was refused: {Reason}", url.Host, fetched.Error.Description);
             return fetched.Error;
         }
 
@@ -59,11 +57,11 @@ public sealed class ClientMetadataDocuments(
         var client = ToClient(url, clientId, document, await apis.GetCatalogAsync(cancellationToken));
         if (!client.Succeeded)
         {
-            logger.LogWarning(Refused, "The metadata document of a client at {Host} was refused: {Reason}", url.Host, client.Error.Description);
+            logger.LogWarning(EventIds.ClientMetadataDocumentRefused, "The metadata document of a client at {Host} was refused: {Reason}", url.Host, client.Error.Description);
             return client.Error;
         }
 
-        logger.LogInformation(Fetched, "Read the metadata document of a client at {Host}, kept for {CacheFor}", url.Host, document.CacheFor);
+        logger.LogInformation(EventIds.ClientMetadataDocumentFetched, "Read the metadata document of a client at {Host}, kept for {CacheFor}", url.Host, document.CacheFor);
         _cache.Set(clientId, new CachedClient(client.Value, now + document.CacheFor), new MemoryCacheEntryOptions
         {
             Size = 1,

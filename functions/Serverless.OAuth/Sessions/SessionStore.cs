@@ -10,12 +10,12 @@ namespace Serverless.OAuth.Sessions;
 /// Sign-in sessions in the sessions table, one partition per session (its sid). Every lookup reads the row: a session
 /// ended on one instance is ended on all at the next request, with no cache to wait out. The idle end slides with use,
 /// but is written at most once per <see cref="RenewalFraction"/> of the idle lifetime, so a session in use costs one
-/// read per authorization and only now and then a write; the idle lifetime in force is thus between
-/// (1 - <see cref="RenewalFraction"/>) and 1 times the configured one.
+/// read per authorization and only now and then a write (<see cref="SessionLifetime"/> says when).
 /// </summary>
-public sealed class SessionStore(OAuthTables tables, ExpiryIndex expiryIndex, OAuthServerOptions options, TimeProvider clock)
+public sealed class SessionStore(OAuthTables tables, ExpiryIndex expiryIndex, OAuthServerOptions options, TimeProvider clock) : ISessionStore
 {
-    public const double RenewalFraction = 0.1;
+
+    private readonly SessionLifetime _lifetime = new(options);
 
     private readonly ExpiringTable _sessions = new(OAuthTables.Sessions, tables, expiryIndex, clock);
 
@@ -25,7 +25,7 @@ public sealed class SessionStore(OAuthTables tables, ExpiryIndex expiryIndex, OA
         var now = clock.GetUtcNow();
         var sid = SecretValues.NewId();
         var value = SecretValues.Compose(sid, SecretValues.NewSecret());
-        var absolute = now + options.SessionAbsoluteLifetime;
+        var (idleEnd, absolute) = _lifetime.Start(now);
         var row = new SignInSessionEntity
         {
             PartitionKey = sid,
@@ -36,7 +36,7 @@ public sealed class SessionStore(OAuthTables tables, ExpiryIndex expiryIndex, OA
             AuthTime = now,
             Amr = string.Join(' ', amr),
             AbsoluteExpiresAt = absolute,
-            ExpiresAt = Min(now + options.SessionIdleLifetime, absolute),
+            ExpiresAt = idleEnd,
         };
 
         // Indexed at the first idle end: the purge reads the partition then, and reschedules it while the row still lives.
@@ -62,8 +62,7 @@ public sealed class SessionStore(OAuthTables tables, ExpiryIndex expiryIndex, OA
             return null;
         }
 
-        var renewed = Min(clock.GetUtcNow() + options.SessionIdleLifetime, row.AbsoluteExpiresAt);
-        if (renewed - row.ExpiresAt >= options.SessionIdleLifetime * RenewalFraction)
+        if (_lifetime.Renewal(clock.GetUtcNow(), row.ExpiresAt, row.AbsoluteExpiresAt) is { } renewed)
         {
             // Conditional on the row as read: a session ended meanwhile (deleted) is not brought back, and of two
             // renewals at once one is enough. The purge's index entry stays at or before the row's expiry, as it only
@@ -92,6 +91,4 @@ public sealed class SessionStore(OAuthTables tables, ExpiryIndex expiryIndex, OA
         // Deleting a row that is not there is no error: the session is as ended as asked.
         await _sessions.DeleteAsync(sid, SignInSessionEntity.Row, ETag.All, cancellationToken);
     }
-
-    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
 }

@@ -3,24 +3,13 @@ using Microsoft.Extensions.Logging;
 namespace Serverless.OAuth.Telemetry;
 
 /// <summary>
-/// The audit trail: each security event written once, as a structured log with a stable event id (documented in the
-/// README; alert and query on the id, not on the text) and counted on <see cref="ServerTelemetry"/>. Properties are
+/// The audit trail: each security event written once, as a structured log with a stable event id (defined in
+/// <see cref="EventIds"/>; alert and query on the id, not on the text) and counted on <see cref="ServerTelemetry"/>. Properties are
 /// identifiers only (client id, subject, family id, key id), never a secret, token, code, password or session id,
 /// and never the username typed into a failed sign-in, which is sometimes a password.
 /// </summary>
 public static partial class AuditEvents
 {
-    public const int SignInSucceededId = 4001;
-    public const int SignInFailedId = 4002;
-    public const int SignInLockedOutId = 4003;
-    public const int ConsentGrantedId = 4011;
-    public const int ConsentDeniedId = 4012;
-    public const int ConsentWithdrawnId = 4013;
-    public const int SessionEndedId = 4051;
-    public const int FamilyRevokedId = 4021;
-    public const int FamilyRevokedByClientId = 4022;
-    public const int ClientRegisteredId = 4031;
-    public const int SigningKeyRotatedId = 4041;
 
     public static void SignInSucceeded(ILogger logger, string clientId, string subject)
     {
@@ -86,47 +75,47 @@ public static partial class AuditEvents
     public static void SigningKeyRotated(ILogger logger, string keyId, string algorithm, DateTimeOffset signsFrom) =>
         LogSigningKeyRotated(logger, keyId, algorithm, signsFrom);
 
-    [LoggerMessage(EventId = SignInSucceededId, EventName = "SignInSucceeded", Level = LogLevel.Information,
+    [LoggerMessage(EventId = EventIds.SignInSucceeded, EventName = "SignInSucceeded", Level = LogLevel.Information,
         Message = "Sign-in succeeded for subject {Subject} at client {ClientId}")]
     private static partial void LogSignInSucceeded(ILogger logger, string clientId, string subject);
 
-    [LoggerMessage(EventId = SignInFailedId, EventName = "SignInFailed", Level = LogLevel.Information,
+    [LoggerMessage(EventId = EventIds.SignInFailed, EventName = "SignInFailed", Level = LogLevel.Information,
         Message = "Sign-in failed at client {ClientId}")]
     private static partial void LogSignInFailed(ILogger logger, string clientId);
 
-    [LoggerMessage(EventId = SignInLockedOutId, EventName = "SignInLockedOut", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = EventIds.SignInLockedOut, EventName = "SignInLockedOut", Level = LogLevel.Warning,
         Message = "Sign-in refused at client {ClientId}: the account is locked out after repeated failures")]
     private static partial void LogSignInLockedOut(ILogger logger, string clientId);
 
-    [LoggerMessage(EventId = ConsentGrantedId, EventName = "ConsentGranted", Level = LogLevel.Information,
+    [LoggerMessage(EventId = EventIds.ConsentGranted, EventName = "ConsentGranted", Level = LogLevel.Information,
         Message = "Subject {Subject} allowed client {ClientId} the scope {Scope}")]
     private static partial void LogConsentGranted(ILogger logger, string clientId, string subject, string scope);
 
-    [LoggerMessage(EventId = ConsentDeniedId, EventName = "ConsentDenied", Level = LogLevel.Information,
+    [LoggerMessage(EventId = EventIds.ConsentDenied, EventName = "ConsentDenied", Level = LogLevel.Information,
         Message = "The user denied client {ClientId}")]
     private static partial void LogConsentDenied(ILogger logger, string clientId);
 
-    [LoggerMessage(EventId = FamilyRevokedId, EventName = "FamilyRevokedForReuse", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = EventIds.FamilyRevokedForReuse, EventName = "FamilyRevokedForReuse", Level = LogLevel.Warning,
         Message = "Revoked the authorization of family {FamilyId} and every token it issued: {Reason}")]
     private static partial void LogFamilyRevokedForReuse(ILogger logger, string familyId, string reason);
 
-    [LoggerMessage(EventId = FamilyRevokedByClientId, EventName = "FamilyRevokedByClient", Level = LogLevel.Information,
+    [LoggerMessage(EventId = EventIds.FamilyRevokedByClient, EventName = "FamilyRevokedByClient", Level = LogLevel.Information,
         Message = "The client revoked the authorization of family {FamilyId}")]
     private static partial void LogFamilyRevokedByClient(ILogger logger, string familyId);
 
-    [LoggerMessage(EventId = ConsentWithdrawnId, EventName = "ConsentWithdrawn", Level = LogLevel.Information,
+    [LoggerMessage(EventId = EventIds.ConsentWithdrawn, EventName = "ConsentWithdrawn", Level = LogLevel.Information,
         Message = "Subject {Subject} withdrew the consent to client {ClientId}; {Families} authorizations revoked")]
     private static partial void LogConsentWithdrawn(ILogger logger, string clientId, string subject, int families);
 
-    [LoggerMessage(EventId = SessionEndedId, EventName = "SessionEnded", Level = LogLevel.Information,
+    [LoggerMessage(EventId = EventIds.SessionEnded, EventName = "SessionEnded", Level = LogLevel.Information,
         Message = "Subject {Subject} ended a sign-in session")]
     private static partial void LogSessionEnded(ILogger logger, string subject);
 
-    [LoggerMessage(EventId = ClientRegisteredId, EventName = "ClientRegistered", Level = LogLevel.Information,
+    [LoggerMessage(EventId = EventIds.ClientRegistered, EventName = "ClientRegistered", Level = LogLevel.Information,
         Message = "Registered the {ClientType} client {ClientId}")]
     private static partial void LogClientRegistered(ILogger logger, string clientId, string clientType);
 
-    [LoggerMessage(EventId = SigningKeyRotatedId, EventName = "SigningKeyRotated", Level = LogLevel.Information,
+    [LoggerMessage(EventId = EventIds.SigningKeyRotated, EventName = "SigningKeyRotated", Level = LogLevel.Information,
         Message = "Made the {Algorithm} signing key {KeyId}; it signs from {SignsFrom}")]
     private static partial void LogSigningKeyRotated(ILogger logger, string keyId, string algorithm, DateTimeOffset signsFrom);
 }

@@ -19,7 +19,7 @@ public sealed record ValidatedAccessToken(
 /// resource server), or, for the server's own endpoints, any registered API: a token has exactly one.
 /// </summary>
 public sealed class AccessTokenValidator(
-    SigningKeyRing keys, RevocationStore revocations, IApiStore apis, OAuthServerOptions options, TimeProvider clock)
+    SigningKeyRing keys, IRevocationStore revocations, IApiStore apis, OAuthServerOptions options, TimeProvider clock)
 {
     private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };

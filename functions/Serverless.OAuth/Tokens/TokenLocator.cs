@@ -15,7 +15,7 @@ public sealed record LocatedRefreshToken(RefreshTokenRecord Row) : LocatedToken;
 /// Finds what a presented token is: an access token, a refresh token, or nothing this server knows (null). Whose token
 /// it is, and what may be done with it, is the caller's rule.
 /// </summary>
-public sealed class TokenLocator(AccessTokenValidator accessTokens, GrantStore grants)
+public sealed class TokenLocator(AccessTokenValidator accessTokens, IGrantStore grants)
 {
     /// <param name="typeHint">token_type_hint: it only orders the look-ups, both kinds are tried (RFC 7009 §2.1,
     /// RFC 7662 §2.1). The two formats never overlap, so the order changes the cost, not the answer.</param>

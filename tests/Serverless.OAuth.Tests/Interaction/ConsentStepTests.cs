@@ -39,7 +39,7 @@ public sealed class ConsentStepTests
 
         Assert.Equal(OAuthErrorCodes.AccessDenied, refusal?.Error);
         Assert.Equal(("https://app.example/cb", "xyz"), (refusal?.Redirect?.RedirectUri, refusal?.Redirect?.State));
-        Assert.Equal([AuditEvents.ConsentDeniedId], _audit.EventIds);
+        Assert.Equal([EventIds.ConsentDenied], _audit.EventIds);
     }
 
     [Theory]
@@ -62,6 +62,6 @@ public sealed class ConsentStepTests
         Assert.Empty(_audit.EventIds);
 
         Step().Granted(Request, "sub", new ConsentQuestion(true, Request.Scope, null));
-        Assert.Equal([AuditEvents.ConsentGrantedId], _audit.EventIds);
+        Assert.Equal([EventIds.ConsentGranted], _audit.EventIds);
     }
 }

@@ -45,7 +45,7 @@ public sealed class LoginStepTests
         Assert.Equal(Alice, signIn.User);
         Assert.Null(signIn.Problem);
         Assert.Equal(["user:alice", "address:203.0.113.7"], _keys!.Select(k => k.Partition));
-        Assert.Equal([AuditEvents.SignInSucceededId], _audit.EventIds);
+        Assert.Equal([EventIds.SignInSucceeded], _audit.EventIds);
     }
 
     [Fact]
@@ -56,7 +56,7 @@ public sealed class LoginStepTests
         Assert.Null(signIn.User);
         Assert.Equal("The username or password is incorrect.", signIn.Problem);
         Assert.Equal(["user:alice"], _keys!.Select(k => k.Partition));
-        Assert.Equal([AuditEvents.SignInFailedId], _audit.EventIds);
+        Assert.Equal([EventIds.SignInFailed], _audit.EventIds);
     }
 
     [Theory]
@@ -108,7 +108,7 @@ public sealed class LoginStepTests
 
         Assert.Null(signIn.User);
         Assert.Equal("Too many failed sign-ins. Try again in 2 minute(s).", signIn.Problem);
-        Assert.Equal([AuditEvents.SignInLockedOutId], _audit.EventIds);
+        Assert.Equal([EventIds.SignInLockedOut], _audit.EventIds);
         _users.VerifyNoOtherCalls();
     }
 
@@ -120,6 +120,6 @@ public sealed class LoginStepTests
         var signIn = await Step().SignInAsync("app", "Alice", "right", "203.0.113.7", default);
 
         Assert.Equal("Too many failed sign-ins from your network. Try again in 1 minute(s).", signIn.Problem);
-        Assert.Equal([AuditEvents.SignInLockedOutId], _audit.EventIds);
+        Assert.Equal([EventIds.SignInLockedOut], _audit.EventIds);
     }
 }

@@ -1,12 +1,16 @@
 using System.Net;
 
-namespace Serverless.IntegrationTests;
+namespace Serverless.IntegrationTests.BothHosts;
 
-/// <summary>GET/POST /authorize over real HTTP: validation, the login + consent page, CSRF, and every error path.</summary>
-public sealed class AuthorizeEndpointTests : IAsyncLifetime
+/// <summary>
+/// GET/POST /authorize over real HTTP, asked of both hosts: validation, the login + consent page, CSRF, and every
+/// error path. One server per class; each test registers its own client and user.
+/// </summary>
+public abstract class AuthorizeEndpointContractTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>, IAsyncLifetime
+    where TFixture : ServerFixture
 {
     private const string Redirect = "http://127.0.0.1:9/callback";
-    private LocalServer _server = null!;
+    private readonly IOAuthTestServer _server = fixture.Server;
     private OAuthFlow _flow = null!;
     private string _clientId = null!;
     private string _username = null!;
@@ -14,14 +18,13 @@ public sealed class AuthorizeEndpointTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _server = await LocalServer.StartAsync();
         _flow = new OAuthFlow(_server);
         _clientId = (await _server.AddPublicClientAsync(redirectUris: Redirect)).ClientId;
         _username = (await _server.AddUserAsync()).Username;
         _challenge = OAuthFlow.NewPkce().Challenge;
     }
 
-    public async Task DisposeAsync() => await _server.DisposeAsync();
+    public Task DisposeAsync() => Task.CompletedTask;
 
     private string Query(string? redirectUri = Redirect, string? responseType = "code", string? challenge = "default", string? method = "S256", string? scope = "read", string? clientId = "default") =>
         OAuthFlow.AuthorizeQuery(
@@ -176,7 +179,7 @@ public sealed class AuthorizeEndpointTests : IAsyncLifetime
         fields["username"] = _username;
         fields["password"] = LocalServer.Password;
         fields["decision"] = "allow";
-        using var stranger = _server.NewHttpClient(); // another browser: no cookie
+        var stranger = new OAuthFlow(_server).Http; // another browser: no cookie
 
         var response = await stranger.PostAsync("authorize", new FormUrlEncodedContent(fields));
 
@@ -205,3 +208,7 @@ public sealed class AuthorizeEndpointTests : IAsyncLifetime
         Assert.Contains("form-action 'self' http://127.0.0.1:9", csp);
     }
 }
+
+public sealed class LocalHostAuthorizeEndpointContractTests(LocalHostFixture fixture) : AuthorizeEndpointContractTests<LocalHostFixture>(fixture);
+
+public sealed class FunctionsWorkerAuthorizeEndpointContractTests(FunctionsWorkerFixture fixture) : AuthorizeEndpointContractTests<FunctionsWorkerFixture>(fixture);

@@ -1,26 +1,26 @@
 using System.Net;
 
-namespace Serverless.IntegrationTests;
+namespace Serverless.IntegrationTests.BothHosts;
 
 /// <summary>
 /// A refresh token comes with an authorization code only when the user granted offline_access (OpenID Connect Core
 /// §11), unless the client opted out; the consent page says which.
 /// </summary>
-public sealed class OfflineAccessTests : IAsyncLifetime
+public abstract class OfflineAccessContractTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>, IAsyncLifetime
+    where TFixture : ServerFixture
 {
     private const string Redirect = "http://127.0.0.1:9/callback";
-    private LocalServer _server = null!;
+    private readonly IOAuthTestServer _server = fixture.Server;
     private OAuthFlow _flow = null!;
     private string _username = null!;
 
     public async Task InitializeAsync()
     {
-        _server = await LocalServer.StartAsync();
         _flow = new OAuthFlow(_server);
         _username = (await _server.AddUserAsync()).Username;
     }
 
-    public async Task DisposeAsync() => await _server.DisposeAsync();
+    public Task DisposeAsync() => Task.CompletedTask;
 
     private static string Query(string clientId, string scope) => OAuthFlow.AuthorizeQuery(
         ("response_type", "code"), ("client_id", clientId), ("redirect_uri", Redirect), ("scope", scope),
@@ -83,3 +83,7 @@ public sealed class OfflineAccessTests : IAsyncLifetime
         Assert.Contains("will not stay signed in", html);
     }
 }
+
+public sealed class LocalHostOfflineAccessContractTests(LocalHostFixture fixture) : OfflineAccessContractTests<LocalHostFixture>(fixture);
+
+public sealed class FunctionsWorkerOfflineAccessContractTests(FunctionsWorkerFixture fixture) : OfflineAccessContractTests<FunctionsWorkerFixture>(fixture);

@@ -1,21 +1,22 @@
 using System.Net;
 using Serverless.OAuth.Clients;
 
-namespace Serverless.IntegrationTests;
+namespace Serverless.IntegrationTests.BothHosts;
 
-/// <summary>grant_type=client_credentials (RFC 6749 §4.4).</summary>
-public sealed class ClientCredentialsGrantTests : IAsyncLifetime
+/// <summary>grant_type=client_credentials (RFC 6749 §4.4), asked of both hosts.</summary>
+public abstract class ClientCredentialsGrantContractTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>, IAsyncLifetime
+    where TFixture : ServerFixture
 {
-    private LocalServer _server = null!;
+    private readonly IOAuthTestServer _server = fixture.Server;
     private OAuthFlow _flow = null!;
 
-    public async Task InitializeAsync()
+    public Task InitializeAsync()
     {
-        _server = await LocalServer.StartAsync();
         _flow = new OAuthFlow(_server);
+        return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync() => await _server.DisposeAsync();
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task ConfidentialClient_GetsAnAccessTokenForItself_AndNoRefreshToken()
@@ -78,3 +79,7 @@ public sealed class ClientCredentialsGrantTests : IAsyncLifetime
         await OAuthFlow.AssertOAuthErrorAsync(wrong, HttpStatusCode.Unauthorized, "invalid_client");
     }
 }
+
+public sealed class LocalHostClientCredentialsGrantContractTests(LocalHostFixture fixture) : ClientCredentialsGrantContractTests<LocalHostFixture>(fixture);
+
+public sealed class FunctionsWorkerClientCredentialsGrantContractTests(FunctionsWorkerFixture fixture) : ClientCredentialsGrantContractTests<FunctionsWorkerFixture>(fixture);

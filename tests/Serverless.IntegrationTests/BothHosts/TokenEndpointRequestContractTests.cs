@@ -1,21 +1,22 @@
 using System.Net;
 using System.Text;
 
-namespace Serverless.IntegrationTests;
+namespace Serverless.IntegrationTests.BothHosts;
 
-/// <summary>Request-level rules of POST /token (RFC 6749 §3.2, §5.2).</summary>
-public sealed class TokenEndpointRequestTests : IAsyncLifetime
+/// <summary>Request-level rules of POST /token (RFC 6749 §3.2, §5.2), asked of both hosts.</summary>
+public abstract class TokenEndpointRequestContractTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>, IAsyncLifetime
+    where TFixture : ServerFixture
 {
-    private LocalServer _server = null!;
+    private readonly IOAuthTestServer _server = fixture.Server;
     private OAuthFlow _flow = null!;
 
-    public async Task InitializeAsync()
+    public Task InitializeAsync()
     {
-        _server = await LocalServer.StartAsync();
         _flow = new OAuthFlow(_server);
+        return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync() => await _server.DisposeAsync();
+    public Task DisposeAsync() => Task.CompletedTask;
 
     [Fact]
     public async Task MissingGrantType_IsInvalidRequest()
@@ -72,18 +73,8 @@ public sealed class TokenEndpointRequestTests : IAsyncLifetime
 
         await OAuthFlow.AssertOAuthErrorAsync(response, HttpStatusCode.BadRequest, "unauthorized_client");
     }
-
-    [Fact]
-    public async Task RepeatedAuthorizationHeader_IsInvalidRequest_SayingSo()
-    {
-        var (client, secret) = await _server.AddConfidentialClientAsync();
-        var basic = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(Uri.EscapeDataString(client.ClientId) + ":" + Uri.EscapeDataString(secret)));
-
-        var (status, answer) = await _flow.SendRawAsync(
-            "POST", "token", [("Authorization", basic), ("Authorization", basic), ("Content-Type", "application/x-www-form-urlencoded")], "grant_type=client_credentials");
-
-        Assert.Equal(400, status);
-        Assert.Contains("\"error\":\"invalid_request\"", answer);
-        Assert.Contains("The Authorization header was sent more than once.", answer);
-    }
 }
+
+public sealed class LocalHostTokenEndpointRequestContractTests(LocalHostFixture fixture) : TokenEndpointRequestContractTests<LocalHostFixture>(fixture);
+
+public sealed class FunctionsWorkerTokenEndpointRequestContractTests(FunctionsWorkerFixture fixture) : TokenEndpointRequestContractTests<FunctionsWorkerFixture>(fixture);

@@ -1,0 +1,17 @@
+using Microsoft.AspNetCore.Http;
+using Serverless.OAuth.Endpoints;
+using Serverless.OAuth.Options;
+
+namespace Serverless.OAuth.Http;
+
+/// <summary>POST /revoke (RFC 7009). The client authenticates in the Authorization header or the form.</summary>
+public sealed class RevocationHttpEndpoint(RevocationEndpoint revocation, OAuthServerOptions options)
+{
+    public async Task<EndpointResult> HandleAsync(HttpRequest request)
+    {
+        var form = await RequestBody.ReadFormAsync(request);
+        return form.Succeeded
+            ? await revocation.HandleAsync(request.Headers.Authorization, form.Value, ClientAddress.From(request, options.ForwardedForHops), request.HttpContext.RequestAborted)
+            : new OAuthErrorResult(form.Error);
+    }
+}

@@ -1,0 +1,10 @@
+using Microsoft.AspNetCore.Http;
+using Serverless.OAuth.Endpoints;
+
+namespace Serverless.OAuth.Http;
+
+/// <summary>GET or POST /userinfo: the token is in the Authorization header either way (a POST's body is not read).</summary>
+public sealed class UserInfoHttpEndpoint(UserInfoEndpoint userInfo)
+{
+    public Task<EndpointResult> HandleAsync(HttpRequest request) => userInfo.HandleAsync(request.Headers.Authorization, request.HttpContext.RequestAborted);
+}

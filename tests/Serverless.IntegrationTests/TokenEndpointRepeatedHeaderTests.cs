@@ -1,0 +1,38 @@
+using System.Text;
+
+namespace Serverless.IntegrationTests;
+
+/// <summary>
+/// The local host only: a repeated Authorization header reaches the worker behind the host emulator folded into one
+/// comma-joined value (the forwarding proxy combines the two fields), so there the server sees one malformed header
+/// and answers 401 invalid_client instead of 400 invalid_request. Both refuse the request; only the local host can
+/// tell that the header was repeated. The rest of POST /token's request rules run on both hosts
+/// (<see cref="BothHosts.TokenEndpointRequestContractTests{TFixture}"/>).
+/// </summary>
+public sealed class TokenEndpointRepeatedHeaderTests : IAsyncLifetime
+{
+    private LocalServer _server = null!;
+    private OAuthFlow _flow = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await LocalServer.StartAsync();
+        _flow = new OAuthFlow(_server);
+    }
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task RepeatedAuthorizationHeader_IsInvalidRequest_SayingSo()
+    {
+        var (client, secret) = await _server.AddConfidentialClientAsync();
+        var basic = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(Uri.EscapeDataString(client.ClientId) + ":" + Uri.EscapeDataString(secret)));
+
+        var (status, answer) = await _flow.SendRawAsync(
+            "POST", "token", [("Authorization", basic), ("Authorization", basic), ("Content-Type", "application/x-www-form-urlencoded")], "grant_type=client_credentials");
+
+        Assert.Equal(400, status);
+        Assert.Contains("\"error\":\"invalid_request\"", answer);
+        Assert.Contains("The Authorization header was sent more than once.", answer);
+    }
+}
