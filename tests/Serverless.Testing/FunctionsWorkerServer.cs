@@ -50,18 +50,20 @@ public sealed class FunctionsWorkerServer : IOAuthTestServer
     /// Starts the worker with settings in configuration form ("OAuth:Issuer"), which it receives as app settings
     /// (OAuth__Issuer), after the defaults: this server's issuer, storage, key file, and no demo data.
     /// <paramref name="coreServices"/> changes the test's own core services (e.g. a clock in the past, to write rows
-    /// that have already expired), never the worker's.
+    /// that have already expired), never the worker's. With <paramref name="httpsCertificate"/> the emulator serves
+    /// https (the issuer is then https://127.0.0.1:port), as Azure's front end does.
     /// </summary>
     public static async Task<FunctionsWorkerServer> StartAsync(
         Dictionary<string, string?>? settings = null,
         string environment = "Development",
         AzuriteServer? storageServer = null,
-        Action<IServiceCollection>? coreServices = null)
+        Action<IServiceCollection>? coreServices = null,
+        System.Security.Cryptography.X509Certificates.X509Certificate2? httpsCertificate = null)
     {
         var azurite = storageServer ?? await AzuriteServer.Shared;
         var storage = azurite.NewStorage();
         var port = FreePort.Next();
-        var issuer = $"http://127.0.0.1:{port}";
+        var issuer = $"{(httpsCertificate is null ? "http" : "https")}://127.0.0.1:{port}";
         var keyPath = Path.Combine(Path.GetTempPath(), "oauth-keys-" + Guid.NewGuid().ToString("N") + ".json");
         var configuration = new Dictionary<string, string?>
         {
@@ -94,6 +96,7 @@ public sealed class FunctionsWorkerServer : IOAuthTestServer
             HttpPort = port,
             UseLocalSettings = false,
             Settings = appSettings,
+            HttpsCertificate = httpsCertificate,
         });
 
         return new FunctionsWorkerServer(host, BuildCoreServices(configuration, environment, coreServices), keyPath, configuration.GetValueOrDefault(ClockSetting) is { Length: > 0 } ? clockFile : null);

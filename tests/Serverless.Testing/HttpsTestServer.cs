@@ -109,7 +109,8 @@ public sealed class HttpsTestServer : IAsyncDisposable
         return Task.CompletedTask;
     }
 
-    private static X509Certificate2 CreateCertificate()
+    /// <summary>A throwaway certificate for 127.0.0.1, valid for two hours.</summary>
+    public static X509Certificate2 CreateCertificate()
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256);
