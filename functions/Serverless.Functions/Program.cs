@@ -9,6 +9,7 @@ using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 using Serverless.Demo;
+using Serverless.Functions.Hosting;
 using Serverless.Functions.Http;
 using Serverless.OAuth.Http;
 using Serverless.OAuth.Telemetry;
@@ -20,6 +21,9 @@ builder.ConfigureFunctionsWebApplication();
 
 // Inside the integration's own middleware: an exception a function lets through becomes the core's OAuth error.
 builder.UseMiddleware<UnhandledExceptionMiddleware>();
+
+// Only under the tests' host emulator (Development, storage on loopback): a clock the tests move. Refused elsewhere.
+FileOffsetClock.AddIfAllowed(builder.Services, builder.Configuration, builder.Environment);
 
 // The same registration as the local host, from the same "OAuth" settings (app settings OAuth__*).
 builder.Services.AddServerlessOAuth(builder.Configuration);

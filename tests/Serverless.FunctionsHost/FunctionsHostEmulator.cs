@@ -85,13 +85,13 @@ public sealed class FunctionsHostEmulator : IAsyncDisposable
 
         var grpcUri = new Uri(rpcServer.Urls.Single());
         var worker = WorkerProcess.Start(app, grpcUri, Guid.NewGuid().ToString(), settings, output);
-        var host = new FunctionsHostEmulator(app, rpcServer, channel, worker, new Uri($"http://127.0.0.1:{httpPort}/"), output);
+        var host = new FunctionsHostEmulator(app, rpcServer, channel, worker, new Uri($"{(options.HttpsCertificate is null ? "http" : "https")}://127.0.0.1:{httpPort}/"), output);
         try
         {
             await host.WaitUntilLoadedAsync(options.StartupTimeout);
             var disableHomepage = settings.TryGetValue("AzureWebJobsDisableHomepage", out var disable)
                 && string.Equals(disable, "true", StringComparison.OrdinalIgnoreCase);
-            host._httpServer = host.BuildHttpServer(httpPort, disableHomepage);
+            host._httpServer = host.BuildHttpServer(httpPort, disableHomepage, options.HttpsCertificate);
             await host._httpServer.StartAsync();
             return host;
         }
@@ -181,11 +181,17 @@ public sealed class FunctionsHostEmulator : IAsyncDisposable
         return app;
     }
 
-    private WebApplication BuildHttpServer(int port, bool disableHomepage)
+    private WebApplication BuildHttpServer(int port, bool disableHomepage, System.Security.Cryptography.X509Certificates.X509Certificate2? certificate)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port));
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen =>
+        {
+            if (certificate is not null)
+            {
+                listen.UseHttps(certificate);
+            }
+        }));
         builder.Services.AddRouting();
         builder.Services.AddHttpForwarder();
         var app = builder.Build();

@@ -8,6 +8,12 @@ public sealed class FunctionsHostOptions
     /// <summary>The port of the public HTTP routes on 127.0.0.1; 0 picks a free one.</summary>
     public int HttpPort { get; init; }
 
+    /// <summary>
+    /// Serves the HTTP routes over https with this certificate, as Azure's front end does (the worker is still reached
+    /// over http behind it, as in Azure); null serves http, as 'func start' does.
+    /// </summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? HttpsCertificate { get; init; }
+
     /// <summary>Read local.settings.json's Values as app settings, as 'func start' does (the environment wins over them).</summary>
     public bool UseLocalSettings { get; init; } = true;
 

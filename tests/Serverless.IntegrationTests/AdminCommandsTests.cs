@@ -1,5 +1,7 @@
 using System.Net;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Serverless.Admin;
 using Serverless.Testing;
 
@@ -26,11 +28,21 @@ public sealed class AdminCommandsTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
-    private async Task<(int Exit, string Output, string Error)> RunAsync(string input, params string[] args)
+    private Task<(int Exit, string Output, string Error)> RunAsync(string input, params string[] args) => RunAsync(input, null, args);
+
+    /// <summary>Runs the admin tool; with <paramref name="clock"/>, at that time rather than the real one.</summary>
+    private async Task<(int Exit, string Output, string Error)> RunAsync(string input, TimeProvider? clock, params string[] args)
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var exit = await AdminCommandLine.RunAsync(args, output, error, new StringReader(input), builder => builder.Configuration.AddInMemoryCollection(_settings));
+        var exit = await AdminCommandLine.RunAsync(args, output, error, new StringReader(input), builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(_settings);
+            if (clock is not null)
+            {
+                builder.Services.AddSingleton(clock);
+            }
+        });
         return (exit, output.ToString(), error.ToString());
     }
 
@@ -242,26 +254,53 @@ public sealed class AdminCommandsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task KeysRotate_PublishesANewKeyOfEachAlgorithmBesideTheOld()
+    public async Task KeysRotate_PublishesANewKeyOfEachAlgorithmBesideTheOld_AndTheServerSignsWithIt()
     {
-        var (_, before, _) = await RunAsync("", "keys", "list");
+        var (client, secret) = await _server.AddConfidentialClientAsync();
+        var flow = new OAuthFlow(_server);
+        async Task<string> TokenAsync() => (await TokenSupport.ReadTokenResponseAsync(
+            await flow.PostTokenAsync([("grant_type", "client_credentials"), ("scope", "read")], (client.ClientId, secret)))).AccessToken;
+        async Task<HashSet<string>> PublishedAsync() =>
+            System.Text.Json.JsonDocument.Parse(await flow.Http.GetStringAsync(".well-known/jwks.json")).RootElement.GetProperty("keys")
+                .EnumerateArray().Select(k => k.GetProperty("kid").GetString()!).ToHashSet();
+        var oldKid = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(await TokenAsync()).Kid;
 
         var (exit, output, _) = await RunAsync("", "keys", "rotate");
-        var (_, after, _) = await RunAsync("", "keys", "list");
 
         Assert.Equal(0, exit);
-        Assert.Contains("(ES256)", output);
-        Assert.Contains("(RS256)", output);
-        Assert.Equal(before.Trim().Split('\n').Length + 2, after.Trim().Split('\n').Length);
+        var created = Regex.Matches(output, "New signing key (\\S+) \\((ES256|RS256)\\)").ToDictionary(m => m.Groups[2].Value, m => m.Groups[1].Value);
+        Assert.Equal(["ES256", "RS256"], created.Keys.Order());
+        // The server reloads its key file within one refresh interval; by then the new key has been published for
+        // that long and signs, and the old one stays published for the tokens it signed.
+        await _server.PassTimeAsync(new Serverless.OAuth.Options.SigningOptions().KeyRefreshInterval + TimeSpan.FromMinutes(1));
+        Assert.Superset(new HashSet<string> { oldKid, created["ES256"], created["RS256"] }, await PublishedAsync());
+        var token = await TokenAsync();
+        Assert.Equal(created["ES256"], new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(token).Kid);
+        await TokenSupport.ValidateAgainstJwksAsync(flow.Http, token, _server.Issuer, _server.Issuer + "/resource");
     }
 
     [Fact]
-    public async Task Purge_Reports_WhatItDeleted()
+    public async Task Purge_DeletesWhatExpired_AndReportsIt()
     {
-        var (exit, output, _) = await RunAsync("", "purge");
+        // A code the server issued (it lives 60 s), purged by the admin tool an hour later by its clock: the code is
+        // gone (the server, whose clock has not moved, no longer finds it), and a second purge finds nothing left.
+        const string Redirect = "https://purge.example.com/cb";
+        var client = await _server.AddPublicClientAsync(redirectUris: Redirect);
+        var user = await _server.AddUserAsync();
+        var (verifier, challenge) = OAuthFlow.NewPkce();
+        var flow = new OAuthFlow(_server);
+        var code = await flow.GetCodeAsync(client.ClientId, Redirect, user.Username, challenge);
+        var later = new ManualClock(_server.Clock.GetUtcNow().AddHours(1));
+
+        var (exit, output, _) = await RunAsync("", later, "purge");
+        var (_, again, _) = await RunAsync("", later, "purge");
 
         Assert.Equal(0, exit);
-        Assert.Matches("Deleted \\d+ expired rows", output);
+        Assert.True(int.Parse(Regex.Match(output, "Deleted (\\d+) expired rows").Groups[1].Value) >= 1, output);
+        Assert.Contains("Deleted 0 expired rows", again);
+        await OAuthFlow.AssertOAuthErrorAsync(
+            await flow.PostTokenAsync([("grant_type", "authorization_code"), ("code", code), ("redirect_uri", Redirect), ("client_id", client.ClientId), ("code_verifier", verifier)]),
+            HttpStatusCode.BadRequest, "invalid_grant");
     }
 
     [Fact]

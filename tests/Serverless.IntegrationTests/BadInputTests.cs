@@ -29,7 +29,9 @@ public sealed class BadInputTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
-    public sealed record Case(string Name, HttpMethod Method, string Path, string? ContentType = null, byte[]? Body = null, (string, string)[]? Headers = null)
+    /// <param name="ErrorPage">The answer must be an error page (400, HTML, no redirect): for a redirect URI that is
+    /// not the registered one, a login page would be as wrong as a redirect.</param>
+    public sealed record Case(string Name, HttpMethod Method, string Path, string? ContentType = null, byte[]? Body = null, (string, string)[]? Headers = null, bool ErrorPage = false)
     {
         public override string ToString() => Name;
     }
@@ -83,7 +85,7 @@ public sealed class BadInputTests : IAsyncLifetime
             "",
         })
         {
-            data.Add(new($"authorize: redirect_uri '{redirect.Replace("\r\n", "\\r\\n", StringComparison.Ordinal)}'", HttpMethod.Get, Authorize("redirect_uri=" + Uri.EscapeDataString(redirect))));
+            data.Add(new($"authorize: redirect_uri '{redirect.Replace("\r\n", "\\r\\n", StringComparison.Ordinal)}'", HttpMethod.Get, Authorize("redirect_uri=" + Uri.EscapeDataString(redirect)), ErrorPage: true));
         }
 
         var registered = "redirect_uri=" + Uri.EscapeDataString(Redirect);
@@ -234,6 +236,13 @@ public sealed class BadInputTests : IAsyncLifetime
 
         var response = await http.SendAsync(message);
         var body = await response.Content.ReadAsStringAsync();
+        if (request.ErrorPage)
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+            Assert.Null(response.Headers.Location);
+            Assert.Contains("redirect", body, StringComparison.OrdinalIgnoreCase);
+        }
 
         // A hostile but well-formed authorization request (say, CR LF in state) is valid: it gets the login page.
         var status = (int)response.StatusCode;

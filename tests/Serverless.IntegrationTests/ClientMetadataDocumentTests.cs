@@ -22,9 +22,7 @@ public sealed class ClientMetadataDocumentTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _site = await HttpsTestServer.StartAsync();
-        _server = await LocalServer.StartAsync(
-            MetadataDocumentFixture.Settings,
-            services: s => s.AddSingleton<RemoteCertificateValidationCallback>(_site.TrustsThisCertificate));
+        _server = await LocalServer.StartAsync(MetadataDocumentFixture.Settings, services: _site.TrustFromTheFetcher);
         _flow = new OAuthFlow(_server);
     }
 
@@ -53,6 +51,27 @@ public sealed class ClientMetadataDocumentTests : IAsyncLifetime
         await _server.PassTimeAsync(TimeSpan.FromMinutes(2));
         Assert.Equal(HttpStatusCode.OK, (await AuthorizeAsync(clientId)).StatusCode);
         Assert.Equal(2, _site.RequestsTo("/tools/cached.json"));
+    }
+
+    [Fact]
+    public async Task ACertificateCheckRegisteredInServices_NeverReachesTheFetcher()
+    {
+        // Whatever registers a RemoteCertificateValidationCallback in the services (a library, a careless host) must
+        // not replace TLS validation for the SSRF-hardened fetcher: the document's site, trusted only by that
+        // callback, stays untrusted.
+        await using var server = await LocalServer.StartAsync(
+            MetadataDocumentFixture.Settings,
+            services: s => s.AddSingleton<RemoteCertificateValidationCallback>(_site.TrustsThisCertificate));
+        var clientId = _site.Url("/tools/untrusted.json");
+        _site.Serve("/tools/untrusted.json", MetadataDocumentFixture.Document(clientId));
+
+        var response = await new OAuthFlow(server).Http.GetAsync(OAuthFlow.AuthorizeQuery(
+            ("response_type", "code"), ("client_id", clientId), ("redirect_uri", "http://127.0.0.1:50123/callback"), ("scope", "read"),
+            ("state", "s"), ("code_challenge", OAuthFlow.NewPkce().Challenge), ("code_challenge_method", "S256")));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("it could not be fetched", WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync()));
+        Assert.Equal(0, _site.RequestsTo("/tools/untrusted.json"));
     }
 
     public static TheoryData<string, string> BadDocuments() => new()

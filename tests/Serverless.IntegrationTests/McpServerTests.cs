@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Security;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -41,7 +40,7 @@ public sealed class McpServerTests : IAsyncLifetime
                 ["OAuth:ClientMetadataDocuments:Enabled"] = "true",
                 ["OAuth:ClientMetadataDocuments:AllowedAddresses:0"] = "127.0.0.1",
             },
-            services: s => s.AddSingleton<RemoteCertificateValidationCallback>(_site.TrustsThisCertificate));
+            services: _site.TrustFromTheFetcher);
 
         // The MCP server is an API of this server: its URL is the API's identifier, so tokens for it carry it as aud.
         var port = FreePort.Next();

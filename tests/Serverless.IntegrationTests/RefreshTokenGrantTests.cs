@@ -182,7 +182,9 @@ public sealed class RefreshTokenGrantTests : IAsyncLifetime
         // The refresh token keeps the original grant (RFC 6749 §6): the full scope is still available.
         var (_, _, full) = await TokenSupport.ReadTokenResponseAsync(await RefreshAsync(next!));
         Assert.Equal("read offline_access", full.GetProperty("scope").GetString());
-        Assert.NotNull(narrowToken);
+        // The narrowed access token itself carries only the narrowed scope, not just the response's "scope".
+        var narrowed = await TokenSupport.ValidateAgainstJwksAsync(_flow.Http, narrowToken, _server.Issuer, _server.Issuer + "/resource");
+        Assert.Equal("read", narrowed.GetClaim("scope").Value);
     }
 
     [Fact]

@@ -6,7 +6,10 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Serverless.OAuth.Options;
+using Serverless.OAuth.Registration;
 
 namespace Serverless.Testing;
 
@@ -42,6 +45,13 @@ public sealed class HttpsTestServer : IAsyncDisposable
     /// <summary>A certificate check that accepts this server's certificate and nothing else.</summary>
     public RemoteCertificateValidationCallback TrustsThisCertificate =>
         (_, certificate, _, _) => certificate is not null && certificate.GetCertHashString() == Certificate.GetCertHashString();
+
+    /// <summary>
+    /// Makes the server's Client ID Metadata Document fetcher trust exactly this certificate, through the fetcher's
+    /// internal constructor: the fetcher takes no certificate check from the services, so this is the only way in.
+    /// </summary>
+    public void TrustFromTheFetcher(IServiceCollection services) =>
+        services.AddSingleton(sp => new MetadataDocumentFetcher(sp.GetRequiredService<OAuthServerOptions>(), TrustsThisCertificate));
 
     public static async Task<HttpsTestServer> StartAsync()
     {
@@ -99,7 +109,8 @@ public sealed class HttpsTestServer : IAsyncDisposable
         return Task.CompletedTask;
     }
 
-    private static X509Certificate2 CreateCertificate()
+    /// <summary>A throwaway certificate for 127.0.0.1, valid for two hours.</summary>
+    public static X509Certificate2 CreateCertificate()
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256);

@@ -107,6 +107,13 @@ public sealed class SigningOptions
             yield return WrappingKeyNameRequired;
         }
 
+        if (!KeyVaultClient.VerifyChallengeResource && KeyVaultUri is not { IsLoopback: true })
+        {
+            // The check stops a spoofed endpoint getting a token for another resource: only a Key Vault stand-in on
+            // this machine (whose challenge names vault.azure.net) may turn it off, never an app setting in Azure.
+            yield return "OAuth:Signing:KeyVaultClient:VerifyChallengeResource may be false only for a Key Vault on a loopback address (a test stand-in).";
+        }
+
         if (RotationInterval < TimeSpan.FromHours(1))
         {
             yield return "OAuth:Signing:RotationInterval must be at least one hour.";

@@ -38,9 +38,17 @@ public sealed class MetadataDocumentFetcher : IDisposable
     private readonly IReadOnlyList<IPNetwork> _allowed;
     private readonly HttpClient _http;
 
-    /// <param name="certificateValidation">Replaces the platform's certificate validation: for tests that serve
-    /// documents with a certificate of their own; null in production.</param>
-    public MetadataDocumentFetcher(OAuthServerOptions options, RemoteCertificateValidationCallback? certificateValidation = null)
+    /// <summary>The fetcher the services make: TLS validated by the platform, against the URL's host.</summary>
+    public MetadataDocumentFetcher(OAuthServerOptions options)
+        : this(options, certificateValidation: null)
+    {
+    }
+
+    /// <param name="options">The server's options.</param>
+    /// <param name="certificateValidation">Replaces the platform's certificate validation: only for tests that serve
+    /// documents with a certificate of their own. Internal, so nothing registered in the services (a
+    /// RemoteCertificateValidationCallback a library or host adds) can ever reach the fetcher's TLS.</param>
+    internal MetadataDocumentFetcher(OAuthServerOptions options, RemoteCertificateValidationCallback? certificateValidation)
     {
         _options = options.ClientMetadataDocuments;
         _allowed = _options.AllowedNetworks();

@@ -5,8 +5,9 @@ namespace Serverless.Infra.Tests.Support;
 
 /// <summary>
 /// Evaluates the small part of the ARM template expression language that the conditions in this template use:
-/// parameters('x'), string/number/bool literals, equals, not, and, or, empty. Anything else throws, so a test that
-/// depends on a condition fails loudly instead of guessing when the template grows a new kind of condition.
+/// parameters('x'), string/number/bool literals, equals, not, and, or, empty, if, null and format (with {n}
+/// placeholders only). Anything else throws, so a test that depends on a condition fails loudly instead of guessing
+/// when the template grows a new kind of condition.
 /// </summary>
 public static class ArmExpression
 {
@@ -105,7 +106,18 @@ public static class ArmExpression
                 JsonObject o => o.Count == 0,
                 _ => false,
             }),
+            "if" when args.Count == 3 => AsBool(args[0]) ? args[1]?.DeepClone() : args[2]?.DeepClone(),
+            "null" when args.Count == 0 => null,
+            "format" when args is [JsonValue f, ..] && f.TryGetValue<string>(out var pattern) =>
+                JsonValue.Create(string.Format(CultureInfo.InvariantCulture, pattern, [.. args.Skip(1).Select(FormatArgument)])),
             _ => throw new NotSupportedException($"Unsupported function {name}/{args.Count} in: {text}"),
+        };
+
+        private static object FormatArgument(JsonNode? value) => value switch
+        {
+            JsonValue v when v.TryGetValue<string>(out var s) => s,
+            JsonValue v => v.ToJsonString(),
+            _ => throw new NotSupportedException("format() of a non-scalar: " + value?.ToJsonString()),
         };
 
         private List<JsonNode?> ParseArguments()

@@ -104,7 +104,7 @@ public sealed class ArmTemplate
                     if (passed[innerName]?["value"] is { } value)
                     {
                         return value is JsonValue v && v.TryGetValue<string>(out var s)
-                            ? ArmExpression.Evaluate(s, parameter)
+                            ? ArmExpression.Evaluate(scope.InlineVariables(s), parameter)
                             : value.DeepClone();
                     }
 

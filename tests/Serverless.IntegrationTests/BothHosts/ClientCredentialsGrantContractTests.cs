@@ -71,12 +71,28 @@ public abstract class ClientCredentialsGrantContractTests<TFixture>(TFixture fix
     [Fact]
     public async Task SecretWithReservedCharacters_IsUrlDecodedFromBasic()
     {
-        // RFC 6749 §2.3.1: id and secret are form-url-encoded before Basic encoding.
-        var (client, secret) = await _server.AddConfidentialClientAsync();
+        // RFC 6749 §2.3.1: id and secret are form-url-encoded before Basic encoding, so the server decodes them.
+        const string Secret = "s3cret:+%2B/ é&=";
+        var client = new OAuthClient
+        {
+            ClientId = "conf-" + Guid.NewGuid().ToString("N")[..8],
+            Name = "Reserved characters",
+            Type = ClientType.Confidential,
+            SecretHash = ClientSecretVerifier.HashSecret(Secret),
+            RedirectUris = ["https://app.example.com/callback"],
+            AllowedScopes = ["read"],
+            AllowedGrantTypes = [GrantTypes.ClientCredentials],
+        };
+        Assert.True(await _server.Get<IClientStore>().AddAsync(client));
 
-        var wrong = await _flow.PostTokenAsync([("grant_type", "client_credentials")], (client.ClientId, secret + ":+%"));
+        var encoded = await _flow.PostTokenAsync([("grant_type", "client_credentials")], (client.ClientId, Secret));
+        using var raw = new HttpRequestMessage(HttpMethod.Post, "token") { Content = new FormUrlEncodedContent([new("grant_type", "client_credentials")]) };
+        raw.Headers.Authorization = new("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(client.ClientId + ":" + Secret)));
+        var notEncoded = await _flow.Http.SendAsync(raw);
 
-        await OAuthFlow.AssertOAuthErrorAsync(wrong, HttpStatusCode.Unauthorized, "invalid_client");
+        await TokenSupport.ReadTokenResponseAsync(encoded);
+        // Sent without the encoding, "+" decodes to a space and "%2B" to "+": not the secret.
+        await OAuthFlow.AssertOAuthErrorAsync(notEncoded, HttpStatusCode.Unauthorized, "invalid_client");
     }
 }
 

@@ -1,6 +1,4 @@
-using System.Net.Security;
 using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Serverless.IntegrationTests.BothHosts;
 
@@ -141,7 +139,7 @@ public abstract class MetadataDocumentFixture(Func<HttpsTestServer, Task<IOAuthT
 }
 
 public sealed class MetadataDocumentLocalHostFixture() : MetadataDocumentFixture(async site => await LocalServer.StartAsync(
-    Settings, services: s => s.AddSingleton<RemoteCertificateValidationCallback>(site.TrustsThisCertificate)));
+    Settings, services: site.TrustFromTheFetcher));
 
 public sealed class MetadataDocumentFunctionsWorkerFixture() : MetadataDocumentFixture(async site => await FunctionsWorkerServer.StartAsync(
     new(Settings) { ["SSL_CERT_FILE"] = site.CertificateFile }));

@@ -23,7 +23,7 @@ public sealed class LocalHostFixture() : ServerFixture(async () => await LocalSe
 
 public sealed class FunctionsWorkerFixture() : ServerFixture(async () => await FunctionsWorkerServer.StartAsync());
 
-/// <summary>Access tokens that live one second, so a test can see one expire on the worker's real clock.</summary>
+/// <summary>Access tokens that live one second, so a test sees one expire after moving either host's clock a little.</summary>
 public static class ShortLivedTokens
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(1);

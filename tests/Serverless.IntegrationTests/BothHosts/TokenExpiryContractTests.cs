@@ -4,7 +4,7 @@ namespace Serverless.IntegrationTests.BothHosts;
 
 /// <summary>
 /// An access token past its expiry (and the validator's 30 s clock skew) is refused by the resource with RFC 6750's
-/// invalid_token, on both hosts. The worker runs on the real clock, so there this test waits the time out.
+/// invalid_token, on both hosts. The worker's clock is moved through its test clock (FunctionsWorkerServer), not waited on.
 /// </summary>
 public abstract class TokenExpiryContractTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
     where TFixture : ServerFixture

@@ -32,6 +32,7 @@ public sealed class OptionsRegistrationTests
             ["OAuth:Signing:KeyRefreshInterval"] = "00:02:00",
             ["OAuth:Signing:ClockSkew"] = "00:00:30",
             ["OAuth:Signing:KeyVaultClient:Retry:MaxRetries"] = "1",
+            ["OAuth:Signing:KeyVaultUri"] = "https://127.0.0.1:8443",
             ["OAuth:Signing:KeyVaultClient:VerifyChallengeResource"] = "false",
         });
 
@@ -59,5 +60,39 @@ public sealed class OptionsRegistrationTests
         Assert.StartsWith(OAuthServerOptionsValidator.Heading, failure.Message, StringComparison.Ordinal);
         Assert.Contains("OAuth:Issuer must use https", failure.Message, StringComparison.Ordinal);
         Assert.Contains("OAuth:Signing needs a positive KeyRefreshInterval", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("https://myvault.vault.azure.net")]
+    [InlineData("https://vault.example.com:8443")]
+    public async Task TurningOffTheChallengeResourceCheck_IsRefusedAtStart_UnlessTheVaultIsOnLoopback(string? vaultUri)
+    {
+        // An app setting must not disable the check that stops a spoofed endpoint getting a token for another
+        // resource: only a Key Vault stand-in on this machine (the tests') may turn it off.
+        using var host = Host(new()
+        {
+            ["OAuth:Signing:KeyVaultUri"] = vaultUri,
+            ["OAuth:Signing:KeyVaultClient:VerifyChallengeResource"] = "false",
+        });
+
+        var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Contains("OAuth:Signing:KeyVaultClient:VerifyChallengeResource", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("https://127.0.0.1:8443")]
+    [InlineData("https://[::1]:8443")]
+    [InlineData("https://localhost:8443")]
+    public void TurningOffTheChallengeResourceCheck_IsAllowedForAVaultOnLoopback(string vaultUri)
+    {
+        using var host = Host(new()
+        {
+            ["OAuth:Signing:KeyVaultUri"] = vaultUri,
+            ["OAuth:Signing:KeyVaultClient:VerifyChallengeResource"] = "false",
+        });
+
+        Assert.False(host.Services.GetRequiredService<OAuthServerOptions>().Signing.KeyVaultClient.VerifyChallengeResource);
     }
 }

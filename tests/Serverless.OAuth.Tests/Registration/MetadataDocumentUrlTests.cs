@@ -55,14 +55,23 @@ public sealed class MetadataDocumentUrlTests
     [Fact]
     public async Task AnAllowListedAddress_IsFetchedFrom()
     {
+        // A listener on an allow-listed loopback network: the fetch must actually connect to it (it then fails: the
+        // listener hangs up without speaking TLS), where an address not allow-listed is refused before any connection.
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
         var options = new OAuthServerOptions();
-        options.ClientMetadataDocuments.AllowedAddresses.Add("10.99.0.0/16");
-        options.ClientMetadataDocuments.FetchTimeout = TimeSpan.FromMilliseconds(300);
+        options.ClientMetadataDocuments.AllowedAddresses.Add("127.0.0.0/8");
+        options.ClientMetadataDocuments.FetchTimeout = TimeSpan.FromSeconds(2);
         using var fetcher = new MetadataDocumentFetcher(options);
+        var accepted = Task.Run(async () =>
+        {
+            using var connection = await listener.AcceptTcpClientAsync();
+        });
 
-        var (_, error) = await fetcher.FetchAsync(new Uri("https://10.99.1.2/c.json"), CancellationToken.None);
+        var (_, error) = await fetcher.FetchAsync(new Uri($"https://127.0.0.1:{port}/c.json"), CancellationToken.None);
 
-        // Not refused for its address: the fetch was tried (and, with nothing there, failed or timed out).
-        Assert.DoesNotContain("private", error!.Description);
+        await accepted.WaitAsync(TimeSpan.FromSeconds(2)); // the fetcher connected to the allow-listed address
+        Assert.EndsWith("it could not be fetched.", error!.Description, StringComparison.Ordinal);
     }
 }

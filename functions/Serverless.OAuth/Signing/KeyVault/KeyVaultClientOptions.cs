@@ -33,7 +33,8 @@ public sealed class KeyVaultClientOptions : ClientOptions
     /// <summary>
     /// Checks that the resource a 401 challenge names is the vault's own domain (e.g. vault.azure.net for
     /// myvault.vault.azure.net) before asking for a token for it, so a spoofed endpoint cannot obtain a token for
-    /// another resource. Only a test stand-in on 127.0.0.1 turns this off.
+    /// another resource. Only a test stand-in on 127.0.0.1 turns this off: the options validation refuses false at
+    /// start-up unless OAuth:Signing:KeyVaultUri is a loopback address.
     /// </summary>
     public bool VerifyChallengeResource { get; set; } = true;
 }
