@@ -83,6 +83,24 @@ public sealed record OAuthClient
     /// </summary>
     public string? IdTokenSignedResponseAlg { get; init; }
 
+    /// <summary>
+    /// The client's public keys for <c>private_key_jwt</c> (RFC 7523 §2.2, OpenID Connect Core §9): a JWK Set (RFC 7517
+    /// §5) as registered, public asymmetric keys only. Null when it has none or publishes them at <see cref="JwksUri"/>.
+    /// </summary>
+    public string? Jwks { get; init; }
+
+    /// <summary>Where the client publishes its JWK Set (an https URL), fetched under the metadata documents' SSRF rules.</summary>
+    public string? JwksUri { get; init; }
+
+    /// <summary>
+    /// External issuers whose tokens this client authenticates with (workload identity federation): a managed
+    /// identity's Entra ID token, a GitHub Actions workflow's token. Set by the operator only.
+    /// </summary>
+    public IReadOnlyList<FederatedCredential> FederatedCredentials { get; init; } = [];
+
+    /// <summary>Whether the client authenticates with its own signed assertion (keys registered) rather than a secret.</summary>
+    public bool HasKeys => Jwks is not null || JwksUri is not null;
+
     public bool IsPublic => Type == ClientType.Public;
 
     public bool Allows(string grantType) => AllowedGrantTypes.Contains(grantType, StringComparer.Ordinal);

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Serverless.OAuth.Apis;
+using Serverless.OAuth.Assertions;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Consents;
 using Serverless.OAuth.Endpoints;
@@ -86,6 +87,10 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<AccessTokenValidator>();
         services.TryAddSingleton<IdTokenHintValidator>();
         services.TryAddSingleton<AuthorizeRequestValidator>();
+        services.TryAddSingleton<OneTimeIds>();
+        services.TryAddSingleton<ClientKeys>();
+        services.TryAddSingleton<TrustedIssuers>();
+        services.TryAddSingleton<ClientAssertionAuthenticator>();
         services.TryAddSingleton<ClientAuthenticator>();
         services.TryAddSingleton<BackChannelRequestReader>();
         services.TryAddSingleton<TokenLocator>();
