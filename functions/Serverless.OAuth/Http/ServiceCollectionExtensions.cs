@@ -97,6 +97,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<AuthorizationCodeGrant>();
         services.TryAddSingleton<RefreshTokenGrant>();
         services.TryAddSingleton<ClientCredentialsGrant>();
+        services.TryAddSingleton<TokenExchangeGrant>();
         services.TryAddSingleton<SessionStore>();
         services.TryAddSingleton<ConsentStore>();
         services.TryAddSingleton<ConsentWithdrawal>();
