@@ -18,7 +18,10 @@ public static class GrantTypes
     /// <summary>RFC 8693 token exchange.</summary>
     public const string TokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange";
 
-    public static readonly IReadOnlyList<string> All = [AuthorizationCode, RefreshToken, ClientCredentials, TokenExchange];
+    /// <summary>RFC 7523 §2.1: a trusted identity provider's assertion about a user as the grant.</summary>
+    public const string JwtBearer = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+
+    public static readonly IReadOnlyList<string> All = [AuthorizationCode, RefreshToken, ClientCredentials, TokenExchange, JwtBearer];
 }
 
 /// <summary>A registered client. Redirect URIs are compared exactly, as registered (but see <see cref="RedirectUriMatch"/>).</summary>

@@ -16,7 +16,8 @@ public sealed class TokenEndpoint(
     AuthorizationCodeGrant authorizationCode,
     RefreshTokenGrant refreshToken,
     ClientCredentialsGrant clientCredentials,
-    TokenExchangeGrant tokenExchange)
+    TokenExchangeGrant tokenExchange,
+    JwtBearerGrant jwtBearer)
 {
     public async Task<EndpointResult> HandleAsync(StringValues authorization, OAuthParameters form, string? clientAddress, CancellationToken cancellationToken)
     {
@@ -52,6 +53,7 @@ public sealed class TokenEndpoint(
             GrantTypes.AuthorizationCode => await authorizationCode.ExchangeAsync(client, form, cancellationToken),
             GrantTypes.RefreshToken => await refreshToken.RefreshAsync(client, form, reuseCheck, cancellationToken),
             GrantTypes.TokenExchange => await tokenExchange.ExchangeAsync(client, form, cancellationToken),
+            GrantTypes.JwtBearer => await jwtBearer.IssueAsync(client, form, cancellationToken),
             _ => await clientCredentials.IssueAsync(client, form, cancellationToken),
         };
         if (!issued.Succeeded)

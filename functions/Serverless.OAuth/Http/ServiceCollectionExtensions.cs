@@ -98,6 +98,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<RefreshTokenGrant>();
         services.TryAddSingleton<ClientCredentialsGrant>();
         services.TryAddSingleton<TokenExchangeGrant>();
+        services.TryAddSingleton<JwtBearerGrant>();
         services.TryAddSingleton<SessionStore>();
         services.TryAddSingleton<ConsentStore>();
         services.TryAddSingleton<ConsentWithdrawal>();

@@ -79,6 +79,8 @@ public sealed class OAuthServerOptions
 
     public ClientAssertionOptions ClientAssertions { get; set; } = new();
 
+    public JwtBearerGrantOptions JwtBearer { get; set; } = new();
+
     /// <summary>
     /// The throttle on failed sign-ins and client authentications per client address (an IPv4 address, or an IPv6
     /// /64), against one source trying one password across many accounts. Looser than the per-account lockout,
@@ -174,7 +176,7 @@ public sealed class OAuthServerOptions
             yield return $"OAuth:Storage:ExpiryIndexShards must be between 1 and {Serverless.OAuth.Storage.ExpiryIndex.MaxShards}.";
         }
 
-        foreach (var problem in DynamicRegistration.Validate().Concat(ClientMetadataDocuments.Validate()).Concat(ClientAssertions.Validate()))
+        foreach (var problem in DynamicRegistration.Validate().Concat(ClientMetadataDocuments.Validate()).Concat(ClientAssertions.Validate()).Concat(JwtBearer.Validate()))
         {
             yield return problem;
         }

@@ -73,12 +73,66 @@ public abstract class WorkloadFederationContractTests<TFixture>(TFixture fixture
 
         Assert.Equal(rowsBefore, await Server.CountReplayRowsAsync());
     }
+
+    [Fact]
+    public async Task JwtBearerGrant_AnAssertionOfTheTrustedIdP_GetsATokenForItsSubject_Once()
+    {
+        // The IdP's assertion names the client it is for (client_id, as the identity assertion grant does): here the
+        // id the test IdP gives its own client, registered on this server too.
+        const string Secret = "jwt-bearer-client-secret";
+        var client = new OAuthClient
+        {
+            ClientId = WorkloadIssuer.WorkloadId,
+            Name = "Enterprise App",
+            Type = ClientType.Confidential,
+            SecretHash = ClientSecretVerifier.HashSecret(Secret),
+            AllowedScopes = ["read"],
+            AllowedGrantTypes = [GrantTypes.JwtBearer],
+        };
+        Assert.True(await Server.Services.GetRequiredService<IClientStore>().AddAsync(client));
+        var secret = Secret;
+        var flow = new OAuthFlow(Server);
+        var assertion = await Issuer.TokenAsync(Server.Issuer, scope: "read");
+        (string, string)[] Grant(string jwt) => [("grant_type", GrantTypes.JwtBearer), ("assertion", jwt), ("scope", "read")];
+
+        var (accessToken, _, body) = await TokenSupport.ReadTokenResponseAsync(await flow.PostTokenAsync(Grant(assertion), (client.ClientId, secret)));
+        var jwt = await TokenSupport.ValidateAgainstJwksAsync(flow.Http, accessToken, Server.Issuer, Server.Issuer + "/resource");
+        Assert.Equal(WorkloadIssuer.WorkloadId, jwt.Subject);
+        Assert.Equal(client.ClientId, jwt.GetClaim("client_id").Value);
+        Assert.Equal("read", body.GetProperty("scope").GetString());
+        var rowsAfterUse = await Server.CountReplayRowsAsync();
+
+        using var stranger = new ClientKey();
+        var refused = new Dictionary<string, string>
+        {
+            ["replayed"] = assertion,
+            ["another audience"] = await Issuer.TokenAsync("https://api.example.com/", scope: "read"),
+            ["an issuer not trusted"] = stranger.Assertion("someone", Server.Issuer, c => c["iss"] = "https://idp.example.com"),
+            ["alg none"] = ClientKey.Unsigned(ClientKey.ClaimsOf(await Issuer.TokenAsync(Server.Issuer, scope: "read"))),
+        };
+        var (other, otherSecret) = await Server.AddConfidentialClientAsync(grants: [GrantTypes.JwtBearer]);
+        await OAuthFlow.AssertOAuthErrorAsync(await flow.PostTokenAsync(Grant(await Issuer.TokenAsync(Server.Issuer, scope: "read")), (other.ClientId, otherSecret)),
+            HttpStatusCode.BadRequest, OAuthErrorCodes.InvalidGrant);
+        foreach (var (why, bad) in refused)
+        {
+            var response = await flow.PostTokenAsync(Grant(bad), (client.ClientId, secret));
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{why}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            await OAuthFlow.AssertOAuthErrorAsync(response, HttpStatusCode.BadRequest, OAuthErrorCodes.InvalidGrant);
+        }
+
+        Assert.Equal(rowsAfterUse, await Server.CountReplayRowsAsync());
+    }
 }
 
 /// <summary>The oidc-provider issuer, and a server that trusts its certificate; assertion clocks within one second.</summary>
 public abstract class WorkloadFederationFixture(Func<WorkloadIssuer, Task<IOAuthTestServer>> start) : IAsyncLifetime
 {
-    public static Dictionary<string, string?> Settings => new() { ["OAuth:ClientAssertions:ClockSkew"] = "00:00:01" };
+    /// <summary>Assertion clocks within one second; the issuer trusted for the JWT-bearer grant too.</summary>
+    public static Dictionary<string, string?> Settings(WorkloadIssuer issuer) => new()
+    {
+        ["OAuth:ClientAssertions:ClockSkew"] = "00:00:01",
+        ["OAuth:JwtBearer:Issuers:0:Issuer"] = issuer.Issuer,
+    };
 
     public WorkloadIssuer Issuer { get; private set; } = null!;
 
@@ -105,10 +159,10 @@ public abstract class WorkloadFederationFixture(Func<WorkloadIssuer, Task<IOAuth
 }
 
 public sealed class WorkloadFederationLocalHostFixture() : WorkloadFederationFixture(async issuer => await LocalServer.StartAsync(
-    Settings, services: s => s.AddSingleton<RemoteCertificateValidationCallback>(issuer.TrustsThisCertificate), clock: ManualClock.Running()));
+    Settings(issuer), services: s => s.AddSingleton<RemoteCertificateValidationCallback>(issuer.TrustsThisCertificate), clock: ManualClock.Running()));
 
 public sealed class WorkloadFederationFunctionsWorkerFixture() : WorkloadFederationFixture(async issuer => await FunctionsWorkerServer.StartAsync(
-    new(Settings) { ["SSL_CERT_FILE"] = issuer.CertificateFile }));
+    new(Settings(issuer)) { ["SSL_CERT_FILE"] = issuer.CertificateFile }));
 
 public sealed class LocalHostWorkloadFederationTests(WorkloadFederationLocalHostFixture fixture)
     : WorkloadFederationContractTests<WorkloadFederationLocalHostFixture>(fixture);

@@ -30,7 +30,7 @@ const provider = new Provider(issuer, {
     id_token_signed_response_alg: 'ES256',
   })),
   jwks: { keys: [jwk] },
-  scopes: ['workload', 'short'],
+  scopes: ['workload', 'short', 'read'],
   features: {
     devInteractions: { enabled: false },
     clientCredentials: { enabled: true },
@@ -40,7 +40,7 @@ const provider = new Provider(issuer, {
       useGrantedResource: () => true,
       // Any resource the test names is its audience; scope "short" makes a token that lives one second.
       getResourceServerInfo: (ctx) => ({
-        scope: 'workload short',
+        scope: 'workload short read',
         accessTokenFormat: 'jwt',
         accessTokenTTL: String(ctx.oidc.params.scope ?? '').includes('short') ? 1 : 300,
         jwt: { sign: { alg: 'ES256' } },
