@@ -192,14 +192,66 @@ public abstract class ClientAssertionContractTests<TFixture>(TFixture fixture) :
         Assert.Equal(HttpStatusCode.Unauthorized, (await new OAuthFlow(Server).GetResourceAsync(result.GetProperty("access_token").GetString())).StatusCode);
     }
 
+    [Fact]
+    public async Task AClientThatRegistersItsKeys_ByRfc7591_OrInItsMetadataDocument_GetsTokensWithoutASecret()
+    {
+        using var key = new ClientKey();
+        var user = await Server.AddUserAsync();
+
+        // RFC 7591: the keys by value; no secret is made.
+        var flow = new OAuthFlow(Server);
+        var registered = await flow.Http.PostAsync("register", new StringContent(System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["redirect_uris"] = new[] { MetadataDocumentFixture.Callback },
+            ["token_endpoint_auth_method"] = "private_key_jwt",
+            ["jwks"] = new { keys = new[] { key.PublicJwk } },
+        }), System.Text.Encoding.UTF8, "application/json"));
+        Assert.True(registered.StatusCode == HttpStatusCode.Created, await registered.Content.ReadAsStringAsync());
+        var body = await OAuthFlow.JsonAsync(registered);
+        Assert.False(body.TryGetProperty("client_secret", out _));
+        Assert.Equal("private_key_jwt", body.GetProperty("token_endpoint_auth_method").GetString());
+        await SignsInAndGetsTokensWithAssertionsAsync(body.GetProperty("client_id").GetString()!, key, user.Username);
+
+        // A Client ID Metadata Document: the keys by reference, at a jwks_uri on the client's site.
+        var site = fixture.Site;
+        var clientId = site.Url("/tools/keyed-tool.json");
+        site.Serve("/tools/keyed-tool-keys.json", key.Jwks);
+        site.Serve("/tools/keyed-tool.json", System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["client_id"] = clientId,
+            ["client_name"] = "Keyed Tool",
+            ["redirect_uris"] = new[] { MetadataDocumentFixture.Callback },
+            ["grant_types"] = new[] { "authorization_code" },
+            ["token_endpoint_auth_method"] = "private_key_jwt",
+            ["jwks_uri"] = site.Url("/tools/keyed-tool-keys.json"),
+        }));
+        await SignsInAndGetsTokensWithAssertionsAsync(clientId, key, user.Username);
+    }
+
+    /// <summary>A user signs in for the client; the code is exchanged with an assertion, and refused without one.</summary>
+    private async Task SignsInAndGetsTokensWithAssertionsAsync(string clientId, ClientKey key, string username)
+    {
+        const string Listening = "http://127.0.0.1:50125/callback";
+        var flow = new OAuthFlow(Server);
+        var (verifier, challenge) = OAuthFlow.NewPkce();
+        var code = await flow.GetCodeAsync(clientId, Listening, username, challenge, scope: "read");
+        (string, string)[] exchange = [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", Listening), ("code_verifier", verifier)];
+
+        await OAuthFlow.AssertOAuthErrorAsync(await flow.PostTokenAsync([.. exchange, ("client_id", clientId)]), HttpStatusCode.Unauthorized, OAuthErrorCodes.InvalidClient);
+        var (accessToken, _, _) = await TokenSupport.ReadTokenResponseAsync(await flow.PostTokenAsync(
+            ClientAssertionRegistrations.AssertionForm(key.Assertion(clientId, Server.Issuer), [.. exchange, ("client_id", clientId)])));
+        var jwt = await TokenSupport.ValidateAgainstJwksAsync(flow.Http, accessToken, Server.Issuer, Server.Issuer + "/resource");
+        Assert.Equal(clientId, jwt.GetClaim("client_id").Value);
+    }
+
     private static long EpochTime(DateTime time) => Microsoft.IdentityModel.Tokens.EpochTime.GetIntDate(time);
 }
 
 public sealed class AssertionLocalHostFixture() : MetadataDocumentFixture(async site => await LocalServer.StartAsync(
-    Settings, services: s => s.AddSingleton<RemoteCertificateValidationCallback>(site.TrustsThisCertificate), clock: ManualClock.Running()));
+    new(Settings) { ["OAuth:DynamicRegistration:Enabled"] = "true" }, services: s => s.AddSingleton<RemoteCertificateValidationCallback>(site.TrustsThisCertificate), clock: ManualClock.Running()));
 
 public sealed class AssertionFunctionsWorkerFixture() : MetadataDocumentFixture(async site => await FunctionsWorkerServer.StartAsync(
-    new(Settings) { ["SSL_CERT_FILE"] = site.CertificateFile }));
+    new(Settings) { ["SSL_CERT_FILE"] = site.CertificateFile, ["OAuth:DynamicRegistration:Enabled"] = "true" }));
 
 public sealed class LocalHostClientAssertionTests(AssertionLocalHostFixture fixture)
     : ClientAssertionContractTests<AssertionLocalHostFixture>(fixture);
