@@ -106,6 +106,7 @@ var tableNames = [
   'apis'
   'sessions'
   'consents'
+  'replays'
 ]
 
 // Everything of one environment in one resource group, so that `azd down` removes it whole.

@@ -17,7 +17,7 @@ internal static class AdminCommands
         var id = new Option<string>("--id") { Description = "The client_id: 1 to 64 letters, digits, '-', '_' or '.'." };
         var name = new Option<string>("--name") { Description = "The name the consent page shows." };
         var isPublic = new Option<bool>("--public") { Description = "A public client (a browser or native app): no secret, PKCE." };
-        var confidential = new Option<bool>("--confidential") { Description = "A confidential client: a secret is generated and printed once." };
+        var confidential = new Option<bool>("--confidential") { Description = "A confidential client: a secret is generated and printed once, unless it has keys or a trusted issuer instead." };
         var redirectUris = new Option<string[]>("--redirect-uri") { Description = "A redirect URI, matched exactly (repeat for more)." };
         var postLogoutRedirectUris = new Option<string[]>("--post-logout-redirect-uri")
         {
@@ -44,10 +44,16 @@ internal static class AdminCommands
         {
             Description = "The algorithm of its ID tokens, ES256 or RS256 (default: RS256).",
         };
+        var assertion = ClientCredentialCommands.AddOptions.Create();
         var add = new Command("add", "Registers a client.")
         {
             id, name, isPublic, confidential, redirectUris, postLogoutRedirectUris, scope, grants, refreshWithoutOfflineAccess, introspect, resource, idTokenAlgorithm,
         };
+        foreach (var option in assertion.All)
+        {
+            add.Options.Add(option);
+        }
+
         add.SetAction(parsed => session.WithServicesAsync(services => AddClientAsync(session, services, new ClientRegistrationRequest(
             parsed.GetValue(id),
             parsed.GetValue(name),
@@ -59,7 +65,10 @@ internal static class AdminCommands
             parsed.GetValue(introspect),
             parsed.GetValue(resource),
             parsed.GetValue(idTokenAlgorithm),
-            parsed.GetValue(postLogoutRedirectUris)))));
+            parsed.GetValue(postLogoutRedirectUris),
+            ClientCredentialCommands.ReadJwks(parsed.GetValue(assertion.Jwks)),
+            parsed.GetValue(assertion.JwksUri),
+            ClientCredentialCommands.Federated(parsed.GetValue(assertion.Issuer), parsed.GetValue(assertion.Subject), parsed.GetValue(assertion.Audience))))));
 
         var list = new Command("list", "Lists the registered clients and their settings.");
         list.SetAction(_ => session.WithServicesAsync(services => ListClientsAsync(session, services)));
@@ -70,7 +79,7 @@ internal static class AdminCommands
             ? session.WithServicesAsync(services => RemoveClientAsync(session, services, clientId))
             : session.UsageErrorAsync("--id is required."));
 
-        return new Command("clients", "Registers, lists and removes clients.") { add, list, remove };
+        return new Command("clients", "Registers, lists and removes clients, and sets how they authenticate.") { add, list, remove, ClientCredentialCommands.Create(session) };
     }
 
     public static Command Users(AdminSession session)
@@ -174,6 +183,10 @@ internal static class AdminCommands
             await session.Output.WriteLineAsync($"  client_secret: {secret}");
             await session.Output.WriteLineAsync("  Store this secret now: it is shown only once, and only its hash is kept.");
         }
+        else if (client.HasKeys || client.FederatedCredentials.Count > 0)
+        {
+            await session.Output.WriteLineAsync($"  No secret: it authenticates with client assertions{ClientCredentialCommands.Describe(client)}");
+        }
 
         return AdminCommandLine.Done;
     }
@@ -194,6 +207,9 @@ internal static class AdminCommands
         ClientRegistrationProblemKind.UnknownScope =>
             $"Unknown scope '{problem.Value}'; known: {string.Join(' ', options.ServerScopes.Concat(apis.ScopeNames))}.",
         ClientRegistrationProblemKind.UnknownResource => $"--resource '{problem.Value}' is not a registered API (see 'api list').",
+        ClientRegistrationProblemKind.InvalidJwks or ClientRegistrationProblemKind.InvalidJwksUri or ClientRegistrationProblemKind.InvalidFederatedCredential =>
+            problem.Detail ?? problem.Kind.ToString(),
+        ClientRegistrationProblemKind.PublicClientKeys => "A public client has no keys or trusted issuers; use --confidential.",
         _ => problem.Kind.ToString(),
     };
 
@@ -207,7 +223,7 @@ internal static class AdminCommands
 
         foreach (var client in clients.OrderBy(x => x.ClientId, StringComparer.Ordinal))
         {
-            await session.Output.WriteLineAsync($"{client.ClientId}\t{client.Type.ToString().ToLowerInvariant()}\t{client.Name}\tgrants: {string.Join(' ', client.AllowedGrantTypes)}\tscopes: {string.Join(' ', client.AllowedScopes)}\tredirect URIs: {string.Join(' ', client.RedirectUris)}{PostLogout(client)}{Settings(client)}");
+            await session.Output.WriteLineAsync($"{client.ClientId}\t{client.Type.ToString().ToLowerInvariant()}\t{client.Name}\tgrants: {string.Join(' ', client.AllowedGrantTypes)}\tscopes: {string.Join(' ', client.AllowedScopes)}\tredirect URIs: {string.Join(' ', client.RedirectUris)}{PostLogout(client)}{Settings(client)}{ClientCredentialCommands.Describe(client)}");
         }
 
         return AdminCommandLine.Done;

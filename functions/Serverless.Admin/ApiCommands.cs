@@ -103,7 +103,8 @@ internal static class ApiCommands
         $"{api.Identifier}\t{api.Name}\tscopes: {string.Join(' ', api.Scopes.Select(s => s.Name))}"
         + $"\ttoken lifetime: {(api.AccessTokenLifetime is { } lifetime ? $"{lifetime.TotalMinutes:0.##} min" : "default")}"
         + $"\tclients: {(api.AllowedClients.Count == 0 ? "any" : string.Join(' ', api.AllowedClients))}"
-        + $"\tintrospectors: {(api.Introspectors.Count == 0 ? "none" : string.Join(' ', api.Introspectors))}";
+        + $"\tintrospectors: {(api.Introspectors.Count == 0 ? "none" : string.Join(' ', api.Introspectors))}"
+        + (api.ExchangeClients.Count == 0 ? "" : $"\ttoken exchange by: {string.Join(' ', api.ExchangeClients)}");
 
     /// <summary>The options add and update share; update keeps what is not given.</summary>
     private sealed class ApiOptions
@@ -116,7 +117,11 @@ internal static class ApiCommands
             Lifetime = new Option<int?>("--token-lifetime") { Description = "Access token lifetime in minutes (1 to 1440); default: the server's OAuth:AccessTokenLifetime." };
             Clients = new Option<string[]>("--client") { Description = "A client_id that may ask for this API's tokens (repeat for more); none given: any client." };
             Introspectors = new Option<string[]>("--introspector") { Description = "A confidential client_id this API introspects as: it is told about this API's tokens only (repeat for more)." };
-            foreach (var option in new Option[] { Identifier, Name, Scopes, Lifetime, Clients, Introspectors })
+            ExchangeClients = new Option<string[]>("--exchange-client")
+            {
+                Description = "A client_id (an API acting for users, listed as an --introspector of its own API) that may exchange a user's token for this API's tokens (RFC 8693; repeat for more).",
+            };
+            foreach (var option in new Option[] { Identifier, Name, Scopes, Lifetime, Clients, Introspectors, ExchangeClients })
             {
                 command.Options.Add(option);
             }
@@ -137,6 +142,8 @@ internal static class ApiCommands
         public Option<string[]> Clients { get; }
 
         public Option<string[]> Introspectors { get; }
+
+        public Option<string[]> ExchangeClients { get; }
 
         /// <summary>The API the options describe, on top of <paramref name="existing"/>; null when a required option is missing.</summary>
         public ApiResource? Read(System.CommandLine.ParseResult parsed, ApiResource? existing)
@@ -159,6 +166,7 @@ internal static class ApiCommands
                 AccessTokenLifetime = parsed.GetValue(Lifetime) is { } minutes ? TimeSpan.FromMinutes(minutes) : existing?.AccessTokenLifetime,
                 AllowedClients = parsed.GetValue(Clients) is { Length: > 0 } clients ? clients : existing?.AllowedClients ?? [],
                 Introspectors = parsed.GetValue(Introspectors) is { Length: > 0 } introspectors ? introspectors : existing?.Introspectors ?? [],
+                ExchangeClients = parsed.GetValue(ExchangeClients) is { Length: > 0 } exchangers ? exchangers : existing?.ExchangeClients ?? [],
             };
         }
 

@@ -63,7 +63,7 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
 }
 
 // The table service: clients, users, grants, revocations, expiry index, wrapped signing keys, lockouts, APIs,
-// sign-in sessions, consents.
+// sign-in sessions, consents, used one-time ids (client assertions' jti).
 resource tableService 'Microsoft.Storage/storageAccounts/tableServices@2023-05-01' = {
   parent: account
   name: 'default'

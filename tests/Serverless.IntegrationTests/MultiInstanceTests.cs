@@ -174,6 +174,32 @@ public sealed class MultiInstanceTests(ThreeInstances instances) : IClassFixture
         }
     }
 
+    [Fact]
+    public async Task AClientAssertion_IsAcceptedOnce_AcrossInstances_EvenSentToAllAtOnce()
+    {
+        using var key = new ClientKey();
+        var client = new Serverless.OAuth.Clients.OAuthClient
+        {
+            ClientId = "multi-jwt-" + Guid.NewGuid().ToString("N")[..8],
+            Name = "Multi-instance Machine",
+            Type = Serverless.OAuth.Clients.ClientType.Confidential,
+            AllowedScopes = ["read"],
+            AllowedGrantTypes = [Serverless.OAuth.Clients.GrantTypes.ClientCredentials],
+            Jwks = key.Jwks,
+        };
+        Assert.True(await new Serverless.OAuth.Clients.ClientStore(new OAuthTables(instances.Storage), new Serverless.OAuth.Options.OAuthServerOptions(), TimeProvider.System).AddAsync(client));
+        var clients = Enumerable.Range(0, 3).Select(i => instances.Client(i)).ToList();
+
+        for (var round = 0; round < 3; round++)
+        {
+            var assertion = key.Assertion(client.ClientId, instances.Issuer);
+            var responses = await Task.WhenAll(clients.Select(http => http.PostAsync("token", new FormUrlEncodedContent(
+                ClientAssertionRegistrations.AssertionForm(assertion, ("grant_type", "client_credentials")).Select(p => new KeyValuePair<string, string>(p.Name, p.Value))))));
+            Assert.Single(responses, r => r.StatusCode == HttpStatusCode.OK);
+            Assert.Equal(2, responses.Count(r => r.StatusCode == HttpStatusCode.Unauthorized));
+        }
+    }
+
     /// <summary>A new client and user, signed in and the code exchanged through <paramref name="http"/>: its refresh token.</summary>
     private async Task<(Serverless.OAuth.Clients.OAuthClient Client, string Secret, string? RefreshToken)> SignInAndExchangeAsync(HttpClient http)
     {

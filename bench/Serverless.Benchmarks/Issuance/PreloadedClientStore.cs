@@ -22,6 +22,9 @@ public sealed class PreloadedClientStore(params OAuthClient[] clients) : IClient
     /// <summary>The benchmark's clients were registered by an operator: they have no expiry to extend.</summary>
     public Task ExtendAsync(OAuthClient client, DateTimeOffset until, CancellationToken cancellationToken = default) => Task.CompletedTask;
 
+    public Task<bool> SetAssertionCredentialsAsync(OAuthClient client, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException("The benchmark's clients are fixed.");
+
     public Task<bool> RemoveAsync(string clientId, CancellationToken cancellationToken = default) =>
         throw new NotSupportedException("The benchmark's clients are fixed.");
 }

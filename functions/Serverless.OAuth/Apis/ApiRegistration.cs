@@ -56,7 +56,7 @@ public static class ApiRegistration
             problems.Add("--token-lifetime must be between 1 minute and 1 day.");
         }
 
-        problems.AddRange(api.AllowedClients.Concat(api.Introspectors).Where(id => !OAuthClient.IsValidClientId(id)).Select(id => $"'{id}' is not a valid client_id."));
+        problems.AddRange(api.AllowedClients.Concat(api.Introspectors).Concat(api.ExchangeClients).Where(id => !OAuthClient.IsValidClientId(id)).Select(id => $"'{id}' is not a valid client_id."));
         return problems;
     }
 }

@@ -29,6 +29,15 @@ public sealed record ApiResource
     /// </summary>
     public IReadOnlyList<string> Introspectors { get; init; } = [];
 
+    /// <summary>
+    /// The clients that may exchange a token of another API for one of this API's (RFC 8693 token exchange): each is an
+    /// API acting for the user (an MCP server, say), and must be listed among the <see cref="Introspectors"/> of the
+    /// API the presented token is for, its own client entry. Empty: no exchange yields this API's tokens.
+    /// </summary>
+    public IReadOnlyList<string> ExchangeClients { get; init; } = [];
+
+    public bool MayBeExchangedFor(string clientId) => ExchangeClients.Contains(clientId, StringComparer.Ordinal);
+
     public bool Allows(string clientId) => AllowedClients.Count == 0 || AllowedClients.Contains(clientId, StringComparer.Ordinal);
 
     public bool MayIntrospect(string clientId) => Introspectors.Contains(clientId, StringComparer.Ordinal);

@@ -121,6 +121,7 @@ public sealed class ApiStore(OAuthTables tables, OAuthServerOptions options, Tim
         ["AccessTokenLifetimeSeconds"] = api.AccessTokenLifetime is { } lifetime ? (long)lifetime.TotalSeconds : null,
         ["AllowedClients"] = string.Join(' ', api.AllowedClients),
         ["Introspectors"] = string.Join(' ', api.Introspectors),
+        ["ExchangeClients"] = string.Join(' ', api.ExchangeClients),
     };
 
     private static ApiResource FromEntity(TableEntity entity) => new()
@@ -131,6 +132,7 @@ public sealed class ApiStore(OAuthTables tables, OAuthServerOptions options, Tim
         AccessTokenLifetime = entity.GetInt64("AccessTokenLifetimeSeconds") is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
         AllowedClients = Split(entity.GetString("AllowedClients")),
         Introspectors = Split(entity.GetString("Introspectors")),
+        ExchangeClients = Split(entity.GetString("ExchangeClients")),
     };
 
     private static string[] Split(string? value) => (value ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);

@@ -20,7 +20,10 @@ public sealed record ClientRegistrationRequest(
     bool MayIntrospect = false,
     string? DefaultResource = null,
     string? IdTokenSignedResponseAlg = null,
-    IReadOnlyList<string>? PostLogoutRedirectUris = null);
+    IReadOnlyList<string>? PostLogoutRedirectUris = null,
+    string? Jwks = null,
+    string? JwksUri = null,
+    IReadOnlyList<FederatedCredential>? FederatedCredentials = null);
 
 /// <summary>Why a registration is refused. The callers word it for their audience (options, or RFC 7591 metadata).</summary>
 public enum ClientRegistrationProblemKind
@@ -37,6 +40,10 @@ public enum ClientRegistrationProblemKind
     UnknownScope,
     UnknownResource,
     UnsupportedIdTokenAlgorithm,
+    InvalidJwks,
+    InvalidJwksUri,
+    InvalidFederatedCredential,
+    PublicClientKeys,
 }
 
 /// <summary>One reason a registration is refused; <see cref="Value"/> is the grant, scope or redirect URI at fault, <see cref="Detail"/> why.</summary>
@@ -125,12 +132,42 @@ public static class ClientRegistration
             problems.Add(new(ClientRegistrationProblemKind.UnsupportedIdTokenAlgorithm, idTokenAlgorithm));
         }
 
+        if (request.Jwks is { } jwks && !Assertions.ClientJwks.TryRead(jwks, out _, out var jwksProblem))
+        {
+            problems.Add(new(ClientRegistrationProblemKind.InvalidJwks, null, jwksProblem));
+        }
+
+        if (request.JwksUri is { } jwksUri && Assertions.ClientJwks.UriProblem(jwksUri) is { } jwksUriProblem)
+        {
+            problems.Add(new(ClientRegistrationProblemKind.InvalidJwksUri, jwksUri, jwksUriProblem));
+        }
+
+        if (request.Jwks is not null && request.JwksUri is not null)
+        {
+            problems.Add(new(ClientRegistrationProblemKind.InvalidJwks, null, "Register jwks or jwks_uri, not both (RFC 7591 §2)."));
+        }
+
+        foreach (var credential in request.FederatedCredentials ?? [])
+        {
+            if (credential.Problem() is { } credentialProblem)
+            {
+                problems.Add(new(ClientRegistrationProblemKind.InvalidFederatedCredential, credential.Issuer, credentialProblem));
+            }
+        }
+
+        var assertionOnly = request.Jwks is not null || request.JwksUri is not null || request.FederatedCredentials is { Count: > 0 };
+        if (assertionOnly && request.Type == ClientType.Public)
+        {
+            problems.Add(new(ClientRegistrationProblemKind.PublicClientKeys));
+        }
+
         if (problems.Count > 0 || request is not { ClientId: { } id, Name: { } name, Type: { } type } || scope is null)
         {
             return new ClientRegistrationResult(null, null, problems);
         }
 
-        var secret = type == ClientType.Confidential ? SecretValues.NewSecret() : null;
+        // A client that authenticates with signed assertions has no secret at all: nothing to leak or rotate.
+        var secret = type == ClientType.Confidential && !assertionOnly ? SecretValues.NewSecret() : null;
         var client = new OAuthClient
         {
             ClientId = id,
@@ -145,6 +182,9 @@ public static class ClientRegistration
             MayIntrospect = request.MayIntrospect,
             DefaultResource = request.DefaultResource,
             IdTokenSignedResponseAlg = request.IdTokenSignedResponseAlg,
+            Jwks = request.Jwks,
+            JwksUri = request.JwksUri,
+            FederatedCredentials = [.. request.FederatedCredentials ?? []],
         };
         return new ClientRegistrationResult(client, secret, []);
     }

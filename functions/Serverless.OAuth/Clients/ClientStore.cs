@@ -126,6 +126,29 @@ public sealed class ClientStore(OAuthTables tables, OAuthServerOptions options, 
         }
     }
 
+    public async Task<bool> SetAssertionCredentialsAsync(OAuthClient client, CancellationToken cancellationToken = default)
+    {
+        var table = await tables.GetAsync(OAuthTables.Clients, cancellationToken);
+        var entity = new TableEntity(client.ClientId, Row)
+        {
+            // Empty, not null: a merge leaves out null properties, and these must be cleared when removed.
+            ["Jwks"] = client.Jwks ?? "",
+            ["JwksUri"] = client.JwksUri ?? "",
+            ["FederatedCredentials"] = JsonSerializer.Serialize(client.FederatedCredentials),
+        };
+        try
+        {
+            // Merge on the existing row only (ETag *): the client's other settings and its secret hash stay as they are.
+            await table.UpdateEntityAsync(entity, ETag.All, TableUpdateMode.Merge, cancellationToken);
+            _cache.Remove(client.ClientId);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return false;
+        }
+    }
+
     public async Task<bool> RemoveAsync(string clientId, CancellationToken cancellationToken = default)
     {
         var table = await tables.GetAsync(OAuthTables.Clients, cancellationToken);
@@ -150,6 +173,9 @@ public sealed class ClientStore(OAuthTables tables, OAuthServerOptions options, 
         ["DefaultResource"] = client.DefaultResource,
         ["AllowedResources"] = string.Join(' ', client.AllowedResources),
         ["IdTokenSignedResponseAlg"] = client.IdTokenSignedResponseAlg,
+        ["Jwks"] = client.Jwks,
+        ["JwksUri"] = client.JwksUri,
+        ["FederatedCredentials"] = client.FederatedCredentials.Count == 0 ? null : JsonSerializer.Serialize(client.FederatedCredentials),
     };
 
     private static OAuthClient FromEntity(TableEntity entity) => new()
@@ -168,6 +194,9 @@ public sealed class ClientStore(OAuthTables tables, OAuthServerOptions options, 
         DefaultResource = entity.GetString("DefaultResource"),
         AllowedResources = Split(entity.GetString("AllowedResources")),
         IdTokenSignedResponseAlg = entity.GetString("IdTokenSignedResponseAlg"),
+        Jwks = entity.GetString("Jwks") is { Length: > 0 } jwks ? jwks : null,
+        JwksUri = entity.GetString("JwksUri") is { Length: > 0 } jwksUri ? jwksUri : null,
+        FederatedCredentials = JsonSerializer.Deserialize<FederatedCredential[]>(entity.GetString("FederatedCredentials") ?? "[]") ?? [],
     };
 
     /// <summary>The one "is live" rule of <see cref="ExpiringEntity"/>: an expired registration is absent.</summary>

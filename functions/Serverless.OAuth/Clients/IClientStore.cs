@@ -17,6 +17,12 @@ public interface IClientStore
     /// </summary>
     Task ExtendAsync(OAuthClient client, DateTimeOffset until, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Replaces an operator-registered client's assertion credentials (its JWK Set, jwks_uri and federated credentials),
+    /// leaving everything else as stored; false when there is no such client.
+    /// </summary>
+    Task<bool> SetAssertionCredentialsAsync(OAuthClient client, CancellationToken cancellationToken = default);
+
     /// <summary>Removes a client; false when there was none.</summary>
     Task<bool> RemoveAsync(string clientId, CancellationToken cancellationToken = default);
 }

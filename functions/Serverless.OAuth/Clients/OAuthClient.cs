@@ -15,7 +15,13 @@ public static class GrantTypes
     public const string RefreshToken = "refresh_token";
     public const string ClientCredentials = "client_credentials";
 
-    public static readonly IReadOnlyList<string> All = [AuthorizationCode, RefreshToken, ClientCredentials];
+    /// <summary>RFC 8693 token exchange.</summary>
+    public const string TokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange";
+
+    /// <summary>RFC 7523 §2.1: a trusted identity provider's assertion about a user as the grant.</summary>
+    public const string JwtBearer = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+
+    public static readonly IReadOnlyList<string> All = [AuthorizationCode, RefreshToken, ClientCredentials, TokenExchange, JwtBearer];
 }
 
 /// <summary>A registered client. Redirect URIs are compared exactly, as registered (but see <see cref="RedirectUriMatch"/>).</summary>
@@ -82,6 +88,24 @@ public sealed record OAuthClient
     /// server's default, RS256.
     /// </summary>
     public string? IdTokenSignedResponseAlg { get; init; }
+
+    /// <summary>
+    /// The client's public keys for <c>private_key_jwt</c> (RFC 7523 §2.2, OpenID Connect Core §9): a JWK Set (RFC 7517
+    /// §5) as registered, public asymmetric keys only. Null when it has none or publishes them at <see cref="JwksUri"/>.
+    /// </summary>
+    public string? Jwks { get; init; }
+
+    /// <summary>Where the client publishes its JWK Set (an https URL), fetched under the metadata documents' SSRF rules.</summary>
+    public string? JwksUri { get; init; }
+
+    /// <summary>
+    /// External issuers whose tokens this client authenticates with (workload identity federation): a managed
+    /// identity's Entra ID token, a GitHub Actions workflow's token. Set by the operator only.
+    /// </summary>
+    public IReadOnlyList<FederatedCredential> FederatedCredentials { get; init; } = [];
+
+    /// <summary>Whether the client authenticates with its own signed assertion (keys registered) rather than a secret.</summary>
+    public bool HasKeys => Jwks is not null || JwksUri is not null;
 
     public bool IsPublic => Type == ClientType.Public;
 

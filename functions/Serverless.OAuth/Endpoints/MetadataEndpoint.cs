@@ -1,10 +1,12 @@
 using Serverless.OAuth.Apis;
+using Serverless.OAuth.Assertions;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Interaction;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Signing;
 using Serverless.OAuth.Tokens;
+using Serverless.OAuth.Validation;
 
 namespace Serverless.OAuth.Endpoints;
 
@@ -64,8 +66,8 @@ public sealed class MetadataEndpoint(OAuthServerOptions options, SigningKeyRing 
     private AuthorizationServerMetadata Build(ApiCatalog catalog)
     {
         var issuer = options.Issuer.TrimEnd('/');
-        string[] clientAuth = ["client_secret_basic", "client_secret_post"];
-        string[] clientAuthOrNone = [.. clientAuth, "none"];
+        string[] clientAuth = [ClientCredentials.Basic, ClientCredentials.Post, ClientCredentials.PrivateKeyJwt];
+        string[] clientAuthOrNone = [.. clientAuth, ClientCredentials.None];
         return new AuthorizationServerMetadata
         {
             Issuer = options.Issuer,
@@ -81,6 +83,9 @@ public sealed class MetadataEndpoint(OAuthServerOptions options, SigningKeyRing 
             TokenEndpointAuthMethodsSupported = clientAuthOrNone,
             RevocationEndpointAuthMethodsSupported = clientAuthOrNone,
             IntrospectionEndpointAuthMethodsSupported = clientAuth,
+            TokenEndpointAuthSigningAlgValuesSupported = ClientAssertionAuthenticator.Algorithms,
+            RevocationEndpointAuthSigningAlgValuesSupported = ClientAssertionAuthenticator.Algorithms,
+            IntrospectionEndpointAuthSigningAlgValuesSupported = ClientAssertionAuthenticator.Algorithms,
             CodeChallengeMethodsSupported = [Pkce.S256],
             AuthorizationResponseIssParameterSupported = true,
             ServiceDocumentation = issuer + "/",

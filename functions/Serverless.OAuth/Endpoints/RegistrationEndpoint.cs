@@ -87,7 +87,9 @@ public sealed class RegistrationEndpoint(
             metadata.RedirectUris,
             scope.IsEmpty ? string.Join(' ', registrable) : scope.ToString(),
             metadata.GrantTypes,
-            DefaultResource: SelfRegistration.DefaultResource(options));
+            DefaultResource: SelfRegistration.DefaultResource(options),
+            Jwks: metadata.Jwks,
+            JwksUri: metadata.JwksUri);
         var result = ClientRegistration.Register(request, options, catalog);
         if (!result.Succeeded)
         {

@@ -33,6 +33,9 @@ public record AuthorizationServerMetadata
     [JsonPropertyName("token_endpoint_auth_methods_supported")] public required IReadOnlyList<string> TokenEndpointAuthMethodsSupported { get; init; }
     [JsonPropertyName("revocation_endpoint_auth_methods_supported")] public required IReadOnlyList<string> RevocationEndpointAuthMethodsSupported { get; init; }
     [JsonPropertyName("introspection_endpoint_auth_methods_supported")] public required IReadOnlyList<string> IntrospectionEndpointAuthMethodsSupported { get; init; }
+    [JsonPropertyName("token_endpoint_auth_signing_alg_values_supported")] public IReadOnlyList<string>? TokenEndpointAuthSigningAlgValuesSupported { get; init; }
+    [JsonPropertyName("revocation_endpoint_auth_signing_alg_values_supported")] public IReadOnlyList<string>? RevocationEndpointAuthSigningAlgValuesSupported { get; init; }
+    [JsonPropertyName("introspection_endpoint_auth_signing_alg_values_supported")] public IReadOnlyList<string>? IntrospectionEndpointAuthSigningAlgValuesSupported { get; init; }
     [JsonPropertyName("code_challenge_methods_supported")] public required IReadOnlyList<string> CodeChallengeMethodsSupported { get; init; }
     [JsonPropertyName("authorization_response_iss_parameter_supported")] public required bool AuthorizationResponseIssParameterSupported { get; init; }
     [JsonPropertyName("service_documentation")] public required string ServiceDocumentation { get; init; }

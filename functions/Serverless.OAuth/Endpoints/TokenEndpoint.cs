@@ -15,7 +15,9 @@ public sealed class TokenEndpoint(
     BackChannelRequestReader reader,
     AuthorizationCodeGrant authorizationCode,
     RefreshTokenGrant refreshToken,
-    ClientCredentialsGrant clientCredentials)
+    ClientCredentialsGrant clientCredentials,
+    TokenExchangeGrant tokenExchange,
+    JwtBearerGrant jwtBearer)
 {
     public async Task<EndpointResult> HandleAsync(StringValues authorization, OAuthParameters form, string? clientAddress, CancellationToken cancellationToken)
     {
@@ -50,6 +52,8 @@ public sealed class TokenEndpoint(
         {
             GrantTypes.AuthorizationCode => await authorizationCode.ExchangeAsync(client, form, cancellationToken),
             GrantTypes.RefreshToken => await refreshToken.RefreshAsync(client, form, reuseCheck, cancellationToken),
+            GrantTypes.TokenExchange => await tokenExchange.ExchangeAsync(client, form, cancellationToken),
+            GrantTypes.JwtBearer => await jwtBearer.IssueAsync(client, form, cancellationToken),
             _ => await clientCredentials.IssueAsync(client, form, cancellationToken),
         };
         if (!issued.Succeeded)

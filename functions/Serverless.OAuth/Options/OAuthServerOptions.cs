@@ -77,6 +77,10 @@ public sealed class OAuthServerOptions
 
     public ClientMetadataDocumentOptions ClientMetadataDocuments { get; set; } = new();
 
+    public ClientAssertionOptions ClientAssertions { get; set; } = new();
+
+    public JwtBearerGrantOptions JwtBearer { get; set; } = new();
+
     /// <summary>
     /// The throttle on failed sign-ins and client authentications per client address (an IPv4 address, or an IPv6
     /// /64), against one source trying one password across many accounts. Looser than the per-account lockout,
@@ -172,7 +176,7 @@ public sealed class OAuthServerOptions
             yield return $"OAuth:Storage:ExpiryIndexShards must be between 1 and {Serverless.OAuth.Storage.ExpiryIndex.MaxShards}.";
         }
 
-        foreach (var problem in DynamicRegistration.Validate().Concat(ClientMetadataDocuments.Validate()))
+        foreach (var problem in DynamicRegistration.Validate().Concat(ClientMetadataDocuments.Validate()).Concat(ClientAssertions.Validate()).Concat(JwtBearer.Validate()))
         {
             yield return problem;
         }

@@ -114,9 +114,11 @@ public sealed class ClientMetadataDocuments(
             return Unusable("its client_id is not the URL it was fetched from");
         }
 
-        if (metadata.TokenEndpointAuthMethod is not (null or ClientMetadata.None))
+        // A public client, or one that proves itself with its keys at its jwks_uri (no secret can be shared with a document).
+        var withKeys = metadata.TokenEndpointAuthMethod == ClientMetadata.PrivateKeyJwt && metadata.JwksUri is not null;
+        if (metadata.TokenEndpointAuthMethod is not (null or ClientMetadata.None) && !withKeys)
         {
-            return Unusable("it must describe a public client (token_endpoint_auth_method \"none\")");
+            return Unusable("it must describe a public client (token_endpoint_auth_method \"none\") or one with private_key_jwt and a jwks_uri");
         }
 
         if (metadata.RedirectUris.Select(ClientRegistration.RedirectUriProblem).FirstOrDefault(p => p is not null) is { } redirectProblem)
@@ -135,7 +137,8 @@ public sealed class ClientMetadataDocuments(
         {
             ClientId = clientId,
             Name = metadata.ClientName ?? url.Host,
-            Type = ClientType.Public,
+            Type = withKeys ? ClientType.Confidential : ClientType.Public,
+            JwksUri = withKeys ? metadata.JwksUri : null,
             RedirectUris = [.. metadata.RedirectUris.Distinct(StringComparer.Ordinal)],
             AllowedScopes = scope.IsEmpty ? registrable : [.. scope.Values],
             AllowedGrantTypes = metadata.GrantTypes,

@@ -12,11 +12,14 @@ public sealed record ClientMetadata(
     string? ClientName,
     string? Scope,
     string? ClientId,
-    bool HasJwks)
+    bool HasJwks,
+    string? Jwks = null,
+    string? JwksUri = null)
 {
     public const string None = "none";
     public const string ClientSecretBasic = "client_secret_basic";
     public const string ClientSecretPost = "client_secret_post";
+    public const string PrivateKeyJwt = "private_key_jwt";
 
     /// <summary>What the client authenticates with; RFC 7591 §2 makes client_secret_basic the default when it is not said.</summary>
     public string AuthMethod => TokenEndpointAuthMethod ?? ClientSecretBasic;
@@ -35,7 +38,7 @@ public static class ClientMetadataReader
     public const int MaxNameLength = 100;
     public const int MaxRedirectUris = 10;
 
-    private static readonly string[] AuthMethods = [ClientMetadata.None, ClientMetadata.ClientSecretBasic, ClientMetadata.ClientSecretPost];
+    private static readonly string[] AuthMethods = [ClientMetadata.None, ClientMetadata.ClientSecretBasic, ClientMetadata.ClientSecretPost, ClientMetadata.PrivateKeyJwt];
     private static readonly string[] RegistrableGrants = [Clients.GrantTypes.AuthorizationCode, Clients.GrantTypes.RefreshToken];
 
     public static OAuthResult<ClientMetadata> Read(JsonElement root)
@@ -102,7 +105,29 @@ public static class ClientMetadataReader
         }
 
         var hasJwks = root.TryGetProperty("jwks", out _) || root.TryGetProperty("jwks_uri", out _);
-        return new ClientMetadata(uris, authMethod, grantTypes, name?.Trim(), scope, clientId, hasJwks);
+        if (authMethod != ClientMetadata.PrivateKeyJwt)
+        {
+            return new ClientMetadata(uris, authMethod, grantTypes, name?.Trim(), scope, clientId, hasJwks);
+        }
+
+        // private_key_jwt (RFC 7591 §2): the client's public keys, by value or by reference, not both.
+        if (String(root, "jwks_uri", out var jwksUri) is { } jwksUriError)
+        {
+            return jwksUriError;
+        }
+
+        var jwks = root.TryGetProperty("jwks", out var set) && set.ValueKind == JsonValueKind.Object ? set.GetRawText() : null;
+        if ((jwks is null) == (jwksUri is null))
+        {
+            return OAuthError.InvalidClientMetadata("private_key_jwt needs the client's public keys: 'jwks' (a JWK Set object) or 'jwks_uri', not both.");
+        }
+
+        var problem = jwks is not null
+            ? (Assertions.ClientJwks.TryRead(jwks, out _, out var jwksProblem) ? null : jwksProblem)
+            : Assertions.ClientJwks.UriProblem(jwksUri!);
+        return problem is not null
+            ? OAuthError.InvalidClientMetadata(problem)
+            : new ClientMetadata(uris, authMethod, grantTypes, name?.Trim(), scope, clientId, hasJwks, jwks, jwksUri);
     }
 
     private static OAuthError? String(JsonElement root, string name, out string? value)

@@ -6,7 +6,7 @@ namespace Serverless.OAuth.Telemetry;
 /// Every event id the server logs with, in one place, so that an id is never used twice and the list in
 /// docs/deploying-and-operating.md (Telemetry) can be checked against it. Alert and query on the id, not on the text.
 /// The audit events (4001-4099) are <c>const</c> for <see cref="AuditEvents"/>' source-generated log methods.
-/// Ranges: 4001-4099 audit, 4101-4199 lockout, 4201-4299 client registration and metadata documents, 4301-4399 APIs,
+/// Ranges: 4001-4099 audit, 4101-4199 lockout, 4201-4299 client registration and metadata documents, 4301-4399 APIs, 4401-4499 client assertions and token exchange (const for <c>AssertionEvents</c>),
 /// 4901-4999 request failures.
 /// </summary>
 public static class EventIds
@@ -39,6 +39,11 @@ public static class EventIds
     /// <summary>Was 4201 as well, beside <see cref="RegistrationRateLimited"/>; an API event now has the 4300s.</summary>
     public static readonly EventId ApiSeedingDeferred = new(4301, nameof(ApiSeedingDeferred));
 
+    public const int AssertionRefused = 4401;
+    public const int JwksUnavailable = 4402;
+    public const int TokenExchanged = 4403;
+    public const int JwtBearerRefused = 4404;
+
     public static readonly EventId DependencyFailed = new(4901, nameof(DependencyFailed));
     public static readonly EventId UnexpectedException = new(4902, nameof(UnexpectedException));
     public static readonly EventId FunctionFailed = new(4903, nameof(FunctionFailed));
@@ -51,6 +56,9 @@ public static class EventIds
         new(FamilyRevokedForReuse, nameof(FamilyRevokedForReuse)), new(FamilyRevokedByClient, nameof(FamilyRevokedByClient)),
         new(ClientRegistered, nameof(ClientRegistered)), new(SigningKeyRotated, nameof(SigningKeyRotated)), new(SessionEnded, nameof(SessionEnded)),
         LockoutLocked, LockoutContended, LockoutThrottled, LockoutBusy, RegistrationRateLimited, ClientMetadataDocumentRefused, ClientMetadataDocumentFetched,
-        ApiSeedingDeferred, DependencyFailed, UnexpectedException, FunctionFailed,
+        ApiSeedingDeferred,
+        new(AssertionRefused, nameof(AssertionRefused)), new(JwksUnavailable, nameof(JwksUnavailable)),
+        new(TokenExchanged, nameof(TokenExchanged)), new(JwtBearerRefused, nameof(JwtBearerRefused)),
+        DependencyFailed, UnexpectedException, FunctionFailed,
     ];
 }

@@ -48,6 +48,9 @@ public static class ServerTelemetry
     private static readonly Counter<long> ClientsRegisteredCounter = Meter.CreateCounter<long>(
         "oauth.clients.registered", "{client}", "Clients registered.");
 
+    private static readonly Counter<long> ClientAuthenticationsCounter = Meter.CreateCounter<long>(
+        "oauth.client_authentications", "{authentication}", "Client authentications at /token, /revoke and /introspect, by method and result.");
+
     private static readonly Histogram<double> StorageDuration = Meter.CreateHistogram<double>(
         "oauth.storage.duration", "s", "Duration of each Table Storage request (each retry counts), by table, method and status.");
 
@@ -56,6 +59,10 @@ public static class ServerTelemetry
 
     private static readonly Histogram<double> SigningDuration = Meter.CreateHistogram<double>(
         "oauth.signing.duration", "s", "Time to sign one token, by algorithm and signing mode.");
+
+    /// <param name="method">One of the client authentication methods (ClientCredentials): a bounded set.</param>
+    public static void ClientAuthenticated(string method, bool succeeded) =>
+        ClientAuthenticationsCounter.Add(1, new("method", method), new("result", succeeded ? "success" : "failure"));
 
     public static void TokenIssued(string grantType, string api) =>
         TokensIssuedCounter.Add(1, new("grant_type", grantType), new("api", api));

@@ -18,11 +18,23 @@ public sealed class AccessTokenIssuer(ISigningKeyProvider keys, OAuthServerOptio
     /// </summary>
     public async Task<TokenResponse> IssueAsync(
         string partition, string subject, string clientId, TokenTarget target, DateTimeOffset? authTime, string? refreshToken, CancellationToken cancellationToken)
+        => await IssueAsync(partition, subject, clientId, target, authTime, refreshToken, actor: null, notAfter: null, cancellationToken);
+
+    /// <param name="actor">The "act" claim (RFC 8693 §4.1) as JSON, for a token exchange.</param>
+    /// <param name="notAfter">The latest expiry: an exchanged token does not outlive the token it was exchanged for.</param>
+    public async Task<TokenResponse> IssueAsync(
+        string partition, string subject, string clientId, TokenTarget target, DateTimeOffset? authTime, string? refreshToken,
+        string? actor, DateTimeOffset? notAfter, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         var lifetime = LifetimeOf(target.Api);
+        if (notAfter is { } cap && cap - now < lifetime)
+        {
+            lifetime = cap > now ? TimeSpan.FromSeconds(Math.Floor((cap - now).TotalSeconds)) : TimeSpan.Zero;
+        }
+
         var claims = new AccessTokenClaims(
-            subject, clientId, target.Scope, SecretValues.Compose(partition, SecretValues.NewId()), now, now + lifetime, authTime);
+            subject, clientId, target.Scope, SecretValues.Compose(partition, SecretValues.NewId()), now, now + lifetime, authTime, actor);
         var key = await keys.GetSigningKeyAsync(cancellationToken);
         using var span = ServerTelemetry.Source.StartActivity("oauth.sign");
         var started = Stopwatch.GetTimestamp();

@@ -10,7 +10,8 @@ public sealed record AccessTokenClaims(
     string JwtId,
     DateTimeOffset IssuedAt,
     DateTimeOffset ExpiresAt,
-    DateTimeOffset? AuthTime);
+    DateTimeOffset? AuthTime,
+    string? Actor = null);
 
 /// <summary>
 /// Writes an RFC 9068 access token: the claims with this thread's payload writer, signed by <see cref="JwsWriter"/>
@@ -46,6 +47,13 @@ public static class AccessTokenWriter
         if (claims.AuthTime is { } authTime)
         {
             json.WriteNumber("auth_time", authTime.ToUnixTimeSeconds());
+        }
+
+        if (claims.Actor is { } actor)
+        {
+            // RFC 8693 §4.1: the acting party, a JSON object built by the token exchange.
+            json.WritePropertyName("act");
+            json.WriteRawValue(actor);
         }
 
         json.WriteString("jti", claims.JwtId);

@@ -16,4 +16,8 @@ public sealed record TokenResponse(
 
     [JsonPropertyName("id_token"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? IdToken { get; init; }
+
+    /// <summary>The type of the issued token, in a token exchange response (RFC 8693 §2.2.1).</summary>
+    [JsonPropertyName("issued_token_type"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? IssuedTokenType { get; init; }
 }

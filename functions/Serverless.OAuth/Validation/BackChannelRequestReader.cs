@@ -41,6 +41,11 @@ public sealed class BackChannelRequestReader(ClientAuthenticator authenticator)
         }
 
         var authentication = await authenticator.AuthenticateAsync(header.Value, form, clientAddress, cancellationToken);
+        if (ClientAuthenticator.ReadCredentials(header.Value, form) is { Succeeded: true } credentials)
+        {
+            Telemetry.ServerTelemetry.ClientAuthenticated(credentials.Value.Method, authentication.Succeeded);
+        }
+
         return authentication.Succeeded ? new BackChannelRequest(authentication.Value, form) : authentication.Error;
     }
 }

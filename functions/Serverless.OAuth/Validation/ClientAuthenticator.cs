@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Serverless.OAuth.Assertions;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Lockout;
 using Serverless.OAuth.Protocol;
@@ -12,13 +13,20 @@ public sealed record ClientCredentials(string? ClientId, string? Secret, string 
     public const string Basic = "client_secret_basic";
     public const string Post = "client_secret_post";
     public const string None = "none";
+
+    /// <summary>A signed JWT in client_assertion (RFC 7523 §2.2): the client's own key, or a trusted issuer's token.</summary>
+    public const string PrivateKeyJwt = "private_key_jwt";
+
+    /// <summary>The client_assertion, for <see cref="PrivateKeyJwt"/>.</summary>
+    public string? Assertion { get; init; }
 }
 
 /// <summary>
 /// Authenticates the client of a back-channel request: client_secret_basic (RFC 6749 §2.3.1, with form-url-encoded
-/// id and secret), client_secret_post, or none for public clients. Exactly one method per request.
+/// id and secret), client_secret_post, private_key_jwt (<see cref="ClientAssertionAuthenticator"/>), or none for public
+/// clients. Exactly one method per request.
 /// </summary>
-public sealed class ClientAuthenticator(ClientDirectory clients, ClientSecretVerifier secrets, ILockout lockout)
+public sealed class ClientAuthenticator(ClientDirectory clients, ClientSecretVerifier secrets, ILockout lockout, ClientAssertionAuthenticator? assertions = null)
 {
     /// <summary>The longest base64 Basic credentials accepted: far more than any client id and secret need.</summary>
     public const int MaxBasicCredentialsLength = 2048;
@@ -27,6 +35,11 @@ public sealed class ClientAuthenticator(ClientDirectory clients, ClientSecretVer
 
     public static OAuthResult<ClientCredentials> ReadCredentials(string? authorizationHeader, OAuthParameters form)
     {
+        if (form["client_assertion"] is not null || form["client_assertion_type"] is not null)
+        {
+            return ClientAssertionAuthenticator.ReadCredentials(authorizationHeader, form);
+        }
+
         var postId = form["client_id"];
         var postSecret = form["client_secret"];
         if (authorizationHeader is { Length: > 0 })
@@ -75,6 +88,13 @@ public sealed class ClientAuthenticator(ClientDirectory clients, ClientSecretVer
         }
 
         var credentials = read.Value;
+        if (credentials.Method == ClientCredentials.PrivateKeyJwt)
+        {
+            return assertions is null
+                ? OAuthError.InvalidClient("Client assertions are not accepted here.")
+                : await assertions.AuthenticateAsync(credentials, cancellationToken);
+        }
+
         if (credentials.ClientId is null)
         {
             return OAuthError.InvalidClient("Client authentication is required: send client_id (and a secret for confidential clients).");

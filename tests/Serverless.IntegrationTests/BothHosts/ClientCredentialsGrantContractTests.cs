@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using Serverless.OAuth.Clients;
 
 namespace Serverless.IntegrationTests.BothHosts;
@@ -83,7 +84,7 @@ public abstract class ClientCredentialsGrantContractTests<TFixture>(TFixture fix
             AllowedScopes = ["read"],
             AllowedGrantTypes = [GrantTypes.ClientCredentials],
         };
-        Assert.True(await _server.Get<IClientStore>().AddAsync(client));
+        Assert.True(await _server.Services.GetRequiredService<IClientStore>().AddAsync(client));
 
         var encoded = await _flow.PostTokenAsync([("grant_type", "client_credentials")], (client.ClientId, Secret));
         using var raw = new HttpRequestMessage(HttpMethod.Post, "token") { Content = new FormUrlEncodedContent([new("grant_type", "client_credentials")]) };

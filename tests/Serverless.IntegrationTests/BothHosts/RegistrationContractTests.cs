@@ -103,7 +103,7 @@ public abstract class RegistrationContractTests<TFixture>(TFixture fixture) : IC
         { "an unknown scope", """{"redirect_uris": ["https://tool.example/cb"], "scope": "read admin"}""", "invalid_client_metadata" },
         { "the client_credentials grant", """{"redirect_uris": ["https://tool.example/cb"], "grant_types": ["authorization_code", "client_credentials"]}""", "invalid_client_metadata" },
         { "the implicit response type", """{"redirect_uris": ["https://tool.example/cb"], "response_types": ["token"]}""", "invalid_client_metadata" },
-        { "private_key_jwt", """{"redirect_uris": ["https://tool.example/cb"], "token_endpoint_auth_method": "private_key_jwt"}""", "invalid_client_metadata" },
+        { "private_key_jwt without keys", """{"redirect_uris": ["https://tool.example/cb"], "token_endpoint_auth_method": "private_key_jwt"}""", "invalid_client_metadata" },
         { "a client_id of its own choosing", """{"redirect_uris": ["https://tool.example/cb"], "client_id": "admin"}""", "invalid_client_metadata" },
         { "a name of the wrong type", """{"redirect_uris": ["https://tool.example/cb"], "client_name": 7}""", "invalid_client_metadata" },
         { "an array instead of an object", """[{"redirect_uris": ["https://tool.example/cb"]}]""", "invalid_client_metadata" },
