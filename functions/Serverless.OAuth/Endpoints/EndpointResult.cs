@@ -8,6 +8,9 @@ public abstract record EndpointResult
 {
     /// <summary>Set when the answer starts or ends the browser's sign-in session (its cookie is then written or cleared).</summary>
     public SessionCookie? Session { get; init; }
+
+    /// <summary>Set when the answer sends the browser to an upstream provider: the cookie that binds its answer to this browser.</summary>
+    public SessionCookie? SignInBinding { get; init; }
 }
 
 /// <summary>The sign-in session cookie to write: <see cref="Value"/> null clears it.</summary>

@@ -28,6 +28,7 @@ public sealed class OAuthHttpHandlers(
     MetadataEndpoint metadata,
     UserInfoEndpoint userInfo,
     RegistrationEndpoint registration,
+    Interaction.UpstreamCallback upstreamCallback,
     OAuthServerOptions options,
     IHostEnvironment environment,
     ILogger<OAuthHttpHandlers> logger)
@@ -75,6 +76,21 @@ public sealed class OAuthHttpHandlers(
 
     public Task<IResult> EndSessionPostAsync(HttpRequest request) =>
         RunFormAsync(request, page: true, form => endSession.PostAsync(form, ReadCsrfCookie(request), ReadSessionCookie(request), request.HttpContext.RequestAborted));
+
+    /// <summary>GET /signin/{provider}/callback: the provider's name is the path's middle segment (the route allows no other shape).</summary>
+    public Task<IResult> UpstreamCallbackAsync(HttpRequest request) =>
+        RunAsync(request, page: true, () => upstreamCallback.HandleAsync(
+            ProviderOf(request.Path.Value ?? ""),
+            OAuthParameters.From(request.Query),
+            request.Cookies[SecureCookies(request) ? EndpointHttpResult.SecureSignInBindingCookieName : EndpointHttpResult.SignInBindingCookieName],
+            ReadSessionCookie(request),
+            request.HttpContext.RequestAborted));
+
+    private static string ProviderOf(string path)
+    {
+        var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        return segments.Length == 3 ? segments[1] : "";
+    }
 
     public Task<IResult> TokenAsync(HttpRequest request) =>
         RunFormAsync(request, page: false, form => token.HandleAsync(request.Headers.Authorization, form, Address(request), request.HttpContext.RequestAborted));

@@ -32,6 +32,7 @@ public static class OAuthRoutes
         Route("POST", "account", (h, r) => h.AccountPostAsync(r)),
         Route("GET", "endsession", (h, r) => h.EndSessionGetAsync(r)),
         Route("POST", "endsession", (h, r) => h.EndSessionPostAsync(r)),
+        Route("GET", "signin/{provider}/callback", (h, r) => h.UpstreamCallbackAsync(r)),
         Route("POST", "token", (h, r) => h.TokenAsync(r)),
         Route("POST", "revoke", (h, r) => h.RevokeAsync(r)),
         Route("POST", "introspect", (h, r) => h.IntrospectAsync(r)),

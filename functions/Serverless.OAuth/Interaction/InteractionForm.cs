@@ -11,7 +11,13 @@ public sealed record InteractionForm(string? CsrfToken, string? Decision, string
 {
     public const string CsrfField = "csrf_token";
 
-    public static InteractionForm Read(OAuthParameters form) => new(form[CsrfField], form["decision"], form["username"], form["password"]);
+    public const string ProviderField = "provider";
+
+    /// <summary>The upstream provider the user chose to sign in with, instead of a password.</summary>
+    public string? Provider { get; init; }
+
+    public static InteractionForm Read(OAuthParameters form) =>
+        new(form[CsrfField], form["decision"], form["username"], form["password"]) { Provider = form[ProviderField] };
 
     /// <summary>
     /// Double-submit: a cross-site form cannot read or set our SameSite=Strict cookie, so only our own page can post
