@@ -48,11 +48,12 @@ public sealed class FunctionsWorkerServer : IOAuthTestServer
         Dictionary<string, string?>? settings = null,
         string environment = "Development",
         AzuriteServer? storageServer = null,
-        Action<IServiceCollection>? coreServices = null)
+        Action<IServiceCollection>? coreServices = null,
+        int? port = null)
     {
         var azurite = storageServer ?? await AzuriteServer.Shared;
         var storage = azurite.NewStorage();
-        var port = FreePort.Next();
+        port ??= FreePort.Next();
         var issuer = $"http://127.0.0.1:{port}";
         var keyPath = Path.Combine(Path.GetTempPath(), "oauth-keys-" + Guid.NewGuid().ToString("N") + ".json");
         var configuration = new Dictionary<string, string?>
@@ -74,7 +75,7 @@ public sealed class FunctionsWorkerServer : IOAuthTestServer
         var host = await FunctionsHostEmulator.StartAsync(new FunctionsHostOptions
         {
             AppDirectory = AppDirectory,
-            HttpPort = port,
+            HttpPort = port.Value,
             UseLocalSettings = false,
             Settings = appSettings,
         });
