@@ -2,6 +2,8 @@ using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Serverless.Testing.Upstream;
 
 namespace Serverless.IntegrationTests.BothHosts;
@@ -257,6 +259,51 @@ public abstract partial class UpstreamSignInContractTests<TFixture>(TFixture fix
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.NotNull(response.Headers.RetryAfter);
         Assert.False(response.Headers.TryGetValues("Set-Cookie", out var cookies) && cookies.Any(c => c.Contains("oauth_signin", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task TheAdminTool_ListsTheProviders_AndAnInvitedUser_SignsInAsTheirAccount()
+    {
+        var options = Server.Services.GetRequiredService<Serverless.OAuth.Options.OAuthServerOptions>();
+        var settings = new Dictionary<string, string?>(Upstream.Settings())
+        {
+            ["OAuth:Issuer"] = Server.Issuer,
+            ["OAuth:Storage:ConnectionString"] = options.Storage.ConnectionString,
+            ["OAuth:Storage:TablePrefix"] = options.Storage.TablePrefix,
+        };
+        async Task<(int Exit, string Output)> AdminAsync(params string[] args)
+        {
+            var output = new StringWriter();
+            var exit = await Serverless.Admin.AdminCommandLine.RunAsync(args, output, output, new StringReader(""), b => b.Configuration.AddInMemoryCollection(settings));
+            return (exit, output.ToString());
+        }
+
+        var (listed, list) = await AdminAsync("providers", "list");
+        Assert.Equal(0, listed);
+        Assert.Contains($"redirect URI {Server.Issuer}/signin/corp/callback", list);
+        Assert.Contains("sign-up InvitedOnly", list);
+        Assert.DoesNotContain(UpstreamProviderStandIn.ClientSecret, list);
+
+        // tenant-a lets in invited users only: the administrator links the user's tid/oid to an account first.
+        var user = await Server.AddUserAsync();
+        var login = NewLogin();
+        var oid = EntraShapedObjectId(UpstreamProviderStandIn.TenantA, login);
+        var (linked, _) = await AdminAsync("providers", "link", "--provider", "tenant-a", "--key", $"{UpstreamProviderStandIn.TenantA}/{oid}", "--username", user.Username);
+        Assert.Equal(0, linked);
+
+        var clientId = await NewClientAsync();
+        var (claims, _, profile) = await SignInThroughAsync(clientId, "tenant-a", login);
+        Assert.Equal(user.Subject, claims.GetProperty("sub").GetString());
+        // The profile follows the provider.
+        Assert.Equal($"{login}@tenant-a.example", profile.GetProperty("email").GetString());
+        Assert.False(profile.GetProperty("email_verified").GetBoolean());
+    }
+
+    /// <summary>The oid the Entra-shaped stand-in gives a user (upstream-provider.mjs, uuidOf).</summary>
+    private static string EntraShapedObjectId(string tenant, string login)
+    {
+        var hex = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{tenant}:{login}")));
+        return $"{hex[..8]}-{hex[8..12]}-{hex[12..16]}-{hex[16..20]}-{hex[20..32]}";
     }
 
     [GeneratedRegex("<form[^>]*id=\"providers\"[\\s\\S]*?</form>")]
