@@ -299,6 +299,56 @@ public abstract partial class UpstreamSignInContractTests<TFixture>(TFixture fix
         Assert.False(profile.GetProperty("email_verified").GetBoolean());
     }
 
+    [Fact]
+    public async Task AnIndependentRelyingParty_openid_client_SignsInThroughTheProvider_AndKeepsTheSubOnASecondSignIn()
+    {
+        const string rpRedirect = "http://127.0.0.1:9/openid-client-callback";
+        var clientId = (await Server.AddRelyingPartyAsync(rpRedirect)).ClientId;
+        var login = NewLogin();
+        var subjects = new List<string>();
+        for (var round = 0; round < 2; round++)
+        {
+            using var rp = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("node")
+            {
+                ArgumentList = { Path.Combine(RepositoryPaths.Root, "tests", "Serverless.Testing", "Upstream", "relying-party.mjs"), Server.Issuer, clientId, rpRedirect },
+                RedirectStandardInput = true,
+                RedirectStandardOutput = true,
+                UseShellExecute = false,
+            })!;
+            try
+            {
+                var start = JsonDocument.Parse((await rp.StandardOutput.ReadLineAsync())!).RootElement;
+                Assert.True(start.TryGetProperty("url", out var url), start.ToString());
+                var browser = NewBrowser(Server.BaseAddress);
+                var pathAndQuery = new Uri(url.GetString()!).PathAndQuery.TrimStart('/');
+                var back = await AtTheProviderAsync(browser, await ChooseAsync(browser, pathAndQuery, "generic"), login);
+                var answer = await browser.GetAsync(back);
+                if (answer.StatusCode == HttpStatusCode.OK)
+                {
+                    var html = await answer.Content.ReadAsStringAsync();
+                    answer = await browser.PostAsync("authorize", new FormUrlEncodedContent([.. OAuthFlow.HiddenFieldValues(html), new("decision", "allow")]));
+                }
+
+                Assert.StartsWith(rpRedirect, answer.Headers.Location!.ToString());
+                await rp.StandardInput.WriteLineAsync(answer.Headers.Location!.ToString());
+                await rp.StandardInput.FlushAsync();
+                var result = JsonDocument.Parse((await rp.StandardOutput.ReadLineAsync())!).RootElement;
+                Assert.True(result.TryGetProperty("claims", out var claims), result.ToString());
+                Assert.Equal(Server.Issuer, claims.GetProperty("iss").GetString());
+                subjects.Add(claims.GetProperty("sub").GetString()!);
+            }
+            finally
+            {
+                if (!rp.HasExited)
+                {
+                    rp.Kill();
+                }
+            }
+        }
+
+        Assert.Equal(subjects[0], subjects[1]);
+    }
+
     /// <summary>The oid the Entra-shaped stand-in gives a user (upstream-provider.mjs, uuidOf).</summary>
     private static string EntraShapedObjectId(string tenant, string login)
     {
