@@ -33,6 +33,9 @@ public static class LoginPage
         IReadOnlyList<UpstreamProvider>? providers = null)
     {
         providers ??= [];
+
+        // Path-absolute: the page is also rendered at /signin/{provider}/callback, where "authorize" would resolve elsewhere.
+        var action = new Uri(options.Issuer).AbsolutePath.TrimEnd('/') + "/authorize";
         var client = request.Client.Name;
         var hiddenFields = Html.Join(request.FormFields().Select(field => Html.Of($"<input type=\"hidden\" name=\"{field.Name}\" value=\"{field.Value}\">\n")));
         var alert = error is null ? Html.Empty : Html.Of($"<p class=\"error\" role=\"alert\" id=\"login-error\">{error}</p>\n");
@@ -90,7 +93,7 @@ public static class LoginPage
             $"<button type=\"submit\" name=\"{InteractionForm.ProviderField}\" value=\"{p.Name}\" class=\"provider\"{(i == 0 && !passwordForm ? Autofocus : Html.Empty)}>Sign in with {p.DisplayName}</button>\n")));
         var passwordHeading = passwordForm ? Html.Of($"<h2 id=\"password-heading\">Or with a username and password</h2>\n") : Html.Empty;
         var choice = providers.Count == 0 ? Html.Empty : Html.Of($"""
-            <form method="post" action="authorize" id="providers" aria-labelledby="providers-heading">
+            <form method="post" action="{action}" id="providers" aria-labelledby="providers-heading">
             {hiddenFields}<input type="hidden" name="{InteractionForm.CsrfField}" value="{csrfToken}">
             <h2 id="providers-heading">Sign in with the account you already have</h2>
             <div class="providers">
@@ -114,7 +117,7 @@ public static class LoginPage
             <div class="card">
             <h1>{heading}</h1>
             <p class="lead"><strong>{client}</strong> is asking for access to your account.</p>
-            {site}{localOnly}{alert}{choice}<form method="post" action="authorize">
+            {site}{localOnly}{alert}{choice}<form method="post" action="{action}">
             {hiddenFields}<input type="hidden" name="{InteractionForm.CsrfField}" value="{csrfToken}">
             {credentials}<h2 class="lead" id="scopes-heading">If you allow it, {client} will be able to:</h2>
             <ul class="scopes" aria-labelledby="scopes-heading">

@@ -71,7 +71,9 @@ public abstract partial class UpstreamSignInContractTests<TFixture>(TFixture fix
             var html = await answer.Content.ReadAsStringAsync();
             Assert.Contains("Allow", html);
             Assert.DoesNotContain("type=\"password\"", html);
-            answer = await browser.PostAsync("authorize", new FormUrlEncodedContent([.. OAuthFlow.HiddenFieldValues(html), new("decision", "allow")]));
+            // Where the page's form posts, resolved against the callback's address, as a browser does.
+            var action = new Uri(answer.RequestMessage!.RequestUri!, Regex.Match(html, "<form method=\"post\" action=\"([^\"]+)\"").Groups[1].Value);
+            answer = await browser.PostAsync(action, new FormUrlEncodedContent([.. OAuthFlow.HiddenFieldValues(html), new("decision", "allow")]));
         }
 
         var parameters = OAuthFlow.RedirectParameters(answer);
