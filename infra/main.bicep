@@ -106,6 +106,8 @@ var tableNames = [
   'apis'
   'sessions'
   'consents'
+  'upstreamsignins'
+  'upstreamlinks'
 ]
 
 // Everything of one environment in one resource group, so that `azd down` removes it whole.
