@@ -51,7 +51,7 @@ internal static class ProviderCommands
     {
         var options = provider.Options;
         var where = options.Kind == UpstreamKind.Entra
-            ? $"tenant {options.Tenant}" + (options.IsAnyOrganization && options.AllowedTenants.Count > 0 ? $" (allowed: {string.Join(", ", options.AllowedTenants)})" : "")
+            ? $"tenant {options.Tenant}" + (options.IsAnyOrganization && options.AllowedTenants.Any(t => t.Length > 0) ? $" (allowed: {string.Join(", ", options.AllowedTenants)})" : "")
             : $"issuer {options.Issuer}";
         var credential = !string.IsNullOrEmpty(options.ManagedIdentityClientId) && options.Kind == UpstreamKind.Entra
             ? $"managed identity {options.ManagedIdentityClientId} (federated credential)"

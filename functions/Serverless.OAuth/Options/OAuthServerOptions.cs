@@ -177,7 +177,7 @@ public sealed class OAuthServerOptions
             yield return $"OAuth:Storage:ExpiryIndexShards must be between 1 and {Serverless.OAuth.Storage.ExpiryIndex.MaxShards}.";
         }
 
-        if (!LocalAccounts.Enabled && Upstream.Providers.Count == 0)
+        if (!LocalAccounts.Enabled && !Upstream.Enabled.Any())
         {
             yield return "OAuth:LocalAccounts:Enabled is false and no OAuth:Upstream:Providers are configured: no one could sign in.";
         }

@@ -31,8 +31,11 @@ public sealed class UpstreamOptions
     /// <summary>Provider names are path segments (/signin/{name}/callback) and table keys: lower-case letters, digits and '-'.</summary>
     public static readonly Regex NamePattern = new("^[a-z0-9][a-z0-9-]{0,31}$", RegexOptions.CultureInvariant);
 
-    /// <summary>The providers, by name (e.g. OAuth:Upstream:Providers:entra:Kind = Entra).</summary>
+    /// <summary>The providers, by name (e.g. OAuth:Upstream:Providers:entra:Kind = Entra); one without a ClientId is off.</summary>
     public Dictionary<string, UpstreamProviderOptions> Providers { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The providers that are on: those with a ClientId.</summary>
+    public IEnumerable<KeyValuePair<string, UpstreamProviderOptions>> Enabled => Providers.Where(p => p.Value.IsEnabled);
 
     /// <summary>How long a user has to finish signing in at the provider before the answer is refused.</summary>
     public TimeSpan SignInLifetime { get; set; } = TimeSpan.FromMinutes(10);
@@ -44,7 +47,7 @@ public sealed class UpstreamOptions
             yield return "OAuth:Upstream:SignInLifetime must be between 0 and 1 hour.";
         }
 
-        foreach (var (name, provider) in Providers)
+        foreach (var (name, provider) in Providers.Where(p => p.Value.IsEnabled))
         {
             if (!NamePattern.IsMatch(name))
             {
@@ -79,14 +82,26 @@ public sealed class UpstreamProviderOptions
     /// <summary>Entra: the directory (tenant) id, or "organizations" for any organisation (limited by <see cref="AllowedTenants"/>).</summary>
     public string? Tenant { get; set; }
 
-    /// <summary>Entra with Tenant "organizations": the tenant ids whose users may sign in; empty allows every organisation.</summary>
+    /// <summary>
+    /// Entra with Tenant "organizations": the tenant ids whose users may sign in; empty allows every organisation. An
+    /// entry may hold several ids separated by commas (one app setting from a deployment's list).
+    /// </summary>
     public List<string> AllowedTenants { get; set; } = [];
+
+    private IEnumerable<string> AllowedTenantIds =>
+        AllowedTenants.SelectMany(entry => entry.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
     /// <summary>Entra: the cloud's sign-in host (Azure Government and China have their own).</summary>
     public string Instance { get; set; } = "https://login.microsoftonline.com/";
 
-    /// <summary>The client id this server has at the provider (Entra: the app registration's Application (client) ID).</summary>
+    /// <summary>
+    /// The client id this server has at the provider (Entra: the app registration's Application (client) ID). Empty
+    /// turns the provider off: the deployment sets the Entra provider's settings always, and its client id only when
+    /// Entra sign-in is wanted.
+    /// </summary>
     public string? ClientId { get; set; }
+
+    public bool IsEnabled => !string.IsNullOrWhiteSpace(ClientId);
 
     /// <summary>
     /// The client secret (locally from user secrets or local.settings.json; in Azure a Key Vault reference as the app
@@ -125,16 +140,11 @@ public sealed class UpstreamProviderOptions
     /// <summary>Whether a user of the tenant <paramref name="tenantId"/> may sign in through this (Entra) provider.</summary>
     public bool AllowsTenant(string? tenantId) =>
         tenantId is { Length: > 0 } && (IsAnyOrganization
-            ? tenantId != PersonalAccountsTenant && (AllowedTenants.Count == 0 || AllowedTenants.Contains(tenantId, StringComparer.OrdinalIgnoreCase))
+            ? tenantId != PersonalAccountsTenant && (!AllowedTenantIds.Any() || AllowedTenantIds.Contains(tenantId, StringComparer.OrdinalIgnoreCase))
             : string.Equals(tenantId, Tenant, StringComparison.OrdinalIgnoreCase));
 
     internal IEnumerable<string> Validate(string path)
     {
-        if (string.IsNullOrWhiteSpace(ClientId))
-        {
-            yield return $"{path}:ClientId is required.";
-        }
-
         if (string.IsNullOrEmpty(ClientSecret) && (Kind != UpstreamKind.Entra || string.IsNullOrEmpty(ManagedIdentityClientId)))
         {
             yield return $"{path} needs ClientSecret" + (Kind == UpstreamKind.Entra ? " or ManagedIdentityClientId." : ".");
@@ -164,12 +174,12 @@ public sealed class UpstreamProviderOptions
                 yield return $"{path}:Tenant must be a directory (tenant) id or \"organizations\" (\"common\" and \"consumers\" would let personal accounts in).";
             }
 
-            if (AllowedTenants.Any(t => !Guid.TryParse(t, out _)))
+            if (AllowedTenantIds.Any(t => !Guid.TryParse(t, out _)))
             {
                 yield return $"{path}:AllowedTenants must be directory (tenant) ids.";
             }
 
-            if (!IsAnyOrganization && AllowedTenants.Count > 0)
+            if (!IsAnyOrganization && AllowedTenantIds.Any())
             {
                 yield return $"{path}:AllowedTenants applies only with Tenant \"organizations\".";
             }

@@ -12,7 +12,7 @@ public sealed class UpstreamProviders
     public UpstreamProviders(OAuthServerOptions options, UpstreamHttp http, TimeProvider clock, Func<string, TokenCredential>? managedIdentity = null)
     {
         managedIdentity ??= clientId => new ManagedIdentityCredential(ManagedIdentityId.FromUserAssignedClientId(clientId));
-        _providers = options.Upstream.Providers.ToDictionary(
+        _providers = options.Upstream.Enabled.ToDictionary(
             p => p.Key,
             p => new UpstreamProvider(
                 p.Key,

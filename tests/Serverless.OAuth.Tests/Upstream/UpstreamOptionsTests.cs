@@ -23,7 +23,6 @@ public sealed class UpstreamOptionsTests
     public static TheoryData<string, UpstreamProviderOptions, string> Invalid => new()
     {
         { "op", new() { Issuer = "http://op.example", ClientId = "c", ClientSecret = "s" }, "https" },
-        { "op", new() { Issuer = "https://op.example", ClientSecret = "s" }, "ClientId" },
         { "op", new() { Issuer = "https://op.example", ClientId = "c" }, "ClientSecret" },
         { "op", new() { Issuer = "https://op.example", ClientId = "c", ClientSecret = "s", Scope = "email" }, "openid" },
         { "Bad Name", new() { Issuer = "https://op.example", ClientId = "c", ClientSecret = "s" }, "name" },
@@ -37,6 +36,23 @@ public sealed class UpstreamOptionsTests
     public void ABadProvider_StopsTheHost_NamingTheSetting(string name, UpstreamProviderOptions provider, string named)
     {
         Assert.Contains(With(name, provider).Validate(), problem => problem.Contains(named, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void AProviderWithoutClientId_IsOff_NotAnError_AndAnAllowedTenantsEntryMayListSeveral()
+    {
+        var off = With("entra", new() { Kind = UpstreamKind.Entra, Tenant = "organizations", ClientId = "" });
+        Assert.Empty(off.Validate());
+        Assert.Empty(new UpstreamProviders(off, new UpstreamHttp(), TimeProvider.System).All);
+
+        var several = new UpstreamProviderOptions
+        {
+            Kind = UpstreamKind.Entra, Tenant = "organizations", ClientId = "c", ClientSecret = "s",
+            AllowedTenants = ["aaaaaaaa-1111-4111-8111-aaaaaaaaaaaa, bbbbbbbb-2222-4222-8222-bbbbbbbbbbbb"],
+        };
+        Assert.Empty(With("entra", several).Validate());
+        Assert.True(several.AllowsTenant("bbbbbbbb-2222-4222-8222-bbbbbbbbbbbb"));
+        Assert.False(several.AllowsTenant("cccccccc-3333-4333-8333-cccccccccccc"));
     }
 
     [Fact]
