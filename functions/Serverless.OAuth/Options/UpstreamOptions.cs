@@ -10,6 +10,9 @@ public enum UpstreamKind
 
     /// <summary>Microsoft Entra ID (v2.0 endpoints): one tenant, a list of tenants, or any organisation; the key is tid + oid.</summary>
     Entra,
+
+    /// <summary>GitHub (OAuth 2.0, no OpenID Connect): the user and e-mail APIs say who signed in; the key is the numeric user id.</summary>
+    GitHub,
 }
 
 /// <summary>Who may get an account on their first sign-in through a provider (just-in-time creation).</summary>
@@ -116,8 +119,13 @@ public sealed class UpstreamProviderOptions
     /// </summary>
     public string? ManagedIdentityClientId { get; set; }
 
-    /// <summary>The scopes asked of the provider.</summary>
-    public string Scope { get; set; } = "openid profile email";
+    /// <summary>The scopes asked of the provider (default "openid profile email"; GitHub: "read:user user:email").</summary>
+    public string? Scope { get; set; }
+
+    public string EffectiveScope => Scope is { Length: > 0 } scope ? scope : Kind == UpstreamKind.GitHub ? "read:user user:email" : "openid profile email";
+
+    /// <summary>GitHub: the REST API's base (GitHub Enterprise Server: https://{host}/api/v3/).</summary>
+    public string GitHubApi { get; set; } = "https://api.github.com/";
 
     public UpstreamSignUp SignUp { get; set; } = UpstreamSignUp.Open;
 
@@ -130,7 +138,10 @@ public sealed class UpstreamProviderOptions
     /// <summary>Entra: whether the issuer is the "{tenantid}" template of the multi-tenant endpoints.</summary>
     public bool IsAnyOrganization => Kind == UpstreamKind.Entra && string.Equals(Tenant, AnyOrganization, StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Where the discovery document is.</summary>
+    /// <summary>GitHub: the web host of its sign-in pages (Issuer; default https://github.com).</summary>
+    public string GitHubHost => Issuer is { Length: > 0 } host ? host : "https://github.com";
+
+    /// <summary>Where the discovery document is (none for GitHub).</summary>
     public Uri MetadataAddress => Kind switch
     {
         UpstreamKind.Entra => new Uri(new Uri(Instance.TrimEnd('/') + "/"), $"{Tenant}/v2.0/.well-known/openid-configuration"),
@@ -150,7 +161,7 @@ public sealed class UpstreamProviderOptions
             yield return $"{path} needs ClientSecret" + (Kind == UpstreamKind.Entra ? " or ManagedIdentityClientId." : ".");
         }
 
-        if (!Scope.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains("openid"))
+        if (Kind != UpstreamKind.GitHub && !EffectiveScope.Split(' ', StringSplitOptions.RemoveEmptyEntries).Contains("openid"))
         {
             yield return $"{path}:Scope must include openid.";
         }
@@ -160,6 +171,18 @@ public sealed class UpstreamProviderOptions
             if (CheckUrl(Issuer) is { } problem)
             {
                 yield return $"{path}:Issuer {problem}";
+            }
+        }
+        else if (Kind == UpstreamKind.GitHub)
+        {
+            if (CheckUrl(GitHubHost) is { } problem)
+            {
+                yield return $"{path}:Issuer {problem}";
+            }
+
+            if (CheckUrl(GitHubApi) is { } apiProblem)
+            {
+                yield return $"{path}:GitHubApi {apiProblem}";
             }
         }
         else

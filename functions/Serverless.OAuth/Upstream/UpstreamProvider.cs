@@ -32,7 +32,7 @@ public sealed class UpstreamProvider
 
     private static readonly JsonWebTokenHandler Tokens = new() { MapInboundClaims = false };
 
-    private readonly ConfigurationManager<OpenIdConnectConfiguration> _configuration;
+    private readonly ConfigurationManager<OpenIdConnectConfiguration>? _configuration;
     private readonly HttpClient _http;
     private readonly TokenCredential? _assertionCredential;
     private readonly TimeProvider _clock;
@@ -44,6 +44,11 @@ public sealed class UpstreamProvider
         _http = http;
         _clock = clock;
         _assertionCredential = assertionCredential;
+        if (options.Kind == UpstreamKind.GitHub)
+        {
+            return;
+        }
+
         var metadata = options.MetadataAddress;
 
         // https always, except a provider on this very machine (a developer's or a test's): never a switch to turn it off.
@@ -60,12 +65,25 @@ public sealed class UpstreamProvider
     public string DisplayName => Options.DisplayName ?? Options.Kind switch
     {
         UpstreamKind.Entra => "Microsoft",
+        UpstreamKind.GitHub => "GitHub",
         _ => Name,
     };
 
     /// <summary>The provider's metadata; a provider that cannot be reached is a <see cref="DependencyUnavailableException"/> (503).</summary>
     public async Task<OpenIdConnectConfiguration> GetConfigurationAsync(CancellationToken cancellationToken)
     {
+        if (_configuration is null)
+        {
+            // GitHub has no discovery: its documented endpoints (docs.github.com, "Authorizing OAuth apps").
+            var host = Options.GitHubHost.TrimEnd('/');
+            return new OpenIdConnectConfiguration
+            {
+                Issuer = host,
+                AuthorizationEndpoint = host + "/login/oauth/authorize",
+                TokenEndpoint = host + "/login/oauth/access_token",
+            };
+        }
+
         try
         {
             return await _configuration.GetConfigurationAsync(cancellationToken);
@@ -82,9 +100,9 @@ public sealed class UpstreamProvider
     /// </summary>
     public IEnumerable<string> FormTargets()
     {
-        var address = Options.Kind == UpstreamKind.Entra ? Options.Instance : Options.Issuer!;
+        var address = Options.Kind switch { UpstreamKind.Entra => Options.Instance, UpstreamKind.GitHub => Options.GitHubHost, _ => Options.Issuer! };
         yield return new Uri(address).GetLeftPart(UriPartial.Authority);
-        if (_configuration.LastKnownGoodConfiguration is OpenIdConnectConfiguration { AuthorizationEndpoint: { } endpoint }
+        if (_configuration?.LastKnownGoodConfiguration is OpenIdConnectConfiguration { AuthorizationEndpoint: { } endpoint }
             && Uri.TryCreate(endpoint, UriKind.Absolute, out var uri))
         {
             yield return uri.GetLeftPart(UriPartial.Authority);
@@ -109,13 +127,13 @@ public sealed class UpstreamProvider
             ("response_type", "code"),
             ("client_id", Options.ClientId),
             ("redirect_uri", redirectUri),
-            ("scope", Options.Scope),
+            ("scope", Options.EffectiveScope),
             ("state", attempt.State),
-            ("nonce", attempt.Nonce),
+            ("nonce", Options.Kind == UpstreamKind.GitHub ? null : attempt.Nonce),
             ("code_challenge", attempt.CodeChallenge),
             ("code_challenge_method", Pkce.S256),
-            ("login_hint", hints.LoginHint),
-            ("prompt", hints.ForceLogin ? "login" : null),
+            (Options.Kind == UpstreamKind.GitHub ? "login" : "login_hint", hints.LoginHint),
+            ("prompt", hints.ForceLogin ? (Options.Kind == UpstreamKind.GitHub ? "select_account" : "login") : null),
             ("max_age", hints.MaxAge is { } maxAge ? ((long)maxAge.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture) : null),
             ("domain_hint", Options.Kind == UpstreamKind.Entra ? hints.DomainHint : null));
     }
@@ -205,6 +223,19 @@ public sealed class UpstreamProvider
                 return OAuthError.AccessDenied($"{DisplayName} refused to complete the sign-in ({Safe(error) ?? "no reason given"}).");
             }
 
+            // GitHub answers a refused code with 200 and an "error" field.
+            if (body.RootElement.TryGetProperty("error", out var refused) && refused.ValueKind == JsonValueKind.String)
+            {
+                return OAuthError.AccessDenied($"{DisplayName} refused to complete the sign-in ({Safe(refused.GetString()) ?? "no reason given"}).");
+            }
+
+            if (Options.Kind == UpstreamKind.GitHub)
+            {
+                return body.RootElement.TryGetProperty("access_token", out var accessToken) && accessToken.ValueKind == JsonValueKind.String
+                    ? await GitHubIdentityAsync(accessToken.GetString()!, cancellationToken)
+                    : OAuthError.AccessDenied($"{DisplayName} did not complete the sign-in (no access token).");
+            }
+
             if (!body.RootElement.TryGetProperty("id_token", out var idToken) || idToken.ValueKind != JsonValueKind.String)
             {
                 return OAuthError.AccessDenied($"{DisplayName} did not say who signed in (no ID token).");
@@ -221,7 +252,7 @@ public sealed class UpstreamProvider
         if (!result.IsValid && result.Exception is SecurityTokenSignatureKeyNotFoundException)
         {
             // The provider may have rolled its keys since they were read: read them again once (the manager limits how often).
-            _configuration.RequestRefresh();
+            _configuration?.RequestRefresh();
             var refreshed = await GetConfigurationAsync(CancellationToken.None);
             result = await Tokens.ValidateTokenAsync(idToken, Parameters(refreshed));
         }
@@ -280,6 +311,74 @@ public sealed class UpstreamProvider
         };
     }
 
+    /// <summary>
+    /// GitHub's user (GET /user: the numeric id, the key, since a login can be renamed and reclaimed) and, with
+    /// user:email, its addresses (GET /user/emails: only a primary, verified one counts). The token is used for these
+    /// two reads and forgotten.
+    /// </summary>
+    private async Task<OAuthResult<UpstreamIdentity>> GitHubIdentityAsync(string accessToken, CancellationToken cancellationToken)
+    {
+        using var user = await GitHubGetAsync("user", accessToken, cancellationToken);
+        if (user is null || !user.RootElement.TryGetProperty("id", out var id) || id.ValueKind != JsonValueKind.Number || !id.TryGetInt64(out var userId))
+        {
+            return OAuthError.AccessDenied($"{DisplayName} did not say who signed in.");
+        }
+
+        string? email = null;
+        using (var emails = await GitHubGetAsync("user/emails", accessToken, cancellationToken))
+        {
+            if (emails?.RootElement.ValueKind == JsonValueKind.Array)
+            {
+                email = emails.RootElement.EnumerateArray()
+                    .Where(e => e.ValueKind == JsonValueKind.Object
+                        && e.TryGetProperty("primary", out var primary) && primary.ValueKind == JsonValueKind.True
+                        && e.TryGetProperty("verified", out var verified) && verified.ValueKind == JsonValueKind.True
+                        && e.TryGetProperty("email", out var address) && address.ValueKind == JsonValueKind.String)
+                    .Select(e => Safe(e.GetProperty("email").GetString(), 256))
+                    .FirstOrDefault();
+            }
+        }
+
+        var name = user.RootElement.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? Safe(n.GetString(), 256) : null;
+        var login = user.RootElement.TryGetProperty("login", out var l) && l.ValueKind == JsonValueKind.String ? Safe(l.GetString()) : null;
+        return new UpstreamIdentity(Name, "github|" + userId.ToString(System.Globalization.CultureInfo.InvariantCulture))
+        {
+            Name = name ?? login,
+            Email = email,
+            EmailVerified = email is not null,
+            Label = email ?? login,
+        };
+    }
+
+    /// <summary>A GitHub API read; null when it is refused (e.g. no user:email scope); a 5xx is a 503.</summary>
+    private async Task<JsonDocument?> GitHubGetAsync(string path, string accessToken, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(new Uri(Options.GitHubApi.TrimEnd('/') + "/"), path));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/vnd.github+json"));
+        request.Headers.Add("X-GitHub-Api-Version", "2022-11-28");
+        request.Headers.UserAgent.Add(new ProductInfoHeaderValue("Serverless.OAuth", "1.0"));
+        using var response = await _http.SendAsync(request, cancellationToken);
+        if ((int)response.StatusCode >= 500)
+        {
+            throw new DependencyUnavailableException($"Identity provider {Name} (API {(int)response.StatusCode})");
+        }
+
+        if (!response.IsSuccessStatusCode)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
     private TokenValidationParameters Parameters(OpenIdConnectConfiguration configuration) => new()
     {
         ValidAudience = Options.ClientId,
@@ -313,7 +412,7 @@ public sealed class UpstreamProvider
     };
 
     private bool UsesBasicAuthentication(OpenIdConnectConfiguration configuration) =>
-        Options.Kind != UpstreamKind.Entra && configuration.TokenEndpointAuthMethodsSupported.Count > 0
+        Options.Kind == UpstreamKind.OpenIdConnect && configuration.TokenEndpointAuthMethodsSupported.Count > 0
             && !configuration.TokenEndpointAuthMethodsSupported.Contains("client_secret_post");
 
     /// <summary>The RFC 8176 methods the provider names (a short list, each a plain token); others are dropped.</summary>

@@ -351,6 +351,46 @@ public abstract partial class UpstreamSignInContractTests<TFixture>(TFixture fix
         Assert.Equal(subjects[0], subjects[1]);
     }
 
+    [Fact]
+    public async Task GitHub_LinksByTheNumericId_TakesOnlyAVerifiedPrimaryAddress_AndARenamedLoginKeepsTheSub()
+    {
+        var clientId = await NewClientAsync();
+        var id = Random.Shared.NextInt64(1, long.MaxValue);
+        fixture.GitHub.NextUser = new GitHubUser(id, "octo", "Octo Cat",
+            [new("octo@unverified.example", Primary: false, Verified: false), new("octo@example.com", Primary: true, Verified: true)]);
+
+        async Task<(string Sub, JsonElement Profile)> SignInAsync()
+        {
+            var browser = NewBrowser(Server.BaseAddress);
+            var (verifier, challenge) = OAuthFlow.NewPkce();
+            var toGitHub = await ChooseAsync(browser, Authorize(clientId, challenge), "github");
+            Assert.Equal(HttpStatusCode.SeeOther, toGitHub.StatusCode);
+            var query = QueryHelpers.ParseQuery(toGitHub.Headers.Location!.Query);
+            Assert.Equal("read:user user:email", query["scope"]);
+            Assert.Equal("S256", query["code_challenge_method"]);
+            var back = (await browser.GetAsync(toGitHub.Headers.Location)).Headers.Location!;
+            Assert.StartsWith(Server.Issuer + "/signin/github/callback", back.ToString());
+            var tokens = await AllowAndRedeemAsync(browser, clientId, await browser.GetAsync(back), verifier);
+            using var userInfo = new HttpRequestMessage(HttpMethod.Get, "userinfo");
+            userInfo.Headers.Authorization = new("Bearer", tokens.GetProperty("access_token").GetString());
+            return (IdTokenClaims(tokens).GetProperty("sub").GetString()!, await OAuthFlow.JsonAsync(await browser.SendAsync(userInfo)));
+        }
+
+        var (sub, profile) = await SignInAsync();
+        Assert.Equal("octo@example.com", profile.GetProperty("email").GetString());
+        Assert.True(profile.GetProperty("email_verified").GetBoolean());
+
+        // A login is a name that can change hands: the same id renamed is the same account ...
+        fixture.GitHub.NextUser = fixture.GitHub.NextUser with { Login = "octo-renamed" };
+        Assert.Equal(sub, (await SignInAsync()).Sub);
+
+        // ... and another id under the old login is another account; with no verified primary address, none is kept.
+        fixture.GitHub.NextUser = new GitHubUser(id - 1, "octo", null, [new("octo@example.com", Primary: true, Verified: false)]);
+        var (other, otherProfile) = await SignInAsync();
+        Assert.NotEqual(sub, other);
+        Assert.False(otherProfile.TryGetProperty("email", out _));
+    }
+
     /// <summary>The oid the Entra-shaped stand-in gives a user (upstream-provider.mjs, uuidOf).</summary>
     private static string EntraShapedObjectId(string tenant, string login)
     {
@@ -369,12 +409,15 @@ public abstract class UpstreamServerFixture(Func<Uri, Dictionary<string, string?
 
     public UpstreamProviderStandIn Upstream { get; private set; } = null!;
 
+    public GitHubStandIn GitHub { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
         var port = FreePort.Next();
         var address = new Uri($"http://127.0.0.1:{port}/");
         Upstream = await UpstreamProviderStandIn.StartAsync(address);
-        Server = await start(address, Upstream.Settings(), port);
+        GitHub = await GitHubStandIn.StartAsync();
+        Server = await start(address, Upstream.Settings(GitHub.Settings()), port);
     }
 
     public async Task DisposeAsync()
@@ -387,6 +430,11 @@ public abstract class UpstreamServerFixture(Func<Uri, Dictionary<string, string?
         if (Upstream is not null)
         {
             await Upstream.DisposeAsync();
+        }
+
+        if (GitHub is not null)
+        {
+            await GitHub.DisposeAsync();
         }
     }
 }
