@@ -16,7 +16,7 @@ namespace Serverless.BrowserTests;
 public abstract class UpstreamSignInBrowserTests<TServer>(BrowserHost<TServer> fixture)
     where TServer : IOAuthTestServer
 {
-    protected async Task<string> SignInThroughAsync(string button, string login, bool expectConsent, string testName)
+    protected async Task<string> SignInThroughAsync(string button, string? login, bool expectConsent, string testName)
     {
         await using var browser = await fixture.NewPageAsync(testName);
         var page = browser.Page;
@@ -27,9 +27,13 @@ public abstract class UpstreamSignInBrowserTests<TServer>(BrowserHost<TServer> f
         await browser.ScreenshotAsync("choice");
         await page.GetByRole(AriaRole.Button, new() { Name = button }).ClickAsync();
 
-        // The provider's own page.
-        await page.GetByLabel("Username").FillAsync(login);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in upstream" }).ClickAsync();
+        // The provider's own page (the GitHub-shaped stand-in signs its next user in without one).
+        if (login is not null)
+        {
+            await page.GetByLabel("Username").FillAsync(login);
+            await page.GetByRole(AriaRole.Button, new() { Name = "Sign in upstream" }).ClickAsync();
+        }
+
         if (expectConsent)
         {
             await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("Allow");
@@ -57,6 +61,15 @@ public sealed class LocalUpstreamSignInBrowserTests(UpstreamBrowserFixture fixtu
         var second = await SignInThroughAsync("Sign in with Example ID", login, expectConsent: false, "upstream-generic-second");
         Assert.Equal(first, second);
     }
+
+    [Fact]
+    public async Task GitHub_SignsInThroughItsOAuthFlow_AndTheSubStays()
+    {
+        fixture.GitHub.NextUser = new GitHubUser(Random.Shared.NextInt64(1, long.MaxValue), "chromium-octo", null, [new("octo@example.com", Primary: true, Verified: true)]);
+        var first = await SignInThroughAsync("Sign in with GitHub", login: null, expectConsent: true, "upstream-github-first");
+        var second = await SignInThroughAsync("Sign in with GitHub", login: null, expectConsent: false, "upstream-github-second");
+        Assert.Equal(first, second);
+    }
 }
 
 [Collection(WorkerUpstreamBrowserCollection.Name)]
@@ -77,17 +90,23 @@ public sealed class UpstreamBrowserFixture : BrowserHost<LocalServer>, IAsyncLif
 {
     public UpstreamProviderStandIn Upstream { get; private set; } = null!;
 
+    public GitHubStandIn GitHub { get; private set; } = null!;
+
     protected override async Task<LocalServer> StartServerAsync()
     {
         var port = FreePort.Next();
         Upstream = await UpstreamProviderStandIn.StartAsync(new Uri($"http://127.0.0.1:{port}/"));
-        return await LocalServer.StartAsync(Upstream.Settings(new() { ["OAuth:SeedDemoData"] = "true" }), clock: ManualClock.Running(), port: port);
+        GitHub = await GitHubStandIn.StartAsync();
+        var settings = GitHub.Settings();
+        settings["OAuth:SeedDemoData"] = "true";
+        return await LocalServer.StartAsync(Upstream.Settings(settings), clock: ManualClock.Running(), port: port);
     }
 
     async Task IAsyncLifetime.DisposeAsync()
     {
         await DisposeAsync();
         await (Upstream?.DisposeAsync() ?? ValueTask.CompletedTask);
+        await (GitHub?.DisposeAsync() ?? ValueTask.CompletedTask);
     }
 }
 
