@@ -79,6 +79,18 @@ param purgeSchedule string = '0 */5 * * * *'
 @description('E-mail address notified when an alert fires (refresh token reuse, server errors, Key Vault throttling); empty for none.')
 param alertEmail string = ''
 
+@description('Sign-in with Microsoft Entra ID (docs/upstream-sign-in.md): the app registration\'s Application (client) ID. Empty leaves Entra sign-in off.')
+param entraClientId string = ''
+
+@description('Entra sign-in: the directory (tenant) id, or organizations for any organisation (limited by entraAllowedTenants).')
+param entraTenant string = 'organizations'
+
+@description('Entra sign-in with organizations: the tenant ids whose users may sign in (empty: every organisation).')
+param entraAllowedTenants array = []
+
+@description('Entra sign-in fallback: the name of a secret in this deployment\'s Key Vault holding a client secret. Empty (recommended): the Function App\'s managed identity is a federated credential of the app registration, and there is no secret.')
+param entraClientSecretName string = ''
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
@@ -106,6 +118,8 @@ var tableNames = [
   'apis'
   'sessions'
   'consents'
+  'upstreamsignins'
+  'upstreamlinks'
   'replays'
 ]
 
@@ -197,6 +211,11 @@ module api 'app/api.bicep' = {
     wrappingKeyName: wrappingKeyName
     tablePrefix: tablePrefix
     purgeSchedule: purgeSchedule
+    entraClientId: entraClientId
+    entraTenant: entraTenant
+    entraAllowedTenants: entraAllowedTenants
+    entraClientSecretName: entraClientSecretName
+    keyVaultName: keyVaultName
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
   }
@@ -236,6 +255,7 @@ module rbac 'app/rbac.bicep' = {
     signingKeyName: signingKeyName
     secondSigningKeyName: secondSigningKeyName
     wrappingKeyName: wrappingKeyName
+    entraClientSecretName: entraClientSecretName
   }
   dependsOn: [
     storage

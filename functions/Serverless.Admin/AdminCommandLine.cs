@@ -35,6 +35,7 @@ public static class AdminCommandLine
             AdminCommands.Clients(session),
             ApiCommands.Create(session),
             AdminCommands.Users(session),
+            ProviderCommands.Create(session),
             AdminCommands.Keys(session),
             AdminCommands.Purge(session),
         };

@@ -62,6 +62,21 @@ param tablePrefix string
 @description('NCRONTAB schedule of the expiry purge timer.')
 param purgeSchedule string
 
+@description('Entra sign-in: the app registration\'s client id; empty leaves the provider off.')
+param entraClientId string
+
+@description('Entra sign-in: the tenant id, or organizations.')
+param entraTenant string
+
+@description('Entra sign-in with organizations: the allowed tenant ids.')
+param entraAllowedTenants array
+
+@description('Entra sign-in fallback: a Key Vault secret holding a client secret; empty uses the managed identity as a federated credential.')
+param entraClientSecretName string
+
+@description('Name of the Key Vault (for Key Vault references in app settings).')
+param keyVaultName string
+
 @description('Memory of each instance in MB. 512 MB is the cheapest per GB-s and ample for this server.')
 @allowed([
   512
@@ -97,6 +112,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
   properties: {
     serverFarmId: planId
     httpsOnly: true
+    // Key Vault references in app settings (the Entra client secret, when one is used) resolve with this identity.
+    keyVaultReferenceIdentity: identityId
     functionAppConfig: {
       deployment: {
         storage: {
@@ -156,6 +173,16 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     // Demo data is seeded only in Development, and never wanted in Azure.
     OAuth__SeedDemoData: 'false'
     PurgeSchedule: purgeSchedule
+    // Sign-in with Entra ID (docs/upstream-sign-in.md): off while the client id is empty. Without a secret, the
+    // identity's token for api://AzureADTokenExchange is the client assertion (a federated identity credential of the
+    // app registration); with one, a Key Vault reference, so the secret is never an app setting's value.
+    OAuth__Upstream__Providers__entra__Kind: 'Entra'
+    OAuth__Upstream__Providers__entra__DisplayName: 'Microsoft Entra ID'
+    OAuth__Upstream__Providers__entra__Tenant: entraTenant
+    OAuth__Upstream__Providers__entra__AllowedTenants__0: join(entraAllowedTenants, ',')
+    OAuth__Upstream__Providers__entra__ClientId: entraClientId
+    OAuth__Upstream__Providers__entra__ManagedIdentityClientId: empty(entraClientSecretName) ? identityClientId : ''
+    OAuth__Upstream__Providers__entra__ClientSecret: empty(entraClientSecretName) ? '' : '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${entraClientSecretName})'
   }
 }
 

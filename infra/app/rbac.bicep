@@ -33,11 +33,15 @@ param secondSigningKeyName string
 @description('Name of the wrapping key (KeyVaultWrapped mode).')
 param wrappingKeyName string
 
+@description('Entra sign-in fallback: the Key Vault secret holding the client secret; empty: no secret, no secret access.')
+param entraClientSecretName string
+
 var roles = {
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3' // Storage Table Data Contributor
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b' // Storage Blob Data Owner
   keyVaultCryptoUser: '12338af0-0e69-4776-bea7-57ae8d297424' // Key Vault Crypto User
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb' // Monitoring Metrics Publisher
+  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6' // Key Vault Secrets User
 }
 
 resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
@@ -128,6 +132,22 @@ resource telemetry 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: applicationInsights
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Only where the Entra sign-in uses a client secret from the vault (the fallback): reading that one secret.
+resource entraSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' existing = if (!empty(entraClientSecretName)) {
+  parent: vault
+  name: entraClientSecretName
+}
+
+resource entraSecretUse 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(entraClientSecretName)) {
+  name: guid(vault.id, entraClientSecretName, identityName, roles.keyVaultSecretsUser)
+  scope: entraSecret
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
     principalId: principalId
     principalType: 'ServicePrincipal'
   }

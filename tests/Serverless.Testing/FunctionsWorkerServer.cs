@@ -58,11 +58,12 @@ public sealed class FunctionsWorkerServer : IOAuthTestServer
         string environment = "Development",
         AzuriteServer? storageServer = null,
         Action<IServiceCollection>? coreServices = null,
-        System.Security.Cryptography.X509Certificates.X509Certificate2? httpsCertificate = null)
+        System.Security.Cryptography.X509Certificates.X509Certificate2? httpsCertificate = null,
+        int? port = null)
     {
         var azurite = storageServer ?? await AzuriteServer.Shared;
         var storage = azurite.NewStorage();
-        var port = FreePort.Next();
+        port ??= FreePort.Next();
         var issuer = $"{(httpsCertificate is null ? "http" : "https")}://127.0.0.1:{port}";
         var keyPath = Path.Combine(Path.GetTempPath(), "oauth-keys-" + Guid.NewGuid().ToString("N") + ".json");
         var configuration = new Dictionary<string, string?>
@@ -93,7 +94,7 @@ public sealed class FunctionsWorkerServer : IOAuthTestServer
         var host = await FunctionsHostEmulator.StartAsync(new FunctionsHostOptions
         {
             AppDirectory = AppDirectory,
-            HttpPort = port,
+            HttpPort = port.Value,
             UseLocalSettings = false,
             Settings = appSettings,
             HttpsCertificate = httpsCertificate,

@@ -41,11 +41,12 @@ public sealed class LocalServer : IOAuthTestServer
         Action<IServiceCollection>? services = null,
         AzuriteServer? storageServer = null,
         string environment = "Development",
-        ManualClock? clock = null)
+        ManualClock? clock = null,
+        int? port = null)
     {
         var azurite = storageServer ?? await AzuriteServer.Shared;
         var storage = azurite.NewStorage();
-        var port = FreePort.Next();
+        port ??= FreePort.Next();
         var baseAddress = new Uri($"http://127.0.0.1:{port}/");
         clock ??= new ManualClock(DateTimeOffset.UtcNow);
         keyPath ??= Path.Combine(Path.GetTempPath(), "oauth-keys-" + Guid.NewGuid().ToString("N") + ".json");

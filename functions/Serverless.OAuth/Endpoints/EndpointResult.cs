@@ -14,6 +14,9 @@ public abstract record EndpointResult
     /// error sent to the client's redirect URI): counted once, where the answer becomes HTTP (<see cref="Http.EndpointHttpResult"/>).
     /// </summary>
     public virtual OAuthError? Failure => null;
+
+    /// <summary>Set when the answer sends the browser to an upstream provider: the cookie that binds its answer to this browser.</summary>
+    public SessionCookie? SignInBinding { get; init; }
 }
 
 /// <summary>The sign-in session cookie to write: <see cref="Value"/> null clears it.</summary>

@@ -18,4 +18,8 @@ public sealed class BrowserCookies(IHostEnvironment environment)
     /// <summary>The sign-in session cookie, by the same rule as the CSRF cookie: only the name this server sets here.</summary>
     public string? Session(HttpRequest request) =>
         request.Cookies[Secure(request) ? EndpointHttpResult.SecureSessionCookieName : EndpointHttpResult.SessionCookieName];
+
+    /// <summary>The cookie that binds an upstream provider's answer to the browser that was sent there.</summary>
+    public string? SignInBinding(HttpRequest request) =>
+        request.Cookies[Secure(request) ? EndpointHttpResult.SecureSignInBindingCookieName : EndpointHttpResult.SignInBindingCookieName];
 }

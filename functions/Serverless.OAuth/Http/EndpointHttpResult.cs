@@ -30,6 +30,13 @@ public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies
     public const string SecureSessionCookieName = "__Host-oauth_session";
 
     /// <summary>
+    /// Binds an upstream provider's answer to the browser that was sent there (login CSRF, OWASP's OAuth cheat sheet).
+    /// SameSite=Lax: the answer arrives as a top-level navigation from the provider's site.
+    /// </summary>
+    public const string SignInBindingCookieName = "oauth_signin";
+    public const string SecureSignInBindingCookieName = "__Host-oauth_signin";
+
+    /// <summary>
     /// When a 503 says to try again (RFC 9110 §10.2.3): the storage retries of the failed request are spent by then,
     /// and a throttled partition has usually recovered.
     /// </summary>
@@ -77,6 +84,11 @@ public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies
         if (result.Session is { } session)
         {
             WriteSessionCookie(response, session);
+        }
+
+        if (result.SignInBinding is { } binding)
+        {
+            WriteCookie(response, secureCookies ? SecureSignInBindingCookieName : SignInBindingCookieName, binding);
         }
 
         switch (result)
@@ -162,9 +174,11 @@ public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies
     /// SameSite=Lax, not Strict: the browser must send it on the top-level redirect from a client's site to /authorize,
     /// which is what lets a signed-in user through without the password; a cross-site form POST still goes without it.
     /// </summary>
-    private void WriteSessionCookie(HttpResponse response, SessionCookie session)
+    private void WriteSessionCookie(HttpResponse response, SessionCookie session) =>
+        WriteCookie(response, secureCookies ? SecureSessionCookieName : SessionCookieName, session);
+
+    private void WriteCookie(HttpResponse response, string name, SessionCookie session)
     {
-        var name = secureCookies ? SecureSessionCookieName : SessionCookieName;
         var cookie = new CookieOptions { HttpOnly = true, Secure = secureCookies, SameSite = SameSiteMode.Lax, Path = "/" };
         if (session.Value is null)
         {

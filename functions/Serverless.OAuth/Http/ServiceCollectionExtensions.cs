@@ -21,6 +21,7 @@ using Serverless.OAuth.Signing;
 using Serverless.OAuth.Signing.KeyVault;
 using Serverless.OAuth.Storage;
 using Serverless.OAuth.Tokens;
+using Serverless.OAuth.Upstream;
 using Serverless.OAuth.Users;
 using Serverless.OAuth.Validation;
 
@@ -105,6 +106,14 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<LoginStep>();
         services.TryAddSingleton<ConsentStep>();
         services.TryAddSingleton<CodeIssuance>();
+        services.TryAddSingleton<UpstreamHttp>();
+        services.TryAddSingleton(sp => new UpstreamProviders(
+            sp.GetRequiredService<OAuthServerOptions>(), sp.GetRequiredService<UpstreamHttp>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<PendingSignInStore>();
+        services.TryAddSingleton<UpstreamLinkStore>();
+        services.TryAddSingleton<UpstreamAccounts>();
+        services.TryAddSingleton<UpstreamChallenge>();
+        services.TryAddSingleton<UpstreamCallback>();
         services.TryAddSingleton<AuthorizationInteraction>();
         services.TryAddSingleton<AuthorizeEndpoint>();
         services.TryAddSingleton<AccountEndpoint>();
@@ -122,6 +131,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<HomeHttpEndpoint>();
         services.TryAddSingleton<MetadataHttpEndpoint>();
         services.TryAddSingleton<AuthorizeHttpEndpoint>();
+        services.TryAddSingleton<UpstreamCallbackHttpEndpoint>();
         services.TryAddSingleton<AccountHttpEndpoint>();
         services.TryAddSingleton<EndSessionHttpEndpoint>();
         services.TryAddSingleton<TokenHttpEndpoint>();

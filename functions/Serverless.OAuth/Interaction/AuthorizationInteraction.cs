@@ -5,6 +5,7 @@ using Serverless.OAuth.Pages;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Sessions;
 using Serverless.OAuth.Telemetry;
+using Serverless.OAuth.Upstream;
 using Serverless.OAuth.Validation;
 
 namespace Serverless.OAuth.Interaction;
@@ -15,9 +16,12 @@ namespace Serverless.OAuth.Interaction;
 /// (<see cref="CodeIssuance"/>). <see cref="Endpoints.AuthorizeEndpoint"/> validates the request and hands off here. A
 /// signed-in user who allowed everything asked before gets the code at once; otherwise one page asks for what is
 /// missing (the password, the consent, or both), and its answer resumes the authorization. With prompt=none no page is
-/// ever shown: what would need one goes back as an error (OpenID Connect Core §3.1.2.6).
+/// ever shown: what would need one goes back as an error (OpenID Connect Core §3.1.2.6). A user who signs in with an
+/// upstream provider instead (<see cref="UpstreamChallenge"/>) comes back through <see cref="UpstreamCallback"/>, which
+/// resumes here (<see cref="ContinueAsync"/>): the code, or the consent page when something new must be allowed.
 /// </summary>
-public sealed class AuthorizationInteraction(LoginStep login, ConsentStep consent, CodeIssuance codes, IApiStore apis, OAuthServerOptions options)
+public sealed class AuthorizationInteraction(
+    LoginStep login, ConsentStep consent, CodeIssuance codes, IApiStore apis, UpstreamProviders upstream, UpstreamChallenge challenge, OAuthServerOptions options)
 {
     /// <summary>Starts the interaction: the code at once when nothing needs asking, otherwise the page, with a new CSRF token.</summary>
     public async Task<EndpointResult> StartAsync(AuthorizationRequest request, string? sessionCookie, CancellationToken cancellationToken)
@@ -25,6 +29,12 @@ public sealed class AuthorizationInteraction(LoginStep login, ConsentStep consen
         var session = await login.SessionForAsync(request, sessionCookie, cancellationToken);
         if (session is null)
         {
+            // A client that names the user's organisation (domain_hint, or a login_hint in its domain) skips the choice.
+            if (!request.Prompt.None && upstream.ForHint(request.DomainHint, request.LoginHint) is { } provider)
+            {
+                return await challenge.StartAsync(request, provider, cancellationToken);
+            }
+
             return request.Prompt.None
                 ? Refused(request, OAuthError.LoginRequired("The user must sign in."))
                 : await SignInPageAsync(request, CsrfGuard.NewToken(), session: null, request.Scope, request.LoginHint, problem: null, cancellationToken);
@@ -58,6 +68,13 @@ public sealed class AuthorizationInteraction(LoginStep login, ConsentStep consen
                 OAuthError.InvalidRequest("The sign-in form expired or did not come from this server. Go back to the application and start again."), 400);
         }
 
+        if (form.Provider is { } chosen)
+        {
+            return upstream.Find(chosen) is { } provider
+                ? await challenge.StartAsync(request, provider, cancellationToken)
+                : await SignInPageAsync(request, csrfCookie, session: null, request.Scope, request.LoginHint, "That way of signing in is not available. Choose another.", cancellationToken);
+        }
+
         if (consent.Refusal(request, form.Decision) is { } refusal)
         {
             return AuthorizationResponse.Error(refusal, options.Issuer);
@@ -71,6 +88,11 @@ public sealed class AuthorizationInteraction(LoginStep login, ConsentStep consen
             if (form.Username is null && form.Password is null)
             {
                 return await SignInPageAsync(request, csrfCookie, session: null, request.Scope, request.LoginHint, "Your sign-in has ended. Sign in again to continue.", cancellationToken);
+            }
+
+            if (!options.LocalAccounts.Enabled)
+            {
+                return await SignInPageAsync(request, csrfCookie, session: null, request.Scope, null, "Sign in with one of the ways shown.", cancellationToken);
             }
 
             var signIn = await login.SignInAsync(request.Client.ClientId, form.Username, form.Password, clientAddress, cancellationToken);
@@ -95,14 +117,36 @@ public sealed class AuthorizationInteraction(LoginStep login, ConsentStep consen
         return AuthorizationResponse.Code(request, code, options.Issuer) with { Session = started };
     }
 
+    /// <summary>
+    /// Resumes the authorization of a user who has just signed in elsewhere (an upstream provider) and whose new session
+    /// is <paramref name="started"/>: the code when everything asked was allowed before, otherwise the consent page.
+    /// </summary>
+    public async Task<EndpointResult> ContinueAsync(AuthorizationRequest request, SignInSession session, SessionCookie started, CancellationToken cancellationToken)
+    {
+        var question = await consent.QuestionAsync(request, session.Subject, cancellationToken);
+        if (!question.Needed)
+        {
+            return AuthorizationResponse.Code(request, await codes.IssueAsync(request, session, question, cancellationToken), options.Issuer) with { Session = started };
+        }
+
+        return await SignInPageAsync(request, SecretValues.NewSecret(), session, question.Scope, username: null, problem: null, cancellationToken) with { Session = started };
+    }
+
     private EndpointResult Refused(AuthorizationRequest request, OAuthError error) =>
         AuthorizationResponse.Error(request.Redirected(error), options.Issuer);
 
-    /// <summary>The page's form answers with a redirect to the client's origin, which its Content-Security-Policy must allow.</summary>
+    /// <summary>
+    /// The page's form answers with a redirect to the client's origin, or, when the user picks a provider, to that
+    /// provider: its Content-Security-Policy's form-action must allow them.
+    /// </summary>
     private async Task<EndpointResult> SignInPageAsync(
-        AuthorizationRequest request, string csrf, SignInSession? session, ScopeSet scope, string? username, string? problem, CancellationToken cancellationToken) =>
-        new HtmlPage(
-            LoginPage.Render(request, options, await apis.GetCatalogAsync(cancellationToken), csrf, session, scope, username, problem),
+        AuthorizationRequest request, string csrf, SignInSession? session, ScopeSet scope, string? username, string? problem, CancellationToken cancellationToken)
+    {
+        var providers = session is null ? upstream.All : [];
+        var targets = providers.SelectMany(p => p.FormTargets()).Prepend(new Uri(request.RedirectUri).GetLeftPart(UriPartial.Authority)).Distinct(StringComparer.Ordinal);
+        return new HtmlPage(
+            LoginPage.Render(request, options, await apis.GetCatalogAsync(cancellationToken), csrf, session, scope, username, problem, providers),
             CsrfCookie: csrf,
-            FormTarget: new Uri(request.RedirectUri).GetLeftPart(UriPartial.Authority));
+            FormTarget: string.Join(' ', targets));
+    }
 }

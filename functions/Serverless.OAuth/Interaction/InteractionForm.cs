@@ -11,7 +11,13 @@ public sealed record InteractionForm(string? CsrfToken, string? Decision, string
 {
     public const string CsrfField = CsrfGuard.Field;
 
-    public static InteractionForm Read(OAuthParameters form) => new(form[CsrfField], form["decision"], form["username"], form["password"]);
+    public const string ProviderField = "provider";
+
+    /// <summary>The upstream provider the user chose to sign in with, instead of a password.</summary>
+    public string? Provider { get; init; }
+
+    public static InteractionForm Read(OAuthParameters form) =>
+        new(form[CsrfField], form["decision"], form["username"], form["password"]) { Provider = form[ProviderField] };
 
     /// <summary>Whether the form came from our own page (<see cref="CsrfGuard"/>).</summary>
     public bool CameFromOurPage([NotNullWhen(true)] string? csrfCookie) => CsrfGuard.CameFromOurPage(CsrfToken, csrfCookie);

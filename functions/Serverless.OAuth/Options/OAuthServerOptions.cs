@@ -81,6 +81,11 @@ public sealed class OAuthServerOptions
 
     public JwtBearerGrantOptions JwtBearer { get; set; } = new();
 
+    /// <summary>Identity providers users sign in with (Entra ID, any OpenID Provider).</summary>
+    public UpstreamOptions Upstream { get; set; } = new();
+
+    public LocalAccountsOptions LocalAccounts { get; set; } = new();
+
     /// <summary>
     /// The throttle on failed sign-ins and client authentications per client address (an IPv4 address, or an IPv6
     /// /64), against one source trying one password across many accounts. Looser than the per-account lockout,
@@ -176,7 +181,12 @@ public sealed class OAuthServerOptions
             yield return $"OAuth:Storage:ExpiryIndexShards must be between 1 and {Serverless.OAuth.Storage.ExpiryIndex.MaxShards}.";
         }
 
-        foreach (var problem in DynamicRegistration.Validate().Concat(ClientMetadataDocuments.Validate()).Concat(ClientAssertions.Validate()).Concat(JwtBearer.Validate()))
+        if (!LocalAccounts.Enabled && !Upstream.Enabled.Any())
+        {
+            yield return "OAuth:LocalAccounts:Enabled is false and no OAuth:Upstream:Providers are configured: no one could sign in.";
+        }
+
+        foreach (var problem in DynamicRegistration.Validate().Concat(ClientMetadataDocuments.Validate()).Concat(ClientAssertions.Validate()).Concat(JwtBearer.Validate()).Concat(Upstream.Validate()))
         {
             yield return problem;
         }

@@ -3,6 +3,7 @@ using Serverless.OAuth.Interaction;
 using Serverless.OAuth.Options;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Sessions;
+using Serverless.OAuth.Upstream;
 using Serverless.OAuth.Validation;
 
 namespace Serverless.OAuth.Pages;
@@ -11,7 +12,10 @@ namespace Serverless.OAuth.Pages;
 /// The login and consent page: who is asking, for what, in words (each API scope with the API it opens, each API asked
 /// for without a scope by name); username and password unless a sign-in session already says who the user is; Allow
 /// or Deny. <paramref name="scope"/> is what the user is asked about: the whole request, or only what is new since the
-/// consent they gave this client before.
+/// consent they gave this client before. Without a session, the page first asks how the user signs in: one button per
+/// upstream provider (a form of its own, so Enter in the password field never picks one), then the password form,
+/// only where local accounts are enabled. Without local accounts the page is the choice alone; the consent follows,
+/// once the provider has answered, and only for what is new.
 /// </summary>
 public static class LoginPage
 {
@@ -25,8 +29,13 @@ public static class LoginPage
         SignInSession? session,
         ScopeSet scope,
         string? username,
-        string? error)
+        string? error,
+        IReadOnlyList<UpstreamProvider>? providers = null)
     {
+        providers ??= [];
+
+        // Path-absolute: the page is also rendered at /signin/{provider}/callback, where "authorize" would resolve elsewhere.
+        var action = new Uri(options.Issuer).AbsolutePath.TrimEnd('/') + "/authorize";
         var client = request.Client.Name;
         var hiddenFields = Html.Join(request.FormFields().Select(field => Html.Of($"<input type=\"hidden\" name=\"{field.Name}\" value=\"{field.Value}\">\n")));
         var alert = error is null ? Html.Empty : Html.Of($"<p class=\"error\" role=\"alert\" id=\"login-error\">{error}</p>\n");
@@ -79,13 +88,36 @@ public static class LoginPage
 
                 """);
         var heading = session is not null ? Html.Of($"Allow {client} to use your account?") : Html.Of($"Sign in to continue to {client}");
+        var passwordForm = session is not null || options.LocalAccounts.Enabled;
+        var buttons = Html.Join(providers.Select((p, i) => Html.Of(
+            $"<button type=\"submit\" name=\"{InteractionForm.ProviderField}\" value=\"{p.Name}\" class=\"provider\"{(i == 0 && !passwordForm ? Autofocus : Html.Empty)}>Sign in with {p.DisplayName}</button>\n")));
+        var passwordHeading = passwordForm ? Html.Of($"<h2 id=\"password-heading\">Or with a username and password</h2>\n") : Html.Empty;
+        var choice = providers.Count == 0 ? Html.Empty : Html.Of($"""
+            <form method="post" action="{action}" id="providers" aria-labelledby="providers-heading">
+            {hiddenFields}<input type="hidden" name="{InteractionForm.CsrfField}" value="{csrfToken}">
+            <h2 id="providers-heading">Sign in with the account you already have</h2>
+            <div class="providers">
+            {buttons}</div>
+            </form>
+            {passwordHeading}
+            """);
+        if (!passwordForm)
+        {
+            return PageLayout.Render($"Sign in - {client}", Html.Of($"""
+                <div class="card">
+                <h1>{heading}</h1>
+                <p class="lead"><strong>{client}</strong> is asking for access to your account.</p>
+                {site}{localOnly}{alert}{choice}</div>
+                <footer>You will be sent back to <code>{new Uri(request.RedirectUri).GetLeftPart(UriPartial.Authority)}</code>.</footer>
+                """));
+        }
 
         // Allow comes first: pressing Enter in a field submits with the form's first button, and that must not be Deny.
         return PageLayout.Render(session is not null ? $"Allow - {client}" : $"Sign in - {client}", Html.Of($"""
             <div class="card">
             <h1>{heading}</h1>
             <p class="lead"><strong>{client}</strong> is asking for access to your account.</p>
-            {site}{localOnly}{alert}<form method="post" action="authorize">
+            {site}{localOnly}{alert}{choice}<form method="post" action="{action}">
             {hiddenFields}<input type="hidden" name="{InteractionForm.CsrfField}" value="{csrfToken}">
             {credentials}<h2 class="lead" id="scopes-heading">If you allow it, {client} will be able to:</h2>
             <ul class="scopes" aria-labelledby="scopes-heading">

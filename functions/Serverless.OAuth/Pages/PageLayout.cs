@@ -30,6 +30,8 @@ public static class PageLayout
         button { flex: 1; padding: .7rem 1rem; font: inherit; font-weight: 600; border-radius: 8px; border: 1px solid transparent; cursor: pointer; }
         button.allow { background: var(--accent); color: #fff; }
         button.deny { background: transparent; border-color: #9ca3af; color: inherit; }
+        .providers { display: flex; flex-direction: column; gap: .5rem; margin: .5rem 0 1rem; }
+        button.provider { background: transparent; border-color: #9ca3af; color: inherit; text-align: left; }
         footer { color: var(--muted); font-size: .85rem; margin-top: 1.5rem; text-align: center; }
         """;
 

@@ -23,8 +23,10 @@ public class OAuthTables
     public const string Sessions = "sessions";
     public const string Consents = "consents";
     public const string Replays = "replays";
+    public const string UpstreamSignIns = "upstreamsignins";
+    public const string UpstreamLinks = "upstreamlinks";
 
-    public static readonly IReadOnlyList<string> All = [Clients, Users, Grants, Revocations, Expiry, SigningKeys, Lockouts, Apis, Sessions, Consents, Replays];
+    public static readonly IReadOnlyList<string> All = [Clients, Users, Grants, Revocations, Expiry, SigningKeys, Lockouts, Apis, Sessions, Consents, UpstreamSignIns, UpstreamLinks, Replays];
 
     private readonly TableServiceClient _service;
     private readonly string _prefix;

@@ -22,6 +22,10 @@ public static class EventIds
     public const int ClientRegistered = 4031;
     public const int SigningKeyRotated = 4041;
     public const int SessionEnded = 4051;
+    public const int UpstreamSignInSucceeded = 4061;
+    public const int UpstreamSignInRefused = 4062;
+    public const int UpstreamAccountCreated = 4063;
+    public const int UpstreamIdentityLinked = 4064;
 
     public static readonly EventId LockoutLocked = new(4101, nameof(LockoutLocked));
     public static readonly EventId LockoutContended = new(4102, nameof(LockoutContended));
@@ -55,6 +59,8 @@ public static class EventIds
         new(ConsentGranted, nameof(ConsentGranted)), new(ConsentDenied, nameof(ConsentDenied)), new(ConsentWithdrawn, nameof(ConsentWithdrawn)),
         new(FamilyRevokedForReuse, nameof(FamilyRevokedForReuse)), new(FamilyRevokedByClient, nameof(FamilyRevokedByClient)),
         new(ClientRegistered, nameof(ClientRegistered)), new(SigningKeyRotated, nameof(SigningKeyRotated)), new(SessionEnded, nameof(SessionEnded)),
+        new(UpstreamSignInSucceeded, nameof(UpstreamSignInSucceeded)), new(UpstreamSignInRefused, nameof(UpstreamSignInRefused)),
+        new(UpstreamAccountCreated, nameof(UpstreamAccountCreated)), new(UpstreamIdentityLinked, nameof(UpstreamIdentityLinked)),
         LockoutLocked, LockoutContended, LockoutThrottled, LockoutBusy, RegistrationRateLimited, ClientMetadataDocumentRefused, ClientMetadataDocumentFetched,
         ApiSeedingDeferred,
         new(AssertionRefused, nameof(AssertionRefused)), new(JwksUnavailable, nameof(JwksUnavailable)),

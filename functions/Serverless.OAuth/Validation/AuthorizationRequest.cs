@@ -31,6 +31,9 @@ public sealed record AuthorizationRequest(
     /// <summary>The username the client expects; it pre-fills the sign-in form, nothing more.</summary>
     public string? LoginHint { get; init; }
 
+    /// <summary>Which organisation's identity provider the client expects the user to sign in with (e.g. "contoso.com").</summary>
+    public string? DomainHint { get; init; }
+
     /// <summary>An ID token this server issued to the client, naming the user the client expects to be signed in.</summary>
     public IdTokenHint? IdTokenHint { get; init; }
 
@@ -83,6 +86,11 @@ public sealed record AuthorizationRequest(
         if (LoginHint is not null)
         {
             yield return ("login_hint", LoginHint);
+        }
+
+        if (DomainHint is not null)
+        {
+            yield return ("domain_hint", DomainHint);
         }
 
         if (IdTokenHint is not null)

@@ -75,6 +75,7 @@ public sealed class AuthorizeRequestValidator(ClientDirectory clients, IApiStore
             Prompt = prompt.Value,
             MaxAge = maxAge.Value.Age,
             LoginHint = parameters["login_hint"],
+            DomainHint = parameters["domain_hint"],
             IdTokenHint = hint.Value.Hint,
             // A nonce is optional in the code flow (OpenID Connect Core §3.1.2.1); when sent, it is bound to the code.
             Nonce = parameters["nonce"],
