@@ -88,6 +88,7 @@ public sealed class RegistrationEndpoint(
             metadata.RedirectUris,
             scope.IsEmpty ? string.Join(' ', registrable) : scope.ToString(),
             metadata.GrantTypes,
+            RefreshWithoutOfflineAccess: SelfRegistration.RefreshWithoutOfflineAccess(metadata.GrantTypes),
             DefaultResource: SelfRegistration.DefaultResource(options));
         var result = ClientRegistration.Register(request, options, catalog);
         if (!result.Succeeded)

@@ -141,6 +141,7 @@ public sealed class ClientMetadataDocuments(
             RedirectUris = [.. metadata.RedirectUris.Distinct(StringComparer.Ordinal)],
             AllowedScopes = scope.IsEmpty ? registrable : [.. scope.Values],
             AllowedGrantTypes = metadata.GrantTypes,
+            RefreshWithoutOfflineAccess = SelfRegistration.RefreshWithoutOfflineAccess(metadata.GrantTypes),
             DefaultResource = SelfRegistration.DefaultResource(options),
             AllowedResources = SelfRegistration.AllowedResources(options),
             MetadataDocument = url,

@@ -21,6 +21,14 @@ public static class SelfRegistration
         return [.. policy.Scopes.Count == 0 ? all : all.Where(s => policy.Scopes.Contains(s, StringComparer.Ordinal))];
     }
 
+    /// <summary>
+    /// A client that registers the refresh_token grant asks to stay signed in: every MCP SDK registers it, and the
+    /// TypeScript SDK 1.x never asks offline_access, so without this its user would sign in again each time the access
+    /// token expires. OpenID Connect requests still need offline_access (<see cref="Clients.OAuthClient.IssuesRefreshToken"/>).
+    /// </summary>
+    public static bool RefreshWithoutOfflineAccess(IReadOnlyList<string> grantTypes) =>
+        grantTypes.Contains(Clients.GrantTypes.RefreshToken, StringComparer.Ordinal);
+
     public static IReadOnlyList<string> AllowedResources(OAuthServerOptions options) => [.. options.DynamicRegistration.Resources];
 
     public static string? DefaultResource(OAuthServerOptions options) =>
