@@ -128,11 +128,91 @@ public sealed class ClientMetadataDocumentTests : IAsyncLifetime
             Assert.Contains(reason, WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync()));
         }
 
-        // Fetched again the second time: a refused document is not kept, as valid or at all.
+        // Remembered briefly (not fetched for each request), never as valid, and fetched again after that time.
+        Assert.Equal(1, _site.RequestsTo(path));
+        await _server.PassTimeAsync(TimeSpan.FromSeconds(31));
+        Assert.Equal(HttpStatusCode.BadRequest, (await AuthorizeAsync(clientId)).StatusCode);
         Assert.Equal(2, _site.RequestsTo(path));
         await OAuthFlow.AssertOAuthErrorAsync(
             await _flow.PostTokenAsync([("grant_type", "authorization_code"), ("code", "a.b"), ("redirect_uri", MetadataDocumentFixture.Callback), ("client_id", clientId), ("code_verifier", new string('v', 43))]),
             HttpStatusCode.Unauthorized, "invalid_client");
+    }
+
+    [Fact]
+    public async Task WhenItsSiteCannotBeReached_TheLastGoodCopyStandsIn_ForAtMostSevenDays()
+    {
+        const string Path = "/tools/flaky.json";
+        var clientId = _site.Url(Path);
+        _site.Serve(Path, MetadataDocumentFixture.Document(clientId), headers: ("Cache-Control", "max-age=60"));
+        Assert.Equal(HttpStatusCode.OK, (await AuthorizeAsync(clientId)).StatusCode);
+
+        // A bot challenge: 503 with an HTML page. The stale copy is used, and the site is asked again only after a while.
+        _site.Answer(Path, async context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            context.Response.ContentType = "text/html";
+            await context.Response.WriteAsync("<html>Checking your browser</html>");
+        });
+        await _server.PassTimeAsync(TimeSpan.FromMinutes(2));
+        Assert.Equal(HttpStatusCode.OK, (await AuthorizeAsync(clientId)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await AuthorizeAsync(clientId)).StatusCode);
+        Assert.Equal(2, _site.RequestsTo(Path));
+
+        await _server.PassTimeAsync(TimeSpan.FromDays(7));
+        var page = await AuthorizeAsync(clientId);
+        Assert.Equal(HttpStatusCode.BadRequest, page.StatusCode);
+        var html = WebUtility.HtmlDecode(await page.Content.ReadAsStringAsync());
+        Assert.Contains("could not be reached: it answered HTTP 503", html);
+        Assert.DoesNotContain("not registered", html);
+    }
+
+    [Fact]
+    public async Task ADocumentItsSiteSaysIsGone_IsNotServedStale()
+    {
+        const string Path = "/tools/removed.json";
+        var clientId = _site.Url(Path);
+        _site.Serve(Path, MetadataDocumentFixture.Document(clientId), headers: ("Cache-Control", "max-age=60"));
+        Assert.Equal(HttpStatusCode.OK, (await AuthorizeAsync(clientId)).StatusCode);
+
+        _site.Answer(Path, context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return Task.CompletedTask;
+        });
+        await _server.PassTimeAsync(TimeSpan.FromMinutes(2));
+        var page = await AuthorizeAsync(clientId);
+        Assert.Equal(HttpStatusCode.BadRequest, page.StatusCode);
+        Assert.Contains("cannot be used: it answered HTTP 404", WebUtility.HtmlDecode(await page.Content.ReadAsStringAsync()));
+    }
+
+    [Fact]
+    public async Task ConcurrentRequestsForOneDocument_FetchItOnce()
+    {
+        const string Path = "/tools/popular.json";
+        var clientId = _site.Url(Path);
+        var release = new TaskCompletionSource();
+        _site.Answer(Path, async context =>
+        {
+            await release.Task.WaitAsync(TimeSpan.FromSeconds(10), context.RequestAborted);
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(MetadataDocumentFixture.Document(clientId));
+        });
+
+        var requests = Enumerable.Range(0, 8).Select(_ => AuthorizeAsync(clientId)).ToList();
+        await WaitUntilAsync(() => _site.RequestsTo(Path) > 0);
+        await Task.Delay(200); // the other requests arrive while the fetch is under way
+        release.SetResult();
+
+        Assert.All(await Task.WhenAll(requests), response => Assert.Equal(HttpStatusCode.OK, response.StatusCode));
+        Assert.Equal(1, _site.RequestsTo(Path));
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 200 && !condition(); i++)
+        {
+            await Task.Delay(25);
+        }
     }
 
     [Theory]
@@ -141,6 +221,10 @@ public sealed class ClientMetadataDocumentTests : IAsyncLifetime
     [InlineData("https://169.254.169.254/latest/meta-data")]
     [InlineData("https://[::1]:{port}/doc.json")]
     [InlineData("https://127.1.2.3:{port}/doc.json")]
+    [InlineData("https://[::127.0.0.1]:{port}/doc.json")] // IPv4-compatible
+    [InlineData("https://[::ffff:0:127.0.0.1]:{port}/doc.json")] // IPv4-translated
+    [InlineData("https://[64:ff9b:1::7f00:1]:{port}/doc.json")] // NAT64, local-use prefix
+    [InlineData("https://[2001:2::1]:{port}/doc.json")] // benchmarking (IETF protocol assignments)
     public Task ADocumentOnAPrivateAddress_IsNeverFetched(string template) =>
         AssertErrorPageAsync(template, "private, loopback, link-local, multicast or reserved address");
 

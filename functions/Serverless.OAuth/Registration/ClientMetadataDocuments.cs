@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Logging;
 using Serverless.OAuth.Apis;
@@ -12,9 +13,18 @@ namespace Serverless.OAuth.Registration;
 /// authorization specification): the client_id is an https URL, and the JSON document there is the client's
 /// registration. A document is used only when its own client_id is exactly that URL, its redirect URIs pass the rules
 /// of every client (<see cref="ClientRegistration.RedirectUriProblem"/>) and it describes a public client
-/// (token_endpoint_auth_method "none"; a document cannot share a secret). Valid clients are kept in memory (bounded,
-/// for as long as the document's Cache-Control allows, within limits); nothing is stored, and a document that fails
-/// is not kept: its error is answered on the page, never by redirect.
+/// (token_endpoint_auth_method "none"; a document cannot share a secret). Nothing is stored; an instance keeps, in
+/// memory and bounded:
+/// <list type="bullet">
+/// <item>a valid client, fresh for as long as the document's Cache-Control allows (within limits), and then, while its
+/// site cannot be reached, as the last good copy for up to <see cref="ClientMetadataDocumentOptions.StaleLifetime"/>
+/// more (stale-if-error);</item>
+/// <item>a refused or unreachable document, for <see cref="ClientMetadataDocumentOptions.RefusedCacheLifetime"/>, so a
+/// stream of /authorize requests does not fetch it each time;</item>
+/// <item>the fetch under way for a URL, which concurrent requests for it join instead of fetching it again.</item>
+/// </list>
+/// A failure is answered on the page, never by redirect, and says whether the document could not be reached or was
+/// refused; neither is "unknown client".
 /// </summary>
 public sealed class ClientMetadataDocuments(
     MetadataDocumentFetcher fetcher, IApiStore apis, OAuthServerOptions options, TimeProvider clock, ILogger<ClientMetadataDocuments> logger)
@@ -23,11 +33,19 @@ public sealed class ClientMetadataDocuments(
 
     private static readonly EventId Refused = new(4211, "ClientMetadataDocumentRefused");
     private static readonly EventId Fetched = new(4212, "ClientMetadataDocumentFetched");
+    private static readonly EventId Unreachable = new(5301, "ClientMetadataDocumentUnreachable");
+    private static readonly EventId ServedStale = new(5302, "ClientMetadataDocumentServedStale");
 
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = options.ClientMetadataDocuments.CacheSize, CompactionPercentage = 0.25 });
+    private readonly ConcurrentDictionary<string, Lazy<Task<CachedDocument>>> _fetching = new(StringComparer.Ordinal);
 
     /// <summary>Whether a client_id names a metadata document rather than a registered client.</summary>
     public static bool IsDocumentUrl(string clientId) => clientId.StartsWith("https://", StringComparison.Ordinal);
+
+    /// <summary>The error for a document that could not be had: "could not be reached" or "cannot be used", never "unknown client".</summary>
+    public static OAuthError Failed(JsonFetch fetch) => fetch.Failure == FetchFailure.Unreachable
+        ? OAuthError.InvalidClient($"The client's metadata document could not be reached: {fetch.Reason?.TrimEnd('.')}. Try again later.")
+        : Unusable(fetch.Reason ?? "it was refused");
 
     public async Task<OAuthResult<OAuthClient>> FindAsync(string clientId, CancellationToken cancellationToken)
     {
@@ -36,10 +54,9 @@ public sealed class ClientMetadataDocuments(
             return OAuthError.InvalidClient("The client is not registered with this server, which does not accept Client ID Metadata Documents.");
         }
 
-        var now = clock.GetUtcNow();
-        if (_cache.TryGetValue(clientId, out CachedClient? cached) && cached!.Until > now)
+        if (_cache.TryGetValue(clientId, out CachedDocument? cached) && cached!.FreshUntil > clock.GetUtcNow())
         {
-            return cached.Client;
+            return cached.Result;
         }
 
         if (UrlProblem(clientId) is { } problem)
@@ -47,29 +64,67 @@ public sealed class ClientMetadataDocuments(
             return OAuthError.InvalidClient($"The client_id is not a usable metadata document URL: {problem}.");
         }
 
+        // Single flight: one fetch per URL at a time, whoever asks; it runs to its own time limit, not a caller's.
+        var fetch = _fetching.GetOrAdd(clientId, id => new Lazy<Task<CachedDocument>>(() => FetchOnceAsync(id, cached)));
+        return (await fetch.Value.WaitAsync(cancellationToken)).Result;
+    }
+
+    private async Task<CachedDocument> FetchOnceAsync(string clientId, CachedDocument? previous)
+    {
+        try
+        {
+            return await RefreshAsync(clientId, previous);
+        }
+        finally
+        {
+            _fetching.TryRemove(clientId, out _);
+        }
+    }
+
+    private async Task<CachedDocument> RefreshAsync(string clientId, CachedDocument? previous)
+    {
         var url = new Uri(clientId);
-        var fetched = await fetcher.FetchAsync(url, cancellationToken);
+        var policy = options.ClientMetadataDocuments;
+        var fetched = await fetcher.FetchJsonAsync(url, CancellationToken.None);
+        var now = clock.GetUtcNow();
+        CachedDocument entry;
         if (!fetched.Succeeded)
         {
-            logger.LogWarning(Refused, "The metadata document of a client at {Host} was refused: {Reason}", url.Host, fetched.Error.Description);
-            return fetched.Error;
+            if (fetched.Failure == FetchFailure.Unreachable && previous is { Result.Succeeded: true } && previous.StaleUntil > now)
+            {
+                // Stale-if-error: the last good copy, tried again after the refused-cache time.
+                logger.LogWarning(ServedStale, "The metadata document of a client at {Host} could not be reached ({Reason}); its last good copy is used until {StaleUntil}", url.Host, fetched.Reason, previous.StaleUntil);
+                entry = previous with { FreshUntil = now + policy.RefusedCacheLifetime };
+            }
+            else
+            {
+                logger.LogWarning(fetched.Failure == FetchFailure.Unreachable ? Unreachable : Refused, "The metadata document of a client at {Host} was not used: {Reason}", url.Host, fetched.Reason);
+                entry = new CachedDocument(Failed(fetched), now + policy.RefusedCacheLifetime, now);
+            }
+        }
+        else
+        {
+            using var document = fetched.Document;
+            var client = ToClient(url, clientId, document, await apis.GetCatalogAsync(CancellationToken.None));
+            if (!client.Succeeded)
+            {
+                logger.LogWarning(Refused, "The metadata document of a client at {Host} was refused: {Reason}", url.Host, client.Error.Description);
+                entry = new CachedDocument(client.Error, now + policy.RefusedCacheLifetime, now);
+            }
+            else
+            {
+                logger.LogInformation(Fetched, "Read the metadata document of a client at {Host}, kept for {CacheFor}", url.Host, document.CacheFor);
+                entry = new CachedDocument(client.Value, now + document.CacheFor, now + document.CacheFor + policy.StaleLifetime);
+            }
         }
 
-        using var document = fetched.Value;
-        var client = ToClient(url, clientId, document, await apis.GetCatalogAsync(cancellationToken));
-        if (!client.Succeeded)
+        var keep = (entry.StaleUntil > entry.FreshUntil ? entry.StaleUntil : entry.FreshUntil) - now;
+        if (keep > TimeSpan.Zero)
         {
-            logger.LogWarning(Refused, "The metadata document of a client at {Host} was refused: {Reason}", url.Host, client.Error.Description);
-            return client.Error;
+            _cache.Set(clientId, entry, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = keep });
         }
 
-        logger.LogInformation(Fetched, "Read the metadata document of a client at {Host}, kept for {CacheFor}", url.Host, document.CacheFor);
-        _cache.Set(clientId, new CachedClient(client.Value, now + document.CacheFor), new MemoryCacheEntryOptions
-        {
-            Size = 1,
-            AbsoluteExpirationRelativeToNow = document.CacheFor,
-        });
-        return client.Value;
+        return entry;
     }
 
     /// <summary>
@@ -150,5 +205,6 @@ public sealed class ClientMetadataDocuments(
 
     private static OAuthError Unusable(string reason) => OAuthError.InvalidClient($"The client's metadata document cannot be used: {reason.TrimEnd('.')}.");
 
-    private sealed record CachedClient(OAuthClient Client, DateTimeOffset Until);
+    /// <summary>What an instance remembers of a URL: the client or the error, used until <see cref="FreshUntil"/>; a client also stands in until <see cref="StaleUntil"/> while its site cannot be reached.</summary>
+    private sealed record CachedDocument(OAuthResult<OAuthClient> Result, DateTimeOffset FreshUntil, DateTimeOffset StaleUntil);
 }
