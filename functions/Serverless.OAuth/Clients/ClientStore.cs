@@ -150,6 +150,7 @@ public sealed class ClientStore(OAuthTables tables, OAuthServerOptions options, 
         ["DefaultResource"] = client.DefaultResource,
         ["AllowedResources"] = string.Join(' ', client.AllowedResources),
         ["IdTokenSignedResponseAlg"] = client.IdTokenSignedResponseAlg,
+        ["TokenEndpointAuthMethod"] = client.TokenEndpointAuthMethod,
     };
 
     private static OAuthClient FromEntity(TableEntity entity) => new()
@@ -168,6 +169,7 @@ public sealed class ClientStore(OAuthTables tables, OAuthServerOptions options, 
         DefaultResource = entity.GetString("DefaultResource"),
         AllowedResources = Split(entity.GetString("AllowedResources")),
         IdTokenSignedResponseAlg = entity.GetString("IdTokenSignedResponseAlg"),
+        TokenEndpointAuthMethod = entity.GetString("TokenEndpointAuthMethod"),
     };
 
     /// <summary>The one "is live" rule of <see cref="ExpiringEntity"/>: an expired registration is absent.</summary>

@@ -85,7 +85,20 @@ public sealed record OAuthClient
     /// </summary>
     public string? IdTokenSignedResponseAlg { get; init; }
 
+    /// <summary>
+    /// The one way this client authenticates at the token endpoint when it registered one (RFC 7591 §2:
+    /// token_endpoint_auth_method): the others are refused. Null (operator-registered clients): any secret method for a
+    /// confidential client, none for a public one.
+    /// </summary>
+    public string? TokenEndpointAuthMethod { get; init; }
+
     public bool IsPublic => Type == ClientType.Public;
+
+    /// <summary>
+    /// Whether the client registered itself (RFC 7591 or a metadata document) rather than an operator registering it:
+    /// only such clients expire when unused, and only they are known by a document.
+    /// </summary>
+    public bool IsSelfRegistered => ExpiresAt is not null || MetadataDocument is not null;
 
     public bool Allows(string grantType) => AllowedGrantTypes.Contains(grantType, StringComparer.Ordinal);
 

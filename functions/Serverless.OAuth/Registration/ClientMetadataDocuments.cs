@@ -11,9 +11,9 @@ namespace Serverless.OAuth.Registration;
 /// <summary>
 /// Clients described by a Client ID Metadata Document (draft-ietf-oauth-client-id-metadata-document; the MCP
 /// authorization specification): the client_id is an https URL, and the JSON document there is the client's
-/// registration. A document is used only when its own client_id is exactly that URL, its redirect URIs pass the rules
-/// of every client (<see cref="ClientRegistration.RedirectUriProblem"/>) and it describes a public client
-/// (token_endpoint_auth_method "none"; a document cannot share a secret). Nothing is stored; an instance keeps, in
+/// registration. A document is used only when its own client_id is exactly that URL, it describes a public client
+/// (token_endpoint_auth_method "none"; a document cannot share a secret) and it passes the one registration pipeline
+/// (<see cref="ClientRegistration"/>, <see cref="RegistrationPolicy.MetadataDocument"/>), like every other client. Nothing is stored; an instance keeps, in
 /// memory and bounded:
 /// <list type="bullet">
 /// <item>a valid client, fresh for as long as the document's Cache-Control allows (within limits), and then, while its
@@ -27,7 +27,7 @@ namespace Serverless.OAuth.Registration;
 /// refused; neither is "unknown client".
 /// </summary>
 public sealed class ClientMetadataDocuments(
-    MetadataDocumentFetcher fetcher, IApiStore apis, OAuthServerOptions options, TimeProvider clock, ILogger<ClientMetadataDocuments> logger)
+    MetadataDocumentFetcher fetcher, IApiStore apis, IClientStore clients, OAuthServerOptions options, TimeProvider clock, ILogger<ClientMetadataDocuments> logger)
 {
     public const int MaxUrlLength = 2048;
 
@@ -105,7 +105,8 @@ public sealed class ClientMetadataDocuments(
         else
         {
             using var document = fetched.Document;
-            var client = ToClient(url, clientId, document, await apis.GetCatalogAsync(CancellationToken.None));
+            var operatorNames = (await clients.ListAsync(CancellationToken.None)).Where(c => !c.IsSelfRegistered).Select(c => c.Name);
+            var client = ToClient(url, clientId, document, options, await apis.GetCatalogAsync(CancellationToken.None), operatorNames);
             if (!client.Succeeded)
             {
                 logger.LogWarning(Refused, "The metadata document of a client at {Host} was refused: {Reason}", url.Host, client.Error.Description);
@@ -157,7 +158,9 @@ public sealed class ClientMetadataDocuments(
         return null;
     }
 
-    private OAuthResult<OAuthClient> ToClient(Uri url, string clientId, FetchedDocument document, ApiCatalog catalog)
+    /// <summary>The document through the one registration pipeline, under the metadata-document policy.</summary>
+    private static OAuthResult<OAuthClient> ToClient(
+        Uri url, string clientId, FetchedDocument document, OAuthServerOptions options, ApiCatalog catalog, IEnumerable<string> operatorClientNames)
     {
         var read = ClientMetadataReader.Read(document.Json.RootElement);
         if (!read.Succeeded)
@@ -176,31 +179,11 @@ public sealed class ClientMetadataDocuments(
             return Unusable("it must describe a public client (token_endpoint_auth_method \"none\")");
         }
 
-        if (metadata.RedirectUris.Select(ClientRegistration.RedirectUriProblem).FirstOrDefault(p => p is not null) is { } redirectProblem)
-        {
-            return Unusable(redirectProblem);
-        }
-
-        var registrable = SelfRegistration.RegistrableScopes(options, catalog);
-        var scope = ScopeSet.Parse(metadata.Scope ?? "");
-        if (scope is null || !scope.IsSubsetOf(registrable))
-        {
-            return Unusable("its scope names a scope this server does not have, or does not give to clients that register themselves");
-        }
-
-        return new OAuthClient
-        {
-            ClientId = clientId,
-            Name = metadata.ClientName ?? url.Host,
-            Type = ClientType.Public,
-            RedirectUris = [.. metadata.RedirectUris.Distinct(StringComparer.Ordinal)],
-            AllowedScopes = scope.IsEmpty ? registrable : [.. scope.Values],
-            AllowedGrantTypes = metadata.GrantTypes,
-            RefreshWithoutOfflineAccess = SelfRegistration.RefreshWithoutOfflineAccess(metadata.GrantTypes),
-            DefaultResource = SelfRegistration.DefaultResource(options),
-            AllowedResources = SelfRegistration.AllowedResources(options),
-            MetadataDocument = url,
-        };
+        var request = SelfRegistration.Request(metadata, clientId, url.Host, ClientRegistration.AuthNone);
+        var registered = ClientRegistration.Register(request, RegistrationPolicy.MetadataDocument(options, catalog), options, catalog, operatorClientNames, now: null);
+        return registered.Succeeded
+            ? registered.Client with { MetadataDocument = url }
+            : Unusable(SelfRegistration.Describe(registered.Problems.FirstOrDefault(p => p.Kind is ClientRegistrationProblemKind.InvalidRedirectUri) ?? registered.Problems[0]));
     }
 
     private static OAuthError Unusable(string reason) => OAuthError.InvalidClient($"The client's metadata document cannot be used: {reason.TrimEnd('.')}.");

@@ -12,7 +12,8 @@ public sealed record ClientMetadata(
     string? ClientName,
     string? Scope,
     string? ClientId,
-    bool HasJwks)
+    bool HasJwks,
+    IReadOnlyList<string>? PostLogoutRedirectUris = null)
 {
     public const string None = "none";
     public const string ClientSecretBasic = "client_secret_basic";
@@ -68,6 +69,7 @@ public static class ClientMetadataReader
             String(root, "client_name", out var name),
             String(root, "scope", out var scope),
             String(root, "client_id", out var clientId),
+            StringArray(root, "post_logout_redirect_uris", out var postLogoutRedirectUris),
         ];
         if (typeErrors.FirstOrDefault(e => e is not null) is { } typeError)
         {
@@ -102,7 +104,12 @@ public static class ClientMetadataReader
         }
 
         var hasJwks = root.TryGetProperty("jwks", out _) || root.TryGetProperty("jwks_uri", out _);
-        return new ClientMetadata(uris, authMethod, grantTypes, name?.Trim(), scope, clientId, hasJwks);
+        if (postLogoutRedirectUris is { Count: > MaxRedirectUris })
+        {
+            return OAuthError.InvalidClientMetadata($"At most {MaxRedirectUris} post-logout redirect URIs may be registered.");
+        }
+
+        return new ClientMetadata(uris, authMethod, grantTypes, name?.Trim(), scope, clientId, hasJwks, postLogoutRedirectUris);
     }
 
     private static OAuthError? String(JsonElement root, string name, out string? value)
