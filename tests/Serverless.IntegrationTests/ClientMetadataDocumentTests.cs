@@ -138,6 +138,49 @@ public sealed class ClientMetadataDocumentTests : IAsyncLifetime
             HttpStatusCode.Unauthorized, "invalid_client");
     }
 
+    /// <summary>
+    /// Copies of the shape of the documents hosted MCP clients publish (see docs/mcp.md), served from the local site:
+    /// Claude's (claude.ai/oauth/claude-code-client-metadata: its web callback and loopback redirects) and VS Code's
+    /// (vscode.dev/oauth/client-metadata.json: vscode.dev's redirect page and a fixed loopback port). Public clients,
+    /// with fields this server does not use, which it ignores.
+    /// </summary>
+    public static TheoryData<string, string[], string> HostedClientDocuments() => new()
+    {
+        { "/oauth/claude-code-client-metadata", ["https://claude.ai/api/mcp/auth_callback", "http://localhost/callback", "http://127.0.0.1/callback"], "http://127.0.0.1:54212/callback" },
+        { "/oauth/client-metadata.json", ["https://vscode.dev/redirect", "http://127.0.0.1:33418/", "http://localhost:33418/"], "http://127.0.0.1:33418/" },
+    };
+
+    [Theory]
+    [MemberData(nameof(HostedClientDocuments))]
+    public async Task AHostedMcpClientsPublishedDocument_IsAValidClient(string path, string[] redirectUris, string usedRedirect)
+    {
+        var clientId = _site.Url(path);
+        _site.Serve(path, JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["client_id"] = clientId,
+            ["client_name"] = path.Contains("claude", StringComparison.Ordinal) ? "Claude" : "Visual Studio Code",
+            ["client_uri"] = "https://example.com",
+            ["logo_uri"] = "https://example.com/logo.png",
+            ["redirect_uris"] = redirectUris,
+            ["grant_types"] = new[] { "authorization_code", "refresh_token" },
+            ["response_types"] = new[] { "code" },
+            ["token_endpoint_auth_method"] = "none",
+            ["application_type"] = "native",
+        }));
+        var user = await _server.AddUserAsync();
+
+        foreach (var redirectUri in redirectUris)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await AuthorizeAsync(clientId, redirectUri)).StatusCode);
+        }
+
+        var (verifier, challenge) = OAuthFlow.NewPkce();
+        var code = await _flow.GetCodeAsync(clientId, usedRedirect, user.Username, challenge, scope: "read");
+        var (_, refreshToken, _) = await TokenSupport.ReadTokenResponseAsync(await _flow.PostTokenAsync(
+            [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", usedRedirect), ("client_id", clientId), ("code_verifier", verifier)]));
+        Assert.NotNull(refreshToken); // it registered refresh_token, and asked no offline_access
+    }
+
     [Fact]
     public async Task WhenItsSiteCannotBeReached_TheLastGoodCopyStandsIn_ForAtMostSevenDays()
     {
