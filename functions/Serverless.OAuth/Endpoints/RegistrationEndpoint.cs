@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Logging;
 using Serverless.OAuth.Apis;
 using Serverless.OAuth.Clients;
@@ -51,9 +52,33 @@ public sealed class RegistrationEndpoint(
             return new OAuthErrorResult(read.Error);
         }
 
+        // A repeated registration of the same public client from the same address within a short window (an MCP host
+        // that registers on every connection) gets the earlier client back instead of a new one: same address, same
+        // metadata, no secret to hand out again, and the earlier client still registered. Kept per instance, in memory.
+        var repeatKey = read.Value.IsPublic ? RepeatKey(address, document.RootElement) : null;
+        if (repeatKey is not null && _recent.TryGetValue(repeatKey, out ClientRegistrationResponse? earlier)
+            && await clients.FindAsync(earlier!.ClientId, cancellationToken) is not null)
+        {
+            return new JsonBody(earlier, Status: 201);
+        }
+
         var registered = await RegisterAsync(read.Value, cancellationToken);
+        if (registered.Succeeded && repeatKey is not null)
+        {
+            _recent.Set(repeatKey, registered.Value, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = RepeatWindow });
+        }
+
         return registered.Succeeded ? new JsonBody(registered.Value, Status: 201) : new OAuthErrorResult(registered.Error);
     }
+
+    /// <summary>How long a repeated registration of the same public client from the same address reuses the earlier one.</summary>
+    public static readonly TimeSpan RepeatWindow = TimeSpan.FromMinutes(10);
+
+    private readonly MemoryCache _recent = new(new MemoryCacheOptions { SizeLimit = 10_000, CompactionPercentage = 0.25 });
+
+    /// <summary>The address and the metadata as sent (every field, in order), hashed: only an identical request repeats.</summary>
+    private static string RepeatKey(string? address, JsonElement metadata) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes((address ?? "unknown") + "\n" + metadata.GetRawText())));
 
     private async Task<OAuthResult<ClientRegistrationResponse>> RegisterAsync(ClientMetadata metadata, CancellationToken cancellationToken)
     {

@@ -109,6 +109,21 @@ public abstract class RegistrationContractTests<TFixture>(TFixture fixture) : IC
     }
 
     [Fact]
+    public async Task TheSamePublicClientRegisteredAgainFromTheSameAddress_GetsTheEarlierClient_AndAnotherOneDoesNot()
+    {
+        var http = Server.NewHttpClient();
+        var json = $$"""{"redirect_uris": ["http://127.0.0.1/callback"], "token_endpoint_auth_method": "none", "client_name": "Connects often {{Guid.NewGuid():N}}"}""";
+
+        var first = await OAuthFlow.JsonAsync(await RegisterAsync(http, json));
+        var again = await RegisterAsync(http, json);
+        var other = await OAuthFlow.JsonAsync(await RegisterAsync(http, json.Replace("Connects often", "Another tool", StringComparison.Ordinal)));
+
+        Assert.Equal(HttpStatusCode.Created, again.StatusCode);
+        Assert.Equal(first.GetProperty("client_id").GetString(), (await OAuthFlow.JsonAsync(again)).GetProperty("client_id").GetString());
+        Assert.NotEqual(first.GetProperty("client_id").GetString(), other.GetProperty("client_id").GetString());
+    }
+
+    [Fact]
     public async Task TheNameOfAnAppTheOperatorRegistered_IsNotForAClientThatRegistersItself()
     {
         var operatorClient = await Server.AddPublicClientAsync(redirectUris: "http://127.0.0.1:9/callback");
