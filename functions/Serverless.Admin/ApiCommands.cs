@@ -29,7 +29,8 @@ internal static class ApiCommands
                     return AdminCommandLine.Failed;
                 }
 
-                return await SaveAsync(session, services, updateOptions.Read(parsed, existing)!, isNew: false);
+                // Any equivalent spelling finds the API (RFC 3986 §6.2.2-6.2.3); its registered identifier stays.
+                return await SaveAsync(session, services, updateOptions.Read(parsed, existing)! with { Identifier = existing.Identifier }, isNew: false);
             })
             : session.UsageErrorAsync("--identifier is required."));
 
@@ -55,7 +56,8 @@ internal static class ApiCommands
         remove.SetAction(parsed => parsed.GetValue(removeIdentifier) is { } identifier
             ? session.WithServicesAsync(async services =>
             {
-                if (!await services.GetRequiredService<IApiStore>().RemoveAsync(identifier))
+                var apis = services.GetRequiredService<IApiStore>();
+                if (!await apis.RemoveAsync((await apis.GetCatalogAsync()).Find(identifier)?.Identifier ?? identifier))
                 {
                     await session.Error.WriteLineAsync($"No API '{identifier}' is registered.");
                     return AdminCommandLine.Failed;

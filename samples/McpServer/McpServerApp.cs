@@ -14,12 +14,13 @@ public static class McpServerApp
     /// <summary>The MCP endpoint's path; the server's resource identifier is its base URL followed by it.</summary>
     public const string Path = "/mcp";
 
-    /// <summary>The scope the tools need, registered with the API.</summary>
+    /// <summary>The scope the tools need, registered with the API (<c>Mcp:Scope</c> names another).</summary>
     public const string ToolsScope = "mcp:tools";
 
     /// <summary>
     /// Settings: <c>Mcp:Authority</c> (the authorization server's issuer) and <c>Mcp:Resource</c> (this server's
-    /// resource identifier, the URL clients connect to, ending in <see cref="Path"/>).
+    /// resource identifier: the URL clients connect to, ending in <see cref="Path"/>, or its origin when the server is
+    /// the only thing at that origin).
     /// </summary>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
@@ -27,6 +28,7 @@ public static class McpServerApp
         configure?.Invoke(builder);
         var authority = builder.Configuration["Mcp:Authority"] ?? "http://localhost:7071";
         var resource = builder.Configuration["Mcp:Resource"] ?? "http://localhost:5080" + Path;
+        var toolsScope = builder.Configuration["Mcp:Scope"] ?? ToolsScope;
 
         builder.Services.AddAuthentication(options =>
             {
@@ -52,7 +54,7 @@ public static class McpServerApp
                 {
                     Resource = resource,
                     AuthorizationServers = [authority],
-                    ScopesSupported = [ToolsScope],
+                    ScopesSupported = [toolsScope],
                 };
             });
         // Token lifetimes are checked on the app's clock (a test may put its own in the services first).
@@ -72,7 +74,7 @@ public static class McpServerApp
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapMcp(Path).RequireAuthorization(policy => policy.RequireAuthenticatedUser().RequireAssertion(
-            context => context.User.FindFirst("scope")?.Value.Split(' ').Contains(ToolsScope) == true));
+            context => context.User.FindFirst("scope")?.Value.Split(' ').Contains(toolsScope) == true));
         return app;
     }
 }

@@ -152,8 +152,12 @@ public sealed class AdminCommandsTests : IAsyncLifetime
         Assert.True(added == 0, addError);
         Assert.Contains("Registered API: https://orders.example.com/api\tOrders\tscopes: orders.read\ttoken lifetime: 5 min", addOutput);
         Assert.Equal(1, (await RunAsync("", "api", "add", "--identifier", "https://orders.example.com/api", "--name", "Again")).Exit);
+        // Another spelling of the same resource (RFC 3986 §6.2.2-6.2.3) is the same API: refused as a second one.
+        var (twin, _, twinError) = await RunAsync("", "api", "add", "--identifier", "HTTPS://Orders.Example.com:443/api", "--name", "Twin");
+        Assert.Equal(2, twin);
+        Assert.Contains("names the same resource as https://orders.example.com/api", twinError);
 
-        var (updated, _, _) = await RunAsync("", "api", "update", "--identifier", "https://orders.example.com/api", "--scope", "orders.read=Read your orders", "--scope", "orders.write=Place orders");
+        var (updated, _, _) = await RunAsync("", "api", "update", "--identifier", "https://ORDERS.example.com/api", "--scope", "orders.read=Read your orders", "--scope", "orders.write=Place orders");
         Assert.Equal(0, updated);
         var (_, list, _) = await RunAsync("", "api", "list");
         Assert.Contains("https://orders.example.com/api\tOrders\tscopes: orders.read orders.write\ttoken lifetime: 5 min\tclients: any\tintrospectors: api-rs", list);

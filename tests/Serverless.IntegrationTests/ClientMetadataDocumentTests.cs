@@ -147,11 +147,134 @@ public sealed class ClientMetadataDocumentTests : IAsyncLifetime
             Assert.Contains(reason, WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync()));
         }
 
-        // Fetched again the second time: a refused document is not kept, as valid or at all.
+        // Remembered briefly (not fetched for each request), never as valid, and fetched again after that time.
+        Assert.Equal(1, _site.RequestsTo(path));
+        await _server.PassTimeAsync(TimeSpan.FromSeconds(31));
+        Assert.Equal(HttpStatusCode.BadRequest, (await AuthorizeAsync(clientId)).StatusCode);
         Assert.Equal(2, _site.RequestsTo(path));
         await OAuthFlow.AssertOAuthErrorAsync(
             await _flow.PostTokenAsync([("grant_type", "authorization_code"), ("code", "a.b"), ("redirect_uri", MetadataDocumentFixture.Callback), ("client_id", clientId), ("code_verifier", new string('v', 43))]),
             HttpStatusCode.Unauthorized, "invalid_client");
+    }
+
+    /// <summary>
+    /// Copies of the shape of the documents hosted MCP clients publish (see docs/mcp.md), served from the local site:
+    /// Claude's (claude.ai/oauth/claude-code-client-metadata: its web callback and loopback redirects) and VS Code's
+    /// (vscode.dev/oauth/client-metadata.json: vscode.dev's redirect page and a fixed loopback port). Public clients,
+    /// with fields this server does not use, which it ignores.
+    /// </summary>
+    public static TheoryData<string, string[], string> HostedClientDocuments() => new()
+    {
+        { "/oauth/claude-code-client-metadata", ["https://claude.ai/api/mcp/auth_callback", "http://localhost/callback", "http://127.0.0.1/callback"], "http://127.0.0.1:54212/callback" },
+        { "/oauth/client-metadata.json", ["https://vscode.dev/redirect", "http://127.0.0.1:33418/", "http://localhost:33418/"], "http://127.0.0.1:33418/" },
+    };
+
+    [Theory]
+    [MemberData(nameof(HostedClientDocuments))]
+    public async Task AHostedMcpClientsPublishedDocument_IsAValidClient(string path, string[] redirectUris, string usedRedirect)
+    {
+        var clientId = _site.Url(path);
+        _site.Serve(path, JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["client_id"] = clientId,
+            ["client_name"] = path.Contains("claude", StringComparison.Ordinal) ? "Claude" : "Visual Studio Code",
+            ["client_uri"] = "https://example.com",
+            ["logo_uri"] = "https://example.com/logo.png",
+            ["redirect_uris"] = redirectUris,
+            ["grant_types"] = new[] { "authorization_code", "refresh_token" },
+            ["response_types"] = new[] { "code" },
+            ["token_endpoint_auth_method"] = "none",
+            ["application_type"] = "native",
+        }));
+        var user = await _server.AddUserAsync();
+
+        foreach (var redirectUri in redirectUris)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await AuthorizeAsync(clientId, redirectUri)).StatusCode);
+        }
+
+        var (verifier, challenge) = OAuthFlow.NewPkce();
+        var code = await _flow.GetCodeAsync(clientId, usedRedirect, user.Username, challenge, scope: "read");
+        var (_, refreshToken, _) = await TokenSupport.ReadTokenResponseAsync(await _flow.PostTokenAsync(
+            [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", usedRedirect), ("client_id", clientId), ("code_verifier", verifier)]));
+        Assert.NotNull(refreshToken); // it registered refresh_token, and asked no offline_access
+    }
+
+    [Fact]
+    public async Task WhenItsSiteCannotBeReached_TheLastGoodCopyStandsIn_ForAtMostSevenDays()
+    {
+        const string Path = "/tools/flaky.json";
+        var clientId = _site.Url(Path);
+        _site.Serve(Path, MetadataDocumentFixture.Document(clientId), headers: ("Cache-Control", "max-age=60"));
+        Assert.Equal(HttpStatusCode.OK, (await AuthorizeAsync(clientId)).StatusCode);
+
+        // A bot challenge: 503 with an HTML page. The stale copy is used, and the site is asked again only after a while.
+        _site.Answer(Path, async context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            context.Response.ContentType = "text/html";
+            await context.Response.WriteAsync("<html>Checking your browser</html>");
+        });
+        await _server.PassTimeAsync(TimeSpan.FromMinutes(2));
+        Assert.Equal(HttpStatusCode.OK, (await AuthorizeAsync(clientId)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await AuthorizeAsync(clientId)).StatusCode);
+        Assert.Equal(2, _site.RequestsTo(Path));
+
+        await _server.PassTimeAsync(TimeSpan.FromDays(7));
+        var page = await AuthorizeAsync(clientId);
+        Assert.Equal(HttpStatusCode.BadRequest, page.StatusCode);
+        var html = WebUtility.HtmlDecode(await page.Content.ReadAsStringAsync());
+        Assert.Contains("could not be reached: it answered HTTP 503", html);
+        Assert.DoesNotContain("not registered", html);
+    }
+
+    [Fact]
+    public async Task ADocumentItsSiteSaysIsGone_IsNotServedStale()
+    {
+        const string Path = "/tools/removed.json";
+        var clientId = _site.Url(Path);
+        _site.Serve(Path, MetadataDocumentFixture.Document(clientId), headers: ("Cache-Control", "max-age=60"));
+        Assert.Equal(HttpStatusCode.OK, (await AuthorizeAsync(clientId)).StatusCode);
+
+        _site.Answer(Path, context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return Task.CompletedTask;
+        });
+        await _server.PassTimeAsync(TimeSpan.FromMinutes(2));
+        var page = await AuthorizeAsync(clientId);
+        Assert.Equal(HttpStatusCode.BadRequest, page.StatusCode);
+        Assert.Contains("cannot be used: it answered HTTP 404", WebUtility.HtmlDecode(await page.Content.ReadAsStringAsync()));
+    }
+
+    [Fact]
+    public async Task ConcurrentRequestsForOneDocument_FetchItOnce()
+    {
+        const string Path = "/tools/popular.json";
+        var clientId = _site.Url(Path);
+        var release = new TaskCompletionSource();
+        _site.Answer(Path, async context =>
+        {
+            await release.Task.WaitAsync(TimeSpan.FromSeconds(10), context.RequestAborted);
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(MetadataDocumentFixture.Document(clientId));
+        });
+
+        var requests = Enumerable.Range(0, 8).Select(_ => AuthorizeAsync(clientId)).ToList();
+        await WaitUntilAsync(() => _site.RequestsTo(Path) > 0);
+        await Task.Delay(200); // the other requests arrive while the fetch is under way
+        release.SetResult();
+
+        Assert.All(await Task.WhenAll(requests), response => Assert.Equal(HttpStatusCode.OK, response.StatusCode));
+        Assert.Equal(1, _site.RequestsTo(Path));
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        for (var i = 0; i < 200 && !condition(); i++)
+        {
+            await Task.Delay(25);
+        }
     }
 
     [Theory]
@@ -160,6 +283,10 @@ public sealed class ClientMetadataDocumentTests : IAsyncLifetime
     [InlineData("https://169.254.169.254/latest/meta-data")]
     [InlineData("https://[::1]:{port}/doc.json")]
     [InlineData("https://127.1.2.3:{port}/doc.json")]
+    [InlineData("https://[::127.0.0.1]:{port}/doc.json")] // IPv4-compatible
+    [InlineData("https://[::ffff:0:127.0.0.1]:{port}/doc.json")] // IPv4-translated
+    [InlineData("https://[64:ff9b:1::7f00:1]:{port}/doc.json")] // NAT64, local-use prefix
+    [InlineData("https://[2001:2::1]:{port}/doc.json")] // benchmarking (IETF protocol assignments)
     public Task ADocumentOnAPrivateAddress_IsNeverFetched(string template) =>
         AssertErrorPageAsync(template, "private, loopback, link-local, multicast or reserved address");
 

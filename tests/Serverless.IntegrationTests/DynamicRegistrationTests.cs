@@ -14,6 +14,8 @@ public sealed class DynamicRegistrationTests
 {
     private const string PublicClient = """{"redirect_uris": ["http://127.0.0.1/callback"], "token_endpoint_auth_method": "none", "scope": "read"}""";
 
+    private const string AnotherPublicClient = """{"redirect_uris": ["http://127.0.0.1/callback"], "token_endpoint_auth_method": "none", "scope": "read", "client_name": "Another"}""";
+
     [Fact]
     public async Task ByDefault_RegistrationIsOff_AndNotAdvertised()
     {
@@ -40,7 +42,8 @@ public sealed class DynamicRegistrationTests
 
         Assert.Equal(HttpStatusCode.Created, (await RegistrationContractTests<LocalHostFixture>.RegisterAsync(http, PublicClient)).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await RegistrationContractTests<LocalHostFixture>.RegisterAsync(http, "{}")).StatusCode);
-        Assert.Equal(HttpStatusCode.Created, (await RegistrationContractTests<LocalHostFixture>.RegisterAsync(http, PublicClient)).StatusCode);
+        // Another client (the same one again would get the earlier one back, but still count).
+        Assert.Equal(HttpStatusCode.Created, (await RegistrationContractTests<LocalHostFixture>.RegisterAsync(http, AnotherPublicClient)).StatusCode);
         var refused = await RegistrationContractTests<LocalHostFixture>.RegisterAsync(http, PublicClient);
 
         await OAuthFlow.AssertOAuthErrorAsync(refused, HttpStatusCode.TooManyRequests, "invalid_request");
@@ -56,7 +59,7 @@ public sealed class DynamicRegistrationTests
         var flow = new OAuthFlow(server);
         var user = await server.AddUserAsync();
         var unused = (await OAuthFlow.JsonAsync(await RegistrationContractTests<LocalHostFixture>.RegisterAsync(http, PublicClient))).GetProperty("client_id").GetString()!;
-        var used = (await OAuthFlow.JsonAsync(await RegistrationContractTests<LocalHostFixture>.RegisterAsync(http, PublicClient))).GetProperty("client_id").GetString()!;
+        var used = (await OAuthFlow.JsonAsync(await RegistrationContractTests<LocalHostFixture>.RegisterAsync(http, AnotherPublicClient))).GetProperty("client_id").GetString()!;
         await flow.GetCodeAsync(used, "http://127.0.0.1:50000/callback", user.Username, OAuthFlow.NewPkce().Challenge, scope: "read");
 
         await server.PassTimeAsync(TimeSpan.FromDays(1) + TimeSpan.FromMinutes(2));

@@ -12,7 +12,8 @@ public sealed class ApiCatalog
     /// <param name="userInfo">The server's own UserInfo endpoint as an API (<see cref="UserInfo"/>), when there is one.</param>
     public ApiCatalog(IEnumerable<ApiResource> apis, ApiResource? userInfo = null)
     {
-        _byIdentifier = new(StringComparer.Ordinal);
+        // RFC 3986 §6.2.2-6.2.3: any equivalent spelling finds the API (ApiRegistration refuses two equivalent ones).
+        _byIdentifier = new(ResourceIndicator.Comparer);
         _byScope = new(StringComparer.Ordinal);
         UserInfo = userInfo;
         foreach (var api in userInfo is null ? apis : apis.Append(userInfo))
@@ -41,6 +42,7 @@ public sealed class ApiCatalog
     /// <summary>Every API's scope names, each once.</summary>
     public IEnumerable<string> ScopeNames => _byScope.Keys;
 
+    /// <summary>The API with this identifier in any equivalent spelling (<see cref="ResourceIndicator.NormalForm"/>).</summary>
     public ApiResource? Find(string identifier) => _byIdentifier.GetValueOrDefault(identifier);
 
     /// <summary>The API a scope belongs to; null for the server's own scopes and unknown ones.</summary>

@@ -22,6 +22,13 @@ public static class ApiRegistration
             problems.Add($"--identifier: {identifier}");
         }
 
+        // One API per resource: an identifier equivalent to another API's (RFC 3986 §6.2.2-6.2.3) would make a
+        // resource parameter name two APIs. The same spelling is the same API (an update).
+        if (others.FirstOrDefault(o => o.Identifier != api.Identifier && ResourceIndicator.Comparer.Equals(o.Identifier, api.Identifier)) is { } twin)
+        {
+            problems.Add($"--identifier: it names the same resource as {twin.Identifier} (RFC 3986 §6.2.2-6.2.3); update that API instead.");
+        }
+
         if (string.IsNullOrWhiteSpace(api.Name))
         {
             problems.Add("--name is required.");

@@ -96,7 +96,7 @@ public static class ResourceSelection
                 return OAuthError.InvalidTarget(problem);
             }
 
-            if (pool.FirstOrDefault(c => c.Identifier == value) is not { } named)
+            if (pool.FirstOrDefault(c => ResourceIndicator.Comparer.Equals(c.Identifier, value)) is not { } named)
             {
                 return OAuthError.InvalidTarget("The resource is unknown, not allowed for this client, or not covered by this grant.");
             }
@@ -108,7 +108,7 @@ public static class ResourceSelection
             // The requested scopes may say which API; otherwise the only one, or the client's default.
             var byScope = ApisOf(apis, requestedScope).ToList();
             var among = byScope.Count > 0 ? pool.Where(byScope.Contains).ToList() : pool;
-            if ((among.Count == 1 ? among[0] : among.FirstOrDefault(c => c.Identifier == client.DefaultResource)) is not { } chosen)
+            if ((among.Count == 1 ? among[0] : among.FirstOrDefault(c => client.DefaultResource is { } d && ResourceIndicator.Comparer.Equals(c.Identifier, d))) is not { } chosen)
             {
                 return OAuthError.InvalidTarget(among.Count == 0
                     ? "No resource this client may use is covered by this grant."
@@ -182,7 +182,7 @@ public static class ResourceSelection
     /// </summary>
     private static bool MayUse(ApiCatalog apis, OAuthClient client, ApiResource api) =>
         api.Allows(client.ClientId)
-        && (client.AllowedResources.Count == 0 || client.AllowedResources.Contains(api.Identifier, StringComparer.Ordinal) || api.Identifier == apis.UserInfo?.Identifier);
+        && (client.AllowedResources.Count == 0 || client.AllowedResources.Contains(api.Identifier, ResourceIndicator.Comparer) || api.Identifier == apis.UserInfo?.Identifier);
 
     private static IEnumerable<ApiResource> ApisOf(ApiCatalog apis, ScopeSet scope) =>
         scope.Values.Select(apis.OwnerOf).OfType<ApiResource>().Distinct();

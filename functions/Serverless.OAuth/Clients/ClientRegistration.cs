@@ -23,7 +23,8 @@ public sealed record ClientRegistrationRequest(
     IReadOnlyList<string>? PostLogoutRedirectUris = null,
     string? Jwks = null,
     string? JwksUri = null,
-    IReadOnlyList<FederatedCredential>? FederatedCredentials = null);
+    IReadOnlyList<FederatedCredential>? FederatedCredentials = null,
+    string? TokenEndpointAuthMethod = null);
 
 /// <summary>Why a registration is refused. The callers word it for their audience (options, or RFC 7591 metadata).</summary>
 public enum ClientRegistrationProblemKind
@@ -44,6 +45,21 @@ public enum ClientRegistrationProblemKind
     InvalidJwksUri,
     InvalidFederatedCredential,
     PublicClientKeys,
+
+    /// <summary>A grant this door does not register (<see cref="RegistrationPolicy.GrantTypes"/>).</summary>
+    GrantNotAllowed,
+
+    /// <summary>A token_endpoint_auth_method this door does not register, or one that does not fit the client's type.</summary>
+    AuthMethodNotAllowed,
+
+    /// <summary>A scope the server knows but does not give to clients coming this way (<see cref="RegistrationPolicy.Scopes"/>).</summary>
+    ScopeNotAllowed,
+
+    /// <summary>A name with control, bidirectional-override or invisible characters, which could make it look like another.</summary>
+    UnsafeName,
+
+    /// <summary>The name of an operator-registered client, taken by a client that registers itself.</summary>
+    NameTaken,
 }
 
 /// <summary>One reason a registration is refused; <see cref="Value"/> is the grant, scope or redirect URI at fault, <see cref="Detail"/> why.</summary>
@@ -60,21 +76,44 @@ public sealed record ClientRegistrationResult(OAuthClient? Client, string? Secre
 }
 
 /// <summary>
-/// The rules of a valid client: its id, name and type; grants this server knows, with client_credentials and
-/// introspection for confidential clients only; a redirect URI for the code grant, each registrable (RFC 6749 §3.1.2);
-/// scopes this server knows, its own or a registered API's (all of them when none is asked for); a default resource
-/// that is a registered API. A confidential client gets a generated secret, of which only the hash is kept.
+/// The one registration pipeline, for every way a client comes to exist: the admin tool, RFC 7591 /register and Client
+/// ID Metadata Documents. Each comes with its <see cref="RegistrationPolicy"/> (what that door allows and gives, as
+/// data); the rules are the same for all: an id, a name that cannot pass for another (no control, bidi-override or
+/// invisible characters; for self-registered clients, not an operator client's name), a type; grants this server knows
+/// and the door allows, with client_credentials and introspection for confidential clients only; a redirect URI for
+/// the code grant, each registrable (RFC 6749 §3.1.2), post-logout redirect URIs by the same rule; scopes this server
+/// knows and the door gives (all of them when none is asked for); a default resource that is a registered API; an auth
+/// method that fits the type. A confidential client gets a generated secret, of which only the hash is kept.
 /// </summary>
 public static class ClientRegistration
 {
-    /// <summary>Applies the rules: the client to store, or every problem at once.</summary>
-    public static ClientRegistrationResult Register(ClientRegistrationRequest request, OAuthServerOptions options, ApiCatalog apis)
+    public const string AuthNone = "none";
+    public const string AuthSecretBasic = "client_secret_basic";
+    public const string AuthSecretPost = "client_secret_post";
+    public const string AuthPrivateKeyJwt = "private_key_jwt";
+
+    /// <summary>The admin tool's door (<see cref="RegistrationPolicy.Operator"/>).</summary>
+    public static ClientRegistrationResult Register(ClientRegistrationRequest request, OAuthServerOptions options, ApiCatalog apis) =>
+        Register(request, RegistrationPolicy.Operator(), options, apis, operatorClientNames: [], now: null);
+
+    /// <summary>
+    /// Applies the rules and the door's policy: the client to store (or, for a metadata document, to use), or every
+    /// problem at once. <paramref name="operatorClientNames"/> are the names a self-registered client may not take;
+    /// <paramref name="now"/> starts the expiry of a door that has one.
+    /// </summary>
+    public static ClientRegistrationResult Register(
+        ClientRegistrationRequest request,
+        RegistrationPolicy policy,
+        OAuthServerOptions options,
+        ApiCatalog apis,
+        IEnumerable<string> operatorClientNames,
+        DateTimeOffset? now)
     {
         string[] known = [.. options.ServerScopes, .. apis.ScopeNames];
         var grants = request.GrantTypes.Count > 0 ? request.GrantTypes.Distinct(StringComparer.Ordinal).ToArray() : [GrantTypes.AuthorizationCode];
         var scope = ScopeSet.Parse(request.Scope ?? "");
         var problems = new List<ClientRegistrationProblem>();
-        if (!OAuthClient.IsValidClientId(request.ClientId))
+        if (policy.Origin == ClientOrigin.MetadataDocument ? request.ClientId is not { Length: > 0 } : !OAuthClient.IsValidClientId(request.ClientId))
         {
             problems.Add(new(ClientRegistrationProblemKind.InvalidClientId));
         }
@@ -83,6 +122,14 @@ public static class ClientRegistration
         {
             problems.Add(new(ClientRegistrationProblemKind.MissingName));
         }
+        else if (!IsSafeName(request.Name))
+        {
+            problems.Add(new(ClientRegistrationProblemKind.UnsafeName));
+        }
+        else if (policy.NameMustNotBeAnOperatorClients && operatorClientNames.Any(name => SameName(name, request.Name)))
+        {
+            problems.Add(new(ClientRegistrationProblemKind.NameTaken, request.Name.Trim()));
+        }
 
         if (request.Type is null)
         {
@@ -90,6 +137,7 @@ public static class ClientRegistration
         }
 
         problems.AddRange(grants.Where(g => !GrantTypes.All.Contains(g)).Select(g => new ClientRegistrationProblem(ClientRegistrationProblemKind.UnknownGrant, g)));
+        problems.AddRange(grants.Where(g => GrantTypes.All.Contains(g) && !policy.GrantTypes.Contains(g)).Select(g => new ClientRegistrationProblem(ClientRegistrationProblemKind.GrantNotAllowed, g)));
         if (request.Type == ClientType.Public && grants.Contains(GrantTypes.ClientCredentials))
         {
             problems.Add(new(ClientRegistrationProblemKind.PublicClientCredentials));
@@ -98,6 +146,12 @@ public static class ClientRegistration
         if (request.MayIntrospect && request.Type != ClientType.Confidential)
         {
             problems.Add(new(ClientRegistrationProblemKind.PublicIntrospection));
+        }
+
+        if (request.TokenEndpointAuthMethod is { } method
+            && (!policy.AuthMethods.Contains(method, StringComparer.Ordinal) || (method == AuthNone) != (request.Type == ClientType.Public)))
+        {
+            problems.Add(new(ClientRegistrationProblemKind.AuthMethodNotAllowed, method));
         }
 
         if (grants.Contains(GrantTypes.AuthorizationCode) && request.RedirectUris.Count == 0)
@@ -120,9 +174,11 @@ public static class ClientRegistration
         else
         {
             problems.AddRange(scope.Values.Where(s => !known.Contains(s)).Select(s => new ClientRegistrationProblem(ClientRegistrationProblemKind.UnknownScope, s)));
+            problems.AddRange(scope.Values.Where(s => known.Contains(s) && policy.Scopes is { } allowed && !allowed.Contains(s)).Select(s => new ClientRegistrationProblem(ClientRegistrationProblemKind.ScopeNotAllowed, s)));
         }
 
-        if (request.DefaultResource is { } resource && apis.Find(resource) is null)
+        var defaultResource = request.DefaultResource ?? policy.DefaultResource;
+        if (defaultResource is { } resource && apis.Find(resource) is null)
         {
             problems.Add(new(ClientRegistrationProblemKind.UnknownResource, resource));
         }
@@ -176,17 +232,49 @@ public static class ClientRegistration
             SecretHash = secret is null ? null : ClientSecretVerifier.HashSecret(secret),
             RedirectUris = [.. request.RedirectUris.Distinct(StringComparer.Ordinal)],
             PostLogoutRedirectUris = [.. (request.PostLogoutRedirectUris ?? []).Distinct(StringComparer.Ordinal)],
-            AllowedScopes = scope.IsEmpty ? known : [.. scope.Values],
+            AllowedScopes = scope.IsEmpty ? [.. policy.Scopes ?? known] : [.. scope.Values],
             AllowedGrantTypes = grants,
-            RefreshWithoutOfflineAccess = request.RefreshWithoutOfflineAccess,
+            RefreshWithoutOfflineAccess = request.RefreshWithoutOfflineAccess
+                || (policy.RefreshTokenGrantKeepsSignedIn && grants.Contains(GrantTypes.RefreshToken)),
             MayIntrospect = request.MayIntrospect,
-            DefaultResource = request.DefaultResource,
+            DefaultResource = defaultResource,
+            AllowedResources = policy.Resources,
             IdTokenSignedResponseAlg = request.IdTokenSignedResponseAlg,
             Jwks = request.Jwks,
             JwksUri = request.JwksUri,
             FederatedCredentials = [.. request.FederatedCredentials ?? []],
+            TokenEndpointAuthMethod = request.TokenEndpointAuthMethod,
+            ExpiresAt = policy.UnusedLifetime is { } lifetime && now is { } start ? start + lifetime : null,
         };
         return new ClientRegistrationResult(client, secret, []);
+    }
+
+    /// <summary>
+    /// A name that shows what it says (RFC 7591 §5, RFC 6749 §10.2): no control characters, no format characters
+    /// (bidirectional overrides and isolates, zero-width spaces and joiners, the byte-order mark) and no line or
+    /// paragraph separators, any of which could make one app's name render as another's.
+    /// </summary>
+    public static bool IsSafeName(string name) => !name.Any(c => char.GetUnicodeCategory(c) is
+        System.Globalization.UnicodeCategory.Control or System.Globalization.UnicodeCategory.Format
+        or System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator);
+
+    /// <summary>
+    /// Names the consent page would show alike: trimmed, case ignored, full-width letters and digits as their ASCII
+    /// forms, and compatibility-normalized (NFKC) where the platform has the Unicode data for it.
+    /// </summary>
+    public static bool SameName(string a, string b) => string.Equals(Folded(a), Folded(b), StringComparison.OrdinalIgnoreCase);
+
+    private static string Folded(string name)
+    {
+        var ascii = new string([.. name.Trim().Select(c => c is >= '\uFF01' and <= '\uFF5E' ? (char)(c - 0xFEE0) : c is '\u3000' ? ' ' : c)]);
+        try
+        {
+            return ascii.Normalize(System.Text.NormalizationForm.FormKC);
+        }
+        catch (PlatformNotSupportedException)
+        {
+            return ascii;
+        }
     }
 
     /// <summary>

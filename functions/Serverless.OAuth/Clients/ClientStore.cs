@@ -16,15 +16,16 @@ namespace Serverless.OAuth.Clients;
 /// every instance within that time. "No such client" is cached too, or a stream of made-up client ids would cost a
 /// storage read each; so the cache is bounded in size (<see cref="OAuthServerOptions.ClientCacheSize"/> entries), and
 /// when it is full the unknown ids go first, so a flood of them neither grows memory nor evicts the real clients.
-/// A dynamically registered client has an expiry (<see cref="OAuthClient.ExpiresAt"/>): its row is indexed for the purge
-/// before it is written, and once expired it reads as absent.
+/// A dynamically registered client has an expiry (<see cref="OAuthClient.ExpiresAt"/>): its row is written through
+/// <see cref="ExpiringTable"/> (indexed for the purge before it is written), and once expired it reads as absent, in a
+/// lookup and in the list alike.
 /// </summary>
 public sealed class ClientStore(OAuthTables tables, OAuthServerOptions options, TimeProvider clock, ILogger<ClientStore>? logger = null) : IClientStore
 {
     private const string Row = "client";
 
-    /// <summary>The expiry index every writer uses: it keeps no state of its own beyond the tables.</summary>
-    private readonly ExpiryIndex _expiryIndex = new(tables, options.Storage.ExpiryIndexShards);
+    /// <summary>Self-registered clients' rows: written through the one path that indexes their expiry first.</summary>
+    private readonly ExpiringTable _expiring = new(OAuthTables.Clients, tables, new ExpiryIndex(tables, options.Storage.ExpiryIndexShards), clock);
 
     private readonly MemoryCache _cache = new(new MemoryCacheOptions
     {
@@ -65,10 +66,15 @@ public sealed class ClientStore(OAuthTables tables, OAuthServerOptions options, 
     public async Task<IReadOnlyList<OAuthClient>> ListAsync(CancellationToken cancellationToken = default)
     {
         var table = await tables.GetAsync(OAuthTables.Clients, cancellationToken);
+        // Expired registrations the purge has not deleted yet are absent here too (the one "is live" rule).
+        var now = clock.GetUtcNow();
         var clients = new List<OAuthClient>();
         await foreach (var entity in table.QueryAsync<TableEntity>(cancellationToken: cancellationToken))
         {
-            clients.Add(FromEntity(entity));
+            if (Live(FromEntity(entity), now) is { } client)
+            {
+                clients.Add(client);
+            }
         }
 
         return clients;
@@ -77,15 +83,18 @@ public sealed class ClientStore(OAuthTables tables, OAuthServerOptions options, 
     /// <summary>Adds a client (one with an expiry indexed first, so the purge finds it); false when the client_id is taken.</summary>
     public async Task<bool> AddAsync(OAuthClient client, CancellationToken cancellationToken = default)
     {
-        var table = await tables.GetAsync(OAuthTables.Clients, cancellationToken);
-        if (client.ExpiresAt is { } expiresAt)
-        {
-            await _expiryIndex.AddAsync(OAuthTables.Clients, client.ClientId, expiresAt, cancellationToken);
-        }
-
         try
         {
-            await table.AddEntityAsync(ToEntity(client), cancellationToken);
+            if (client.ExpiresAt is { } expiresAt)
+            {
+                await _expiring.AddAsync(ClientRow.From(client, expiresAt), cancellationToken);
+            }
+            else
+            {
+                var table = await tables.GetAsync(OAuthTables.Clients, cancellationToken);
+                await table.AddEntityAsync(ToEntity(client), cancellationToken);
+            }
+
             _cache.Remove(client.ClientId);
             AuditEvents.ClientRegistered(logger ?? NullLogger<ClientStore>.Instance, client.ClientId, client.Type.ToString());
             return true;
@@ -176,6 +185,7 @@ public sealed class ClientStore(OAuthTables tables, OAuthServerOptions options, 
         ["Jwks"] = client.Jwks,
         ["JwksUri"] = client.JwksUri,
         ["FederatedCredentials"] = client.FederatedCredentials.Count == 0 ? null : JsonSerializer.Serialize(client.FederatedCredentials),
+        ["TokenEndpointAuthMethod"] = client.TokenEndpointAuthMethod,
     };
 
     private static OAuthClient FromEntity(TableEntity entity) => new()
@@ -197,6 +207,7 @@ public sealed class ClientStore(OAuthTables tables, OAuthServerOptions options, 
         Jwks = entity.GetString("Jwks") is { Length: > 0 } jwks ? jwks : null,
         JwksUri = entity.GetString("JwksUri") is { Length: > 0 } jwksUri ? jwksUri : null,
         FederatedCredentials = JsonSerializer.Deserialize<FederatedCredential[]>(entity.GetString("FederatedCredentials") ?? "[]") ?? [],
+        TokenEndpointAuthMethod = entity.GetString("TokenEndpointAuthMethod"),
     };
 
     /// <summary>The one "is live" rule of <see cref="ExpiringEntity"/>: an expired registration is absent.</summary>
@@ -205,4 +216,58 @@ public sealed class ClientStore(OAuthTables tables, OAuthServerOptions options, 
     private static string[] Split(string? value) => (value ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
 
     private sealed record CachedClient(OAuthClient? Client, DateTimeOffset Until);
+
+    /// <summary>A self-registered client's row: the columns of <see cref="ToEntity"/>, with the expiry <see cref="ExpiringTable"/> needs.</summary>
+    private sealed class ClientRow : ExpiringEntity
+    {
+        public string Name { get; set; } = "";
+
+        public string Type { get; set; } = "";
+
+        public string? SecretHash { get; set; }
+
+        public string RedirectUris { get; set; } = "[]";
+
+        public string PostLogoutRedirectUris { get; set; } = "[]";
+
+        public string AllowedScopes { get; set; } = "";
+
+        public string AllowedGrantTypes { get; set; } = "";
+
+        public bool RefreshWithoutOfflineAccess { get; set; }
+
+        public bool MayIntrospect { get; set; }
+
+        public string? DefaultResource { get; set; }
+
+        public string AllowedResources { get; set; } = "";
+
+        public string? IdTokenSignedResponseAlg { get; set; }
+
+        public string? TokenEndpointAuthMethod { get; set; }
+
+        public static ClientRow From(OAuthClient client, DateTimeOffset expiresAt)
+        {
+            var entity = ToEntity(client);
+            return new ClientRow
+            {
+                PartitionKey = entity.PartitionKey,
+                RowKey = entity.RowKey,
+                ExpiresAt = expiresAt,
+                Name = client.Name,
+                Type = client.Type.ToString(),
+                SecretHash = client.SecretHash,
+                RedirectUris = entity.GetString("RedirectUris") ?? "[]",
+                PostLogoutRedirectUris = entity.GetString("PostLogoutRedirectUris") ?? "[]",
+                AllowedScopes = entity.GetString("AllowedScopes") ?? "",
+                AllowedGrantTypes = entity.GetString("AllowedGrantTypes") ?? "",
+                RefreshWithoutOfflineAccess = client.RefreshWithoutOfflineAccess,
+                MayIntrospect = client.MayIntrospect,
+                DefaultResource = client.DefaultResource,
+                AllowedResources = entity.GetString("AllowedResources") ?? "",
+                IdTokenSignedResponseAlg = client.IdTokenSignedResponseAlg,
+                TokenEndpointAuthMethod = client.TokenEndpointAuthMethod,
+            };
+        }
+    }
 }

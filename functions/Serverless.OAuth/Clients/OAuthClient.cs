@@ -47,8 +47,10 @@ public sealed record OAuthClient
 
     /// <summary>
     /// Opts out of the default, under which the authorization code grant issues a refresh token only when the user
-    /// granted "offline_access" (OpenID Connect Core §11): when true, every authorization gets one, and the consent
-    /// page says the app stays signed in.
+    /// granted "offline_access": when true, an authorization that is not an OpenID Connect request (no "openid") gets
+    /// one without it, and the consent page says the app stays signed in. Clients that register themselves (RFC 7591,
+    /// Client ID Metadata Documents) have it when they register the refresh_token grant, as every MCP client does; an
+    /// operator sets it with <c>--refresh-without-offline-access</c>.
     /// </summary>
     public bool RefreshWithoutOfflineAccess { get; init; }
 
@@ -107,13 +109,31 @@ public sealed record OAuthClient
     /// <summary>Whether the client authenticates with its own signed assertion (keys registered) rather than a secret.</summary>
     public bool HasKeys => Jwks is not null || JwksUri is not null;
 
+    /// <summary>
+    /// The one way this client authenticates at the token endpoint when it registered one (RFC 7591 §2:
+    /// token_endpoint_auth_method): the others are refused. Null (operator-registered clients): any secret method for a
+    /// confidential client, none for a public one.
+    /// </summary>
+    public string? TokenEndpointAuthMethod { get; init; }
+
     public bool IsPublic => Type == ClientType.Public;
+
+    /// <summary>
+    /// Whether the client registered itself (RFC 7591 or a metadata document) rather than an operator registering it:
+    /// only such clients expire when unused, and only they are known by a document.
+    /// </summary>
+    public bool IsSelfRegistered => ExpiresAt is not null || MetadataDocument is not null;
 
     public bool Allows(string grantType) => AllowedGrantTypes.Contains(grantType, StringComparer.Ordinal);
 
-    /// <summary>Whether an authorization code for this scope comes with a refresh token: the one rule, for the grant and the consent page.</summary>
+    /// <summary>
+    /// Whether an authorization code for this scope comes with a refresh token: the one rule, for the grant and the
+    /// consent page. An OpenID Connect request (scope "openid") keeps OpenID Connect Core §11: offline_access asks for
+    /// offline access, and without it there is none, whatever the client registered.
+    /// </summary>
     public bool IssuesRefreshToken(Protocol.ScopeSet scope) =>
-        Allows(GrantTypes.RefreshToken) && (RefreshWithoutOfflineAccess || scope.Contains(Protocol.ScopeSet.OfflineAccess));
+        Allows(GrantTypes.RefreshToken)
+        && (scope.Contains(Protocol.ScopeSet.OfflineAccess) || (RefreshWithoutOfflineAccess && !scope.Contains(Protocol.IdentityScopes.OpenId)));
 
     public bool HasRedirectUri(string redirectUri) => RedirectUris.Any(registered => RedirectUriMatch.Matches(registered, redirectUri));
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Logging;
 using Serverless.OAuth.Apis;
 using Serverless.OAuth.Clients;
@@ -13,8 +14,9 @@ namespace Serverless.OAuth.Endpoints;
 /// <summary>
 /// POST /register: RFC 7591 dynamic client registration, when <see cref="DynamicRegistrationOptions.Enabled"/>. Each
 /// request counts against its address's rate limit first (RFC 7591 §5: registration is open to anyone); then the
-/// metadata is read and the core's client rules applied (<see cref="ClientRegistration"/>, shared with the admin tool);
-/// only a registration that passes everything is stored, with the expiry of an unused one. The secret of a
+/// metadata is read and put through the one registration pipeline (<see cref="ClientRegistration"/>, shared with the
+/// admin tool and metadata documents) under its policy (<see cref="RegistrationPolicy.DynamicRegistration"/>); only a
+/// registration that passes everything is stored, with the expiry of an unused one. The secret of a
 /// confidential client is in the answer once and stored only as a hash.
 /// </summary>
 public sealed class RegistrationEndpoint(
@@ -49,59 +51,58 @@ public sealed class RegistrationEndpoint(
             return new OAuthErrorResult(read.Error);
         }
 
+        // A repeated registration of the same public client from the same address within a short window (an MCP host
+        // that registers on every connection) gets the earlier client back instead of a new one: same address, same
+        // metadata, no secret to hand out again, and the earlier client still registered. Kept per instance, in memory.
+        var repeatKey = read.Value.IsPublic ? RepeatKey(address, document.RootElement) : null;
+        if (repeatKey is not null && _recent.TryGetValue(repeatKey, out ClientRegistrationResponse? earlier)
+            && await clients.FindAsync(earlier!.ClientId, cancellationToken) is not null)
+        {
+            return new JsonBody(earlier, Status: 201);
+        }
+
         var registered = await RegisterAsync(read.Value, cancellationToken);
+        if (registered.Succeeded && repeatKey is not null)
+        {
+            _recent.Set(repeatKey, registered.Value, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = RepeatWindow });
+        }
+
         return registered.Succeeded ? new JsonBody(registered.Value, Status: 201) : new OAuthErrorResult(registered.Error);
     }
 
+    /// <summary>How long a repeated registration of the same public client from the same address reuses the earlier one.</summary>
+    public static readonly TimeSpan RepeatWindow = TimeSpan.FromMinutes(10);
+
+    private readonly MemoryCache _recent = new(new MemoryCacheOptions { SizeLimit = 10_000, CompactionPercentage = 0.25 });
+
+    /// <summary>The address and the metadata as sent (every field, in order), hashed: only an identical request repeats.</summary>
+    private static string RepeatKey(string? address, JsonElement metadata) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes((address ?? "unknown") + "\n" + metadata.GetRawText())));
+
     private async Task<OAuthResult<ClientRegistrationResponse>> RegisterAsync(ClientMetadata metadata, CancellationToken cancellationToken)
     {
-        var policy = options.DynamicRegistration;
-        if (!metadata.IsPublic && !policy.AllowConfidentialClients)
-        {
-            return OAuthError.InvalidClientMetadata("This server registers public clients only: use token_endpoint_auth_method \"none\" with PKCE.");
-        }
-
         if (metadata.ClientId is not null)
         {
             return OAuthError.InvalidClientMetadata("'client_id' is assigned by the server (RFC 7591 §3.2.1).");
         }
 
-        // Scopes: those asked for, each one a registered client may hold; none asked for, all of those.
         var catalog = await apis.GetCatalogAsync(cancellationToken);
-        var registrable = SelfRegistration.RegistrableScopes(options, catalog);
-        var scope = ScopeSet.Parse(metadata.Scope ?? "");
-        if (scope is null)
+        var policy = RegistrationPolicy.DynamicRegistration(options, catalog);
+        if (!metadata.IsPublic && !policy.AuthMethods.Contains(metadata.AuthMethod))
         {
-            return OAuthError.InvalidClientMetadata("'scope' is malformed.");
-        }
-
-        if (!scope.IsSubsetOf(registrable))
-        {
-            return OAuthError.InvalidClientMetadata("'scope' names a scope a registered client may not hold.");
-        }
-
-        var request = new ClientRegistrationRequest(
-            "reg-" + SecretValues.NewId(),
-            metadata.ClientName ?? DefaultName(metadata.RedirectUris[0]),
-            metadata.IsPublic ? ClientType.Public : ClientType.Confidential,
-            metadata.RedirectUris,
-            scope.IsEmpty ? string.Join(' ', registrable) : scope.ToString(),
-            metadata.GrantTypes,
-            DefaultResource: SelfRegistration.DefaultResource(options),
-            Jwks: metadata.Jwks,
-            JwksUri: metadata.JwksUri);
-        var result = ClientRegistration.Register(request, options, catalog);
-        if (!result.Succeeded)
-        {
-            // A redirect URI at fault has its own error code (RFC 7591 §3.2.2), whatever else is wrong.
-            var problem = result.Problems.FirstOrDefault(p => p.Kind is ClientRegistrationProblemKind.InvalidRedirectUri) ?? result.Problems[0];
-            return problem.Kind is ClientRegistrationProblemKind.InvalidRedirectUri
-                ? OAuthError.InvalidRedirectUri(problem.Detail ?? "A redirect URI cannot be registered.")
-                : OAuthError.InvalidClientMetadata($"The registration is not acceptable ({problem.Kind}{(problem.Value is null ? "" : ": " + problem.Value)}).");
+            return OAuthError.InvalidClientMetadata("This server registers public clients only: use token_endpoint_auth_method \"none\" with PKCE.");
         }
 
         var now = clock.GetUtcNow();
-        var client = result.Client with { ExpiresAt = now + policy.UnusedLifetime, AllowedResources = SelfRegistration.AllowedResources(options) };
+        var request = SelfRegistration.Request(metadata, "reg-" + SecretValues.NewId(), DefaultName(metadata.RedirectUris[0]), ClientRegistration.AuthSecretBasic);
+        var operatorNames = (await clients.ListAsync(cancellationToken)).Where(c => !c.IsSelfRegistered).Select(c => c.Name);
+        var result = ClientRegistration.Register(request, policy, options, catalog, operatorNames, now);
+        if (!result.Succeeded)
+        {
+            return SelfRegistration.Error(result.Problems);
+        }
+
+        var client = result.Client;
         if (!await clients.AddAsync(client, cancellationToken))
         {
             // A random 128-bit id already taken: not a client's mistake.
@@ -121,6 +122,7 @@ public sealed class RegistrationEndpoint(
             ResponseTypes = ["code"],
             TokenEndpointAuthMethod = metadata.AuthMethod,
             Scope = string.Join(' ', client.AllowedScopes),
+            PostLogoutRedirectUris = client.PostLogoutRedirectUris.Count > 0 ? client.PostLogoutRedirectUris : null,
         };
     }
 

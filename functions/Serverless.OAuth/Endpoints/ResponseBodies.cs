@@ -135,4 +135,5 @@ public sealed record ClientRegistrationResponse
     [JsonPropertyName("response_types")] public required IReadOnlyList<string> ResponseTypes { get; init; }
     [JsonPropertyName("token_endpoint_auth_method")] public required string TokenEndpointAuthMethod { get; init; }
     [JsonPropertyName("scope")] public required string Scope { get; init; }
+    [JsonPropertyName("post_logout_redirect_uris")] public IReadOnlyList<string>? PostLogoutRedirectUris { get; init; }
 }

@@ -32,6 +32,16 @@ public sealed class ClientMetadataDocumentOptions
 
     public TimeSpan MaxCacheLifetime { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>
+    /// How long past its freshness the last good copy of a document stands in when its site cannot be reached (HTTP
+    /// stale-if-error, RFC 5861 §4): a site behind a bot challenge or down for an hour does not lock its users out.
+    /// Zero: never. A document its site says is gone (404, 410) or that breaks a rule is never served stale.
+    /// </summary>
+    public TimeSpan StaleLifetime { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How long a document that was refused or could not be fetched is remembered, so /authorize does not fetch it on every request.</summary>
+    public TimeSpan RefusedCacheLifetime { get; set; } = TimeSpan.FromSeconds(30);
+
     public IEnumerable<string> Validate()
     {
         foreach (var entry in AllowedAddresses.Where(a => !IPNetwork.TryParse(a, out _) && !IPAddress.TryParse(a, out _)))
@@ -42,6 +52,11 @@ public sealed class ClientMetadataDocumentOptions
         if (MaxDocumentBytes is < 256 or > 64 * 1024 || FetchTimeout <= TimeSpan.Zero || FetchTimeout > TimeSpan.FromSeconds(30) || CacheSize < 1)
         {
             yield return "OAuth:ClientMetadataDocuments needs MaxDocumentBytes between 256 and 65536, FetchTimeout between 0 and 30 seconds and CacheSize at least 1.";
+        }
+
+        if (StaleLifetime < TimeSpan.Zero || StaleLifetime > TimeSpan.FromDays(30) || RefusedCacheLifetime < TimeSpan.Zero || RefusedCacheLifetime > TimeSpan.FromHours(1))
+        {
+            yield return "OAuth:ClientMetadataDocuments needs StaleLifetime between 0 and 30 days and RefusedCacheLifetime between 0 and 1 hour.";
         }
 
         if (MinCacheLifetime <= TimeSpan.Zero || MaxCacheLifetime < MinCacheLifetime)

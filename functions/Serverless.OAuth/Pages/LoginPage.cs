@@ -68,9 +68,13 @@ public static class LoginPage
         // A client known by its metadata document is only what that site says it is: the page names the site, and
         // warns when every redirect goes to this computer, where any local program could be listening
         // (draft-ietf-oauth-client-id-metadata-document, security considerations).
+        // A client that registered itself (RFC 7591) is marked as such, so its name alone cannot pass it off as an app
+        // the operator registered (RFC 7591 §5).
         var site = request.Client.MetadataDocument is { } document
             ? Html.Of($"<p class=\"lead\" id=\"client-site\">{client} is described by <strong>{document.Host}</strong>; this server knows nothing more about it.</p>\n")
-            : Html.Empty;
+            : request.Client.IsSelfRegistered
+                ? Html.Of($"<p class=\"lead\" id=\"client-self-registered\">{client} registered itself with this server; this server knows nothing more about it than its name and where it sends you back.</p>\n")
+                : Html.Empty;
         var localOnly = request.Client.MetadataDocument is not null && request.Client.RedirectUris.All(IsThisComputer)
             ? Html.Of($"<p class=\"error\" role=\"note\" id=\"localhost-warning\">It sends you back to this computer only (localhost). Allow it only if you started {client} yourself, just now.</p>\n")
             : Html.Empty;

@@ -13,6 +13,7 @@ public sealed record ClientMetadata(
     string? Scope,
     string? ClientId,
     bool HasJwks,
+    IReadOnlyList<string>? PostLogoutRedirectUris = null,
     string? Jwks = null,
     string? JwksUri = null)
 {
@@ -71,6 +72,7 @@ public static class ClientMetadataReader
             String(root, "client_name", out var name),
             String(root, "scope", out var scope),
             String(root, "client_id", out var clientId),
+            StringArray(root, "post_logout_redirect_uris", out var postLogoutRedirectUris),
         ];
         if (typeErrors.FirstOrDefault(e => e is not null) is { } typeError)
         {
@@ -105,9 +107,14 @@ public static class ClientMetadataReader
         }
 
         var hasJwks = root.TryGetProperty("jwks", out _) || root.TryGetProperty("jwks_uri", out _);
+        if (postLogoutRedirectUris is { Count: > MaxRedirectUris })
+        {
+            return OAuthError.InvalidClientMetadata($"At most {MaxRedirectUris} post-logout redirect URIs may be registered.");
+        }
+
         if (authMethod != ClientMetadata.PrivateKeyJwt)
         {
-            return new ClientMetadata(uris, authMethod, grantTypes, name?.Trim(), scope, clientId, hasJwks);
+            return new ClientMetadata(uris, authMethod, grantTypes, name?.Trim(), scope, clientId, hasJwks, postLogoutRedirectUris);
         }
 
         // private_key_jwt (RFC 7591 §2): the client's public keys, by value or by reference, not both.
@@ -127,7 +134,7 @@ public static class ClientMetadataReader
             : Assertions.ClientJwks.UriProblem(jwksUri!);
         return problem is not null
             ? OAuthError.InvalidClientMetadata(problem)
-            : new ClientMetadata(uris, authMethod, grantTypes, name?.Trim(), scope, clientId, hasJwks, jwks, jwksUri);
+            : new ClientMetadata(uris, authMethod, grantTypes, name?.Trim(), scope, clientId, hasJwks, postLogoutRedirectUris, jwks, jwksUri);
     }
 
     private static OAuthError? String(JsonElement root, string name, out string? value)

@@ -7,33 +7,48 @@ using Serverless.OAuth.Protocol;
 
 namespace Serverless.OAuth.Registration;
 
-/// <summary>A fetched Client ID Metadata Document, parsed, and how long it may be kept.</summary>
+/// <summary>A fetched JSON document (a Client ID Metadata Document, a JWK Set), parsed, and how long it may be kept.</summary>
 public sealed record FetchedDocument(JsonDocument Json, TimeSpan CacheFor) : IDisposable
 {
     public void Dispose() => Json.Dispose();
 }
 
+/// <summary>Why a fetch gave no document: the site could not be read, or what it answered is refused.</summary>
+public enum FetchFailure
+{
+    /// <summary>
+    /// No answer that says anything about the document: the network, the time limit, an HTTP error other than 404 or
+    /// 410, a redirect, or a page that is not JSON (a bot challenge, a maintenance page). A last good copy may stand in.
+    /// </summary>
+    Unreachable,
+
+    /// <summary>The site says there is no document (404, 410), or the document breaks a rule (size, address, JSON).</summary>
+    Refused,
+}
+
+/// <summary>The outcome of <see cref="MetadataDocumentFetcher.FetchJsonAsync"/>: a document, or a failure with its reason.</summary>
+public sealed record JsonFetch(FetchedDocument? Document, FetchFailure Failure, string? Reason)
+{
+    [System.Diagnostics.CodeAnalysis.MemberNotNullWhen(true, nameof(Document))]
+    public bool Succeeded => Document is not null;
+
+    public static JsonFetch Unreachable(string reason) => new(null, FetchFailure.Unreachable, reason);
+
+    public static JsonFetch Refused(string reason) => new(null, FetchFailure.Refused, reason);
+}
+
 /// <summary>
-/// Fetches Client ID Metadata Documents so that a client_id cannot make the server reach what it should not (SSRF):
-/// https only; the host is resolved here and every address it resolves to must be public (not private, loopback,
-/// link-local, multicast or reserved) unless allow-listed; the connection goes to exactly the addresses checked (the
+/// Fetches JSON documents a client names (Client ID Metadata Documents, jwks_uri) so that a URL cannot make the server
+/// reach what it should not (SSRF):
+/// https only; the host is resolved here and every address it resolves to must be public
+/// (<see cref="SpecialPurposeAddresses"/>: no private, loopback, link-local, multicast, reserved, translated or
+/// documentation address) unless allow-listed; the connection goes to exactly the addresses checked (the
 /// connect callback resolves and connects in one step, so DNS cannot answer differently in between); no redirect is
 /// followed, no proxy, no cookies; the answer must be 200, application/json, at most the size limit, and all of it must
 /// arrive within the time limit. TLS is validated as usual against the URL's host.
 /// </summary>
 public sealed class MetadataDocumentFetcher : IDisposable
 {
-    /// <summary>Addresses that are not public unicast ones (RFC 6890 and its IPv6 counterparts): never fetched from unless allow-listed.</summary>
-    private static readonly IPNetwork[] NotPublic =
-    [
-        .. new[]
-        {
-            "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24",
-            "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
-            "::/128", "::1/128", "64:ff9b::/96", "100::/64", "2001:db8::/32", "2002::/16", "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
-        }.Select(IPNetwork.Parse),
-    ];
-
     private readonly ClientMetadataDocumentOptions _options;
     private readonly IReadOnlyList<IPNetwork> _allowed;
     private readonly HttpClient _http;
@@ -70,12 +85,19 @@ public sealed class MetadataDocumentFetcher : IDisposable
         _http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
     }
 
-    /// <summary>The document at <paramref name="url"/> (an https URL), or why it cannot be used, for the error page.</summary>
+    /// <summary>The client metadata document at <paramref name="url"/> (an https URL), or why it cannot be used, for the error page.</summary>
     public async Task<OAuthResult<FetchedDocument>> FetchAsync(Uri url, CancellationToken cancellationToken)
+    {
+        var fetched = await FetchJsonAsync(url, cancellationToken);
+        return fetched.Succeeded ? fetched.Document : ClientMetadataDocuments.Failed(fetched);
+    }
+
+    /// <summary>The JSON document at <paramref name="url"/> (an https URL), or whether and why it could not be had.</summary>
+    public async Task<JsonFetch> FetchJsonAsync(Uri url, CancellationToken cancellationToken)
     {
         if (url.Scheme != Uri.UriSchemeHttps)
         {
-            return Refused("it is not an https URL");
+            return JsonFetch.Refused("it is not an https URL");
         }
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -87,54 +109,57 @@ public sealed class MetadataDocumentFetcher : IDisposable
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
             if ((int)response.StatusCode is >= 300 and < 400)
             {
-                return Refused("it answered with a redirect, and redirects are not followed");
+                return JsonFetch.Unreachable("it answered with a redirect, and redirects are not followed");
+            }
+
+            if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone)
+            {
+                return JsonFetch.Refused($"it answered HTTP {(int)response.StatusCode}");
             }
 
             if (response.StatusCode != HttpStatusCode.OK)
             {
-                return Refused($"it answered HTTP {(int)response.StatusCode}");
+                return JsonFetch.Unreachable($"it answered HTTP {(int)response.StatusCode}");
             }
 
             if (response.Content.Headers.ContentType?.MediaType is not "application/json")
             {
-                return Refused("it is not served as application/json");
+                return JsonFetch.Unreachable("it is not served as application/json");
             }
 
             if (response.Content.Headers.ContentLength > _options.MaxDocumentBytes)
             {
-                return Refused($"it is larger than {_options.MaxDocumentBytes} bytes");
+                return JsonFetch.Refused($"it is larger than {_options.MaxDocumentBytes} bytes");
             }
 
             var body = await ReadLimitedAsync(response, deadline.Token);
             if (body is null)
             {
-                return Refused($"it is larger than {_options.MaxDocumentBytes} bytes");
+                return JsonFetch.Refused($"it is larger than {_options.MaxDocumentBytes} bytes");
             }
 
             var json = JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 8 });
-            return new FetchedDocument(json, CacheLifetime(response));
+            return new JsonFetch(new FetchedDocument(json, CacheLifetime(response)), default, null);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return Refused($"it did not arrive within {_options.FetchTimeout.TotalSeconds:0.#} seconds");
+            return JsonFetch.Unreachable($"it did not arrive within {_options.FetchTimeout.TotalSeconds:0.#} seconds");
         }
         catch (HttpRequestException e) when (e.InnerException is AddressRefusedException refused)
         {
-            return Refused(refused.Message);
+            return JsonFetch.Refused(refused.Message);
         }
         catch (HttpRequestException)
         {
-            return Refused("it could not be fetched");
+            return JsonFetch.Unreachable("it could not be fetched");
         }
         catch (JsonException)
         {
-            return Refused("it is not valid JSON");
+            return JsonFetch.Refused("it is not valid JSON");
         }
     }
 
     public void Dispose() => _http.Dispose();
-
-    private static OAuthError Refused(string reason) => OAuthError.InvalidClient($"The client's metadata document cannot be used: {reason}.");
 
     /// <summary>The body, or null when it is larger than the limit; reads at most one byte past it.</summary>
     private async Task<byte[]?> ReadLimitedAsync(HttpResponseMessage response, CancellationToken cancellationToken)
@@ -190,15 +215,8 @@ public sealed class MetadataDocumentFetcher : IDisposable
         }
     }
 
-    private bool IsAllowed(IPAddress address)
-    {
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-
-        return _allowed.Any(n => n.Contains(address)) || !NotPublic.Any(n => n.Contains(address));
-    }
+    private bool IsAllowed(IPAddress address) =>
+        _allowed.Any(n => n.Contains(address) || (address.IsIPv4MappedToIPv6 && n.Contains(address.MapToIPv4()))) || SpecialPurposeAddresses.IsPublic(address);
 
     private sealed class AddressRefusedException(string reason) : Exception(reason);
 }

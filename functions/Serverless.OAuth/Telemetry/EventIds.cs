@@ -39,6 +39,8 @@ public static class EventIds
     public static readonly EventId RegistrationRateLimited = new(4201, nameof(RegistrationRateLimited));
     public static readonly EventId ClientMetadataDocumentRefused = new(4211, nameof(ClientMetadataDocumentRefused));
     public static readonly EventId ClientMetadataDocumentFetched = new(4212, nameof(ClientMetadataDocumentFetched));
+    public static readonly EventId ClientMetadataDocumentUnreachable = new(4213, nameof(ClientMetadataDocumentUnreachable));
+    public static readonly EventId ClientMetadataDocumentServedStale = new(4214, nameof(ClientMetadataDocumentServedStale));
 
     /// <summary>Was 4201 as well, beside <see cref="RegistrationRateLimited"/>; an API event now has the 4300s.</summary>
     public static readonly EventId ApiSeedingDeferred = new(4301, nameof(ApiSeedingDeferred));
@@ -61,7 +63,7 @@ public static class EventIds
         new(ClientRegistered, nameof(ClientRegistered)), new(SigningKeyRotated, nameof(SigningKeyRotated)), new(SessionEnded, nameof(SessionEnded)),
         new(UpstreamSignInSucceeded, nameof(UpstreamSignInSucceeded)), new(UpstreamSignInRefused, nameof(UpstreamSignInRefused)),
         new(UpstreamAccountCreated, nameof(UpstreamAccountCreated)), new(UpstreamIdentityLinked, nameof(UpstreamIdentityLinked)),
-        LockoutLocked, LockoutContended, LockoutThrottled, LockoutBusy, RegistrationRateLimited, ClientMetadataDocumentRefused, ClientMetadataDocumentFetched,
+        LockoutLocked, LockoutContended, LockoutThrottled, LockoutBusy, RegistrationRateLimited, ClientMetadataDocumentRefused, ClientMetadataDocumentFetched, ClientMetadataDocumentUnreachable, ClientMetadataDocumentServedStale,
         ApiSeedingDeferred,
         new(AssertionRefused, nameof(AssertionRefused)), new(JwksUnavailable, nameof(JwksUnavailable)),
         new(TokenExchanged, nameof(TokenExchanged)), new(JwtBearerRefused, nameof(JwtBearerRefused)),

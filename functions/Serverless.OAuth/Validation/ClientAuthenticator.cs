@@ -108,6 +108,12 @@ public sealed class ClientAuthenticator(ClientDirectory clients, ClientSecretVer
 
         var client = found.Value;
 
+        // RFC 7591 §2: a client that registered its token_endpoint_auth_method authenticates with that one only.
+        if (client.TokenEndpointAuthMethod is { } registered && registered != credentials.Method)
+        {
+            return OAuthError.InvalidClient($"This client is registered to authenticate with {registered}.");
+        }
+
         if (client.IsPublic)
         {
             return credentials.Secret is null

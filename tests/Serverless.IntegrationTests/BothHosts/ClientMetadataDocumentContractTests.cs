@@ -88,6 +88,34 @@ public abstract class ClientMetadataDocumentContractTests<TFixture>(TFixture fix
         Assert.Null(response.Headers.Location);
         Assert.Contains("must be ASCII", System.Net.WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync()));
     }
+
+    [Fact]
+    public async Task AnUnreachableDocument_IsToldApartFromAnUnknownClient()
+    {
+        var (site, server) = (fixture.Site, fixture.Server);
+        var flow = new OAuthFlow(server);
+        var clientId = site.Url("/tools/down.json");
+        site.Answer("/tools/down.json", context =>
+        {
+            context.Response.StatusCode = 503;
+            return Task.CompletedTask;
+        });
+
+        async Task<string> ErrorPageAsync(string id)
+        {
+            var page = await flow.Http.GetAsync(OAuthFlow.AuthorizeQuery(
+                ("response_type", "code"), ("client_id", id), ("redirect_uri", MetadataDocumentFixture.Callback), ("state", "s"),
+                ("code_challenge", OAuthFlow.NewPkce().Challenge), ("code_challenge_method", "S256")));
+            Assert.Equal(System.Net.HttpStatusCode.BadRequest, page.StatusCode);
+            Assert.Null(page.Headers.Location);
+            return System.Net.WebUtility.HtmlDecode(await page.Content.ReadAsStringAsync());
+        }
+
+        var unreachable = await ErrorPageAsync(clientId);
+        Assert.Contains("metadata document could not be reached: it answered HTTP 503", unreachable);
+        Assert.DoesNotContain("not registered", unreachable);
+        Assert.Contains("not registered", await ErrorPageAsync("no-such-client"));
+    }
 }
 
 /// <summary>A local HTTPS server for the documents, and a server that may fetch from it.</summary>

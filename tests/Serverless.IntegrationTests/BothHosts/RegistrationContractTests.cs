@@ -85,9 +85,64 @@ public abstract class RegistrationContractTests<TFixture>(TFixture fixture) : IC
 
         var (verifier, challenge) = OAuthFlow.NewPkce();
         var code = await flow.GetCodeAsync(clientId, "https://tool.example/callback", user.Username, challenge, scope: "read");
-        var token = await flow.PostTokenAsync(
-            [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", "https://tool.example/callback"), ("client_id", clientId), ("client_secret", secret), ("code_verifier", verifier)]);
+        (string, string)[] exchange = [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", "https://tool.example/callback"), ("code_verifier", verifier)];
+
+        // It registered client_secret_post: the right secret sent another way is refused (RFC 7591 §2), and the code stays usable.
+        var basic = await flow.PostTokenAsync(exchange, (clientId, secret));
+        await OAuthFlow.AssertOAuthErrorAsync(basic, HttpStatusCode.Unauthorized, "invalid_client");
+        var token = await flow.PostTokenAsync([.. exchange, ("client_id", clientId), ("client_secret", secret)]);
         Assert.Equal(HttpStatusCode.OK, token.StatusCode);
+    }
+
+    [Fact]
+    public async Task ASelfRegisteredClient_KeepsItsPostLogoutRedirectUris_AndTheConsentPageSaysItRegisteredItself()
+    {
+        var flow = new OAuthFlow(Server);
+        var registered = await OAuthFlow.JsonAsync(await RegisterAsync(flow.Http, """
+            {"redirect_uris": ["http://127.0.0.1/callback"], "token_endpoint_auth_method": "none", "client_name": "Helpful Tool",
+             "post_logout_redirect_uris": ["https://tool.example/signed-out"]}
+            """));
+        var clientId = registered.GetProperty("client_id").GetString()!;
+        Assert.Equal(["https://tool.example/signed-out"], registered.GetProperty("post_logout_redirect_uris").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(["https://tool.example/signed-out"], (await Server.Services.GetRequiredService<IClientStore>().FindAsync(clientId))!.PostLogoutRedirectUris);
+
+        var page = await (await flow.Http.GetAsync(OAuthFlow.AuthorizeQuery(
+            ("response_type", "code"), ("client_id", clientId), ("redirect_uri", "http://127.0.0.1:50000/callback"), ("scope", "read"),
+            ("code_challenge", OAuthFlow.NewPkce().Challenge), ("code_challenge_method", "S256")))).Content.ReadAsStringAsync();
+        Assert.Contains("id=\"client-self-registered\"", page);
+
+        var operatorClient = await Server.AddPublicClientAsync(redirectUris: "http://127.0.0.1:9/callback");
+        var operatorPage = await (await flow.Http.GetAsync(OAuthFlow.AuthorizeQuery(
+            ("response_type", "code"), ("client_id", operatorClient.ClientId), ("redirect_uri", "http://127.0.0.1:9/callback"), ("scope", "read"),
+            ("code_challenge", OAuthFlow.NewPkce().Challenge), ("code_challenge_method", "S256")))).Content.ReadAsStringAsync();
+        Assert.DoesNotContain("client-self-registered", operatorPage);
+    }
+
+    [Fact]
+    public async Task TheSamePublicClientRegisteredAgainFromTheSameAddress_GetsTheEarlierClient_AndAnotherOneDoesNot()
+    {
+        var http = Server.NewHttpClient();
+        var json = $$"""{"redirect_uris": ["http://127.0.0.1/callback"], "token_endpoint_auth_method": "none", "client_name": "Connects often {{Guid.NewGuid():N}}"}""";
+
+        var first = await OAuthFlow.JsonAsync(await RegisterAsync(http, json));
+        var again = await RegisterAsync(http, json);
+        var other = await OAuthFlow.JsonAsync(await RegisterAsync(http, json.Replace("Connects often", "Another tool", StringComparison.Ordinal)));
+
+        Assert.Equal(HttpStatusCode.Created, again.StatusCode);
+        Assert.Equal(first.GetProperty("client_id").GetString(), (await OAuthFlow.JsonAsync(again)).GetProperty("client_id").GetString());
+        Assert.NotEqual(first.GetProperty("client_id").GetString(), other.GetProperty("client_id").GetString());
+    }
+
+    [Fact]
+    public async Task TheNameOfAnAppTheOperatorRegistered_IsNotForAClientThatRegistersItself()
+    {
+        var operatorClient = await Server.AddPublicClientAsync(redirectUris: "http://127.0.0.1:9/callback");
+
+        var response = await RegisterAsync(Server.NewHttpClient(), $$"""
+            {"redirect_uris": ["http://127.0.0.1/callback"], "token_endpoint_auth_method": "none", "client_name": "{{operatorClient.Name.ToUpperInvariant()}}"}
+            """);
+
+        await OAuthFlow.AssertOAuthErrorAsync(response, HttpStatusCode.BadRequest, "invalid_client_metadata");
     }
 
     public static TheoryData<string, string, string> BadRegistrations() => new()
@@ -105,6 +160,9 @@ public abstract class RegistrationContractTests<TFixture>(TFixture fixture) : IC
         { "the implicit response type", """{"redirect_uris": ["https://tool.example/cb"], "response_types": ["token"]}""", "invalid_client_metadata" },
         { "private_key_jwt without keys", """{"redirect_uris": ["https://tool.example/cb"], "token_endpoint_auth_method": "private_key_jwt"}""", "invalid_client_metadata" },
         { "a client_id of its own choosing", """{"redirect_uris": ["https://tool.example/cb"], "client_id": "admin"}""", "invalid_client_metadata" },
+        { "a name with a right-to-left override", """{"redirect_uris": ["https://tool.example/cb"], "client_name": "Tool\u202Eexe.pdf"}""", "invalid_client_metadata" },
+        { "a name with a zero-width space", """{"redirect_uris": ["https://tool.example/cb"], "client_name": "Con\u200Btoso"}""", "invalid_client_metadata" },
+        { "a post-logout redirect URI with a fragment", """{"redirect_uris": ["https://tool.example/cb"], "post_logout_redirect_uris": ["https://tool.example/bye#x"]}""", "invalid_redirect_uri" },
         { "a name of the wrong type", """{"redirect_uris": ["https://tool.example/cb"], "client_name": 7}""", "invalid_client_metadata" },
         { "an array instead of an object", """[{"redirect_uris": ["https://tool.example/cb"]}]""", "invalid_client_metadata" },
         { "malformed JSON", """{"redirect_uris": [""", "invalid_client_metadata" },

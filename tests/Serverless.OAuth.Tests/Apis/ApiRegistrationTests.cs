@@ -40,4 +40,15 @@ public sealed class ApiRegistrationTests
     [Fact]
     public void ATokenLifetimeOutOfRange_IsRefused() =>
         Assert.NotEmpty(ApiRegistration.Problems(Api() with { AccessTokenLifetime = TimeSpan.FromDays(2) }, [], Options));
+
+    [Theory]
+    [InlineData("https://api.example.com/")]
+    [InlineData("HTTPS://API.EXAMPLE.COM")]
+    [InlineData("https://api.example.com:443")]
+    public void AnIdentifierEquivalentToAnotherApis_IsRefused(string identifier) =>
+        Assert.Contains(ApiRegistration.Problems(Api(identifier, "b.read"), [Api()], Options), p => p.Contains("same resource as https://api.example.com", StringComparison.Ordinal));
+
+    [Fact]
+    public void AnIdentifierThatOnlyLooksAlike_IsNotRefused() =>
+        Assert.Empty(ApiRegistration.Problems(Api("https://api.example.com/v2", "b.read"), [Api()], Options));
 }

@@ -191,4 +191,30 @@ public sealed class ResourceSelectionTests
 
         Assert.Equal([Orders.Identifier, Private.Identifier], resources);
     }
+
+    [Theory]
+    [InlineData("https://orders.example.com/")]
+    [InlineData("HTTPS://ORDERS.EXAMPLE.COM")]
+    [InlineData("https://orders.example.com:443")]
+    public void AnEquivalentSpelling_NamesTheApi_AndTheRegisteredIdentifierIsIssued(string spelling)
+    {
+        var authorized = Authorize(Client(), "orders.read", spelling);
+        Assert.True(authorized.Succeeded);
+        Assert.Equal([Orders.Identifier], authorized.Value.Resources);
+
+        var token = Token(Client(), [Orders.Identifier, Invoices.Identifier], "orders.read invoices.read", null, spelling);
+        Assert.True(token.Succeeded);
+        Assert.Same(Orders, token.Value.Api);
+    }
+
+    [Theory]
+    [InlineData("https://orders.example.com/x")]
+    [InlineData("http://orders.example.com")]
+    [InlineData("https://orders.example.com:8443")]
+    [InlineData("https://invoices.example.com/api/")]
+    public void ASpellingThatIsNotEquivalent_IsInvalidTarget(string spelling)
+    {
+        Assert.Equal("invalid_target", Authorize(Client(), null, spelling).Error?.Error);
+        Assert.Equal("invalid_target", Token(Client(), [Orders.Identifier, Invoices.Identifier], "orders.read invoices.read", null, spelling).Error?.Error);
+    }
 }

@@ -47,4 +47,18 @@ public sealed class ClientStoreTests
         clock.Advance(TimeSpan.FromSeconds(61));
         Assert.NotNull(await store.FindAsync("late"));
     }
+
+    [Fact]
+    public async Task AnExpiredRegistration_IsAbsentFromTheList_AsFromALookup()
+    {
+        var (store, _, clock) = await StoresAsync(size: 100);
+        await store.AddAsync(Client("operator"));
+        await store.AddAsync(Client("reg-1") with { ExpiresAt = clock.GetUtcNow() + TimeSpan.FromDays(1) });
+        Assert.Equal(["operator", "reg-1"], (await store.ListAsync()).Select(c => c.ClientId).Order());
+
+        clock.Advance(TimeSpan.FromDays(1) + TimeSpan.FromSeconds(1));
+
+        Assert.Equal(["operator"], (await store.ListAsync()).Select(c => c.ClientId));
+        Assert.Null(await store.FindAsync("reg-1"));
+    }
 }

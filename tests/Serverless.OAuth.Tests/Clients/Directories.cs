@@ -11,6 +11,6 @@ public static class Directories
     public static ClientDirectory Over(IClientStore registered)
     {
         var options = new OAuthServerOptions();
-        return new ClientDirectory(registered, new ClientMetadataDocuments(new MetadataDocumentFetcher(options), Apis.TestApis.Store(), options, TimeProvider.System, NullLogger<ClientMetadataDocuments>.Instance));
+        return new ClientDirectory(registered, new ClientMetadataDocuments(new MetadataDocumentFetcher(options), Apis.TestApis.Store(), registered, options, TimeProvider.System, NullLogger<ClientMetadataDocuments>.Instance));
     }
 }
