@@ -27,10 +27,10 @@ public sealed record PurgeResult(int IndexEntriesRead, int RowsRead, int RowsDel
 /// Instances: the Functions host runs a timer function as a singleton (a blob lease per function), so the schedule
 /// fires on one instance at a time; a run that overlaps it (the admin command, the local host's timer, a run whose
 /// lease lapsed) is safe by the rules above, it only repeats reads. The work is not spread over instances: one
-/// instance's rate is bounded by storage latency times the concurrency above, not by one sequence of round trips, and
-/// that is above what one storage account's purge partitions serve anyway (measured in the bench's purge phase).
-/// Per-shard leases (one lease row per shard claimed by ETag, or a queue message per due shard) would let several
-/// instances share one minute; they are not built, because a lost lease would only delay, never break, the purge.
+/// instance's rate is bounded by storage latency times the concurrency above, not by one sequence of round trips
+/// (the bench's purge phase measures it). Per-shard leases (a lease row per shard claimed by ETag, or a queue message
+/// per due shard) would let several instances share one minute; they are not built yet. Since every run is safe
+/// alongside any other, adding them later changes only who works which shard, never correctness.
 /// </para>
 /// </remarks>
 public sealed class ExpiryPurge(OAuthTables tables, ExpiryIndex index, TimeProvider clock, ILogger<ExpiryPurge> logger)
