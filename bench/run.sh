@@ -74,6 +74,9 @@ step "5b. The Functions worker through the host emulator: start-up, and client_c
 $bench worker --out "$out" --app "$out/publish/functions" --runs "$worker_runs" \
   --duration "${BENCH_DURATION:-8}" --connections 16 --wrk-cpus 1
 
+step "6a. Purge: index entries deleted per second, one by one (before) and in transactions per shard (after)"
+$bench purge --out "$out" --entries "${BENCH_PURGE_ENTRIES:-3000}"
+
 step "6. Scale model: the key scheme simulated at 100 to 100,000 requests/s (CPU per request from phase 2)"
 $bench scale --out "$out"
 

@@ -63,8 +63,8 @@ param tablePrefix string = 'oauth'
 ])
 param instanceMemoryMB int = 512
 
-@description('Upper bound on function app instances; also bounds the cost of a traffic spike.')
-@minValue(1)
+@description('Upper bound on instances (Flex Consumption minimum 40); also bounds the cost of a spike. Each instance takes cores of the regional quota (250 by default), which can cap the scale-out before this does.')
+@minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 40
 

@@ -10,7 +10,7 @@ using Serverless.Testing;
 // bench/run.sh calls each phase in turn; each writes its JSON to --out, and "report" turns them into Markdown.
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: Serverless.Benchmarks issuance|telemetry|counts|http|cache-expiry|startup|worker|scale|soak|client-cache|report --out DIR [options]");
+    Console.Error.WriteLine("usage: Serverless.Benchmarks issuance|telemetry|counts|http|cache-expiry|startup|worker|scale|soak|client-cache|purge|report --out DIR [options]");
     return 2;
 }
 
@@ -97,6 +97,15 @@ switch (args[0])
         ResultFiles.Write(output, ResultFiles.Soak, soak);
         Console.WriteLine($"  {soak.ServerErrors} x 5xx, {soak.RuleViolations} refresh rule violations");
         return soak.ServerErrors == 0 && soak.RuleViolations == 0 ? 0 : 1;
+    }
+
+    case "purge":
+    {
+        await using var azurite = await AzuriteServer.StartAsync();
+        var entries = int.Parse(options.GetValueOrDefault("entries") ?? "3000");
+        Console.WriteLine($"  the purge before and after batching, {entries} expired partitions each, twice in turn");
+        ResultFiles.Write(output, ResultFiles.Purge, await Serverless.Benchmarks.Purge.PurgeRun.RunAsync(azurite, entries, Console.Out));
+        break;
     }
 
     case "client-cache":

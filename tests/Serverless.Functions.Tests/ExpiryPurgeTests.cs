@@ -299,6 +299,60 @@ public sealed class ExpiryPurgeTests : IAsyncLifetime
         Assert.DoesNotContain(entries, e => sevenExpired.Concat(currentExpired).Any(f => e.Entry.EndsWith(f, StringComparison.Ordinal)));
     }
 
+    [Fact]
+    public async Task TheEntriesOfOneIndexPartition_AreDeletedInTransactionsOfAHundred_NotOneByOne()
+    {
+        // 150 due entries in one bucket, naming partitions already emptied (by another purge, say).
+        var bucket = await AddDueEntriesAsync(150);
+        var counter = new Serverless.Testing.Storage.StorageRequestCounter(_services.Storage.TablePrefix);
+        var options = OAuthTables.DefaultClientOptions(_services.Storage.TablePrefix);
+        options.AddPolicy(counter, Azure.Core.HttpPipelinePosition.PerRetry);
+
+        var result = await _store.NewPurge(new OAuthTables(_services.Storage, null, options)).RunAsync();
+
+        Assert.Equal(150, result.IndexEntriesRead);
+        var counts = counter.Snapshot();
+        Assert.False(counts.ContainsKey("DELETE expiry"), string.Join(", ", counts));
+        Assert.Equal(2, counts.GetValueOrDefault("POST $batch"));
+        Assert.Equal(150, counts.GetValueOrDefault("GET grants"));
+        Assert.DoesNotContain(await _store.IndexEntriesAsync(), e => e.Bucket == bucket);
+    }
+
+    [Fact]
+    public async Task AnIndexEntryWrittenAgainWhileThePurgeDeletes_IsKept_AndOneAlreadyGoneIsIgnored()
+    {
+        var bucket = await AddDueEntriesAsync(5);
+        var index = await _services.Get<OAuthTables>().GetAsync(OAuthTables.Expiry);
+        var tables = new InterleavingTables(_services.Get<OAuthTables>(), _services.Storage, OAuthTables.Expiry, async () =>
+        {
+            // After the purge read the entries and before it deletes them: a writer indexes partition 2 again (new
+            // ETag), and another purge has already deleted entry 3.
+            await index.UpsertEntityAsync(new TableEntity(bucket, EmptyPartitionEntry(2)), TableUpdateMode.Replace);
+            await index.DeleteEntityAsync(bucket, EmptyPartitionEntry(3));
+        });
+
+        var result = await _store.NewPurge(tables).RunAsync();
+
+        Assert.Equal(5, result.IndexEntriesRead);
+        Assert.Equal([(bucket, EmptyPartitionEntry(2))], await _store.IndexEntriesAsync());
+    }
+
+    private static string EmptyPartitionEntry(int i) => ExpiryIndex.EntryKey(OAuthTables.Grants, $"emptied{i:D3}");
+
+    /// <summary>Due index entries in one (unsharded) bucket, written straight to the index; returns the bucket.</summary>
+    private async Task<string> AddDueEntriesAsync(int count)
+    {
+        var bucket = ExpiryIndex.Bucket(_store.Now + Expired, "", 1);
+        var index = await _services.Get<OAuthTables>().GetAsync(OAuthTables.Expiry);
+        foreach (var chunk in Enumerable.Range(0, count).Chunk(100))
+        {
+            await index.SubmitTransactionAsync(chunk.Select(i => new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(bucket, EmptyPartitionEntry(i)))));
+        }
+
+        _services.Clock.Advance(PastExpiry);
+        return bucket;
+    }
+
     /// <summary>A live row in an existing family, written straight to the table: the partition keeps its old entry.</summary>
     private async Task AddLiveRowAsync(string family)
     {

@@ -44,6 +44,33 @@ public sealed class ParametersTests(CompiledInfra infra)
     }
 
     [Fact]
+    public void MaximumInstanceCount_RefusesValuesBelowTheFlexConsumptionMinimum_AndNamesTheRegionalQuota()
+    {
+        var found = new List<string>();
+        Visit(infra.Template, "main");
+
+        Assert.Equal(["main", "api"], found);
+
+        void Visit(JsonObject template, string where)
+        {
+            if (template["parameters"]?["maximumInstanceCount"] is JsonObject parameter)
+            {
+                found.Add(where);
+                Assert.Equal(40, (int?)parameter["minValue"]);
+                Assert.Contains("regional quota", (string?)parameter["metadata"]?["description"], StringComparison.Ordinal);
+            }
+
+            foreach (var resource in ArmTemplate.ResourcesOf(template))
+            {
+                if (resource["properties"]?["template"] is JsonObject inner)
+                {
+                    Visit(inner, (string?)resource["name"] ?? "?");
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void AzureYaml_DeploysTheFunctionsProjectAsAFunctionApp()
     {
         var yaml = File.ReadAllLines(RepositoryRoot.Combine("azure.yaml")).Select(l => l.Trim()).ToList();

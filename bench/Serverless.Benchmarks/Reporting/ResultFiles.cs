@@ -15,6 +15,7 @@ public static class ResultFiles
     public const string Scale = "scale.json";
     public const string Soak = "soak.json";
     public const string ClientCache = "client-cache.json";
+    public const string Purge = "purge.json";
 
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
 

@@ -13,13 +13,36 @@ public sealed record PurgeResult(int IndexEntriesRead, int RowsRead, int RowsDel
 /// instances may run it at once. Invariant kept: a partition with rows always has an index entry at or before its
 /// earliest expiry; an entry is removed only after its partition has been rescheduled or emptied.
 /// </summary>
+/// <remarks>
+/// <para>
+/// The due entries arrive sorted by index partition (a minute's shard), and are worked in chunks of at most 100 entries
+/// of one shard: the partitions a chunk names are purged (several at once), and only then are the chunk's entries
+/// deleted in one entity-group transaction, each conditional on the ETag it was read with. When that transaction
+/// fails (an entry was written again by a writer that relied on it, or another purge deleted it first), the chunk's
+/// entries are deleted one at a time, so a changed entry is kept and a missing one ignored. Several chunks, and so
+/// several shards, are worked at once; both levels are bounded, so one run keeps at most
+/// <see cref="MaxConcurrentChunks"/> x <see cref="MaxConcurrentEntries"/> partitions in flight.
+/// </para>
+/// <para>
+/// Instances: the Functions host runs a timer function as a singleton (a blob lease per function), so the schedule
+/// fires on one instance at a time; a run that overlaps it (the admin command, the local host's timer, a run whose
+/// lease lapsed) is safe by the rules above, it only repeats reads. The work is not spread over instances: one
+/// instance's rate is bounded by storage latency times the concurrency above, not by one sequence of round trips
+/// (the bench's purge phase measures it). Per-shard leases (a lease row per shard claimed by ETag, or a queue message
+/// per due shard) would let several instances share one minute; they are not built yet. Since every run is safe
+/// alongside any other, adding them later changes only who works which shard, never correctness.
+/// </para>
+/// </remarks>
 public sealed class ExpiryPurge(OAuthTables tables, ExpiryIndex index, TimeProvider clock, ILogger<ExpiryPurge> logger)
 {
     /// <summary>An entity-group transaction holds at most 100 operations.</summary>
     private const int MaxBatch = 100;
 
-    /// <summary>Index entries purged at once by one run.</summary>
-    private const int MaxConcurrentEntries = 16;
+    /// <summary>Chunks of index entries (each of one shard) worked at once by one run.</summary>
+    private const int MaxConcurrentChunks = 4;
+
+    /// <summary>Partitions of one chunk purged at once.</summary>
+    private const int MaxConcurrentEntries = 8;
 
     /// <summary>How soon a partition is read again when one of its rows changed while the purge was deleting.</summary>
     private static readonly TimeSpan RecheckDelay = TimeSpan.FromMinutes(1);
@@ -40,14 +63,14 @@ public sealed class ExpiryPurge(OAuthTables tables, ExpiryIndex index, TimeProvi
             select: ["PartitionKey", "RowKey"],
             cancellationToken: cancellationToken);
 
-        // Entries are independent, so several at once: each waits on storage round trips, and one at a time would fall
+        // Chunks are independent, so several at once: each waits on storage round trips, and one at a time would fall
         // behind as soon as more partitions expire per second than one sequence of round trips can clear. Two entries
         // naming one partition may then meet, which is no different from two instances purging at once.
         var totals = new PurgeTotals();
         await Parallel.ForEachAsync(
-            due,
-            new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentEntries, CancellationToken = cancellationToken },
-            async (entry, token) => await PurgeEntryAsync(indexTable, entry, now, totals, token));
+            ChunksOfOneBucket(due, cancellationToken),
+            new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentChunks, CancellationToken = cancellationToken },
+            async (chunk, token) => await PurgeChunkAsync(indexTable, chunk, now, totals, token));
 
         var result = totals.ToResult();
         logger.LogDebug(
@@ -56,15 +79,48 @@ public sealed class ExpiryPurge(OAuthTables tables, ExpiryIndex index, TimeProvi
         return result;
     }
 
-    private async Task PurgeEntryAsync(TableClient indexTable, TableEntity entry, DateTimeOffset now, PurgeTotals totals, CancellationToken cancellationToken)
+    /// <summary>Consecutive entries of one index partition, at most a transaction's worth (the query returns them sorted).</summary>
+    private static async IAsyncEnumerable<TableEntity[]> ChunksOfOneBucket(
+        AsyncPageable<TableEntity> entries, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var chunk = new List<TableEntity>(MaxBatch);
+        await foreach (var entry in entries.WithCancellation(cancellationToken))
+        {
+            if (chunk.Count == MaxBatch || (chunk.Count > 0 && !string.Equals(chunk[0].PartitionKey, entry.PartitionKey, StringComparison.Ordinal)))
+            {
+                yield return [.. chunk];
+                chunk.Clear();
+            }
+
+            chunk.Add(entry);
+        }
+
+        if (chunk.Count > 0)
+        {
+            yield return [.. chunk];
+        }
+    }
+
+    private async Task PurgeChunkAsync(TableClient indexTable, TableEntity[] chunk, DateTimeOffset now, PurgeTotals totals, CancellationToken cancellationToken)
+    {
+        await Parallel.ForEachAsync(
+            chunk,
+            new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentEntries, CancellationToken = cancellationToken },
+            async (entry, token) => await PurgeEntryAsync(entry, now, totals, token));
+
+        // Every partition of the chunk is emptied or rescheduled: now its entries may go, conditional on each as read,
+        // so a writer that wrote one of these same entries again meanwhile keeps it.
+        await DeleteChunkAsync(indexTable, chunk, cancellationToken);
+    }
+
+    private async Task PurgeEntryAsync(TableEntity entry, DateTimeOffset now, PurgeTotals totals, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref totals.Entries);
         if (!ExpiryIndex.TryParseEntryKey(entry.RowKey, out var tableName, out var partition) || !IndexedTables.Contains(tableName))
         {
-            // Nothing to purge behind it, and left in place it would be read on every run. The key is not logged:
-            // partitions are grant families, part of the codes and tokens issued from them.
+            // Nothing to purge behind it, and left in place it would be read on every run: it goes with its chunk. The
+            // key is not logged: partitions are grant families, part of the codes and tokens issued from them.
             logger.LogWarning("Expiry purge: dropping a malformed index entry in bucket {Bucket}", entry.PartitionKey);
-            await DeleteIgnoringMissingAsync(indexTable, entry, cancellationToken);
             return;
         }
 
@@ -77,9 +133,6 @@ public sealed class ExpiryPurge(OAuthTables tables, ExpiryIndex index, TimeProvi
             await index.AddAsync(tableName, partition, next, cancellationToken);
             Interlocked.Increment(ref totals.Rescheduled);
         }
-
-        // Conditional on the entry as read: a writer that wrote this same entry again meanwhile keeps it.
-        await DeleteIgnoringMissingAsync(indexTable, entry, cancellationToken);
     }
 
     private async Task<PartitionOutcome> PurgePartitionAsync(string tableName, string partition, DateTimeOffset now, CancellationToken cancellationToken)
