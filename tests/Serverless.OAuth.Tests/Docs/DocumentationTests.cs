@@ -14,12 +14,6 @@ namespace Serverless.OAuth.Tests.Docs;
 /// </summary>
 public sealed partial class DocumentationTests
 {
-    /// <summary>
-    /// Guides written on other branches of this round (MCP, upstream sign-in, machine identity): the README links to
-    /// them already. Missing is allowed only while they do not exist; once they do, their links are checked as any.
-    /// </summary>
-    private static readonly HashSet<string> PendingGuides = ["docs/mcp.md", "docs/upstream-sign-in.md", "docs/machine-identity.md"];
-
     private static readonly string Root = RepositoryPaths.Root;
 
     public static TheoryData<string> Documents() =>
@@ -82,13 +76,9 @@ public sealed partial class DocumentationTests
 
             var (path, fragment) = target.IndexOf('#') is var hash and >= 0 ? (target[..hash], target[(hash + 1)..]) : (target, "");
             var file = path.Length == 0 ? Path.Combine(Root, document) : Path.GetFullPath(Path.Combine(folder, Uri.UnescapeDataString(path)));
-            var fromRoot = Path.GetRelativePath(Root, file).Replace('\\', '/');
             if (!File.Exists(file) && !Directory.Exists(file))
             {
-                if (!PendingGuides.Contains(fromRoot))
-                {
-                    broken.Add(target);
-                }
+                broken.Add(target);
             }
             else if (fragment.Length > 0 && (!file.EndsWith(".md", StringComparison.Ordinal) || !Anchors(File.ReadAllText(file)).Contains(fragment)))
             {

@@ -72,6 +72,6 @@ public sealed class MetadataDocumentUrlTests
         var (_, error) = await fetcher.FetchAsync(new Uri($"https://127.0.0.1:{port}/c.json"), CancellationToken.None);
 
         await accepted.WaitAsync(TimeSpan.FromSeconds(2)); // the fetcher connected to the allow-listed address
-        Assert.EndsWith("it could not be fetched.", error!.Description, StringComparison.Ordinal);
+        Assert.EndsWith("it could not be fetched. Try again later.", error!.Description, StringComparison.Ordinal);
     }
 }
