@@ -28,7 +28,7 @@ namespace Serverless.OAuth.Grants;
 /// grant revokes it too. Nothing is stored.
 /// </summary>
 public sealed class TokenExchangeGrant(
-    AccessTokenValidator validator, AccessTokenIssuer issuer, IApiStore apis, ConsentStore consents, IClientStore clients, ILogger<TokenExchangeGrant> logger)
+    AccessTokenValidator validator, AccessTokenIssuer issuer, IApiStore apis, IConsentStore consents, IClientStore clients, ILogger<TokenExchangeGrant> logger)
 {
     public const string AccessTokenType = "urn:ietf:params:oauth:token-type:access_token";
 

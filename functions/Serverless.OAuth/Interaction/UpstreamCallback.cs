@@ -28,7 +28,7 @@ public sealed class UpstreamCallback(
     UpstreamAccounts accounts,
     AuthorizeRequestValidator validator,
     AuthorizationInteraction interaction,
-    SessionStore sessions,
+    ISessionStore sessions,
     OAuthServerOptions options,
     ILogger<UpstreamCallback> logger)
 {
