@@ -8,6 +8,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Samples.McpServer;
 using Serverless.OAuth.Apis;
+using Serverless.OAuth.Clients;
+using Serverless.OAuth.Protocol;
 
 namespace Serverless.IntegrationTests.BothHosts;
 
@@ -64,6 +66,65 @@ public abstract class McpSdkContractTests<TFixture>(TFixture fixture) : IClassFi
         {
             Assert.Equal(documentUrl, done.GetProperty("clientId").GetString());
         }
+    }
+
+    /// <summary>
+    /// The SDK's own machine client, PrivateKeyJwtProvider: client_credentials with an ES256 assertion it signs itself
+    /// (no kid in its header, no client_id in the form, the issuer as audience) for a client that has registered only
+    /// its public key, no secret; the tool answers. Signed with a key the client did not register, the SDK's
+    /// connection fails at /token with invalid_client (it tries once more, refused again) and it holds no token.
+    /// </summary>
+    [Fact]
+    public async Task TheTypeScriptSdk_PrivateKeyJwtProvider_GetsAClientCredentialsToken_AndCallsTheTool()
+    {
+        await using var mcp = await fixture.StartMcpServerAsync(origin: false);
+        using var key = new ClientKey();
+        using var stranger = new ClientKey();
+        var client = new OAuthClient
+        {
+            ClientId = "mcp-machine-" + Guid.NewGuid().ToString("N")[..8],
+            Name = "MCP machine",
+            Type = ClientType.Confidential,
+            AllowedScopes = [mcp.Scope],
+            AllowedGrantTypes = [GrantTypes.ClientCredentials],
+            Jwks = key.Jwks,
+        };
+        Assert.True(await fixture.Server.Services.GetRequiredService<IClientStore>().AddAsync(client));
+        Assert.Null(client.SecretHash);
+
+        var called = await NodeScript.RunAsync("mcp-sdk-private-key-jwt.mjs", new
+        {
+            mcpUrl = mcp.Endpoint,
+            issuer = fixture.Server.Issuer,
+            clientId = client.ClientId,
+            privateJwk = key.PrivateJwk,
+            scope = mcp.Scope,
+        });
+        Assert.True(called.GetProperty("called").GetBoolean(), called.ToString());
+        Assert.EndsWith($"through client {client.ClientId}", called.GetProperty("text").GetString());
+        Assert.Equal(1, called.GetProperty("tokens").GetInt32());
+        var request = Assert.Single(called.GetProperty("tokenRequests").EnumerateArray());
+        Assert.Equal("client_credentials", request.GetProperty("grant_type").GetString());
+        Assert.Equal(ClientKey.JwtBearer, request.GetProperty("client_assertion_type").GetString());
+        Assert.Equal("ES256", request.GetProperty("assertion_header").GetProperty("alg").GetString());
+        Assert.False(request.GetProperty("authorization").GetBoolean());
+        Assert.DoesNotContain("client_secret", request.GetProperty("names").EnumerateArray().Select(n => n.GetString()));
+
+        var refused = await NodeScript.RunAsync("mcp-sdk-private-key-jwt.mjs", new
+        {
+            mcpUrl = mcp.Endpoint,
+            issuer = fixture.Server.Issuer,
+            clientId = client.ClientId,
+            privateJwk = stranger.PrivateJwk,
+            scope = mcp.Scope,
+        });
+        Assert.False(refused.GetProperty("called").GetBoolean(), refused.ToString());
+        Assert.Equal(OAuthErrorCodes.InvalidClient, refused.GetProperty("error").GetString());
+        Assert.Equal(0, refused.GetProperty("tokens").GetInt32());
+        // The SDK tries once more after invalid_client (its auth() retries on it); every try is a signed assertion, refused.
+        var tries = refused.GetProperty("tokenRequests").EnumerateArray().ToList();
+        Assert.InRange(tries.Count, 1, 2);
+        Assert.All(tries, t => Assert.Equal(ClientKey.JwtBearer, t.GetProperty("client_assertion_type").GetString()));
     }
 }
 
@@ -186,9 +247,12 @@ public abstract class McpCSharpSdkContractTests<TFixture>(TFixture fixture) : IC
 }
 
 /// <summary>The sample MCP server on a port of its own, its identifier registered as an API of the server with a scope of its own.</summary>
-public sealed class RunningMcpServer(WebApplication app, string endpoint) : IAsyncDisposable
+public sealed class RunningMcpServer(WebApplication app, string endpoint, string scope) : IAsyncDisposable
 {
     public string Endpoint { get; } = endpoint;
+
+    /// <summary>The scope its tools need (registered with its API).</summary>
+    public string Scope { get; } = scope;
 
     public ValueTask DisposeAsync() => app.DisposeAsync();
 }
@@ -224,7 +288,7 @@ public abstract class McpSdkFixture(Func<HttpsTestServer, Task<IOAuthTestServer>
         });
         await app.StartAsync();
         await ApiRegistryCaughtUpAsync();
-        return new RunningMcpServer(app, $"http://127.0.0.1:{port}{McpServerApp.Path}");
+        return new RunningMcpServer(app, $"http://127.0.0.1:{port}{McpServerApp.Path}", scope);
     }
 
     /// <summary>The worker caches the API registry; its cache is set short, and waited out.</summary>
