@@ -50,8 +50,18 @@ public sealed class HttpsTestServer : IAsyncDisposable
     /// Makes the server's Client ID Metadata Document fetcher trust exactly this certificate, through the fetcher's
     /// internal constructor: the fetcher takes no certificate check from the services, so this is the only way in.
     /// </summary>
-    public void TrustFromTheFetcher(IServiceCollection services) =>
-        services.AddSingleton(sp => new MetadataDocumentFetcher(sp.GetRequiredService<OAuthServerOptions>(), TrustsThisCertificate));
+    public void TrustFromTheFetcher(IServiceCollection services) => TrustFromTheFetcher(services, TrustsThisCertificate);
+
+    /// <summary>
+    /// Makes the server's two outbound TLS clients (the metadata document and jwks_uri fetcher, and the trusted issuers'
+    /// discovery) trust <paramref name="certificateValidation"/>, through their internal constructors: neither takes a
+    /// certificate check from the services.
+    /// </summary>
+    public static void TrustFromTheFetcher(IServiceCollection services, RemoteCertificateValidationCallback certificateValidation)
+    {
+        services.AddSingleton(sp => new MetadataDocumentFetcher(sp.GetRequiredService<OAuthServerOptions>(), certificateValidation));
+        services.AddSingleton(_ => new Serverless.OAuth.Assertions.TrustedIssuers(certificateValidation));
+    }
 
     public static async Task<HttpsTestServer> StartAsync()
     {

@@ -17,9 +17,15 @@ public sealed class TrustedIssuers : IDisposable
     private readonly ConcurrentDictionary<string, ConfigurationManager<OpenIdConnectConfiguration>> _managers = new(StringComparer.Ordinal);
     private readonly HttpClient _http;
 
+    public TrustedIssuers()
+        : this(certificateValidation: null)
+    {
+    }
+
     /// <param name="certificateValidation">Replaces the platform's certificate validation: for tests whose issuer has a
-    /// certificate of its own; null in production.</param>
-    public TrustedIssuers(RemoteCertificateValidationCallback? certificateValidation = null)
+    /// certificate of its own. Internal, like the metadata document fetcher's, so that nothing registered in the
+    /// services (a RemoteCertificateValidationCallback a library or host adds) can ever reach this TLS.</param>
+    internal TrustedIssuers(RemoteCertificateValidationCallback? certificateValidation)
     {
         var handler = new SocketsHttpHandler
         {

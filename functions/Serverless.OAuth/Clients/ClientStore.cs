@@ -246,6 +246,12 @@ public sealed class ClientStore(OAuthTables tables, OAuthServerOptions options, 
 
         public string? TokenEndpointAuthMethod { get; set; }
 
+        public string? Jwks { get; set; }
+
+        public string? JwksUri { get; set; }
+
+        public string? FederatedCredentials { get; set; }
+
         public static ClientRow From(OAuthClient client, DateTimeOffset expiresAt)
         {
             var entity = ToEntity(client);
@@ -267,6 +273,9 @@ public sealed class ClientStore(OAuthTables tables, OAuthServerOptions options, 
                 AllowedResources = entity.GetString("AllowedResources") ?? "",
                 IdTokenSignedResponseAlg = client.IdTokenSignedResponseAlg,
                 TokenEndpointAuthMethod = client.TokenEndpointAuthMethod,
+                Jwks = client.Jwks,
+                JwksUri = client.JwksUri,
+                FederatedCredentials = entity.GetString("FederatedCredentials"),
             };
         }
     }

@@ -248,7 +248,7 @@ public abstract class ClientAssertionContractTests<TFixture>(TFixture fixture) :
 }
 
 public sealed class AssertionLocalHostFixture() : MetadataDocumentFixture(async site => await LocalServer.StartAsync(
-    new(Settings) { ["OAuth:DynamicRegistration:Enabled"] = "true" }, services: s => s.AddSingleton<RemoteCertificateValidationCallback>(site.TrustsThisCertificate), clock: ManualClock.Running()));
+    new(Settings) { ["OAuth:DynamicRegistration:Enabled"] = "true" }, services: site.TrustFromTheFetcher, clock: ManualClock.Running()));
 
 public sealed class AssertionFunctionsWorkerFixture() : MetadataDocumentFixture(async site => await FunctionsWorkerServer.StartAsync(
     new(Settings) { ["SSL_CERT_FILE"] = site.CertificateFile, ["OAuth:DynamicRegistration:Enabled"] = "true" }));

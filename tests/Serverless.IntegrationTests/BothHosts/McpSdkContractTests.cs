@@ -77,6 +77,9 @@ public abstract class McpSdkContractTests<TFixture>(TFixture fixture) : IClassFi
     [Fact]
     public async Task TheTypeScriptSdk_PrivateKeyJwtProvider_GetsAClientCredentialsToken_AndCallsTheTool()
     {
+        // The SDK dates its assertion by the real clock; the local host's clock has run ahead by the other tests' waits.
+        long ClockOffsetMs() => (long)(fixture.ServerClock.GetUtcNow() - DateTimeOffset.UtcNow).TotalMilliseconds;
+
         await using var mcp = await fixture.StartMcpServerAsync(origin: false);
         using var key = new ClientKey();
         using var stranger = new ClientKey();
@@ -99,6 +102,7 @@ public abstract class McpSdkContractTests<TFixture>(TFixture fixture) : IClassFi
             clientId = client.ClientId,
             privateJwk = key.PrivateJwk,
             scope = mcp.Scope,
+            clockOffsetMs = ClockOffsetMs(),
         });
         Assert.True(called.GetProperty("called").GetBoolean(), called.ToString());
         Assert.EndsWith($"through client {client.ClientId}", called.GetProperty("text").GetString());
@@ -116,6 +120,7 @@ public abstract class McpSdkContractTests<TFixture>(TFixture fixture) : IClassFi
             issuer = fixture.Server.Issuer,
             clientId = client.ClientId,
             privateJwk = stranger.PrivateJwk,
+            clockOffsetMs = ClockOffsetMs(),
             scope = mcp.Scope,
         });
         Assert.False(refused.GetProperty("called").GetBoolean(), refused.ToString());
@@ -294,7 +299,11 @@ public abstract class McpSdkFixture(Func<HttpsTestServer, Task<IOAuthTestServer>
     /// <summary>The worker caches the API registry; its cache is set short, and waited out.</summary>
     protected virtual Task ApiRegistryCaughtUpAsync() => Task.CompletedTask;
 
-    public Task LetAccessTokensExpireAsync() => Server.PassTimeAsync(tokenLifetime + TimeSpan.FromSeconds(1));
+    /// <summary>The clock of the server under test (and of the sample MCP server), which may run ahead of the real one.</summary>
+    public TimeProvider ServerClock => clock;
+
+    /// <summary>The sample MCP server decides that a token has expired, on the clock it was given.</summary>
+    public virtual Task LetAccessTokensExpireAsync() => Server.PassTimeAsync(tokenLifetime + TimeSpan.FromSeconds(1));
 }
 
 public sealed class McpSdkLocalHostFixture : McpSdkFixture
@@ -303,7 +312,7 @@ public sealed class McpSdkLocalHostFixture : McpSdkFixture
 
     public McpSdkLocalHostFixture()
         : base(
-            async site => await LocalServer.StartAsync(McpSettings, clock: Clock, services: s => s.AddSingleton<RemoteCertificateValidationCallback>(site.TrustsThisCertificate)),
+            async site => await LocalServer.StartAsync(McpSettings, clock: Clock, services: site.TrustFromTheFetcher),
             Clock,
             TimeSpan.FromHours(1))
     {
@@ -325,6 +334,12 @@ public sealed class McpSdkFunctionsWorkerFixture()
     private static readonly TimeSpan WorkerTokenLifetime = TimeSpan.FromSeconds(3);
 
     protected override Task ApiRegistryCaughtUpAsync() => Task.Delay(TimeSpan.FromSeconds(1.5));
+
+    /// <summary>
+    /// The sample MCP server runs on the real clock, so the wait is real: moving only the worker's test clock would
+    /// leave the MCP server accepting the token, and the SDK would never refresh.
+    /// </summary>
+    public override Task LetAccessTokensExpireAsync() => Task.Delay(WorkerTokenLifetime + TimeSpan.FromSeconds(1));
 }
 
 public sealed class LocalHostMcpSdkTests(McpSdkLocalHostFixture fixture) : McpSdkContractTests<McpSdkLocalHostFixture>(fixture);

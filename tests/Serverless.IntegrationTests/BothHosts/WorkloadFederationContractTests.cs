@@ -159,7 +159,7 @@ public abstract class WorkloadFederationFixture(Func<WorkloadIssuer, Task<IOAuth
 }
 
 public sealed class WorkloadFederationLocalHostFixture() : WorkloadFederationFixture(async issuer => await LocalServer.StartAsync(
-    Settings(issuer), services: s => s.AddSingleton<RemoteCertificateValidationCallback>(issuer.TrustsThisCertificate), clock: ManualClock.Running()));
+    Settings(issuer), services: s => HttpsTestServer.TrustFromTheFetcher(s, issuer.TrustsThisCertificate), clock: ManualClock.Running()));
 
 public sealed class WorkloadFederationFunctionsWorkerFixture() : WorkloadFederationFixture(async issuer => await FunctionsWorkerServer.StartAsync(
     new(Settings(issuer)) { ["SSL_CERT_FILE"] = issuer.CertificateFile }));

@@ -1,7 +1,7 @@
 // The MCP TypeScript SDK's own private_key_jwt client (1.x PrivateKeyJwtProvider, client_credentials), driven by
 // McpSdkContractTests: it connects to the MCP server at mcpUrl, gets its token from the authorization server the
 // server names with an assertion the SDK signs with privateJwk, and calls the "whoami" tool. Input: one JSON object on
-// stdin ({ mcpUrl, issuer, clientId, privateJwk, scope }); output: one JSON object on stdout, { called, text,
+// stdin ({ mcpUrl, issuer, clientId, privateJwk, scope, clockOffsetMs }); output: one JSON object on stdout, { called, text,
 // tokens, tokenRequests } or { error, failed, tokens, tokenRequests }; tokens is how many token responses the provider saved,
 // error the OAuth error code the SDK reports, tokenRequests what the SDK sent to /token (the form's names, grant_type, client_assertion_type, the assertion's
 // header, whether an Authorization header went along).
@@ -14,6 +14,26 @@ const input = JSON.parse(await new Promise((resolve) => {
   process.stdin.on('data', (chunk) => { data += chunk; });
   process.stdin.on('end', () => resolve(data));
 }));
+
+// The server under test may run on a test clock ahead of the real one (clockOffsetMs): the SDK's assertion is dated by
+// that clock, as a client whose clock agrees with the server's would date it.
+if (typeof input.clockOffsetMs === 'number' && input.clockOffsetMs !== 0) {
+  const RealDate = Date;
+  const offset = input.clockOffsetMs;
+  globalThis.Date = class extends RealDate {
+    constructor(...args) {
+      if (args.length === 0) {
+        super(RealDate.now() + offset);
+      } else {
+        super(...args);
+      }
+    }
+
+    static now() {
+      return RealDate.now() + offset;
+    }
+  };
+}
 
 // Watches what the SDK posts to the token endpoint; changes nothing.
 const tokenRequests = [];
