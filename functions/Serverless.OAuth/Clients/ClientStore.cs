@@ -87,7 +87,7 @@ public sealed class ClientStore(OAuthTables tables, OAuthServerOptions options, 
         {
             if (client.ExpiresAt is { } expiresAt)
             {
-                await _expiring.AddAsync(ClientRow.From(client, expiresAt), cancellationToken);
+                await _expiring.AddAsync(ToEntity(client), expiresAt, cancellationToken);
             }
             else
             {
@@ -216,67 +216,4 @@ public sealed class ClientStore(OAuthTables tables, OAuthServerOptions options, 
     private static string[] Split(string? value) => (value ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
 
     private sealed record CachedClient(OAuthClient? Client, DateTimeOffset Until);
-
-    /// <summary>A self-registered client's row: the columns of <see cref="ToEntity"/>, with the expiry <see cref="ExpiringTable"/> needs.</summary>
-    private sealed class ClientRow : ExpiringEntity
-    {
-        public string Name { get; set; } = "";
-
-        public string Type { get; set; } = "";
-
-        public string? SecretHash { get; set; }
-
-        public string RedirectUris { get; set; } = "[]";
-
-        public string PostLogoutRedirectUris { get; set; } = "[]";
-
-        public string AllowedScopes { get; set; } = "";
-
-        public string AllowedGrantTypes { get; set; } = "";
-
-        public bool RefreshWithoutOfflineAccess { get; set; }
-
-        public bool MayIntrospect { get; set; }
-
-        public string? DefaultResource { get; set; }
-
-        public string AllowedResources { get; set; } = "";
-
-        public string? IdTokenSignedResponseAlg { get; set; }
-
-        public string? TokenEndpointAuthMethod { get; set; }
-
-        public string? Jwks { get; set; }
-
-        public string? JwksUri { get; set; }
-
-        public string? FederatedCredentials { get; set; }
-
-        public static ClientRow From(OAuthClient client, DateTimeOffset expiresAt)
-        {
-            var entity = ToEntity(client);
-            return new ClientRow
-            {
-                PartitionKey = entity.PartitionKey,
-                RowKey = entity.RowKey,
-                ExpiresAt = expiresAt,
-                Name = client.Name,
-                Type = client.Type.ToString(),
-                SecretHash = client.SecretHash,
-                RedirectUris = entity.GetString("RedirectUris") ?? "[]",
-                PostLogoutRedirectUris = entity.GetString("PostLogoutRedirectUris") ?? "[]",
-                AllowedScopes = entity.GetString("AllowedScopes") ?? "",
-                AllowedGrantTypes = entity.GetString("AllowedGrantTypes") ?? "",
-                RefreshWithoutOfflineAccess = client.RefreshWithoutOfflineAccess,
-                MayIntrospect = client.MayIntrospect,
-                DefaultResource = client.DefaultResource,
-                AllowedResources = entity.GetString("AllowedResources") ?? "",
-                IdTokenSignedResponseAlg = client.IdTokenSignedResponseAlg,
-                TokenEndpointAuthMethod = client.TokenEndpointAuthMethod,
-                Jwks = client.Jwks,
-                JwksUri = client.JwksUri,
-                FederatedCredentials = entity.GetString("FederatedCredentials"),
-            };
-        }
-    }
 }

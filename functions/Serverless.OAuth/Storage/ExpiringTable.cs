@@ -39,6 +39,18 @@ public sealed class ExpiringTable(string name, OAuthTables tables, ExpiryIndex i
         return (await table.AddEntityAsync(row, cancellationToken)).Headers.ETag ?? default;
     }
 
+    /// <summary>
+    /// Adds a row whose columns are a dictionary rather than a typed <see cref="ExpiringEntity"/> (a client's row, which
+    /// expires only when it registered itself): its expiry is set and indexed first, like any other row's.
+    /// </summary>
+    public async Task<ETag> AddAsync(TableEntity row, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    {
+        row[nameof(ExpiringEntity.ExpiresAt)] = expiresAt;
+        await index.AddAsync(Name, row.PartitionKey, expiresAt, cancellationToken);
+        var table = await tables.GetAsync(Name, cancellationToken);
+        return (await table.AddEntityAsync(row, cancellationToken)).Headers.ETag ?? default;
+    }
+
     /// <summary>Indexes the row's expiry, then inserts or replaces it.</summary>
     public async Task UpsertAsync(ExpiringEntity row, CancellationToken cancellationToken)
     {
