@@ -308,12 +308,19 @@ public abstract class McpSdkFixture(Func<HttpsTestServer, Task<IOAuthTestServer>
 
 public sealed class McpSdkLocalHostFixture : McpSdkFixture
 {
-    private static readonly ManualClock Clock = ManualClock.Running();
-
     public McpSdkLocalHostFixture()
+        : this(ManualClock.Running())
+    {
+    }
+
+    /// <summary>
+    /// A clock of this fixture's own: the TypeScript and C# SDK classes run side by side, and one's wait for tokens to
+    /// expire must not expire the other's code between its sign-in and its token request.
+    /// </summary>
+    private McpSdkLocalHostFixture(ManualClock clock)
         : base(
-            async site => await LocalServer.StartAsync(McpSettings, clock: Clock, services: site.TrustFromTheFetcher),
-            Clock,
+            async site => await LocalServer.StartAsync(McpSettings, clock: clock, services: site.TrustFromTheFetcher),
+            clock,
             TimeSpan.FromHours(1))
     {
     }
