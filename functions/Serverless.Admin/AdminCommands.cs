@@ -1,11 +1,11 @@
 using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
-using Serverless.OAuth.Apis;
+using Serverless.OAuth.Clients.Apis;
 using Serverless.OAuth.Clients;
-using Serverless.OAuth.Options;
-using Serverless.OAuth.Signing;
-using Serverless.OAuth.Storage;
-using Serverless.OAuth.Users;
+using Serverless.OAuth.Infrastructure.Options;
+using Serverless.OAuth.Infrastructure.Signing;
+using Serverless.OAuth.Infrastructure.Storage;
+using Serverless.OAuth.Identity.Users;
 
 namespace Serverless.Admin;
 

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
-using Serverless.OAuth.Apis;
+using Serverless.OAuth.Clients.Apis;
 using Serverless.OAuth.Clients;
-using Serverless.OAuth.Options;
+using Serverless.OAuth.Infrastructure.Options;
 
 namespace Serverless.Admin;
 

@@ -1,9 +1,9 @@
 using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.OAuth.Interaction;
-using Serverless.OAuth.Options;
-using Serverless.OAuth.Upstream;
-using Serverless.OAuth.Users;
+using Serverless.OAuth.Infrastructure.Options;
+using Serverless.OAuth.Identity.Upstream;
+using Serverless.OAuth.Identity.Users;
 
 namespace Serverless.Admin;
 

@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Serverless.OAuth.Apis;
+using Serverless.OAuth.Clients.Apis;
 using Serverless.OAuth.Clients;
-using Serverless.OAuth.Options;
-using Serverless.OAuth.Users;
+using Serverless.OAuth.Infrastructure.Options;
+using Serverless.OAuth.Identity.Users;
 
 namespace Serverless.Demo;
 

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Serverless.OAuth.Endpoints;
 using Serverless.OAuth.Http;
-using Serverless.OAuth.Pages;
+using Serverless.OAuth.Interaction.Pages;
 
 namespace Serverless.Demo;
 

@@ -12,7 +12,7 @@ using Serverless.Demo;
 using Serverless.Functions.Hosting;
 using Serverless.Functions.Http;
 using Serverless.OAuth.Http;
-using Serverless.OAuth.Telemetry;
+using Serverless.OAuth.Infrastructure.Telemetry;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 

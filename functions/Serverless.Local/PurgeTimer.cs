@@ -1,5 +1,5 @@
-using Serverless.OAuth.Options;
-using Serverless.OAuth.Storage;
+using Serverless.OAuth.Infrastructure.Options;
+using Serverless.OAuth.Infrastructure.Storage;
 
 namespace Serverless.Local;
 

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Serverless.OAuth.Clients;
-using Serverless.OAuth.Users;
+using Serverless.OAuth.Identity.Users;
 
 namespace Serverless.BrowserTests;
 

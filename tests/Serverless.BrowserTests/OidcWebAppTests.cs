@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
 using Serverless.OAuth.Clients;
-using Serverless.OAuth.Users;
+using Serverless.OAuth.Identity.Users;
 using static Microsoft.Playwright.Assertions;
 
 namespace Serverless.BrowserTests;

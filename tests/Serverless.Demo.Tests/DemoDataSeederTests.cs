@@ -3,8 +3,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Moq;
 using Serverless.OAuth.Clients;
-using Serverless.OAuth.Options;
-using Serverless.OAuth.Users;
+using Serverless.OAuth.Infrastructure.Options;
+using Serverless.OAuth.Identity.Users;
 
 namespace Serverless.Demo.Tests;
 

@@ -1,7 +1,7 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
 using Serverless.Functions.Maintenance;
-using Serverless.OAuth.Storage;
+using Serverless.OAuth.Infrastructure.Storage;
 
 namespace Serverless.Functions.Tests;
 

@@ -1,7 +1,7 @@
 using Azure.Data.Tables;
 using Serverless.OAuth.Grants;
 using Serverless.OAuth.Protocol;
-using Serverless.OAuth.Storage;
+using Serverless.OAuth.Infrastructure.Storage;
 
 namespace Serverless.Functions.Tests;
 

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Internal;
 using Serverless.Demo;
 using Serverless.OAuth.Http;
-using Serverless.OAuth.Options;
+using Serverless.OAuth.Infrastructure.Options;
 using Serverless.Testing;
 
 namespace Serverless.Functions.Tests;

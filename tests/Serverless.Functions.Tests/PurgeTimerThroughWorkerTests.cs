@@ -1,5 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
-using Serverless.OAuth.Storage;
+using Serverless.OAuth.Infrastructure.Storage;
 using Serverless.Testing;
 
 namespace Serverless.Functions.Tests;

@@ -1,5 +1,5 @@
 using Serverless.Infra.Tests.Support;
-using Serverless.OAuth.Telemetry;
+using Serverless.OAuth.Infrastructure.Telemetry;
 
 namespace Serverless.Infra.Tests;
 

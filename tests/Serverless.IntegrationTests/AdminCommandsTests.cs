@@ -16,7 +16,7 @@ public sealed class AdminCommandsTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _server = await LocalServer.StartAsync();
-        var options = _server.Get<Serverless.OAuth.Options.OAuthServerOptions>();
+        var options = _server.Get<Serverless.OAuth.Infrastructure.Options.OAuthServerOptions>();
         _settings = new()
         {
             ["OAuth:Issuer"] = _server.Issuer,
@@ -214,11 +214,11 @@ public sealed class AdminCommandsTests : IAsyncLifetime
         Assert.Equal(0, exit);
         Assert.Contains("Added user 'carol'", output);
         Assert.DoesNotContain("a long enough password", output);
-        var user = await _server.Get<Serverless.OAuth.Users.IUserStore>().VerifyAsync("carol", "a long enough password");
+        var user = await _server.Get<Serverless.OAuth.Identity.Users.IUserStore>().VerifyAsync("carol", "a long enough password");
         Assert.NotNull(user);
         Assert.Equal(2, (await RunAsync("short\n", "users", "add", "--username", "dave")).Exit);
         Assert.Equal(0, (await RunAsync("", "users", "remove", "--username", "carol")).Exit);
-        Assert.Null(await _server.Get<Serverless.OAuth.Users.IUserStore>().FindAsync("carol"));
+        Assert.Null(await _server.Get<Serverless.OAuth.Identity.Users.IUserStore>().FindAsync("carol"));
     }
 
     [Fact]
@@ -250,7 +250,7 @@ public sealed class AdminCommandsTests : IAsyncLifetime
         Assert.Equal(2, badEmail);
         Assert.Contains("not an email address", badEmailError);
         Assert.Equal(1, nobody);
-        var stored = await _server.Get<Serverless.OAuth.Users.IUserStore>().FindBySubjectAsync(user.Subject);
+        var stored = await _server.Get<Serverless.OAuth.Identity.Users.IUserStore>().FindBySubjectAsync(user.Subject);
         Assert.Equal(("Ada Lovelace", "ada@example.com", true), (stored!.DisplayName, stored.Email, stored.EmailVerified));
         Assert.NotNull(stored.UpdatedAt);
         var (_, list, _) = await RunAsync("", "users", "list");
@@ -276,7 +276,7 @@ public sealed class AdminCommandsTests : IAsyncLifetime
         Assert.Equal(["ES256", "RS256"], created.Keys.Order());
         // The server reloads its key file within one refresh interval; by then the new key has been published for
         // that long and signs, and the old one stays published for the tokens it signed.
-        await _server.PassTimeAsync(new Serverless.OAuth.Options.SigningOptions().KeyRefreshInterval + TimeSpan.FromMinutes(1));
+        await _server.PassTimeAsync(new Serverless.OAuth.Infrastructure.Options.SigningOptions().KeyRefreshInterval + TimeSpan.FromMinutes(1));
         Assert.Superset(new HashSet<string> { oldKid, created["ES256"], created["RS256"] }, await PublishedAsync());
         var token = await TokenAsync();
         Assert.Equal(created["ES256"], new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(token).Kid);

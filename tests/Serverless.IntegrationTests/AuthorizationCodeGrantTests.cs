@@ -68,7 +68,7 @@ public sealed class AuthorizationCodeGrantTests : IAsyncLifetime
         var jwt = await TokenSupport.ValidateAgainstJwksAsync(_flow.Http, accessToken, _server.Issuer, _server.Issuer + "/resource");
         Assert.Equal("at+jwt", jwt.Typ);
         Assert.Equal("ES256", jwt.Alg);
-        var user = await _server.Get<Serverless.OAuth.Users.IUserStore>().FindAsync(_username);
+        var user = await _server.Get<Serverless.OAuth.Identity.Users.IUserStore>().FindAsync(_username);
         Assert.Equal(user!.Subject, jwt.Subject);
         Assert.Equal(_public.ClientId, jwt.GetClaim("client_id").Value);
         Assert.Equal("read write offline_access", jwt.GetClaim("scope").Value);

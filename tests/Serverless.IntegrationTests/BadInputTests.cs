@@ -186,9 +186,9 @@ public sealed class BadInputTests : IAsyncLifetime
 
     private async Task<int> GrantRowsAsync()
     {
-        var tables = _server.Get<Serverless.OAuth.Storage.OAuthTables>();
+        var tables = _server.Get<Serverless.OAuth.Infrastructure.Storage.OAuthTables>();
         var count = 0;
-        foreach (var name in new[] { Serverless.OAuth.Storage.OAuthTables.Grants, Serverless.OAuth.Storage.OAuthTables.Expiry })
+        foreach (var name in new[] { Serverless.OAuth.Infrastructure.Storage.OAuthTables.Grants, Serverless.OAuth.Infrastructure.Storage.OAuthTables.Expiry })
         {
             await foreach (var _ in (await tables.GetAsync(name)).QueryAsync<Azure.Data.Tables.TableEntity>(select: ["RowKey"]))
             {

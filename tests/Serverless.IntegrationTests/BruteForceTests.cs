@@ -99,7 +99,7 @@ public sealed class BruteForceTests : IAsyncLifetime
 
         await using var other = await LocalServer.StartAsync(
             new() { ["OAuth:Lockout:MaxFailures"] = "3" },
-            tablePrefix: _server.Get<Serverless.OAuth.Options.OAuthServerOptions>().Storage.TablePrefix);
+            tablePrefix: _server.Get<Serverless.OAuth.Infrastructure.Options.OAuthServerOptions>().Storage.TablePrefix);
         await other.AddPublicClientAsync(_clientId + "-2", redirectUris: Redirect);
         var flow = new OAuthFlow(other);
         var response = await flow.SignInAsync(
@@ -122,7 +122,7 @@ public sealed class BruteForceTests : IAsyncLifetime
         }
 
         // A fresh instance has no memory of the secret: it checks it, and the client is not locked out by a stranger.
-        await using var other = await LocalServer.StartAsync(tablePrefix: _server.Get<Serverless.OAuth.Options.OAuthServerOptions>().Storage.TablePrefix);
+        await using var other = await LocalServer.StartAsync(tablePrefix: _server.Get<Serverless.OAuth.Infrastructure.Options.OAuthServerOptions>().Storage.TablePrefix);
         await TokenSupport.ReadTokenResponseAsync(await new OAuthFlow(other).PostTokenAsync([("grant_type", "client_credentials")], (client.ClientId, secret)));
     }
 }

@@ -1,7 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.Configuration;
 using Serverless.Admin;
-using Serverless.OAuth.Apis;
+using Serverless.OAuth.Clients.Apis;
 using Serverless.OAuth.Clients;
 
 namespace Serverless.IntegrationTests;
@@ -19,7 +19,7 @@ public sealed class ClientCredentialCommandsTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _server = await LocalServer.StartAsync(clock: ManualClock.Running());
-        var options = _server.Get<Serverless.OAuth.Options.OAuthServerOptions>();
+        var options = _server.Get<Serverless.OAuth.Infrastructure.Options.OAuthServerOptions>();
         _settings = new()
         {
             ["OAuth:Issuer"] = _server.Issuer,

@@ -1,5 +1,5 @@
 using System.Net;
-using Serverless.OAuth.Storage;
+using Serverless.OAuth.Infrastructure.Storage;
 
 namespace Serverless.IntegrationTests;
 

@@ -1,8 +1,8 @@
 using System.Net;
 using Serverless.IntegrationTests.BothHosts;
-using Serverless.OAuth.Apis;
+using Serverless.OAuth.Clients.Apis;
 using Serverless.OAuth.Clients;
-using Serverless.OAuth.Storage;
+using Serverless.OAuth.Infrastructure.Storage;
 
 namespace Serverless.IntegrationTests;
 

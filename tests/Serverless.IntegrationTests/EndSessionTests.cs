@@ -5,7 +5,7 @@ using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Http;
-using Serverless.OAuth.Options;
+using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Protocol;
 
 namespace Serverless.IntegrationTests;

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using Serverless.OAuth.Apis;
+using Serverless.OAuth.Clients.Apis;
 using Serverless.OAuth.Clients;
 
 namespace Serverless.IntegrationTests;
@@ -100,7 +100,7 @@ public sealed class IntrospectionPermissionTests : IAsyncLifetime
     {
         var (clientId, _) = await AddClientAsync(mayIntrospect: true);
 
-        await using var other = await LocalServer.StartAsync(tablePrefix: _server.Get<Serverless.OAuth.Options.OAuthServerOptions>().Storage.TablePrefix);
+        await using var other = await LocalServer.StartAsync(tablePrefix: _server.Get<Serverless.OAuth.Infrastructure.Options.OAuthServerOptions>().Storage.TablePrefix);
         Assert.True((await other.Get<IClientStore>().FindAsync(clientId))!.MayIntrospect);
     }
 }

@@ -7,9 +7,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.JsonWebTokens;
 using ProtectedApi;
-using Serverless.OAuth.Apis;
-using Serverless.OAuth.Options;
-using Serverless.OAuth.Signing;
+using Serverless.OAuth.Clients.Apis;
+using Serverless.OAuth.Infrastructure.Options;
+using Serverless.OAuth.Infrastructure.Signing;
 
 namespace Serverless.IntegrationTests;
 

@@ -1,10 +1,10 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.OAuth.Clients;
-using Serverless.OAuth.Lockout;
-using Serverless.OAuth.Options;
-using Serverless.OAuth.Storage;
-using Serverless.OAuth.Users;
+using Serverless.OAuth.Identity.Lockout;
+using Serverless.OAuth.Infrastructure.Options;
+using Serverless.OAuth.Infrastructure.Storage;
+using Serverless.OAuth.Identity.Users;
 
 namespace Serverless.IntegrationTests;
 

@@ -10,7 +10,7 @@ using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 using Samples.McpServer;
 using Serverless.IntegrationTests.BothHosts;
-using Serverless.OAuth.Apis;
+using Serverless.OAuth.Clients.Apis;
 using Serverless.OAuth.Clients;
 
 namespace Serverless.IntegrationTests;

@@ -1,9 +1,9 @@
 using Azure.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
-using Serverless.OAuth.Signing;
-using Serverless.OAuth.Options;
-using Serverless.OAuth.Signing.KeyVault;
+using Serverless.OAuth.Infrastructure.Signing;
+using Serverless.OAuth.Infrastructure.Options;
+using Serverless.OAuth.Infrastructure.Signing.KeyVault;
 using Serverless.Testing.KeyVault;
 
 namespace Serverless.IntegrationTests;

@@ -4,7 +4,7 @@ using System.Text;
 using Azure.Data.Tables;
 using Serverless.OAuth.Grants;
 using Serverless.OAuth.Protocol;
-using Serverless.OAuth.Storage;
+using Serverless.OAuth.Infrastructure.Storage;
 
 namespace Serverless.IntegrationTests;
 
@@ -187,7 +187,7 @@ public sealed class MultiInstanceTests(ThreeInstances instances) : IClassFixture
             AllowedGrantTypes = [Serverless.OAuth.Clients.GrantTypes.ClientCredentials],
             Jwks = key.Jwks,
         };
-        Assert.True(await new Serverless.OAuth.Clients.ClientStore(new OAuthTables(instances.Storage), new Serverless.OAuth.Options.OAuthServerOptions(), TimeProvider.System).AddAsync(client));
+        Assert.True(await new Serverless.OAuth.Clients.ClientStore(new OAuthTables(instances.Storage), new Serverless.OAuth.Infrastructure.Options.OAuthServerOptions(), TimeProvider.System).AddAsync(client));
         var clients = Enumerable.Range(0, 3).Select(i => instances.Client(i)).ToList();
 
         for (var round = 0; round < 3; round++)

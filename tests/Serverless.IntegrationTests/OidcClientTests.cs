@@ -28,7 +28,7 @@ public sealed class OidcClientTests : IAsyncLifetime
     {
         var client = await _server.AddRelyingPartyAsync(Redirect);
         var user = await _server.AddUserAsync();
-        Assert.True(await _server.Get<Serverless.OAuth.Users.IUserStore>().SetProfileAsync(
+        Assert.True(await _server.Get<Serverless.OAuth.Identity.Users.IUserStore>().SetProfileAsync(
             user.Username, "Katherine Johnson", "katherine@example.com", emailVerified: true, DateTimeOffset.UtcNow));
         var oidc = new OidcClient(new OidcClientOptions
         {

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using ProtectedApi;
 using Serverless.FunctionsHost;
-using Serverless.OAuth.Apis;
+using Serverless.OAuth.Clients.Apis;
 
 namespace Serverless.IntegrationTests;
 

@@ -1,5 +1,5 @@
 using System.Net;
-using Serverless.OAuth.Apis;
+using Serverless.OAuth.Clients.Apis;
 using Serverless.OAuth.Clients;
 
 namespace Serverless.IntegrationTests;

@@ -131,7 +131,7 @@ public sealed class RevocationAndIntrospectionTests : IAsyncLifetime
     public async Task Introspection_OfActiveTokens_GivesTheirClaims()
     {
         var (accessToken, refreshToken) = await SignInAsync();
-        var user = await _server.Get<Serverless.OAuth.Users.IUserStore>().FindAsync(_username);
+        var user = await _server.Get<Serverless.OAuth.Identity.Users.IUserStore>().FindAsync(_username);
 
         var access = await IntrospectAsync(accessToken);
         var refresh = await IntrospectAsync(refreshToken);

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Azure.Data.Tables;
-using Serverless.OAuth.Options;
-using Serverless.OAuth.Storage;
+using Serverless.OAuth.Infrastructure.Options;
+using Serverless.OAuth.Infrastructure.Storage;
 
 namespace Serverless.IntegrationTests;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using Serverless.OAuth.Http;
-using Serverless.OAuth.Options;
+using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Protocol;
 
 namespace Serverless.IntegrationTests;

@@ -1,8 +1,8 @@
 using System.Net;
 using Azure.Core;
 using Microsoft.Extensions.DependencyInjection;
-using Serverless.OAuth.Options;
-using Serverless.OAuth.Signing.KeyVault;
+using Serverless.OAuth.Infrastructure.Options;
+using Serverless.OAuth.Infrastructure.Signing.KeyVault;
 using Serverless.Testing.KeyVault;
 
 namespace Serverless.IntegrationTests;

@@ -1,7 +1,7 @@
 using System.Net;
 using Azure.Core;
 using Microsoft.Extensions.DependencyInjection;
-using Serverless.OAuth.Storage;
+using Serverless.OAuth.Infrastructure.Storage;
 using Serverless.Testing;
 using Serverless.Testing.Storage;
 

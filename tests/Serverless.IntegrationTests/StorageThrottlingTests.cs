@@ -1,9 +1,9 @@
 using System.Net;
 using Azure.Data.Tables;
 using Serverless.OAuth.Grants;
-using Serverless.OAuth.Options;
+using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Protocol;
-using Serverless.OAuth.Storage;
+using Serverless.OAuth.Infrastructure.Storage;
 using Serverless.Testing.Storage;
 
 namespace Serverless.IntegrationTests;

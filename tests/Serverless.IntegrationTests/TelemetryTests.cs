@@ -6,7 +6,7 @@ using OpenTelemetry;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
-using Serverless.OAuth.Telemetry;
+using Serverless.OAuth.Infrastructure.Telemetry;
 
 namespace Serverless.IntegrationTests;
 

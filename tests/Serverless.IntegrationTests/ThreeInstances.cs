@@ -1,8 +1,8 @@
 using System.Net;
 using Serverless.OAuth.Clients;
-using Serverless.OAuth.Options;
-using Serverless.OAuth.Storage;
-using Serverless.OAuth.Users;
+using Serverless.OAuth.Infrastructure.Options;
+using Serverless.OAuth.Infrastructure.Storage;
+using Serverless.OAuth.Identity.Users;
 
 namespace Serverless.IntegrationTests;
 

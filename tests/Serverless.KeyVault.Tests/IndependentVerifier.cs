@@ -1,10 +1,10 @@
 using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using Serverless.OAuth.Apis;
-using Serverless.OAuth.Options;
-using Serverless.OAuth.Signing;
-using Serverless.OAuth.Tokens;
+using Serverless.OAuth.Clients.Apis;
+using Serverless.OAuth.Infrastructure.Options;
+using Serverless.OAuth.Infrastructure.Signing;
+using Serverless.OAuth.Grants.Tokens;
 
 namespace Serverless.KeyVault.Tests;
 

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using Azure;
 using Azure.Core.Pipeline;
 using Serverless.OAuth.Protocol;
-using Serverless.OAuth.Signing.KeyVault;
+using Serverless.OAuth.Infrastructure.Signing.KeyVault;
 using Serverless.Testing;
 using Serverless.Testing.KeyVault;
 

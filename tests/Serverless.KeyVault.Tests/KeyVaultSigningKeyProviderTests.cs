@@ -6,11 +6,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Moq;
 using Serverless.OAuth.Http;
-using Serverless.OAuth.Options;
+using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Protocol;
-using Serverless.OAuth.Signing;
-using Serverless.OAuth.Signing.KeyVault;
-using Serverless.OAuth.Tokens;
+using Serverless.OAuth.Infrastructure.Signing;
+using Serverless.OAuth.Infrastructure.Signing.KeyVault;
+using Serverless.OAuth.Grants.Tokens;
 using Serverless.Testing;
 using Serverless.Testing.KeyVault;
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
-using Serverless.OAuth.Signing;
-using Serverless.OAuth.Signing.KeyVault;
+using Serverless.OAuth.Infrastructure.Signing;
+using Serverless.OAuth.Infrastructure.Signing.KeyVault;
 using Serverless.Testing.KeyVault;
 
 namespace Serverless.KeyVault.Tests;

@@ -4,11 +4,11 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Serverless.OAuth.Http;
-using Serverless.OAuth.Options;
+using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Protocol;
-using Serverless.OAuth.Signing;
-using Serverless.OAuth.Signing.KeyVault;
-using Serverless.OAuth.Storage;
+using Serverless.OAuth.Infrastructure.Signing;
+using Serverless.OAuth.Infrastructure.Signing.KeyVault;
+using Serverless.OAuth.Infrastructure.Storage;
 using Serverless.Testing;
 using Serverless.Testing.KeyVault;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Serverless.OAuth.Options;
+using Serverless.OAuth.Infrastructure.Options;
 
 namespace Serverless.Testing;
 

@@ -8,8 +8,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Serverless.OAuth.Options;
-using Serverless.OAuth.Registration;
+using Serverless.OAuth.Infrastructure.Options;
+using Serverless.OAuth.Clients.Registration;
 
 namespace Serverless.Testing;
 
@@ -60,7 +60,7 @@ public sealed class HttpsTestServer : IAsyncDisposable
     public static void TrustFromTheFetcher(IServiceCollection services, RemoteCertificateValidationCallback certificateValidation)
     {
         services.AddSingleton(sp => new MetadataDocumentFetcher(sp.GetRequiredService<OAuthServerOptions>(), certificateValidation));
-        services.AddSingleton(_ => new Serverless.OAuth.Assertions.TrustedIssuers(certificateValidation));
+        services.AddSingleton(_ => new Serverless.OAuth.Clients.Assertions.TrustedIssuers(certificateValidation));
     }
 
     public static async Task<HttpsTestServer> StartAsync()

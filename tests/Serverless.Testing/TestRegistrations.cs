@@ -1,7 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.OAuth.Clients;
-using Serverless.OAuth.Users;
+using Serverless.OAuth.Identity.Users;
 
 namespace Serverless.Testing;
 

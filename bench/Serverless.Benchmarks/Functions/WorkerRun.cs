@@ -4,7 +4,7 @@ using Serverless.Benchmarks.Hosting;
 using Serverless.Benchmarks.Load;
 using Serverless.Benchmarks.Startup;
 using Serverless.FunctionsHost;
-using Serverless.OAuth.Options;
+using Serverless.OAuth.Infrastructure.Options;
 using Serverless.Testing;
 
 namespace Serverless.Benchmarks.Functions;

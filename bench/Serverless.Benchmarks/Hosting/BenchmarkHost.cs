@@ -7,10 +7,10 @@ using Microsoft.Extensions.Logging;
 using Serverless.Testing.Storage;
 using Serverless.Local;
 using Serverless.OAuth.Clients;
-using Serverless.OAuth.Options;
-using Serverless.OAuth.Signing.KeyVault;
-using Serverless.OAuth.Storage;
-using Serverless.OAuth.Users;
+using Serverless.OAuth.Infrastructure.Options;
+using Serverless.OAuth.Infrastructure.Signing.KeyVault;
+using Serverless.OAuth.Infrastructure.Storage;
+using Serverless.OAuth.Identity.Users;
 using Serverless.Testing;
 using Serverless.Testing.KeyVault;
 

@@ -6,10 +6,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Internal;
-using Serverless.OAuth.Apis;
+using Serverless.OAuth.Clients.Apis;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Http;
-using Serverless.OAuth.Signing;
+using Serverless.OAuth.Infrastructure.Signing;
 
 namespace Serverless.Benchmarks.Issuance;
 

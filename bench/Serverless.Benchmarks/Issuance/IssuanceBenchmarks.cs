@@ -4,7 +4,7 @@ using BenchmarkDotNet.Attributes;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Serverless.OAuth.Protocol;
-using Serverless.OAuth.Tokens;
+using Serverless.OAuth.Grants.Tokens;
 
 namespace Serverless.Benchmarks.Issuance;
 

@@ -1,4 +1,4 @@
-using Serverless.OAuth.Apis;
+using Serverless.OAuth.Clients.Apis;
 
 namespace Serverless.Benchmarks.Issuance;
 

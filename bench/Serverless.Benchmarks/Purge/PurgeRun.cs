@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging.Abstractions;
-using Serverless.OAuth.Storage;
+using Serverless.OAuth.Infrastructure.Storage;
 using Serverless.Testing;
 
 namespace Serverless.Benchmarks.Purge;

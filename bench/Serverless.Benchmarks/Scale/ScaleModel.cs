@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Serverless.Benchmarks.Load;
 using Serverless.Benchmarks.Reporting;
-using Serverless.OAuth.Storage;
-using Serverless.OAuth.Users;
+using Serverless.OAuth.Infrastructure.Storage;
+using Serverless.OAuth.Identity.Users;
 
 namespace Serverless.Benchmarks.Scale;
 

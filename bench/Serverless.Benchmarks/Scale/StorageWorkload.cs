@@ -1,8 +1,8 @@
 using Serverless.OAuth.Grants;
-using Serverless.OAuth.Lockout;
-using Serverless.OAuth.Options;
+using Serverless.OAuth.Identity.Lockout;
+using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Protocol;
-using Serverless.OAuth.Storage;
+using Serverless.OAuth.Infrastructure.Storage;
 
 namespace Serverless.Benchmarks.Scale;
 

@@ -6,9 +6,9 @@ using System.Text.Json;
 using Microsoft.AspNetCore.WebUtilities;
 using Serverless.Benchmarks.Hosting;
 using Serverless.OAuth.Clients;
-using Serverless.OAuth.Options;
-using Serverless.OAuth.Storage;
-using Serverless.OAuth.Users;
+using Serverless.OAuth.Infrastructure.Options;
+using Serverless.OAuth.Infrastructure.Storage;
+using Serverless.OAuth.Identity.Users;
 using Serverless.Testing;
 
 namespace Serverless.Benchmarks.Soak;

@@ -4,8 +4,8 @@ using System.Net.Sockets;
 using System.Text;
 using Serverless.Benchmarks.Hosting;
 using Serverless.OAuth.Clients;
-using Serverless.OAuth.Options;
-using Serverless.OAuth.Storage;
+using Serverless.OAuth.Infrastructure.Options;
+using Serverless.OAuth.Infrastructure.Storage;
 using Serverless.Testing;
 
 namespace Serverless.Benchmarks.Startup;

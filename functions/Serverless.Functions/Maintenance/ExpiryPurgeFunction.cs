@@ -1,6 +1,6 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
-using Serverless.OAuth.Storage;
+using Serverless.OAuth.Infrastructure.Storage;
 
 namespace Serverless.Functions.Maintenance;
 

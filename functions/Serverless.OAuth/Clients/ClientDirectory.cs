@@ -1,5 +1,5 @@
 using Serverless.OAuth.Protocol;
-using Serverless.OAuth.Registration;
+using Serverless.OAuth.Clients.Registration;
 
 namespace Serverless.OAuth.Clients;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
-using Serverless.OAuth.Apis;
-using Serverless.OAuth.Options;
+using Serverless.OAuth.Clients.Apis;
+using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Protocol;
 
 namespace Serverless.OAuth.Clients;

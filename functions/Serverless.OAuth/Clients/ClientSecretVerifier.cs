@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Identity;
-using Serverless.OAuth.Options;
+using Serverless.OAuth.Infrastructure.Options;
 
 namespace Serverless.OAuth.Clients;
 

@@ -1,7 +1,7 @@
 using Serverless.OAuth.Interaction;
-using Serverless.OAuth.Options;
+using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Protocol;
-using Serverless.OAuth.Validation;
+using Serverless.OAuth.Endpoints.Validation;
 
 namespace Serverless.OAuth.Endpoints;
 

@@ -1,4 +1,4 @@
-using Serverless.OAuth.Pages;
+using Serverless.OAuth.Interaction.Pages;
 using Serverless.OAuth.Protocol;
 
 namespace Serverless.OAuth.Endpoints;

@@ -1,10 +1,10 @@
 using Microsoft.Extensions.Primitives;
-using Serverless.OAuth.Apis;
+using Serverless.OAuth.Clients.Apis;
 using Serverless.OAuth.Grants;
-using Serverless.OAuth.Options;
+using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Protocol;
-using Serverless.OAuth.Tokens;
-using Serverless.OAuth.Validation;
+using Serverless.OAuth.Grants.Tokens;
+using Serverless.OAuth.Endpoints.Validation;
 
 namespace Serverless.OAuth.Endpoints;
 

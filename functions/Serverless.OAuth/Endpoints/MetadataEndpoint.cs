@@ -1,12 +1,12 @@
-using Serverless.OAuth.Apis;
-using Serverless.OAuth.Assertions;
+using Serverless.OAuth.Clients.Apis;
+using Serverless.OAuth.Clients.Assertions;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Interaction;
-using Serverless.OAuth.Options;
+using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Protocol;
-using Serverless.OAuth.Signing;
-using Serverless.OAuth.Tokens;
-using Serverless.OAuth.Validation;
+using Serverless.OAuth.Infrastructure.Signing;
+using Serverless.OAuth.Grants.Tokens;
+using Serverless.OAuth.Endpoints.Validation;
 
 namespace Serverless.OAuth.Endpoints;
 

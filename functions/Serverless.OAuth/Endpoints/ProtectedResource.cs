@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Primitives;
 using Serverless.OAuth.Protocol;
-using Serverless.OAuth.Tokens;
+using Serverless.OAuth.Grants.Tokens;
 
 namespace Serverless.OAuth.Endpoints;
 

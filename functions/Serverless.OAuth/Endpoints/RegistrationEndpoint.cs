@@ -1,13 +1,13 @@
 using System.Text.Json;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Logging;
-using Serverless.OAuth.Apis;
+using Serverless.OAuth.Clients.Apis;
 using Serverless.OAuth.Clients;
-using Serverless.OAuth.Lockout;
-using Serverless.OAuth.Options;
+using Serverless.OAuth.Identity.Lockout;
+using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Protocol;
-using Serverless.OAuth.Registration;
-using Serverless.OAuth.Telemetry;
+using Serverless.OAuth.Clients.Registration;
+using Serverless.OAuth.Infrastructure.Telemetry;
 
 namespace Serverless.OAuth.Endpoints;
 

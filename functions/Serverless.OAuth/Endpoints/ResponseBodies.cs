@@ -1,7 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json.Serialization;
 using Serverless.OAuth.Protocol;
-using Serverless.OAuth.Signing;
+using Serverless.OAuth.Infrastructure.Signing;
 
 namespace Serverless.OAuth.Endpoints;
 

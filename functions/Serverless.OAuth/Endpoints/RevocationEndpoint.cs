@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Primitives;
 using Serverless.OAuth.Grants;
 using Serverless.OAuth.Protocol;
-using Serverless.OAuth.Telemetry;
-using Serverless.OAuth.Tokens;
-using Serverless.OAuth.Validation;
+using Serverless.OAuth.Infrastructure.Telemetry;
+using Serverless.OAuth.Grants.Tokens;
+using Serverless.OAuth.Endpoints.Validation;
 
 namespace Serverless.OAuth.Endpoints;
 

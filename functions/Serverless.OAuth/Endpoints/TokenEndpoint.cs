@@ -2,8 +2,8 @@ using Microsoft.Extensions.Primitives;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Grants;
 using Serverless.OAuth.Protocol;
-using Serverless.OAuth.Telemetry;
-using Serverless.OAuth.Validation;
+using Serverless.OAuth.Infrastructure.Telemetry;
+using Serverless.OAuth.Endpoints.Validation;
 
 namespace Serverless.OAuth.Endpoints;
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 using Serverless.OAuth.Protocol;
-using Serverless.OAuth.Users;
+using Serverless.OAuth.Identity.Users;
 
 namespace Serverless.OAuth.Endpoints;
 

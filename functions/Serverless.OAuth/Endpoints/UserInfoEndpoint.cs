@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Primitives;
-using Serverless.OAuth.Options;
+using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Protocol;
-using Serverless.OAuth.Tokens;
-using Serverless.OAuth.Users;
+using Serverless.OAuth.Grants.Tokens;
+using Serverless.OAuth.Identity.Users;
 
 namespace Serverless.OAuth.Endpoints;
 

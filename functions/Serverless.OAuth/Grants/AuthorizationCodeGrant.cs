@@ -1,9 +1,9 @@
-using Serverless.OAuth.Apis;
+using Serverless.OAuth.Clients.Apis;
 using Serverless.OAuth.Clients;
-using Serverless.OAuth.Options;
+using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Protocol;
-using Serverless.OAuth.Telemetry;
-using Serverless.OAuth.Tokens;
+using Serverless.OAuth.Infrastructure.Telemetry;
+using Serverless.OAuth.Grants.Tokens;
 
 namespace Serverless.OAuth.Grants;
 

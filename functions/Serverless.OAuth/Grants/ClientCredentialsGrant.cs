@@ -1,7 +1,7 @@
-using Serverless.OAuth.Apis;
+using Serverless.OAuth.Clients.Apis;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Protocol;
-using Serverless.OAuth.Tokens;
+using Serverless.OAuth.Grants.Tokens;
 
 namespace Serverless.OAuth.Grants;
 

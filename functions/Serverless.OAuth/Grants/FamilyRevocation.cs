@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
-using Serverless.OAuth.Apis;
-using Serverless.OAuth.Options;
-using Serverless.OAuth.Telemetry;
+using Serverless.OAuth.Clients.Apis;
+using Serverless.OAuth.Infrastructure.Options;
+using Serverless.OAuth.Infrastructure.Telemetry;
 
 namespace Serverless.OAuth.Grants;
 

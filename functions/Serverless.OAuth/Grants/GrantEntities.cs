@@ -1,4 +1,4 @@
-using Serverless.OAuth.Storage;
+using Serverless.OAuth.Infrastructure.Storage;
 
 namespace Serverless.OAuth.Grants;
 

@@ -1,6 +1,6 @@
 using Serverless.OAuth.Protocol;
-using Serverless.OAuth.Storage;
-using Serverless.OAuth.Tokens;
+using Serverless.OAuth.Infrastructure.Storage;
+using Serverless.OAuth.Grants.Tokens;
 
 namespace Serverless.OAuth.Grants;
 

@@ -1,7 +1,7 @@
 using Azure;
 using Azure.Data.Tables;
 using Serverless.OAuth.Protocol;
-using Serverless.OAuth.Storage;
+using Serverless.OAuth.Infrastructure.Storage;
 
 namespace Serverless.OAuth.Grants;
 

@@ -1,13 +1,13 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using Serverless.OAuth.Apis;
-using Serverless.OAuth.Assertions;
+using Serverless.OAuth.Clients.Apis;
+using Serverless.OAuth.Clients.Assertions;
 using Serverless.OAuth.Clients;
-using Serverless.OAuth.Options;
+using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Protocol;
-using Serverless.OAuth.Storage;
-using Serverless.OAuth.Tokens;
+using Serverless.OAuth.Infrastructure.Storage;
+using Serverless.OAuth.Grants.Tokens;
 
 namespace Serverless.OAuth.Grants;
 

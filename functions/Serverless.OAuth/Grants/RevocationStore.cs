@@ -1,5 +1,5 @@
 using Azure.Data.Tables;
-using Serverless.OAuth.Storage;
+using Serverless.OAuth.Infrastructure.Storage;
 
 namespace Serverless.OAuth.Grants;
 

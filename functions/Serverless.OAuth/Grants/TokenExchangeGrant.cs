@@ -1,12 +1,12 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.JsonWebTokens;
-using Serverless.OAuth.Apis;
-using Serverless.OAuth.Assertions;
+using Serverless.OAuth.Clients.Apis;
+using Serverless.OAuth.Clients.Assertions;
 using Serverless.OAuth.Clients;
-using Serverless.OAuth.Consents;
+using Serverless.OAuth.Identity.Consents;
 using Serverless.OAuth.Protocol;
-using Serverless.OAuth.Tokens;
+using Serverless.OAuth.Grants.Tokens;
 
 namespace Serverless.OAuth.Grants;
 

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Serverless.OAuth.Endpoints;
-using Serverless.OAuth.Options;
+using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Protocol;
 
 namespace Serverless.OAuth.Http;

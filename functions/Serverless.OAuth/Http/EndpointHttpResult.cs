@@ -3,9 +3,9 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Serverless.OAuth.Endpoints;
-using Serverless.OAuth.Pages;
+using Serverless.OAuth.Interaction.Pages;
 using Serverless.OAuth.Protocol;
-using Serverless.OAuth.Telemetry;
+using Serverless.OAuth.Infrastructure.Telemetry;
 
 namespace Serverless.OAuth.Http;
 

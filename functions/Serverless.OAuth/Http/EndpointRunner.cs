@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Serverless.OAuth.Endpoints;
 using Serverless.OAuth.Protocol;
-using Serverless.OAuth.Telemetry;
+using Serverless.OAuth.Infrastructure.Telemetry;
 
 namespace Serverless.OAuth.Http;
 

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Serverless.OAuth.Endpoints;
-using Serverless.OAuth.Options;
+using Serverless.OAuth.Infrastructure.Options;
 
 namespace Serverless.OAuth.Http;
 

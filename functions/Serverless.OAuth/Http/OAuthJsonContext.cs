@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 using Serverless.OAuth.Endpoints;
-using Serverless.OAuth.Tokens;
+using Serverless.OAuth.Grants.Tokens;
 
 namespace Serverless.OAuth.Http;
 

@@ -1,12 +1,12 @@
-using Serverless.OAuth.Apis;
+using Serverless.OAuth.Clients.Apis;
 using Serverless.OAuth.Clients;
-using Serverless.OAuth.Consents;
+using Serverless.OAuth.Identity.Consents;
 using Serverless.OAuth.Endpoints;
-using Serverless.OAuth.Options;
-using Serverless.OAuth.Pages;
+using Serverless.OAuth.Infrastructure.Options;
+using Serverless.OAuth.Interaction.Pages;
 using Serverless.OAuth.Protocol;
-using Serverless.OAuth.Sessions;
-using Serverless.OAuth.Telemetry;
+using Serverless.OAuth.Identity.Sessions;
+using Serverless.OAuth.Infrastructure.Telemetry;
 
 namespace Serverless.OAuth.Interaction;
 

@@ -1,12 +1,12 @@
-using Serverless.OAuth.Apis;
+using Serverless.OAuth.Clients.Apis;
 using Serverless.OAuth.Endpoints;
-using Serverless.OAuth.Options;
-using Serverless.OAuth.Pages;
+using Serverless.OAuth.Infrastructure.Options;
+using Serverless.OAuth.Interaction.Pages;
 using Serverless.OAuth.Protocol;
-using Serverless.OAuth.Sessions;
-using Serverless.OAuth.Telemetry;
-using Serverless.OAuth.Upstream;
-using Serverless.OAuth.Validation;
+using Serverless.OAuth.Identity.Sessions;
+using Serverless.OAuth.Infrastructure.Telemetry;
+using Serverless.OAuth.Identity.Upstream;
+using Serverless.OAuth.Endpoints.Validation;
 
 namespace Serverless.OAuth.Interaction;
 

@@ -1,9 +1,9 @@
 using System.Text;
 using Serverless.OAuth.Endpoints;
-using Serverless.OAuth.Pages;
+using Serverless.OAuth.Interaction.Pages;
 using Serverless.OAuth.Protocol;
-using Serverless.OAuth.Telemetry;
-using Serverless.OAuth.Validation;
+using Serverless.OAuth.Infrastructure.Telemetry;
+using Serverless.OAuth.Endpoints.Validation;
 
 namespace Serverless.OAuth.Interaction;
 

@@ -1,11 +1,11 @@
 using Serverless.OAuth.Clients;
-using Serverless.OAuth.Consents;
+using Serverless.OAuth.Identity.Consents;
 using Serverless.OAuth.Grants;
-using Serverless.OAuth.Options;
+using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Protocol;
-using Serverless.OAuth.Sessions;
-using Serverless.OAuth.Tokens;
-using Serverless.OAuth.Validation;
+using Serverless.OAuth.Identity.Sessions;
+using Serverless.OAuth.Grants.Tokens;
+using Serverless.OAuth.Endpoints.Validation;
 
 namespace Serverless.OAuth.Interaction;
 

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Logging;
-using Serverless.OAuth.Consents;
+using Serverless.OAuth.Identity.Consents;
 using Serverless.OAuth.Protocol;
-using Serverless.OAuth.Telemetry;
-using Serverless.OAuth.Validation;
+using Serverless.OAuth.Infrastructure.Telemetry;
+using Serverless.OAuth.Endpoints.Validation;
 
 namespace Serverless.OAuth.Interaction;
 

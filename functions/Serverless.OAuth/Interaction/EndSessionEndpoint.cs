@@ -1,10 +1,10 @@
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Endpoints;
-using Serverless.OAuth.Pages;
+using Serverless.OAuth.Interaction.Pages;
 using Serverless.OAuth.Protocol;
-using Serverless.OAuth.Sessions;
-using Serverless.OAuth.Telemetry;
-using Serverless.OAuth.Tokens;
+using Serverless.OAuth.Identity.Sessions;
+using Serverless.OAuth.Infrastructure.Telemetry;
+using Serverless.OAuth.Grants.Tokens;
 
 namespace Serverless.OAuth.Interaction;
 

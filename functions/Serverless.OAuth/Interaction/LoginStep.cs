@@ -1,10 +1,10 @@
 using Microsoft.Extensions.Logging;
-using Serverless.OAuth.Lockout;
-using Serverless.OAuth.Sessions;
-using Serverless.OAuth.Telemetry;
-using Serverless.OAuth.Tokens;
-using Serverless.OAuth.Users;
-using Serverless.OAuth.Validation;
+using Serverless.OAuth.Identity.Lockout;
+using Serverless.OAuth.Identity.Sessions;
+using Serverless.OAuth.Infrastructure.Telemetry;
+using Serverless.OAuth.Grants.Tokens;
+using Serverless.OAuth.Identity.Users;
+using Serverless.OAuth.Endpoints.Validation;
 
 namespace Serverless.OAuth.Interaction;
 

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Serverless.OAuth.Endpoints;
-using Serverless.OAuth.Sessions;
-using Serverless.OAuth.Telemetry;
+using Serverless.OAuth.Identity.Sessions;
+using Serverless.OAuth.Infrastructure.Telemetry;
 
 namespace Serverless.OAuth.Interaction;
 

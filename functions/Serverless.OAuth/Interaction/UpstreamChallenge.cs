@@ -1,8 +1,8 @@
 using Serverless.OAuth.Endpoints;
-using Serverless.OAuth.Options;
+using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Protocol;
-using Serverless.OAuth.Upstream;
-using Serverless.OAuth.Validation;
+using Serverless.OAuth.Identity.Upstream;
+using Serverless.OAuth.Endpoints.Validation;
 
 namespace Serverless.OAuth.Interaction;
 

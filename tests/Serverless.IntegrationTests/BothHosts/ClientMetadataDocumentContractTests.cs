@@ -61,7 +61,7 @@ public abstract class ClientMetadataDocumentContractTests<TFixture>(TFixture fix
         Assert.Equal(System.Net.HttpStatusCode.OK, asked.StatusCode);
         Assert.Contains("Logout Tool", html);
         var fields = OAuthFlow.HiddenFields(html);
-        fields["action"] = Serverless.OAuth.Pages.LogoutPage.SignOut;
+        fields["action"] = Serverless.OAuth.Interaction.Pages.LogoutPage.SignOut;
         var signedOut = await flow.Http.PostAsync("endsession", new FormUrlEncodedContent(fields));
         Assert.Equal(System.Net.HttpStatusCode.OK, signedOut.StatusCode);
         Assert.Contains("You are signed out", await signedOut.Content.ReadAsStringAsync());

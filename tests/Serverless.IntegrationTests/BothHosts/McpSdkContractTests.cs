@@ -7,7 +7,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Samples.McpServer;
-using Serverless.OAuth.Apis;
+using Serverless.OAuth.Clients.Apis;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Protocol;
 

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using Serverless.OAuth.Users;
+using Serverless.OAuth.Identity.Users;
 
 namespace Serverless.IntegrationTests.BothHosts;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using Azure.Data.Tables;
 using Microsoft.Extensions.DependencyInjection;
-using Serverless.OAuth.Storage;
+using Serverless.OAuth.Infrastructure.Storage;
 
 namespace Serverless.IntegrationTests.BothHosts;
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 using Duende.IdentityModel;
 using Duende.IdentityModel.Client;
 using Microsoft.Extensions.DependencyInjection;
-using Serverless.OAuth.Apis;
+using Serverless.OAuth.Clients.Apis;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Protocol;
 

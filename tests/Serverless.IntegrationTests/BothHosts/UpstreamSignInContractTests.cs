@@ -266,7 +266,7 @@ public abstract partial class UpstreamSignInContractTests<TFixture>(TFixture fix
     [Fact]
     public async Task TheAdminTool_ListsTheProviders_AndAnInvitedUser_SignsInAsTheirAccount()
     {
-        var options = Server.Services.GetRequiredService<Serverless.OAuth.Options.OAuthServerOptions>();
+        var options = Server.Services.GetRequiredService<Serverless.OAuth.Infrastructure.Options.OAuthServerOptions>();
         var settings = new Dictionary<string, string?>(Upstream.Settings())
         {
             ["OAuth:Issuer"] = Server.Issuer,

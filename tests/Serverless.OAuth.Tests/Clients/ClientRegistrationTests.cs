@@ -1,6 +1,6 @@
 using Serverless.OAuth.Clients;
-using Serverless.OAuth.Options;
-using Serverless.OAuth.Tests.Apis;
+using Serverless.OAuth.Infrastructure.Options;
+using Serverless.OAuth.Tests.Clients.Apis;
 using static Serverless.OAuth.Clients.ClientRegistrationProblemKind;
 
 namespace Serverless.OAuth.Tests.Clients;

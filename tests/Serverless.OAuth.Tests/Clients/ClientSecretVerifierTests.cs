@@ -1,5 +1,5 @@
 using Serverless.OAuth.Clients;
-using Serverless.OAuth.Options;
+using Serverless.OAuth.Infrastructure.Options;
 using Serverless.Testing;
 
 namespace Serverless.OAuth.Tests.Clients;

@@ -1,6 +1,6 @@
 using Serverless.OAuth.Clients;
-using Serverless.OAuth.Options;
-using Serverless.OAuth.Storage;
+using Serverless.OAuth.Infrastructure.Options;
+using Serverless.OAuth.Infrastructure.Storage;
 using Serverless.Testing;
 
 namespace Serverless.OAuth.Tests.Clients;

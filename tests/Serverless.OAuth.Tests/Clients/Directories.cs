@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Serverless.OAuth.Clients;
-using Serverless.OAuth.Options;
-using Serverless.OAuth.Registration;
+using Serverless.OAuth.Infrastructure.Options;
+using Serverless.OAuth.Clients.Registration;
 
 namespace Serverless.OAuth.Tests.Clients;
 

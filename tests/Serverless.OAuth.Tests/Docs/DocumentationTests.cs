@@ -1,8 +1,8 @@
 using System.Collections;
 using System.Reflection;
 using System.Text.RegularExpressions;
-using Serverless.OAuth.Options;
-using Serverless.OAuth.Telemetry;
+using Serverless.OAuth.Infrastructure.Options;
+using Serverless.OAuth.Infrastructure.Telemetry;
 using Serverless.Testing;
 
 namespace Serverless.OAuth.Tests.Docs;

@@ -1,12 +1,12 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Moq;
-using Serverless.OAuth.Apis;
+using Serverless.OAuth.Clients.Apis;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Grants;
-using Serverless.OAuth.Options;
+using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Protocol;
-using Serverless.OAuth.Signing;
-using Serverless.OAuth.Tokens;
+using Serverless.OAuth.Infrastructure.Signing;
+using Serverless.OAuth.Grants.Tokens;
 using Serverless.Testing;
 using Serverless.Testing.InMemory;
 

@@ -1,10 +1,10 @@
 using System.Text.Json;
-using Serverless.OAuth.Signing;
-using Serverless.OAuth.Tokens;
+using Serverless.OAuth.Infrastructure.Signing;
+using Serverless.OAuth.Grants.Tokens;
 using Microsoft.AspNetCore.Http;
 using Serverless.OAuth.Endpoints;
 using Serverless.OAuth.Http;
-using Serverless.OAuth.Pages;
+using Serverless.OAuth.Interaction.Pages;
 using Serverless.OAuth.Protocol;
 
 namespace Serverless.OAuth.Tests.Http;

@@ -1,7 +1,7 @@
 using Serverless.OAuth.Endpoints;
 using Serverless.OAuth.Interaction;
 using Serverless.OAuth.Protocol;
-using Serverless.OAuth.Validation;
+using Serverless.OAuth.Endpoints.Validation;
 
 namespace Serverless.OAuth.Tests.Interaction;
 

@@ -1,12 +1,12 @@
 using Moq;
 using Serverless.OAuth.Clients;
-using Serverless.OAuth.Consents;
+using Serverless.OAuth.Identity.Consents;
 using Serverless.OAuth.Interaction;
-using Serverless.OAuth.Options;
+using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Protocol;
-using Serverless.OAuth.Storage;
-using Serverless.OAuth.Telemetry;
-using Serverless.OAuth.Validation;
+using Serverless.OAuth.Infrastructure.Storage;
+using Serverless.OAuth.Infrastructure.Telemetry;
+using Serverless.OAuth.Endpoints.Validation;
 
 namespace Serverless.OAuth.Tests.Interaction;
 

@@ -1,11 +1,11 @@
 using Moq;
 using Serverless.OAuth.Interaction;
-using Serverless.OAuth.Lockout;
-using Serverless.OAuth.Options;
-using Serverless.OAuth.Sessions;
-using Serverless.OAuth.Storage;
-using Serverless.OAuth.Telemetry;
-using Serverless.OAuth.Users;
+using Serverless.OAuth.Identity.Lockout;
+using Serverless.OAuth.Infrastructure.Options;
+using Serverless.OAuth.Identity.Sessions;
+using Serverless.OAuth.Infrastructure.Storage;
+using Serverless.OAuth.Infrastructure.Telemetry;
+using Serverless.OAuth.Identity.Users;
 
 namespace Serverless.OAuth.Tests.Interaction;
 
@@ -101,9 +101,9 @@ public sealed class LoginStepTests
     public void AnIdTokenHintForAnotherUser_RefusesTheUserWhoSignedIn_OneForTheSameUserOrNoneDoesNot()
     {
         var client = new Serverless.OAuth.Clients.OAuthClient { ClientId = "app", Name = "App", Type = Serverless.OAuth.Clients.ClientType.Public };
-        var request = new Serverless.OAuth.Validation.AuthorizationRequest(client, "http://127.0.0.1/cb", Serverless.OAuth.Protocol.ScopeSet.Empty, null, null, []);
-        Serverless.OAuth.Validation.AuthorizationRequest For(string subject) =>
-            request with { IdTokenHint = new Serverless.OAuth.Tokens.IdTokenHint("raw", subject, ["app"], "sid") };
+        var request = new Serverless.OAuth.Endpoints.Validation.AuthorizationRequest(client, "http://127.0.0.1/cb", Serverless.OAuth.Protocol.ScopeSet.Empty, null, null, []);
+        Serverless.OAuth.Endpoints.Validation.AuthorizationRequest For(string subject) =>
+            request with { IdTokenHint = new Serverless.OAuth.Grants.Tokens.IdTokenHint("raw", subject, ["app"], "sid") };
 
         Assert.NotNull(LoginStep.NotTheHintedUser(For("sub-bob"), Alice));
         Assert.Null(LoginStep.NotTheHintedUser(For(Alice.Subject), Alice));

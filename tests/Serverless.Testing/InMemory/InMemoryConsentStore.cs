@@ -1,5 +1,5 @@
-using Serverless.OAuth.Consents;
-using Serverless.OAuth.Options;
+using Serverless.OAuth.Identity.Consents;
+using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Protocol;
 
 namespace Serverless.Testing.InMemory;
@@ -76,10 +76,10 @@ public sealed class InMemoryConsentStore(OAuthServerOptions options, TimeProvide
         return Task.CompletedTask;
     }
 
-    private IEnumerable<OAuth.Storage.ExpiringEntity> Live(string subject)
+    private IEnumerable<OAuth.Infrastructure.Storage.ExpiringEntity> Live(string subject)
     {
         var now = clock.GetUtcNow();
-        return _rows.Where(r => r.Key.Subject == subject).Select(r => (OAuth.Storage.ExpiringEntity)r.Value).Where(r => now < r.ExpiresAt).OrderBy(r => r.RowKey, StringComparer.Ordinal);
+        return _rows.Where(r => r.Key.Subject == subject).Select(r => (OAuth.Infrastructure.Storage.ExpiringEntity)r.Value).Where(r => now < r.ExpiresAt).OrderBy(r => r.RowKey, StringComparer.Ordinal);
     }
 
     private static Consent ToConsent(ConsentEntity row) => new(row.ClientId, ScopeSet.Parse(row.Scope) ?? ScopeSet.Empty, row.GrantedAt);

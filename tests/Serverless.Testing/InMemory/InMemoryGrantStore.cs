@@ -1,6 +1,6 @@
 using Serverless.OAuth.Grants;
 using Serverless.OAuth.Protocol;
-using Serverless.OAuth.Storage;
+using Serverless.OAuth.Infrastructure.Storage;
 
 namespace Serverless.Testing.InMemory;
 

@@ -1,7 +1,7 @@
-using Serverless.OAuth.Options;
+using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Protocol;
-using Serverless.OAuth.Sessions;
-using Serverless.OAuth.Users;
+using Serverless.OAuth.Identity.Sessions;
+using Serverless.OAuth.Identity.Users;
 
 namespace Serverless.Testing.InMemory;
 

@@ -12,7 +12,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Serverless.OAuth.Signing.KeyVault;
+using Serverless.OAuth.Infrastructure.Signing.KeyVault;
 
 namespace Serverless.Testing.KeyVault;
 

@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Serverless.OAuth.Options;
+using Serverless.OAuth.Infrastructure.Options;
 
 namespace Serverless.Testing.Storage;
 

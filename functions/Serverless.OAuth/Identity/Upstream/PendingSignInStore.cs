@@ -1,0 +1,67 @@
+using Azure;
+using Serverless.OAuth.Infrastructure.Options;
+using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Infrastructure.Storage;
+
+namespace Serverless.OAuth.Identity.Upstream;
+
+/// <summary>
+/// A sign-in waiting for the provider's answer: which provider was asked (the answer must come back on that provider's
+/// callback: the mix-up defence of RFC 9700 §4.4.2.2), the hash of the browser's binding cookie (so an answer carried
+/// into another browser is refused: login CSRF), and the pending authorization request. Kept in a table, not in
+/// memory, because the answer may reach another instance; short-lived, and taken once: the row is deleted on the
+/// condition that it is unchanged, so of two answers with the same state at most one goes on.
+/// </summary>
+public sealed class PendingSignInStore(OAuthTables tables, ExpiryIndex expiryIndex, OAuthServerOptions options, TimeProvider clock)
+{
+    private readonly ExpiringTable _pending = new(OAuthTables.UpstreamSignIns, tables, expiryIndex, clock);
+
+    public async Task AddAsync(UpstreamAttempt attempt, string provider, string browserBinding, IEnumerable<(string Name, string Value)> request, CancellationToken cancellationToken)
+    {
+        await _pending.AddAsync(
+            new PendingSignInEntity
+            {
+                PartitionKey = attempt.Key,
+                RowKey = PendingSignInEntity.Row,
+                Provider = provider,
+                BrowserHash = SecretValues.Hash(browserBinding),
+                Request = Interaction.AuthorizationResponse.BuildRedirect("", [.. request.Select(field => (field.Name, (string?)field.Value))]).TrimStart('?'),
+                ExpiresAt = clock.GetUtcNow() + options.Upstream.SignInLifetime,
+            },
+            cancellationToken);
+    }
+
+    /// <summary>The pending sign-in of <paramref name="state"/>, removed; null when there is none (expired, forged, or already answered).</summary>
+    public async Task<PendingSignInEntity?> TakeAsync(string state, CancellationToken cancellationToken)
+    {
+        var key = new UpstreamAttempt(state).Key;
+        var row = await _pending.GetAsync<PendingSignInEntity>(key, PendingSignInEntity.Row, cancellationToken);
+        if (row is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            await _pending.DeleteAsync(key, PendingSignInEntity.Row, row.ETag, cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            return null;
+        }
+
+        return row;
+    }
+}
+
+public sealed class PendingSignInEntity : ExpiringEntity
+{
+    public const string Row = "pending";
+
+    public string Provider { get; set; } = "";
+
+    public string BrowserHash { get; set; } = "";
+
+    /// <summary>The authorization request's parameters, as a query string, validated again when the answer comes.</summary>
+    public string Request { get; set; } = "";
+}

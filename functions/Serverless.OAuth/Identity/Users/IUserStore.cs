@@ -1,0 +1,25 @@
+namespace Serverless.OAuth.Identity.Users;
+
+/// <summary>The users who sign in. An interface because the sign-in step's and the seeder's unit tests substitute it.</summary>
+public interface IUserStore
+{
+    Task<OAuthUser?> FindAsync(string username, CancellationToken cancellationToken = default);
+
+    /// <summary>The user when the password is right; null otherwise, in about the same time either way.</summary>
+    Task<OAuthUser?> VerifyAsync(string username, string password, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<OAuthUser>> ListAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Adds a user; false when the username is taken.</summary>
+    Task<bool> AddAsync(OAuthUser user, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes a user; false when there was none.</summary>
+    Task<bool> RemoveAsync(string username, CancellationToken cancellationToken = default);
+
+    /// <summary>The user whose tokens carry this subject (UserInfo), or null.</summary>
+    Task<OAuthUser?> FindBySubjectAsync(string subject, CancellationToken cancellationToken = default);
+
+    /// <summary>Sets the profile UserInfo releases: each value given replaces the stored one ("" clears it). False when no such user.</summary>
+    Task<bool> SetProfileAsync(
+        string username, string? name, string? email, bool? emailVerified, DateTimeOffset updatedAt, CancellationToken cancellationToken = default);
+}
