@@ -1,3 +1,5 @@
+using Serverless.OAuth.Protocol;
+
 namespace Serverless.OAuth.Clients.Apis;
 
 /// <summary>

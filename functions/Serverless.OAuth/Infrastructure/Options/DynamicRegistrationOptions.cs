@@ -50,7 +50,7 @@ public sealed class DynamicRegistrationOptions
             yield return "OAuth:DynamicRegistration:UnusedLifetime must be positive.";
         }
 
-        foreach (var resource in Resources.Where(r => Clients.Apis.ResourceIndicator.Problem(r) is not null))
+        foreach (var resource in Resources.Where(r => Protocol.ResourceIndicator.Problem(r) is not null))
         {
             yield return $"OAuth:DynamicRegistration:Resources has '{resource}', which is not a resource identifier.";
         }

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Serverless.OAuth.Clients.Apis;
+namespace Serverless.OAuth.Protocol;
 
 /// <summary>The form of a resource indicator and of an API identifier (RFC 8707 §2).</summary>
 public static class ResourceIndicator

@@ -1,6 +1,6 @@
-using Serverless.OAuth.Clients.Apis;
+using Serverless.OAuth.Protocol;
 
-namespace Serverless.OAuth.Tests.Clients.Apis;
+namespace Serverless.OAuth.Tests.Protocol;
 
 /// <summary>RFC 3986 §6.2.2-6.2.3: the spellings of one API identifier that name the same resource, and the ones that do not.</summary>
 public sealed class ResourceIndicatorTests
