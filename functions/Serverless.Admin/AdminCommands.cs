@@ -6,6 +6,7 @@ using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Infrastructure.Signing;
 using Serverless.OAuth.Infrastructure.Storage;
 using Serverless.OAuth.Identity.Users;
+using Serverless.OAuth.Protocol;
 
 namespace Serverless.Admin;
 

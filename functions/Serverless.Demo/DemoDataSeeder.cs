@@ -4,6 +4,7 @@ using Serverless.OAuth.Clients.Apis;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Identity.Users;
+using Serverless.OAuth.Protocol;
 
 namespace Serverless.Demo;
 

@@ -6,6 +6,7 @@ using Microsoft.Playwright;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Identity.Users;
 using static Microsoft.Playwright.Assertions;
+using Serverless.OAuth.Protocol;
 
 namespace Serverless.BrowserTests;
 

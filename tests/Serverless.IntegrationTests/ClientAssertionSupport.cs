@@ -7,6 +7,7 @@ using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Infrastructure.Storage;
+using Serverless.OAuth.Protocol;
 
 namespace Serverless.IntegrationTests;
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Serverless.OAuth.Clients.Apis;
 using Serverless.OAuth.Clients;
+using Serverless.OAuth.Protocol;
 
 namespace Serverless.IntegrationTests;
 

@@ -38,7 +38,7 @@ public sealed class JwtBearerKeyRotationTests : IAsyncLifetime
             clock: new ManualClock(DateTimeOffset.UtcNow - refresh));
         _flow = new OAuthFlow(_server);
         Assert.True(await _server.Get<IApiStore>().AddAsync(new ApiResource { Identifier = Orders, Name = "Orders", Scopes = [new("orders.read", "Read your orders")] }));
-        var (client, secret) = await _server.AddConfidentialClientAsync(grants: [Serverless.OAuth.Clients.GrantTypes.ClientCredentials], scopes: ["orders.read"]);
+        var (client, secret) = await _server.AddConfidentialClientAsync(grants: [Serverless.OAuth.Protocol.GrantTypes.ClientCredentials], scopes: ["orders.read"]);
         _credentials = (client.ClientId, secret);
     }
 

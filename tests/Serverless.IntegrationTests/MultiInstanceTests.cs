@@ -184,7 +184,7 @@ public sealed class MultiInstanceTests(ThreeInstances instances) : IClassFixture
             Name = "Multi-instance Machine",
             Type = Serverless.OAuth.Clients.ClientType.Confidential,
             AllowedScopes = ["read"],
-            AllowedGrantTypes = [Serverless.OAuth.Clients.GrantTypes.ClientCredentials],
+            AllowedGrantTypes = [Serverless.OAuth.Protocol.GrantTypes.ClientCredentials],
             Jwks = key.Jwks,
         };
         Assert.True(await new Serverless.OAuth.Clients.ClientStore(new OAuthTables(instances.Storage), new Serverless.OAuth.Infrastructure.Options.OAuthServerOptions(), TimeProvider.System).AddAsync(client));

@@ -33,7 +33,7 @@ public sealed class ProtectYourApiTests : IAsyncLifetime
         var apis = _server.Get<IApiStore>();
         Assert.True(await apis.AddAsync(new ApiResource { Identifier = Orders, Name = "Orders", Scopes = [new("orders.read", "Read your orders")] }));
         Assert.True(await apis.AddAsync(new ApiResource { Identifier = Invoices, Name = "Invoices", Scopes = [new("invoices.read", "Read your invoices")] }));
-        var (client, secret) = await _server.AddConfidentialClientAsync(grants: [Serverless.OAuth.Clients.GrantTypes.ClientCredentials], scopes: ["orders.read", "invoices.read"]);
+        var (client, secret) = await _server.AddConfidentialClientAsync(grants: [Serverless.OAuth.Protocol.GrantTypes.ClientCredentials], scopes: ["orders.read", "invoices.read"]);
         _credentials = (client.ClientId, secret);
     }
 

@@ -1,5 +1,6 @@
 using System.Net;
 using Serverless.OAuth.Clients;
+using Serverless.OAuth.Protocol;
 
 namespace Serverless.IntegrationTests;
 

@@ -3,6 +3,7 @@ using Serverless.OAuth.Clients;
 using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Infrastructure.Storage;
 using Serverless.OAuth.Identity.Users;
+using Serverless.OAuth.Protocol;
 
 namespace Serverless.IntegrationTests;
 

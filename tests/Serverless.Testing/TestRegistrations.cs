@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Identity.Users;
+using Serverless.OAuth.Protocol;
 
 namespace Serverless.Testing;
 

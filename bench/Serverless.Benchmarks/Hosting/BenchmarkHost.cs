@@ -13,6 +13,7 @@ using Serverless.OAuth.Infrastructure.Storage;
 using Serverless.OAuth.Identity.Users;
 using Serverless.Testing;
 using Serverless.Testing.KeyVault;
+using Serverless.OAuth.Protocol;
 
 namespace Serverless.Benchmarks.Hosting;
 

@@ -10,6 +10,7 @@ using Serverless.OAuth.Clients.Apis;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Http;
 using Serverless.OAuth.Infrastructure.Signing;
+using Serverless.OAuth.Protocol;
 
 namespace Serverless.Benchmarks.Issuance;
 

@@ -10,6 +10,7 @@ using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Infrastructure.Storage;
 using Serverless.OAuth.Identity.Users;
 using Serverless.Testing;
+using Serverless.OAuth.Protocol;
 
 namespace Serverless.Benchmarks.Soak;
 

@@ -7,6 +7,7 @@ using Serverless.OAuth.Clients;
 using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Infrastructure.Storage;
 using Serverless.Testing;
+using Serverless.OAuth.Protocol;
 
 namespace Serverless.Benchmarks.Startup;
 

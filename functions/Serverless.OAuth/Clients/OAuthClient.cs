@@ -1,3 +1,5 @@
+using Serverless.OAuth.Protocol;
+
 namespace Serverless.OAuth.Clients;
 
 public enum ClientType
@@ -7,21 +9,6 @@ public enum ClientType
 
     /// <summary>Has a secret: client_secret_basic or client_secret_post.</summary>
     Confidential,
-}
-
-public static class GrantTypes
-{
-    public const string AuthorizationCode = "authorization_code";
-    public const string RefreshToken = "refresh_token";
-    public const string ClientCredentials = "client_credentials";
-
-    /// <summary>RFC 8693 token exchange.</summary>
-    public const string TokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange";
-
-    /// <summary>RFC 7523 §2.1: a trusted identity provider's assertion about a user as the grant.</summary>
-    public const string JwtBearer = "urn:ietf:params:oauth:grant-type:jwt-bearer";
-
-    public static readonly IReadOnlyList<string> All = [AuthorizationCode, RefreshToken, ClientCredentials, TokenExchange, JwtBearer];
 }
 
 /// <summary>A registered client. Redirect URIs are compared exactly, as registered (but see <see cref="RedirectUriMatch"/>).</summary>
@@ -139,7 +126,6 @@ public sealed record OAuthClient
 
     public bool HasPostLogoutRedirectUri(string uri) => RedirectUriMatch.IsPrintableAscii(uri) && PostLogoutRedirectUris.Contains(uri, StringComparer.Ordinal);
 
-    /// <summary>client_id values this server accepts: they are table keys, so a strict alphabet.</summary>
-    public static bool IsValidClientId(string? clientId) =>
-        clientId is { Length: > 0 and <= 64 } && clientId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+    /// <summary>client_id values this server accepts (<see cref="ClientIds"/>).</summary>
+    public static bool IsValidClientId(string? clientId) => ClientIds.IsValid(clientId);
 }

@@ -57,7 +57,7 @@ public sealed record RegistrationPolicy
     public static RegistrationPolicy Operator() => new()
     {
         Origin = ClientOrigin.Operator,
-        GrantTypes = Clients.GrantTypes.All,
+        GrantTypes = Protocol.GrantTypes.All,
         AuthMethods = [ClientRegistration.AuthNone, ClientRegistration.AuthSecretBasic, ClientRegistration.AuthSecretPost, ClientRegistration.AuthPrivateKeyJwt],
     };
 
@@ -97,7 +97,7 @@ public sealed record RegistrationPolicy
         return new RegistrationPolicy
         {
             Origin = ClientOrigin.DynamicRegistration,
-            GrantTypes = [Clients.GrantTypes.AuthorizationCode, Clients.GrantTypes.RefreshToken],
+            GrantTypes = [Protocol.GrantTypes.AuthorizationCode, Protocol.GrantTypes.RefreshToken],
             AuthMethods = [ClientRegistration.AuthNone],
             Scopes = [.. policy.Scopes.Count == 0 ? all : all.Where(s => policy.Scopes.Contains(s, StringComparer.Ordinal))],
             Resources = [.. policy.Resources],

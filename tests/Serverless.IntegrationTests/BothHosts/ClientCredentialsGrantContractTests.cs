@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.OAuth.Clients;
+using Serverless.OAuth.Protocol;
 
 namespace Serverless.IntegrationTests.BothHosts;
 

@@ -2,6 +2,7 @@ using Serverless.OAuth.Clients;
 using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Tests.Clients.Apis;
 using static Serverless.OAuth.Clients.ClientRegistrationProblemKind;
+using Serverless.OAuth.Protocol;
 
 namespace Serverless.OAuth.Tests.Clients;
 

@@ -40,7 +40,7 @@ public static class ClientMetadataReader
     public const int MaxRedirectUris = 10;
 
     private static readonly string[] AuthMethods = [ClientMetadata.None, ClientMetadata.ClientSecretBasic, ClientMetadata.ClientSecretPost, ClientMetadata.PrivateKeyJwt];
-    private static readonly string[] RegistrableGrants = [Clients.GrantTypes.AuthorizationCode, Clients.GrantTypes.RefreshToken];
+    private static readonly string[] RegistrableGrants = [GrantTypes.AuthorizationCode, GrantTypes.RefreshToken];
 
     public static OAuthResult<ClientMetadata> Read(JsonElement root)
     {
@@ -84,13 +84,13 @@ public static class ClientMetadataReader
             return OAuthError.InvalidClientMetadata($"'token_endpoint_auth_method' must be one of: {string.Join(", ", AuthMethods)}.");
         }
 
-        var grantTypes = grants is { Count: > 0 } ? grants.Distinct(StringComparer.Ordinal).ToArray() : [Clients.GrantTypes.AuthorizationCode];
+        var grantTypes = grants is { Count: > 0 } ? grants.Distinct(StringComparer.Ordinal).ToArray() : [GrantTypes.AuthorizationCode];
         if (grantTypes.Except(RegistrableGrants, StringComparer.Ordinal).FirstOrDefault() is { } unsupported)
         {
             return OAuthError.InvalidClientMetadata($"The grant type '{unsupported}' cannot be registered; use authorization_code, with refresh_token if needed.");
         }
 
-        if (!grantTypes.Contains(Clients.GrantTypes.AuthorizationCode, StringComparer.Ordinal))
+        if (!grantTypes.Contains(GrantTypes.AuthorizationCode, StringComparer.Ordinal))
         {
             return OAuthError.InvalidClientMetadata("'grant_types' must include authorization_code.");
         }

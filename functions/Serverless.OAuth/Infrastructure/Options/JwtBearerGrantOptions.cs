@@ -18,7 +18,7 @@ public sealed class JwtBearerGrantOptions
                 yield return $"OAuth:JwtBearer:Issuers:{i}:Issuer must be an https URL without query or fragment.";
             }
 
-            if (issuer.Clients.Any(c => !Clients.OAuthClient.IsValidClientId(c)))
+            if (issuer.Clients.Any(c => !Protocol.ClientIds.IsValid(c)))
             {
                 yield return $"OAuth:JwtBearer:Issuers:{i}:Clients has an invalid client_id.";
             }

@@ -111,9 +111,9 @@ public static class ServerTelemetry
     /// <summary>A span for one grant of the token endpoint; the name is one of a fixed few.</summary>
     public static Activity? StartGrant(string grantType) => Source.StartActivity(grantType switch
     {
-        Clients.GrantTypes.AuthorizationCode => "oauth.grant authorization_code",
-        Clients.GrantTypes.RefreshToken => "oauth.grant refresh_token",
-        Clients.GrantTypes.ClientCredentials => "oauth.grant client_credentials",
+        Protocol.GrantTypes.AuthorizationCode => "oauth.grant authorization_code",
+        Protocol.GrantTypes.RefreshToken => "oauth.grant refresh_token",
+        Protocol.GrantTypes.ClientCredentials => "oauth.grant client_credentials",
         _ => "oauth.grant",
     });
 
