@@ -5,7 +5,6 @@ using Serverless.OAuth.Clients;
 using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Infrastructure.Storage;
-using Serverless.OAuth.Endpoints.Validation;
 
 namespace Serverless.OAuth.Clients.Assertions;
 

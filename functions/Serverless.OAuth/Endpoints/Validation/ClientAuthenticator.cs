@@ -7,20 +7,6 @@ using Serverless.OAuth.Protocol;
 
 namespace Serverless.OAuth.Endpoints.Validation;
 
-/// <summary>How the client presented itself at the token, revocation or introspection endpoint.</summary>
-public sealed record ClientCredentials(string? ClientId, string? Secret, string Method)
-{
-    public const string Basic = "client_secret_basic";
-    public const string Post = "client_secret_post";
-    public const string None = "none";
-
-    /// <summary>A signed JWT in client_assertion (RFC 7523 §2.2): the client's own key, or a trusted issuer's token.</summary>
-    public const string PrivateKeyJwt = "private_key_jwt";
-
-    /// <summary>The client_assertion, for <see cref="PrivateKeyJwt"/>.</summary>
-    public string? Assertion { get; init; }
-}
-
 /// <summary>
 /// Authenticates the client of a back-channel request: client_secret_basic (RFC 6749 §2.3.1, with form-url-encoded
 /// id and secret), client_secret_post, private_key_jwt (<see cref="ClientAssertionAuthenticator"/>), or none for public

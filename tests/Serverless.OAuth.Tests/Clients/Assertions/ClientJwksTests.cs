@@ -3,6 +3,7 @@ using Microsoft.IdentityModel.Tokens;
 using Serverless.OAuth.Clients.Assertions;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Endpoints.Validation;
+using Serverless.OAuth.Clients;
 
 namespace Serverless.OAuth.Tests.Clients.Assertions;
 
