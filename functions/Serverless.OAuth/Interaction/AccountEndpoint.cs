@@ -7,6 +7,7 @@ using Serverless.OAuth.Interaction.Pages;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Identity.Sessions;
 using Serverless.OAuth.Infrastructure.Telemetry;
+using Serverless.OAuth.Grants;
 
 namespace Serverless.OAuth.Interaction;
 

@@ -8,7 +8,7 @@ using Serverless.OAuth.Protocol;
 using Serverless.Testing;
 using Serverless.Testing.InMemory;
 
-namespace Serverless.OAuth.Tests.Identity.Consents;
+namespace Serverless.OAuth.Tests.Grants;
 
 /// <summary>Withdrawing a consent on in-memory stores: every family issued under it is revoked, then the consent is forgotten; other apps keep theirs.</summary>
 public sealed class ConsentWithdrawalTests

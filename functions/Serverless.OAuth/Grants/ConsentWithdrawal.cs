@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Logging;
-using Serverless.OAuth.Grants;
+using Serverless.OAuth.Identity.Consents;
 using Serverless.OAuth.Infrastructure.Telemetry;
 
-namespace Serverless.OAuth.Identity.Consents;
+namespace Serverless.OAuth.Grants;
 
 /// <summary>
 /// The user takes back what they allowed a client: every grant family issued to it for them is revoked
