@@ -1,4 +1,3 @@
-using System.Text;
 using Serverless.OAuth.Endpoints;
 using Serverless.OAuth.Interaction.Pages;
 using Serverless.OAuth.Protocol;
@@ -51,22 +50,7 @@ public static class AuthorizationResponse
             Error: error);
     }
 
-    /// <summary>Adds parameters to the redirect URI's query, keeping any query it was registered with (RFC 6749 §3.1.2).</summary>
-    public static string BuildRedirect(string redirectUri, params (string Name, string? Value)[] parameters)
-    {
-        var uri = new StringBuilder(redirectUri);
-        var separator = redirectUri.Contains('?') ? '&' : '?';
-        foreach (var (name, value) in parameters)
-        {
-            if (value is null)
-            {
-                continue;
-            }
-
-            uri.Append(separator).Append(name).Append('=').Append(Uri.EscapeDataString(value));
-            separator = '&';
-        }
-
-        return uri.ToString();
-    }
+    /// <summary>Adds parameters to the redirect URI's query (<see cref="RedirectQuery.Build"/>).</summary>
+    public static string BuildRedirect(string redirectUri, params (string Name, string? Value)[] parameters) =>
+        RedirectQuery.Build(redirectUri, parameters);
 }

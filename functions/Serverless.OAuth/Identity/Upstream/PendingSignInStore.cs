@@ -25,7 +25,7 @@ public sealed class PendingSignInStore(OAuthTables tables, ExpiryIndex expiryInd
                 RowKey = PendingSignInEntity.Row,
                 Provider = provider,
                 BrowserHash = SecretValues.Hash(browserBinding),
-                Request = Interaction.AuthorizationResponse.BuildRedirect("", [.. request.Select(field => (field.Name, (string?)field.Value))]).TrimStart('?'),
+                Request = RedirectQuery.Build("", [.. request.Select(field => (field.Name, (string?)field.Value))]).TrimStart('?'),
                 ExpiresAt = clock.GetUtcNow() + options.Upstream.SignInLifetime,
             },
             cancellationToken);

@@ -122,7 +122,7 @@ public sealed class UpstreamProvider
             throw new DependencyUnavailableException($"Identity provider {Name} (its metadata has no usable authorization_endpoint)");
         }
 
-        return Interaction.AuthorizationResponse.BuildRedirect(
+        return RedirectQuery.Build(
             endpoint,
             ("response_type", "code"),
             ("client_id", Options.ClientId),
