@@ -13,7 +13,7 @@ namespace Serverless.OAuth.Interaction;
 /// <summary>
 /// What happens between a valid authorization request and its response: who the user is (the sign-in session, or the
 /// password, <see cref="LoginStep"/>), what they allow (<see cref="ConsentStep"/>), and the code
-/// (<see cref="CodeIssuance"/>). <see cref="Endpoints.AuthorizeEndpoint"/> validates the request and hands off here. A
+/// (<see cref="CodeIssuance"/>). <see cref="AuthorizeEndpoint"/> validates the request and hands off here. A
 /// signed-in user who allowed everything asked before gets the code at once; otherwise one page asks for what is
 /// missing (the password, the consent, or both), and its answer resumes the authorization. With prompt=none no page is
 /// ever shown: what would need one goes back as an error (OpenID Connect Core §3.1.2.6). A user who signs in with an

@@ -1,9 +1,9 @@
-using Serverless.OAuth.Interaction;
+using Serverless.OAuth.Endpoints;
 using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Endpoints.Validation;
 
-namespace Serverless.OAuth.Endpoints;
+namespace Serverless.OAuth.Interaction;
 
 /// <summary>
 /// /authorize, the protocol side (RFC 6749 §4.1.1): GET validates the request and starts the interaction (the sign-in
