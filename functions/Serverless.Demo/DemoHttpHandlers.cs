@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Serverless.OAuth.Endpoints;
 using Serverless.OAuth.Http;
 using Serverless.OAuth.Interaction.Pages;
+using Serverless.OAuth.Interaction;
 
 namespace Serverless.Demo;
 

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Serverless.Demo;
 using Serverless.Functions.Http;
 using Serverless.OAuth.Http;
+using Serverless.OAuth.Interaction;
 
 namespace Serverless.Functions.Tests;
 

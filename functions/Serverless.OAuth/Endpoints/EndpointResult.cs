@@ -1,4 +1,3 @@
-using Serverless.OAuth.Interaction.Pages;
 using Serverless.OAuth.Protocol;
 
 namespace Serverless.OAuth.Endpoints;
@@ -53,22 +52,6 @@ public sealed record BearerChallengeResult(OAuthError? Error, string Realm, stri
 public sealed record RedirectTo(string Location, OAuthError? Error = null) : EndpointResult
 {
     public override OAuthError? Failure => Error;
-}
-
-/// <summary>
-/// A server-rendered page. <see cref="CsrfCookie"/> is set when the page carries a form; <see cref="FormTarget"/> is the
-/// verified origin that form's answer redirects to, which the Content-Security-Policy's form-action must allow.
-/// <see cref="ContentSecurityPolicy"/> replaces the server pages' policy (no script) for a page that needs its own.
-/// <see cref="Error"/> is the error the page shows or carries (an error page, or a form_post of an error to the client).
-/// </summary>
-public sealed record HtmlPage(
-    Html Body, int Status = 200, string? CsrfCookie = null, string? FormTarget = null, string? ContentSecurityPolicy = null, OAuthError? Error = null)
-    : EndpointResult
-{
-    public override OAuthError? Failure => Error;
-
-    /// <summary>The error page: for the user, when the server cannot (or must not) send the error to the client.</summary>
-    public static HtmlPage ForError(OAuthError error, int status) => new(ErrorPage.Render(error), status, Error: error);
 }
 
 /// <summary>A file the server ships in its assembly (the demo client's script and stylesheet).</summary>

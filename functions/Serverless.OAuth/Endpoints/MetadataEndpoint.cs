@@ -1,7 +1,6 @@
 using Serverless.OAuth.Clients.Apis;
 using Serverless.OAuth.Clients.Assertions;
 using Serverless.OAuth.Clients;
-using Serverless.OAuth.Interaction;
 using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Infrastructure.Signing;
@@ -52,7 +51,7 @@ public sealed class MetadataEndpoint(OAuthServerOptions options, SigningKeyRing 
                 SubjectTypesSupported = ["public"],
                 IdTokenSigningAlgValuesSupported = options.Signing.Algorithms,
                 ClaimsSupported = ClaimsSupported,
-                EndSessionEndpoint = options.Issuer.TrimEnd('/') + EndSessionEndpoint.Route,
+                EndSessionEndpoint = options.Issuer.TrimEnd('/') + "/endsession",
                 PromptValuesSupported = Prompt.Supported,
             });
             _built = built;

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Serverless.OAuth.Endpoints;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Infrastructure.Telemetry;
+using Serverless.OAuth.Interaction;
 
 namespace Serverless.OAuth.Http;
 

@@ -6,6 +6,7 @@ using Serverless.OAuth.Endpoints;
 using Serverless.OAuth.Http;
 using Serverless.OAuth.Interaction.Pages;
 using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Interaction;
 
 namespace Serverless.OAuth.Tests.Http;
 

@@ -1,0 +1,21 @@
+using Serverless.OAuth.Endpoints;
+using Serverless.OAuth.Interaction.Pages;
+using Serverless.OAuth.Protocol;
+
+namespace Serverless.OAuth.Interaction;
+
+/// <summary>
+/// A server-rendered page. <see cref="CsrfCookie"/> is set when the page carries a form; <see cref="FormTarget"/> is the
+/// verified origin that form's answer redirects to, which the Content-Security-Policy's form-action must allow.
+/// <see cref="ContentSecurityPolicy"/> replaces the server pages' policy (no script) for a page that needs its own.
+/// <see cref="Error"/> is the error the page shows or carries (an error page, or a form_post of an error to the client).
+/// </summary>
+public sealed record HtmlPage(
+    Html Body, int Status = 200, string? CsrfCookie = null, string? FormTarget = null, string? ContentSecurityPolicy = null, OAuthError? Error = null)
+    : EndpointResult
+{
+    public override OAuthError? Failure => Error;
+
+    /// <summary>The error page: for the user, when the server cannot (or must not) send the error to the client.</summary>
+    public static HtmlPage ForError(OAuthError error, int status) => new(ErrorPage.Render(error), status, Error: error);
+}
