@@ -5,6 +5,7 @@ using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Infrastructure.Signing.KeyVault;
 using Serverless.Testing;
 using Serverless.Testing.KeyVault;
+using Serverless.OAuth.Infrastructure.Options;
 
 namespace Serverless.KeyVault.Tests;
 

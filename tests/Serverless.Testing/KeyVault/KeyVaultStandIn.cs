@@ -13,6 +13,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Serverless.OAuth.Infrastructure.Signing.KeyVault;
+using Serverless.OAuth.Infrastructure.Options;
 
 namespace Serverless.Testing.KeyVault;
 

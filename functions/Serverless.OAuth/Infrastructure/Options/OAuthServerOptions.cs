@@ -176,9 +176,9 @@ public sealed class OAuthServerOptions
             yield return "OAuth:Storage needs ConnectionString or TableServiceUri.";
         }
 
-        if (Storage.ExpiryIndexShards is < 1 or > Serverless.OAuth.Infrastructure.Storage.ExpiryIndex.MaxShards)
+        if (Storage.ExpiryIndexShards is < 1 or > StorageOptions.MaxExpiryIndexShards)
         {
-            yield return $"OAuth:Storage:ExpiryIndexShards must be between 1 and {Serverless.OAuth.Infrastructure.Storage.ExpiryIndex.MaxShards}.";
+            yield return $"OAuth:Storage:ExpiryIndexShards must be between 1 and {StorageOptions.MaxExpiryIndexShards}.";
         }
 
         if (!LocalAccounts.Enabled && !Upstream.Enabled.Any())

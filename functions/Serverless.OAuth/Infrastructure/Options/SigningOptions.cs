@@ -1,5 +1,3 @@
-using Serverless.OAuth.Infrastructure.Signing.KeyVault;
-
 namespace Serverless.OAuth.Infrastructure.Options;
 
 public enum SigningMode

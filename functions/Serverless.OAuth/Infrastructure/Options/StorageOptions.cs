@@ -16,7 +16,16 @@ public sealed class StorageOptions
     /// stay under Table Storage's 2,000 entities/s per partition (see docs/scale.md). Changing it is safe at any time:
     /// the purge reads every shard of a due minute, however many there were.
     /// </summary>
-    public int ExpiryIndexShards { get; set; } = Serverless.OAuth.Infrastructure.Storage.ExpiryIndex.DefaultShards;
+    public int ExpiryIndexShards { get; set; } = DefaultExpiryIndexShards;
+
+    /// <summary>
+    /// At 20,000 new grants a second a minute's shard takes about 625 new entries a second, and the shard being purged
+    /// about 1,250 deletes (the minute's codes and the families that die in it): well under 2,000 with hash skew.
+    /// </summary>
+    public const int DefaultExpiryIndexShards = 32;
+
+    /// <summary>Shard numbers are written with two digits; beyond that one storage account is the limit, not a partition.</summary>
+    public const int MaxExpiryIndexShards = 100;
 
     /// <summary>How often the local host runs the expiry purge; the Functions app uses its timer trigger instead.</summary>
     public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromMinutes(5);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
+using Serverless.OAuth.Infrastructure.Options;
 
 namespace Serverless.OAuth.Infrastructure.Storage;
 
@@ -23,14 +24,11 @@ public sealed class ExpiryIndex(OAuthTables tables, int shards = ExpiryIndex.Def
     /// <summary>Every bucket starts with this, so the purge's range query reads index partitions only.</summary>
     public const string BucketPrefix = "x";
 
-    /// <summary>
-    /// At 20,000 new grants a second a minute's shard takes about 625 new entries a second, and the shard being purged
-    /// about 1,250 deletes (the minute's codes and the families that die in it): well under 2,000 with hash skew.
-    /// </summary>
-    public const int DefaultShards = 32;
+    /// <inheritdoc cref="StorageOptions.DefaultExpiryIndexShards"/>
+    public const int DefaultShards = StorageOptions.DefaultExpiryIndexShards;
 
-    /// <summary>Shard numbers are written with two digits; beyond that one storage account is the limit, not a partition.</summary>
-    public const int MaxShards = 100;
+    /// <inheritdoc cref="StorageOptions.MaxExpiryIndexShards"/>
+    public const int MaxShards = StorageOptions.MaxExpiryIndexShards;
 
     private const char ShardSeparator = '-';
     private const char EntryKeySeparator = '|';

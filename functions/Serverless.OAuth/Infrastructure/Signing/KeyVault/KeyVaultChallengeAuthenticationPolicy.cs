@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Azure.Core;
 using Azure.Core.Pipeline;
+using Serverless.OAuth.Infrastructure.Options;
 
 namespace Serverless.OAuth.Infrastructure.Signing.KeyVault;
 

@@ -5,6 +5,7 @@ using Azure.Core.Pipeline;
 using Azure.Identity;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Infrastructure.Telemetry;
+using Serverless.OAuth.Infrastructure.Options;
 
 namespace Serverless.OAuth.Infrastructure.Signing.KeyVault;
 

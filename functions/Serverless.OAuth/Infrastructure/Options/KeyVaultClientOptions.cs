@@ -1,9 +1,9 @@
 using Azure.Core;
 
-namespace Serverless.OAuth.Infrastructure.Signing.KeyVault;
+namespace Serverless.OAuth.Infrastructure.Options;
 
 /// <summary>
-/// The HTTP pipeline of <see cref="KeyVaultKeysClient"/>: Azure.Core's retry policy (which honours 429 Retry-After),
+/// The HTTP pipeline of <see cref="Signing.KeyVault.KeyVaultKeysClient"/>: Azure.Core's retry policy (which honours 429 Retry-After),
 /// transport and diagnostics. Retries are few and short by default: a client waiting on a token is better served by a
 /// fast 503 than a slow one.
 /// </summary>
