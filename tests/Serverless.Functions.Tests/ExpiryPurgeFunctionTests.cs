@@ -2,6 +2,8 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
 using Serverless.Functions.Maintenance;
 using Serverless.OAuth.Infrastructure.Storage;
+using Serverless.Testing;
+using Serverless.Testing.Storage;
 
 namespace Serverless.Functions.Tests;
 

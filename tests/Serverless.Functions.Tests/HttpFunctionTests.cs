@@ -4,6 +4,7 @@ using Serverless.Demo;
 using Serverless.Functions.Http;
 using Serverless.OAuth.Http;
 using Serverless.OAuth.Interaction;
+using Serverless.Testing;
 
 namespace Serverless.Functions.Tests;
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.OAuth.Infrastructure.Storage;
 using Serverless.Testing;
+using Serverless.Testing.Storage;
 
 namespace Serverless.Functions.Tests;
 

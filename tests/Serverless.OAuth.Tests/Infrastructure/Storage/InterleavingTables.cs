@@ -3,7 +3,7 @@ using Azure.Data.Tables;
 using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Infrastructure.Storage;
 
-namespace Serverless.Functions.Tests;
+namespace Serverless.OAuth.Tests.Infrastructure.Storage;
 
 /// <summary>
 /// The real tables, except that the first transaction submitted to one of them first lets a concurrent writer act: a

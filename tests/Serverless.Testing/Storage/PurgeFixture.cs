@@ -4,7 +4,7 @@ using Serverless.OAuth.Grants;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Infrastructure.Storage;
 
-namespace Serverless.Functions.Tests;
+namespace Serverless.Testing.Storage;
 
 /// <summary>Rows written through the real stores, and what the tables hold afterwards.</summary>
 public sealed class PurgeFixture(IServiceProvider services, TimeProvider clock, IGrantStore? grants = null)
@@ -32,7 +32,11 @@ public sealed class PurgeFixture(IServiceProvider services, TimeProvider clock, 
             var value = await Grants.CreateCodeAsync(
                 new CodeGrant { ClientId = "client", RedirectUri = "https://app.example/callback", Scope = "read", Subject = "user", AuthTime = Now },
                 Now + lifetime);
-            Assert.True(SecretValues.TrySplit(value, out var family, out _));
+            if (!SecretValues.TrySplit(value, out var family, out _))
+            {
+                throw new InvalidOperationException("The grant store made a code that is not {family}.{secret}.");
+            }
+
             families.Add(family);
         }
 

@@ -2,8 +2,10 @@ using Azure.Data.Tables;
 using Serverless.OAuth.Grants;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Infrastructure.Storage;
+using Serverless.Testing;
+using Serverless.Testing.Storage;
 
-namespace Serverless.Functions.Tests;
+namespace Serverless.OAuth.Tests.Infrastructure.Storage;
 
 /// <summary>The purge against Azurite, with rows written through the real stores and time moved by hand.</summary>
 public sealed class ExpiryPurgeTests : IAsyncLifetime

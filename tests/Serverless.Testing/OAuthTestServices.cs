@@ -5,9 +5,8 @@ using Microsoft.Extensions.Hosting.Internal;
 using Serverless.Demo;
 using Serverless.OAuth.Http;
 using Serverless.OAuth.Infrastructure.Options;
-using Serverless.Testing;
 
-namespace Serverless.Functions.Tests;
+namespace Serverless.Testing;
 
 /// <summary>
 /// The services the Functions app gets from Program.cs (AddServerlessOAuth, AddServerlessDemo), built for one test: Azurite storage with
