@@ -6,23 +6,17 @@ namespace Serverless.IntegrationTests;
 /// The login form's answer and the authorization request's structure: 303 after the form's POST, the CSRF cookie
 /// read only under the name this server sets, and repeated client_id or redirect_uri always shown on a page.
 /// </summary>
-public sealed class AuthorizeFormHardeningTests : IAsyncLifetime
+public sealed class AuthorizeFormHardeningTests : LocalServerTest
 {
     private const string Redirect = "http://127.0.0.1:9/callback";
-    private LocalServer _server = null!;
-    private OAuthFlow _flow = null!;
     private string _clientId = null!;
     private string _username = null!;
 
-    public async Task InitializeAsync()
+    protected override async Task SetUpAsync()
     {
-        _server = await LocalServer.StartAsync();
-        _flow = new OAuthFlow(_server);
-        _clientId = (await _server.AddPublicClientAsync(redirectUris: Redirect)).ClientId;
-        _username = (await _server.AddUserAsync()).Username;
+        _clientId = (await Server.AddPublicClientAsync(redirectUris: Redirect)).ClientId;
+        _username = (await Server.AddUserAsync()).Username;
     }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
 
     private string Query() => OAuthFlow.AuthorizeQuery(
         ("response_type", "code"), ("client_id", _clientId), ("redirect_uri", Redirect), ("scope", "read"), ("state", "s-1"),
@@ -31,9 +25,9 @@ public sealed class AuthorizeFormHardeningTests : IAsyncLifetime
     [Fact]
     public async Task TheRedirectAfterTheLoginFormPost_Is303SeeOther()
     {
-        var allowed = await _flow.SignInAsync(Query(), _username, LocalServer.Password);
+        var allowed = await Flow.SignInAsync(Query(), _username, LocalServer.Password);
         // prompt=consent: the browser is signed in and the scope allowed by now, so only this shows the page again.
-        var denied = await _flow.SignInAsync(Query() + "&prompt=consent", _username, "", decision: "deny");
+        var denied = await Flow.SignInAsync(Query() + "&prompt=consent", _username, "", decision: "deny");
 
         Assert.Equal(HttpStatusCode.SeeOther, allowed.StatusCode);
         Assert.StartsWith(Redirect + "?code=", allowed.Headers.Location!.OriginalString);
@@ -44,7 +38,7 @@ public sealed class AuthorizeFormHardeningTests : IAsyncLifetime
     [Fact]
     public async Task AnErrorRedirectFromGet_StaysA302()
     {
-        var response = await _flow.Http.GetAsync(Query().Replace("response_type=code", "response_type=token", StringComparison.Ordinal));
+        var response = await Flow.Http.GetAsync(Query().Replace("response_type=code", "response_type=token", StringComparison.Ordinal));
 
         Assert.Equal(HttpStatusCode.Found, response.StatusCode);
         Assert.Contains("error=unsupported_response_type", response.Headers.Location!.OriginalString);
@@ -59,7 +53,7 @@ public sealed class AuthorizeFormHardeningTests : IAsyncLifetime
         // RFC 6749 §4.1.2.1: the redirect URI is in doubt, so the user sees a page and is never redirected.
         var query = Query().Replace("authorize?", "authorize?zz=1&zz=2&", StringComparison.Ordinal) + "&" + repeated;
 
-        var response = await _flow.Http.GetAsync(query);
+        var response = await Flow.Http.GetAsync(query);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Null(response.Headers.Location);

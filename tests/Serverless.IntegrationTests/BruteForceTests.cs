@@ -3,38 +3,34 @@ using System.Net;
 namespace Serverless.IntegrationTests;
 
 /// <summary>Repeated failed sign-ins and client authentications lock the account for a bounded time, across instances.</summary>
-public sealed class BruteForceTests : IAsyncLifetime
+public sealed class BruteForceTests : LocalServerTest
 {
     private const string Redirect = "http://127.0.0.1:9/callback";
-    private LocalServer _server = null!;
-    private OAuthFlow _flow = null!;
     private string _clientId = null!;
 
-    public async Task InitializeAsync()
+    protected override Task<LocalServer> StartServerAsync() => LocalServer.StartAsync(new()
     {
-        _server = await LocalServer.StartAsync(new()
-        {
-            ["OAuth:Lockout:MaxFailures"] = "3",
-            ["OAuth:Lockout:LockDuration"] = "00:05:00",
-            ["OAuth:Lockout:MaxLockDuration"] = "00:20:00",
-        });
-        _flow = new OAuthFlow(_server);
-        _clientId = (await _server.AddPublicClientAsync(redirectUris: Redirect)).ClientId;
-    }
+        ["OAuth:Lockout:MaxFailures"] = "3",
+        ["OAuth:Lockout:LockDuration"] = "00:05:00",
+        ["OAuth:Lockout:MaxLockDuration"] = "00:20:00",
+    });
 
-    public async Task DisposeAsync() => await _server.DisposeAsync();
+    protected override async Task SetUpAsync()
+    {
+        _clientId = (await Server.AddPublicClientAsync(redirectUris: Redirect)).ClientId;
+    }
 
     private string AuthorizeUrl() => OAuthFlow.AuthorizeQuery(
         ("response_type", "code"), ("client_id", _clientId), ("redirect_uri", Redirect), ("scope", "read"),
         ("code_challenge", OAuthFlow.NewPkce().Challenge), ("code_challenge_method", "S256"));
 
     private async Task<HttpResponseMessage> SignInAsync(string username, string password) =>
-        await _flow.SignInAsync(AuthorizeUrl(), username, password);
+        await Flow.SignInAsync(AuthorizeUrl(), username, password);
 
     [Fact]
     public async Task RepeatedWrongPasswords_LockTheUser_EvenForTheRightPassword_ThenTheLockEnds()
     {
-        var user = await _server.AddUserAsync();
+        var user = await Server.AddUserAsync();
         for (var i = 0; i < 3; i++)
         {
             await SignInAsync(user.Username, "wrong");
@@ -44,14 +40,14 @@ public sealed class BruteForceTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, locked.StatusCode);
         Assert.Contains("Too many failed sign-ins", await locked.Content.ReadAsStringAsync());
 
-        _server.Clock.Advance(TimeSpan.FromMinutes(6));
+        Server.Clock.Advance(TimeSpan.FromMinutes(6));
         Assert.Equal(HttpStatusCode.SeeOther, (await SignInAsync(user.Username, LocalServer.Password)).StatusCode);
     }
 
     [Fact]
     public async Task AttemptsDuringALock_DoNotExtendIt_SoNoOneIsLockedOutForever()
     {
-        var user = await _server.AddUserAsync();
+        var user = await Server.AddUserAsync();
         for (var i = 0; i < 3; i++)
         {
             await SignInAsync(user.Username, "wrong");
@@ -59,18 +55,18 @@ public sealed class BruteForceTests : IAsyncLifetime
 
         for (var i = 0; i < 10; i++)
         {
-            _server.Clock.Advance(TimeSpan.FromSeconds(25));
+            Server.Clock.Advance(TimeSpan.FromSeconds(25));
             await SignInAsync(user.Username, "wrong");
         }
 
-        _server.Clock.Advance(TimeSpan.FromSeconds(60)); // 5 min 10 s after the lock began
+        Server.Clock.Advance(TimeSpan.FromSeconds(60)); // 5 min 10 s after the lock began
         Assert.Equal(HttpStatusCode.SeeOther, (await SignInAsync(user.Username, LocalServer.Password)).StatusCode);
     }
 
     [Fact]
     public async Task ConsecutiveLocks_GrowButAreCapped()
     {
-        var user = await _server.AddUserAsync();
+        var user = await Server.AddUserAsync();
         var durations = new List<string>();
         for (var round = 0; round < 4; round++)
         {
@@ -82,7 +78,7 @@ public sealed class BruteForceTests : IAsyncLifetime
 
             var html = await last.Content.ReadAsStringAsync();
             durations.Add(System.Text.RegularExpressions.Regex.Match(html, "Try again in (\\d+) minute").Groups[1].Value);
-            _server.Clock.Advance(TimeSpan.FromMinutes(21));
+            Server.Clock.Advance(TimeSpan.FromMinutes(21));
         }
 
         Assert.Equal(["5", "10", "20", "20"], durations);
@@ -91,7 +87,7 @@ public sealed class BruteForceTests : IAsyncLifetime
     [Fact]
     public async Task ALockHoldsOnAnotherInstance_SharingTheStorage()
     {
-        var user = await _server.AddUserAsync();
+        var user = await Server.AddUserAsync();
         for (var i = 0; i < 3; i++)
         {
             await SignInAsync(user.Username, "wrong");
@@ -99,7 +95,7 @@ public sealed class BruteForceTests : IAsyncLifetime
 
         await using var other = await LocalServer.StartAsync(
             new() { ["OAuth:Lockout:MaxFailures"] = "3" },
-            tablePrefix: _server.Get<Serverless.OAuth.Infrastructure.Options.OAuthServerOptions>().Storage.TablePrefix);
+            tablePrefix: Server.Get<Serverless.OAuth.Infrastructure.Options.OAuthServerOptions>().Storage.TablePrefix);
         await other.AddPublicClientAsync(_clientId + "-2", redirectUris: Redirect);
         var flow = new OAuthFlow(other);
         var response = await flow.SignInAsync(
@@ -114,15 +110,15 @@ public sealed class BruteForceTests : IAsyncLifetime
     [Fact]
     public async Task RepeatedBadClientSecrets_DoNotLockTheClient_ForAFreshInstance_EitherItsSecretIs256RandomBits()
     {
-        var (client, secret) = await _server.AddConfidentialClientAsync();
+        var (client, secret) = await Server.AddConfidentialClientAsync();
         for (var i = 0; i < 5; i++)
         {
             await OAuthFlow.AssertOAuthErrorAsync(
-                await _flow.PostTokenAsync([("grant_type", "client_credentials")], (client.ClientId, "wrong")), HttpStatusCode.Unauthorized, "invalid_client");
+                await Flow.PostTokenAsync([("grant_type", "client_credentials")], (client.ClientId, "wrong")), HttpStatusCode.Unauthorized, "invalid_client");
         }
 
         // A fresh instance has no memory of the secret: it checks it, and the client is not locked out by a stranger.
-        await using var other = await LocalServer.StartAsync(tablePrefix: _server.Get<Serverless.OAuth.Infrastructure.Options.OAuthServerOptions>().Storage.TablePrefix);
+        await using var other = await LocalServer.StartAsync(tablePrefix: Server.Get<Serverless.OAuth.Infrastructure.Options.OAuthServerOptions>().Storage.TablePrefix);
         await TokenSupport.ReadTokenResponseAsync(await new OAuthFlow(other).PostTokenAsync([("grant_type", "client_credentials")], (client.ClientId, secret)));
     }
 }

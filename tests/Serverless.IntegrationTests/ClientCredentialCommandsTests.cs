@@ -11,25 +11,24 @@ namespace Serverless.IntegrationTests;
 /// an assertion; "clients credentials" sets keys, trusts and stops trusting an issuer; "api add --exchange-client"
 /// records the token exchange policy. Bad input is exit 2 with a message.
 /// </summary>
-public sealed class ClientCredentialCommandsTests : IAsyncLifetime
+public sealed class ClientCredentialCommandsTests : LocalServerTest
 {
-    private LocalServer _server = null!;
     private Dictionary<string, string?> _settings = null!;
 
-    public async Task InitializeAsync()
+    protected override Task<LocalServer> StartServerAsync() => LocalServer.StartAsync(clock: ManualClock.Running());
+
+    protected override Task SetUpAsync()
     {
-        _server = await LocalServer.StartAsync(clock: ManualClock.Running());
-        var options = _server.Get<Serverless.OAuth.Infrastructure.Options.OAuthServerOptions>();
+        var options = Server.Get<Serverless.OAuth.Infrastructure.Options.OAuthServerOptions>();
         _settings = new()
         {
-            ["OAuth:Issuer"] = _server.Issuer,
+            ["OAuth:Issuer"] = Server.Issuer,
             ["OAuth:Storage:ConnectionString"] = options.Storage.ConnectionString,
             ["OAuth:Storage:TablePrefix"] = options.Storage.TablePrefix,
-            ["OAuth:Signing:LocalKeyPath"] = _server.KeyPath,
+            ["OAuth:Signing:LocalKeyPath"] = Server.KeyPath,
         };
+        return Task.CompletedTask;
     }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
 
     [Fact]
     public async Task ClientsAdd_WithKeys_MakesNoSecret_AndTheClientAuthenticatesWithAnAssertion()
@@ -44,10 +43,10 @@ public sealed class ClientCredentialCommandsTests : IAsyncLifetime
             Assert.True(exit == 0, error);
             Assert.DoesNotContain("client_secret:", output);
             Assert.Contains("No secret", output);
-            Assert.Null((await _server.Get<IClientStore>().FindAsync("svc-keys"))!.SecretHash);
-            var flow = new OAuthFlow(_server);
+            Assert.Null((await Server.Get<IClientStore>().FindAsync("svc-keys"))!.SecretHash);
+            var flow = new OAuthFlow(Server);
             await TokenSupport.ReadTokenResponseAsync(await flow.PostTokenAsync(ClientAssertionRegistrations.AssertionForm(
-                key.Assertion("svc-keys", _server.Issuer), ("grant_type", "client_credentials"))));
+                key.Assertion("svc-keys", Server.Issuer), ("grant_type", "client_credentials"))));
         }
         finally
         {
@@ -63,9 +62,9 @@ public sealed class ClientCredentialCommandsTests : IAsyncLifetime
         Assert.Equal(0, (await RunAsync("clients", "credentials", "trust", "--id", "svc-fed", "--issuer", "https://login.microsoftonline.com/tenant/v2.0",
             "--subject", "00000000-0000-0000-0000-000000000001", "--audience", "api://AzureADTokenExchange")).Exit);
         Assert.Equal(0, (await RunAsync("clients", "credentials", "set-keys", "--id", "svc-fed", "--jwks-uri", "https://svc.example.com/jwks.json")).Exit);
-        await _server.PassTimeAsync(TimeSpan.FromMinutes(2));
+        await Server.PassTimeAsync(TimeSpan.FromMinutes(2));
 
-        var stored = (await _server.Get<IClientStore>().FindAsync("svc-fed"))!;
+        var stored = (await Server.Get<IClientStore>().FindAsync("svc-fed"))!;
         Assert.Null(stored.SecretHash);
         Assert.Equal("https://svc.example.com/jwks.json", stored.JwksUri);
         Assert.Equal(
@@ -78,8 +77,8 @@ public sealed class ClientCredentialCommandsTests : IAsyncLifetime
 
         Assert.Equal(0, (await RunAsync("clients", "credentials", "untrust", "--id", "svc-fed", "--issuer", "https://token.actions.githubusercontent.com")).Exit);
         Assert.Equal(0, (await RunAsync("clients", "credentials", "set-keys", "--id", "svc-fed", "--clear")).Exit);
-        await _server.PassTimeAsync(TimeSpan.FromMinutes(2));
-        stored = (await _server.Get<IClientStore>().FindAsync("svc-fed"))!;
+        await Server.PassTimeAsync(TimeSpan.FromMinutes(2));
+        stored = (await Server.Get<IClientStore>().FindAsync("svc-fed"))!;
         Assert.Null(stored.JwksUri);
         Assert.Equal("https://login.microsoftonline.com/tenant/v2.0", Assert.Single(stored.FederatedCredentials).Issuer);
     }
@@ -95,7 +94,7 @@ public sealed class ClientCredentialCommandsTests : IAsyncLifetime
         Assert.Equal(2, (await RunAsync("clients", "add", "--id", "svc-bad", "--name", "Bad", "--confidential", "--grant", "client_credentials", "--jwks-uri", "http://svc.example.com/jwks")).Exit);
         Assert.Equal(2, (await RunAsync("clients", "add", "--id", "svc-bad", "--name", "Bad", "--confidential", "--grant", "client_credentials",
             "--federated-issuer", "http://issuer.example.com", "--federated-subject", "x")).Exit);
-        Assert.Null(await _server.Get<IClientStore>().FindAsync("svc-bad"));
+        Assert.Null(await Server.Get<IClientStore>().FindAsync("svc-bad"));
         Assert.Equal(2, (await RunAsync("clients", "credentials", "set-keys", "--id", "nobody")).Exit);
         Assert.Equal(1, (await RunAsync("clients", "credentials", "trust", "--id", "nobody", "--issuer", "https://issuer.example.com", "--subject", "x")).Exit);
     }
@@ -107,8 +106,8 @@ public sealed class ClientCredentialCommandsTests : IAsyncLifetime
             "--exchange-client", "mcp-server");
 
         Assert.True(exit == 0, error);
-        await _server.PassTimeAsync(TimeSpan.FromMinutes(2));
-        var api = (await _server.Get<IApiStore>().GetCatalogAsync()).Find("https://files.example.com/");
+        await Server.PassTimeAsync(TimeSpan.FromMinutes(2));
+        var api = (await Server.Get<IApiStore>().GetCatalogAsync()).Find("https://files.example.com/");
         Assert.Equal(["mcp-server"], api!.ExchangeClients);
         var (_, list, _) = await RunAsync("api", "list");
         Assert.Contains("token exchange by: mcp-server", list);

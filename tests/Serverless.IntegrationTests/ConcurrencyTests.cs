@@ -4,25 +4,15 @@ using Serverless.OAuth.Infrastructure.Storage;
 namespace Serverless.IntegrationTests;
 
 /// <summary>Guarantees under concurrency: single-use codes, one live refresh family, and purges that never lose a live row.</summary>
-public sealed class ConcurrencyTests : IAsyncLifetime
+public sealed class ConcurrencyTests : LocalServerTest
 {
     private const string Redirect = "http://127.0.0.1:9/callback";
-    private LocalServer _server = null!;
-    private OAuthFlow _flow = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await LocalServer.StartAsync();
-        _flow = new OAuthFlow(_server);
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
 
     private async Task<(string ClientId, string RefreshToken)> SignInAsync(string clientId, string username)
     {
         var (verifier, challenge) = OAuthFlow.NewPkce();
-        var code = await _flow.GetCodeAsync(clientId, Redirect, username, challenge);
-        var (_, refreshToken, _) = await TokenSupport.ReadTokenResponseAsync(await _flow.PostTokenAsync(
+        var code = await Flow.GetCodeAsync(clientId, Redirect, username, challenge);
+        var (_, refreshToken, _) = await TokenSupport.ReadTokenResponseAsync(await Flow.PostTokenAsync(
             [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", Redirect), ("client_id", clientId), ("code_verifier", verifier)]));
         return (clientId, refreshToken!);
     }
@@ -30,12 +20,12 @@ public sealed class ConcurrencyTests : IAsyncLifetime
     [Fact]
     public async Task FiftyConcurrentRedemptionsOfOneCode_ExactlyOneToken()
     {
-        var client = await _server.AddPublicClientAsync(redirectUris: Redirect);
-        var user = await _server.AddUserAsync();
+        var client = await Server.AddPublicClientAsync(redirectUris: Redirect);
+        var user = await Server.AddUserAsync();
         var (verifier, challenge) = OAuthFlow.NewPkce();
-        var code = await _flow.GetCodeAsync(client.ClientId, Redirect, user.Username, challenge);
+        var code = await Flow.GetCodeAsync(client.ClientId, Redirect, user.Username, challenge);
 
-        var responses = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => _flow.PostTokenAsync(
+        var responses = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => Flow.PostTokenAsync(
             [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", Redirect), ("client_id", client.ClientId), ("code_verifier", verifier)])));
 
         Assert.Single(responses, r => r.StatusCode == HttpStatusCode.OK);
@@ -45,11 +35,11 @@ public sealed class ConcurrencyTests : IAsyncLifetime
     [Fact]
     public async Task FiftyConcurrentRefreshesOfOneToken_OneLiveFamily()
     {
-        var client = await _server.AddPublicClientAsync(redirectUris: Redirect);
-        var user = await _server.AddUserAsync();
+        var client = await Server.AddPublicClientAsync(redirectUris: Redirect);
+        var user = await Server.AddUserAsync();
         var (_, refreshToken) = await SignInAsync(client.ClientId, user.Username);
 
-        var responses = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => _flow.PostTokenAsync(
+        var responses = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => Flow.PostTokenAsync(
             [("grant_type", "refresh_token"), ("refresh_token", refreshToken), ("client_id", client.ClientId)])));
 
         var successors = new HashSet<string>();
@@ -60,15 +50,15 @@ public sealed class ConcurrencyTests : IAsyncLifetime
 
         var successor = Assert.Single(successors);
         Assert.All(responses.Where(r => r.StatusCode != HttpStatusCode.OK), r => Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode));
-        await TokenSupport.ReadTokenResponseAsync(await _flow.PostTokenAsync(
+        await TokenSupport.ReadTokenResponseAsync(await Flow.PostTokenAsync(
             [("grant_type", "refresh_token"), ("refresh_token", successor), ("client_id", client.ClientId)]));
     }
 
     [Fact]
     public async Task PurgesRunningDuringRotations_NeverLoseALiveRow()
     {
-        var client = await _server.AddPublicClientAsync(redirectUris: Redirect);
-        var user = await _server.AddUserAsync();
+        var client = await Server.AddPublicClientAsync(redirectUris: Redirect);
+        var user = await Server.AddUserAsync();
         var families = new List<(string ClientId, string RefreshToken)>();
         for (var i = 0; i < 12; i++)
         {
@@ -76,10 +66,10 @@ public sealed class ConcurrencyTests : IAsyncLifetime
         }
 
         // The codes' index entries are due now: the purges visit the very partitions being rotated.
-        _server.Clock.Advance(TimeSpan.FromMinutes(3));
-        var purge = _server.Get<ExpiryPurge>();
+        Server.Clock.Advance(TimeSpan.FromMinutes(3));
+        var purge = Server.Get<ExpiryPurge>();
         var purges = Enumerable.Range(0, 3).Select(_ => Task.Run(() => purge.RunAsync()));
-        var rotations = families.Select(f => _flow.PostTokenAsync(
+        var rotations = families.Select(f => Flow.PostTokenAsync(
             [("grant_type", "refresh_token"), ("refresh_token", f.RefreshToken), ("client_id", f.ClientId)]));
         var responses = await Task.WhenAll(rotations);
         await Task.WhenAll(purges);
@@ -88,12 +78,12 @@ public sealed class ConcurrencyTests : IAsyncLifetime
         foreach (var response in responses)
         {
             var (_, successor, _) = await TokenSupport.ReadTokenResponseAsync(response);
-            await TokenSupport.ReadTokenResponseAsync(await _flow.PostTokenAsync(
+            await TokenSupport.ReadTokenResponseAsync(await Flow.PostTokenAsync(
                 [("grant_type", "refresh_token"), ("refresh_token", successor!), ("client_id", client.ClientId)]));
         }
 
         // And a later purge, after every row has expired, leaves nothing of these families behind.
-        _server.Clock.Advance(TimeSpan.FromDays(31));
+        Server.Clock.Advance(TimeSpan.FromDays(31));
         await purge.RunAsync();
         var second = await purge.RunAsync();
         Assert.Equal(0, second.RowsDeleted);

@@ -10,29 +10,19 @@ namespace Serverless.IntegrationTests;
 /// RFC 7662 §4: an access token is described only to the client it was issued to, to its own API's introspectors, and
 /// to clients allowed to introspect every API's tokens; any other authenticated client learns nothing, {"active": false}.
 /// </summary>
-public sealed class IntrospectionPermissionTests : IAsyncLifetime
+public sealed class IntrospectionPermissionTests : LocalServerTest
 {
     private const string Redirect = "http://127.0.0.1:9/callback";
-    private LocalServer _server = null!;
-    private OAuthFlow _flow = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await LocalServer.StartAsync();
-        _flow = new OAuthFlow(_server);
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
 
     private async Task<(string ClientId, string Secret)> AddClientAsync(bool mayIntrospect)
     {
-        var (client, secret) = await _server.AddConfidentialClientAsync(grants: [GrantTypes.ClientCredentials], scopes: ["read"], mayIntrospect: mayIntrospect);
+        var (client, secret) = await Server.AddConfidentialClientAsync(grants: [GrantTypes.ClientCredentials], scopes: ["read"], mayIntrospect: mayIntrospect);
         return (client.ClientId, secret);
     }
 
     private async Task<JsonElement> IntrospectAsync(string token, (string, string) credentials)
     {
-        var response = await _flow.PostFormAsync("introspect", [("token", token)], credentials);
+        var response = await Flow.PostFormAsync("introspect", [("token", token)], credentials);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return await OAuthFlow.JsonAsync(response);
     }
@@ -40,13 +30,13 @@ public sealed class IntrospectionPermissionTests : IAsyncLifetime
     [Fact]
     public async Task AUsersAccessToken_IsActiveForItsClientAndAnAllowedIntrospector_AndInactiveForAnyOtherClient()
     {
-        var (app, appSecret) = await _server.AddConfidentialClientAsync();
-        var user = await _server.AddUserAsync();
-        var code = OAuthFlow.RedirectParameters(await _flow.SignInAsync(
+        var (app, appSecret) = await Server.AddConfidentialClientAsync();
+        var user = await Server.AddUserAsync();
+        var code = OAuthFlow.RedirectParameters(await Flow.SignInAsync(
             OAuthFlow.AuthorizeQuery(("response_type", "code"), ("client_id", app.ClientId), ("redirect_uri", app.RedirectUris[0]), ("scope", "read")),
             user.Username,
             LocalServer.Password))["code"];
-        var (accessToken, _, _) = await TokenSupport.ReadTokenResponseAsync(await _flow.PostTokenAsync(
+        var (accessToken, _, _) = await TokenSupport.ReadTokenResponseAsync(await Flow.PostTokenAsync(
             [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", app.RedirectUris[0])], (app.ClientId, appSecret)));
         var bystander = await AddClientAsync(mayIntrospect: false);
         var resourceServer = await AddClientAsync(mayIntrospect: true);
@@ -66,7 +56,7 @@ public sealed class IntrospectionPermissionTests : IAsyncLifetime
     public async Task AClientCredentialsToken_IsActiveForItsOwnClient()
     {
         var own = await AddClientAsync(mayIntrospect: false);
-        var (token, _, _) = await TokenSupport.ReadTokenResponseAsync(await _flow.PostTokenAsync([("grant_type", "client_credentials")], own));
+        var (token, _, _) = await TokenSupport.ReadTokenResponseAsync(await Flow.PostTokenAsync([("grant_type", "client_credentials")], own));
 
         Assert.True((await IntrospectAsync(token, own)).GetProperty("active").GetBoolean());
         Assert.False((await IntrospectAsync(token, await AddClientAsync(mayIntrospect: false))).GetProperty("active").GetBoolean());
@@ -76,15 +66,15 @@ public sealed class IntrospectionPermissionTests : IAsyncLifetime
     public async Task AnApisIntrospector_IsToldAboutItsOwnApisTokens_AndNotAboutAnotherApis()
     {
         var introspector = await AddClientAsync(mayIntrospect: false);
-        var apis = _server.Get<IApiStore>();
+        var apis = Server.Get<IApiStore>();
         Assert.True(await apis.AddAsync(new ApiResource
         {
             Identifier = "https://a.example.com", Name = "A", Scopes = [new("a.read", "Read A")], Introspectors = [introspector.ClientId],
         }));
         Assert.True(await apis.AddAsync(new ApiResource { Identifier = "https://b.example.com", Name = "B", Scopes = [new("b.read", "Read B")] }));
-        var (app, appSecret) = await _server.AddConfidentialClientAsync(grants: [GrantTypes.ClientCredentials], scopes: ["a.read", "b.read"]);
+        var (app, appSecret) = await Server.AddConfidentialClientAsync(grants: [GrantTypes.ClientCredentials], scopes: ["a.read", "b.read"]);
         async Task<string> TokenForAsync(string resource) => (await TokenSupport.ReadTokenResponseAsync(
-            await _flow.PostTokenAsync([("grant_type", "client_credentials"), ("resource", resource)], (app.ClientId, appSecret)))).AccessToken;
+            await Flow.PostTokenAsync([("grant_type", "client_credentials"), ("resource", resource)], (app.ClientId, appSecret)))).AccessToken;
 
         var ownApis = await IntrospectAsync(await TokenForAsync("https://a.example.com"), introspector);
         var otherApis = await IntrospectAsync(await TokenForAsync("https://b.example.com"), introspector);
@@ -101,7 +91,7 @@ public sealed class IntrospectionPermissionTests : IAsyncLifetime
     {
         var (clientId, _) = await AddClientAsync(mayIntrospect: true);
 
-        await using var other = await LocalServer.StartAsync(tablePrefix: _server.Get<Serverless.OAuth.Infrastructure.Options.OAuthServerOptions>().Storage.TablePrefix);
+        await using var other = await LocalServer.StartAsync(tablePrefix: Server.Get<Serverless.OAuth.Infrastructure.Options.OAuthServerOptions>().Storage.TablePrefix);
         Assert.True((await other.Get<IClientStore>().FindAsync(clientId))!.MayIntrospect);
     }
 }

@@ -14,29 +14,26 @@ namespace Serverless.IntegrationTests;
 /// signature check to a pluggable validator (its JWT one ships in a package not served here), so the test plugs in
 /// Microsoft.IdentityModel with the keys OidcClient itself discovered; the nonce, at_hash and state are OidcClient's.
 /// </summary>
-public sealed class OidcClientTests : IAsyncLifetime
+public sealed class OidcClientTests : LocalServerTest
 {
     private const string Redirect = "http://127.0.0.1:9/oidc-client-callback";
-    private LocalServer _server = null!;
 
-    public async Task InitializeAsync() => _server = await LocalServer.StartAsync(clock: ManualClock.Running());
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
+    protected override Task<LocalServer> StartServerAsync() => LocalServer.StartAsync(clock: ManualClock.Running());
 
     [Fact]
     public async Task OidcClient_SignsIn_ValidatesTheIdToken_ReadsUserInfo_AndRefreshes()
     {
-        var client = await _server.AddRelyingPartyAsync(Redirect);
-        var user = await _server.AddUserAsync();
-        Assert.True(await _server.Get<Serverless.OAuth.Identity.Users.IUserStore>().SetProfileAsync(
+        var client = await Server.AddRelyingPartyAsync(Redirect);
+        var user = await Server.AddUserAsync();
+        Assert.True(await Server.Get<Serverless.OAuth.Identity.Users.IUserStore>().SetProfileAsync(
             user.Username, "Katherine Johnson", "katherine@example.com", emailVerified: true, DateTimeOffset.UtcNow));
         var oidc = new OidcClient(new OidcClientOptions
         {
-            Authority = _server.Issuer,
+            Authority = Server.Issuer,
             ClientId = client.ClientId,
             RedirectUri = Redirect,
             Scope = "openid profile email offline_access",
-            Browser = new SigningInBrowser(new OAuthFlow(_server), user.Username),
+            Browser = new SigningInBrowser(new OAuthFlow(Server), user.Username),
             IdentityTokenValidator = new DiscoveredKeysValidator(),
             Policy = { RequireAccessTokenHash = true, RequireIdentityTokenOnRefreshTokenResponse = true },
         });
@@ -60,15 +57,15 @@ public sealed class OidcClientTests : IAsyncLifetime
     [Fact]
     public async Task OidcClient_SeesTheDenial_AsAnError()
     {
-        var client = await _server.AddRelyingPartyAsync(Redirect);
-        var user = await _server.AddUserAsync();
+        var client = await Server.AddRelyingPartyAsync(Redirect);
+        var user = await Server.AddUserAsync();
         var oidc = new OidcClient(new OidcClientOptions
         {
-            Authority = _server.Issuer,
+            Authority = Server.Issuer,
             ClientId = client.ClientId,
             RedirectUri = Redirect,
             Scope = "openid",
-            Browser = new SigningInBrowser(new OAuthFlow(_server), user.Username, decision: "deny"),
+            Browser = new SigningInBrowser(new OAuthFlow(Server), user.Username, decision: "deny"),
             IdentityTokenValidator = new DiscoveredKeysValidator(),
         });
 

@@ -4,35 +4,31 @@ using Serverless.OAuth.Clients;
 namespace Serverless.IntegrationTests;
 
 /// <summary>grant_type=refresh_token: rotation, reuse detection with a grace window, lifetimes, scope and client binding.</summary>
-public sealed class RefreshTokenGrantTests : IAsyncLifetime
+public sealed class RefreshTokenGrantTests : LocalServerTest
 {
     private const string Redirect = "http://127.0.0.1:9/callback";
-    private LocalServer _server = null!;
-    private OAuthFlow _flow = null!;
     private OAuthClient _client = null!;
     private string _username = null!;
 
-    public async Task InitializeAsync()
+    protected override Task<LocalServer> StartServerAsync() => LocalServer.StartAsync(new()
     {
-        _server = await LocalServer.StartAsync(new()
-        {
-            ["OAuth:RefreshTokenReuseGraceWindow"] = "00:00:05",
-            ["OAuth:RefreshTokenIdleLifetime"] = "1.00:00:00",
-            ["OAuth:RefreshTokenAbsoluteLifetime"] = "3.00:00:00",
-        });
-        _flow = new OAuthFlow(_server);
-        _client = await _server.AddPublicClientAsync(redirectUris: Redirect);
-        _username = (await _server.AddUserAsync()).Username;
-    }
+        ["OAuth:RefreshTokenReuseGraceWindow"] = "00:00:05",
+        ["OAuth:RefreshTokenIdleLifetime"] = "1.00:00:00",
+        ["OAuth:RefreshTokenAbsoluteLifetime"] = "3.00:00:00",
+    });
 
-    public async Task DisposeAsync() => await _server.DisposeAsync();
+    protected override async Task SetUpAsync()
+    {
+        _client = await Server.AddPublicClientAsync(redirectUris: Redirect);
+        _username = (await Server.AddUserAsync()).Username;
+    }
 
     private async Task<(string AccessToken, string RefreshToken)> SignInAsync(string scope = "read write offline_access", OAuthClient? client = null)
     {
         client ??= _client;
         var (verifier, challenge) = OAuthFlow.NewPkce();
-        var code = await _flow.GetCodeAsync(client.ClientId, Redirect, _username, challenge, scope);
-        var (accessToken, refreshToken, _) = await TokenSupport.ReadTokenResponseAsync(await _flow.PostTokenAsync(
+        var code = await Flow.GetCodeAsync(client.ClientId, Redirect, _username, challenge, scope);
+        var (accessToken, refreshToken, _) = await TokenSupport.ReadTokenResponseAsync(await Flow.PostTokenAsync(
             [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", Redirect), ("client_id", client.ClientId), ("code_verifier", verifier)]));
         Assert.NotNull(refreshToken);
         return (accessToken, refreshToken!);
@@ -46,7 +42,7 @@ public sealed class RefreshTokenGrantTests : IAsyncLifetime
             form.Add(("scope", scope));
         }
 
-        return _flow.PostTokenAsync(form);
+        return Flow.PostTokenAsync(form);
     }
 
     [Fact]
@@ -59,7 +55,7 @@ public sealed class RefreshTokenGrantTests : IAsyncLifetime
         Assert.NotNull(second);
         Assert.NotEqual(first, second);
         Assert.Equal("read write offline_access", body.GetProperty("scope").GetString());
-        Assert.Equal(HttpStatusCode.OK, (await _flow.GetResourceAsync(accessToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Flow.GetResourceAsync(accessToken)).StatusCode);
         var (_, third, _) = await TokenSupport.ReadTokenResponseAsync(await RefreshAsync(second!));
         Assert.NotEqual(second, third);
     }
@@ -68,14 +64,14 @@ public sealed class RefreshTokenGrantTests : IAsyncLifetime
     public async Task ExpiredAccessToken_IsInvalidToken_ThenRefreshWithoutTheUser_Works()
     {
         var (accessToken, refreshToken) = await SignInAsync();
-        _server.Clock.Advance(TimeSpan.FromMinutes(11));
-        var expired = await _flow.GetResourceAsync(accessToken);
+        Server.Clock.Advance(TimeSpan.FromMinutes(11));
+        var expired = await Flow.GetResourceAsync(accessToken);
         Assert.Equal(HttpStatusCode.Unauthorized, expired.StatusCode);
         Assert.Contains("invalid_token", expired.Headers.WwwAuthenticate.ToString());
 
         var (fresh, _, _) = await TokenSupport.ReadTokenResponseAsync(await RefreshAsync(refreshToken));
 
-        Assert.Equal(HttpStatusCode.OK, (await _flow.GetResourceAsync(fresh)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Flow.GetResourceAsync(fresh)).StatusCode);
     }
 
     [Fact]
@@ -83,12 +79,12 @@ public sealed class RefreshTokenGrantTests : IAsyncLifetime
     {
         var (_, first) = await SignInAsync();
         var (_, successor, _) = await TokenSupport.ReadTokenResponseAsync(await RefreshAsync(first));
-        _server.Clock.Advance(TimeSpan.FromSeconds(3));
+        Server.Clock.Advance(TimeSpan.FromSeconds(3));
 
         var (accessToken, again, _) = await TokenSupport.ReadTokenResponseAsync(await RefreshAsync(first));
 
         Assert.Equal(successor, again);
-        Assert.Equal(HttpStatusCode.OK, (await _flow.GetResourceAsync(accessToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Flow.GetResourceAsync(accessToken)).StatusCode);
         await TokenSupport.ReadTokenResponseAsync(await RefreshAsync(successor!)); // the family goes on
     }
 
@@ -97,12 +93,12 @@ public sealed class RefreshTokenGrantTests : IAsyncLifetime
     {
         var (_, first) = await SignInAsync();
         var (accessToken, successor, _) = await TokenSupport.ReadTokenResponseAsync(await RefreshAsync(first));
-        _server.Clock.Advance(TimeSpan.FromSeconds(6));
+        Server.Clock.Advance(TimeSpan.FromSeconds(6));
 
         await OAuthFlow.AssertOAuthErrorAsync(await RefreshAsync(first), HttpStatusCode.BadRequest, "invalid_grant");
 
         await OAuthFlow.AssertOAuthErrorAsync(await RefreshAsync(successor!), HttpStatusCode.BadRequest, "invalid_grant");
-        Assert.Equal(HttpStatusCode.Unauthorized, (await _flow.GetResourceAsync(accessToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Flow.GetResourceAsync(accessToken)).StatusCode);
     }
 
     [Fact]
@@ -135,7 +131,7 @@ public sealed class RefreshTokenGrantTests : IAsyncLifetime
     {
         var (_, refreshToken) = await SignInAsync();
 
-        _server.Clock.Advance(TimeSpan.FromHours(25));
+        Server.Clock.Advance(TimeSpan.FromHours(25));
 
         await OAuthFlow.AssertOAuthErrorAsync(await RefreshAsync(refreshToken), HttpStatusCode.BadRequest, "invalid_grant");
     }
@@ -146,11 +142,11 @@ public sealed class RefreshTokenGrantTests : IAsyncLifetime
         var (_, token) = await SignInAsync();
         for (var day = 0; day < 2; day++)
         {
-            _server.Clock.Advance(TimeSpan.FromHours(20));
+            Server.Clock.Advance(TimeSpan.FromHours(20));
             token = (await TokenSupport.ReadTokenResponseAsync(await RefreshAsync(token))).RefreshToken!;
         }
 
-        _server.Clock.Advance(TimeSpan.FromHours(33)); // 73 h after sign-in, 33 h idle: past the 3-day absolute lifetime
+        Server.Clock.Advance(TimeSpan.FromHours(33)); // 73 h after sign-in, 33 h idle: past the 3-day absolute lifetime
 
         await OAuthFlow.AssertOAuthErrorAsync(await RefreshAsync(token), HttpStatusCode.BadRequest, "invalid_grant");
     }
@@ -161,11 +157,11 @@ public sealed class RefreshTokenGrantTests : IAsyncLifetime
         var (_, token) = await SignInAsync();
         for (var step = 0; step < 3; step++)
         {
-            _server.Clock.Advance(TimeSpan.FromHours(23));
+            Server.Clock.Advance(TimeSpan.FromHours(23));
             token = (await TokenSupport.ReadTokenResponseAsync(await RefreshAsync(token))).RefreshToken!;
         }
 
-        _server.Clock.Advance(TimeSpan.FromHours(4)); // 73 h: the idle lifetime alone would allow it
+        Server.Clock.Advance(TimeSpan.FromHours(4)); // 73 h: the idle lifetime alone would allow it
 
         await OAuthFlow.AssertOAuthErrorAsync(await RefreshAsync(token), HttpStatusCode.BadRequest, "invalid_grant");
     }
@@ -183,7 +179,7 @@ public sealed class RefreshTokenGrantTests : IAsyncLifetime
         var (_, _, full) = await TokenSupport.ReadTokenResponseAsync(await RefreshAsync(next!));
         Assert.Equal("read offline_access", full.GetProperty("scope").GetString());
         // The narrowed access token itself carries only the narrowed scope, not just the response's "scope".
-        var narrowed = await TokenSupport.ValidateAgainstJwksAsync(_flow.Http, narrowToken, _server.Issuer, _server.Issuer + "/resource");
+        var narrowed = await TokenSupport.ValidateAgainstJwksAsync(Flow.Http, narrowToken, Server.Issuer, Server.Issuer + "/resource");
         Assert.Equal("read", narrowed.GetClaim("scope").Value);
     }
 
@@ -191,7 +187,7 @@ public sealed class RefreshTokenGrantTests : IAsyncLifetime
     public async Task AnotherClientPresentingTheToken_IsInvalidGrant()
     {
         var (_, refreshToken) = await SignInAsync();
-        var other = await _server.AddPublicClientAsync(redirectUris: Redirect);
+        var other = await Server.AddPublicClientAsync(redirectUris: Redirect);
 
         await OAuthFlow.AssertOAuthErrorAsync(await RefreshAsync(refreshToken, clientId: other.ClientId), HttpStatusCode.BadRequest, "invalid_grant");
 
@@ -202,11 +198,11 @@ public sealed class RefreshTokenGrantTests : IAsyncLifetime
     [Fact]
     public async Task ClientWithoutTheRefreshGrant_GetsNoRefreshToken()
     {
-        var client = await _server.AddPublicClientAsync(grants: ["authorization_code"], redirectUris: Redirect);
+        var client = await Server.AddPublicClientAsync(grants: ["authorization_code"], redirectUris: Redirect);
         var (verifier, challenge) = OAuthFlow.NewPkce();
-        var code = await _flow.GetCodeAsync(client.ClientId, Redirect, _username, challenge);
+        var code = await Flow.GetCodeAsync(client.ClientId, Redirect, _username, challenge);
 
-        var (_, refreshToken, _) = await TokenSupport.ReadTokenResponseAsync(await _flow.PostTokenAsync(
+        var (_, refreshToken, _) = await TokenSupport.ReadTokenResponseAsync(await Flow.PostTokenAsync(
             [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", Redirect), ("client_id", client.ClientId), ("code_verifier", verifier)]));
 
         Assert.Null(refreshToken);

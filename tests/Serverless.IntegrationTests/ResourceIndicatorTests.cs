@@ -8,21 +8,17 @@ namespace Serverless.IntegrationTests;
 /// RFC 8707 over HTTP: an authorization for two APIs, each token for one of them (its aud, its scopes only), a refresh
 /// that asks for the other, client_credentials per API, and invalid_target for what cannot be a target.
 /// </summary>
-public sealed class ResourceIndicatorTests : IAsyncLifetime
+public sealed class ResourceIndicatorTests : LocalServerTest
 {
     private const string Orders = "https://orders.example.com";
     private const string Invoices = "https://invoices.example.com/api";
-    private LocalServer _server = null!;
-    private OAuthFlow _flow = null!;
     private OAuthClient _client = null!;
     private string _secret = null!;
     private string _username = null!;
 
-    public async Task InitializeAsync()
+    protected override async Task SetUpAsync()
     {
-        _server = await LocalServer.StartAsync();
-        _flow = new OAuthFlow(_server);
-        var apis = _server.Get<IApiStore>();
+        var apis = Server.Get<IApiStore>();
         Assert.True(await apis.AddAsync(new ApiResource { Identifier = Orders, Name = "Orders", Scopes = [new("orders.read", "Read your orders")] }));
         Assert.True(await apis.AddAsync(new ApiResource
         {
@@ -31,17 +27,15 @@ public sealed class ResourceIndicatorTests : IAsyncLifetime
             Scopes = [new("invoices.read", "Read your invoices")],
             AccessTokenLifetime = TimeSpan.FromMinutes(2),
         }));
-        (_client, _secret) = await _server.AddConfidentialClientAsync(scopes: ["orders.read", "invoices.read", "read", "offline_access"]);
-        _username = (await _server.AddUserAsync()).Username;
+        (_client, _secret) = await Server.AddConfidentialClientAsync(scopes: ["orders.read", "invoices.read", "read", "offline_access"]);
+        _username = (await Server.AddUserAsync()).Username;
     }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
 
     private (string, string) Credentials => (_client.ClientId, _secret);
 
     private async Task<string> CodeAsync(string scope, params string[] resources)
     {
-        var response = await _flow.SignInAsync(
+        var response = await Flow.SignInAsync(
             OAuthFlow.AuthorizeQuery([("response_type", "code"), ("client_id", _client.ClientId), ("redirect_uri", _client.RedirectUris[0]), ("scope", scope),
                 .. resources.Select(r => ("resource", (string?)r))]),
             _username,
@@ -50,7 +44,7 @@ public sealed class ResourceIndicatorTests : IAsyncLifetime
     }
 
     private Task<HttpResponseMessage> ExchangeAsync(string code, params string[] resources) =>
-        _flow.PostTokenAsync([("grant_type", "authorization_code"), ("code", code), ("redirect_uri", _client.RedirectUris[0]), .. resources.Select(r => ("resource", r))], Credentials);
+        Flow.PostTokenAsync([("grant_type", "authorization_code"), ("code", code), ("redirect_uri", _client.RedirectUris[0]), .. resources.Select(r => ("resource", r))], Credentials);
 
     [Fact]
     public async Task OneGrantForTwoApis_EachTokenIsForOne_AndARefreshMayAskForTheOther()
@@ -62,17 +56,17 @@ public sealed class ResourceIndicatorTests : IAsyncLifetime
         await OAuthFlow.AssertOAuthErrorAsync(await ExchangeAsync(code), HttpStatusCode.BadRequest, "invalid_target"); // two APIs: say which
         var (ordersToken, refreshToken, body) = await TokenSupport.ReadTokenResponseAsync(await ExchangeAsync(code, Orders));
         Assert.Equal("orders.read offline_access", body.GetProperty("scope").GetString());
-        var orders = await TokenSupport.ValidateAgainstJwksAsync(_flow.Http, ordersToken, _server.Issuer, Orders);
+        var orders = await TokenSupport.ValidateAgainstJwksAsync(Flow.Http, ordersToken, Server.Issuer, Orders);
         Assert.Equal([Orders], orders.Audiences);
 
-        var refreshed = await _flow.PostTokenAsync([("grant_type", "refresh_token"), ("refresh_token", refreshToken!), ("resource", Invoices)], Credentials);
+        var refreshed = await Flow.PostTokenAsync([("grant_type", "refresh_token"), ("refresh_token", refreshToken!), ("resource", Invoices)], Credentials);
         var (invoicesToken, _, refreshedBody) = await TokenSupport.ReadTokenResponseAsync(refreshed);
         Assert.Equal("invoices.read offline_access", refreshedBody.GetProperty("scope").GetString());
         Assert.Equal(120, refreshedBody.GetProperty("expires_in").GetInt32()); // the API's own token life
-        Assert.Equal([Invoices], (await TokenSupport.ValidateAgainstJwksAsync(_flow.Http, invoicesToken, _server.Issuer, Invoices)).Audiences);
+        Assert.Equal([Invoices], (await TokenSupport.ValidateAgainstJwksAsync(Flow.Http, invoicesToken, Server.Issuer, Invoices)).Audiences);
 
         // Neither is for the demo resource, which refuses them.
-        var resource = await _flow.GetResourceAsync(ordersToken);
+        var resource = await Flow.GetResourceAsync(ordersToken);
         Assert.Equal(HttpStatusCode.Unauthorized, resource.StatusCode);
         Assert.Contains("invalid_token", resource.Headers.WwwAuthenticate.ToString());
     }
@@ -84,7 +78,7 @@ public sealed class ResourceIndicatorTests : IAsyncLifetime
 
         var (token, _, _) = await TokenSupport.ReadTokenResponseAsync(await ExchangeAsync(code));
 
-        await TokenSupport.ValidateAgainstJwksAsync(_flow.Http, token, _server.Issuer, Invoices);
+        await TokenSupport.ValidateAgainstJwksAsync(Flow.Http, token, Server.Issuer, Invoices);
     }
 
     [Theory]
@@ -93,7 +87,7 @@ public sealed class ResourceIndicatorTests : IAsyncLifetime
     [InlineData("https://orders.example.com#fragment")]
     public async Task ABadResource_AtAuthorize_IsSentBackAsInvalidTarget(string resource)
     {
-        var response = await _flow.Http.GetAsync(OAuthFlow.AuthorizeQuery(
+        var response = await Flow.Http.GetAsync(OAuthFlow.AuthorizeQuery(
             ("response_type", "code"), ("client_id", _client.ClientId), ("redirect_uri", _client.RedirectUris[0]), ("scope", "orders.read"), ("state", "s"),
             ("resource", resource)));
 
@@ -105,7 +99,7 @@ public sealed class ResourceIndicatorTests : IAsyncLifetime
     [Fact]
     public async Task AScopeOfAnotherApi_ThanTheNamedResource_IsInvalidTarget()
     {
-        var response = await _flow.Http.GetAsync(OAuthFlow.AuthorizeQuery(
+        var response = await Flow.Http.GetAsync(OAuthFlow.AuthorizeQuery(
             ("response_type", "code"), ("client_id", _client.ClientId), ("redirect_uri", _client.RedirectUris[0]), ("scope", "orders.read invoices.read"),
             ("resource", Orders)));
 
@@ -116,25 +110,25 @@ public sealed class ResourceIndicatorTests : IAsyncLifetime
     public async Task ClientCredentials_NamesItsApi_OrGetsInvalidTarget()
     {
         var (token, _, body) = await TokenSupport.ReadTokenResponseAsync(
-            await _flow.PostTokenAsync([("grant_type", "client_credentials"), ("resource", Invoices)], Credentials));
+            await Flow.PostTokenAsync([("grant_type", "client_credentials"), ("resource", Invoices)], Credentials));
         Assert.Equal("invoices.read", body.GetProperty("scope").GetString());
-        await TokenSupport.ValidateAgainstJwksAsync(_flow.Http, token, _server.Issuer, Invoices);
+        await TokenSupport.ValidateAgainstJwksAsync(Flow.Http, token, Server.Issuer, Invoices);
 
         await OAuthFlow.AssertOAuthErrorAsync(
-            await _flow.PostTokenAsync([("grant_type", "client_credentials"), ("resource", "https://unknown.example.com")], Credentials), HttpStatusCode.BadRequest, "invalid_target");
+            await Flow.PostTokenAsync([("grant_type", "client_credentials"), ("resource", "https://unknown.example.com")], Credentials), HttpStatusCode.BadRequest, "invalid_target");
         await OAuthFlow.AssertOAuthErrorAsync(
-            await _flow.PostTokenAsync([("grant_type", "client_credentials")], Credentials), HttpStatusCode.BadRequest, "invalid_target"); // three APIs: which?
+            await Flow.PostTokenAsync([("grant_type", "client_credentials")], Credentials), HttpStatusCode.BadRequest, "invalid_target"); // three APIs: which?
         await OAuthFlow.AssertOAuthErrorAsync(
-            await _flow.PostTokenAsync([("grant_type", "client_credentials"), ("resource", Orders), ("scope", "invoices.read")], Credentials), HttpStatusCode.BadRequest, "invalid_target");
+            await Flow.PostTokenAsync([("grant_type", "client_credentials"), ("resource", Orders), ("scope", "invoices.read")], Credentials), HttpStatusCode.BadRequest, "invalid_target");
     }
 
     [Fact]
     public async Task AnApiLimitedToOtherClients_IsInvalidTarget_ForThisOne()
     {
         const string Limited = "https://limited.example.com";
-        Assert.True(await _server.Get<IApiStore>().AddAsync(new ApiResource { Identifier = Limited, Name = "Limited", AllowedClients = ["someone-else"] }));
+        Assert.True(await Server.Get<IApiStore>().AddAsync(new ApiResource { Identifier = Limited, Name = "Limited", AllowedClients = ["someone-else"] }));
 
-        var response = await _flow.Http.GetAsync(OAuthFlow.AuthorizeQuery(
+        var response = await Flow.Http.GetAsync(OAuthFlow.AuthorizeQuery(
             ("response_type", "code"), ("client_id", _client.ClientId), ("redirect_uri", _client.RedirectUris[0]), ("scope", "offline_access"), ("resource", Limited)));
 
         Assert.Equal("invalid_target", OAuthFlow.RedirectParameters(response)["error"]);
@@ -143,7 +137,7 @@ public sealed class ResourceIndicatorTests : IAsyncLifetime
     [Fact]
     public async Task TheConsentPage_NamesTheApisAndTheirScopes()
     {
-        var page = await (await _flow.Http.GetAsync(OAuthFlow.AuthorizeQuery(
+        var page = await (await Flow.Http.GetAsync(OAuthFlow.AuthorizeQuery(
             ("response_type", "code"), ("client_id", _client.ClientId), ("redirect_uri", _client.RedirectUris[0]), ("scope", "orders.read offline_access"),
             ("resource", Orders), ("resource", Invoices)))).Content.ReadAsStringAsync();
 
@@ -154,7 +148,7 @@ public sealed class ResourceIndicatorTests : IAsyncLifetime
     [Fact]
     public async Task TheMetadata_ListsEveryApisScopes()
     {
-        var metadata = await OAuthFlow.JsonAsync(await _flow.Http.GetAsync(".well-known/oauth-authorization-server"));
+        var metadata = await OAuthFlow.JsonAsync(await Flow.Http.GetAsync(".well-known/oauth-authorization-server"));
 
         var scopes = metadata.GetProperty("scopes_supported").EnumerateArray().Select(s => s.GetString()).ToList();
         Assert.Contains("orders.read", scopes);

@@ -5,32 +5,26 @@ using Serverless.OAuth.Clients;
 namespace Serverless.IntegrationTests;
 
 /// <summary>POST /revoke (RFC 7009) and POST /introspect (RFC 7662).</summary>
-public sealed class RevocationAndIntrospectionTests : IAsyncLifetime
+public sealed class RevocationAndIntrospectionTests : LocalServerTest
 {
-    private LocalServer _server = null!;
-    private OAuthFlow _flow = null!;
     private OAuthClient _client = null!;
     private string _secret = null!;
     private string _username = null!;
 
-    public async Task InitializeAsync()
+    protected override async Task SetUpAsync()
     {
-        _server = await LocalServer.StartAsync();
-        _flow = new OAuthFlow(_server);
-        (_client, _secret) = await _server.AddConfidentialClientAsync();
-        _username = (await _server.AddUserAsync()).Username;
+        (_client, _secret) = await Server.AddConfidentialClientAsync();
+        _username = (await Server.AddUserAsync()).Username;
     }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
 
     private async Task<(string AccessToken, string RefreshToken)> SignInAsync()
     {
-        var response = await _flow.SignInAsync(
+        var response = await Flow.SignInAsync(
             OAuthFlow.AuthorizeQuery(("response_type", "code"), ("client_id", _client.ClientId), ("redirect_uri", _client.RedirectUris[0]), ("scope", "read offline_access")),
             _username,
             LocalServer.Password);
         var code = OAuthFlow.RedirectParameters(response)["code"];
-        var (accessToken, refreshToken, _) = await TokenSupport.ReadTokenResponseAsync(await _flow.PostTokenAsync(
+        var (accessToken, refreshToken, _) = await TokenSupport.ReadTokenResponseAsync(await Flow.PostTokenAsync(
             [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", _client.RedirectUris[0])], (_client.ClientId, _secret)));
         return (accessToken, refreshToken!);
     }
@@ -43,19 +37,19 @@ public sealed class RevocationAndIntrospectionTests : IAsyncLifetime
             form.Add(("token_type_hint", hint));
         }
 
-        return _flow.PostFormAsync("revoke", form, credentials ?? (_client.ClientId, _secret));
+        return Flow.PostFormAsync("revoke", form, credentials ?? (_client.ClientId, _secret));
     }
 
     private async Task<JsonElement> IntrospectAsync(string token, (string, string)? credentials = null)
     {
-        var response = await _flow.PostFormAsync("introspect", [("token", token)], credentials ?? (_client.ClientId, _secret));
+        var response = await Flow.PostFormAsync("introspect", [("token", token)], credentials ?? (_client.ClientId, _secret));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
         return await OAuthFlow.JsonAsync(response);
     }
 
     private Task<HttpResponseMessage> RefreshAsync(string refreshToken) =>
-        _flow.PostTokenAsync([("grant_type", "refresh_token"), ("refresh_token", refreshToken)], (_client.ClientId, _secret));
+        Flow.PostTokenAsync([("grant_type", "refresh_token"), ("refresh_token", refreshToken)], (_client.ClientId, _secret));
 
     [Fact]
     public async Task RevokingARefreshToken_RevokesItsFamily_ThenRefreshFails_AndItsAccessTokensStop()
@@ -67,19 +61,19 @@ public sealed class RevocationAndIntrospectionTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
         await OAuthFlow.AssertOAuthErrorAsync(await RefreshAsync(successor!), HttpStatusCode.BadRequest, "invalid_grant");
-        Assert.Equal(HttpStatusCode.Unauthorized, (await _flow.GetResourceAsync(accessToken)).StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await _flow.GetResourceAsync(laterAccess)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Flow.GetResourceAsync(accessToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Flow.GetResourceAsync(laterAccess)).StatusCode);
     }
 
     [Fact]
     public async Task RevokingAnAccessToken_StopsIt_AtTheResource_ButNotItsRefreshToken()
     {
         var (accessToken, refreshToken) = await SignInAsync();
-        Assert.Equal(HttpStatusCode.OK, (await _flow.GetResourceAsync(accessToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Flow.GetResourceAsync(accessToken)).StatusCode);
 
         Assert.Equal(HttpStatusCode.OK, (await RevokeAsync(accessToken, hint: "access_token")).StatusCode);
 
-        var resource = await _flow.GetResourceAsync(accessToken);
+        var resource = await Flow.GetResourceAsync(accessToken);
         Assert.Equal(HttpStatusCode.Unauthorized, resource.StatusCode);
         Assert.Contains("revoked", resource.Headers.WwwAuthenticate.ToString());
         await TokenSupport.ReadTokenResponseAsync(await RefreshAsync(refreshToken));
@@ -89,11 +83,11 @@ public sealed class RevocationAndIntrospectionTests : IAsyncLifetime
     public async Task RevokingAClientCredentialsToken_Works()
     {
         var (accessToken, _, _) = await TokenSupport.ReadTokenResponseAsync(
-            await _flow.PostTokenAsync([("grant_type", "client_credentials"), ("scope", "read")], (_client.ClientId, _secret)));
+            await Flow.PostTokenAsync([("grant_type", "client_credentials"), ("scope", "read")], (_client.ClientId, _secret)));
 
         Assert.Equal(HttpStatusCode.OK, (await RevokeAsync(accessToken)).StatusCode);
 
-        Assert.Equal(HttpStatusCode.Unauthorized, (await _flow.GetResourceAsync(accessToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Flow.GetResourceAsync(accessToken)).StatusCode);
     }
 
     [Theory]
@@ -108,12 +102,12 @@ public sealed class RevocationAndIntrospectionTests : IAsyncLifetime
     public async Task AClientCannotRevokeAnotherClientsToken()
     {
         var (accessToken, refreshToken) = await SignInAsync();
-        var (other, otherSecret) = await _server.AddConfidentialClientAsync();
+        var (other, otherSecret) = await Server.AddConfidentialClientAsync();
 
         await OAuthFlow.AssertOAuthErrorAsync(await RevokeAsync(refreshToken, credentials: (other.ClientId, otherSecret)), HttpStatusCode.BadRequest, "unauthorized_client");
         await OAuthFlow.AssertOAuthErrorAsync(await RevokeAsync(accessToken, credentials: (other.ClientId, otherSecret)), HttpStatusCode.BadRequest, "unauthorized_client");
 
-        Assert.Equal(HttpStatusCode.OK, (await _flow.GetResourceAsync(accessToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Flow.GetResourceAsync(accessToken)).StatusCode);
         await TokenSupport.ReadTokenResponseAsync(await RefreshAsync(refreshToken));
     }
 
@@ -122,7 +116,7 @@ public sealed class RevocationAndIntrospectionTests : IAsyncLifetime
     {
         var (_, refreshToken) = await SignInAsync();
 
-        var response = await _flow.PostFormAsync("revoke", [("token", refreshToken)]);
+        var response = await Flow.PostFormAsync("revoke", [("token", refreshToken)]);
 
         await OAuthFlow.AssertOAuthErrorAsync(response, HttpStatusCode.Unauthorized, "invalid_client");
     }
@@ -131,7 +125,7 @@ public sealed class RevocationAndIntrospectionTests : IAsyncLifetime
     public async Task Introspection_OfActiveTokens_GivesTheirClaims()
     {
         var (accessToken, refreshToken) = await SignInAsync();
-        var user = await _server.Get<Serverless.OAuth.Identity.Users.IUserStore>().FindAsync(_username);
+        var user = await Server.Get<Serverless.OAuth.Identity.Users.IUserStore>().FindAsync(_username);
 
         var access = await IntrospectAsync(accessToken);
         var refresh = await IntrospectAsync(refreshToken);
@@ -141,7 +135,7 @@ public sealed class RevocationAndIntrospectionTests : IAsyncLifetime
         Assert.Equal(user!.Subject, access.GetProperty("sub").GetString());
         Assert.Equal(_client.ClientId, access.GetProperty("client_id").GetString());
         Assert.Equal("read offline_access", access.GetProperty("scope").GetString());
-        Assert.Equal(_server.Issuer, access.GetProperty("iss").GetString());
+        Assert.Equal(Server.Issuer, access.GetProperty("iss").GetString());
         Assert.True(access.GetProperty("exp").GetInt64() > access.GetProperty("iat").GetInt64());
         Assert.True(refresh.GetProperty("active").GetBoolean());
         Assert.Equal("refresh_token", refresh.GetProperty("token_type").GetString());
@@ -153,7 +147,7 @@ public sealed class RevocationAndIntrospectionTests : IAsyncLifetime
     {
         var (accessToken, refreshToken) = await SignInAsync();
         var (_, successor, _) = await TokenSupport.ReadTokenResponseAsync(await RefreshAsync(refreshToken));
-        var (other, otherSecret) = await _server.AddConfidentialClientAsync();
+        var (other, otherSecret) = await Server.AddConfidentialClientAsync();
 
         Assert.False((await IntrospectAsync(refreshToken)).GetProperty("active").GetBoolean()); // rotated
         Assert.False((await IntrospectAsync(successor!, (other.ClientId, otherSecret))).GetProperty("active").GetBoolean()); // another client's refresh token
@@ -164,7 +158,7 @@ public sealed class RevocationAndIntrospectionTests : IAsyncLifetime
         Assert.False((await IntrospectAsync(accessToken)).GetProperty("active").GetBoolean());
 
         var (fresh, _, _) = await TokenSupport.ReadTokenResponseAsync(await RefreshAsync(successor!));
-        _server.Clock.Advance(TimeSpan.FromMinutes(11));
+        Server.Clock.Advance(TimeSpan.FromMinutes(11));
         var expired = await IntrospectAsync(fresh);
         Assert.False(expired.GetProperty("active").GetBoolean());
         Assert.Single(expired.EnumerateObject()); // nothing but "active"
@@ -174,12 +168,12 @@ public sealed class RevocationAndIntrospectionTests : IAsyncLifetime
     public async Task Introspection_IsForAuthenticatedConfidentialClients()
     {
         var (accessToken, _) = await SignInAsync();
-        var publicClient = await _server.AddPublicClientAsync();
+        var publicClient = await Server.AddPublicClientAsync();
 
-        await OAuthFlow.AssertOAuthErrorAsync(await _flow.PostFormAsync("introspect", [("token", accessToken)]), HttpStatusCode.Unauthorized, "invalid_client");
+        await OAuthFlow.AssertOAuthErrorAsync(await Flow.PostFormAsync("introspect", [("token", accessToken)]), HttpStatusCode.Unauthorized, "invalid_client");
         await OAuthFlow.AssertOAuthErrorAsync(
-            await _flow.PostFormAsync("introspect", [("token", accessToken), ("client_id", publicClient.ClientId)]), HttpStatusCode.Unauthorized, "invalid_client");
+            await Flow.PostFormAsync("introspect", [("token", accessToken), ("client_id", publicClient.ClientId)]), HttpStatusCode.Unauthorized, "invalid_client");
         await OAuthFlow.AssertOAuthErrorAsync(
-            await _flow.PostFormAsync("introspect", [("token", accessToken)], (_client.ClientId, "wrong")), HttpStatusCode.Unauthorized, "invalid_client");
+            await Flow.PostFormAsync("introspect", [("token", accessToken)], (_client.ClientId, "wrong")), HttpStatusCode.Unauthorized, "invalid_client");
     }
 }

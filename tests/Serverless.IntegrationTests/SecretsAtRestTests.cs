@@ -9,23 +9,18 @@ namespace Serverless.IntegrationTests;
 /// After a full flow, every table is dumped: no raw code, refresh token, access token, session cookie, client secret or
 /// password is in it.
 /// </summary>
-public sealed class SecretsAtRestTests : IAsyncLifetime
+public sealed class SecretsAtRestTests : LocalServerTest
 {
     private const string Redirect = "http://127.0.0.1:9/callback";
-    private LocalServer _server = null!;
-
-    public async Task InitializeAsync() => _server = await LocalServer.StartAsync();
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
 
     [Fact]
     public async Task NoRawSecretIsStoredAnywhere()
     {
         var cookies = new System.Net.CookieContainer();
-        var flow = new OAuthFlow(OAuthFlow.Browser(_server.BaseAddress, cookies));
-        var user = await _server.AddUserAsync();
-        var publicClient = await _server.AddPublicClientAsync(redirectUris: Redirect);
-        var (confidential, clientSecret) = await _server.AddConfidentialClientAsync();
+        var flow = new OAuthFlow(OAuthFlow.Browser(Server.BaseAddress, cookies));
+        var user = await Server.AddUserAsync();
+        var publicClient = await Server.AddPublicClientAsync(redirectUris: Redirect);
+        var (confidential, clientSecret) = await Server.AddConfidentialClientAsync();
         var secrets = new List<string> { LocalServer.Password, clientSecret };
 
         // The authorization code flow, a refresh, a reuse within the grace window, client credentials, a lockout.
@@ -43,7 +38,7 @@ public sealed class SecretsAtRestTests : IAsyncLifetime
         var unusedCode = await flow.GetCodeAsync(publicClient.ClientId, Redirect, user.Username, challenge);
         await flow.SignInAsync(OAuthFlow.AuthorizeQuery(("response_type", "code"), ("client_id", publicClient.ClientId), ("redirect_uri", Redirect),
             ("code_challenge", challenge), ("code_challenge_method", "S256"), ("prompt", "login")), user.Username, "a wrong password");
-        var session = cookies.GetCookies(_server.BaseAddress)[Serverless.OAuth.Http.EndpointHttpResult.SessionCookieName]!.Value;
+        var session = cookies.GetCookies(Server.BaseAddress)[Serverless.OAuth.Http.EndpointHttpResult.SessionCookieName]!.Value;
         secrets.AddRange([code, unusedCode, refreshToken!, successor!, accessToken, refreshedAccess, clientToken, verifier]);
         secrets.Add(session);
         secrets.AddRange(new[] { code, unusedCode, refreshToken!, successor!, session }.Select(v => v.Split('.')[1])); // the secret halves alone
@@ -59,7 +54,7 @@ public sealed class SecretsAtRestTests : IAsyncLifetime
 
     private async Task<List<string>> DumpAllTablesAsync()
     {
-        var options = _server.Get<OAuthServerOptions>();
+        var options = Server.Get<OAuthServerOptions>();
         var service = new TableServiceClient(options.Storage.ConnectionString);
         var rows = new List<string>();
         foreach (var name in OAuthTables.All)

@@ -3,21 +3,17 @@ using System.Net;
 namespace Serverless.IntegrationTests;
 
 /// <summary>Headers of every page and cookie attributes, with the server in Production (not Development).</summary>
-public sealed class SecurityHeadersTests : IAsyncLifetime
+public sealed class SecurityHeadersTests : LocalServerTest
 {
     private const string Redirect = "http://127.0.0.1:9/callback";
-    private LocalServer _server = null!;
-    private OAuthFlow _flow = null!;
     private string _clientId = null!;
 
-    public async Task InitializeAsync()
-    {
-        _server = await LocalServer.StartAsync(environment: "Production");
-        _flow = new OAuthFlow(_server);
-        _clientId = (await _server.AddPublicClientAsync(redirectUris: Redirect)).ClientId;
-    }
+    protected override Task<LocalServer> StartServerAsync() => LocalServer.StartAsync(environment: "Production");
 
-    public async Task DisposeAsync() => await _server.DisposeAsync();
+    protected override async Task SetUpAsync()
+    {
+        _clientId = (await Server.AddPublicClientAsync(redirectUris: Redirect)).ClientId;
+    }
 
     private string LoginUrl() => OAuthFlow.AuthorizeQuery(
         ("response_type", "code"), ("client_id", _clientId), ("redirect_uri", Redirect), ("scope", "read"),
@@ -28,7 +24,7 @@ public sealed class SecurityHeadersTests : IAsyncLifetime
     {
         foreach (var path in new[] { "", LoginUrl(), "authorize?client_id=unknown" })
         {
-            var response = await _flow.Http.GetAsync(path);
+            var response = await Flow.Http.GetAsync(path);
 
             Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
             var csp = string.Join(";", response.Headers.GetValues("Content-Security-Policy"));
@@ -43,7 +39,7 @@ public sealed class SecurityHeadersTests : IAsyncLifetime
     [Fact]
     public async Task OutsideDevelopment_TheCsrfCookieIsSecure_HostPrefixed_HttpOnly_Strict()
     {
-        var response = await _flow.Http.GetAsync(LoginUrl());
+        var response = await Flow.Http.GetAsync(LoginUrl());
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var cookie = Assert.Single(response.Headers.GetValues("Set-Cookie"));
@@ -58,10 +54,10 @@ public sealed class SecurityHeadersTests : IAsyncLifetime
     [Fact]
     public async Task JsonAnswers_SendNosniff_AndTokenBearingOnesNoStore()
     {
-        var (client, secret) = await _server.AddConfidentialClientAsync();
-        var token = await _flow.PostTokenAsync([("grant_type", "client_credentials")], (client.ClientId, secret));
+        var (client, secret) = await Server.AddConfidentialClientAsync();
+        var token = await Flow.PostTokenAsync([("grant_type", "client_credentials")], (client.ClientId, secret));
         var (accessToken, _, _) = await TokenSupport.ReadTokenResponseAsync(token);
-        var introspection = await _flow.PostFormAsync("introspect", [("token", accessToken)], (client.ClientId, secret));
+        var introspection = await Flow.PostFormAsync("introspect", [("token", accessToken)], (client.ClientId, secret));
 
         foreach (var response in new[] { token, introspection })
         {
@@ -69,7 +65,7 @@ public sealed class SecurityHeadersTests : IAsyncLifetime
             Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
         }
 
-        var metadata = await _flow.Http.GetAsync(".well-known/oauth-authorization-server");
+        var metadata = await Flow.Http.GetAsync(".well-known/oauth-authorization-server");
         Assert.Equal("nosniff", metadata.Headers.GetValues("X-Content-Type-Options").Single());
     }
 }

@@ -7,30 +7,28 @@ namespace Serverless.IntegrationTests;
 /// client address. The server here sits behind one trusted proxy (ForwardedForHops 1), so the address is the
 /// X-Forwarded-For entry that proxy appended: the last one, whatever the client wrote before it.
 /// </summary>
-public sealed class SignInThrottleTests : IAsyncLifetime
+public sealed class SignInThrottleTests : LocalServerTest
 {
     private const string Redirect = "http://127.0.0.1:9/callback";
     private const int AddressLimit = 4;
-    private LocalServer _server = null!;
     private string _clientId = null!;
 
-    public async Task InitializeAsync()
+    protected override Task<LocalServer> StartServerAsync() => LocalServer.StartAsync(new()
     {
-        _server = await LocalServer.StartAsync(new()
-        {
-            ["OAuth:AddressLockout:MaxFailures"] = AddressLimit.ToString(),
-            ["OAuth:AddressLockout:LockDuration"] = "00:10:00",
-            ["OAuth:ForwardedForHops"] = "1",
-        });
-        _clientId = (await _server.AddPublicClientAsync(redirectUris: Redirect)).ClientId;
-    }
+        ["OAuth:AddressLockout:MaxFailures"] = AddressLimit.ToString(),
+        ["OAuth:AddressLockout:LockDuration"] = "00:10:00",
+        ["OAuth:ForwardedForHops"] = "1",
+    });
 
-    public async Task DisposeAsync() => await _server.DisposeAsync();
+    protected override async Task SetUpAsync()
+    {
+        _clientId = (await Server.AddPublicClientAsync(redirectUris: Redirect)).ClientId;
+    }
 
     /// <summary>A browser behind the proxy: whatever it puts in X-Forwarded-For, the proxy appends its address.</summary>
     private OAuthFlow From(string address, string spoofed = "192.0.2.99")
     {
-        var flow = new OAuthFlow(_server);
+        var flow = new OAuthFlow(Server);
         flow.Http.DefaultRequestHeaders.Add("X-Forwarded-For", spoofed + ", " + address);
         return flow;
     }
@@ -43,11 +41,11 @@ public sealed class SignInThrottleTests : IAsyncLifetime
     [Fact]
     public async Task OnePasswordAcrossManyAccounts_FromOneAddress_IsThrottled_OnTheSamePage_WhileOtherAddressesSignIn()
     {
-        var victim = await _server.AddUserAsync();
+        var victim = await Server.AddUserAsync();
         for (var i = 0; i < AddressLimit; i++)
         {
             // A different account each time, and a different left-hand X-Forwarded-For entry: neither helps.
-            var user = await _server.AddUserAsync();
+            var user = await Server.AddUserAsync();
             var failed = await From("203.0.113.7", spoofed: "192.0.2." + i).SignInAsync(Query(), user.Username, "Summer2026!");
             // The failure that reaches the limit already says so.
             Assert.Contains(i < AddressLimit - 1 ? "incorrect" : "from your network", await failed.Content.ReadAsStringAsync());
@@ -62,7 +60,7 @@ public sealed class SignInThrottleTests : IAsyncLifetime
         Assert.Contains("<form method=\"post\"", html);
         Assert.Equal(HttpStatusCode.SeeOther, elsewhere.StatusCode);
 
-        _server.Clock.Advance(TimeSpan.FromMinutes(11));
+        Server.Clock.Advance(TimeSpan.FromMinutes(11));
         Assert.Equal(HttpStatusCode.SeeOther, (await From("203.0.113.7").SignInAsync(Query(), victim.Username, LocalServer.Password)).StatusCode);
     }
 
@@ -97,12 +95,12 @@ public sealed class SignInThrottleTests : IAsyncLifetime
         var flow = From("203.0.113.8");
         for (var i = 0; i < AddressLimit; i++)
         {
-            var (client, _) = await _server.AddConfidentialClientAsync();
+            var (client, _) = await Server.AddConfidentialClientAsync();
             await OAuthFlow.AssertOAuthErrorAsync(
                 await flow.PostTokenAsync([("grant_type", "client_credentials")], (client.ClientId, "guess")), HttpStatusCode.Unauthorized, "invalid_client");
         }
 
-        var (next, secret) = await _server.AddConfidentialClientAsync();
+        var (next, secret) = await Server.AddConfidentialClientAsync();
         var throttled = await flow.PostTokenAsync([("grant_type", "client_credentials")], (next.ClientId, secret));
 
         await OAuthFlow.AssertOAuthErrorAsync(throttled, (HttpStatusCode)429, "invalid_request");
@@ -113,15 +111,15 @@ public sealed class SignInThrottleTests : IAsyncLifetime
     [Fact]
     public async Task SuccessesFromAnAddress_GiveBackOnlyTheirOwnAttempt_SoOneWorkingAccountDoesNotResetASpray()
     {
-        var own = await _server.AddUserAsync();
+        var own = await Server.AddUserAsync();
         var flow = From("203.0.113.9");
         for (var i = 0; i < AddressLimit - 1; i++)
         {
-            await flow.SignInAsync(Query(), (await _server.AddUserAsync()).Username, "Summer2026!");
+            await flow.SignInAsync(Query(), (await Server.AddUserAsync()).Username, "Summer2026!");
             Assert.Equal(HttpStatusCode.SeeOther, (await flow.SignInAsync(Query(), own.Username, LocalServer.Password)).StatusCode);
         }
 
-        await flow.SignInAsync(Query(), (await _server.AddUserAsync()).Username, "Summer2026!");
+        await flow.SignInAsync(Query(), (await Server.AddUserAsync()).Username, "Summer2026!");
         var throttled = await flow.SignInAsync(Query(), own.Username, LocalServer.Password);
 
         Assert.Contains("from your network", await throttled.Content.ReadAsStringAsync());

@@ -9,26 +9,15 @@ namespace Serverless.IntegrationTests;
 /// tell that the header was repeated. The rest of POST /token's request rules run on both hosts
 /// (<see cref="BothHosts.TokenEndpointRequestContractTests{TFixture}"/>).
 /// </summary>
-public sealed class TokenEndpointRepeatedHeaderTests : IAsyncLifetime
+public sealed class TokenEndpointRepeatedHeaderTests : LocalServerTest
 {
-    private LocalServer _server = null!;
-    private OAuthFlow _flow = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await LocalServer.StartAsync();
-        _flow = new OAuthFlow(_server);
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
     [Fact]
     public async Task RepeatedAuthorizationHeader_IsInvalidRequest_SayingSo()
     {
-        var (client, secret) = await _server.AddConfidentialClientAsync();
+        var (client, secret) = await Server.AddConfidentialClientAsync();
         var basic = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(Uri.EscapeDataString(client.ClientId) + ":" + Uri.EscapeDataString(secret)));
 
-        var (status, answer) = await _flow.SendRawAsync(
+        var (status, answer) = await Flow.SendRawAsync(
             "POST", "token", [("Authorization", basic), ("Authorization", basic), ("Content-Type", "application/x-www-form-urlencoded")], "grant_type=client_credentials");
 
         Assert.Equal(400, status);
