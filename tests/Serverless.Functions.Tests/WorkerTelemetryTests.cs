@@ -20,6 +20,23 @@ public sealed class WorkerTelemetryTests
     [Fact]
     public void An_audit_event_written_under_a_sampled_out_trace_is_exported()
     {
+        var exported = ExportUnderSampledOutSpan(WorkerTelemetry.ConfigureExporter);
+
+        Assert.Contains(exported, item => item.Contains("audit-under-sampled-out-trace", StringComparison.Ordinal));
+        Assert.Contains(exported, item => item.Contains($"\"EventId\":\"{EventIds.FamilyRevokedForReuse}\"", StringComparison.Ordinal));
+    }
+
+    /// <summary>Why the worker turns the trace-based log sampler off: with the exporter's default, the event is dropped.</summary>
+    [Fact]
+    public void With_the_exporter_s_default_the_same_event_is_dropped()
+    {
+        var exported = ExportUnderSampledOutSpan(exporter => exporter.Credential ??= IngestionCapture.Credential);
+
+        Assert.DoesNotContain(exported, item => item.Contains("audit-under-sampled-out-trace", StringComparison.Ordinal));
+    }
+
+    private static IReadOnlyList<string> ExportUnderSampledOutSpan(Action<AzureMonitorExporterOptions> configure)
+    {
         var capture = new IngestionCapture();
         using (var logging = LoggerFactory.Create(builder => builder.AddOpenTelemetry(options => options.AddAzureMonitorLogExporter(exporter =>
         {
@@ -27,7 +44,7 @@ public sealed class WorkerTelemetryTests
             exporter.Transport = capture.Transport;
             exporter.Credential = IngestionCapture.Credential;
             exporter.DisableOfflineStorage = true;
-            WorkerTelemetry.ConfigureExporter(exporter);
+            configure(exporter);
         }))))
         {
             var logger = logging.CreateLogger("Serverless.OAuth.Audit");
@@ -38,7 +55,7 @@ public sealed class WorkerTelemetryTests
             logger.LogWarning(new EventId(EventIds.FamilyRevokedForReuse, nameof(EventIds.FamilyRevokedForReuse)), "Refresh token reuse: family {Family} revoked", "audit-under-sampled-out-trace");
         }
 
-        Assert.Contains(capture.Items, item => item.Contains("audit-under-sampled-out-trace", StringComparison.Ordinal));
+        return capture.Items;
     }
 
     [Fact]
