@@ -42,8 +42,10 @@ dotnet publish functions/Serverless.Local/Serverless.Local.csproj -c Release -no
 dotnet publish functions/Serverless.Local/Serverless.Local.csproj -c Release -nologo -clp:ErrorsOnly \
   -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$out/publish/r2r"
 
-step "Publishing the Functions app (the worker, as deployed)"
+step "Publishing the Functions app twice: as deployed (ReadyToRun, linux-x64), and JIT only (start-up comparison)"
 dotnet publish functions/Serverless.Functions/Serverless.Functions.csproj -c Release -nologo -clp:ErrorsOnly -o "$out/publish/functions"
+dotnet publish functions/Serverless.Functions/Serverless.Functions.csproj -c Release -nologo -clp:ErrorsOnly \
+  -p:PublishReadyToRun=false -o "$out/publish/functions-jit"
 
 quick=()
 worker_runs=7
@@ -54,6 +56,9 @@ $bench issuance --out "$out" "${quick[@]}"
 
 step "1b. Telemetry on the token path (BenchmarkDotNet)"
 $bench telemetry --out "$out" "${quick[@]}"
+
+step "1c. Telemetry volume per token (Azure Monitor exporter, counted)"
+$bench telemetry-volume --out "$out" --tokens 2000
 
 step "3-4. Storage round trips and Key Vault operations, counted"
 $bench counts --out "$out" --repetitions 10
@@ -71,7 +76,10 @@ $bench startup --out "$out" --runs 7 \
   --host "ReadyToRun=$out/publish/r2r/Serverless.Local"
 
 step "5b. The Functions worker through the host emulator: start-up, and client_credentials beside the local host"
-$bench worker --out "$out" --app "$out/publish/functions" --runs "$worker_runs" \
+# The two builds and the ReadyToRun local host take turns in the start-up runs; each build then serves wrk in turn
+# between two runs of the local host.
+$bench worker --out "$out" --app "ReadyToRun (as deployed)=$out/publish/functions" --app "JIT only=$out/publish/functions-jit" \
+  --local-host "$out/publish/r2r/Serverless.Local" --runs "$worker_runs" \
   --duration "${BENCH_DURATION:-8}" --connections 16 --wrk-cpus 1
 
 step "6a. Purge: index entries deleted per second, one by one (before) and in transactions per shard (after)"

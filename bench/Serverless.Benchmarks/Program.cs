@@ -10,7 +10,7 @@ using Serverless.Testing;
 // bench/run.sh calls each phase in turn; each writes its JSON to --out, and "report" turns them into Markdown.
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: Serverless.Benchmarks issuance|telemetry|counts|http|cache-expiry|startup|worker|scale|soak|client-cache|purge|report --out DIR [options]");
+    Console.Error.WriteLine("usage: Serverless.Benchmarks issuance|telemetry|telemetry-volume|counts|http|cache-expiry|startup|worker|scale|soak|client-cache|purge|report --out DIR [options]");
     return 2;
 }
 
@@ -27,6 +27,14 @@ switch (args[0])
     case "telemetry":
         ResultFiles.Write(output, ResultFiles.Telemetry, IssuanceRun.Run<TelemetryBenchmarks>(Path.Combine(output, "BenchmarkDotNet"), options.ContainsKey("quick")));
         break;
+
+    case "telemetry-volume":
+    {
+        var tokens = int.Parse(options.GetValueOrDefault("tokens") ?? "2000");
+        Console.WriteLine($"  {tokens} client_credentials tokens in process, every trace exported to a counting ingestion endpoint");
+        ResultFiles.Write(output, ResultFiles.TelemetryVolume, TelemetryVolumeRun.Run(tokens, Console.Out));
+        break;
+    }
 
     case "counts":
     {
@@ -77,9 +85,17 @@ switch (args[0])
     {
         await using var azurite = await AzuriteServer.StartAsync();
         var settings = LoadSettingsFrom(options);
-        var app = Path.GetFullPath(options.GetValueOrDefault("app") ?? throw new ArgumentException("worker needs --app (the published Functions app)"));
+        // --app "label=path" (or "label=path|NAME=value|..." for settings added to the worker's environment), repeatable:
+        // the variants take turns; --local-host PATH adds the published local host to the start-up turns.
+        var variants = options.Where(o => o.Key.StartsWith("app", StringComparison.Ordinal)).Select(o => WorkerVariant.Parse(o.Value)).ToList();
+        if (variants.Count == 0)
+        {
+            throw new ArgumentException("worker needs --app (a published Functions app)");
+        }
+
+        var localHost = options.GetValueOrDefault("local-host") is { Length: > 0 } path ? Path.GetFullPath(path) : null;
         var runs = int.Parse(options.GetValueOrDefault("runs") ?? "7");
-        ResultFiles.Write(output, ResultFiles.Worker, await WorkerRun.RunAsync(azurite, app, runs, settings, Console.Out));
+        ResultFiles.Write(output, ResultFiles.Worker, await WorkerRun.RunAsync(azurite, variants, localHost, runs, settings, Console.Out));
         break;
     }
 

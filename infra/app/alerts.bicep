@@ -1,6 +1,10 @@
 // Alerts an operator of an authorization server wants without watching dashboards: stolen refresh tokens being
-// replayed, the app failing requests, and Key Vault throttling the signing path. Each notifies the action group
-// when an e-mail address is given; without one the alerts still fire and show in the portal.
+// replayed, the app failing requests, storage or the Functions host throttling, the purge falling behind, and Key
+// Vault throttling the signing path. Each notifies the action group when an e-mail address is given; without one the
+// alerts still fire and show in the portal.
+// The log queries count with sum(itemCount), not count(): traces are sampled (WorkerTelemetry), and a kept item stands
+// for itemCount items. They keep the timestamp (summarize ... by bin(timestamp, ...)), which a log alert with a
+// measure column aggregates over; a query that summarizes it away is refused when the rule is created.
 
 @description('Prefix of the alert rule names.')
 param namePrefix string
@@ -28,6 +32,18 @@ param refreshReuseThreshold int = 5
 @minValue(1)
 @maxValue(100)
 param serverErrorPercentThreshold int = 5
+
+@description('Table Storage calls answered 503 (server busy: the account or a partition is past its scalability target) within 15 minutes above which the storage throttling alert fires. Each retry counts.')
+@minValue(0)
+param storageThrottledThreshold int = 10
+
+@description('Requests the Functions host refused with 429 (maxOutstandingRequests / maxConcurrentRequests in host.json, or its dynamic throttles) within 15 minutes above which the host throttling alert fires.')
+@minValue(0)
+param hostThrottledThreshold int = 0
+
+@description('Index entries one purge run may read before the run counts as behind (the purge backlog alert also counts runs that started past due).')
+@minValue(1)
+param purgeBacklogEntries int = 20000
 
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
@@ -74,7 +90,7 @@ resource refreshReuse 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview
     criteria: {
       allOf: [
         {
-          query: 'customMetrics | where name == "oauth.refresh_token.reuse_detected" | summarize reuse = sum(valueSum)'
+          query: 'customMetrics | where name == "oauth.refresh_token.reuse_detected" | summarize reuse = sum(valueSum) by bin(timestamp, 5m)'
           timeAggregation: 'Total'
           metricMeasureColumn: 'reuse'
           operator: 'GreaterThan'
@@ -108,11 +124,122 @@ resource serverErrors 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview
     criteria: {
       allOf: [
         {
-          query: 'requests | summarize total = count(), failed = countif(toint(resultCode) >= 500) | where total > 0 | extend failedPercent = 100.0 * failed / total'
+          query: 'requests | summarize total = sum(itemCount), failed = sumif(itemCount, toint(resultCode) >= 500) by bin(timestamp, 5m) | where total > 0 | extend failedPercent = 100.0 * failed / total'
           timeAggregation: 'Maximum'
           metricMeasureColumn: 'failedPercent'
           operator: 'GreaterThan'
           threshold: serverErrorPercentThreshold
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: {
+      actionGroups: actions
+    }
+  }
+}
+
+// The server times every Table Storage call (each retry too) in oauth.storage.duration with its status: 503 is the
+// service saying the account or a partition is past its scalability target (docs/scale.md). The SDK's retries ride a
+// few out; a sustained number means requests are about to get 503 temporarily_unavailable.
+resource storageThrottling 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = {
+  name: '${namePrefix}-storage-throttling'
+  location: location
+  tags: tags
+  properties: {
+    displayName: 'Storage throttling'
+    description: 'Table Storage answered 503 (server busy) more than ${storageThrottledThreshold} times in 15 minutes: a partition or the account is at its scalability target (docs/scale.md).'
+    severity: 2
+    enabled: true
+    scopes: [applicationInsights.id]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT15M'
+    criteria: {
+      allOf: [
+        {
+          query: 'customMetrics | where name == "oauth.storage.duration" and toint(customDimensions.status) == 503 | summarize throttled = sum(valueCount) by bin(timestamp, 5m)'
+          timeAggregation: 'Total'
+          metricMeasureColumn: 'throttled'
+          operator: 'GreaterThan'
+          threshold: storageThrottledThreshold
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: {
+      actionGroups: actions
+    }
+  }
+}
+
+// The Functions host answers 429 itself when more requests are outstanding or running than host.json allows
+// (extensions.http.maxOutstandingRequests, maxConcurrentRequests, dynamicThrottlesEnabled): the instance is full and
+// the platform has not added instances fast enough, or maximumInstanceCount is reached.
+resource hostThrottling 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = {
+  name: '${namePrefix}-host-throttling'
+  location: location
+  tags: tags
+  properties: {
+    displayName: 'Functions host throttling'
+    description: 'The Functions host refused more than ${hostThrottledThreshold} requests with 429 in 15 minutes: instances are full (host.json http limits) or maximumInstanceCount is reached.'
+    severity: 2
+    enabled: true
+    scopes: [applicationInsights.id]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT15M'
+    criteria: {
+      allOf: [
+        {
+          query: 'requests | where resultCode == "429" | summarize throttled = sum(itemCount) by bin(timestamp, 5m)'
+          timeAggregation: 'Total'
+          metricMeasureColumn: 'throttled'
+          operator: 'GreaterThan'
+          threshold: hostThrottledThreshold
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: {
+      actionGroups: actions
+    }
+  }
+}
+
+// Each purge run logs event 4921 (PurgeRun). A run that started past due (the previous one still running, or no
+// instance ran it) or that had more index entries to read than purgeBacklogEntries means expired rows pile up faster
+// than the purge removes them; two such runs within 30 minutes fire the alert.
+resource purgeBacklog 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = {
+  name: '${namePrefix}-purge-backlog'
+  location: location
+  tags: tags
+  properties: {
+    displayName: 'Purge backlog'
+    description: 'Expiry purge runs started past due or read more than ${purgeBacklogEntries} index entries: expired rows accumulate faster than the purge deletes them (docs/scale.md).'
+    severity: 3
+    enabled: true
+    scopes: [applicationInsights.id]
+    evaluationFrequency: 'PT15M'
+    windowSize: 'PT30M'
+    criteria: {
+      allOf: [
+        {
+          query: 'traces | where tostring(customDimensions.EventId) == "4921" | where tobool(customDimensions.IsPastDue) or toint(customDimensions.IndexEntriesRead) > ${purgeBacklogEntries} | summarize behind = sum(itemCount) by bin(timestamp, 15m)'
+          timeAggregation: 'Total'
+          metricMeasureColumn: 'behind'
+          operator: 'GreaterThan'
+          threshold: 1
           failingPeriods: {
             numberOfEvaluationPeriods: 1
             minFailingPeriodsToAlert: 1
@@ -166,4 +293,4 @@ resource keyVaultThrottling 'Microsoft.Insights/metricAlerts@2018-03-01' = {
   }
 }
 
-output alertRuleNames array = [refreshReuse.name, serverErrors.name, keyVaultThrottling.name]
+output alertRuleNames array = [refreshReuse.name, serverErrors.name, storageThrottling.name, hostThrottling.name, purgeBacklog.name, keyVaultThrottling.name]

@@ -54,6 +54,9 @@ public sealed class FunctionsHostEmulator : IAsyncDisposable
 
     public IReadOnlyList<LoadedFunction> Functions { get; private set; } = [];
 
+    /// <summary>When the worker reached each step of its start-up (milliseconds from its process start).</summary>
+    public StartupTimeline Timeline => _channel.Timeline;
+
     /// <summary>The worker process's id (to watch or end it from outside).</summary>
     public int WorkerProcessId => _worker.Id;
 
@@ -84,6 +87,7 @@ public sealed class FunctionsHostEmulator : IAsyncDisposable
         }
 
         var grpcUri = new Uri(rpcServer.Urls.Single());
+        channel.Timeline.ProcessStarting();
         var worker = WorkerProcess.Start(app, grpcUri, Guid.NewGuid().ToString(), settings, output);
         var host = new FunctionsHostEmulator(app, rpcServer, channel, worker, new Uri($"{(options.HttpsCertificate is null ? "http" : "https")}://127.0.0.1:{httpPort}/"), output);
         try
@@ -159,8 +163,10 @@ public sealed class FunctionsHostEmulator : IAsyncDisposable
                 throw new WorkerStartException($"The worker's HTTP listener ({httpUri}) did not start.", Output);
             }
 
-            await Task.Delay(50);
+            await Task.Delay(5);
         }
+
+        _channel.Timeline.Listening = _channel.Timeline.Now();
     }
 
     private static WebApplication BuildRpcServer(WorkerChannel channel)

@@ -26,6 +26,9 @@ internal sealed class WorkerChannel(AppFolder app, WorkerOutput output)
     /// <summary>Where the worker's ASP.NET Core integration listens (its HttpUri capability).</summary>
     public Uri? HttpUri { get; private set; }
 
+    /// <summary>When each start-up message arrived, for the bench's start-up breakdown.</summary>
+    public StartupTimeline Timeline { get; } = new();
+
     public async Task RunStreamAsync(IAsyncStreamReader<StreamingMessage> requests, IServerStreamWriter<StreamingMessage> responses, CancellationToken cancellationToken)
     {
         if (Interlocked.Increment(ref _streams) != 1)
@@ -40,6 +43,8 @@ internal sealed class WorkerChannel(AppFolder app, WorkerOutput output)
             {
                 throw new InvalidOperationException("The worker's first message was not StartStream.");
             }
+
+            Timeline.StreamStarted = Timeline.Now();
 
             Send(new StreamingMessage
             {
@@ -118,6 +123,7 @@ internal sealed class WorkerChannel(AppFolder app, WorkerOutput output)
                     return;
                 }
 
+                Timeline.Initialized = Timeline.Now();
                 HttpUri = init.Capabilities.TryGetValue("HttpUri", out var httpUri) ? new Uri(httpUri) : null;
                 Send(new StreamingMessage
                 {
@@ -126,6 +132,7 @@ internal sealed class WorkerChannel(AppFolder app, WorkerOutput output)
                 });
                 break;
             case StreamingMessage.ContentOneofCase.FunctionMetadataResponse:
+                Timeline.Indexed = Timeline.Now();
                 LoadAll(message.FunctionMetadataResponse);
                 break;
             case StreamingMessage.ContentOneofCase.FunctionLoadResponse:
@@ -143,6 +150,7 @@ internal sealed class WorkerChannel(AppFolder app, WorkerOutput output)
 
                 if (_pendingLoads.Count == 0)
                 {
+                    Timeline.Loaded = Timeline.Now();
                     _loaded.TrySetResult(_functions.ToList());
                 }
 
@@ -208,6 +216,7 @@ internal sealed class WorkerChannel(AppFolder app, WorkerOutput output)
 
     private void Log(RpcLog log)
     {
+        output.CountRpcLog();
         var exception = log.Exception is { } e ? $" {e.Type}: {e.Message}" : "";
         output.Add("worker log", $"{log.Level} {log.Category}: {log.Message}{exception}");
     }

@@ -9,6 +9,12 @@ public sealed class WorkerOutput(Action<string>? echo = null)
     public const int Capacity = 400;
 
     private readonly Queue<string> _lines = new();
+    private long _rpcLogs;
+
+    /// <summary>How many RpcLog messages the worker has sent over its stream (each one a gRPC message the host handles).</summary>
+    public long RpcLogCount => Interlocked.Read(ref _rpcLogs);
+
+    internal void CountRpcLog() => Interlocked.Increment(ref _rpcLogs);
 
     public void Add(string source, string line)
     {

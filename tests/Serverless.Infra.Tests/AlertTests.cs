@@ -11,11 +11,11 @@ public sealed class AlertTests(CompiledInfra infra)
 
     [Theory]
     [MemberData(nameof(Modes))]
-    public void EveryMode_DeploysTheThreeAlerts(string mode)
+    public void EveryMode_DeploysTheSixAlerts(string mode)
     {
         var deployed = infra.For(mode);
 
-        Assert.Equal(2, deployed.DeployedOfType("Microsoft.Insights/scheduledQueryRules").Count());
+        Assert.Equal(5, deployed.DeployedOfType("Microsoft.Insights/scheduledQueryRules").Count());
         Assert.Single(deployed.DeployedOfType("Microsoft.Insights/metricAlerts"));
     }
 
@@ -64,6 +64,62 @@ public sealed class AlertTests(CompiledInfra infra)
 
         var group = Assert.Single(withEmail.DeployedOfType("Microsoft.Insights/actionGroups"));
         Assert.Equal("[parameters('alertEmail')]", (string?)group.Properties["emailReceivers"]![0]!["emailAddress"]);
+    }
+
+    /// <summary>
+    /// Traces are sampled, so a log alert counts items with sum(itemCount), never count(); and it keeps the timestamp
+    /// (a measure column is aggregated over time bins; a query that summarizes the timestamp away is refused).
+    /// </summary>
+    [Fact]
+    public void EveryLogAlert_CountsSampledItemsAndKeepsTheTimestamp()
+    {
+        foreach (var rule in infra.For("KeyVault").DeployedOfType("Microsoft.Insights/scheduledQueryRules"))
+        {
+            var criterion = rule.Properties["criteria"]!["allOf"]![0]!;
+            var query = (string?)criterion["query"] ?? "";
+
+            Assert.Contains("by bin(timestamp,", query, StringComparison.Ordinal);
+            Assert.DoesNotContain("count()", query, StringComparison.Ordinal);
+            Assert.DoesNotContain("countif(", query, StringComparison.Ordinal);
+            Assert.False(string.IsNullOrEmpty((string?)criterion["metricMeasureColumn"]), $"{rule.Properties["displayName"]} has no measure column");
+            Assert.Contains($"{criterion["metricMeasureColumn"]} =", query, StringComparison.Ordinal);
+            if (query.StartsWith("requests", StringComparison.Ordinal) || query.StartsWith("traces", StringComparison.Ordinal))
+            {
+                Assert.Contains("itemCount", query, StringComparison.Ordinal);
+            }
+        }
+    }
+
+    [Fact]
+    public void StorageThrottlingAlert_CountsTheServersStorageCallsAnswered503()
+    {
+        var criterion = QueryRule("Storage throttling").Properties["criteria"]!["allOf"]![0]!;
+
+        Assert.Contains("name == \"oauth.storage.duration\"", (string?)criterion["query"], StringComparison.Ordinal);
+        Assert.Contains("toint(customDimensions.status) == 503", (string?)criterion["query"], StringComparison.Ordinal);
+        Assert.Contains("sum(valueCount)", (string?)criterion["query"], StringComparison.Ordinal);
+        Assert.Equal("[parameters('storageThrottledThreshold')]", (string?)criterion["threshold"]);
+    }
+
+    [Fact]
+    public void HostThrottlingAlert_CountsRequestsAnswered429()
+    {
+        var criterion = QueryRule("Functions host throttling").Properties["criteria"]!["allOf"]![0]!;
+
+        Assert.Contains("resultCode == \"429\"", (string?)criterion["query"], StringComparison.Ordinal);
+        Assert.Contains("sum(itemCount)", (string?)criterion["query"], StringComparison.Ordinal);
+        Assert.Equal("[parameters('hostThrottledThreshold')]", (string?)criterion["threshold"]);
+    }
+
+    [Fact]
+    public void PurgeBacklogAlert_ReadsThePurgeRunEvent()
+    {
+        var criterion = QueryRule("Purge backlog").Properties["criteria"]!["allOf"]![0]!;
+        var query = (string?)criterion["query"];
+
+        Assert.Contains($"customDimensions.EventId) == \"{EventIds.PurgeRun.Id}\"", query, StringComparison.Ordinal);
+        Assert.Contains("IsPastDue", query, StringComparison.Ordinal);
+        Assert.Contains("parameters('purgeBacklogEntries')", query, StringComparison.Ordinal);
     }
 
     private ArmResource QueryRule(string displayName) => Assert.Single(

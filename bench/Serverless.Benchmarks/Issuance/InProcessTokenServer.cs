@@ -32,7 +32,7 @@ public sealed class InProcessTokenServer : IDisposable
     private readonly string _keyPath;
     private readonly string _authorization = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes(ClientId + ":" + Secret));
 
-    public InProcessTokenServer(string algorithm)
+    public InProcessTokenServer(string algorithm, Action<IServiceCollection>? configure = null)
     {
         _keyPath = Path.Combine(Path.GetTempPath(), "oauth-bench-inproc-" + Guid.NewGuid().ToString("N") + ".json");
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
@@ -57,6 +57,7 @@ public sealed class InProcessTokenServer : IDisposable
         };
         var services = new ServiceCollection();
         services.AddLogging();
+        configure?.Invoke(services);
         services.AddSingleton<IHostEnvironment>(new HostingEnvironment
         {
             EnvironmentName = Environments.Production,

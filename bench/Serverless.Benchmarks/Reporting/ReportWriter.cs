@@ -16,6 +16,7 @@ public static class ReportWriter
     private const double IssuanceTarget = 0.80;
     private const double HttpTarget = 0.50;
     private const double StartupTargetMs = 1000;
+    private const double WorkerCpuTarget = 1.5;
 
     public static string Write(string directory, string? elapsed)
     {
@@ -35,6 +36,7 @@ public static class ReportWriter
         WriteMachine(md);
         WriteIssuance(md, issuance);
         WriteTelemetry(md, telemetry);
+        WriteTelemetryVolume(md, ResultFiles.Read<TelemetryVolume>(directory, ResultFiles.TelemetryVolume));
         WriteHttp(md, http);
         WriteCacheExpiry(md, ResultFiles.Read<CacheExpiryFigures>(directory, ResultFiles.CacheExpiry));
         WriteCounts(md, counts);
@@ -124,6 +126,38 @@ public static class ReportWriter
             md.AppendLine(Invariant($"| {r.Variant} | {r.MeanMicroseconds:F1} ± {r.ErrorMicroseconds:F1} | {r.TokensPerSecond:N0} | {ratio} | {r.AllocatedBytes:N0} B |"));
         }
 
+        md.AppendLine();
+    }
+
+    /// <summary>Application Insights ingestion (Analytics logs), US dollars per GB, as docs/deploying-and-operating.md lists it.</summary>
+    private const double IngestionPerGb = 2.30;
+
+    /// <summary>Traces kept per second per instance by the worker's exporter (WorkerTelemetry.TracesPerSecond).</summary>
+    private const double TracesPerSecond = 5;
+
+    private static void WriteTelemetryVolume(StringBuilder md, TelemetryVolume? volume)
+    {
+        md.AppendLine("## 1c. Telemetry volume per token (Azure Monitor exporter, counted)");
+        md.AppendLine();
+        if (volume is null)
+        {
+            md.AppendLine("(not run)").AppendLine();
+            return;
+        }
+
+        md.AppendLine(Invariant($"{volume.Tokens:N0} client_credentials tokens in process with the worker's exporter set-up (spans, metrics, logs at Information), every trace kept, sent to a counting stand-in for the ingestion endpoint (`IngestionCapture`); each token inside a server span standing for its request telemetry. Bytes are the items' JSON, which is roughly what Log Analytics bills. The Functions host's own request telemetry is not included."));
+        md.AppendLine();
+        md.AppendLine("| signal | items | bytes per token |");
+        md.AppendLine("|---|---:|---:|");
+        md.AppendLine(Invariant($"| spans (request + server spans + dependencies) | {volume.SpanItems:N0} | {volume.SpanBytesPerToken:N0} |"));
+        md.AppendLine(Invariant($"| logs | {volume.LogItems:N0} | {volume.LogBytesPerToken:N0} |"));
+        md.AppendLine(Invariant($"| metrics (pre-aggregated, for the whole run) | {volume.MetricItems:N0} | {(double)volume.MetricBytes / volume.Tokens:N1} |"));
+        md.AppendLine(Invariant($"| all | {volume.Items:N0} | **{volume.BytesPerToken:N0}** |"));
+        md.AppendLine();
+        var perMillion = volume.BytesPerToken * 1_000_000 / 1e9;
+        var cappedGbPerInstanceMonth = volume.SpanBytesPerToken * TracesPerSecond * 30 * 86_400 / 1e9;
+        md.AppendLine(Invariant($"- Unsampled, a million tokens would ingest {perMillion:F2} GB, ${perMillion * IngestionPerGb:F2} at ${IngestionPerGb:F2}/GB."));
+        md.AppendLine(Invariant($"- Sampled as deployed ({TracesPerSecond:F0} traces/s per instance, logs not sampled): spans stop growing at {TracesPerSecond:F0} tokens/s per busy instance, at most {cappedGbPerInstanceMonth:F1} GB (${cappedGbPerInstanceMonth * IngestionPerGb:F2}) per instance-month of constant load; below that rate every token's spans are kept. A client_credentials token writes {volume.LogBytesPerToken:F0} B of logs."));
         md.AppendLine();
     }
 
@@ -273,42 +307,65 @@ public static class ReportWriter
     {
         md.AppendLine("## 5b. The Functions app's worker through the host emulator");
         md.AppendLine();
-        if (worker is null)
+        if (worker is null || worker.Startups.Count == 0)
         {
             md.AppendLine("(not run)").AppendLine();
             return;
         }
 
-        md.AppendLine("The published Functions app (`dotnet publish`, JIT) run as the Functions host runs it: the worker as its own process, connected over gRPC to the host emulator (`tests/Serverless.FunctionsHost`) in the harness's process, which forwards each request to the worker's own Kestrel with YARP. Production, Local ES256 key file present, tables present, worker logging at Warning.");
+        md.AppendLine("The published Functions app run as the Functions host runs it: the worker as its own process, connected over gRPC to the host emulator (`tests/Serverless.FunctionsHost`) in the harness's process, which forwards each request to the worker's own Kestrel with YARP. Production settings (worker logging at its default, Information), Local ES256 key file present, tables present. The variants (and the published local host) take turns run by run, so the ratios compare runs taken seconds apart.");
         md.AppendLine();
-        var w = worker.Startup;
-        var local = startup?.FirstOrDefault(r => r.Variant.StartsWith("JIT", StringComparison.Ordinal));
-        md.AppendLine("| start-up | median to serving (ms) | median to first token (ms) | vs local host (JIT) | runs, first token (ms) |");
-        md.AppendLine("|---|---:|---:|---:|---|");
-        if (local is not null)
+        var local = worker.LocalStartup ?? startup?.FirstOrDefault(r => r.Variant.StartsWith("ReadyToRun", StringComparison.Ordinal)) ?? startup?.FirstOrDefault();
+        var baseline = worker.Startups[0];
+        md.AppendLine("Start-up, medians in ms from the worker process's start: its gRPC stream open (runtime start, host and DI build, hosted services), init answered, functions indexed, loaded, HTTP listener up (serving), first token served.");
+        md.AppendLine();
+        md.AppendLine("| variant | stream | init | indexed | loaded | serving | first token | vs first variant | vs local host | runs, first token |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        foreach (var w in worker.Startups)
         {
-            md.AppendLine(Invariant($"| local host, JIT (section 5) | {local.MedianListeningMs:F0} | {local.MedianFirstTokenMs:F0} | 1.00× | {string.Join(", ", local.FirstTokenMs.Select(v => v.ToString("F0", CultureInfo.InvariantCulture)))} |"));
+            var first = w.Median(r => r.FirstToken);
+            var vsLocal = local is null || local.MedianFirstTokenMs == 0 ? "" : Invariant($"{first / local.MedianFirstTokenMs:F2}×");
+            md.AppendLine(Invariant($"| {w.Variant} | {w.Median(r => r.StreamStarted):F0} | {w.Median(r => r.Initialized):F0} | {w.Median(r => r.Indexed):F0} | {w.Median(r => r.Loaded):F0} | {w.Median(r => r.Serving):F0} | {first:F0} | {first / baseline.Median(r => r.FirstToken):F2}× | {vsLocal} | {string.Join(", ", w.Runs.Select(r => r.FirstToken.ToString("F0", CultureInfo.InvariantCulture)))} |"));
         }
 
-        var startupRatio = local is null ? "" : Invariant($"{w.MedianFirstTokenMs / local.MedianFirstTokenMs:F2}×");
-        md.AppendLine(Invariant($"| {w.Variant} | {w.MedianListeningMs:F0} | {w.MedianFirstTokenMs:F0} | {startupRatio} | {string.Join(", ", w.FirstTokenMs.Select(v => v.ToString("F0", CultureInfo.InvariantCulture)))} |"));
+        if (local is not null)
+        {
+            md.AppendLine(Invariant($"| {local.Variant} | | | | | {local.MedianListeningMs:F0} | {local.MedianFirstTokenMs:F0} | | 1.00× | {string.Join(", ", local.FirstTokenMs.Select(v => v.ToString("F0", CultureInfo.InvariantCulture)))} |"));
+        }
+
         md.AppendLine();
-        md.AppendLine("\"Serving\" is when the worker has loaded every function and the emulator serves their routes (for the local host: its port accepts connections). Real Flex Consumption cold starts add the platform's own work (instance allocation, the host's start-up, the package mount), which no local measurement includes.");
+        var best = worker.Startups.MinBy(w => w.Median(r => r.FirstToken))!;
+        md.AppendLine(Invariant($"- Target (worker start to first token under 1 s, about the local host's): best variant \"{best.Variant}\" **{best.Median(r => r.FirstToken):F0} ms**, {(best.Median(r => r.FirstToken) < StartupTargetMs ? "met" : "not met")}{(local is null ? "" : Invariant($", {best.Median(r => r.FirstToken) / local.MedianFirstTokenMs:F2}× the local host's"))}."));
+        md.AppendLine("- Real Flex Consumption cold starts add the platform's own work (instance allocation, the host's start-up, the package mount), which no local measurement includes.");
         md.AppendLine();
 
         var s = worker.Settings;
-        md.AppendLine(Invariant($"Per request, client_credentials (Local ES256), wrk with {s.Threads} thread and {s.Connections} connections for {s.DurationSeconds} s each{(s.WrkCpus is null ? "" : $", pinned with `taskset -c {s.WrkCpus}`")}, both measured in this phase:"));
+        md.AppendLine(Invariant($"Per request, client_credentials (Local ES256), wrk with {s.Threads} thread and {s.Connections} connections for {s.DurationSeconds} s each{(s.WrkCpus is null ? "" : $", pinned with `taskset -c {s.WrkCpus}`")}; the local host (in the harness's process) before and after the worker variants:"));
         md.AppendLine();
-        md.AppendLine("| path | requests/s | p50 (ms) | p99 (ms) | server CPU per request (µs) | rate vs local host | CPU vs local host |");
-        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|");
-        foreach (var r in new[] { worker.LocalHost, worker.Worker })
+        var localCpu = worker.LocalHost.Count == 0 ? 0 : worker.LocalHost.Average(r => r.ServerCpuMicrosecondsPerRequest);
+        var localRate = worker.LocalHost.Count == 0 ? 0 : worker.LocalHost.Average(r => r.Result.RequestsPerSecond);
+        md.AppendLine("| path | requests/s | p50 (ms) | p99 (ms) | CPU per request, all (µs) | emulator's share (µs) | worker process's own (µs) | worker's own vs local host | RpcLog messages per request |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var r in worker.LocalHost)
         {
             var x = r.Result;
-            md.AppendLine(Invariant($"| {r.Scenario} | {x.RequestsPerSecond:N0} | {x.P50Microseconds / 1000.0:F2} | {x.P99Microseconds / 1000.0:F2} | {r.ServerCpuMicrosecondsPerRequest:N0} | {x.RequestsPerSecond / worker.LocalHost.Result.RequestsPerSecond:P0} | {r.ServerCpuMicrosecondsPerRequest / worker.LocalHost.ServerCpuMicrosecondsPerRequest:F2}× |"));
+            md.AppendLine(Invariant($"| {r.Scenario} | {x.RequestsPerSecond:N0} | {x.P50Microseconds / 1000.0:F2} | {x.P99Microseconds / 1000.0:F2} | {r.ServerCpuMicrosecondsPerRequest:N0} | | | | |"));
+        }
+
+        foreach (var w in worker.Workers)
+        {
+            var x = w.Total.Result;
+            md.AppendLine(Invariant($"| {w.Total.Scenario} | {x.RequestsPerSecond:N0} | {x.P50Microseconds / 1000.0:F2} | {x.P99Microseconds / 1000.0:F2} | {w.Total.ServerCpuMicrosecondsPerRequest:N0} | {w.EmulatorCpuMicrosecondsPerRequest:N0} | {w.WorkerCpuMicrosecondsPerRequest:N0} | {(localCpu == 0 ? 0 : w.WorkerCpuMicrosecondsPerRequest / localCpu):F2}× | {w.WorkerRpcLogsPerRequest:F2} |"));
         }
 
         md.AppendLine();
-        md.AppendLine("The worker path's server CPU is the emulator's (gRPC invocation, YARP forwarding) plus the worker process's (its Kestrel, the invocation, the core). The real host's forwarding costs the same kind of work; its share of a real instance's CPU is not measured here.");
+        if (worker.Workers.Count > 0 && localCpu > 0)
+        {
+            var bestLoad = worker.Workers.MinBy(w => w.WorkerCpuMicrosecondsPerRequest)!;
+            md.AppendLine(Invariant($"- Target (the worker process's own CPU per token at most 1.5× the local host's, averaged over its two runs): \"{bestLoad.Variant}\" **{bestLoad.WorkerCpuMicrosecondsPerRequest / localCpu:F2}×**, {(bestLoad.WorkerCpuMicrosecondsPerRequest / localCpu <= WorkerCpuTarget ? "met" : "not met")}; drift of the local host between its two runs {(worker.LocalHost.Count == 2 ? Invariant($"{worker.LocalHost[1].ServerCpuMicrosecondsPerRequest / worker.LocalHost[0].ServerCpuMicrosecondsPerRequest:F2}×") : "n/a")}."));
+        }
+
+        md.AppendLine("- The emulator's share stands in for the Functions host's (gRPC invocation, YARP forwarding); on Azure the host runs beside the worker on the same instance.");
         md.AppendLine();
     }
 

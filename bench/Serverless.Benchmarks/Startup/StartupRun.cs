@@ -80,7 +80,7 @@ public static class StartupRun
         return secret;
     }
 
-    private static async Task<(double ListeningMs, double FirstTokenMs)> MeasureOnceAsync(
+    internal static async Task<(double ListeningMs, double FirstTokenMs)> MeasureOnceAsync(
         string hostPath, StorageOptions storage, string keyPath, AuthenticationHeaderValue basic)
     {
         var port = FreePort.Next();

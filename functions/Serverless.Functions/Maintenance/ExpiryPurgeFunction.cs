@@ -1,6 +1,7 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Logging;
 using Serverless.OAuth.Infrastructure.Storage;
+using Serverless.OAuth.Infrastructure.Telemetry;
 
 namespace Serverless.Functions.Maintenance;
 
@@ -16,6 +17,7 @@ public sealed class ExpiryPurgeFunction(ExpiryPurge purge, ILogger<ExpiryPurgeFu
     {
         var result = await purge.RunAsync(cancellationToken);
         logger.LogInformation(
+            EventIds.PurgeRun,
             "Expiry purge deleted {RowsDeleted} expired rows: {IndexEntriesRead} index entries and {RowsRead} rows read, {PartitionsRescheduled} partitions rescheduled (past due: {IsPastDue})",
             result.RowsDeleted, result.IndexEntriesRead, result.RowsRead, result.PartitionsRescheduled, timer.IsPastDue);
     }

@@ -53,6 +53,10 @@ public static class EventIds
     public static readonly EventId DependencyFailed = new(4901, nameof(DependencyFailed));
     public static readonly EventId UnexpectedException = new(4902, nameof(UnexpectedException));
     public static readonly EventId FunctionFailed = new(4903, nameof(FunctionFailed));
+    // Worker and telemetry (issue 27, i27worker): 4921-4939.
+
+    /// <summary>One run of the expiry purge (the Functions app's timer): what it read and deleted, and whether it ran late; the purge backlog alert reads it.</summary>
+    public static readonly EventId PurgeRun = new(4921, nameof(PurgeRun));
 
     /// <summary>Every id above, for the test that no id is used twice and the docs name each.</summary>
     public static IReadOnlyList<EventId> All { get; } =
@@ -68,5 +72,6 @@ public static class EventIds
         new(AssertionRefused, nameof(AssertionRefused)), new(JwksUnavailable, nameof(JwksUnavailable)),
         new(TokenExchanged, nameof(TokenExchanged)), new(JwtBearerRefused, nameof(JwtBearerRefused)),
         DependencyFailed, UnexpectedException, FunctionFailed,
+        PurgeRun,
     ];
 }
