@@ -91,6 +91,9 @@ param entraAllowedTenants array = []
 @description('Entra sign-in fallback: the name of a secret in this deployment\'s Key Vault holding a client secret. Empty (recommended): the Function App\'s managed identity is a federated credential of the app registration, and there is no secret.')
 param entraClientSecretName string = ''
 
+@description('Entra sign-in without a secret: the resource id of a user-assigned identity that owns the app registration and has the Microsoft Graph permission Application.ReadWrite.OwnedBy; given, a deployment script makes the Function App\'s identity a federated credential of the app (infra/app/entra-federation.bicep). Empty: create the credential by hand (docs/upstream-sign-in.md).')
+param entraFederationDeployerIdentityId string = ''
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
@@ -223,6 +226,18 @@ module api 'app/api.bicep' = {
     storage
     monitoring
   ]
+}
+
+module entraFederation 'app/entra-federation.bicep' = if (!empty(entraClientId) && empty(entraClientSecretName) && !empty(entraFederationDeployerIdentityId)) {
+  name: 'entra-federation'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    entraClientId: entraClientId
+    subjectPrincipalId: identity.outputs.principalId
+    deployerIdentityId: entraFederationDeployerIdentityId
+  }
 }
 
 module alerts 'app/alerts.bicep' = {

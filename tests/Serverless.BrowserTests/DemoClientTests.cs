@@ -36,7 +36,7 @@ public sealed class DemoClientTests(BrowserFixture fixture)
         await page.GetByLabel("Username").FillAsync(DemoClientPage.Username);
         await page.GetByLabel("Password").FillAsync(DemoClientPage.Password);
         await browser.ScreenshotAsync("login");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Allow" }).ClickAsync();
+        await DemoClientPage.SubmitSignInAsync(page);
 
         await demo.ExpectStepAsync("token");
         // The code came to /demo/callback and has left the address bar.
@@ -118,7 +118,7 @@ public sealed class DemoClientTests(BrowserFixture fixture)
 
         await demo.SignIn.ClickAsync();
         await Expect(page).ToHaveURLAsync(DemoClientPage.AuthorizeUrl());
-        await page.GetByRole(AriaRole.Button, new() { Name = "Deny" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Cancel" }).ClickAsync(); // the sign-in step's way back
 
         await demo.ExpectStepAsync("callback", failed: true);
         await Expect(demo.ErrorCode).ToHaveTextAsync("access_denied");

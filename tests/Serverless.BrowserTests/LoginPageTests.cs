@@ -18,7 +18,7 @@ public sealed class LoginPageTests(BrowserFixture fixture)
         await demo.SignIn.ClickAsync();
         await page.GetByLabel("Username").FillAsync(DemoClientPage.Username);
         await page.GetByLabel("Password").FillAsync("not-the-password");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Allow" }).ClickAsync();
+        await DemoClientPage.SignInButton(page).ClickAsync();
 
         await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("The username or password is incorrect.");
         Assert.Equal(fixture.Server.Issuer + "/authorize", page.Url);
@@ -30,14 +30,15 @@ public sealed class LoginPageTests(BrowserFixture fixture)
 
         // The user can correct it on the same page and carry on.
         await page.GetByLabel("Password").FillAsync(DemoClientPage.Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Allow" }).ClickAsync();
+        await DemoClientPage.SubmitSignInAsync(page);
         await demo.ExpectStepAsync("token");
         browser.AssertNoPageProblems();
     }
 
     [Fact]
-    public async Task TheConsentPage_NamesTheClient_AndExplainsEachScopeInWords()
+    public async Task TheSignInStep_AsksOnlyHowToSignIn_ThenTheConsentStep_NamesTheClient_AndExplainsEachScopeInWords()
     {
+        var user = await fixture.Server.AddUserAsync();
         await using var browser = await fixture.NewPageAsync("consent");
         var page = browser.Page;
         var demo = new DemoClientPage(page);
@@ -45,6 +46,16 @@ public sealed class LoginPageTests(BrowserFixture fixture)
         await demo.SignIn.ClickAsync();
 
         await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Sign in to continue to Demo client");
+        await Expect(page.GetByLabel("Username")).ToHaveAttributeAsync("autocomplete", "username");
+        await Expect(page.GetByLabel("Password")).ToHaveAttributeAsync("autocomplete", "current-password");
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Allow" })).ToHaveCountAsync(0);
+        await browser.ScreenshotAsync("sign-in");
+        await page.GetByLabel("Username").FillAsync(user.Username);
+        await page.GetByLabel("Password").FillAsync(TestRegistrations.Password);
+        await DemoClientPage.SignInButton(page).ClickAsync();
+
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Allow Demo client to use your account?");
+        await Expect(page.Locator("#signed-in-as")).ToHaveTextAsync($"Signed in as {user.Username}.");
         var scopes = page.GetByRole(AriaRole.List, new() { Name = "If you allow it, Demo client will be able to:" }).GetByRole(AriaRole.Listitem);
         await Expect(scopes).ToHaveTextAsync([
             new Regex(@"^Sign you in with your account here \(openid\)"),
@@ -53,15 +64,15 @@ public sealed class LoginPageTests(BrowserFixture fixture)
             new Regex("^Change your data"),
             new Regex("^Stay signed in"),
         ]);
-        await Expect(page.GetByLabel("Username")).ToHaveAttributeAsync("autocomplete", "username");
-        await Expect(page.GetByLabel("Password")).ToHaveAttributeAsync("autocomplete", "current-password");
+        await Expect(page.GetByLabel("Password")).ToHaveCountAsync(0);
         await browser.ScreenshotAsync("consent");
         browser.AssertNoPageProblems();
     }
 
     [Fact]
-    public async Task TheLoginPage_WorksFromTheKeyboard_AndEnterMeansAllow()
+    public async Task BothSteps_WorkFromTheKeyboard_EnterSignsIn_AndEnterMeansAllow()
     {
+        var user = await fixture.Server.AddUserAsync();
         await using var browser = await fixture.NewPageAsync("keyboard");
         var page = browser.Page;
         var demo = new DemoClientPage(page);
@@ -72,19 +83,28 @@ public sealed class LoginPageTests(BrowserFixture fixture)
 
         // The username has the focus on arrival; Tab walks the form in reading order, with a visible focus ring.
         await Expect(page.GetByLabel("Username")).ToBeFocusedAsync();
-        await page.Keyboard.TypeAsync(DemoClientPage.Username);
+        await page.Keyboard.TypeAsync(user.Username);
         await page.Keyboard.PressAsync("Tab");
         await Expect(page.GetByLabel("Password")).ToBeFocusedAsync();
-        await page.Keyboard.TypeAsync(DemoClientPage.Password);
+        await page.Keyboard.TypeAsync(TestRegistrations.Password);
         await page.Keyboard.PressAsync("Tab");
+        var signIn = DemoClientPage.SignInButton(page);
+        await Expect(signIn).ToBeFocusedAsync();
+        Assert.NotEqual("none", await signIn.EvaluateAsync<string>("e => getComputedStyle(e).outlineStyle"));
+        await page.Keyboard.PressAsync("Tab");
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Cancel" })).ToBeFocusedAsync();
+
+        // Enter in a field submits with the form's first button: Sign in, never Cancel.
+        await page.GetByLabel("Password").FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+
+        // The consent step: Allow has the focus, then Deny; Enter means Allow.
         var allow = page.GetByRole(AriaRole.Button, new() { Name = "Allow" });
         await Expect(allow).ToBeFocusedAsync();
         Assert.NotEqual("none", await allow.EvaluateAsync<string>("e => getComputedStyle(e).outlineStyle"));
         await page.Keyboard.PressAsync("Tab");
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Deny" })).ToBeFocusedAsync();
-
-        // Enter in a field submits with the form's first button: Allow, never Deny.
-        await page.GetByLabel("Password").FocusAsync();
+        await page.Keyboard.PressAsync("Shift+Tab");
         await page.Keyboard.PressAsync("Enter");
         await demo.ExpectStepAsync("token");
         browser.AssertNoPageProblems();

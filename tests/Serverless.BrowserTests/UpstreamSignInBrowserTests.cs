@@ -63,6 +63,78 @@ public sealed class LocalUpstreamSignInBrowserTests(UpstreamBrowserFixture fixtu
     }
 
     [Fact]
+    public async Task TheProviderButtons_AreReachedByTab_WithAVisibleFocus_AndEnterStartsTheSignIn()
+    {
+        await using var browser = await fixture.NewPageAsync("upstream-keyboard");
+        var page = browser.Page;
+        var demo = new DemoClientPage(page);
+        await demo.OpenAsync();
+        await demo.SignIn.FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page).ToHaveURLAsync(DemoClientPage.AuthorizeUrl());
+
+        // The username has the focus (the password form is on); the buttons come before it, each reached in turn.
+        var buttons = page.Locator("button.provider");
+        var count = await buttons.CountAsync();
+        Assert.True(count >= 2, "the stand-in's providers should be on the page");
+        await Expect(page.GetByLabel("Username")).ToBeFocusedAsync();
+        for (var i = 0; i < count; i++)
+        {
+            await page.Keyboard.PressAsync("Shift+Tab");
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            var button = buttons.Nth(i);
+            await Expect(button).ToBeFocusedAsync();
+            Assert.NotEqual("none", await button.EvaluateAsync<string>("e => getComputedStyle(e).outlineStyle"));
+            await page.Keyboard.PressAsync("Tab");
+        }
+
+        await Expect(page.GetByLabel("Username")).ToBeFocusedAsync();
+        await browser.ScreenshotAsync("provider-focus");
+
+        // Back to "Example ID" and Enter: the provider's own page.
+        var names = await buttons.AllTextContentsAsync();
+        var index = names.ToList().IndexOf("Sign in with Example ID");
+        for (var i = count; i > index; i--)
+        {
+            await page.Keyboard.PressAsync("Shift+Tab");
+        }
+
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Sign in with Example ID" })).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("Upstream sign-in");
+        await page.Keyboard.TypeAsync("keyboard-" + Guid.NewGuid().ToString("N")[..6]);
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Allow" })).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await demo.ExpectStepAsync("token");
+        browser.AssertNoPageProblems();
+    }
+
+    [Fact]
+    public async Task TheAccountPage_SignsInDirectlyThroughAProvider_AndLandsBackOnIt()
+    {
+        var login = "account-" + Guid.NewGuid().ToString("N")[..6];
+        await using var browser = await fixture.NewPageAsync("upstream-account");
+        var page = browser.Page;
+        await page.GotoAsync("account");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Sign in to your account");
+        await Expect(page.GetByLabel("Password")).ToBeVisibleAsync();
+        await browser.ScreenshotAsync("account-sign-in");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in with Example ID" }).ClickAsync();
+        await page.GetByLabel("Username").FillAsync(login);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in upstream" }).ClickAsync();
+
+        await Expect(page).ToHaveURLAsync(fixture.Server.Issuer + "/account");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Your account");
+        await Expect(page.GetByText("Signed in as")).ToContainTextAsync($"{login}@example.com");
+        await browser.ScreenshotAsync("account");
+        browser.AssertNoPageProblems();
+    }
+
+    [Fact]
     public async Task GitHub_SignsInThroughItsOAuthFlow_AndTheSubStays()
     {
         fixture.GitHub.NextUser = new GitHubUser(Random.Shared.NextInt64(1, long.MaxValue), "chromium-octo", null, [new("octo@example.com", Primary: true, Verified: true)]);

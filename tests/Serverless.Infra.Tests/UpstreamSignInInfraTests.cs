@@ -53,4 +53,42 @@ public sealed class UpstreamSignInInfraTests(CompiledInfra infra)
         Assert.Contains("Microsoft.KeyVault/vaults/secrets", secrets.Scope, StringComparison.Ordinal);
         Assert.Contains("parameters('entraClientSecretName')", secrets.Scope, StringComparison.Ordinal);
     }
+
+    private const string DeploymentScripts = "Microsoft.Resources/deploymentScripts";
+    private const string Deployer = "/subscriptions/0000/resourceGroups/rg-admin/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-entra-deployer";
+
+    [Fact]
+    public void TheFederatedCredential_IsMadeByADeploymentScript_OnlyWithAClientId_NoSecret_AndADeployerIdentity()
+    {
+        Assert.Empty(infra.For("KeyVault").DeployedOfType(DeploymentScripts));
+        Assert.Empty(infra.For("KeyVault", new Dictionary<string, string> { ["entraClientId"] = "app-id" }).DeployedOfType(DeploymentScripts));
+        Assert.Empty(infra.For("KeyVault", new Dictionary<string, string>
+        {
+            ["entraClientId"] = "app-id", ["entraFederationDeployerIdentityId"] = Deployer, ["entraClientSecretName"] = "entra-client-secret",
+        }).DeployedOfType(DeploymentScripts));
+
+        var script = Assert.Single(infra.For("KeyVault", new Dictionary<string, string>
+        {
+            ["entraClientId"] = "app-id", ["entraFederationDeployerIdentityId"] = Deployer,
+        }).DeployedOfType(DeploymentScripts));
+
+        Assert.Equal("AzureCLI", (string?)script.Json["kind"]);
+        Assert.Equal("UserAssigned", (string?)script.Json["identity"]!["type"]);
+        Assert.Contains("parameters('deployerIdentityId')", Assert.Single(script.Json["identity"]!["userAssignedIdentities"]!.AsObject()).Key, StringComparison.Ordinal);
+        var environment = script.Properties["environmentVariables"]!.AsArray().ToDictionary(e => (string)e!["name"]!, e => script.Scope.InlineVariables((string?)e!["value"] ?? ""));
+        Assert.Equal("[parameters('entraClientId')]", environment["APP_ID"]);
+        Assert.Equal("[parameters('subjectPrincipalId')]", environment["FIC_SUBJECT"]);
+        Assert.Contains("api://AzureADTokenExchange", environment["FIC_AUDIENCE"], StringComparison.Ordinal);
+        Assert.Contains("environment().authentication.loginEndpoint", environment["FIC_ISSUER"], StringComparison.Ordinal);
+        Assert.Contains("tenant().tenantId", environment["FIC_ISSUER"], StringComparison.Ordinal);
+        Assert.Contains("/v2.0", environment["FIC_ISSUER"], StringComparison.Ordinal);
+        var content = (string)script.Properties["scriptContent"]!;
+        Assert.Contains("az ad app federated-credential create", content, StringComparison.Ordinal);
+        Assert.Contains("az ad app federated-credential update", content, StringComparison.Ordinal);
+        // The subject is the Function App's own identity, passed from the identity module's output.
+        var module = Assert.Single(ArmTemplate.ResourcesOf(infra.Template), r => (string?)r["name"] == "entra-federation");
+        Assert.Contains("principalId", (string?)module["properties"]!["parameters"]!["subjectPrincipalId"]!["value"], StringComparison.Ordinal);
+        // No secret goes into the script: its inputs are ids and names only.
+        Assert.DoesNotContain(environment, e => e.Key.Contains("SECRET", StringComparison.OrdinalIgnoreCase));
+    }
 }

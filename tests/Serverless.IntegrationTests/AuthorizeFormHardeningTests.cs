@@ -74,6 +74,7 @@ public sealed class AuthorizeFormHardeningTests : LocalServerTest
 
         Assert.Equal(HttpStatusCode.BadRequest, planted.StatusCode);
         Assert.Null(planted.Headers.Location);
-        Assert.Equal(HttpStatusCode.SeeOther, prefixed.StatusCode); // the control: the name the server sets passes
+        Assert.Equal(HttpStatusCode.OK, prefixed.StatusCode); // the control: the name the server sets passes (on to the consent step)
+        Assert.True(OAuthFlow.IsConsentPage(await prefixed.Content.ReadAsStringAsync()));
     }
 }

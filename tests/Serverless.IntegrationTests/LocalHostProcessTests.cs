@@ -59,11 +59,7 @@ public sealed class LocalHostProcessTests : IAsyncLifetime
         }
 
         Assert.True(page.StatusCode == HttpStatusCode.OK, "no login page; server log:\n" + string.Join('\n', _host.Log));
-        var fields = OAuthFlow.HiddenFields(await page.Content.ReadAsStringAsync());
-        fields["username"] = DemoDataSeeder.Username;
-        fields["password"] = DemoDataSeeder.Password;
-        fields["decision"] = "allow";
-        var allowed = await http.PostAsync("authorize", new FormUrlEncodedContent(fields));
+        var allowed = await new OAuthFlow(http).PostLoginFormAsync(await page.Content.ReadAsStringAsync(), DemoDataSeeder.Username, DemoDataSeeder.Password);
         var parameters = OAuthFlow.RedirectParameters(allowed);
         Assert.StartsWith(redirect + "?code=", allowed.Headers.Location!.ToString());
         Assert.Equal(issuer, parameters["iss"]);

@@ -217,11 +217,7 @@ public sealed class MultiInstanceTests(ThreeInstances instances) : IClassFixture
         var page = await http.GetAsync(OAuthFlow.AuthorizeQuery(("response_type", "code"), ("client_id", clientId), ("redirect_uri", Redirect),
             ("scope", "read offline_access"), ("state", "s")));
         Assert.True(page.StatusCode == HttpStatusCode.OK, instances.Logs);
-        var fields = OAuthFlow.HiddenFields(await page.Content.ReadAsStringAsync());
-        fields["username"] = username;
-        fields["password"] = password;
-        fields["decision"] = "allow";
-        return await http.PostAsync("authorize", new FormUrlEncodedContent(fields));
+        return await new OAuthFlow(http).PostLoginFormAsync(await page.Content.ReadAsStringAsync(), username, password);
     }
 
     private async Task<string> GetCodeAsync(HttpClient http, string clientId, string username, string password) =>

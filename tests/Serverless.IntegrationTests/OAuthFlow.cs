@@ -62,8 +62,9 @@ public sealed partial class OAuthFlow(HttpClient http)
         QueryHelpers.AddQueryString("authorize", parameters.Where(p => p.Value is not null).Select(p => new KeyValuePair<string, string?>(p.Name, p.Value)));
 
     /// <summary>
-    /// GET /authorize, then the form post of the login page; returns the final response (a 303 when it worked). When
-    /// this client's browser is signed in and has allowed the request before, the GET itself answers (a 302).
+    /// GET /authorize, then the two steps a person takes: the sign-in form (username and password), then, when the
+    /// server asks, the consent form with <paramref name="decision"/>. Returns the final response (a 303 when it
+    /// worked). When this client's browser is signed in and has allowed the request before, the GET itself answers (a 302).
     /// </summary>
     public async Task<HttpResponseMessage> SignInAsync(
         string authorizeUrl, string username, string password, string decision = "allow")
@@ -79,17 +80,56 @@ public sealed partial class OAuthFlow(HttpClient http)
         return await PostLoginFormAsync(html, username, password, decision);
     }
 
+    /// <summary>
+    /// Answers the page in <paramref name="html"/> as a person would: on the sign-in step, "deny" presses Cancel, and
+    /// otherwise the username and password are posted; on the consent step (shown first when the browser is signed in,
+    /// or after the sign-in when something new must be allowed) the decision is posted.
+    /// </summary>
     public async Task<HttpResponseMessage> PostLoginFormAsync(string html, string username, string password, string decision = "allow")
     {
+        if (IsConsentPage(html))
+        {
+            return await PostConsentAsync(html, decision);
+        }
+
         // Every hidden field as sent, repeated ones (several resources) included.
-        List<KeyValuePair<string, string>> fields =
-        [
-            .. HiddenFieldValues(html),
-            new("username", username),
-            new("password", password),
-            new("decision", decision),
-        ];
-        return await Http.PostAsync("authorize", new FormUrlEncodedContent(fields));
+        List<KeyValuePair<string, string>> fields = [.. PasswordFormFields(html)];
+        if (decision == "deny")
+        {
+            fields.Add(new("decision", decision));
+            return await Http.PostAsync("authorize", new FormUrlEncodedContent(fields));
+        }
+
+        fields.Add(new("username", username));
+        fields.Add(new("password", password));
+        var answer = await Http.PostAsync("authorize", new FormUrlEncodedContent(fields));
+        if (answer.StatusCode != HttpStatusCode.OK)
+        {
+            return answer;
+        }
+
+        var next = await answer.Content.ReadAsStringAsync();
+        return IsConsentPage(next) ? await PostConsentAsync(next, decision) : answer;
+    }
+
+    /// <summary>Presses Allow (or Deny) on the consent page in <paramref name="html"/>.</summary>
+    public Task<HttpResponseMessage> PostConsentAsync(string html, string decision = "allow") =>
+        Http.PostAsync("authorize", new FormUrlEncodedContent([.. HiddenFieldValues(html), new("decision", decision)]));
+
+    /// <summary>Whether the page is the consent step (Allow and Deny), not the sign-in step.</summary>
+    public static bool IsConsentPage(string html) => html.Contains("name=\"decision\" value=\"allow\"", StringComparison.Ordinal);
+
+    /// <summary>The hidden fields of the sign-in step's password form (the provider buttons' form carries the same ones).</summary>
+    public static IEnumerable<KeyValuePair<string, string>> PasswordFormFields(string html)
+    {
+        var start = html.IndexOf("id=\"password-form\"", StringComparison.Ordinal);
+        if (start < 0)
+        {
+            return HiddenFieldValues(html);
+        }
+
+        var end = html.IndexOf("</form>", start, StringComparison.Ordinal);
+        return HiddenFieldValues(html[start..end]);
     }
 
     /// <summary>
@@ -104,7 +144,6 @@ public sealed partial class OAuthFlow(HttpClient http)
         var fields = HiddenFields(await page.Content.ReadAsStringAsync());
         fields["username"] = username;
         fields["password"] = LocalServer.Password;
-        fields["decision"] = "allow";
         return fields;
     }
 

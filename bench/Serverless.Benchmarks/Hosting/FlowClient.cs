@@ -35,13 +35,19 @@ public sealed partial class FlowClient(HttpClient http)
     public static Dictionary<string, string> HiddenFields(string html) =>
         HiddenField().Matches(html).ToDictionary(m => WebUtility.HtmlDecode(m.Groups[1].Value), m => WebUtility.HtmlDecode(m.Groups[2].Value));
 
-    /// <summary>POST /authorize: sign in and allow; returns the code from the redirect.</summary>
+    /// <summary>POST /authorize: sign in, then allow when the consent step is shown (a first sign-in); returns the code from the redirect.</summary>
     public async Task<string> PostConsentAsync(Dictionary<string, string> fields, string username)
     {
         fields["username"] = username;
         fields["password"] = BenchmarkHost.UserPassword;
-        fields["decision"] = "allow";
         var response = await http.PostAsync("authorize", new FormUrlEncodedContent(fields));
+        if (response.StatusCode == HttpStatusCode.OK)
+        {
+            var consent = HiddenFields(await response.Content.ReadAsStringAsync());
+            consent["decision"] = "allow";
+            response = await http.PostAsync("authorize", new FormUrlEncodedContent(consent));
+        }
+
         Ensure(response.StatusCode == HttpStatusCode.SeeOther, "POST /authorize", response.StatusCode);
         var location = response.Headers.Location!.ToString();
         return QueryHelpers.ParseQuery(location[(location.IndexOf('?') + 1)..])["code"].ToString();

@@ -185,9 +185,17 @@ public static class SoakRun
         var fields = FlowClient.HiddenFields(await pageResponse.Content.ReadAsStringAsync());
         fields["username"] = username;
         fields["password"] = BenchmarkHost.UserPassword;
-        fields["decision"] = "allow";
         var consent = await http.PostAsync("authorize", new FormUrlEncodedContent(fields));
         state.Count("authorize POST", consent.StatusCode);
+        if (consent.StatusCode == HttpStatusCode.OK)
+        {
+            // The first sign-in of this user to the client: the consent step.
+            var allow = FlowClient.HiddenFields(await consent.Content.ReadAsStringAsync());
+            allow["decision"] = "allow";
+            consent = await http.PostAsync("authorize", new FormUrlEncodedContent(allow));
+            state.Count("authorize POST consent", consent.StatusCode);
+        }
+
         if (consent.StatusCode != HttpStatusCode.SeeOther)
         {
             return null;

@@ -11,14 +11,15 @@ using Serverless.OAuth.Endpoints.Validation;
 namespace Serverless.OAuth.Interaction;
 
 /// <summary>
-/// What happens between a valid authorization request and its response: who the user is (the sign-in session, or the
-/// password, <see cref="LoginStep"/>), what they allow (<see cref="ConsentStep"/>), and the code
-/// (<see cref="CodeIssuance"/>). <see cref="AuthorizeEndpoint"/> validates the request and hands off here. A
-/// signed-in user who allowed everything asked before gets the code at once; otherwise one page asks for what is
-/// missing (the password, the consent, or both), and its answer resumes the authorization. With prompt=none no page is
-/// ever shown: what would need one goes back as an error (OpenID Connect Core §3.1.2.6). A user who signs in with an
-/// upstream provider instead (<see cref="UpstreamChallenge"/>) comes back through <see cref="UpstreamCallback"/>, which
-/// resumes here (<see cref="ContinueAsync"/>): the code, or the consent page when something new must be allowed.
+/// What happens between a valid authorization request and its response, in two steps. First who the user is: the
+/// browser's sign-in session, or else the "how do you sign in" step (<see cref="LoginPage"/>: a provider's button,
+/// <see cref="UpstreamChallenge"/>, or the password, <see cref="LoginStep"/>), which starts a session. Then what they
+/// allow (<see cref="ConsentStep"/>), asked (<see cref="ConsentPage"/>) only when something new must be granted or
+/// prompt=consent says so; then the code (<see cref="CodeIssuance"/>). <see cref="AuthorizeEndpoint"/>
+/// validates the request and hands off here (<see cref="StartAsync"/>); each page's post resumes it
+/// (<see cref="ResumeAsync"/>), and so does the upstream callback once the provider has answered
+/// (<see cref="ContinueAsync"/>). With prompt=none no page is ever shown: what would need one goes back as an error
+/// (OpenID Connect Core §3.1.2.6).
 /// </summary>
 public sealed class AuthorizationInteraction(
     LoginStep login, ConsentStep consent, CodeIssuance codes, IApiStore apis, UpstreamProviders upstream, UpstreamChallenge challenge, OAuthServerOptions options)
@@ -37,7 +38,7 @@ public sealed class AuthorizationInteraction(
 
             return request.Prompt.None
                 ? Refused(request, OAuthError.LoginRequired("The user must sign in."))
-                : await SignInPageAsync(request, CsrfGuard.NewToken(), session: null, request.Scope, request.LoginHint, problem: null, cancellationToken);
+                : SignInPage(request, CsrfGuard.NewToken(), request.LoginHint, problem: null);
         }
 
         var question = await consent.QuestionAsync(request, session.Subject, cancellationToken);
@@ -48,10 +49,13 @@ public sealed class AuthorizationInteraction(
 
         return request.Prompt.None
             ? Refused(request, OAuthError.ConsentRequired("The user has not allowed this request."))
-            : await SignInPageAsync(request, CsrfGuard.NewToken(), session, question.Scope, username: null, problem: null, cancellationToken);
+            : await ConsentPageAsync(request, session, question, cancellationToken);
     }
 
-    /// <summary>Resumes it with what the page posted: back to the page with a problem, or the authorization response.</summary>
+    /// <summary>
+    /// Resumes it with what a page posted: a provider chosen, Cancel or Deny, the password (the sign-in step), or Allow
+    /// (the consent step). Back to the page with a problem, or on to the next step or the authorization response.
+    /// </summary>
     public async Task<EndpointResult> ResumeAsync(
         AuthorizationRequest request, InteractionForm form, string? csrfCookie, string? sessionCookie, string? clientAddress, CancellationToken cancellationToken)
     {
@@ -72,7 +76,18 @@ public sealed class AuthorizationInteraction(
         {
             return upstream.Find(chosen) is { } provider
                 ? await challenge.StartAsync(request, provider, cancellationToken)
-                : await SignInPageAsync(request, csrfCookie, session: null, request.Scope, request.LoginHint, "That way of signing in is not available. Choose another.", cancellationToken);
+                : SignInPage(request, csrfCookie, request.LoginHint, "That way of signing in is not available. Choose another.");
+        }
+
+        // Cancel (sign-in step) or Deny (consent step): back to the client at once, and no password is checked for it.
+        if (form.Decision == ConsentStep.Deny)
+        {
+            return AuthorizationResponse.Error(consent.Refusal(request, form.Decision)!, options.Issuer);
+        }
+
+        if (form.Username is not null || form.Password is not null)
+        {
+            return await SignInWithPasswordAsync(request, form, csrfCookie, sessionCookie, clientAddress, cancellationToken);
         }
 
         if (consent.Refusal(request, form.Decision) is { } refusal)
@@ -80,46 +95,23 @@ public sealed class AuthorizationInteraction(
             return AuthorizationResponse.Error(refusal, options.Issuer);
         }
 
+        // Allow on the consent page: the session it was shown for must still stand in for the sign-in.
         var session = await login.SessionForAsync(request, sessionCookie, cancellationToken);
-        SessionCookie? started = null;
         if (session is null)
         {
-            // The page was shown for a session that has ended since: ask for the password, without counting a failure.
-            if (form.Username is null && form.Password is null)
-            {
-                return await SignInPageAsync(request, csrfCookie, session: null, request.Scope, request.LoginHint, "Your sign-in has ended. Sign in again to continue.", cancellationToken);
-            }
-
-            if (!options.LocalAccounts.Enabled)
-            {
-                return await SignInPageAsync(request, csrfCookie, session: null, request.Scope, null, "Sign in with one of the ways shown.", cancellationToken);
-            }
-
-            var signIn = await login.SignInAsync(request.Client.ClientId, form.Username, form.Password, clientAddress, cancellationToken);
-            if (signIn.User is not { } user)
-            {
-                return await SignInPageAsync(request, csrfCookie, session: null, request.Scope, form.Username, signIn.Problem, cancellationToken);
-            }
-
-            if (LoginStep.NotTheHintedUser(request, user) is { } notHinted)
-            {
-                return await SignInPageAsync(request, csrfCookie, session: null, request.Scope, username: null, notHinted, cancellationToken);
-            }
-
-            var newSession = await login.StartSessionAsync(user, sessionCookie, cancellationToken);
-            session = newSession.Session;
-            started = new SessionCookie(newSession.CookieValue, options.SessionAbsoluteLifetime);
+            return SignInPage(request, csrfCookie, request.LoginHint, "Your sign-in has ended. Sign in again to continue.");
         }
 
         var question = await consent.QuestionAsync(request, session.Subject, cancellationToken);
         var code = await codes.IssueAsync(request, session, question, cancellationToken);
         consent.Granted(request, session.Subject, question);
-        return AuthorizationResponse.Code(request, code, options.Issuer) with { Session = started };
+        return AuthorizationResponse.Code(request, code, options.Issuer);
     }
 
     /// <summary>
-    /// Resumes the authorization of a user who has just signed in elsewhere (an upstream provider) and whose new session
-    /// is <paramref name="started"/>: the code when everything asked was allowed before, otherwise the consent page.
+    /// Resumes the authorization of a user who has just signed in (with the password, or at an upstream provider) and
+    /// whose new session is <paramref name="started"/>: the code when everything asked was allowed before, otherwise
+    /// the consent page. The session cookie goes with either answer.
     /// </summary>
     public async Task<EndpointResult> ContinueAsync(AuthorizationRequest request, SignInSession session, SessionCookie started, CancellationToken cancellationToken)
     {
@@ -129,24 +121,57 @@ public sealed class AuthorizationInteraction(
             return AuthorizationResponse.Code(request, await codes.IssueAsync(request, session, question, cancellationToken), options.Issuer) with { Session = started };
         }
 
-        return await SignInPageAsync(request, SecretValues.NewSecret(), session, question.Scope, username: null, problem: null, cancellationToken) with { Session = started };
+        // The sign-in prompt=login or max_age asked for has just happened (its time is the ID token's auth_time, which
+        // is always sent, OpenID Connect Core §3.1.2.1): the consent page's post must not ask for it again.
+        var signedIn = request with { Prompt = request.Prompt with { Login = false }, MaxAge = null };
+        return await ConsentPageAsync(signedIn, session, question, cancellationToken) with { Session = started };
+    }
+
+    private async Task<EndpointResult> SignInWithPasswordAsync(
+        AuthorizationRequest request, InteractionForm form, string csrfCookie, string? sessionCookie, string? clientAddress, CancellationToken cancellationToken)
+    {
+        if (!options.LocalAccounts.Enabled)
+        {
+            return SignInPage(request, csrfCookie, null, "Sign in with one of the ways shown.");
+        }
+
+        var signIn = await login.SignInAsync(request.Client.ClientId, form.Username, form.Password, clientAddress, cancellationToken);
+        if (signIn.User is not { } user)
+        {
+            return SignInPage(request, csrfCookie, form.Username, signIn.Problem);
+        }
+
+        if (LoginStep.NotTheHintedUser(request, user) is { } notHinted)
+        {
+            return SignInPage(request, csrfCookie, username: null, notHinted);
+        }
+
+        var started = await login.StartSessionAsync(user, sessionCookie, cancellationToken);
+        return await ContinueAsync(request, started.Session, new SessionCookie(started.CookieValue, options.SessionAbsoluteLifetime), cancellationToken);
     }
 
     private EndpointResult Refused(AuthorizationRequest request, OAuthError error) =>
         AuthorizationResponse.Error(request.Redirected(error), options.Issuer);
 
     /// <summary>
-    /// The page's form answers with a redirect to the client's origin, or, when the user picks a provider, to that
-    /// provider: its Content-Security-Policy's form-action must allow them.
+    /// The sign-in step. Its forms answer with a redirect to the client's origin (Cancel), or, when the user picks a
+    /// provider, to that provider: its Content-Security-Policy's form-action must allow them.
     /// </summary>
-    private async Task<EndpointResult> SignInPageAsync(
-        AuthorizationRequest request, string csrf, SignInSession? session, ScopeSet scope, string? username, string? problem, CancellationToken cancellationToken)
+    private HtmlPage SignInPage(AuthorizationRequest request, string csrf, string? username, string? problem)
     {
-        var providers = session is null ? upstream.All : [];
+        var providers = upstream.All;
         var targets = providers.SelectMany(p => p.FormTargets()).Prepend(new Uri(request.RedirectUri).GetLeftPart(UriPartial.Authority)).Distinct(StringComparer.Ordinal);
+        var view = LoginPage.ForAuthorization(request, options, csrf, providers) with { Username = username, Problem = problem };
+        return new HtmlPage(LoginPage.Render(view), CsrfCookie: csrf, FormTarget: string.Join(' ', targets));
+    }
+
+    /// <summary>The consent step, with a new CSRF token; its answer is a redirect to the client's origin.</summary>
+    private async Task<EndpointResult> ConsentPageAsync(AuthorizationRequest request, SignInSession session, ConsentQuestion question, CancellationToken cancellationToken)
+    {
+        var csrf = CsrfGuard.NewToken();
         return new HtmlPage(
-            LoginPage.Render(request, options, await apis.GetCatalogAsync(cancellationToken), csrf, session, scope, username, problem, providers),
+            ConsentPage.Render(request, options, await apis.GetCatalogAsync(cancellationToken), csrf, session, question.Scope),
             CsrfCookie: csrf,
-            FormTarget: string.Join(' ', targets));
+            FormTarget: new Uri(request.RedirectUri).GetLeftPart(UriPartial.Authority));
     }
 }

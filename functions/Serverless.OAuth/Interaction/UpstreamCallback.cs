@@ -62,13 +62,19 @@ public sealed class UpstreamCallback(
             return Page(provider, UpstreamEvents.Results.InvalidState, "This way of signing in is no longer available. Go back to the application and start again.");
         }
 
-        var validation = await validator.ValidateAsync(OAuthParameters.From(QueryHelpers.ParseQuery(attempt.Request)), cancellationToken);
-        if (!validation.Succeeded)
+        // A sign-in for a page of this server (the account page) has no authorization to resume: what goes wrong is a page.
+        AuthorizationRequest? request = null;
+        if (attempt.ReturnTo.Length == 0)
         {
-            return AuthorizationResponse.Error(validation.Error, options.Issuer);
+            var validation = await validator.ValidateAsync(OAuthParameters.From(QueryHelpers.ParseQuery(attempt.Request)), cancellationToken);
+            if (!validation.Succeeded)
+            {
+                return AuthorizationResponse.Error(validation.Error, options.Issuer);
+            }
+
+            request = validation.Value;
         }
 
-        var request = validation.Value;
         if (answer["error"] is { } error)
         {
             // RFC 6749 §4.1.2.1. The provider's description is not passed on: it is the provider's text, not ours.
@@ -115,13 +121,19 @@ public sealed class UpstreamCallback(
 
         var user = account.Value;
         var started = await sessions.StartAsync(user with { Username = identity.Value.Label ?? user.Username }, identity.Value.Amr, cancellationToken);
-        UpstreamEvents.Succeeded(logger, provider, request.Client.ClientId, user.Subject);
-        return await interaction.ContinueAsync(request, started.Session, new SessionCookie(started.CookieValue, options.SessionAbsoluteLifetime), cancellationToken)
-            with { SignInBinding = SessionCookie.Cleared };
+        var cookie = new SessionCookie(started.CookieValue, options.SessionAbsoluteLifetime);
+        UpstreamEvents.Succeeded(logger, provider, request?.Client.ClientId ?? AccountEndpoint.AuditClientId, user.Subject);
+        if (request is null)
+        {
+            return new RedirectTo(options.Issuer.TrimEnd('/') + attempt.ReturnTo) { Session = cookie, SignInBinding = SessionCookie.Cleared };
+        }
+
+        return await interaction.ContinueAsync(request, started.Session, cookie, cancellationToken) with { SignInBinding = SessionCookie.Cleared };
     }
 
-    private EndpointResult Refused(AuthorizationRequest request, OAuthError error) =>
-        AuthorizationResponse.Error(request.Redirected(error), options.Issuer);
+    /// <summary>To the client as an OAuth error; a sign-in for a page of this server has no client, so the user gets a page.</summary>
+    private EndpointResult Refused(AuthorizationRequest? request, OAuthError error) =>
+        request is null ? HtmlPage.ForError(error, 400) : AuthorizationResponse.Error(request.Redirected(error), options.Issuer);
 
     private EndpointResult Page(string provider, string result, string description)
     {

@@ -20,14 +20,25 @@ public sealed class UpstreamChallenge(PendingSignInStore pending, OAuthServerOpt
     /// <summary>One callback per provider: an answer is only taken on the address of the provider that was asked (RFC 9700 §4.4.2.2).</summary>
     public string RedirectUri(string provider) => options.Issuer.TrimEnd('/') + CallbackPathPrefix + provider + CallbackPathSuffix;
 
-    public async Task<EndpointResult> StartAsync(AuthorizationRequest request, UpstreamProvider provider, CancellationToken cancellationToken)
+    /// <summary>The sign-in of an authorization: the callback resumes it.</summary>
+    public Task<EndpointResult> StartAsync(AuthorizationRequest request, UpstreamProvider provider, CancellationToken cancellationToken) =>
+        StartAsync(provider, request.FormFields(), new UpstreamHints(request.LoginHint, request.Prompt.Login, request.MaxAge, request.DomainHint), returnTo: null, cancellationToken);
+
+    /// <summary>
+    /// A sign-in for a page of this server rather than for an authorization (the account page): the callback starts
+    /// the session and sends the browser to <paramref name="returnTo"/>, a path of this server (e.g. "/account").
+    /// </summary>
+    public Task<EndpointResult> StartForPageAsync(UpstreamProvider provider, string returnTo, CancellationToken cancellationToken) =>
+        StartAsync(provider, [], new UpstreamHints(null, false, null, null), returnTo, cancellationToken);
+
+    private async Task<EndpointResult> StartAsync(
+        UpstreamProvider provider, IEnumerable<(string Name, string Value)> request, UpstreamHints hints, string? returnTo, CancellationToken cancellationToken)
     {
         var configuration = await provider.GetConfigurationAsync(cancellationToken);
         var attempt = UpstreamAttempt.New();
         var binding = SecretValues.NewSecret();
-        var hints = new UpstreamHints(request.LoginHint, request.Prompt.Login, request.MaxAge, request.DomainHint);
         var location = provider.AuthorizationUrl(configuration, RedirectUri(provider.Name), attempt, hints);
-        await pending.AddAsync(attempt, provider.Name, binding, request.FormFields(), cancellationToken);
+        await pending.AddAsync(attempt, provider.Name, binding, request, cancellationToken, returnTo);
         return new RedirectTo(location) { SignInBinding = new SessionCookie(binding, options.Upstream.SignInLifetime) };
     }
 }

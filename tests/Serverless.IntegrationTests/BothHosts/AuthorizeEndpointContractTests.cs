@@ -32,26 +32,42 @@ public abstract class AuthorizeEndpointContractTests<TFixture>(TFixture fixture)
             ("scope", scope), ("state", "s-123"), ("code_challenge", challenge == "default" ? _challenge : challenge), ("code_challenge_method", method));
 
     [Fact]
-    public async Task ValidRequest_RendersLoginAndConsentPage_WithClientNameScopesAndProtections()
+    public async Task ValidRequest_RendersTheSignInStep_ThenTheConsentStep_WithClientNameScopesAndProtections()
     {
         var response = await _flow.Http.GetAsync(Query(scope: "read write"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var html = await response.Content.ReadAsStringAsync();
         Assert.Contains("Test Public App", html);
-        Assert.Contains("Read your data", html);
-        Assert.Contains("Change your data", html);
         Assert.Contains("<label for=\"username\">", html);
         Assert.Contains("<label for=\"password\">", html);
+        Assert.Contains("value=\"deny\"", html); // Cancel
+        Assert.DoesNotContain("Read your data", html); // what the app may do is the consent step's question
+        Assert.DoesNotContain("value=\"allow\"", html);
+        AssertProtected(response, html);
+
+        var consent = await _flow.Http.PostAsync("authorize", new FormUrlEncodedContent(
+            [.. OAuthFlow.PasswordFormFields(html), new("username", _username), new("password", LocalServer.Password)]));
+
+        Assert.Equal(HttpStatusCode.OK, consent.StatusCode);
+        html = await consent.Content.ReadAsStringAsync();
+        Assert.Contains("Read your data", html);
+        Assert.Contains("Change your data", html);
         Assert.Contains("value=\"allow\"", html);
         Assert.Contains("value=\"deny\"", html);
+        Assert.DoesNotContain("type=\"password\"", html);
+        AssertProtected(consent, html);
+    }
+
+    private static void AssertProtected(HttpResponseMessage response, string html)
+    {
         var csp = string.Join(";", response.Headers.GetValues("Content-Security-Policy"));
         Assert.Contains("frame-ancestors 'none'", csp);
         Assert.Contains("default-src 'none'", csp);
         Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
         Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
         Assert.Equal("no-referrer", response.Headers.GetValues("Referrer-Policy").Single());
-        var cookie = response.Headers.GetValues("Set-Cookie").Single();
+        var cookie = response.Headers.GetValues("Set-Cookie").Single(c => c.Contains("csrf", StringComparison.Ordinal));
         Assert.Contains("httponly", cookie, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("samesite=strict", cookie, StringComparison.OrdinalIgnoreCase);
         Assert.Equal(cookie.Split(';')[0].Split('=', 2)[1], OAuthFlow.HiddenFields(html)["csrf_token"]);

@@ -95,6 +95,89 @@ public abstract class SessionContractTests<TFixture>(TFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task TheSignIn_IsTwoSteps_AFirstTimeUserIsAskedAfterSigningIn_AReturningUserInANewBrowserIsNotAsked()
+    {
+        var clientId = await AddRelyingPartyAsync();
+        var user = await Server.AddUserAsync();
+
+        // Step one asks only how the user signs in: no scope list, no Allow.
+        var (first, _) = NewBrowser();
+        var (verifier, challenge) = OAuthFlow.NewPkce();
+        var signInPage = await (await first.Http.GetAsync(Authorize(clientId, challenge))).Content.ReadAsStringAsync();
+        Assert.Contains("type=\"password\"", signInPage);
+        Assert.DoesNotContain("If you allow it", signInPage);
+        Assert.False(OAuthFlow.IsConsentPage(signInPage));
+
+        // A first-time user: the consent step follows the password, naming who signed in, with no password field.
+        var signedIn = await first.Http.PostAsync("authorize", new FormUrlEncodedContent(
+            [.. OAuthFlow.PasswordFormFields(signInPage), new("username", user.Username), new("password", LocalServer.Password)]));
+        var consentPage = await signedIn.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, signedIn.StatusCode);
+        Assert.True(OAuthFlow.IsConsentPage(consentPage));
+        Assert.Contains("If you allow it", consentPage);
+        Assert.Contains($"Signed in as <strong>{user.Username}</strong>", consentPage);
+        Assert.DoesNotContain("type=\"password\"", consentPage);
+        var allowed = await first.PostConsentAsync(consentPage);
+        Assert.Equal(user.Subject, await SubjectOfAsync(first, await RedeemAsync(first, clientId, OAuthFlow.RedirectParameters(allowed)["code"], verifier)));
+
+        // The same user in a new browser: the password, then the code at once, with no consent step.
+        var (second, cookies) = NewBrowser();
+        var again = await second.Http.GetAsync(Authorize(clientId, OAuthFlow.NewPkce().Challenge));
+        var returned = await second.Http.PostAsync("authorize", new FormUrlEncodedContent(
+            [.. OAuthFlow.PasswordFormFields(await again.Content.ReadAsStringAsync()), new("username", user.Username), new("password", LocalServer.Password)]));
+        Assert.Equal(HttpStatusCode.SeeOther, returned.StatusCode);
+        Assert.Contains("code", OAuthFlow.RedirectParameters(returned).Keys);
+        Assert.NotNull(SessionCookie(cookies));
+
+        // prompt=consent asks again, after the password; Deny there goes back with access_denied.
+        var (third, _) = NewBrowser();
+        var forced = await GetAuthorizeAsync(third, clientId, "openid read", ("prompt", "consent"));
+        var asked = await third.Http.PostAsync("authorize", new FormUrlEncodedContent(
+            [.. OAuthFlow.PasswordFormFields(await forced.Content.ReadAsStringAsync()), new("username", user.Username), new("password", LocalServer.Password)]));
+        Assert.True(OAuthFlow.IsConsentPage(await asked.Content.ReadAsStringAsync()));
+        var denied = await third.PostConsentAsync(await asked.Content.ReadAsStringAsync(), "deny");
+        Assert.Equal((OAuthErrorCodes.AccessDenied, State), (OAuthFlow.RedirectParameters(denied)["error"], OAuthFlow.RedirectParameters(denied)["state"]));
+    }
+
+    [Fact]
+    public async Task PromptLoginAndMaxAgeZero_AFirstTimeUsersConsentAfterTheSignIn_IsNotAskedToSignInAgain()
+    {
+        var clientId = await AddRelyingPartyAsync();
+        var user = await Server.AddUserAsync();
+        foreach (var extra in new (string, string?)[][] { [("prompt", "login consent")], [("max_age", "0"), ("prompt", "consent")] })
+        {
+            var (browser, _) = NewBrowser();
+            var (verifier, challenge) = OAuthFlow.NewPkce();
+            var page = await browser.Http.GetAsync(Authorize(clientId, challenge, "openid read", extra));
+            var signedIn = await browser.Http.PostAsync("authorize", new FormUrlEncodedContent(
+                [.. OAuthFlow.PasswordFormFields(await page.Content.ReadAsStringAsync()), new("username", user.Username), new("password", LocalServer.Password)]));
+            var consentPage = await signedIn.Content.ReadAsStringAsync();
+            Assert.True(OAuthFlow.IsConsentPage(consentPage), consentPage);
+
+            var allowed = await browser.PostConsentAsync(consentPage);
+
+            Assert.Equal(HttpStatusCode.SeeOther, allowed.StatusCode);
+            var tokens = await RedeemAsync(browser, clientId, OAuthFlow.RedirectParameters(allowed)["code"], verifier);
+            Assert.Equal(user.Subject, await SubjectOfAsync(browser, tokens));
+        }
+    }
+
+    [Fact]
+    public async Task TheSignInStep_Cancel_GoesBackWithAccessDenied_WithoutAPasswordCheck()
+    {
+        var clientId = await AddRelyingPartyAsync();
+        var (browser, cookies) = NewBrowser();
+        var page = await GetAuthorizeAsync(browser, clientId);
+
+        var cancelled = await browser.Http.PostAsync("authorize", new FormUrlEncodedContent(
+            [.. OAuthFlow.PasswordFormFields(await page.Content.ReadAsStringAsync()), new("decision", "deny")]));
+
+        var error = OAuthFlow.RedirectParameters(cancelled);
+        Assert.Equal((OAuthErrorCodes.AccessDenied, State), (error["error"], error["state"]));
+        Assert.Null(SessionCookie(cookies));
+    }
+
+    [Fact]
     public async Task PromptNone_WithoutASession_IsLoginRequired_ByRedirectWithState()
     {
         var clientId = await AddRelyingPartyAsync();
@@ -186,6 +269,45 @@ public abstract class SessionContractTests<TFixture>(TFixture fixture) : IClassF
             HttpStatusCode.BadRequest, OAuthErrorCodes.InvalidGrant);
         Assert.Equal(HttpStatusCode.Unauthorized, (await browser.GetResourceAsync(tokens.GetProperty("access_token").GetString())).StatusCode);
         Assert.DoesNotContain("Test Relying Party", await (await browser.Http.GetAsync("account")).Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task TheAccountPage_WithoutASession_IsTheSignInStep_AndThePasswordLandsBackOnIt()
+    {
+        var user = await Server.AddUserAsync();
+        var (browser, cookies) = NewBrowser();
+        var page = await browser.Http.GetAsync("account");
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("Sign in to your account", html);
+        Assert.Contains("<label for=\"username\">", html);
+        Assert.DoesNotContain("value=\"deny\"", html); // no app to cancel back to
+
+        var wrong = await browser.Http.PostAsync("account", new FormUrlEncodedContent(
+            [.. OAuthFlow.PasswordFormFields(html), new("username", user.Username), new("password", "not-the-password")]));
+        Assert.Equal(HttpStatusCode.OK, wrong.StatusCode);
+        html = await wrong.Content.ReadAsStringAsync();
+        Assert.Contains("username or password is incorrect", html);
+        Assert.Null(SessionCookie(cookies));
+
+        var signedIn = await browser.Http.PostAsync("account", new FormUrlEncodedContent(
+            [.. OAuthFlow.PasswordFormFields(html), new("username", user.Username), new("password", LocalServer.Password)]));
+        Assert.Equal(HttpStatusCode.SeeOther, signedIn.StatusCode);
+        Assert.Equal(Server.Issuer + "/account", signedIn.Headers.Location!.ToString());
+        Assert.NotNull(SessionCookie(cookies));
+        var account = await (await browser.Http.GetAsync("account")).Content.ReadAsStringAsync();
+        Assert.Contains($"Signed in as <strong>{user.Username}</strong>", account);
+
+        // The session serves an app too: no password on its sign-in, only its consent.
+        var clientId = await AddRelyingPartyAsync();
+        Assert.True(OAuthFlow.IsConsentPage(await (await GetAuthorizeAsync(browser, clientId)).Content.ReadAsStringAsync()));
+
+        // A forged post (no CSRF cookie match) signs no one in.
+        var (stranger, strangerCookies) = NewBrowser();
+        var forged = await stranger.Http.PostAsync("account", new FormUrlEncodedContent(
+            [.. OAuthFlow.PasswordFormFields(html), new("username", user.Username), new("password", LocalServer.Password)]));
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        Assert.Null(SessionCookie(strangerCookies));
     }
 
     [Fact]

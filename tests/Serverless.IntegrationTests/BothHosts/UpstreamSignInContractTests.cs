@@ -149,6 +149,93 @@ public abstract partial class UpstreamSignInContractTests<TFixture>(TFixture fix
     }
 
     [Fact]
+    public async Task AFederatedUsersSession_ServesASecondClientWithoutTheProvider_ConsentIsRemembered_TheAccountPageWithdraws_AndEndSessionEndsIt()
+    {
+        const string SignedOut = "http://127.0.0.1:9/signed-out";
+        var first = (await Server.AddRelyingPartyAsync(Redirect, postLogoutRedirectUri: SignedOut)).ClientId;
+        var second = await NewClientAsync();
+        var browser = NewBrowser(Server.BaseAddress);
+        var (verifier, challenge) = OAuthFlow.NewPkce();
+        var back = await AtTheProviderAsync(browser, await ChooseAsync(browser, Authorize(first, challenge), "generic"), NewLogin());
+        var tokens = await AllowAndRedeemAsync(browser, first, await browser.GetAsync(back), verifier);
+        var sub = IdTokenClaims(tokens).GetProperty("sub").GetString();
+
+        // A second client in the same browser: the session signs the user in (no redirect to the provider); only its consent is asked.
+        (verifier, challenge) = OAuthFlow.NewPkce();
+        var asked = await browser.GetAsync(Authorize(second, challenge));
+        Assert.Equal(HttpStatusCode.OK, asked.StatusCode);
+        Assert.True(OAuthFlow.IsConsentPage(await asked.Content.ReadAsStringAsync()));
+        Assert.Equal(sub, IdTokenClaims(await AllowAndRedeemAsync(browser, second, asked, verifier)).GetProperty("sub").GetString());
+
+        // The first client again: consent remembered, the code at once.
+        var again = await browser.GetAsync(Authorize(first, OAuthFlow.NewPkce().Challenge));
+        Assert.Equal(HttpStatusCode.Found, again.StatusCode);
+        Assert.StartsWith(Redirect + "?code=", again.Headers.Location!.ToString());
+
+        // The account page lists both apps; withdrawing one makes it ask for consent again.
+        var account = await (await browser.GetAsync("account")).Content.ReadAsStringAsync();
+        Assert.Contains($"name=\"client_id\" value=\"{first}\"", account);
+        Assert.Contains($"name=\"client_id\" value=\"{second}\"", account);
+        var withdrawn = await browser.PostAsync("account", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["csrf_token"] = OAuthFlow.CsrfToken(account), ["action"] = "withdraw", ["client_id"] = second,
+        }));
+        Assert.Contains("no longer has access", await withdrawn.Content.ReadAsStringAsync());
+        Assert.True(OAuthFlow.IsConsentPage(await (await browser.GetAsync(Authorize(second, OAuthFlow.NewPkce().Challenge))).Content.ReadAsStringAsync()));
+
+        // RP-initiated logout ends the federated session like a local one.
+        var loggedOut = await browser.GetAsync(QueryHelpers.AddQueryString("endsession", new Dictionary<string, string?>
+        {
+            ["id_token_hint"] = tokens.GetProperty("id_token").GetString(), ["post_logout_redirect_uri"] = SignedOut, ["state"] = "bye",
+        }));
+        Assert.Equal(SignedOut + "?state=bye", loggedOut.Headers.Location!.OriginalString);
+        var none = OAuthFlow.RedirectParameters(await browser.GetAsync(Authorize(first, OAuthFlow.NewPkce().Challenge, extra: [("prompt", "none")])));
+        Assert.Equal("login_required", none["error"]);
+    }
+
+    [Fact]
+    public async Task TheAccountPage_WithoutASession_OffersTheProviders_AndASignInThroughOne_LandsBackOnIt()
+    {
+        var browser = NewBrowser(Server.BaseAddress);
+        var page = await browser.GetAsync("account");
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("Sign in with Example ID", html);
+        Assert.Contains("type=\"password\"", html);
+        Assert.Contains(Upstream.BaseAddress.GetLeftPart(UriPartial.Authority), page.Headers.GetValues("Content-Security-Policy").Single());
+
+        var form = ProvidersForm().Match(html);
+        var toProvider = await browser.PostAsync("account", new FormUrlEncodedContent([.. OAuthFlow.HiddenFieldValues(form.Value), new("provider", "generic")]));
+        var login = NewLogin();
+        var back = await AtTheProviderAsync(browser, toProvider, login);
+        var landed = await browser.GetAsync(back);
+
+        Assert.Equal(HttpStatusCode.Found, landed.StatusCode);
+        Assert.Equal(Server.Issuer + "/account", landed.Headers.Location!.ToString());
+        var account = await (await browser.GetAsync("account")).Content.ReadAsStringAsync();
+        Assert.Contains("Signed in as", account);
+        Assert.Contains($"{login}@example.com", account);
+        Assert.Contains("You have not allowed any app yet", account);
+
+        // A replayed answer is a page, never a second session.
+        var replayed = await browser.GetAsync(back);
+        Assert.Equal(HttpStatusCode.BadRequest, replayed.StatusCode);
+    }
+
+    [Fact]
+    public async Task AnUpstreamAcrThatMeansMultiFactor_IsMfaInOurAmr_AndOurIdTokenCarriesNoAcr()
+    {
+        var clientId = await NewClientAsync();
+
+        var (claims, _, _) = await SignInThroughAsync(clientId, "generic", NewLogin("acrmfa"));
+        var (plain, _, _) = await SignInThroughAsync(clientId, "generic", NewLogin());
+
+        Assert.Contains("mfa", claims.GetProperty("amr").EnumerateArray().Select(a => a.GetString()));
+        Assert.False(claims.TryGetProperty("acr", out _));
+        Assert.DoesNotContain("mfa", plain.GetProperty("amr").EnumerateArray().Select(a => a.GetString()));
+    }
+
+    [Fact]
     public async Task Entra_AnyOrganisation_AnAllowedTenantsUser_ByDomainHint_WithMfaInAmr_AndTheSubStays()
     {
         var clientId = await NewClientAsync();

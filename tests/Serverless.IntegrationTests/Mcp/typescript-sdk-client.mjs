@@ -15,25 +15,40 @@ const say = (event) => console.log(JSON.stringify(event));
 // What a person does in the browser: the sign-in page (its form filled in and allowed); returns the code from the
 // redirect. The one function that knows the page; keep every other step free of it.
 async function signIn(authorizationUrl) {
+  post.cookies = undefined;
   const page = await fetch(authorizationUrl, { redirect: 'manual' });
   if (page.status !== 200) throw new Error(`the sign-in page answered ${page.status}`);
-  const cookies = page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-  const html = await page.text();
-  const form = new URLSearchParams();
-  for (const [, name, value] of html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) {
-    form.append(decode(name), decode(value));
-  }
-  form.append('username', USERNAME);
-  form.append('password', PASSWORD);
-  form.append('decision', 'allow');
-  const answer = await fetch(new URL('/authorize', authorizationUrl), {
-    method: 'POST', body: form, redirect: 'manual', headers: cookies ? { cookie: cookies } : {},
-  });
+  // Step one: the password; step two, only when the server asks: Allow.
+  let answer = await post(authorizationUrl, page, { username: USERNAME, password: PASSWORD });
+  if (answer.status === 200) answer = await post(authorizationUrl, answer, { decision: 'allow' });
   const location = answer.headers.get('location');
   if (!location) throw new Error(`the sign-in form answered ${answer.status} without a redirect`);
   const back = new URL(location);
   if (!back.searchParams.get('code')) throw new Error(`no code in the redirect: ${back.search}`);
   return back.searchParams.get('code');
+}
+
+// Posts the first form of the page in `response` (its hidden fields plus `extra`) with the cookies it set, and
+// those the page before set (`post.cookies`).
+async function post(authorizationUrl, response, extra) {
+  const cookies = new Map(post.cookies ?? []);
+  for (const c of response.headers.getSetCookie()) {
+    const [pair] = c.split(';');
+    const at = pair.indexOf('=');
+    cookies.set(pair.slice(0, at), pair.slice(at + 1));
+  }
+  post.cookies = cookies;
+  const html = await response.text();
+  const formHtml = html.includes('id="password-form"') ? html.slice(html.indexOf('id="password-form"')) : html;
+  const form = new URLSearchParams();
+  for (const [, name, value] of formHtml.slice(0, formHtml.indexOf('</form>')).matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) {
+    form.append(decode(name), decode(value));
+  }
+  for (const [name, value] of Object.entries(extra)) form.append(name, value);
+  const cookie = [...cookies].map(([n, v]) => `${n}=${v}`).join('; ');
+  return fetch(new URL('/authorize', authorizationUrl), {
+    method: 'POST', body: form, redirect: 'manual', headers: cookie ? { cookie } : {},
+  });
 }
 
 function decode(text) {

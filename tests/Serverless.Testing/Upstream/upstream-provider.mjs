@@ -3,7 +3,8 @@
 // Entra's issuer form), plus Entra's multi-tenant discovery documents (/organizations/v2.0 for tenant A's endpoints,
 // /b/organizations/v2.0 for tenant B's), whose issuer is the "{tenantid}" template, as Entra's own is.
 // Usage: node upstream-provider.mjs '{"port":1234,"tenants":["<tidA>","<tidB>"],"clients":[{client_id,client_secret,redirect_uris}]}'
-// The sign-in page asks for a username only (any name signs in; "mfa-..." names sign in with amr ["pwd","mfa"]) and
+// The sign-in page asks for a username only (any name signs in; "mfa-..." names sign in with amr ["pwd","mfa"],
+// "acrmfa-..." names with amr ["pwd"] and the multi-factor acr) and
 // has a Cancel button, which answers access_denied.
 import http from 'node:http';
 import crypto from 'node:crypto';
@@ -82,7 +83,11 @@ async function interaction({ prefix, provider }, req, res, rest) {
   grant.addOIDCScope(details.params.scope);
   const grantId = await grant.save();
   const amr = accountId.startsWith('mfa-') ? ['pwd', 'mfa'] : ['pwd'];
-  await provider.interactionFinished(req, res, { login: { accountId, amr }, consent: { grantId } }, { mergeWithLastSubmission: false });
+  // "acrmfa-..." names say MFA by acr alone (the PAPE multi-factor policy), as some providers do, with no mfa in amr.
+  const login = accountId.startsWith('acrmfa-')
+    ? { accountId, amr, acr: 'http://schemas.openid.net/pape/policies/2007/06/multi-factor' }
+    : { accountId, amr };
+  await provider.interactionFinished(req, res, { login, consent: { grantId } }, { mergeWithLastSubmission: false });
 }
 
 async function organizations(res, tenantPrefix) {

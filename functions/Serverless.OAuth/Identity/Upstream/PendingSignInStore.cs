@@ -16,7 +16,13 @@ public sealed class PendingSignInStore(OAuthTables tables, ExpiryIndex expiryInd
 {
     private readonly ExpiringTable _pending = new(OAuthTables.UpstreamSignIns, tables, expiryIndex, clock);
 
-    public async Task AddAsync(UpstreamAttempt attempt, string provider, string browserBinding, IEnumerable<(string Name, string Value)> request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records a pending sign-in: for an authorization (<paramref name="request"/>, its parameters), or, when
+    /// <paramref name="returnTo"/> is given, for a page of this server (a path, e.g. "/account"), where the callback sends
+    /// the browser once the session has started.
+    /// </summary>
+    public async Task AddAsync(
+        UpstreamAttempt attempt, string provider, string browserBinding, IEnumerable<(string Name, string Value)> request, CancellationToken cancellationToken, string? returnTo = null)
     {
         await _pending.AddAsync(
             new PendingSignInEntity
@@ -26,6 +32,7 @@ public sealed class PendingSignInStore(OAuthTables tables, ExpiryIndex expiryInd
                 Provider = provider,
                 BrowserHash = SecretValues.Hash(browserBinding),
                 Request = RedirectQuery.Build("", [.. request.Select(field => (field.Name, (string?)field.Value))]).TrimStart('?'),
+                ReturnTo = returnTo ?? "",
                 ExpiresAt = clock.GetUtcNow() + options.Upstream.SignInLifetime,
             },
             cancellationToken);
@@ -64,4 +71,7 @@ public sealed class PendingSignInEntity : ExpiringEntity
 
     /// <summary>The authorization request's parameters, as a query string, validated again when the answer comes.</summary>
     public string Request { get; set; } = "";
+
+    /// <summary>Empty for an authorization; otherwise the path of this server the sign-in returns to (set by the server, never by a request).</summary>
+    public string ReturnTo { get; set; } = "";
 }

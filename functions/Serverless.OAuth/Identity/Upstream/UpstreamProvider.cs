@@ -306,7 +306,7 @@ public sealed class UpstreamProvider
             Email = Safe(email, 256),
             EmailVerified = verified && email is not null,
             TenantId = tenant,
-            Amr = AuthenticationMethods(token),
+            Amr = AuthenticationMethods(token, Options.MultiFactorAcrValues),
             Label = Safe(email, 256) ?? Safe(preferred, 256) ?? Safe(name, 256),
         };
     }
@@ -415,15 +415,35 @@ public sealed class UpstreamProvider
         Options.Kind == UpstreamKind.OpenIdConnect && configuration.TokenEndpointAuthMethodsSupported.Count > 0
             && !configuration.TokenEndpointAuthMethodsSupported.Contains("client_secret_post");
 
-    /// <summary>The RFC 8176 methods the provider names (a short list, each a plain token); others are dropped.</summary>
-    private static IReadOnlyList<string> AuthenticationMethods(JsonWebToken token)
+    /// <summary>
+    /// "acr" values that name multi-factor authentication whoever sends them: the PAPE multi-factor policies (OpenID
+    /// Provider Authentication Policy Extension 1.0 §4) and the REFEDS MFA profile. A provider's own are added by
+    /// <see cref="UpstreamProviderOptions.MultiFactorAcrValues"/>.
+    /// </summary>
+    public static IReadOnlySet<string> MultiFactorAcrs { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
-        if (!token.TryGetPayloadValue<string[]>("amr", out var amr) || amr is null)
+        "http://schemas.openid.net/pape/policies/2007/06/multi-factor",
+        "http://schemas.openid.net/pape/policies/2007/06/multi-factor-physical",
+        "https://refeds.org/profile/mfa",
+    };
+
+    /// <summary>
+    /// The RFC 8176 methods the provider names (a short list, each a plain token; others are dropped), and "mfa" when its
+    /// "acr" (OpenID Connect Core §2) is one that means multi-factor. The acr itself is not passed on: this server's ID
+    /// tokens say how the user signed in with amr only (see docs/upstream-sign-in.md).
+    /// </summary>
+    public static IReadOnlyList<string> AuthenticationMethods(JsonWebToken token, IReadOnlyCollection<string> multiFactorAcrs)
+    {
+        var methods = token.TryGetPayloadValue<string[]>("amr", out var amr) && amr is not null
+            ? amr.Where(value => value is { Length: > 0 and <= 16 } && value.All(char.IsAsciiLetterOrDigit)).Distinct(StringComparer.Ordinal).Take(8).ToList()
+            : new List<string>();
+        if (token.TryGetPayloadValue<string>("acr", out var acr) && acr is not null
+            && (MultiFactorAcrs.Contains(acr) || multiFactorAcrs.Contains(acr, StringComparer.Ordinal)) && !methods.Contains("mfa"))
         {
-            return [];
+            methods.Add("mfa");
         }
 
-        return amr.Where(value => value is { Length: > 0 and <= 16 } && value.All(char.IsAsciiLetterOrDigit)).Distinct(StringComparer.Ordinal).Take(8).ToList();
+        return methods;
     }
 
     private static string Reason(Exception? exception) => exception switch

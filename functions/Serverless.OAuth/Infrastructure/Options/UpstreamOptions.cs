@@ -132,6 +132,12 @@ public sealed class UpstreamProviderOptions
     /// <summary>With SignUp AllowedEmailDomains: the domains (e.g. "contoso.com") whose verified addresses get an account.</summary>
     public List<string> AllowedEmailDomains { get; set; } = [];
 
+    /// <summary>
+    /// The provider's own "acr" values that mean multi-factor authentication, besides the standard ones
+    /// (<c>UpstreamProvider.MultiFactorAcrs</c>): a sign-in with one of them carries "mfa" in this server's amr.
+    /// </summary>
+    public List<string> MultiFactorAcrValues { get; set; } = [];
+
     /// <summary>A client's domain_hint (or a login_hint in one of these domains) goes straight to this provider, without the choice page.</summary>
     public List<string> DomainHints { get; set; } = [];
 
