@@ -91,6 +91,12 @@ param entraAllowedTenants array = []
 @description('Entra sign-in fallback: the name of a secret in this deployment\'s Key Vault holding a client secret. Empty (recommended): the Function App\'s managed identity is a federated credential of the app registration, and there is no secret.')
 param entraClientSecretName string = ''
 
+@description('DPoP (docs/dpop.md): require a server nonce in every DPoP proof. Needs dpopNonceKeySecretName.')
+param dpopRequireNonce bool = false
+
+@description('DPoP nonces: the name of a secret in this deployment\'s Key Vault holding base64 of at least 32 random bytes, which every instance shares (empty: no nonces).')
+param dpopNonceKeySecretName string = ''
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
@@ -215,6 +221,8 @@ module api 'app/api.bicep' = {
     entraTenant: entraTenant
     entraAllowedTenants: entraAllowedTenants
     entraClientSecretName: entraClientSecretName
+    dpopNonceKeySecretName: dpopNonceKeySecretName
+    dpopRequireNonce: dpopRequireNonce
     keyVaultName: keyVaultName
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
@@ -256,6 +264,7 @@ module rbac 'app/rbac.bicep' = {
     secondSigningKeyName: secondSigningKeyName
     wrappingKeyName: wrappingKeyName
     entraClientSecretName: entraClientSecretName
+    dpopNonceKeySecretName: dpopNonceKeySecretName
   }
   dependsOn: [
     storage

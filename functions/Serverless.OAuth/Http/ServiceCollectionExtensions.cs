@@ -90,6 +90,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<IdTokenHintValidator>();
         services.TryAddSingleton<AuthorizeRequestValidator>();
         services.TryAddSingleton<OneTimeIds>();
+        services.TryAddSingleton<IOneTimeIds>(sp => sp.GetRequiredService<OneTimeIds>());
         services.TryAddSingleton<DpopNonces>();
         services.TryAddSingleton<DpopProofValidator>();
         services.TryAddSingleton<ClientKeys>();

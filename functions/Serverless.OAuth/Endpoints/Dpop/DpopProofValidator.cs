@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -20,7 +21,8 @@ namespace Serverless.OAuth.Endpoints.Dpop;
 /// RFC 7638 thumbprint, which the grants and token writers take as a value. A refusal is invalid_dpop_proof (or
 /// use_dpop_nonce) and says which rule failed, never what the proof held.
 /// </summary>
-public sealed class DpopProofValidator(OneTimeIds oneTimeIds, DpopNonces nonces, OAuthServerOptions options, TimeProvider clock)
+public sealed class DpopProofValidator(
+    IOneTimeIds oneTimeIds, DpopNonces nonces, OAuthServerOptions options, TimeProvider clock, ILogger<DpopProofValidator> logger)
 {
     /// <summary>The header that carries the proof (RFC 9449 §4.1).</summary>
     public const string HeaderName = "DPoP";
@@ -46,6 +48,18 @@ public sealed class DpopProofValidator(OneTimeIds oneTimeIds, DpopNonces nonces,
     /// <param name="accessToken">At a resource, the access token the proof must hash in ath; null at /token.</param>
     /// <returns>The proof's key (its thumbprint), or <see cref="DpopBinding.None"/> when no proof was sent.</returns>
     public async Task<OAuthResult<DpopBinding>> ValidateAsync(
+        StringValues header, string method, string url, string? accessToken, CancellationToken cancellationToken)
+    {
+        var result = await CheckAsync(header, method, url, accessToken, cancellationToken);
+        if (!result.Succeeded && result.Error.Error == OAuthErrorCodes.InvalidDpopProof)
+        {
+            DpopEvents.ProofRefused(logger, url, result.Error.Description ?? "");
+        }
+
+        return result;
+    }
+
+    private async Task<OAuthResult<DpopBinding>> CheckAsync(
         StringValues header, string method, string url, string? accessToken, CancellationToken cancellationToken)
     {
         if (header.Count == 0)

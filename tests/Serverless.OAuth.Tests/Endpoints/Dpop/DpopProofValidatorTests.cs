@@ -27,7 +27,8 @@ public sealed class DpopProofValidatorTests : IAsyncLifetime, IDisposable
     {
         var storage = (await AzuriteServer.Shared).NewStorage();
         var tables = new OAuthTables(storage);
-        return new DpopProofValidator(new OneTimeIds(tables, new ExpiryIndex(tables, 4), _clock), new DpopNonces(options, _clock), options, _clock);
+        return new DpopProofValidator(new OneTimeIds(tables, new ExpiryIndex(tables, 4), _clock), new DpopNonces(options, _clock), options, _clock,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<DpopProofValidator>.Instance);
     }
 
     private Task<OAuthResult<DpopBinding>> ValidateAsync(string proof, string method = "POST", string url = TokenUrl, string? accessToken = null) =>
