@@ -15,9 +15,12 @@ public sealed class ClientMetadataReaderDpopTests
     public void TrueIsCarriedIntoTheRegistration_AndUnsaidIsFalse()
     {
         var bound = Read(""","dpop_bound_access_tokens":true""");
+        Assert.True(bound.Succeeded);
         Assert.True(bound.Value.DpopBoundAccessTokens);
         Assert.True(SelfRegistration.Request(bound.Value, "c", "App", ClientRegistration.AuthNone).DpopBoundAccessTokens);
-        Assert.False(Read("").Value.DpopBoundAccessTokens);
+        var unsaid = Read("");
+        Assert.True(unsaid.Succeeded);
+        Assert.False(unsaid.Value.DpopBoundAccessTokens);
     }
 
     [Fact]
