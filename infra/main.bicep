@@ -94,6 +94,12 @@ param entraClientSecretName string = ''
 @description('Entra sign-in without a secret: the resource id of a user-assigned identity that owns the app registration and has the Microsoft Graph permission Application.ReadWrite.OwnedBy; given, a deployment script makes the Function App\'s identity a federated credential of the app (infra/app/entra-federation.bicep). Empty: create the credential by hand (docs/upstream-sign-in.md).')
 param entraFederationDeployerIdentityId string = ''
 
+@description('DPoP (docs/dpop.md): require a server nonce in every DPoP proof. Needs dpopNonceKeySecretName.')
+param dpopRequireNonce bool = false
+
+@description('DPoP nonces: the name of a secret in this deployment\'s Key Vault holding base64 of at least 32 random bytes, which every instance shares (empty: no nonces).')
+param dpopNonceKeySecretName string = ''
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
   'azd-env-name': environmentName
@@ -218,6 +224,8 @@ module api 'app/api.bicep' = {
     entraTenant: entraTenant
     entraAllowedTenants: entraAllowedTenants
     entraClientSecretName: entraClientSecretName
+    dpopNonceKeySecretName: dpopNonceKeySecretName
+    dpopRequireNonce: dpopRequireNonce
     keyVaultName: keyVaultName
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
@@ -271,6 +279,7 @@ module rbac 'app/rbac.bicep' = {
     secondSigningKeyName: secondSigningKeyName
     wrappingKeyName: wrappingKeyName
     entraClientSecretName: entraClientSecretName
+    dpopNonceKeySecretName: dpopNonceKeySecretName
   }
   dependsOn: [
     storage

@@ -45,10 +45,14 @@ internal static class AdminCommands
         {
             Description = "The algorithm of its ID tokens, ES256 or RS256 (default: RS256).",
         };
+        var dpopBound = new Option<bool>("--dpop-bound-access-tokens")
+        {
+            Description = "The client always uses DPoP (RFC 9449 §5.2): a token request without a DPoP proof is refused.",
+        };
         var assertion = ClientCredentialCommands.AddOptions.Create();
         var add = new Command("add", "Registers a client.")
         {
-            id, name, isPublic, confidential, redirectUris, postLogoutRedirectUris, scope, grants, refreshWithoutOfflineAccess, introspect, resource, idTokenAlgorithm,
+            id, name, isPublic, confidential, redirectUris, postLogoutRedirectUris, scope, grants, refreshWithoutOfflineAccess, introspect, resource, idTokenAlgorithm, dpopBound,
         };
         foreach (var option in assertion.All)
         {
@@ -69,7 +73,8 @@ internal static class AdminCommands
             parsed.GetValue(postLogoutRedirectUris),
             ClientCredentialCommands.ReadJwks(parsed.GetValue(assertion.Jwks)),
             parsed.GetValue(assertion.JwksUri),
-            ClientCredentialCommands.Federated(parsed.GetValue(assertion.Issuer), parsed.GetValue(assertion.Subject), parsed.GetValue(assertion.Audience))))));
+            ClientCredentialCommands.Federated(parsed.GetValue(assertion.Issuer), parsed.GetValue(assertion.Subject), parsed.GetValue(assertion.Audience)),
+            DpopBoundAccessTokens: parsed.GetValue(dpopBound)))));
 
         var list = new Command("list", "Lists the registered clients and their settings.");
         list.SetAction(_ => session.WithServicesAsync(services => ListClientsAsync(session, services)));
@@ -238,7 +243,7 @@ internal static class AdminCommands
     {
         string[] flags =
         [
-            .. new[] { (client.RefreshWithoutOfflineAccess, "--refresh-without-offline-access"), (client.MayIntrospect, "--introspect") }.Where(f => f.Item1).Select(f => f.Item2),
+            .. new[] { (client.RefreshWithoutOfflineAccess, "--refresh-without-offline-access"), (client.MayIntrospect, "--introspect"), (client.DpopBoundAccessTokens, "--dpop-bound-access-tokens") }.Where(f => f.Item1).Select(f => f.Item2),
             .. client.DefaultResource is { } resource ? [$"--resource {resource}"] : Array.Empty<string>(),
             .. client.IdTokenSignedResponseAlg is { } algorithm ? [$"--id-token-signed-response-alg {algorithm}"] : Array.Empty<string>(),
         ];

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Serverless.OAuth.Endpoints;
+using Serverless.OAuth.Endpoints.Dpop;
 using Serverless.OAuth.Http;
 using Serverless.OAuth.Interaction.Pages;
 using Serverless.OAuth.Interaction;
@@ -24,7 +25,8 @@ public sealed class DemoHttpHandlers(EndpointRunner server, ResourceEndpoint res
 
     /// <summary>GET /resource: the demo protected resource.</summary>
     public Task<IResult> ResourceAsync(HttpRequest request) =>
-        server.RunAsync(request, resource, static (e, r) => e.HandleAsync(r.Headers.Authorization, r.HttpContext.RequestAborted));
+        server.RunAsync(request, resource, static (e, r) => e.HandleAsync(
+            new ResourceRequest(r.Headers.Authorization, r.Headers[DpopProofValidator.HeaderName], r.Method, e.Url), r.HttpContext.RequestAborted));
 
     /// <summary>GET /.well-known/oauth-protected-resource/resource: the demo resource's metadata (RFC 9728).</summary>
     public Task<IResult> ResourceMetadataAsync(HttpRequest request) =>

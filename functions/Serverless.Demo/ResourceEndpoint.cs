@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Primitives;
+using Serverless.OAuth.Endpoints.Dpop;
 using Serverless.OAuth.Clients.Apis;
 using Serverless.OAuth.Endpoints;
 using Serverless.OAuth.Infrastructure.Options;
@@ -24,8 +24,11 @@ public sealed class ResourceEndpoint(ProtectedResource resource, IApiStore apis,
 
     private readonly string _metadataUrl = options.Issuer.TrimEnd('/') + "/" + MetadataRoute;
 
-    public Task<EndpointResult> HandleAsync(StringValues authorization, CancellationToken cancellationToken) =>
-        resource.HandleAsync(authorization, options.EffectiveAudience, error => Challenge(error), token => Task.FromResult(Serve(token)), cancellationToken);
+    /// <summary>The resource's public URL, which a DPoP proof names in htu (RFC 9449 §4.3): from the configured issuer, never the Host header.</summary>
+    public string Url { get; } = options.Issuer.TrimEnd('/') + "/resource";
+
+    public Task<EndpointResult> HandleAsync(ResourceRequest request, CancellationToken cancellationToken) =>
+        resource.HandleAsync(request, options.EffectiveAudience, error => Challenge(error), token => Task.FromResult(Serve(token)), cancellationToken);
 
     private EndpointResult Serve(ValidatedAccessToken token)
     {
@@ -50,6 +53,7 @@ public sealed class ResourceEndpoint(ProtectedResource resource, IApiStore apis,
                 ScopesSupported = api?.Scopes.Select(s => s.Name).ToArray() ?? [],
                 BearerMethodsSupported = ["header"],
                 ResourceName = api?.Name,
+                DpopSigningAlgValuesSupported = DpopProofValidator.Algorithms,
             },
             NoStore: false,
             CacheControl: "public, max-age=3600");

@@ -74,6 +74,12 @@ param entraAllowedTenants array
 @description('Entra sign-in fallback: a Key Vault secret holding a client secret; empty uses the managed identity as a federated credential.')
 param entraClientSecretName string
 
+@description('DPoP: require a server nonce in every proof (needs dpopNonceKeySecretName).')
+param dpopRequireNonce bool
+
+@description('DPoP nonces: a Key Vault secret holding the key every instance shares; empty: none.')
+param dpopNonceKeySecretName string
+
 @description('Name of the Key Vault (for Key Vault references in app settings).')
 param keyVaultName string
 
@@ -183,6 +189,10 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     OAuth__Upstream__Providers__entra__ClientId: entraClientId
     OAuth__Upstream__Providers__entra__ManagedIdentityClientId: empty(entraClientSecretName) ? identityClientId : ''
     OAuth__Upstream__Providers__entra__ClientSecret: empty(entraClientSecretName) ? '' : '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${entraClientSecretName})'
+    // DPoP nonces (docs/dpop.md): an HMAC of the time step under a key every instance reads from the same secret, so
+    // any instance accepts a nonce another issued; a Key Vault reference, never the key itself.
+    OAuth__Dpop__RequireNonce: string(dpopRequireNonce)
+    OAuth__Dpop__NonceKey: empty(dpopNonceKeySecretName) ? '' : '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${dpopNonceKeySecretName})'
   }
 }
 

@@ -36,6 +36,9 @@ param wrappingKeyName string
 @description('Entra sign-in fallback: the Key Vault secret holding the client secret; empty: no secret, no secret access.')
 param entraClientSecretName string
 
+@description('DPoP nonces: the Key Vault secret holding the nonce key; empty: no secret access.')
+param dpopNonceKeySecretName string
+
 var roles = {
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3' // Storage Table Data Contributor
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b' // Storage Blob Data Owner
@@ -146,6 +149,22 @@ resource entraSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' existing = i
 resource entraSecretUse 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(entraClientSecretName)) {
   name: guid(vault.id, entraClientSecretName, identityName, roles.keyVaultSecretsUser)
   scope: entraSecret
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// Only where DPoP nonces are on: reading the one secret that holds the nonce key.
+resource dpopNonceKey 'Microsoft.KeyVault/vaults/secrets@2023-07-01' existing = if (!empty(dpopNonceKeySecretName)) {
+  parent: vault
+  name: dpopNonceKeySecretName
+}
+
+resource dpopNonceKeyUse 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(dpopNonceKeySecretName)) {
+  name: guid(vault.id, dpopNonceKeySecretName, identityName, roles.keyVaultSecretsUser)
+  scope: dpopNonceKey
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
     principalId: principalId

@@ -9,6 +9,7 @@ namespace ProtectedApi;
 /// registered with <c>api add --identifier</c>), its typ is at+jwt (RFC 9068 §2.1), and it is signed, current and
 /// from that issuer. GET /orders also needs the API's scope (Api:Scope). The defaults are the local server's demo API,
 /// so <c>dotnet run</c> works beside <c>./scripts/start.sh</c>; set Api__Authority, Api__Audience and Api__Scope for yours.
+/// A DPoP-bound token (cnf.jkt) is accepted only with the DPoP scheme and a proof of its key (<see cref="DpopProofValidation"/>).
 /// </summary>
 public static class ProtectedApiApp
 {
@@ -28,6 +29,8 @@ public static class ProtectedApiApp
             options.RequireHttpsMetadata = !new Uri(authority).IsLoopback;
             options.MapInboundClaims = false;
             options.TokenValidationParameters.ValidTypes = ["at+jwt"];
+            // DPoP-bound tokens (RFC 9449): "Authorization: DPoP" with a proof of the token's key; see DpopProofValidation.
+            options.AddDpop(TimeProvider.System);
         });
         builder.Services.AddAuthorization(authorization => authorization.AddPolicy("orders", policy => policy
             .RequireAuthenticatedUser()

@@ -237,6 +237,17 @@ public sealed class AdminCommandsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ClientsAdd_DpopBoundAccessTokens_IsStoredAndListed()
+    {
+        var (exit, _, _) = await RunAsync("", "clients", "add", "--id", "cli-dpop", "--name", "CLI", "--public", "--redirect-uri", "http://127.0.0.1/cb",
+            "--dpop-bound-access-tokens");
+
+        Assert.Equal(0, exit);
+        Assert.True((await _server.Get<Serverless.OAuth.Clients.IClientStore>().FindAsync("cli-dpop"))!.DpopBoundAccessTokens);
+        Assert.Contains("--dpop-bound-access-tokens", (await RunAsync("", "clients", "list")).Output);
+    }
+
+    [Fact]
     public async Task UsersSetProfile_IsWhatUserInfoReleases()
     {
         var user = await _server.AddUserAsync();

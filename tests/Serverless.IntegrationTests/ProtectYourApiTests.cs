@@ -74,7 +74,55 @@ public sealed class ProtectYourApiTests : IAsyncLifetime
 
         var none = await GetOrdersAsync(null);
         Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
-        Assert.Equal("Bearer", none.Headers.WwwAuthenticate.ToString());
+        Assert.StartsWith("Bearer", none.Headers.WwwAuthenticate.ToString());
+    }
+
+    [Fact]
+    public async Task TheAspNetCoreSample_AcceptsADpopBoundTokenWithItsProof_AndRefusesItAsBearerOrWithAnotherKey()
+    {
+        var url = $"http://127.0.0.1:{FreePort.Next()}";
+        await using var api = ProtectedApiApp.Build(["--urls", url], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(Settings);
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        });
+        await api.StartAsync();
+        using var key = new DpopKey();
+        using var other = new DpopKey();
+        using var tokenRequest = new HttpRequestMessage(HttpMethod.Post, "token")
+        {
+            Content = new FormUrlEncodedContent([new("grant_type", "client_credentials"), new("resource", Orders)]),
+        };
+        tokenRequest.Headers.Authorization = OAuthFlow.BasicAuthorization(_credentials.Item1, _credentials.Item2);
+        tokenRequest.Headers.Add("DPoP", key.Proof("POST", _server.Issuer + "/token", DateTimeOffset.UtcNow));
+        var token = (await TokenSupport.ReadTokenResponseAsync(await _flow.Http.SendAsync(tokenRequest), "DPoP")).AccessToken;
+        using var http = new HttpClient { BaseAddress = new Uri(url + "/") };
+        async Task<HttpResponseMessage> GetOrdersAsync(string scheme, string? proof)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "orders") { Headers = { Authorization = new(scheme, token) } };
+            if (proof is not null)
+            {
+                request.Headers.Add("DPoP", proof);
+            }
+
+            return await http.SendAsync(request);
+        }
+
+        var proof = key.Proof("GET", url + "/orders", DateTimeOffset.UtcNow, token);
+        Assert.Equal(HttpStatusCode.OK, (await GetOrdersAsync("DPoP", proof)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await GetOrdersAsync("DPoP", proof)).StatusCode); // replayed
+
+        var asBearer = await GetOrdersAsync("Bearer", proof: null);
+        Assert.Equal(HttpStatusCode.Unauthorized, asBearer.StatusCode);
+        Assert.StartsWith("Bearer error=\"invalid_token\"", asBearer.Headers.WwwAuthenticate.ToString());
+        Assert.Contains("DPoP algs=\"ES256", asBearer.Headers.WwwAuthenticate.ToString());
+
+        var anotherKey = await GetOrdersAsync("DPoP", other.Proof("GET", url + "/orders", DateTimeOffset.UtcNow, token));
+        Assert.Equal(HttpStatusCode.Unauthorized, anotherKey.StatusCode);
+        var noProof = await GetOrdersAsync("DPoP", proof: null);
+        Assert.Equal(HttpStatusCode.Unauthorized, noProof.StatusCode);
+        var wrongUrl = await GetOrdersAsync("DPoP", key.Proof("GET", url + "/invoices", DateTimeOffset.UtcNow, token));
+        Assert.Equal(HttpStatusCode.Unauthorized, wrongUrl.StatusCode);
     }
 
     [Fact]

@@ -28,13 +28,13 @@ public static class TokenSupport
         return (JsonWebToken)result.SecurityToken;
     }
 
-    public static async Task<(string AccessToken, string? RefreshToken, JsonElement Body)> ReadTokenResponseAsync(HttpResponseMessage response)
+    public static async Task<(string AccessToken, string? RefreshToken, JsonElement Body)> ReadTokenResponseAsync(HttpResponseMessage response, string tokenType = "Bearer")
     {
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, $"token request failed: {(int)response.StatusCode} {text}");
         Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
         var body = JsonDocument.Parse(text).RootElement.Clone();
-        Assert.Equal("Bearer", body.GetProperty("token_type").GetString());
+        Assert.Equal(tokenType, body.GetProperty("token_type").GetString());
         return (body.GetProperty("access_token").GetString()!, body.TryGetProperty("refresh_token", out var rt) ? rt.GetString() : null, body);
     }
 }

@@ -11,6 +11,7 @@ using Serverless.OAuth.Clients;
 using Serverless.OAuth.Http;
 using Serverless.OAuth.Infrastructure.Signing;
 using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Infrastructure.Storage;
 
 namespace Serverless.Benchmarks.Issuance;
 
@@ -72,6 +73,8 @@ public sealed class InProcessTokenServer : IDisposable
             Name = "Benchmark API",
             Scopes = [new ApiScope("read", "Read"), new ApiScope("write", "Write")],
         }));
+        // DPoP's jti check is one Table Storage insert, counted with the storage round trips; here it is free.
+        services.AddSingleton<IOneTimeIds>(new NoReplayStore());
         services.AddServerlessOAuth(configuration);
         _services = services.BuildServiceProvider();
         _endpoints = _services.GetRequiredService<EndpointRunner>();
@@ -96,7 +99,8 @@ public sealed class InProcessTokenServer : IDisposable
     public string Audience { get; }
 
     /// <summary>POST /token, client_credentials, client_secret_basic; returns the response's status code.</summary>
-    public async Task<int> IssueAsync(Stream responseBody)
+    /// <param name="dpopProof">A DPoP proof for the request (RFC 9449): the token is then DPoP-bound.</param>
+    public async Task<int> IssueAsync(Stream responseBody, string? dpopProof = null)
     {
         var context = new DefaultHttpContext { RequestServices = _services };
         var request = context.Request;
@@ -105,6 +109,10 @@ public sealed class InProcessTokenServer : IDisposable
         request.ContentType = "application/x-www-form-urlencoded";
         request.ContentLength = FormBody.Length;
         request.Headers.Authorization = _authorization;
+        if (dpopProof is not null)
+        {
+            request.Headers["DPoP"] = dpopProof;
+        }
         request.Body = new MemoryStream(FormBody, writable: false);
         context.Response.Body = responseBody;
         var result = await _endpoints.RunAsync(request, _token, static (e, r) => e.HandleAsync(r));
@@ -124,4 +132,10 @@ public sealed class InProcessTokenServer : IDisposable
         _services.Dispose();
         File.Delete(_keyPath);
     }
+}
+
+/// <summary>Every DPoP jti is new: the benchmark signs one proof and reuses it, and the storage insert is not what it measures.</summary>
+internal sealed class NoReplayStore : IOneTimeIds
+{
+    public Task<bool> TryUseAsync(string scope, string value, DateTimeOffset until, CancellationToken cancellationToken) => Task.FromResult(true);
 }

@@ -103,6 +103,12 @@ public sealed record OAuthClient
     /// </summary>
     public string? TokenEndpointAuthMethod { get; init; }
 
+    /// <summary>
+    /// dpop_bound_access_tokens (RFC 9449 §5.2): the client always uses DPoP, so a token request without a proof is
+    /// refused, and a stolen refresh token or code cannot be turned into a Bearer token.
+    /// </summary>
+    public bool DpopBoundAccessTokens { get; init; }
+
     public bool IsPublic => Type == ClientType.Public;
 
     /// <summary>

@@ -43,6 +43,12 @@ public sealed record OAuthErrorResult(OAuthError Error) : EndpointResult
 public sealed record BearerChallengeResult(OAuthError? Error, string Realm, string? Scope = null, string? ResourceMetadata = null) : EndpointResult
 {
     public override OAuthError? Failure => Error;
+
+    /// <summary>Set when the resource takes DPoP too: a DPoP challenge with these algs follows the Bearer one (RFC 9449 §7.1).</summary>
+    public IReadOnlyList<string>? DpopAlgorithms { get; init; }
+
+    /// <summary>The client used the DPoP scheme: the error goes in the DPoP challenge, the Bearer one stays bare.</summary>
+    public bool ErrorInDpopChallenge { get; init; }
 }
 
 /// <summary>

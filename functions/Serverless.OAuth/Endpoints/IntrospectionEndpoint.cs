@@ -50,7 +50,8 @@ public sealed class IntrospectionEndpoint(BackChannelRequestReader reader, Token
 
     private IntrospectionResponse Describe(ValidatedAccessToken token) => new(Active: true)
     {
-        TokenType = "Bearer",
+        TokenType = token.ConfirmationKey is null ? "Bearer" : "DPoP",
+        Confirmation = token.ConfirmationKey is { } jkt ? new TokenConfirmation(jkt) : null,
         Scope = token.Scope,
         ClientId = token.ClientId,
         Subject = token.Subject,

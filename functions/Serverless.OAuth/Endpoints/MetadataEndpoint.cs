@@ -6,6 +6,7 @@ using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Infrastructure.Signing;
 using Serverless.OAuth.Grants.Tokens;
 using Serverless.OAuth.Endpoints.Validation;
+using Serverless.OAuth.Endpoints.Dpop;
 
 namespace Serverless.OAuth.Endpoints;
 
@@ -90,6 +91,7 @@ public sealed class MetadataEndpoint(OAuthServerOptions options, SigningKeyRing 
             ServiceDocumentation = issuer + "/",
             RegistrationEndpoint = options.DynamicRegistration.Enabled ? issuer + "/register" : null,
             ClientIdMetadataDocumentSupported = options.ClientMetadataDocuments.Enabled ? true : null,
+            DpopSigningAlgValuesSupported = DpopProofValidator.Algorithms,
         };
     }
 }

@@ -41,6 +41,7 @@ public record AuthorizationServerMetadata
     [JsonPropertyName("service_documentation")] public required string ServiceDocumentation { get; init; }
     [JsonPropertyName("registration_endpoint")] public string? RegistrationEndpoint { get; init; }
     [JsonPropertyName("client_id_metadata_document_supported")] public bool? ClientIdMetadataDocumentSupported { get; init; }
+    [JsonPropertyName("dpop_signing_alg_values_supported")] public IReadOnlyList<string>? DpopSigningAlgValuesSupported { get; init; }
 }
 
 /// <summary>
@@ -90,7 +91,13 @@ public sealed record IntrospectionResponse([property: JsonPropertyName("active")
     [JsonPropertyName("exp")] public long? ExpiresAt { get; init; }
     [JsonPropertyName("jti")] public string? JwtId { get; init; }
     [JsonPropertyName("auth_time")] public long? AuthTime { get; init; }
+
+    /// <summary>RFC 9449 §6.2: the key a DPoP-bound token is bound to.</summary>
+    [JsonPropertyName("cnf")] public TokenConfirmation? Confirmation { get; init; }
 }
+
+/// <summary>A "cnf" member (RFC 7800 §3.1) with the RFC 7638 thumbprint of a DPoP key (RFC 9449 §6).</summary>
+public sealed record TokenConfirmation([property: JsonPropertyName("jkt")] string Jkt);
 
 /// <summary>
 /// Protected resource metadata (RFC 9728 §2): where a client finds the authorization server of a resource, and which
@@ -103,6 +110,7 @@ public sealed record ProtectedResourceMetadata
     [JsonPropertyName("scopes_supported")] public required IReadOnlyList<string> ScopesSupported { get; init; }
     [JsonPropertyName("bearer_methods_supported")] public required IReadOnlyList<string> BearerMethodsSupported { get; init; }
     [JsonPropertyName("resource_name")] public string? ResourceName { get; init; }
+    [JsonPropertyName("dpop_signing_alg_values_supported")] public IReadOnlyList<string>? DpopSigningAlgValuesSupported { get; init; }
 }
 
 /// <summary>What the demo resource answers a valid token with.</summary>
@@ -136,4 +144,5 @@ public sealed record ClientRegistrationResponse
     [JsonPropertyName("token_endpoint_auth_method")] public required string TokenEndpointAuthMethod { get; init; }
     [JsonPropertyName("scope")] public required string Scope { get; init; }
     [JsonPropertyName("post_logout_redirect_uris")] public IReadOnlyList<string>? PostLogoutRedirectUris { get; init; }
+    [JsonPropertyName("dpop_bound_access_tokens")] public bool? DpopBoundAccessTokens { get; init; }
 }

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Primitives;
 using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Grants.Tokens;
@@ -15,8 +14,11 @@ namespace Serverless.OAuth.Endpoints;
 /// </summary>
 public sealed class UserInfoEndpoint(ProtectedResource resource, IUserStore users, OAuthServerOptions options)
 {
-    public Task<EndpointResult> HandleAsync(StringValues authorization, CancellationToken cancellationToken) =>
-        resource.HandleAsync(authorization, audience: null, Challenge, token => ServeAsync(token, cancellationToken), cancellationToken);
+    /// <summary>The public URL a DPoP proof for UserInfo names in htu (RFC 9449 §4.3): from the configured issuer.</summary>
+    public string Url => options.Issuer.TrimEnd('/') + "/userinfo";
+
+    public Task<EndpointResult> HandleAsync(ResourceRequest request, CancellationToken cancellationToken) =>
+        resource.HandleAsync(request, audience: null, Challenge, token => ServeAsync(token, cancellationToken), cancellationToken);
 
     private async Task<EndpointResult> ServeAsync(ValidatedAccessToken token, CancellationToken cancellationToken)
     {

@@ -23,7 +23,8 @@ public sealed class AuthorizationCodeGrant(
     OAuthServerOptions options,
     TimeProvider clock)
 {
-    public async Task<OAuthResult<TokenResponse>> ExchangeAsync(OAuthClient client, OAuthParameters form, CancellationToken cancellationToken)
+    /// <param name="dpopJkt">The thumbprint of the key of the request's DPoP proof, when it had one: the tokens are bound to it.</param>
+    public async Task<OAuthResult<TokenResponse>> ExchangeAsync(OAuthClient client, OAuthParameters form, string? dpopJkt, CancellationToken cancellationToken)
     {
         var code = form["code"];
         if (code is null)
@@ -51,7 +52,8 @@ public sealed class AuthorizationCodeGrant(
         var bound = stored.Grant;
         var error = ValidateClientBinding(bound, client)
             ?? ValidateRedirectUriBinding(bound, redirectUri)
-            ?? ValidateCodeVerifier(bound, form["code_verifier"]);
+            ?? ValidateCodeVerifier(bound, form["code_verifier"])
+            ?? ValidateDpopKeyBinding(bound, dpopJkt);
         if (error is not null)
         {
             return error;
@@ -67,9 +69,13 @@ public sealed class AuthorizationCodeGrant(
         }
 
         var now = clock.GetUtcNow();
-        var refreshToken = client.IssuesRefreshToken(grantedScope) ? FirstRefreshToken(stored, resources, now) : null;
+        // A public client's refresh tokens are bound to its DPoP key (RFC 9449 §5); a confidential client's are bound
+        // by its authentication already.
+        var refreshToken = client.IssuesRefreshToken(grantedScope)
+            ? FirstRefreshToken(stored, resources, now, client.IsPublic ? dpopJkt : null)
+            : null;
         var response = await issuer.IssueAsync(
-            stored.FamilyId, bound.Subject, client.ClientId, target.Value, bound.AuthTime, refreshToken?.Value, cancellationToken);
+            stored.FamilyId, bound.Subject, client.ClientId, target.Value, bound.AuthTime, refreshToken?.Value, actor: null, notAfter: null, dpopJkt, cancellationToken);
         response = await idTokens.AddToAsync(response, grantedScope, client, bound.Authentication(), bound.Nonce, cancellationToken);
 
         var familyExpiresAt = refreshToken?.Grant.AbsoluteExpiresAt ?? now + issuer.LifetimeOf(target.Value.Api);
@@ -89,6 +95,12 @@ public sealed class AuthorizationCodeGrant(
     private static OAuthError? ValidateRedirectUriBinding(CodeGrant code, string redirectUri) =>
         code.RedirectUri == redirectUri ? null : OAuthError.InvalidGrant("The 'redirect_uri' does not match the authorization request.");
 
+    /// <summary>RFC 9449 §10: a code requested with dpop_jkt is redeemed only with a proof of that key.</summary>
+    private static OAuthError? ValidateDpopKeyBinding(CodeGrant code, string? dpopJkt) =>
+        code.DpopJkt is null || (dpopJkt is not null && SecretValues.FixedTimeEquals(code.DpopJkt, dpopJkt))
+            ? null
+            : OAuthError.InvalidGrant("The authorization request's dpop_jkt does not match the DPoP proof's key.");
+
     private static OAuthError? ValidateCodeVerifier(CodeGrant code, string? verifier)
     {
         if (code.CodeChallenge is null)
@@ -107,7 +119,7 @@ public sealed class AuthorizationCodeGrant(
             : OAuthError.InvalidGrant("The 'code_verifier' does not match the code_challenge.");
     }
 
-    private NewRefreshToken FirstRefreshToken(IssuedCode code, IReadOnlyList<string> resources, DateTimeOffset now) => NewRefreshToken.Mint(
+    private NewRefreshToken FirstRefreshToken(IssuedCode code, IReadOnlyList<string> resources, DateTimeOffset now, string? dpopJkt) => NewRefreshToken.Mint(
         code.FamilyId,
         new RefreshGrant
         {
@@ -118,6 +130,7 @@ public sealed class AuthorizationCodeGrant(
             AuthTime = code.Grant.AuthTime,
             AuthenticationMethods = code.Grant.AuthenticationMethods,
             SessionId = code.Grant.SessionId,
+            DpopJkt = dpopJkt,
             AbsoluteExpiresAt = now + options.RefreshTokenAbsoluteLifetime,
         },
         now + options.RefreshTokenIdleLifetime);

@@ -11,7 +11,7 @@ namespace Serverless.OAuth.Grants;
 /// </summary>
 public sealed class ClientCredentialsGrant(AccessTokenIssuer issuer, IApiStore apis)
 {
-    public async Task<OAuthResult<TokenResponse>> IssueAsync(OAuthClient client, OAuthParameters form, CancellationToken cancellationToken)
+    public async Task<OAuthResult<TokenResponse>> IssueAsync(OAuthClient client, OAuthParameters form, string? dpopJkt, CancellationToken cancellationToken)
     {
         if (client.IsPublic)
         {
@@ -34,6 +34,7 @@ public sealed class ClientCredentialsGrant(AccessTokenIssuer issuer, IApiStore a
             return target.Error;
         }
 
-        return await issuer.IssueAsync(SecretValues.NewId(), client.ClientId, client.ClientId, target.Value, null, null, cancellationToken);
+        return await issuer.IssueAsync(
+            SecretValues.NewId(), client.ClientId, client.ClientId, target.Value, null, null, actor: null, notAfter: null, dpopJkt, cancellationToken);
     }
 }

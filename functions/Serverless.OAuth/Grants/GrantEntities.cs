@@ -32,6 +32,9 @@ public sealed class AuthorizationCodeEntity : ExpiringEntity
 
     /// <summary>The sign-in session's id for the ID token's "sid", when the user has a session.</summary>
     public string? SessionId { get; set; }
+
+    /// <summary>The dpop_jkt of the authorization request (RFC 9449 §10).</summary>
+    public string? DpopJkt { get; set; }
 }
 
 /// <summary>
@@ -84,6 +87,9 @@ public sealed class RefreshTokenEntity : ExpiringEntity
     public string? AuthenticationMethods { get; set; }
 
     public string? SessionId { get; set; }
+
+    /// <summary>The DPoP key a public client's refresh tokens are bound to (RFC 9449 §5), as its thumbprint.</summary>
+    public string? DpopJkt { get; set; }
 
     public DateTimeOffset AbsoluteExpiresAt { get; set; }
 

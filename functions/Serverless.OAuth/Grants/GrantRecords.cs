@@ -48,6 +48,9 @@ public sealed record CodeGrant
     /// <summary>The sign-in session's id for the ID token's "sid", when the user has a session.</summary>
     public string? SessionId { get; init; }
 
+    /// <summary>The authorization request's dpop_jkt (RFC 9449 §10): the code is redeemed only with a proof of that key.</summary>
+    public string? DpopJkt { get; init; }
+
     public Authentication Authentication() => new(Subject, AuthTime, AuthenticationMethods, SessionId);
 }
 
@@ -73,6 +76,12 @@ public sealed record RefreshGrant
     public string? AuthenticationMethods { get; init; }
 
     public string? SessionId { get; init; }
+
+    /// <summary>
+    /// The thumbprint of the DPoP key a public client's refresh tokens are bound to (RFC 9449 §5): every refresh must
+    /// prove possession of it. Null for confidential clients, whose refresh tokens are bound by their authentication.
+    /// </summary>
+    public string? DpopJkt { get; init; }
 
     /// <summary>No token of the family is usable after this, however often it is rotated.</summary>
     public required DateTimeOffset AbsoluteExpiresAt { get; init; }

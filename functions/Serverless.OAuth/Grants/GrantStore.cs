@@ -202,6 +202,7 @@ public sealed class GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, Time
         Nonce = grant.Nonce,
         AuthenticationMethods = grant.AuthenticationMethods,
         SessionId = grant.SessionId,
+        DpopJkt = grant.DpopJkt,
     };
 
     private static IssuedCode FromEntity(AuthorizationCodeEntity row) => new(
@@ -219,6 +220,7 @@ public sealed class GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, Time
             Nonce = row.Nonce,
             AuthenticationMethods = row.AuthenticationMethods,
             SessionId = row.SessionId,
+            DpopJkt = row.DpopJkt,
         },
         RowVersion.Of(row.ETag));
 
@@ -235,6 +237,7 @@ public sealed class GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, Time
         AuthTime = token.Grant.AuthTime,
         AuthenticationMethods = token.Grant.AuthenticationMethods,
         SessionId = token.Grant.SessionId,
+        DpopJkt = token.Grant.DpopJkt,
         AbsoluteExpiresAt = token.Grant.AbsoluteExpiresAt,
     };
 
@@ -250,6 +253,7 @@ public sealed class GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, Time
             AuthTime = row.AuthTime,
             AuthenticationMethods = row.AuthenticationMethods,
             SessionId = row.SessionId,
+            DpopJkt = row.DpopJkt,
             AbsoluteExpiresAt = row.AbsoluteExpiresAt,
         },
         row.State,

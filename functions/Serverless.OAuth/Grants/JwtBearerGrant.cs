@@ -31,7 +31,7 @@ public sealed class JwtBearerGrant(
 {
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
 
-    public async Task<OAuthResult<TokenResponse>> IssueAsync(OAuthClient client, OAuthParameters form, CancellationToken cancellationToken)
+    public async Task<OAuthResult<TokenResponse>> IssueAsync(OAuthClient client, OAuthParameters form, string? dpopJkt, CancellationToken cancellationToken)
     {
         if (client.IsPublic)
         {
@@ -95,7 +95,8 @@ public sealed class JwtBearerGrant(
             return Refused(client, "jti used before");
         }
 
-        return await issuer.IssueAsync(SecretValues.NewId(), subject, client.ClientId, target.Value, authTime: null, refreshToken: null, cancellationToken);
+        return await issuer.IssueAsync(
+            SecretValues.NewId(), subject, client.ClientId, target.Value, authTime: null, refreshToken: null, actor: null, notAfter: null, dpopJkt, cancellationToken);
     }
 
     private async Task<OAuthResult<TokenTarget>> TargetAsync(OAuthClient client, OAuthParameters form, JsonWebToken jwt, CancellationToken cancellationToken)

@@ -46,8 +46,9 @@ public sealed class RefreshTokenGrant(
     }
 
     /// <param name="reuseCheck">What <see cref="DetectReuseAsync"/> found for this request's token.</param>
+    /// <param name="dpopJkt">The thumbprint of the key of the request's DPoP proof, when it had one.</param>
     public async Task<OAuthResult<TokenResponse>> RefreshAsync(
-        OAuthClient client, OAuthParameters form, RefreshTokenReuseCheck reuseCheck, CancellationToken cancellationToken)
+        OAuthClient client, OAuthParameters form, RefreshTokenReuseCheck reuseCheck, string? dpopJkt, CancellationToken cancellationToken)
     {
         var lookup = reuseCheck.Lookup;
         if (form["refresh_token"] is not { } presented)
@@ -75,6 +76,12 @@ public sealed class RefreshTokenGrant(
                 return OAuthError.InvalidGrant("The refresh token was issued to another client.");
             }
 
+            // RFC 9449 §5: a bound refresh token is used only with a proof of its key; refused before anything rotates.
+            if (row.Grant.DpopJkt is { } boundKey && (dpopJkt is null || !SecretValues.FixedTimeEquals(boundKey, dpopJkt)))
+            {
+                return OAuthError.InvalidGrant("The refresh token is bound to another DPoP key.");
+            }
+
             // Scope may be narrowed for the new access token, never widened (RFC 6749 §6).
             var catalog = await apis.GetCatalogAsync(cancellationToken);
             var grantedScope = ScopeSet.Parse(row.Grant.Scope) ?? ScopeSet.Empty;
@@ -89,7 +96,7 @@ public sealed class RefreshTokenGrant(
             {
                 case RefreshTokenState.Active:
                     var successor = NewRefreshToken.Mint(row.FamilyId, row.Grant, clock.GetUtcNow() + options.RefreshTokenIdleLifetime);
-                    var response = await IssueAsync(row, client, target.Value, successor.Value, cancellationToken);
+                    var response = await IssueAsync(row, client, target.Value, successor.Value, dpopJkt, cancellationToken);
                     if (await grants.RotateAsync(row, presented, successor, cancellationToken))
                     {
                         return response;
@@ -98,7 +105,7 @@ public sealed class RefreshTokenGrant(
                     continue;
 
                 case RefreshTokenState.Rotated when WithinGraceWindow(row) && OpenSuccessor(presented, row) is { } sameSuccessor:
-                    return await IssueAsync(row, client, target.Value, sameSuccessor, cancellationToken);
+                    return await IssueAsync(row, client, target.Value, sameSuccessor, dpopJkt, cancellationToken);
 
                 case RefreshTokenState.Rotated:
                     return await RevokeReusedAsync(lookup, cancellationToken);
@@ -112,9 +119,10 @@ public sealed class RefreshTokenGrant(
     }
 
     private async Task<TokenResponse> IssueAsync(
-        RefreshTokenRecord row, OAuthClient client, TokenTarget target, string refreshToken, CancellationToken cancellationToken)
+        RefreshTokenRecord row, OAuthClient client, TokenTarget target, string refreshToken, string? dpopJkt, CancellationToken cancellationToken)
     {
-        var response = await issuer.IssueAsync(row.FamilyId, row.Grant.Subject, client.ClientId, target, row.Grant.AuthTime, refreshToken, cancellationToken);
+        var response = await issuer.IssueAsync(
+            row.FamilyId, row.Grant.Subject, client.ClientId, target, row.Grant.AuthTime, refreshToken, actor: null, notAfter: null, dpopJkt, cancellationToken);
         return await idTokens.AddToAsync(
             response, ScopeSet.Parse(target.Scope) ?? ScopeSet.Empty, client, row.Grant.Authentication(), nonce: null, cancellationToken);
     }

@@ -32,7 +32,7 @@ public sealed class TokenExchangeGrant(
 {
     public const string AccessTokenType = "urn:ietf:params:oauth:token-type:access_token";
 
-    public async Task<OAuthResult<TokenResponse>> ExchangeAsync(OAuthClient client, OAuthParameters form, CancellationToken cancellationToken)
+    public async Task<OAuthResult<TokenResponse>> ExchangeAsync(OAuthClient client, OAuthParameters form, string? dpopJkt, CancellationToken cancellationToken)
     {
         if (client.IsPublic)
         {
@@ -82,7 +82,7 @@ public sealed class TokenExchangeGrant(
         SecretValues.TrySplit(subject.JwtId, out var partition, out _);
         var response = await issuer.IssueAsync(
             partition, subject.Subject, client.ClientId, new TokenTarget(target.Value, scope.Value.ToString()), subject.AuthTime, refreshToken: null,
-            Actor(client.ClientId, subjectToken), notAfter: subject.ExpiresAt, cancellationToken);
+            Actor(client.ClientId, subjectToken), notAfter: subject.ExpiresAt, dpopJkt, cancellationToken);
         AssertionEvents.TokenExchanged(logger, client.ClientId, subject.Subject, source.Identifier, target.Value.Identifier);
         return response with { IssuedTokenType = AccessTokenType };
     }

@@ -87,6 +87,12 @@ public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies
             WriteSessionCookie(response, session);
         }
 
+        if (result.Failure?.DpopNonce is { } nonce)
+        {
+            // RFC 9449 §8.1: the nonce the client must put in its next proof.
+            response.Headers["DPoP-Nonce"] = nonce;
+        }
+
         if (result.SignInBinding is { } binding)
         {
             WriteCookie(response, secureCookies ? SecureSignInBindingCookieName : SignInBindingCookieName, binding);
@@ -195,20 +201,12 @@ public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies
     private static Task WriteBearerChallengeAsync(HttpResponse response, BearerChallengeResult challenge)
     {
         // RFC 6750 §3: a bare challenge when no token was sent; error (and scope) when one was rejected. RFC 9728 §5.1:
-        // resource_metadata in either, so that a client can find the authorization server.
+        // resource_metadata in either, so that a client can find the authorization server. RFC 9449 §7.1: a DPoP
+        // challenge with the algs beside it, the error in the challenge of the scheme the client used.
         var header = new StringBuilder("Bearer realm=\"").Append(Quoted(challenge.Realm)).Append('"');
-        if (challenge.Error is { } error)
+        if (!challenge.ErrorInDpopChallenge || challenge.DpopAlgorithms is null)
         {
-            header.Append(", error=\"").Append(error.Error).Append('"');
-            if (error.Description is not null)
-            {
-                header.Append(", error_description=\"").Append(Quoted(error.Description)).Append('"');
-            }
-
-            if (challenge.Scope is not null)
-            {
-                header.Append(", scope=\"").Append(Quoted(challenge.Scope)).Append('"');
-            }
+            AppendError(header, challenge);
         }
 
         if (challenge.ResourceMetadata is not null)
@@ -216,10 +214,45 @@ public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies
             header.Append(", resource_metadata=\"").Append(Quoted(challenge.ResourceMetadata)).Append('"');
         }
 
-        response.StatusCode = challenge.Error is null ? StatusCodes.Status401Unauthorized : StatusFor(challenge.Error);
-        response.Headers.WWWAuthenticate = header.ToString();
+        var dpop = (StringBuilder?)null;
+        if (challenge.DpopAlgorithms is { } algorithms)
+        {
+            dpop = new StringBuilder("DPoP realm=\"").Append(Quoted(challenge.Realm)).Append('"');
+            if (challenge.ErrorInDpopChallenge)
+            {
+                AppendError(dpop, challenge);
+            }
+
+            dpop.Append(", algs=\"").Append(string.Join(' ', algorithms)).Append('"');
+        }
+
+        // A DPoP proof error at a resource is a 401 (RFC 9449 §7.1, §9), though at /token it is a 400.
+        response.StatusCode = challenge.Error is null || challenge.Error.Error is OAuthErrorCodes.InvalidDpopProof or OAuthErrorCodes.UseDpopNonce
+            ? StatusCodes.Status401Unauthorized
+            : StatusFor(challenge.Error);
+        // Both challenges in one field value (RFC 9110 §11.6.1), as a proxy that keeps one header line keeps both.
+        response.Headers.WWWAuthenticate = dpop is null ? header.ToString() : header.Append(", ").Append(dpop).ToString();
         SetCaching(response, noStore: true, null);
         return challenge.Error is null ? Task.CompletedTask : WriteJsonAsync(response, ErrorResponse.From(challenge.Error));
+    }
+
+    private static void AppendError(StringBuilder header, BearerChallengeResult challenge)
+    {
+        if (challenge.Error is not { } error)
+        {
+            return;
+        }
+
+        header.Append(", error=\"").Append(error.Error).Append('"');
+        if (error.Description is not null)
+        {
+            header.Append(", error_description=\"").Append(Quoted(error.Description)).Append('"');
+        }
+
+        if (challenge.Scope is not null)
+        {
+            header.Append(", scope=\"").Append(Quoted(challenge.Scope)).Append('"');
+        }
     }
 
     private static void SetCaching(HttpResponse response, bool noStore, string? cacheControl)

@@ -24,6 +24,7 @@ using Serverless.OAuth.Grants.Tokens;
 using Serverless.OAuth.Identity.Upstream;
 using Serverless.OAuth.Identity.Users;
 using Serverless.OAuth.Endpoints.Validation;
+using Serverless.OAuth.Endpoints.Dpop;
 
 namespace Serverless.OAuth.Http;
 
@@ -89,6 +90,9 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<IdTokenHintValidator>();
         services.TryAddSingleton<AuthorizeRequestValidator>();
         services.TryAddSingleton<OneTimeIds>();
+        services.TryAddSingleton<IOneTimeIds>(sp => sp.GetRequiredService<OneTimeIds>());
+        services.TryAddSingleton<DpopNonces>();
+        services.TryAddSingleton<DpopProofValidator>();
         services.TryAddSingleton<ClientKeys>();
         services.TryAddSingleton<TrustedIssuers>();
         services.TryAddSingleton<ClientAssertionAuthenticator>();

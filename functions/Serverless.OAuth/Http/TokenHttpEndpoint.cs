@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Serverless.OAuth.Endpoints;
+using Serverless.OAuth.Endpoints.Dpop;
 using Serverless.OAuth.Infrastructure.Options;
 
 namespace Serverless.OAuth.Http;
@@ -11,7 +12,7 @@ public sealed class TokenHttpEndpoint(TokenEndpoint token, OAuthServerOptions op
     {
         var form = await RequestBody.ReadFormAsync(request);
         return form.Succeeded
-            ? await token.HandleAsync(request.Headers.Authorization, form.Value, ClientAddress.From(request, options.ForwardedForHops), request.HttpContext.RequestAborted)
+            ? await token.HandleAsync(request.Headers.Authorization, request.Headers[DpopProofValidator.HeaderName], form.Value, ClientAddress.From(request, options.ForwardedForHops), request.HttpContext.RequestAborted)
             : new OAuthErrorResult(form.Error);
     }
 }

@@ -37,6 +37,7 @@ public sealed class CodeIssuance(IGrantStore grants, IConsentStore consents, ICl
                 AuthenticationMethods = string.Join(' ', session.Amr),
                 SessionId = session.Sid,
                 Nonce = request.Nonce,
+                DpopJkt = request.DpopJkt,
             },
             now + options.AuthorizationCodeLifetime,
             cancellationToken);

@@ -12,6 +12,9 @@ public sealed record OAuthError(string Error, string? Description = null, string
     /// </summary>
     public ErrorRedirect? Redirect { get; init; }
 
+    /// <summary>A DPoP nonce the client must put in its next proof (RFC 9449 §8): written as the DPoP-Nonce header.</summary>
+    public string? DpopNonce { get; init; }
+
     /// <summary>This error, answered to a verified redirect URI in the request's response mode.</summary>
     public OAuthError RedirectedTo(string redirectUri, string? state, ResponseMode responseMode = ResponseMode.Query) =>
         this with { Redirect = new ErrorRedirect(redirectUri, state, responseMode) };
@@ -67,6 +70,13 @@ public sealed record OAuthError(string Error, string? Description = null, string
     public static OAuthError ConsentRequired(string description) => new(OAuthErrorCodes.ConsentRequired, description);
 
     public static OAuthError InteractionRequired(string description) => new(OAuthErrorCodes.InteractionRequired, description);
+
+    /// <summary>RFC 9449 §5.1 and §7.1: the DPoP proof is missing where required, malformed or does not hold.</summary>
+    public static OAuthError InvalidDpopProof(string description) => new(OAuthErrorCodes.InvalidDpopProof, description);
+
+    /// <summary>RFC 9449 §8 and §9: the proof must carry the server's nonce, sent with this error in the DPoP-Nonce header.</summary>
+    public static OAuthError UseDpopNonce(string nonce) =>
+        new(OAuthErrorCodes.UseDpopNonce, "Authorization server requires nonce in DPoP proof.") { DpopNonce = nonce };
 }
 
 /// <summary>Where an authorization request's error is sent: a redirect URI verified against the client's registration.</summary>
@@ -95,4 +105,8 @@ public static class OAuthErrorCodes
     public const string LoginRequired = "login_required";
     public const string ConsentRequired = "consent_required";
     public const string InteractionRequired = "interaction_required";
+
+    // RFC 9449 §12.2.
+    public const string InvalidDpopProof = "invalid_dpop_proof";
+    public const string UseDpopNonce = "use_dpop_nonce";
 }

@@ -145,7 +145,10 @@ public abstract class HttpContractTests<TFixture>(TFixture fixture) : IClassFixt
 
         var bare = await flow.GetResourceAsync(null);
         Assert.Equal(HttpStatusCode.Unauthorized, bare.StatusCode);
-        Assert.Equal($"Bearer realm=\"{Server.Issuer}/resource\", resource_metadata=\"{metadataUrl}\"", bare.Headers.WwwAuthenticate.ToString());
+        // RFC 9449 §7.1: a DPoP challenge with the accepted algorithms beside the Bearer one.
+        Assert.Equal(
+            $"Bearer realm=\"{Server.Issuer}/resource\", resource_metadata=\"{metadataUrl}\", DPoP realm=\"{Server.Issuer}/resource\", algs=\"{string.Join(' ', Serverless.OAuth.Endpoints.Dpop.DpopProofValidator.Algorithms)}\"",
+            string.Join(", ", bare.Headers.WwwAuthenticate.Select(h => h.ToString())));
 
         var (client, secret) = await Server.AddConfidentialClientAsync(scopes: ["write"]);
         var (writeOnly, _, _) = await TokenSupport.ReadTokenResponseAsync(

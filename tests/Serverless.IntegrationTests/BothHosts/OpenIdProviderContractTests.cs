@@ -108,7 +108,9 @@ public abstract class OpenIdProviderContractTests<TFixture>(TFixture fixture) : 
         var forged = await UserInfoAsync(flow, accessToken[..^4] + "AAAA", HttpMethod.Get);
 
         Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
-        Assert.Equal("Bearer realm=\"" + Server.Issuer + "\"", none.Headers.WwwAuthenticate.ToString());
+        Assert.Equal(
+            $"Bearer realm=\"{Server.Issuer}\", DPoP realm=\"{Server.Issuer}\", algs=\"{string.Join(' ', Serverless.OAuth.Endpoints.Dpop.DpopProofValidator.Algorithms)}\"",
+            string.Join(", ", none.Headers.WwwAuthenticate.Select(h => h.ToString())));
         Assert.Equal(HttpStatusCode.Unauthorized, forged.StatusCode);
         Assert.Contains("error=\"invalid_token\"", forged.Headers.WwwAuthenticate.ToString());
     }

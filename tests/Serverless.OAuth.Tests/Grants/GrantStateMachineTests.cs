@@ -211,14 +211,14 @@ public sealed class GrantStateMachineTests : IDisposable
 
     private Task<OAuthResult<TokenResponse>> ExchangeAsync(string code, string verifier) =>
         _codeGrant.ExchangeAsync(
-            Client, OAuthParameters.From(("grant_type", GrantTypes.AuthorizationCode), ("code", code), ("redirect_uri", Redirect), ("code_verifier", verifier)), default);
+            Client, OAuthParameters.From(("grant_type", GrantTypes.AuthorizationCode), ("code", code), ("redirect_uri", Redirect), ("code_verifier", verifier)), dpopJkt: null, default);
 
     /// <summary>A refresh as the token endpoint runs it: reuse detection first, then the grant.</summary>
     private async Task<OAuthResult<TokenResponse>> RefreshAsync(string refreshToken)
     {
         var form = Form(refreshToken);
         var check = await _refreshGrant.DetectReuseAsync(form, default);
-        return check.Succeeded ? await _refreshGrant.RefreshAsync(Client, form, check.Value, default) : check.Error;
+        return check.Succeeded ? await _refreshGrant.RefreshAsync(Client, form, check.Value, dpopJkt: null, default) : check.Error;
     }
 
     private static OAuthParameters Form(string refreshToken) =>

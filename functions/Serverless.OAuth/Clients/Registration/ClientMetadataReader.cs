@@ -15,7 +15,8 @@ public sealed record ClientMetadata(
     bool HasJwks,
     IReadOnlyList<string>? PostLogoutRedirectUris = null,
     string? Jwks = null,
-    string? JwksUri = null)
+    string? JwksUri = null,
+    bool DpopBoundAccessTokens = false)
 {
     public const string None = "none";
     public const string ClientSecretBasic = "client_secret_basic";
@@ -79,6 +80,18 @@ public static class ClientMetadataReader
             return typeError;
         }
 
+        // RFC 9449 §5.2: a boolean; true makes the server refuse this client's token requests without a DPoP proof.
+        var dpopBound = false;
+        if (root.TryGetProperty("dpop_bound_access_tokens", out var dpopElement) && dpopElement.ValueKind != JsonValueKind.Null)
+        {
+            if (dpopElement.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+            {
+                return OAuthError.InvalidClientMetadata("'dpop_bound_access_tokens' must be a boolean.");
+            }
+
+            dpopBound = dpopElement.GetBoolean();
+        }
+
         if (authMethod is not null && !AuthMethods.Contains(authMethod, StringComparer.Ordinal))
         {
             return OAuthError.InvalidClientMetadata($"'token_endpoint_auth_method' must be one of: {string.Join(", ", AuthMethods)}.");
@@ -114,7 +127,7 @@ public static class ClientMetadataReader
 
         if (authMethod != ClientMetadata.PrivateKeyJwt)
         {
-            return new ClientMetadata(uris, authMethod, grantTypes, name?.Trim(), scope, clientId, hasJwks, postLogoutRedirectUris);
+            return new ClientMetadata(uris, authMethod, grantTypes, name?.Trim(), scope, clientId, hasJwks, postLogoutRedirectUris, DpopBoundAccessTokens: dpopBound);
         }
 
         // private_key_jwt (RFC 7591 §2): the client's public keys, by value or by reference, not both.
@@ -134,7 +147,7 @@ public static class ClientMetadataReader
             : Assertions.ClientJwks.UriProblem(jwksUri!);
         return problem is not null
             ? OAuthError.InvalidClientMetadata(problem)
-            : new ClientMetadata(uris, authMethod, grantTypes, name?.Trim(), scope, clientId, hasJwks, postLogoutRedirectUris, jwks, jwksUri);
+            : new ClientMetadata(uris, authMethod, grantTypes, name?.Trim(), scope, clientId, hasJwks, postLogoutRedirectUris, jwks, jwksUri, dpopBound);
     }
 
     private static OAuthError? String(JsonElement root, string name, out string? value)

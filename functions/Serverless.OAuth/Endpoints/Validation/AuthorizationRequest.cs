@@ -19,6 +19,9 @@ public sealed record AuthorizationRequest(
     /// <summary>The relying party's nonce (OpenID Connect Core §3.1.2.1), bound to the code and returned in the ID token.</summary>
     public string? Nonce { get; init; }
 
+    /// <summary>The thumbprint of the DPoP key the code may be redeemed with (RFC 9449 §10), when the client sent dpop_jkt.</summary>
+    public string? DpopJkt { get; init; }
+
     /// <summary>How the response reaches the client: the redirect URI's query, or a form post (OAuth 2.0 Form Post Response Mode).</summary>
     public ResponseMode ResponseMode { get; init; }
 
@@ -66,6 +69,11 @@ public sealed record AuthorizationRequest(
         if (Nonce is not null)
         {
             yield return ("nonce", Nonce);
+        }
+
+        if (DpopJkt is not null)
+        {
+            yield return ("dpop_jkt", DpopJkt);
         }
 
         if (ResponseMode != ResponseMode.Query)

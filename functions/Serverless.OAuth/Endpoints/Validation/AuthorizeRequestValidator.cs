@@ -64,6 +64,11 @@ public sealed class AuthorizeRequestValidator(ClientDirectory clients, IApiStore
             return maxAge.Error.RedirectedTo(redirectUri, state, mode);
         }
 
+        if (ValidateDpopJkt(parameters) is { } dpopJktError)
+        {
+            return dpopJktError.RedirectedTo(redirectUri, state, mode);
+        }
+
         var hint = await ValidateIdTokenHintAsync(parameters, client, cancellationToken);
         if (!hint.Succeeded)
         {
@@ -79,6 +84,7 @@ public sealed class AuthorizeRequestValidator(ClientDirectory clients, IApiStore
             IdTokenHint = hint.Value.Hint,
             // A nonce is optional in the code flow (OpenID Connect Core §3.1.2.1); when sent, it is bound to the code.
             Nonce = parameters["nonce"],
+            DpopJkt = parameters["dpop_jkt"],
             ResponseMode = mode,
         };
     }
@@ -93,6 +99,12 @@ public sealed class AuthorizeRequestValidator(ClientDirectory clients, IApiStore
         };
 
     private sealed record MaxAgeValue(TimeSpan? Age);
+
+    /// <summary>dpop_jkt (RFC 9449 §10): the base64url SHA-256 thumbprint of a key, 43 characters.</summary>
+    private static OAuthError? ValidateDpopJkt(OAuthParameters parameters) =>
+        parameters["dpop_jkt"] is not { } jkt || (jkt.Length == 43 && jkt.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+            ? null
+            : OAuthError.InvalidRequest("The 'dpop_jkt' parameter must be a JWK SHA-256 thumbprint (RFC 7638), base64url.");
 
     /// <summary>
     /// id_token_hint (OpenID Connect Core §3.1.2.1): an unexpired ID token of this server, issued to this client. Whether

@@ -18,13 +18,14 @@ public sealed class AccessTokenIssuer(ISigningKeyProvider keys, OAuthServerOptio
     /// </summary>
     public async Task<TokenResponse> IssueAsync(
         string partition, string subject, string clientId, TokenTarget target, DateTimeOffset? authTime, string? refreshToken, CancellationToken cancellationToken)
-        => await IssueAsync(partition, subject, clientId, target, authTime, refreshToken, actor: null, notAfter: null, cancellationToken);
+        => await IssueAsync(partition, subject, clientId, target, authTime, refreshToken, actor: null, notAfter: null, dpopJkt: null, cancellationToken);
 
     /// <param name="actor">The "act" claim (RFC 8693 §4.1) as JSON, for a token exchange.</param>
     /// <param name="notAfter">The latest expiry: an exchanged token does not outlive the token it was exchanged for.</param>
+    /// <param name="dpopJkt">The thumbprint of the DPoP key the token is bound to (RFC 9449 §6: cnf.jkt, token_type DPoP).</param>
     public async Task<TokenResponse> IssueAsync(
         string partition, string subject, string clientId, TokenTarget target, DateTimeOffset? authTime, string? refreshToken,
-        string? actor, DateTimeOffset? notAfter, CancellationToken cancellationToken)
+        string? actor, DateTimeOffset? notAfter, string? dpopJkt, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         var lifetime = LifetimeOf(target.Api);
@@ -34,13 +35,13 @@ public sealed class AccessTokenIssuer(ISigningKeyProvider keys, OAuthServerOptio
         }
 
         var claims = new AccessTokenClaims(
-            subject, clientId, target.Scope, SecretValues.Compose(partition, SecretValues.NewId()), now, now + lifetime, authTime, actor);
+            subject, clientId, target.Scope, SecretValues.Compose(partition, SecretValues.NewId()), now, now + lifetime, authTime, actor, dpopJkt);
         var key = await keys.GetSigningKeyAsync(cancellationToken);
         using var span = ServerTelemetry.Source.StartActivity("oauth.sign");
         var started = Stopwatch.GetTimestamp();
         var token = await AccessTokenWriter.WriteAsync(key, options.Issuer, target.Api.Identifier, claims, cancellationToken);
         ServerTelemetry.Signed(key.Algorithm, _signingMode, Stopwatch.GetElapsedTime(started));
-        return new TokenResponse(token, "Bearer", (long)lifetime.TotalSeconds, target.Scope, refreshToken) { Audience = target.Api.Identifier };
+        return new TokenResponse(token, dpopJkt is null ? "Bearer" : "DPoP", (long)lifetime.TotalSeconds, target.Scope, refreshToken) { Audience = target.Api.Identifier };
     }
 
     public TimeSpan LifetimeOf(ApiResource api) => api.AccessTokenLifetime ?? options.AccessTokenLifetime;

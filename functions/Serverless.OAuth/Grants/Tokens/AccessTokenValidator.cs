@@ -10,7 +10,11 @@ namespace Serverless.OAuth.Grants.Tokens;
 
 /// <summary>A validated access token's claims; <see cref="Audience"/> is the identifier of the API it is for.</summary>
 public sealed record ValidatedAccessToken(
-    string Subject, string ClientId, string Scope, string JwtId, DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt, DateTimeOffset? AuthTime, string Audience);
+    string Subject, string ClientId, string Scope, string JwtId, DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt, DateTimeOffset? AuthTime, string Audience)
+{
+    /// <summary>cnf.jkt (RFC 9449 §6.1): the thumbprint of the DPoP key the token is bound to; null for a Bearer token.</summary>
+    public string? ConfirmationKey { get; init; }
+}
 
 /// <summary>
 /// Validates access tokens as an independent resource server would (Microsoft.IdentityModel against the published
@@ -63,7 +67,19 @@ public sealed class AccessTokenValidator(
 
         jwt.TryGetPayloadValue<string>("scope", out var scope);
         DateTimeOffset? authTime = jwt.TryGetPayloadValue<long>("auth_time", out var at) ? DateTimeOffset.FromUnixTimeSeconds(at) : null;
-        return new ValidatedAccessToken(jwt.Subject, clientId, scope ?? "", jti, jwt.IssuedAt, jwt.ValidTo, authTime, tokenAudience);
+        string? jkt = null;
+        if (jwt.TryGetPayloadValue<System.Text.Json.JsonElement>("cnf", out var cnf))
+        {
+            if (cnf.ValueKind != System.Text.Json.JsonValueKind.Object
+                || !cnf.TryGetProperty("jkt", out var jktElement) || jktElement.ValueKind != System.Text.Json.JsonValueKind.String)
+            {
+                return OAuthError.InvalidToken("The access token is invalid.");
+            }
+
+            jkt = jktElement.GetString();
+        }
+
+        return new ValidatedAccessToken(jwt.Subject, clientId, scope ?? "", jti, jwt.IssuedAt, jwt.ValidTo, authTime, tokenAudience) { ConfirmationKey = jkt };
     }
 
     /// <summary>

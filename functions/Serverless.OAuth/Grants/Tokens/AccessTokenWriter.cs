@@ -11,7 +11,8 @@ public sealed record AccessTokenClaims(
     DateTimeOffset IssuedAt,
     DateTimeOffset ExpiresAt,
     DateTimeOffset? AuthTime,
-    string? Actor = null);
+    string? Actor = null,
+    string? ConfirmationKey = null);
 
 /// <summary>
 /// Writes an RFC 9068 access token: the claims with this thread's payload writer, signed by <see cref="JwsWriter"/>
@@ -54,6 +55,14 @@ public static class AccessTokenWriter
             // RFC 8693 §4.1: the acting party, a JSON object built by the token exchange.
             json.WritePropertyName("act");
             json.WriteRawValue(actor);
+        }
+
+        if (claims.ConfirmationKey is { } jkt)
+        {
+            // RFC 9449 §6.1: the token is bound to the DPoP key with this RFC 7638 thumbprint.
+            json.WriteStartObject("cnf");
+            json.WriteString("jkt", jkt);
+            json.WriteEndObject();
         }
 
         json.WriteString("jti", claims.JwtId);

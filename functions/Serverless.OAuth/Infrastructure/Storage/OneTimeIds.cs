@@ -11,7 +11,7 @@ namespace Serverless.OAuth.Infrastructure.Storage;
 /// so the purge removes it. Only a hash of scope and value is stored: the keys stay within Table Storage's alphabet
 /// whatever the value holds.
 /// </summary>
-public sealed class OneTimeIds(OAuthTables tables, ExpiryIndex index, TimeProvider clock)
+public sealed class OneTimeIds(OAuthTables tables, ExpiryIndex index, TimeProvider clock) : IOneTimeIds
 {
     private readonly ExpiringTable _replays = new(OAuthTables.Replays, tables, index, clock);
 
@@ -49,6 +49,16 @@ public sealed class OneTimeIds(OAuthTables tables, ExpiryIndex index, TimeProvid
             }
         }
     }
+}
+
+/// <summary>
+/// The single-use check as DPoP proofs see it: the benchmark of a DPoP-bound token swaps it for one without storage,
+/// so that the in-process figure is the CPU cost and the one insert is counted with the storage round trips.
+/// </summary>
+public interface IOneTimeIds
+{
+    /// <inheritdoc cref="OneTimeIds.TryUseAsync"/>
+    Task<bool> TryUseAsync(string scope, string value, DateTimeOffset until, CancellationToken cancellationToken);
 }
 
 /// <summary>One used value: only its hash, in the partition key, and how long it is remembered.</summary>

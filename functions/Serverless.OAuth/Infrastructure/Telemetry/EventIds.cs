@@ -50,6 +50,13 @@ public static class EventIds
     public const int TokenExchanged = 4403;
     public const int JwtBearerRefused = 4404;
 
+    // DPoP (RFC 9449): 4501-4519.
+    /// <summary>A DPoP proof was refused (the rule that failed; never the proof, a token or the key's thumbprint).</summary>
+    public const int DpopProofRefused = 4501;
+
+    /// <summary>A DPoP-bound token reached a resource as Bearer, without its key's proof, or with another key's.</summary>
+    public const int DpopBoundTokenRefused = 4502;
+
     public static readonly EventId DependencyFailed = new(4901, nameof(DependencyFailed));
     public static readonly EventId UnexpectedException = new(4902, nameof(UnexpectedException));
     public static readonly EventId FunctionFailed = new(4903, nameof(FunctionFailed));
@@ -71,6 +78,7 @@ public static class EventIds
         ApiSeedingDeferred,
         new(AssertionRefused, nameof(AssertionRefused)), new(JwksUnavailable, nameof(JwksUnavailable)),
         new(TokenExchanged, nameof(TokenExchanged)), new(JwtBearerRefused, nameof(JwtBearerRefused)),
+        new(DpopProofRefused, nameof(DpopProofRefused)), new(DpopBoundTokenRefused, nameof(DpopBoundTokenRefused)),
         DependencyFailed, UnexpectedException, FunctionFailed,
         PurgeRun,
     ];
