@@ -24,7 +24,8 @@ public sealed record ClientRegistrationRequest(
     string? Jwks = null,
     string? JwksUri = null,
     IReadOnlyList<FederatedCredential>? FederatedCredentials = null,
-    string? TokenEndpointAuthMethod = null);
+    string? TokenEndpointAuthMethod = null,
+    bool RequirePushedAuthorizationRequests = false);
 
 /// <summary>Why a registration is refused. The callers word it for their audience (options, or RFC 7591 metadata).</summary>
 public enum ClientRegistrationProblemKind
@@ -244,6 +245,7 @@ public static class ClientRegistration
             JwksUri = request.JwksUri,
             FederatedCredentials = [.. request.FederatedCredentials ?? []],
             TokenEndpointAuthMethod = request.TokenEndpointAuthMethod,
+            RequirePushedAuthorizationRequests = request.RequirePushedAuthorizationRequests,
             ExpiresAt = policy.UnusedLifetime is { } lifetime && now is { } start ? start + lifetime : null,
         };
         return new ClientRegistrationResult(client, secret, []);

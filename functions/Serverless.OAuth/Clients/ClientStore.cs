@@ -186,6 +186,7 @@ public sealed class ClientStore(OAuthTables tables, OAuthServerOptions options, 
         ["JwksUri"] = client.JwksUri,
         ["FederatedCredentials"] = client.FederatedCredentials.Count == 0 ? null : JsonSerializer.Serialize(client.FederatedCredentials),
         ["TokenEndpointAuthMethod"] = client.TokenEndpointAuthMethod,
+        ["RequirePushedAuthorizationRequests"] = client.RequirePushedAuthorizationRequests,
     };
 
     private static OAuthClient FromEntity(TableEntity entity) => new()
@@ -208,6 +209,7 @@ public sealed class ClientStore(OAuthTables tables, OAuthServerOptions options, 
         JwksUri = entity.GetString("JwksUri") is { Length: > 0 } jwksUri ? jwksUri : null,
         FederatedCredentials = JsonSerializer.Deserialize<FederatedCredential[]>(entity.GetString("FederatedCredentials") ?? "[]") ?? [],
         TokenEndpointAuthMethod = entity.GetString("TokenEndpointAuthMethod"),
+        RequirePushedAuthorizationRequests = entity.GetBoolean("RequirePushedAuthorizationRequests") ?? false,
     };
 
     /// <summary>The one "is live" rule of <see cref="ExpiringEntity"/>: an expired registration is absent.</summary>

@@ -91,6 +91,8 @@ public sealed class MetadataEndpoint(OAuthServerOptions options, SigningKeyRing 
             ServiceDocumentation = issuer + "/",
             RegistrationEndpoint = options.DynamicRegistration.Enabled ? issuer + "/register" : null,
             ClientIdMetadataDocumentSupported = options.ClientMetadataDocuments.Enabled ? true : null,
+            PushedAuthorizationRequestEndpoint = issuer + "/par",
+            RequirePushedAuthorizationRequests = options.PushedAuthorization.Required,
         };
     }
 }

@@ -123,6 +123,7 @@ public sealed class RegistrationEndpoint(
             TokenEndpointAuthMethod = metadata.AuthMethod,
             Scope = string.Join(' ', client.AllowedScopes),
             PostLogoutRedirectUris = client.PostLogoutRedirectUris.Count > 0 ? client.PostLogoutRedirectUris : null,
+            RequirePushedAuthorizationRequests = client.RequirePushedAuthorizationRequests ? true : null,
         };
     }
 

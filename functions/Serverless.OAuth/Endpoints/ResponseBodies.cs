@@ -41,6 +41,8 @@ public record AuthorizationServerMetadata
     [JsonPropertyName("service_documentation")] public required string ServiceDocumentation { get; init; }
     [JsonPropertyName("registration_endpoint")] public string? RegistrationEndpoint { get; init; }
     [JsonPropertyName("client_id_metadata_document_supported")] public bool? ClientIdMetadataDocumentSupported { get; init; }
+    [JsonPropertyName("pushed_authorization_request_endpoint")] public string? PushedAuthorizationRequestEndpoint { get; init; }
+    [JsonPropertyName("require_pushed_authorization_requests")] public bool? RequirePushedAuthorizationRequests { get; init; }
 }
 
 /// <summary>
@@ -136,4 +138,10 @@ public sealed record ClientRegistrationResponse
     [JsonPropertyName("token_endpoint_auth_method")] public required string TokenEndpointAuthMethod { get; init; }
     [JsonPropertyName("scope")] public required string Scope { get; init; }
     [JsonPropertyName("post_logout_redirect_uris")] public IReadOnlyList<string>? PostLogoutRedirectUris { get; init; }
+    [JsonPropertyName("require_pushed_authorization_requests")] public bool? RequirePushedAuthorizationRequests { get; init; }
 }
+
+/// <summary>The answer to a pushed authorization request (RFC 9126 §2.2): the request_uri to send to /authorize, and its life in seconds.</summary>
+public sealed record PushedAuthorizationResponse(
+    [property: JsonPropertyName("request_uri")] string RequestUri,
+    [property: JsonPropertyName("expires_in")] int ExpiresIn);

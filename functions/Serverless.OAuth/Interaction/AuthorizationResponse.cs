@@ -40,7 +40,7 @@ public static class AuthorizationResponse
     {
         if (mode == ResponseMode.Query)
         {
-            return new RedirectTo(BuildRedirect(redirectUri, parameters), error);
+            return new RedirectTo(BuildRedirect(redirectUri, parameters), error) { EndsAuthorization = true };
         }
 
         var nonce = SecretValues.NewId();
@@ -48,7 +48,7 @@ public static class AuthorizationResponse
         return new HtmlPage(
             FormPostPage.Render(redirectUri, fields, nonce),
             ContentSecurityPolicy: FormPostPage.ContentSecurityPolicy(nonce, new Uri(redirectUri).GetLeftPart(UriPartial.Authority)),
-            Error: error);
+            Error: error) { EndsAuthorization = true };
     }
 
     /// <summary>Adds parameters to the redirect URI's query, keeping any query it was registered with (RFC 6749 §3.1.2).</summary>

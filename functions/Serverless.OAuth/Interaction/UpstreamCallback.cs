@@ -26,7 +26,7 @@ public sealed class UpstreamCallback(
     PendingSignInStore pending,
     UpstreamChallenge challenge,
     UpstreamAccounts accounts,
-    AuthorizeRequestValidator validator,
+    PushedAuthorizationRequests requests,
     AuthorizationInteraction interaction,
     ISessionStore sessions,
     OAuthServerOptions options,
@@ -62,13 +62,20 @@ public sealed class UpstreamCallback(
             return Page(provider, UpstreamEvents.Results.InvalidState, "This way of signing in is no longer available. Go back to the application and start again.");
         }
 
-        var validation = await validator.ValidateAsync(OAuthParameters.From(QueryHelpers.ParseQuery(attempt.Request)), cancellationToken);
+        // A pushed request (RFC 9126) comes back as its request_uri, bound to this browser's binding cookie.
+        var validation = await requests.ValidateContinuedAsync(OAuthParameters.From(QueryHelpers.ParseQuery(attempt.Request)), bindingCookie, cancellationToken);
         if (!validation.Succeeded)
         {
             return AuthorizationResponse.Error(validation.Error, options.Issuer);
         }
 
-        var request = validation.Value;
+        return await requests.SettleAsync(validation.Value, await AnswerAsync(validation.Value, upstream, provider, state, answer, sessionCookie, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>The provider's answer, for a request whose redirect URI is verified: an OAuth error to the client, or the sign-in.</summary>
+    private async Task<EndpointResult> AnswerAsync(
+        AuthorizationRequest request, UpstreamProvider upstream, string provider, string state, OAuthParameters answer, string? sessionCookie, CancellationToken cancellationToken)
+    {
         if (answer["error"] is { } error)
         {
             // RFC 6749 §4.1.2.1. The provider's description is not passed on: it is the provider's text, not ours.

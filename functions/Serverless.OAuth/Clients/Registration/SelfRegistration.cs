@@ -24,7 +24,8 @@ public static class SelfRegistration
             PostLogoutRedirectUris: metadata.PostLogoutRedirectUris,
             Jwks: metadata.Jwks,
             JwksUri: metadata.JwksUri,
-            TokenEndpointAuthMethod: authMethod);
+            TokenEndpointAuthMethod: authMethod,
+            RequirePushedAuthorizationRequests: metadata.RequirePushedAuthorizationRequests);
     }
 
     /// <summary>The RFC 7591 §3.2.2 error for a refused registration: a redirect URI at fault has its own code, whatever else is wrong.</summary>
