@@ -76,6 +76,9 @@ param keyVaultSoftDeleteRetentionInDays int = 90
 @description('NCRONTAB schedule of the expiry purge timer.')
 param purgeSchedule string = '0 */5 * * * *'
 
+@description('Whether every client must push its authorization requests to /par first (RFC 9126 require_pushed_authorization_requests); false leaves it to each client\'s registration.')
+param requirePushedAuthorizationRequests bool = false
+
 @description('E-mail address notified when an alert fires (refresh token reuse, server errors, Key Vault throttling); empty for none.')
 param alertEmail string = ''
 
@@ -130,6 +133,7 @@ var tableNames = [
   'upstreamsignins'
   'upstreamlinks'
   'replays'
+  'pushedrequests'
 ]
 
 // Everything of one environment in one resource group, so that `azd down` removes it whole.
@@ -220,6 +224,7 @@ module api 'app/api.bicep' = {
     wrappingKeyName: wrappingKeyName
     tablePrefix: tablePrefix
     purgeSchedule: purgeSchedule
+    requirePushedAuthorizationRequests: requirePushedAuthorizationRequests
     entraClientId: entraClientId
     entraTenant: entraTenant
     entraAllowedTenants: entraAllowedTenants

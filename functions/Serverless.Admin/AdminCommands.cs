@@ -37,6 +37,10 @@ internal static class AdminCommands
         {
             Description = "A confidential client (a resource server) may introspect any token, not only its own.",
         };
+        var requirePushed = new Option<bool>("--require-pushed-authorization-requests")
+        {
+            Description = "It must push its authorization requests to /par first (RFC 9126): a plain /authorize request naming it is refused.",
+        };
         var resource = new Option<string>("--resource")
         {
             Description = "The API (its identifier) a request that names no resource is for, when its scopes do not say (RFC 8707).",
@@ -52,7 +56,7 @@ internal static class AdminCommands
         var assertion = ClientCredentialCommands.AddOptions.Create();
         var add = new Command("add", "Registers a client.")
         {
-            id, name, isPublic, confidential, redirectUris, postLogoutRedirectUris, scope, grants, refreshWithoutOfflineAccess, introspect, resource, idTokenAlgorithm, dpopBound,
+            id, name, isPublic, confidential, redirectUris, postLogoutRedirectUris, scope, grants, refreshWithoutOfflineAccess, introspect, resource, idTokenAlgorithm, dpopBound, requirePushed,
         };
         foreach (var option in assertion.All)
         {
@@ -74,7 +78,8 @@ internal static class AdminCommands
             ClientCredentialCommands.ReadJwks(parsed.GetValue(assertion.Jwks)),
             parsed.GetValue(assertion.JwksUri),
             ClientCredentialCommands.Federated(parsed.GetValue(assertion.Issuer), parsed.GetValue(assertion.Subject), parsed.GetValue(assertion.Audience)),
-            DpopBoundAccessTokens: parsed.GetValue(dpopBound)))));
+            DpopBoundAccessTokens: parsed.GetValue(dpopBound),
+            RequirePushedAuthorizationRequests: parsed.GetValue(requirePushed)))));
 
         var list = new Command("list", "Lists the registered clients and their settings.");
         list.SetAction(_ => session.WithServicesAsync(services => ListClientsAsync(session, services)));
@@ -243,7 +248,7 @@ internal static class AdminCommands
     {
         string[] flags =
         [
-            .. new[] { (client.RefreshWithoutOfflineAccess, "--refresh-without-offline-access"), (client.MayIntrospect, "--introspect"), (client.DpopBoundAccessTokens, "--dpop-bound-access-tokens") }.Where(f => f.Item1).Select(f => f.Item2),
+            .. new[] { (client.RefreshWithoutOfflineAccess, "--refresh-without-offline-access"), (client.MayIntrospect, "--introspect"), (client.DpopBoundAccessTokens, "--dpop-bound-access-tokens"), (client.RequirePushedAuthorizationRequests, "--require-pushed-authorization-requests") }.Where(f => f.Item1).Select(f => f.Item2),
             .. client.DefaultResource is { } resource ? [$"--resource {resource}"] : Array.Empty<string>(),
             .. client.IdTokenSignedResponseAlg is { } algorithm ? [$"--id-token-signed-response-alg {algorithm}"] : Array.Empty<string>(),
         ];

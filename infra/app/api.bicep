@@ -62,6 +62,9 @@ param tablePrefix string
 @description('NCRONTAB schedule of the expiry purge timer.')
 param purgeSchedule string
 
+@description('Whether every client must push its authorization requests to /par first (RFC 9126).')
+param requirePushedAuthorizationRequests bool
+
 @description('Entra sign-in: the app registration\'s client id; empty leaves the provider off.')
 param entraClientId string
 
@@ -179,6 +182,8 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     // Demo data is seeded only in Development, and never wanted in Azure.
     OAuth__SeedDemoData: 'false'
     PurgeSchedule: purgeSchedule
+    // docs/pushed-authorization.md: true refuses every plain /authorize request.
+    OAuth__PushedAuthorization__Required: string(requirePushedAuthorizationRequests)
     // Sign-in with Entra ID (docs/upstream-sign-in.md): off while the client id is empty. Without a secret, the
     // identity's token for api://AzureADTokenExchange is the client assertion (a federated identity credential of the
     // app registration); with one, a Key Vault reference, so the secret is never an app setting's value.

@@ -33,6 +33,9 @@ public static class WebApp
                 options.ClientId = builder.Configuration["Oidc:ClientId"] ?? "oidc-web-app";
                 options.ResponseType = OpenIdConnectResponseType.Code;
                 options.UsePkce = true;
+                // The default, said aloud: the metadata advertises /par, so the handler pushes its request (RFC 9126)
+                // and the browser carries only client_id and a single-use request_uri.
+                options.PushedAuthorizationBehavior = PushedAuthorizationBehavior.UseIfAvailable;
                 options.Scope.Clear();
                 options.Scope.Add("openid");
                 options.Scope.Add("profile");

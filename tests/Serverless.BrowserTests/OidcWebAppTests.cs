@@ -13,7 +13,8 @@ namespace Serverless.BrowserTests;
 /// <summary>
 /// A relying party we did not write: samples/OidcWebApp, ASP.NET Core's OpenIdConnect handler (code + PKCE,
 /// form_post), started on a free 127.0.0.1 port against the browser fixture's server, and driven by Chromium through
-/// sign-in, a second sign-in on the session, and sign-out through the end-session endpoint.
+/// sign-in, a second sign-in on the session, and sign-out through the end-session endpoint. The client must push its
+/// authorization requests (RFC 9126), which the handler does by itself.
 /// </summary>
 [Collection(BrowserCollection.Name)]
 public sealed class OidcWebAppTests(BrowserFixture fixture) : IAsyncLifetime
@@ -35,6 +36,9 @@ public sealed class OidcWebAppTests(BrowserFixture fixture) : IAsyncLifetime
             PostLogoutRedirectUris = [origin + "/signout-callback-oidc"],
             AllowedScopes = ["openid", "profile"],
             AllowedGrantTypes = [GrantTypes.AuthorizationCode],
+            // The handler pushes its requests on its own (the metadata advertises /par); required here, so a plain
+            // /authorize request would be refused and the sign-ins below prove it pushed.
+            RequirePushedAuthorizationRequests = true,
         };
         Assert.True(await fixture.Server.Services.GetRequiredService<IClientStore>().AddAsync(client));
         _username = "web" + Guid.NewGuid().ToString("N")[..8];
@@ -65,6 +69,17 @@ public sealed class OidcWebAppTests(BrowserFixture fixture) : IAsyncLifetime
         await using var browser = await fixture.NewPageAsync("oidc-web-app");
         var page = browser.Page;
         var status = page.Locator("#status");
+        var authorizeQueries = new List<string>();
+        page.Request += (_, request) =>
+        {
+            if (request.Method == "GET" && new Uri(request.Url) is { AbsolutePath: "/authorize" } url)
+            {
+                lock (authorizeQueries)
+                {
+                    authorizeQueries.Add(url.Query);
+                }
+            }
+        };
 
         // First sign-in: the server's page, labelled fields, the username focused, the consent asked.
         await page.GotoAsync(_appAddress + "signin");
@@ -88,6 +103,17 @@ public sealed class OidcWebAppTests(BrowserFixture fixture) : IAsyncLifetime
         await Expect(status).ToHaveTextAsync($"Signed in as {_username}.");
         Assert.Equal(2, browser.Requests.Count(r => r == "POST /authorize")); // the sign-in and the consent, both the first time
         Assert.Equal(2, browser.Requests.Count(r => r == "POST /signin-oidc"));
+
+        // Both sign-ins were pushed: the browser carried a request_uri, never the request's own parameters.
+        lock (authorizeQueries)
+        {
+            Assert.Equal(2, authorizeQueries.Count);
+            Assert.All(authorizeQueries, query =>
+            {
+                Assert.Contains("request_uri=urn", query, StringComparison.Ordinal);
+                Assert.DoesNotContain("redirect_uri", query, StringComparison.Ordinal);
+            });
+        }
 
         // Sign-out through the end-session endpoint, with the ID token as the hint: no question, back to the app.
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();

@@ -6,8 +6,8 @@ using Serverless.OAuth.Infrastructure.Storage;
 namespace Serverless.IntegrationTests;
 
 /// <summary>
-/// After a full flow, every table is dumped: no raw code, refresh token, access token, session cookie, client secret or
-/// password is in it.
+/// After a full flow, every table is dumped: no raw code, refresh token, access token, session cookie, client secret,
+/// pushed request_uri or password is in it.
 /// </summary>
 public sealed class SecretsAtRestTests : LocalServerTest
 {
@@ -38,6 +38,11 @@ public sealed class SecretsAtRestTests : LocalServerTest
         var unusedCode = await flow.GetCodeAsync(publicClient.ClientId, Redirect, user.Username, challenge);
         await flow.SignInAsync(OAuthFlow.AuthorizeQuery(("response_type", "code"), ("client_id", publicClient.ClientId), ("redirect_uri", Redirect),
             ("code_challenge", challenge), ("code_challenge_method", "S256"), ("prompt", "login")), user.Username, "a wrong password");
+        // A pushed request (RFC 9126), with the secret in the form: neither the secret nor the request_uri is stored.
+        var pushed = await OAuthFlow.JsonAsync(await flow.PostFormAsync("par", [("response_type", "code"), ("client_id", confidential.ClientId),
+            ("client_secret", clientSecret), ("redirect_uri", "https://app.example.com/callback"), ("scope", "read")]));
+        var requestUri = pushed.GetProperty("request_uri").GetString()!;
+        secrets.AddRange([requestUri, requestUri.Split(':')[^1]]);
         var session = cookies.GetCookies(Server.BaseAddress)[Serverless.OAuth.Http.EndpointHttpResult.SessionCookieName]!.Value;
         secrets.AddRange([code, unusedCode, refreshToken!, successor!, accessToken, refreshedAccess, clientToken, verifier]);
         secrets.Add(session);

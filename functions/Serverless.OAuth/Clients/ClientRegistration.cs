@@ -25,7 +25,8 @@ public sealed record ClientRegistrationRequest(
     string? JwksUri = null,
     IReadOnlyList<FederatedCredential>? FederatedCredentials = null,
     string? TokenEndpointAuthMethod = null,
-    bool DpopBoundAccessTokens = false);
+    bool DpopBoundAccessTokens = false,
+    bool RequirePushedAuthorizationRequests = false);
 
 /// <summary>Why a registration is refused. The callers word it for their audience (options, or RFC 7591 metadata).</summary>
 public enum ClientRegistrationProblemKind
@@ -246,6 +247,7 @@ public static class ClientRegistration
             FederatedCredentials = [.. request.FederatedCredentials ?? []],
             TokenEndpointAuthMethod = request.TokenEndpointAuthMethod,
             DpopBoundAccessTokens = request.DpopBoundAccessTokens,
+            RequirePushedAuthorizationRequests = request.RequirePushedAuthorizationRequests,
             ExpiresAt = policy.UnusedLifetime is { } lifetime && now is { } start ? start + lifetime : null,
         };
         return new ClientRegistrationResult(client, secret, []);

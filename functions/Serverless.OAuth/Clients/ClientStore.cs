@@ -187,6 +187,7 @@ public sealed class ClientStore(OAuthTables tables, OAuthServerOptions options, 
         ["FederatedCredentials"] = client.FederatedCredentials.Count == 0 ? null : JsonSerializer.Serialize(client.FederatedCredentials),
         ["TokenEndpointAuthMethod"] = client.TokenEndpointAuthMethod,
         ["DpopBoundAccessTokens"] = client.DpopBoundAccessTokens,
+        ["RequirePushedAuthorizationRequests"] = client.RequirePushedAuthorizationRequests,
     };
 
     private static OAuthClient FromEntity(TableEntity entity) => new()
@@ -210,6 +211,7 @@ public sealed class ClientStore(OAuthTables tables, OAuthServerOptions options, 
         FederatedCredentials = JsonSerializer.Deserialize<FederatedCredential[]>(entity.GetString("FederatedCredentials") ?? "[]") ?? [],
         TokenEndpointAuthMethod = entity.GetString("TokenEndpointAuthMethod"),
         DpopBoundAccessTokens = entity.GetBoolean("DpopBoundAccessTokens") ?? false,
+        RequirePushedAuthorizationRequests = entity.GetBoolean("RequirePushedAuthorizationRequests") ?? false,
     };
 
     /// <summary>The one "is live" rule of <see cref="ExpiringEntity"/>: an expired registration is absent.</summary>

@@ -48,6 +48,12 @@ public sealed record OAuthClient
     public bool MayIntrospect { get; init; }
 
     /// <summary>
+    /// Sends its authorization requests only through /par (RFC 9126 §6, <c>require_pushed_authorization_requests</c>):
+    /// a plain /authorize request naming this client is refused, so its parameters never travel through the browser.
+    /// </summary>
+    public bool RequirePushedAuthorizationRequests { get; init; }
+
+    /// <summary>
     /// When a dynamically registered client (RFC 7591) is deleted unless it is used; null for clients an operator
     /// registered, which live until removed.
     /// </summary>

@@ -16,6 +16,12 @@ public abstract record EndpointResult
 
     /// <summary>Set when the answer sends the browser to an upstream provider: the cookie that binds its answer to this browser.</summary>
     public SessionCookie? SignInBinding { get; init; }
+
+    /// <summary>
+    /// Set on the authorization response itself (a code or an error sent to the client's redirect URI): the answer
+    /// that uses up a pushed request (RFC 9126 §4), so <see cref="PushedAuthorizationRequests"/> lets only one out.
+    /// </summary>
+    public bool EndsAuthorization { get; init; }
 }
 
 /// <summary>The sign-in session cookie to write: <see cref="Value"/> null clears it.</summary>

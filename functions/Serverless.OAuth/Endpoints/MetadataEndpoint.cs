@@ -92,6 +92,8 @@ public sealed class MetadataEndpoint(OAuthServerOptions options, SigningKeyRing 
             RegistrationEndpoint = options.DynamicRegistration.Enabled ? issuer + "/register" : null,
             ClientIdMetadataDocumentSupported = options.ClientMetadataDocuments.Enabled ? true : null,
             DpopSigningAlgValuesSupported = DpopProofValidator.Algorithms,
+            PushedAuthorizationRequestEndpoint = issuer + "/par",
+            RequirePushedAuthorizationRequests = options.PushedAuthorization.Required,
         };
     }
 }

@@ -124,6 +124,7 @@ public sealed class RegistrationEndpoint(
             Scope = string.Join(' ', client.AllowedScopes),
             PostLogoutRedirectUris = client.PostLogoutRedirectUris.Count > 0 ? client.PostLogoutRedirectUris : null,
             DpopBoundAccessTokens = client.DpopBoundAccessTokens ? true : null,
+            RequirePushedAuthorizationRequests = client.RequirePushedAuthorizationRequests ? true : null,
         };
     }
 

@@ -42,6 +42,8 @@ public record AuthorizationServerMetadata
     [JsonPropertyName("registration_endpoint")] public string? RegistrationEndpoint { get; init; }
     [JsonPropertyName("client_id_metadata_document_supported")] public bool? ClientIdMetadataDocumentSupported { get; init; }
     [JsonPropertyName("dpop_signing_alg_values_supported")] public IReadOnlyList<string>? DpopSigningAlgValuesSupported { get; init; }
+    [JsonPropertyName("pushed_authorization_request_endpoint")] public string? PushedAuthorizationRequestEndpoint { get; init; }
+    [JsonPropertyName("require_pushed_authorization_requests")] public bool? RequirePushedAuthorizationRequests { get; init; }
 }
 
 /// <summary>
@@ -145,4 +147,10 @@ public sealed record ClientRegistrationResponse
     [JsonPropertyName("scope")] public required string Scope { get; init; }
     [JsonPropertyName("post_logout_redirect_uris")] public IReadOnlyList<string>? PostLogoutRedirectUris { get; init; }
     [JsonPropertyName("dpop_bound_access_tokens")] public bool? DpopBoundAccessTokens { get; init; }
+    [JsonPropertyName("require_pushed_authorization_requests")] public bool? RequirePushedAuthorizationRequests { get; init; }
 }
+
+/// <summary>The answer to a pushed authorization request (RFC 9126 §2.2): the request_uri to send to /authorize, and its life in seconds.</summary>
+public sealed record PushedAuthorizationResponse(
+    [property: JsonPropertyName("request_uri")] string RequestUri,
+    [property: JsonPropertyName("expires_in")] int ExpiresIn);

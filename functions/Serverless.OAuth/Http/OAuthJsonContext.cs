@@ -21,4 +21,5 @@ namespace Serverless.OAuth.Http;
 [JsonSerializable(typeof(UserInfoResponse))]
 [JsonSerializable(typeof(EmptyResponse))]
 [JsonSerializable(typeof(ClientRegistrationResponse))]
+[JsonSerializable(typeof(PushedAuthorizationResponse))]
 internal sealed partial class OAuthJsonContext : JsonSerializerContext;

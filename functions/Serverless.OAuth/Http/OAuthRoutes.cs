@@ -45,6 +45,7 @@ public static class OAuthRoutes
         OAuthRoute.ToEndpoint<EndSessionHttpEndpoint>("POST", "endsession", static (e, r) => e.PostAsync(r)),
         OAuthRoute.ToEndpoint<UpstreamCallbackHttpEndpoint>("GET", "signin/{provider}/callback", static (e, r) => e.GetAsync(r)),
         OAuthRoute.ToEndpoint<TokenHttpEndpoint>("POST", "token", static (e, r) => e.HandleAsync(r)),
+        OAuthRoute.ToEndpoint<PushedAuthorizationHttpEndpoint>("POST", "par", static (e, r) => e.HandleAsync(r)),
         OAuthRoute.ToEndpoint<RevocationHttpEndpoint>("POST", "revoke", static (e, r) => e.HandleAsync(r)),
         OAuthRoute.ToEndpoint<IntrospectionHttpEndpoint>("POST", "introspect", static (e, r) => e.HandleAsync(r)),
         OAuthRoute.ToEndpoint<UserInfoHttpEndpoint>("GET", "userinfo", static (e, r) => e.HandleAsync(r)),

@@ -89,6 +89,8 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<AccessTokenValidator>();
         services.TryAddSingleton<IdTokenHintValidator>();
         services.TryAddSingleton<AuthorizeRequestValidator>();
+        services.TryAddSingleton<PushedRequestStore>();
+        services.TryAddSingleton<PushedAuthorizationRequests>();
         services.TryAddSingleton<OneTimeIds>();
         services.TryAddSingleton<IOneTimeIds>(sp => sp.GetRequiredService<OneTimeIds>());
         services.TryAddSingleton<DpopNonces>();
@@ -125,6 +127,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<SessionEnding>();
         services.TryAddSingleton<TokenEndpoint>();
         services.TryAddSingleton<RevocationEndpoint>();
+        services.TryAddSingleton<PushedAuthorizationEndpoint>();
         services.TryAddSingleton<IntrospectionEndpoint>();
         services.TryAddSingleton<MetadataEndpoint>();
         services.TryAddSingleton<ProtectedResource>();
@@ -140,6 +143,7 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<EndSessionHttpEndpoint>();
         services.TryAddSingleton<TokenHttpEndpoint>();
         services.TryAddSingleton<RevocationHttpEndpoint>();
+        services.TryAddSingleton<PushedAuthorizationHttpEndpoint>();
         services.TryAddSingleton<IntrospectionHttpEndpoint>();
         services.TryAddSingleton<UserInfoHttpEndpoint>();
         services.TryAddSingleton<RegistrationHttpEndpoint>();

@@ -39,7 +39,7 @@ public static class AuthorizationResponse
     {
         if (mode == ResponseMode.Query)
         {
-            return new RedirectTo(BuildRedirect(redirectUri, parameters), error);
+            return new RedirectTo(BuildRedirect(redirectUri, parameters), error) { EndsAuthorization = true };
         }
 
         var nonce = SecretValues.NewId();
@@ -47,7 +47,7 @@ public static class AuthorizationResponse
         return new HtmlPage(
             FormPostPage.Render(redirectUri, fields, nonce),
             ContentSecurityPolicy: FormPostPage.ContentSecurityPolicy(nonce, new Uri(redirectUri).GetLeftPart(UriPartial.Authority)),
-            Error: error);
+            Error: error) { EndsAuthorization = true };
     }
 
     /// <summary>Adds parameters to the redirect URI's query (<see cref="RedirectQuery.Build"/>).</summary>

@@ -26,7 +26,7 @@ public sealed class UpstreamCallback(
     PendingSignInStore pending,
     UpstreamChallenge challenge,
     UpstreamAccounts accounts,
-    AuthorizeRequestValidator validator,
+    PushedAuthorizationRequests requests,
     AuthorizationInteraction interaction,
     ISessionStore sessions,
     OAuthServerOptions options,
@@ -63,18 +63,28 @@ public sealed class UpstreamCallback(
         }
 
         // A sign-in for a page of this server (the account page) has no authorization to resume: what goes wrong is a page.
-        AuthorizationRequest? request = null;
-        if (attempt.ReturnTo.Length == 0)
+        if (attempt.ReturnTo.Length > 0)
         {
-            var validation = await validator.ValidateAsync(OAuthParameters.From(QueryHelpers.ParseQuery(attempt.Request)), cancellationToken);
-            if (!validation.Succeeded)
-            {
-                return AuthorizationResponse.Error(validation.Error, options.Issuer);
-            }
-
-            request = validation.Value;
+            return await AnswerAsync(null, attempt.ReturnTo, upstream, provider, state, answer, sessionCookie, cancellationToken);
         }
 
+        // A pushed request (RFC 9126) comes back as its request_uri, bound to this browser's binding cookie.
+        var validation = await requests.ValidateContinuedAsync(OAuthParameters.From(QueryHelpers.ParseQuery(attempt.Request)), bindingCookie, cancellationToken);
+        if (!validation.Succeeded)
+        {
+            return AuthorizationResponse.Error(validation.Error, options.Issuer);
+        }
+
+        return await requests.SettleAsync(validation.Value, await AnswerAsync(validation.Value, null, upstream, provider, state, answer, sessionCookie, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>
+    /// The provider's answer, once the request's redirect URI is verified (an OAuth error to the client) or, for a page
+    /// of this server (<paramref name="returnTo"/>), with no request (an error page): what went wrong, or the sign-in.
+    /// </summary>
+    private async Task<EndpointResult> AnswerAsync(
+        AuthorizationRequest? request, string? returnTo, UpstreamProvider upstream, string provider, string state, OAuthParameters answer, string? sessionCookie, CancellationToken cancellationToken)
+    {
         if (answer["error"] is { } error)
         {
             // RFC 6749 §4.1.2.1. The provider's description is not passed on: it is the provider's text, not ours.
@@ -125,7 +135,7 @@ public sealed class UpstreamCallback(
         UpstreamEvents.Succeeded(logger, provider, request?.Client.ClientId ?? AccountEndpoint.AuditClientId, user.Subject);
         if (request is null)
         {
-            return new RedirectTo(options.Issuer.TrimEnd('/') + attempt.ReturnTo) { Session = cookie, SignInBinding = SessionCookie.Cleared };
+            return new RedirectTo(options.Issuer.TrimEnd('/') + returnTo) { Session = cookie, SignInBinding = SessionCookie.Cleared };
         }
 
         return await interaction.ContinueAsync(request, started.Session, cookie, cancellationToken) with { SignInBinding = SessionCookie.Cleared };

@@ -55,6 +55,36 @@ public abstract class RegistrationContractTests<TFixture>(TFixture fixture) : IC
     }
 
     [Fact]
+    public async Task AClientThatRegistersRequirePushedAuthorizationRequests_IsRefusedAPlainAuthorizeRequest()
+    {
+        var flow = new OAuthFlow(Server);
+        var response = await RegisterAsync(flow.Http, """
+            {"redirect_uris": ["http://127.0.0.1/callback"], "token_endpoint_auth_method": "none", "client_name": "Pushing tool", "scope": "read",
+             "require_pushed_authorization_requests": true}
+            """);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var registered = await OAuthFlow.JsonAsync(response);
+        Assert.True(registered.GetProperty("require_pushed_authorization_requests").GetBoolean());
+
+        // RFC 9126 §6: a plain request is refused, to the verified redirect URI; the same request pushed goes on.
+        (string Name, string? Value)[] request =
+        [
+            ("response_type", "code"), ("client_id", registered.GetProperty("client_id").GetString()), ("redirect_uri", "http://127.0.0.1/callback"),
+            ("scope", "read"), ("code_challenge", OAuthFlow.NewPkce().Challenge), ("code_challenge_method", "S256"),
+        ];
+        Assert.Equal("invalid_request", OAuthFlow.RedirectParameters(await flow.Http.GetAsync(OAuthFlow.AuthorizeQuery(request)))["error"]);
+        var pushed = await flow.PostFormAsync("par", request.Select(p => (p.Name, p.Value!)));
+        Assert.Equal(HttpStatusCode.Created, pushed.StatusCode);
+        var page = await flow.Http.GetAsync(OAuthFlow.AuthorizeQuery(request[1], ("request_uri", (await OAuthFlow.JsonAsync(pushed)).GetProperty("request_uri").GetString())));
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+
+        await OAuthFlow.AssertOAuthErrorAsync(
+            await RegisterAsync(flow.Http, """{"redirect_uris": ["http://127.0.0.1/callback"], "token_endpoint_auth_method": "none", "require_pushed_authorization_requests": "yes"}"""),
+            HttpStatusCode.BadRequest,
+            "invalid_client_metadata");
+    }
+
+    [Fact]
     public async Task ANonAsciiRedirectUri_IsRefused_WithInvalidRedirectUri()
     {
         var response = await RegisterAsync(Server.NewHttpClient(), """

@@ -27,6 +27,9 @@ public sealed record ClientMetadata(
     public string AuthMethod => TokenEndpointAuthMethod ?? ClientSecretBasic;
 
     public bool IsPublic => AuthMethod == None;
+
+    /// <summary>RFC 9126 §6: the client sends its authorization requests only through /par.</summary>
+    public bool RequirePushedAuthorizationRequests { get; init; }
 }
 
 /// <summary>
@@ -44,6 +47,19 @@ public static class ClientMetadataReader
     private static readonly string[] RegistrableGrants = [GrantTypes.AuthorizationCode, GrantTypes.RefreshToken];
 
     public static OAuthResult<ClientMetadata> Read(JsonElement root)
+    {
+        var read = ReadFields(root);
+        if (!read.Succeeded)
+        {
+            return read;
+        }
+
+        return Boolean(root, "require_pushed_authorization_requests", out var requirePushed) is { } error
+            ? error
+            : read.Value with { RequirePushedAuthorizationRequests = requirePushed };
+    }
+
+    private static OAuthResult<ClientMetadata> ReadFields(JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
@@ -148,6 +164,23 @@ public static class ClientMetadataReader
         return problem is not null
             ? OAuthError.InvalidClientMetadata(problem)
             : new ClientMetadata(uris, authMethod, grantTypes, name?.Trim(), scope, clientId, hasJwks, postLogoutRedirectUris, jwks, jwksUri, dpopBound);
+    }
+
+    private static OAuthError? Boolean(JsonElement root, string name, out bool value)
+    {
+        value = false;
+        if (!root.TryGetProperty(name, out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (element.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+        {
+            return OAuthError.InvalidClientMetadata($"'{name}' must be true or false.");
+        }
+
+        value = element.GetBoolean();
+        return null;
     }
 
     private static OAuthError? String(JsonElement root, string name, out string? value)

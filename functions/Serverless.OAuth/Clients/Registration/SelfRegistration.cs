@@ -25,7 +25,8 @@ public static class SelfRegistration
             Jwks: metadata.Jwks,
             JwksUri: metadata.JwksUri,
             TokenEndpointAuthMethod: authMethod,
-            DpopBoundAccessTokens: metadata.DpopBoundAccessTokens);
+            DpopBoundAccessTokens: metadata.DpopBoundAccessTokens,
+            RequirePushedAuthorizationRequests: metadata.RequirePushedAuthorizationRequests);
     }
 
     /// <summary>The RFC 7591 §3.2.2 error for a refused registration: a redirect URI at fault has its own code, whatever else is wrong.</summary>

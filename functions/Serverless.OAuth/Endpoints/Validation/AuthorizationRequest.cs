@@ -40,12 +40,26 @@ public sealed record AuthorizationRequest(
     /// <summary>An ID token this server issued to the client, naming the user the client expects to be signed in.</summary>
     public IdTokenHint? IdTokenHint { get; init; }
 
+    /// <summary>
+    /// Set when the request was pushed (RFC 9126): its request_uri, taken from storage, which the sign-in page carries
+    /// instead of the parameters, and the browser binding it was continued with.
+    /// </summary>
+    public PushedRequestClaim? Pushed { get; init; }
+
     /// <summary>An error for this request, answered to its verified redirect URI in its response mode (RFC 6749 §4.1.2.1).</summary>
     public OAuthError Redirected(OAuthError error) => error.RedirectedTo(RedirectUri, State, ResponseMode);
 
     /// <summary>The parameters the login form carries back, so the POST is validated exactly like the GET.</summary>
     public IEnumerable<(string Name, string Value)> FormFields()
     {
+        // A pushed request's parameters stay on the server: the page carries its request_uri, read again on the POST.
+        if (Pushed is not null)
+        {
+            yield return ("client_id", Client.ClientId);
+            yield return ("request_uri", Pushed.RequestUri);
+            yield break;
+        }
+
         yield return ("response_type", "code");
         yield return ("client_id", Client.ClientId);
         yield return ("redirect_uri", RedirectUri);

@@ -7,6 +7,7 @@ namespace Serverless.OAuth.Infrastructure.Telemetry;
 /// docs/deploying-and-operating.md (Telemetry) can be checked against it. Alert and query on the id, not on the text.
 /// The audit events (4001-4099) are <c>const</c> for <see cref="AuditEvents"/>' source-generated log methods.
 /// Ranges: 4001-4099 audit, 4101-4199 lockout, 4201-4299 client registration and metadata documents, 4301-4399 APIs, 4401-4499 client assertions and token exchange (const for <c>AssertionEvents</c>),
+/// 4521-4539 pushed authorization requests (const for <c>PushedAuthorizationEvents</c>),
 /// 4901-4999 request failures.
 /// </summary>
 public static class EventIds
@@ -56,6 +57,10 @@ public static class EventIds
 
     /// <summary>A DPoP-bound token reached a resource as Bearer, without its key's proof, or with another key's.</summary>
     public const int DpopBoundTokenRefused = 4502;
+    // Pushed authorization requests (RFC 9126): 4521-4539.
+    public const int PushedRequestAccepted = 4521;
+    public const int PushedRequestRefused = 4522;
+    public const int RequestUriRefused = 4523;
 
     public static readonly EventId DependencyFailed = new(4901, nameof(DependencyFailed));
     public static readonly EventId UnexpectedException = new(4902, nameof(UnexpectedException));
@@ -79,6 +84,8 @@ public static class EventIds
         new(AssertionRefused, nameof(AssertionRefused)), new(JwksUnavailable, nameof(JwksUnavailable)),
         new(TokenExchanged, nameof(TokenExchanged)), new(JwtBearerRefused, nameof(JwtBearerRefused)),
         new(DpopProofRefused, nameof(DpopProofRefused)), new(DpopBoundTokenRefused, nameof(DpopBoundTokenRefused)),
+        new(PushedRequestAccepted, nameof(PushedRequestAccepted)), new(PushedRequestRefused, nameof(PushedRequestRefused)),
+        new(RequestUriRefused, nameof(RequestUriRefused)),
         DependencyFailed, UnexpectedException, FunctionFailed,
         PurgeRun,
     ];

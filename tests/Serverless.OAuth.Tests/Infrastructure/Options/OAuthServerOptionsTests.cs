@@ -42,6 +42,23 @@ public sealed class OAuthServerOptionsTests
         Assert.Contains(options.Validate(), p => p.Contains($"may not define '{scope}'", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(0, false)]
+    [InlineData(-1, false)]
+    [InlineData(30, true)]
+    [InlineData(60, true)]
+    [InlineData(61, false)]
+    public void ARequestUri_LivesAtMostAMinute(int seconds, bool valid)
+    {
+        var options = Valid();
+        Assert.Equal(TimeSpan.FromSeconds(60), options.PushedAuthorization.RequestUriLifetime);
+        Assert.False(options.PushedAuthorization.Required);
+
+        options.PushedAuthorization.RequestUriLifetime = TimeSpan.FromSeconds(seconds);
+
+        Assert.Equal(valid, !options.Validate().Any(problem => problem.Contains("RequestUriLifetime", StringComparison.Ordinal)));
+    }
+
     [Fact]
     public void TheOpenIdConnectScopes_AreTheServersOwn_WithTheirOwnWords()
     {

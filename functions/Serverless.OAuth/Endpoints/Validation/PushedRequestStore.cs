@@ -1,0 +1,80 @@
+using Azure;
+using Azure.Data.Tables;
+using Serverless.OAuth.Infrastructure.Storage;
+using Serverless.OAuth.Protocol;
+
+namespace Serverless.OAuth.Endpoints.Validation;
+
+/// <summary>
+/// Pushed authorization requests (RFC 9126) waiting for their browser, in the <c>pushedrequests</c> table: one
+/// partition per request, keyed by the SHA-256 of the request_uri's random part, so the table never holds a usable
+/// request_uri. A row is first unclaimed; the browser that first brings the request_uri claims it (its binding's hash,
+/// written on the condition that the row is unchanged), and the authorization response deletes it on the same
+/// condition. Both are entity-group transactions because a plain conditional delete of a row already gone succeeds.
+/// </summary>
+public sealed class PushedRequestStore(OAuthTables tables, ExpiryIndex index, TimeProvider clock)
+{
+    private readonly ExpiringTable _requests = new(OAuthTables.PushedRequests, tables, index, clock);
+
+    public async Task AddAsync(string key, string clientId, string request, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
+        await _requests.AddAsync(
+            new PushedRequestEntity { PartitionKey = key, RowKey = PushedRequestEntity.Row, ClientId = clientId, Request = request, ExpiresAt = expiresAt },
+            cancellationToken);
+
+    /// <summary>The live pushed request stored under <paramref name="key"/>, with its version; null when unknown or expired.</summary>
+    public Task<PushedRequestEntity?> FindAsync(string key, CancellationToken cancellationToken) =>
+        _requests.GetAsync<PushedRequestEntity>(key, PushedRequestEntity.Row, cancellationToken);
+
+    /// <summary>Binds the request to a browser's secret, if it is still as read; false when another use got there first.</summary>
+    public Task<bool> BindAsync(PushedRequestEntity row, string browserHash, CancellationToken cancellationToken) =>
+        _requests.SubmitAsync(
+            [new TableTransactionAction(
+                TableTransactionActionType.UpdateMerge,
+                new TableEntity(row.PartitionKey, row.RowKey) { [nameof(PushedRequestEntity.BrowserHash)] = browserHash },
+                row.ETag)],
+            cancellationToken);
+
+    /// <summary>Deletes the request, if it is still as read: true for exactly one caller per request.</summary>
+    public Task<bool> TakeAsync(PushedRequestEntity row, CancellationToken cancellationToken) =>
+        _requests.SubmitAsync([new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(row.PartitionKey, row.RowKey), row.ETag)], cancellationToken);
+}
+
+public sealed class PushedRequestEntity : ExpiringEntity
+{
+    public const string Row = "pushed";
+
+    public string ClientId { get; set; } = "";
+
+    /// <summary>The pushed parameters as a query string (client authentication left out), validated again at /authorize.</summary>
+    public string Request { get; set; } = "";
+
+    /// <summary>The SHA-256 of the secret binding the request to the browser that claimed it; empty while unclaimed.</summary>
+    public string BrowserHash { get; set; } = "";
+}
+
+/// <summary>
+/// A request_uri of this server (RFC 9126 §2.2): <c>urn:ietf:params:oauth:request_uri:</c> and 256 random bits. Only
+/// the hash of the random part is stored (<see cref="Key"/>).
+/// </summary>
+public sealed record PushedRequestUri(string Value, string Key)
+{
+    public const string Prefix = "urn:ietf:params:oauth:request_uri:";
+
+    public static PushedRequestUri New()
+    {
+        var secret = SecretValues.NewSecret();
+        return new(Prefix + secret, SecretValues.Hash(secret));
+    }
+
+    /// <summary>One of ours by its shape (the prefix, then 43 base64url characters), or null.</summary>
+    public static PushedRequestUri? Parse(string? value) =>
+        value is { Length: 43 + 34 } && value.StartsWith(Prefix, StringComparison.Ordinal) && value[Prefix.Length..].All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_')
+            ? new(value, SecretValues.Hash(value[Prefix.Length..]))
+            : null;
+}
+
+/// <summary>
+/// A pushed request in use by one browser: its request_uri (the sign-in page carries it), its row as read (the version
+/// every later write is conditional on), and the binding the browser continued with (null on its first arrival).
+/// </summary>
+public sealed record PushedRequestClaim(string RequestUri, PushedRequestEntity Row, string? BrowserBinding);
