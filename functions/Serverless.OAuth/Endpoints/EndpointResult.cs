@@ -19,7 +19,7 @@ public abstract record EndpointResult
 
     /// <summary>
     /// Set on the authorization response itself (a code or an error sent to the client's redirect URI): the answer
-    /// that uses up a pushed request (RFC 9126 §4), so <see cref="PushedAuthorizationRequests"/> lets only one out.
+    /// that uses up a pushed request (RFC 9126 §4), so the interaction's <c>PushedAuthorizationRequests</c> lets only one out.
     /// </summary>
     public bool EndsAuthorization { get; init; }
 }

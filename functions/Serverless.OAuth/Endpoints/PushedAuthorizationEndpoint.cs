@@ -57,7 +57,7 @@ public sealed class PushedAuthorizationEndpoint(
 
     /// <summary>§2.1: a pushed request may not itself refer to a request_uri.</summary>
     private static OAuthError? RefuseRequestUri(OAuthParameters form) =>
-        form[PushedAuthorizationRequests.RequestUriParameter] is not null || form.IsRepeated(PushedAuthorizationRequests.RequestUriParameter)
+        form[PushedRequestUri.Parameter] is not null || form.IsRepeated(PushedRequestUri.Parameter)
             ? OAuthError.InvalidRequest("The 'request_uri' parameter may not be pushed.")
             : null;
 

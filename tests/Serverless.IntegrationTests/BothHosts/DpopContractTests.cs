@@ -1,3 +1,4 @@
+using Serverless.OAuth.Protocol;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;

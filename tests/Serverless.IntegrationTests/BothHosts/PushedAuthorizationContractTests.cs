@@ -1,3 +1,4 @@
+using Serverless.OAuth.Protocol;
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;

@@ -60,6 +60,9 @@ public sealed record PushedRequestUri(string Value, string Key)
 {
     public const string Prefix = "urn:ietf:params:oauth:request_uri:";
 
+    /// <summary>The parameter that carries it, at /authorize (and refused inside a push).</summary>
+    public const string Parameter = "request_uri";
+
     public static PushedRequestUri New()
     {
         var secret = SecretValues.NewSecret();

@@ -1,10 +1,11 @@
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Logging;
+using Serverless.OAuth.Endpoints;
 using Serverless.OAuth.Endpoints.Validation;
 using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Protocol;
 
-namespace Serverless.OAuth.Endpoints;
+namespace Serverless.OAuth.Interaction;
 
 /// <summary>
 /// Where /authorize takes its request from: the query or form (a plain request), or a pushed request (RFC 9126 §4),
@@ -23,7 +24,7 @@ namespace Serverless.OAuth.Endpoints;
 public sealed class PushedAuthorizationRequests(
     AuthorizeRequestValidator validator, PushedRequestStore store, OAuthServerOptions options, ILogger<PushedAuthorizationRequests> logger)
 {
-    public const string RequestUriParameter = "request_uri";
+    public const string RequestUriParameter = PushedRequestUri.Parameter;
 
     public const string InvalidRequestUri = "invalid_request_uri";
 
