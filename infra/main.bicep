@@ -121,6 +121,7 @@ var tableNames = [
   'upstreamsignins'
   'upstreamlinks'
   'replays'
+  'devicecodes'
 ]
 
 // Everything of one environment in one resource group, so that `azd down` removes it whole.

@@ -91,6 +91,7 @@ public sealed class MetadataEndpoint(OAuthServerOptions options, SigningKeyRing 
             ServiceDocumentation = issuer + "/",
             RegistrationEndpoint = options.DynamicRegistration.Enabled ? issuer + "/register" : null,
             ClientIdMetadataDocumentSupported = options.ClientMetadataDocuments.Enabled ? true : null,
+            DeviceAuthorizationEndpoint = issuer + DeviceAuthorizationEndpoint.Route,
         };
     }
 }

@@ -41,7 +41,17 @@ public record AuthorizationServerMetadata
     [JsonPropertyName("service_documentation")] public required string ServiceDocumentation { get; init; }
     [JsonPropertyName("registration_endpoint")] public string? RegistrationEndpoint { get; init; }
     [JsonPropertyName("client_id_metadata_document_supported")] public bool? ClientIdMetadataDocumentSupported { get; init; }
+    [JsonPropertyName("device_authorization_endpoint")] public string? DeviceAuthorizationEndpoint { get; init; }
 }
+
+/// <summary>The device authorization response (RFC 8628 §3.2).</summary>
+public sealed record DeviceAuthorizationResponse(
+    [property: JsonPropertyName("device_code")] string DeviceCode,
+    [property: JsonPropertyName("user_code")] string UserCode,
+    [property: JsonPropertyName("verification_uri")] string VerificationUri,
+    [property: JsonPropertyName("verification_uri_complete")] string VerificationUriComplete,
+    [property: JsonPropertyName("expires_in")] long ExpiresIn,
+    [property: JsonPropertyName("interval")] long Interval);
 
 /// <summary>
 /// OpenID Provider metadata (OpenID Connect Discovery 1.0 §3): the authorization server's metadata, the same values

@@ -17,7 +17,8 @@ public sealed class TokenEndpoint(
     RefreshTokenGrant refreshToken,
     ClientCredentialsGrant clientCredentials,
     TokenExchangeGrant tokenExchange,
-    JwtBearerGrant jwtBearer)
+    JwtBearerGrant jwtBearer,
+    DeviceCodeGrant deviceCode)
 {
     public async Task<EndpointResult> HandleAsync(StringValues authorization, OAuthParameters form, string? clientAddress, CancellationToken cancellationToken)
     {
@@ -54,6 +55,7 @@ public sealed class TokenEndpoint(
             GrantTypes.RefreshToken => await refreshToken.RefreshAsync(client, form, reuseCheck, cancellationToken),
             GrantTypes.TokenExchange => await tokenExchange.ExchangeAsync(client, form, cancellationToken),
             GrantTypes.JwtBearer => await jwtBearer.IssueAsync(client, form, cancellationToken),
+            GrantTypes.DeviceCode => await deviceCode.IssueAsync(client, form, cancellationToken),
             _ => await clientCredentials.IssueAsync(client, form, cancellationToken),
         };
         if (!issued.Succeeded)

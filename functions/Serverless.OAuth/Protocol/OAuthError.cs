@@ -67,6 +67,13 @@ public sealed record OAuthError(string Error, string? Description = null, string
     public static OAuthError ConsentRequired(string description) => new(OAuthErrorCodes.ConsentRequired, description);
 
     public static OAuthError InteractionRequired(string description) => new(OAuthErrorCodes.InteractionRequired, description);
+
+    // RFC 8628 §3.5: the device authorization grant's polling answers.
+    public static OAuthError AuthorizationPending(string description) => new(OAuthErrorCodes.AuthorizationPending, description);
+
+    public static OAuthError SlowDown(string description) => new(OAuthErrorCodes.SlowDown, description);
+
+    public static OAuthError ExpiredToken(string description) => new(OAuthErrorCodes.ExpiredToken, description);
 }
 
 /// <summary>Where an authorization request's error is sent: a redirect URI verified against the client's registration.</summary>
@@ -95,4 +102,9 @@ public static class OAuthErrorCodes
     public const string LoginRequired = "login_required";
     public const string ConsentRequired = "consent_required";
     public const string InteractionRequired = "interaction_required";
+
+    // RFC 8628 §3.5: the device authorization grant while the user has not answered, or polling too fast, or too late.
+    public const string AuthorizationPending = "authorization_pending";
+    public const string SlowDown = "slow_down";
+    public const string ExpiredToken = "expired_token";
 }

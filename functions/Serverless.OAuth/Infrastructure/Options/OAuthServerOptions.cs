@@ -81,6 +81,9 @@ public sealed class OAuthServerOptions
 
     public JwtBearerGrantOptions JwtBearer { get; set; } = new();
 
+    /// <summary>The device authorization grant (RFC 8628; section "OAuth:DeviceAuthorization").</summary>
+    public DeviceAuthorizationOptions DeviceAuthorization { get; set; } = new();
+
     /// <summary>Identity providers users sign in with (Entra ID, any OpenID Provider).</summary>
     public UpstreamOptions Upstream { get; set; } = new();
 
@@ -186,7 +189,7 @@ public sealed class OAuthServerOptions
             yield return "OAuth:LocalAccounts:Enabled is false and no OAuth:Upstream:Providers are configured: no one could sign in.";
         }
 
-        foreach (var problem in DynamicRegistration.Validate().Concat(ClientMetadataDocuments.Validate()).Concat(ClientAssertions.Validate()).Concat(JwtBearer.Validate()).Concat(Upstream.Validate()))
+        foreach (var problem in DynamicRegistration.Validate().Concat(ClientMetadataDocuments.Validate()).Concat(ClientAssertions.Validate()).Concat(JwtBearer.Validate()).Concat(DeviceAuthorization.Validate()).Concat(Upstream.Validate()))
         {
             yield return problem;
         }

@@ -25,8 +25,9 @@ public class OAuthTables
     public const string Replays = "replays";
     public const string UpstreamSignIns = "upstreamsignins";
     public const string UpstreamLinks = "upstreamlinks";
+    public const string DeviceCodes = "devicecodes";
 
-    public static readonly IReadOnlyList<string> All = [Clients, Users, Grants, Revocations, Expiry, SigningKeys, Lockouts, Apis, Sessions, Consents, UpstreamSignIns, UpstreamLinks, Replays];
+    public static readonly IReadOnlyList<string> All = [Clients, Users, Grants, Revocations, Expiry, SigningKeys, Lockouts, Apis, Sessions, Consents, UpstreamSignIns, UpstreamLinks, Replays, DeviceCodes];
 
     private readonly TableServiceClient _service;
     private readonly string _prefix;

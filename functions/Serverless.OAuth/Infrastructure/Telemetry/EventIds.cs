@@ -6,7 +6,7 @@ namespace Serverless.OAuth.Infrastructure.Telemetry;
 /// Every event id the server logs with, in one place, so that an id is never used twice and the list in
 /// docs/deploying-and-operating.md (Telemetry) can be checked against it. Alert and query on the id, not on the text.
 /// The audit events (4001-4099) are <c>const</c> for <see cref="AuditEvents"/>' source-generated log methods.
-/// Ranges: 4001-4099 audit, 4101-4199 lockout, 4201-4299 client registration and metadata documents, 4301-4399 APIs, 4401-4499 client assertions and token exchange (const for <c>AssertionEvents</c>),
+/// Ranges: 4001-4099 audit, 4101-4199 lockout, 4201-4299 client registration and metadata documents, 4301-4399 APIs, 4401-4499 client assertions and token exchange (const for <c>AssertionEvents</c>), 4541-4559 the device authorization grant (const for <c>DeviceEvents</c>),
 /// 4901-4999 request failures.
 /// </summary>
 public static class EventIds
@@ -50,6 +50,14 @@ public static class EventIds
     public const int TokenExchanged = 4403;
     public const int JwtBearerRefused = 4404;
 
+    // The device authorization grant (RFC 8628): 4541-4559, const for DeviceEvents. Never a device code or user code.
+    public const int DeviceAuthorizationStarted = 4541;
+    public const int DeviceApproved = 4542;
+    public const int DeviceDenied = 4543;
+    public const int DeviceRedeemed = 4544;
+    public const int DevicePollSlowedDown = 4545;
+    public const int UserCodeRefused = 4546;
+
     public static readonly EventId DependencyFailed = new(4901, nameof(DependencyFailed));
     public static readonly EventId UnexpectedException = new(4902, nameof(UnexpectedException));
     public static readonly EventId FunctionFailed = new(4903, nameof(FunctionFailed));
@@ -67,6 +75,9 @@ public static class EventIds
         ApiSeedingDeferred,
         new(AssertionRefused, nameof(AssertionRefused)), new(JwksUnavailable, nameof(JwksUnavailable)),
         new(TokenExchanged, nameof(TokenExchanged)), new(JwtBearerRefused, nameof(JwtBearerRefused)),
+        new(DeviceAuthorizationStarted, nameof(DeviceAuthorizationStarted)), new(DeviceApproved, nameof(DeviceApproved)),
+        new(DeviceDenied, nameof(DeviceDenied)), new(DeviceRedeemed, nameof(DeviceRedeemed)),
+        new(DevicePollSlowedDown, nameof(DevicePollSlowedDown)), new(UserCodeRefused, nameof(UserCodeRefused)),
         DependencyFailed, UnexpectedException, FunctionFailed,
     ];
 }
