@@ -46,53 +46,6 @@ public static class NodeScript
         return JsonDocument.Parse(await output).RootElement.Clone();
     }
 
-    /// <summary>
-    /// Starts a script that answers in JSON lines while it runs (a device flow prints its user code, then waits for the
-    /// user): the test reads each line as it comes, and <see cref="RunningScript.DisposeAsync"/> ends the process.
-    /// </summary>
-    public static RunningScript Start(string script, object input)
-    {
-        var start = new ProcessStartInfo("node", [Path.Combine(Folder, script)])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Folder,
-        };
-        var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node.");
-        process.StandardInput.Write(JsonSerializer.Serialize(input));
-        process.StandardInput.Close();
-        return new RunningScript(script, process);
-    }
-
-    public sealed class RunningScript(string script, Process process) : IAsyncDisposable
-    {
-        private readonly Task<string> _error = process.StandardError.ReadToEndAsync();
-
-        /// <summary>The next JSON line; a script that ends first fails the test with its stderr.</summary>
-        public async Task<JsonElement> ReadLineAsync(TimeSpan? timeout = null)
-        {
-            using var deadline = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
-            var line = await process.StandardOutput.ReadLineAsync(deadline.Token);
-            if (line is null)
-            {
-                await process.WaitForExitAsync(deadline.Token);
-                Assert.Fail($"node {script} ended ({process.ExitCode}): {await _error}");
-            }
-
-            return JsonDocument.Parse(line).RootElement.Clone();
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-
-            await process.WaitForExitAsync();
-            process.Dispose();
-        }
-    }
+    /// <summary>Starts a script of this folder that answers in JSON lines while it runs (<see cref="NodeProcess"/>).</summary>
+    public static NodeProcess Start(string script, object input) => NodeProcess.Start(Path.Combine(Folder, script), input);
 }

@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
 using Serverless.OAuth.Clients;
+using Serverless.OAuth.Grants;
 
 namespace Serverless.IntegrationTests.BothHosts;
 
@@ -101,7 +103,7 @@ public abstract partial class DeviceFlowContractTests<TFixture>(TFixture fixture
     }
 
     [Fact]
-    public async Task AnApprovedDevice_GetsTokensExactlyOnce_EvenWhenItPollsTwiceAtOnce()
+    public async Task AnApprovedDevice_GetsTokensExactlyOnce_EvenWhenItPollsSixTimesAtOnce()
     {
         var client = await DeviceClientAsync();
         var user = await Server.AddUserAsync();
@@ -111,12 +113,16 @@ public abstract partial class DeviceFlowContractTests<TFixture>(TFixture fixture
         var done = await AnswerAsync(From("192.0.2.103"), started, user.Username, "allow");
         Assert.Contains("Device connected", done);
 
-        var polls = await Task.WhenAll(PollAsync(device, client.ClientId, started), PollAsync(device, client.ClientId, started));
+        var polls = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => PollAsync(device, client.ClientId, started)));
         var granted = Assert.Single(polls, p => p.StatusCode == HttpStatusCode.OK);
         var tokens = await OAuthFlow.JsonAsync(granted);
         Assert.False(string.IsNullOrEmpty(tokens.GetProperty("access_token").GetString()));
         Assert.False(string.IsNullOrEmpty(tokens.GetProperty("refresh_token").GetString()));
-        await OAuthFlow.AssertOAuthErrorAsync(polls.Single(p => p != granted), HttpStatusCode.BadRequest, "invalid_grant");
+        foreach (var other in polls.Where(p => p != granted))
+        {
+            // The others lost the conditional move from approved to redeemed, or came after it.
+            await OAuthFlow.AssertOAuthErrorAsync(other, HttpStatusCode.BadRequest, "invalid_grant");
+        }
 
         // And a poll afterwards.
         await OAuthFlow.AssertOAuthErrorAsync(await PollAsync(device, client.ClientId, started), HttpStatusCode.BadRequest, "invalid_grant");
@@ -124,6 +130,20 @@ public abstract partial class DeviceFlowContractTests<TFixture>(TFixture fixture
         // The refresh token works like the code grant's.
         var refreshed = await device.PostTokenAsync([("grant_type", "refresh_token"), ("refresh_token", tokens.GetProperty("refresh_token").GetString()!), ("client_id", client.ClientId)]);
         Assert.Equal(HttpStatusCode.OK, refreshed.StatusCode);
+    }
+
+    [Fact]
+    public async Task TwoInstancesThatReadTheSameRow_CannotBothChangeIt()
+    {
+        var store = Server.Services.GetRequiredService<DeviceAuthorizationStore>();
+        var created = await store.CreateAsync("any-client", "read", null, TimeSpan.FromMinutes(10), 5, CancellationToken.None);
+        var first = await store.FindByDeviceCodeAsync(created.DeviceCode, CancellationToken.None);
+        var second = await store.FindByDeviceCodeAsync(created.DeviceCode, CancellationToken.None);
+        first!.Status = second!.Status = DeviceAuthorizationStatus.Redeemed;
+
+        Assert.True(await store.TryReplaceAsync(first, CancellationToken.None));
+        Assert.False(await store.TryReplaceAsync(second, CancellationToken.None));
+        Assert.Null(await store.FindByDeviceCodeAsync(created.DeviceCode + "x", CancellationToken.None));
     }
 
     [Fact]
