@@ -134,6 +134,7 @@ var tableNames = [
   'upstreamlinks'
   'replays'
   'pushedrequests'
+  'devicecodes'
 ]
 
 // Everything of one environment in one resource group, so that `azd down` removes it whole.

@@ -98,7 +98,7 @@ public sealed class ResourceSettingsTests(CompiledInfra infra)
         var names = ((JsonArray)infra.Template["variables"]!["tableNames"]!).Select(n => (string)n!).ToList();
         Assert.Equal("[variables('tableNames')]", passed);
         // The names OAuthTables.All uses (functions/Serverless.OAuth/Infrastructure/Storage/OAuthTables.cs).
-        Assert.Equal(["clients", "users", "grants", "revocations", "expiry", "signingkeys", "lockouts", "apis", "sessions", "consents", "upstreamsignins", "upstreamlinks", "replays", "pushedrequests"], names);
+        Assert.Equal(["clients", "users", "grants", "revocations", "expiry", "signingkeys", "lockouts", "apis", "sessions", "consents", "upstreamsignins", "upstreamlinks", "replays", "pushedrequests", "devicecodes"], names);
         Assert.Equal("oauth", (string?)infra.Template["parameters"]!["tablePrefix"]!["defaultValue"]);
     }
 

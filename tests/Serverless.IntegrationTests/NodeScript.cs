@@ -45,4 +45,7 @@ public static class NodeScript
         Assert.True(process.ExitCode == 0, $"node {script} failed ({process.ExitCode}): {await error}{await output}");
         return JsonDocument.Parse(await output).RootElement.Clone();
     }
+
+    /// <summary>Starts a script of this folder that answers in JSON lines while it runs (<see cref="NodeProcess"/>).</summary>
+    public static NodeProcess Start(string script, object input) => NodeProcess.Start(Path.Combine(Folder, script), input);
 }

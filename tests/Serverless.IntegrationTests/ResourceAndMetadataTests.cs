@@ -108,7 +108,7 @@ public sealed class ResourceAndMetadataTests : IAsyncLifetime
             Assert.Equal(_server.Issuer + "/introspect", metadata.GetProperty("introspection_endpoint").GetString());
             Assert.Equal(["S256"], Strings(metadata, "code_challenge_methods_supported"));
             Assert.Equal(["code"], Strings(metadata, "response_types_supported"));
-            Assert.Equal(["authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:token-exchange", "urn:ietf:params:oauth:grant-type:jwt-bearer"], Strings(metadata, "grant_types_supported"));
+            Assert.Equal(["authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:token-exchange", "urn:ietf:params:oauth:grant-type:jwt-bearer", "urn:ietf:params:oauth:grant-type:device_code"], Strings(metadata, "grant_types_supported"));
             Assert.Equal(["client_secret_basic", "client_secret_post", "private_key_jwt", "none"], Strings(metadata, "token_endpoint_auth_methods_supported"));
             Assert.True(metadata.GetProperty("authorization_response_iss_parameter_supported").GetBoolean());
         }

@@ -45,6 +45,18 @@ public sealed class SecretsAtRestTests : LocalServerTest
         secrets.AddRange([requestUri, requestUri.Split(':')[^1]]);
         var session = cookies.GetCookies(Server.BaseAddress)[Serverless.OAuth.Http.EndpointHttpResult.SessionCookieName]!.Value;
         secrets.AddRange([code, unusedCode, refreshToken!, successor!, accessToken, refreshedAccess, clientToken, verifier]);
+
+        // The device flow (RFC 8628), approved in this browser: its device code and user code are stored as hashes only.
+        var deviceClient = await Server.AddPublicClientAsync(grants: [Serverless.OAuth.Protocol.GrantTypes.DeviceCode, Serverless.OAuth.Protocol.GrantTypes.RefreshToken]);
+        var device = await OAuthFlow.JsonAsync(await flow.PostFormAsync("device_authorization", [("client_id", deviceClient.ClientId), ("scope", "read offline_access")]));
+        var deviceCode = device.GetProperty("device_code").GetString()!;
+        var userCode = device.GetProperty("user_code").GetString()!;
+        var codePage = await (await flow.Http.GetAsync("device")).Content.ReadAsStringAsync();
+        var consentPage = await (await flow.PostFormAsync("device", [("csrf_token", OAuthFlow.CsrfToken(codePage)), ("user_code", userCode)])).Content.ReadAsStringAsync();
+        await flow.PostFormAsync("device", [("csrf_token", OAuthFlow.CsrfToken(consentPage)), ("user_code", userCode), ("decision", "allow")]);
+        var (deviceAccess, deviceRefresh, _) = await TokenSupport.ReadTokenResponseAsync(await flow.PostTokenAsync(
+            [("grant_type", Serverless.OAuth.Protocol.GrantTypes.DeviceCode), ("device_code", deviceCode), ("client_id", deviceClient.ClientId)]));
+        secrets.AddRange([deviceCode, deviceCode.Split('.')[1], userCode, userCode.Replace("-", ""), deviceAccess, deviceRefresh!]);
         secrets.Add(session);
         secrets.AddRange(new[] { code, unusedCode, refreshToken!, successor!, session }.Select(v => v.Split('.')[1])); // the secret halves alone
 

@@ -222,7 +222,23 @@ public sealed class TelemetryTests : IAsyncLifetime
         await _flow.SignInAsync(url, user.Username, "a wrong password");
         // A password typed into the username field must not reach the logs either.
         await _flow.SignInAsync(url, LocalServer.Password, "x");
-        var secrets = new[] { LocalServer.Password, "a wrong password", clientSecret, "a wrong secret", code, verifier, accessToken, refreshToken!, clientToken }
+
+        // The device flow (RFC 8628): its device code, the user code (opened from verification_uri_complete, as typed,
+        // and a wrong one) and its tokens stay out of every log, span and metric; its events name the client.
+        var deviceClient = await _server.AddPublicClientAsync(grants: [Serverless.OAuth.Protocol.GrantTypes.DeviceCode, Serverless.OAuth.Protocol.GrantTypes.RefreshToken]);
+        var device = await OAuthFlow.JsonAsync(await _flow.PostFormAsync("device_authorization", [("client_id", deviceClient.ClientId), ("scope", "read offline_access")]));
+        var deviceCode = device.GetProperty("device_code").GetString()!;
+        var userCode = device.GetProperty("user_code").GetString()!;
+        var codePage = await (await _flow.Http.GetAsync("device?user_code=" + userCode)).Content.ReadAsStringAsync();
+        var wrongPage = await (await _flow.PostFormAsync("device", [("csrf_token", OAuthFlow.CsrfToken(codePage)), ("user_code", "ZZZZ-ZZZZ")])).Content.ReadAsStringAsync();
+        var consentPage = await (await _flow.PostFormAsync("device", [("csrf_token", OAuthFlow.CsrfToken(wrongPage)), ("user_code", userCode.Replace("-", ""))])).Content.ReadAsStringAsync();
+        await _flow.PostFormAsync("device", [("csrf_token", OAuthFlow.CsrfToken(consentPage)), ("user_code", userCode), ("decision", "allow")]);
+        var (deviceAccess, deviceRefresh, _) = await TokenSupport.ReadTokenResponseAsync(await _flow.PostTokenAsync(
+            [("grant_type", Serverless.OAuth.Protocol.GrantTypes.DeviceCode), ("device_code", deviceCode), ("client_id", deviceClient.ClientId)]));
+        await _flow.PostTokenAsync([("grant_type", Serverless.OAuth.Protocol.GrantTypes.DeviceCode), ("device_code", deviceCode), ("client_id", deviceClient.ClientId)]);
+
+        var secrets = new[] { LocalServer.Password, "a wrong password", clientSecret, "a wrong secret", code, verifier, accessToken, refreshToken!, clientToken,
+                deviceCode, deviceCode.Split('.')[1], userCode, userCode.Replace("-", ""), "ZZZZ-ZZZZ", deviceAccess, deviceRefresh! }
             .Concat(new[] { code, refreshToken! }.Select(v => v.Split('.')[1]))
             .Concat(accessToken.Split('.'))
             .ToList();
@@ -232,6 +248,8 @@ public sealed class TelemetryTests : IAsyncLifetime
 
         Assert.True(exported.Count > 100, "the scan should see the flow's telemetry, saw " + exported.Count);
         Assert.Contains(exported, s => s.Contains(user.Subject, StringComparison.Ordinal));
+        Assert.Contains(_logs, l => l.EventId.Id == EventIds.DeviceApproved);
+        Assert.Contains(_logs, l => l.EventId.Id == EventIds.UserCodeRefused);
         foreach (var secret in secrets)
         {
             Assert.DoesNotContain(exported, s => s.Contains(secret, StringComparison.Ordinal));

@@ -94,6 +94,7 @@ public sealed class MetadataEndpoint(OAuthServerOptions options, SigningKeyRing 
             DpopSigningAlgValuesSupported = DpopProofValidator.Algorithms,
             PushedAuthorizationRequestEndpoint = issuer + "/par",
             RequirePushedAuthorizationRequests = options.PushedAuthorization.Required,
+            DeviceAuthorizationEndpoint = issuer + DeviceAuthorizationEndpoint.Route,
         };
     }
 }

@@ -44,7 +44,17 @@ public record AuthorizationServerMetadata
     [JsonPropertyName("dpop_signing_alg_values_supported")] public IReadOnlyList<string>? DpopSigningAlgValuesSupported { get; init; }
     [JsonPropertyName("pushed_authorization_request_endpoint")] public string? PushedAuthorizationRequestEndpoint { get; init; }
     [JsonPropertyName("require_pushed_authorization_requests")] public bool? RequirePushedAuthorizationRequests { get; init; }
+    [JsonPropertyName("device_authorization_endpoint")] public string? DeviceAuthorizationEndpoint { get; init; }
 }
+
+/// <summary>The device authorization response (RFC 8628 §3.2).</summary>
+public sealed record DeviceAuthorizationResponse(
+    [property: JsonPropertyName("device_code")] string DeviceCode,
+    [property: JsonPropertyName("user_code")] string UserCode,
+    [property: JsonPropertyName("verification_uri")] string VerificationUri,
+    [property: JsonPropertyName("verification_uri_complete")] string VerificationUriComplete,
+    [property: JsonPropertyName("expires_in")] long ExpiresIn,
+    [property: JsonPropertyName("interval")] long Interval);
 
 /// <summary>
 /// OpenID Provider metadata (OpenID Connect Discovery 1.0 §3): the authorization server's metadata, the same values

@@ -19,7 +19,8 @@ public sealed class TokenEndpoint(
     ClientCredentialsGrant clientCredentials,
     TokenExchangeGrant tokenExchange,
     JwtBearerGrant jwtBearer,
-    DpopProofValidator dpop)
+    DpopProofValidator dpop,
+    DeviceCodeGrant deviceCode)
 {
     /// <param name="dpopProof">The request's DPoP header values (RFC 9449 §4.1).</param>
     public async Task<EndpointResult> HandleAsync(
@@ -70,6 +71,7 @@ public sealed class TokenEndpoint(
             GrantTypes.RefreshToken => await refreshToken.RefreshAsync(client, form, reuseCheck, dpopJkt, cancellationToken),
             GrantTypes.TokenExchange => await tokenExchange.ExchangeAsync(client, form, dpopJkt, cancellationToken),
             GrantTypes.JwtBearer => await jwtBearer.IssueAsync(client, form, dpopJkt, cancellationToken),
+            GrantTypes.DeviceCode => await deviceCode.IssueAsync(client, form, dpopJkt, cancellationToken),
             _ => await clientCredentials.IssueAsync(client, form, dpopJkt, cancellationToken),
         };
         if (!issued.Succeeded)

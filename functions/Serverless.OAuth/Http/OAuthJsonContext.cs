@@ -12,6 +12,7 @@ namespace Serverless.OAuth.Http;
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(TokenResponse))]
 [JsonSerializable(typeof(ErrorResponse))]
+[JsonSerializable(typeof(DeviceAuthorizationResponse))]
 [JsonSerializable(typeof(AuthorizationServerMetadata))]
 [JsonSerializable(typeof(OpenIdProviderMetadata))]
 [JsonSerializable(typeof(JsonWebKeySet))]

@@ -51,6 +51,9 @@ public static class OAuthRoutes
         OAuthRoute.ToEndpoint<UserInfoHttpEndpoint>("GET", "userinfo", static (e, r) => e.HandleAsync(r)),
         OAuthRoute.ToEndpoint<UserInfoHttpEndpoint>("POST", "userinfo", static (e, r) => e.HandleAsync(r)),
         OAuthRoute.ToEndpoint<RegistrationHttpEndpoint>("POST", "register", static (e, r) => e.HandleAsync(r)),
+        OAuthRoute.ToEndpoint<DeviceAuthorizationHttpEndpoint>("POST", "device_authorization", static (e, r) => e.HandleAsync(r)),
+        OAuthRoute.ToEndpoint<DeviceHttpEndpoint>("GET", "device", static (e, r) => e.GetAsync(r)),
+        OAuthRoute.ToEndpoint<DeviceHttpEndpoint>("POST", "device", static (e, r) => e.PostAsync(r)),
     ];
 
     public static IEndpointRouteBuilder MapServerlessOAuth(this IEndpointRouteBuilder endpoints) => endpoints.MapRoutes(All);

@@ -106,6 +106,12 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<ClientCredentialsGrant>();
         services.TryAddSingleton<TokenExchangeGrant>();
         services.TryAddSingleton<JwtBearerGrant>();
+        services.TryAddSingleton<DeviceAuthorizationStore>();
+        services.TryAddSingleton<DeviceCodeGrant>();
+        services.TryAddSingleton<DeviceAuthorizationEndpoint>();
+        services.TryAddSingleton<DeviceVerification>();
+        services.TryAddSingleton<DeviceAuthorizationHttpEndpoint>();
+        services.TryAddSingleton<DeviceHttpEndpoint>();
         services.TryAddSingleton<ISessionStore, SessionStore>();
         services.TryAddSingleton<IConsentStore, ConsentStore>();
         services.TryAddSingleton<ConsentWithdrawal>();

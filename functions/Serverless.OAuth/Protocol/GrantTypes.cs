@@ -13,5 +13,8 @@ public static class GrantTypes
     /// <summary>RFC 7523 §2.1: a trusted identity provider's assertion about a user as the grant.</summary>
     public const string JwtBearer = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
-    public static readonly IReadOnlyList<string> All = [AuthorizationCode, RefreshToken, ClientCredentials, TokenExchange, JwtBearer];
+    /// <summary>RFC 8628 §3.4: a device without a browser polls for the tokens while the user answers on another.</summary>
+    public const string DeviceCode = "urn:ietf:params:oauth:grant-type:device_code";
+
+    public static readonly IReadOnlyList<string> All = [AuthorizationCode, RefreshToken, ClientCredentials, TokenExchange, JwtBearer, DeviceCode];
 }

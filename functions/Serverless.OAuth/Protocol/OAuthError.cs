@@ -77,6 +77,12 @@ public sealed record OAuthError(string Error, string? Description = null, string
     /// <summary>RFC 9449 §8 and §9: the proof must carry the server's nonce, sent with this error in the DPoP-Nonce header.</summary>
     public static OAuthError UseDpopNonce(string nonce) =>
         new(OAuthErrorCodes.UseDpopNonce, "Authorization server requires nonce in DPoP proof.") { DpopNonce = nonce };
+    // RFC 8628 §3.5: the device authorization grant's polling answers.
+    public static OAuthError AuthorizationPending(string description) => new(OAuthErrorCodes.AuthorizationPending, description);
+
+    public static OAuthError SlowDown(string description) => new(OAuthErrorCodes.SlowDown, description);
+
+    public static OAuthError ExpiredToken(string description) => new(OAuthErrorCodes.ExpiredToken, description);
 }
 
 /// <summary>Where an authorization request's error is sent: a redirect URI verified against the client's registration.</summary>
@@ -109,4 +115,8 @@ public static class OAuthErrorCodes
     // RFC 9449 §12.2.
     public const string InvalidDpopProof = "invalid_dpop_proof";
     public const string UseDpopNonce = "use_dpop_nonce";
+    // RFC 8628 §3.5: the device authorization grant while the user has not answered, or polling too fast, or too late.
+    public const string AuthorizationPending = "authorization_pending";
+    public const string SlowDown = "slow_down";
+    public const string ExpiredToken = "expired_token";
 }

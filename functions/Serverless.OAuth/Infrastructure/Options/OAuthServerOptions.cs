@@ -85,6 +85,8 @@ public sealed class OAuthServerOptions
     public DpopOptions Dpop { get; set; } = new();
     /// <summary>Pushed authorization requests (RFC 9126): the request_uri's life, and whether every client must push.</summary>
     public PushedAuthorizationOptions PushedAuthorization { get; set; } = new();
+    /// <summary>The device authorization grant (RFC 8628; section "OAuth:DeviceAuthorization").</summary>
+    public DeviceAuthorizationOptions DeviceAuthorization { get; set; } = new();
 
     /// <summary>Identity providers users sign in with (Entra ID, any OpenID Provider).</summary>
     public UpstreamOptions Upstream { get; set; } = new();
@@ -191,7 +193,7 @@ public sealed class OAuthServerOptions
             yield return "OAuth:LocalAccounts:Enabled is false and no OAuth:Upstream:Providers are configured: no one could sign in.";
         }
 
-        foreach (var problem in DynamicRegistration.Validate().Concat(ClientMetadataDocuments.Validate()).Concat(ClientAssertions.Validate()).Concat(JwtBearer.Validate()).Concat(Dpop.Validate()).Concat(Upstream.Validate()).Concat(PushedAuthorization.Validate()))
+        foreach (var problem in DynamicRegistration.Validate().Concat(ClientMetadataDocuments.Validate()).Concat(ClientAssertions.Validate()).Concat(JwtBearer.Validate()).Concat(Dpop.Validate()).Concat(DeviceAuthorization.Validate()).Concat(Upstream.Validate()).Concat(PushedAuthorization.Validate()))
         {
             yield return problem;
         }

@@ -27,7 +27,9 @@ public class OAuthTables
     public const string UpstreamLinks = "upstreamlinks";
     public const string PushedRequests = "pushedrequests";
 
-    public static readonly IReadOnlyList<string> All = [Clients, Users, Grants, Revocations, Expiry, SigningKeys, Lockouts, Apis, Sessions, Consents, UpstreamSignIns, UpstreamLinks, Replays, PushedRequests];
+    public const string DeviceCodes = "devicecodes";
+
+    public static readonly IReadOnlyList<string> All = [Clients, Users, Grants, Revocations, Expiry, SigningKeys, Lockouts, Apis, Sessions, Consents, UpstreamSignIns, UpstreamLinks, Replays, PushedRequests, DeviceCodes];
 
     private readonly TableServiceClient _service;
     private readonly string _prefix;

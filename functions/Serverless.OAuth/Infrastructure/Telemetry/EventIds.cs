@@ -7,7 +7,7 @@ namespace Serverless.OAuth.Infrastructure.Telemetry;
 /// docs/deploying-and-operating.md (Telemetry) can be checked against it. Alert and query on the id, not on the text.
 /// The audit events (4001-4099) are <c>const</c> for <see cref="AuditEvents"/>' source-generated log methods.
 /// Ranges: 4001-4099 audit, 4101-4199 lockout, 4201-4299 client registration and metadata documents, 4301-4399 APIs, 4401-4499 client assertions and token exchange (const for <c>AssertionEvents</c>),
-/// 4521-4539 pushed authorization requests (const for <c>PushedAuthorizationEvents</c>),
+/// 4501-4519 DPoP, 4521-4539 pushed authorization requests (const for <c>PushedAuthorizationEvents</c>), 4541-4559 the device authorization grant (const for <c>DeviceEvents</c>),
 /// 4901-4999 request failures.
 /// </summary>
 public static class EventIds
@@ -61,6 +61,13 @@ public static class EventIds
     public const int PushedRequestAccepted = 4521;
     public const int PushedRequestRefused = 4522;
     public const int RequestUriRefused = 4523;
+    // The device authorization grant (RFC 8628): 4541-4559, const for DeviceEvents. Never a device code or user code.
+    public const int DeviceAuthorizationStarted = 4541;
+    public const int DeviceApproved = 4542;
+    public const int DeviceDenied = 4543;
+    public const int DeviceRedeemed = 4544;
+    public const int DevicePollSlowedDown = 4545;
+    public const int UserCodeRefused = 4546;
 
     public static readonly EventId DependencyFailed = new(4901, nameof(DependencyFailed));
     public static readonly EventId UnexpectedException = new(4902, nameof(UnexpectedException));
@@ -86,6 +93,9 @@ public static class EventIds
         new(DpopProofRefused, nameof(DpopProofRefused)), new(DpopBoundTokenRefused, nameof(DpopBoundTokenRefused)),
         new(PushedRequestAccepted, nameof(PushedRequestAccepted)), new(PushedRequestRefused, nameof(PushedRequestRefused)),
         new(RequestUriRefused, nameof(RequestUriRefused)),
+        new(DeviceAuthorizationStarted, nameof(DeviceAuthorizationStarted)), new(DeviceApproved, nameof(DeviceApproved)),
+        new(DeviceDenied, nameof(DeviceDenied)), new(DeviceRedeemed, nameof(DeviceRedeemed)),
+        new(DevicePollSlowedDown, nameof(DevicePollSlowedDown)), new(UserCodeRefused, nameof(UserCodeRefused)),
         DependencyFailed, UnexpectedException, FunctionFailed,
         PurgeRun,
     ];

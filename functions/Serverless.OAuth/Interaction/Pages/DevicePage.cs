@@ -1,0 +1,92 @@
+using Serverless.OAuth.Clients.Apis;
+using Serverless.OAuth.Infrastructure.Options;
+using Serverless.OAuth.Protocol;
+
+namespace Serverless.OAuth.Interaction.Pages;
+
+/// <summary>
+/// The device verification page (RFC 8628 §3.3) in its three steps, each one form that posts back to /device with the
+/// CSRF token and the user code: enter the code (pre-filled from verification_uri_complete, still confirmed by the
+/// user, §3.3.1), sign in (the same username and password as /authorize, checked by <see cref="LoginStep"/>), then
+/// the consent, which names the device's client and warns that only someone who started this on their own device
+/// should continue (§5.4 remote phishing). Every value is encoded by <see cref="Html"/>.
+/// </summary>
+public static class DevicePage
+{
+    private static readonly Html Autofocus = Html.Of($" autofocus");
+
+    public static string Action(OAuthServerOptions options) => new Uri(options.Issuer).AbsolutePath.TrimEnd('/') + "/device";
+
+    public static Html EnterCode(OAuthServerOptions options, string csrfToken, string? userCode, string? problem) => PageLayout.Render("Connect a device", Html.Of($"""
+        <div class="card">
+        <h1>Connect a device</h1>
+        <p class="lead" id="code-help">Enter the code shown on your device. It looks like <code>BCDF-GHJK</code>.</p>
+        {Alert(problem)}<form method="post" action="{Action(options)}">
+        <input type="hidden" name="{CsrfGuard.Field}" value="{csrfToken}">
+        <label for="user_code">Code</label>
+        <input type="text" id="user_code" name="user_code" autocomplete="one-time-code" autocapitalize="characters" spellcheck="false" maxlength="32" required value="{userCode}" aria-describedby="code-help"{(problem is null ? Html.Empty : Html.Of($" aria-invalid=\"true\""))} autofocus>
+        <div class="actions">
+        <button type="submit" class="allow">Continue</button>
+        </div>
+        </form>
+        </div>
+        """));
+
+    public static Html SignIn(OAuthServerOptions options, string csrfToken, string userCode, string clientName, string? username, string? problem)
+    {
+        var failed = problem is null ? Html.Empty : Html.Of($" aria-invalid=\"true\" aria-describedby=\"login-error\"");
+        var focusUsername = problem is null || string.IsNullOrEmpty(username);
+        return PageLayout.Render($"Sign in - {clientName}", Html.Of($"""
+            <div class="card">
+            <h1>Sign in to connect {clientName}</h1>
+            <p class="lead">Code <strong id="device-code-shown">{userCode}</strong></p>
+            {(problem is null ? Html.Empty : Html.Of($"<p class=\"error\" role=\"alert\" id=\"login-error\">{problem}</p>\n"))}<form method="post" action="{Action(options)}">
+            <input type="hidden" name="{CsrfGuard.Field}" value="{csrfToken}">
+            <input type="hidden" name="user_code" value="{userCode}">
+            <label for="username">Username</label>
+            <input type="text" id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" maxlength="64" required value="{username}"{failed}{(focusUsername ? Autofocus : Html.Empty)}>
+            <label for="password">Password</label>
+            <input type="password" id="password" name="password" autocomplete="current-password" maxlength="256" required{failed}{(focusUsername ? Html.Empty : Autofocus)}>
+            <div class="actions">
+            <button type="submit" class="allow">Sign in</button>
+            </div>
+            </form>
+            </div>
+            """));
+    }
+
+    public static Html Consent(
+        OAuthServerOptions options, ApiCatalog apis, string csrfToken, string userCode, string clientName, string username, ScopeSet scope)
+    {
+        var scopes = Html.Join(scope.Values.Select(name => apis.OwnerOf(name) is { } api
+            ? Html.Of($"<li>{ScopeWords.Describe(name, apis, options)} <code>({name})</code> <span class=\"api\">in {api.Name}</span></li>\n")
+            : Html.Of($"<li>{ScopeWords.Describe(name, apis, options)} <code>({name})</code></li>\n")));
+
+        // Allow comes first (Enter submits with the first button); the warning is read before it (RFC 8628 §5.4).
+        return PageLayout.Render($"Allow - {clientName}", Html.Of($"""
+            <div class="card">
+            <h1>Allow {clientName} on your device to use your account?</h1>
+            <p id="signed-in-as">Signed in as <strong>{username}</strong>.</p>
+            <p class="error" role="note" id="device-warning">Continue only if you started this yourself, on a device in front of you, and it shows the code <strong>{userCode}</strong>. If someone sent you this code or link, choose Deny.</p>
+            <form method="post" action="{Action(options)}">
+            <input type="hidden" name="{CsrfGuard.Field}" value="{csrfToken}">
+            <input type="hidden" name="user_code" value="{userCode}">
+            <h2 class="lead" id="scopes-heading">If you allow it, {clientName} will be able to:</h2>
+            <ul class="scopes" aria-labelledby="scopes-heading">
+            {scopes}</ul>
+            <div class="actions">
+            <button type="submit" name="decision" value="{ConsentStep.Allow}" class="allow" autofocus>Allow</button>
+            <button type="submit" name="decision" value="{ConsentStep.Deny}" class="deny">Deny</button>
+            </div>
+            </form>
+            </div>
+            """));
+    }
+
+    public static Html Done(string clientName, bool allowed) => NoticePage.Render(
+        allowed ? "Device connected" : "Device not connected",
+        allowed ? $"{clientName} is signed in on your device. You can close this window and return to your device." : $"{clientName} was not allowed. You can close this window.");
+
+    private static Html Alert(string? problem) =>
+        problem is null ? Html.Empty : Html.Of($"<p class=\"error\" role=\"alert\" id=\"code-error\">{problem}</p>\n");
+}
