@@ -37,6 +37,15 @@ public sealed class GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, Time
         return code.Value;
     }
 
+    /// <inheritdoc/>
+    /// <remarks>At once: the code's row and what is recorded with it are in different partitions and depend on nothing but the id.</remarks>
+    public async Task<string> CreateCodeAsync(CodeGrant grant, DateTimeOffset expiresAt, Func<string, Task> alongside, CancellationToken cancellationToken)
+    {
+        var code = GrantSecret.MintInNewFamily();
+        await Task.WhenAll(_grants.UpsertAsync(ToEntity(code, grant, expiresAt), cancellationToken), alongside(code.FamilyId));
+        return code.Value;
+    }
+
     /// <summary>
     /// Finds a code: one point read on the normal path; a second (the tombstone) only when the code row is gone.
     /// Null when the value is malformed. Expired rows are returned as absent.

@@ -82,6 +82,7 @@ public sealed class AuthorizationInteraction(
 
         var session = await login.SessionForAsync(request, sessionCookie, cancellationToken);
         SessionCookie? started = null;
+        Task<ConsentQuestion>? asking = null;
         if (session is null)
         {
             // The page was shown for a session that has ended since: ask for the password, without counting a failure.
@@ -106,12 +107,14 @@ public sealed class AuthorizationInteraction(
                 return await SignInPageAsync(request, csrfCookie, session: null, request.Scope, username: null, notHinted, cancellationToken);
             }
 
+            // The remembered consent is read while the new session is written: neither waits for the other.
+            asking = consent.QuestionAsync(request, user.Subject, cancellationToken);
             var newSession = await login.StartSessionAsync(user, sessionCookie, cancellationToken);
             session = newSession.Session;
             started = new SessionCookie(newSession.CookieValue, options.SessionAbsoluteLifetime);
         }
 
-        var question = await consent.QuestionAsync(request, session.Subject, cancellationToken);
+        var question = await (asking ?? consent.QuestionAsync(request, session.Subject, cancellationToken));
         var code = await codes.IssueAsync(request, session, question, cancellationToken);
         consent.Granted(request, session.Subject, question);
         return AuthorizationResponse.Code(request, code, options.Issuer) with { Session = started };
