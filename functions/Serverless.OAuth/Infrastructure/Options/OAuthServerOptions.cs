@@ -176,6 +176,20 @@ public sealed class OAuthServerOptions
             yield return "OAuth:Storage needs ConnectionString or TableServiceUri.";
         }
 
+        if (Storage.GrantAccounts.Count >= Serverless.OAuth.Infrastructure.Storage.GrantAccounts.MaxAccounts)
+        {
+            yield return $"OAuth:Storage:GrantAccounts takes at most {Serverless.OAuth.Infrastructure.Storage.GrantAccounts.MaxAccounts - 1} accounts.";
+        }
+
+        foreach (var endpoint in Storage.GrantAccounts)
+        {
+            if (!endpoint.Contains('=', StringComparison.Ordinal)
+                && !(Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http"))
+            {
+                yield return "OAuth:Storage:GrantAccounts takes table endpoints (https://account.table.core.windows.net) or connection strings.";
+            }
+        }
+
         if (Storage.ExpiryIndexShards is < 1 or > Serverless.OAuth.Infrastructure.Storage.ExpiryIndex.MaxShards)
         {
             yield return $"OAuth:Storage:ExpiryIndexShards must be between 1 and {Serverless.OAuth.Infrastructure.Storage.ExpiryIndex.MaxShards}.";
