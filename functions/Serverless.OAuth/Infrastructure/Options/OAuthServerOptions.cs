@@ -181,12 +181,14 @@ public sealed class OAuthServerOptions
             yield return $"OAuth:Storage:GrantAccounts takes at most {Serverless.OAuth.Infrastructure.Storage.GrantAccounts.MaxAccounts - 1} accounts.";
         }
 
-        foreach (var endpoint in Storage.GrantAccounts)
+        // Blank entries are unused slots (the Bicep sets four), and only at the end: the others' positions are their numbers.
+        var grantAccounts = Enumerable.Reverse(Storage.GrantAccounts).SkipWhile(string.IsNullOrWhiteSpace).Reverse().ToList();
+        foreach (var endpoint in grantAccounts)
         {
             if (!endpoint.Contains('=', StringComparison.Ordinal)
                 && !(Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http"))
             {
-                yield return "OAuth:Storage:GrantAccounts takes table endpoints (https://account.table.core.windows.net) or connection strings.";
+                yield return "OAuth:Storage:GrantAccounts takes table endpoints (https://account.table.core.windows.net) or connection strings, blank only at the end.";
             }
         }
 

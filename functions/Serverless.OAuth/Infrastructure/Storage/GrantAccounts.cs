@@ -38,7 +38,7 @@ public sealed class GrantAccounts
     public static GrantAccounts From(OAuthTables main, ExpiryIndex mainIndex, StorageOptions options, TokenCredential? credential)
     {
         var accounts = new List<GrantAccount> { new(main, mainIndex) };
-        foreach (var endpoint in options.GrantAccounts)
+        foreach (var endpoint in options.GrantAccounts.Where(e => !string.IsNullOrWhiteSpace(e)))
         {
             var isConnectionString = endpoint.Contains('=', StringComparison.Ordinal);
             var tables = new OAuthTables(
