@@ -79,6 +79,11 @@ param purgeSchedule string = '0 */5 * * * *'
 @description('Whether every client must push its authorization requests to /par first (RFC 9126 require_pushed_authorization_requests); false leaves it to each client\'s registration.')
 param requirePushedAuthorizationRequests bool = false
 
+@description('More storage accounts for grant families (codes, refresh tokens, revocations), beyond the main one: each adds about the main account\'s grant throughput (docs/scale.md). Raise it later freely (existing families stay where they are); never lower it.')
+@minValue(0)
+@maxValue(4)
+param grantStorageAccountCount int = 0
+
 @description('E-mail address notified when an alert fires (refresh token reuse, server errors, Key Vault throttling); empty for none.')
 param alertEmail string = ''
 
@@ -167,6 +172,22 @@ module storage 'app/storage.bicep' = {
   }
 }
 
+// Grant families spread over the main account and these (OAuth__Storage__GrantAccounts), by a hash recorded in each family's id.
+module grantStorage 'app/grant-storage.bicep' = [
+  for i in range(0, grantStorageAccountCount): {
+    name: 'grant-storage-${i}'
+    scope: rg
+    params: {
+      name: 'stg${i + 1}${take(resourceToken, 20)}'
+      location: location
+      tags: tags
+      tablePrefix: tablePrefix
+      identityName: identityName
+      principalId: identity.outputs.principalId
+    }
+  }
+]
+
 module keyVault 'app/keyvault.bicep' = {
   name: 'keyvault'
   scope: rg
@@ -226,6 +247,7 @@ module api 'app/api.bicep' = {
     tablePrefix: tablePrefix
     purgeSchedule: purgeSchedule
     requirePushedAuthorizationRequests: requirePushedAuthorizationRequests
+    grantTableEndpoints: [for i in range(0, grantStorageAccountCount): grantStorage[i].outputs.tableEndpoint]
     entraClientId: entraClientId
     entraTenant: entraTenant
     entraAllowedTenants: entraAllowedTenants

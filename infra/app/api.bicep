@@ -65,6 +65,10 @@ param purgeSchedule string
 @description('Whether every client must push its authorization requests to /par first (RFC 9126).')
 param requirePushedAuthorizationRequests bool
 
+@description('Table endpoints of the storage accounts for grant families beyond the main one (at most 4), in the order they were added.')
+@maxLength(4)
+param grantTableEndpoints array = []
+
 @description('Entra sign-in: the app registration\'s client id; empty leaves the provider off.')
 param entraClientId string
 
@@ -184,6 +188,11 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     PurgeSchedule: purgeSchedule
     // docs/pushed-authorization.md: true refuses every plain /authorize request.
     OAuth__PushedAuthorization__Required: string(requirePushedAuthorizationRequests)
+    // The grant accounts, in the order they were added; an empty slot is none (the app ignores blank entries).
+    OAuth__Storage__GrantAccounts__0: length(grantTableEndpoints) > 0 ? grantTableEndpoints[0] : ''
+    OAuth__Storage__GrantAccounts__1: length(grantTableEndpoints) > 1 ? grantTableEndpoints[1] : ''
+    OAuth__Storage__GrantAccounts__2: length(grantTableEndpoints) > 2 ? grantTableEndpoints[2] : ''
+    OAuth__Storage__GrantAccounts__3: length(grantTableEndpoints) > 3 ? grantTableEndpoints[3] : ''
     // Sign-in with Entra ID (docs/upstream-sign-in.md): off while the client id is empty. Without a secret, the
     // identity's token for api://AzureADTokenExchange is the client assertion (a federated identity credential of the
     // app registration); with one, a Key Vault reference, so the secret is never an app setting's value.

@@ -75,21 +75,39 @@ public sealed class ResourceSettingsTests(CompiledInfra infra)
     }
 
     [Fact]
-    public void StorageAccount_AllowsNoSharedKeyAndNoPublicBlobs()
+    public void StorageAccounts_AllowNoSharedKeyAndNoPublicBlobs()
     {
-        var account = Single("Microsoft.Storage/storageAccounts");
+        // The main account and the grant accounts' template (deployed grantStorageAccountCount times).
+        var accounts = Deployed.DeployedOfType("Microsoft.Storage/storageAccounts").ToList();
+        Assert.Equal(2, accounts.Count);
+        foreach (var account in accounts)
+        {
+            Assert.False((bool?)account.Properties["allowSharedKeyAccess"]);
+            Assert.True((bool?)account.Properties["defaultToOAuthAuthentication"]);
+            Assert.False((bool?)account.Properties["allowBlobPublicAccess"]);
+            Assert.Equal("TLS1_2", (string?)account.Properties["minimumTlsVersion"]);
+            Assert.True((bool?)account.Properties["supportsHttpsTrafficOnly"]);
+        }
+    }
 
-        Assert.False((bool?)account.Properties["allowSharedKeyAccess"]);
-        Assert.True((bool?)account.Properties["defaultToOAuthAuthentication"]);
-        Assert.False((bool?)account.Properties["allowBlobPublicAccess"]);
-        Assert.Equal("TLS1_2", (string?)account.Properties["minimumTlsVersion"]);
-        Assert.True((bool?)account.Properties["supportsHttpsTrafficOnly"]);
+    [Fact]
+    public void GrantAccounts_HoldTheGrantTables_WithTheTableRole_AndReachTheAppInOrder()
+    {
+        var tables = Assert.Single(Deployed.DeployedOfType("Microsoft.Storage/storageAccounts/tableServices/tables"), t => t.Json["copy"]?["count"]?.ToString().Contains("tableNames", StringComparison.Ordinal) != true);
+        Assert.Contains("grants", tables.Json.ToJsonString(), StringComparison.Ordinal);
+        Assert.Contains("parameters('tablePrefix')", tables.Name, StringComparison.Ordinal);
+        var grantModule = Assert.Single(Deployed.DeployedOfType("Microsoft.Resources/deployments"), r => r.Name?.Contains("grant-storage", StringComparison.Ordinal) == true);
+        Assert.Contains("parameters('grantStorageAccountCount')", grantModule.Json["copy"]?["count"]?.ToString(), StringComparison.Ordinal);
+        // Storage Table Data Contributor on each grant account, as on the main one.
+        Assert.Contains("0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3", grantModule.Json.ToJsonString(), StringComparison.Ordinal);
+        var settings = AppSettingsTests.AppSettings(Deployed);
+        Assert.Contains("grantTableEndpoints", settings["OAuth__Storage__GrantAccounts__0"], StringComparison.Ordinal);
     }
 
     [Fact]
     public void Tables_AreTheOnesTheServerUses_WithThePrefix()
     {
-        var tables = Single("Microsoft.Storage/storageAccounts/tableServices/tables");
+        var tables = Assert.Single(Deployed.DeployedOfType("Microsoft.Storage/storageAccounts/tableServices/tables"), t => t.Json["copy"]?["count"]?.ToString().Contains("tableNames", StringComparison.Ordinal) == true);
         Assert.Contains("parameters('tableNames')", (string?)tables.Json["copy"]?["count"], StringComparison.Ordinal);
         Assert.Contains("parameters('tablePrefix')", tables.Name, StringComparison.Ordinal);
 

@@ -36,6 +36,12 @@ public sealed class LockoutConcurrencyTests
             return inner.VerifyAsync(username, password, cancellationToken);
         }
 
+        public OAuthUser? VerifyPassword(OAuthUser? user, string password)
+        {
+            Interlocked.Increment(ref Checks);
+            return inner.VerifyPassword(user, password);
+        }
+
         public Task<OAuthUser?> FindAsync(string username, CancellationToken cancellationToken = default) => inner.FindAsync(username, cancellationToken);
 
         public Task<IReadOnlyList<OAuthUser>> ListAsync(CancellationToken cancellationToken = default) => inner.ListAsync(cancellationToken);

@@ -47,10 +47,12 @@ public sealed class BenchmarkHost : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     public static async Task<BenchmarkHost> StartAsync(
-        AzuriteServer azurite, SigningSetup signing, KeyVaultStandIn? vault = null, IReadOnlyDictionary<string, string?>? extraSettings = null)
+        AzuriteServer azurite, SigningSetup signing, KeyVaultStandIn? vault = null, IReadOnlyDictionary<string, string?>? extraSettings = null,
+        TimeSpan answerHold = default)
     {
         var storage = azurite.NewStorage();
-        var counter = new StorageRequestCounter(storage.TablePrefix);
+        // A hold on each storage answer only where round trips are counted (StorageRequestCounter.RoundTrips).
+        var counter = new StorageRequestCounter(storage.TablePrefix) { AnswerHold = answerHold };
         var port = FreePort.Next();
         var baseAddress = new Uri($"http://127.0.0.1:{port}/");
         var keyPath = Path.Combine(Path.GetTempPath(), "oauth-bench-keys-" + Guid.NewGuid().ToString("N") + ".json");

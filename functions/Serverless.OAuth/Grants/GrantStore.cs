@@ -23,17 +23,50 @@ public sealed record RefreshTokenLookup(string FamilyId, RefreshTokenRecord? Row
 /// only this attempt could have written: found, the transaction is ours and the grant goes on; the client never gets a
 /// failure (or a revocation) for a change that was made.
 /// </remarks>
-public sealed class GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, TimeProvider clock) : IGrantStore
+/// <remarks>
+/// A family's rows are in one storage account, the one its id names (<see cref="GrantAccounts"/>): every read and
+/// transaction of the family goes there, so the guarantees above hold per account unchanged.
+/// </remarks>
+public sealed class GrantStore : IGrantStore
 {
-    private readonly ExpiringTable _grants = new(OAuthTables.Grants, tables, expiryIndex, clock);
+    private readonly GrantAccounts _accounts;
+    private readonly ExpiringTable[] _tables;
+    private readonly TimeProvider clock;
+
+    /// <summary>Every family in one account.</summary>
+    public GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, TimeProvider clock)
+        : this(new GrantAccounts([new GrantAccount(tables, expiryIndex)]), clock)
+    {
+    }
+
+    public GrantStore(GrantAccounts accounts, TimeProvider clock)
+    {
+        _accounts = accounts;
+        _tables = [.. accounts.All.Select(a => new ExpiringTable(OAuthTables.Grants, a.Tables, a.Index, clock))];
+        this.clock = clock;
+    }
+
+    /// <summary>The grants table of the family's account.</summary>
+    private ExpiringTable Grants(string familyId) => _tables[_accounts.IndexOf(familyId)];
+
+    private GrantSecret MintInNewFamily() => GrantSecret.Mint(_accounts.NewFamilyId());
 
     /// <summary>Mints and stores a new code in a family of its own, and returns its value.</summary>
     public async Task<string> CreateCodeAsync(CodeGrant grant, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
     {
-        var code = GrantSecret.MintInNewFamily();
+        var code = MintInNewFamily();
         // An upsert, not an add: the family id is new and random, so nothing else can be there, and an add retried after
         // its answer was lost (the row written) would fail on its own first attempt.
-        await _grants.UpsertAsync(ToEntity(code, grant, expiresAt), cancellationToken);
+        await Grants(code.FamilyId).UpsertAsync(ToEntity(code, grant, expiresAt), cancellationToken);
+        return code.Value;
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>At once: the code's row and what is recorded with it are in different partitions and depend on nothing but the id.</remarks>
+    public async Task<string> CreateCodeAsync(CodeGrant grant, DateTimeOffset expiresAt, Func<string, Task> alongside, CancellationToken cancellationToken)
+    {
+        var code = MintInNewFamily();
+        await Task.WhenAll(Grants(code.FamilyId).UpsertAsync(ToEntity(code, grant, expiresAt), cancellationToken), alongside(code.FamilyId));
         return code.Value;
     }
 
@@ -48,13 +81,13 @@ public sealed class GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, Time
             return null;
         }
 
-        var stored = await _grants.GetStoredAsync<AuthorizationCodeEntity>(familyId, AuthorizationCodeEntity.Row, cancellationToken);
+        var stored = await Grants(familyId).GetStoredAsync<AuthorizationCodeEntity>(familyId, AuthorizationCodeEntity.Row, cancellationToken);
         if (stored is not null && SecretValues.HashEquals(stored.CodeHash, code))
         {
-            return new CodeLookup(familyId, _grants.IsLive(stored) ? FromEntity(stored) : null, Redeemed: false);
+            return new CodeLookup(familyId, Grants(familyId).IsLive(stored) ? FromEntity(stored) : null, Redeemed: false);
         }
 
-        var tombstone = await _grants.GetAsync<RedeemedCodeEntity>(familyId, RedeemedCodeEntity.Row, cancellationToken);
+        var tombstone = await Grants(familyId).GetAsync<RedeemedCodeEntity>(familyId, RedeemedCodeEntity.Row, cancellationToken);
         return new CodeLookup(familyId, null, tombstone is not null && SecretValues.HashEquals(tombstone.CodeHash, code));
     }
 
@@ -84,12 +117,12 @@ public sealed class GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, Time
             actions.Add(new(TableTransactionActionType.Add, ToEntity(refreshToken)));
         }
 
-        if (await _grants.SubmitAsync(actions, cancellationToken))
+        if (await Grants(code.FamilyId).SubmitAsync(actions, cancellationToken))
         {
             return true;
         }
 
-        var tombstone = await _grants.GetStoredAsync<RedeemedCodeEntity>(code.FamilyId, RedeemedCodeEntity.Row, cancellationToken);
+        var tombstone = await Grants(code.FamilyId).GetStoredAsync<RedeemedCodeEntity>(code.FamilyId, RedeemedCodeEntity.Row, cancellationToken);
         return tombstone?.RedemptionId == redemptionId;
     }
 
@@ -100,7 +133,7 @@ public sealed class GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, Time
             return null;
         }
 
-        var row = await _grants.GetAsync<RefreshTokenEntity>(familyId, RefreshTokenEntity.RowKeyFor(SecretValues.Hash(token)), cancellationToken);
+        var row = await Grants(familyId).GetAsync<RefreshTokenEntity>(familyId, RefreshTokenEntity.RowKeyFor(SecretValues.Hash(token)), cancellationToken);
         return new RefreshTokenLookup(familyId, row is null ? null : FromEntity(row));
     }
 
@@ -125,13 +158,13 @@ public sealed class GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, Time
             new TableTransactionAction(TableTransactionActionType.UpdateMerge, update, spent.Version.ToETag()),
             new TableTransactionAction(TableTransactionActionType.Add, successorRow),
         };
-        if (await _grants.SubmitAsync(actions, cancellationToken))
+        if (await Grants(spent.FamilyId).SubmitAsync(actions, cancellationToken))
         {
             return true;
         }
 
         // The successor's row key is the hash of a value made for this attempt: only this transaction writes it.
-        return await _grants.GetStoredAsync<RefreshTokenEntity>(successorRow.PartitionKey, successorRow.RowKey, cancellationToken) is not null;
+        return await Grants(successorRow.PartitionKey).GetStoredAsync<RefreshTokenEntity>(successorRow.PartitionKey, successorRow.RowKey, cancellationToken) is not null;
     }
 
     /// <summary>
@@ -144,7 +177,7 @@ public sealed class GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, Time
         for (var attempt = 0; attempt < 5; attempt++)
         {
             var active = new List<RefreshTokenEntity>();
-            await foreach (var row in _grants.QueryLiveAsync<RefreshTokenEntity>(
+            await foreach (var row in Grants(familyId).QueryLiveAsync<RefreshTokenEntity>(
                 TableClient.CreateQueryFilter($"PartitionKey eq {familyId} and State ne {RefreshTokenState.Revoked}"),
                 select: ["PartitionKey", "RowKey", "State"],
                 cancellationToken))
@@ -167,7 +200,7 @@ public sealed class GrantStore(OAuthTables tables, ExpiryIndex expiryIndex, Time
                     TableTransactionActionType.UpdateMerge,
                     new TableEntity(r.PartitionKey, r.RowKey) { [nameof(RefreshTokenEntity.State)] = RefreshTokenState.Revoked },
                     r.ETag));
-                if (await _grants.SubmitAsync(actions, cancellationToken))
+                if (await Grants(familyId).SubmitAsync(actions, cancellationToken))
                 {
                     revoked += chunk.Length;
                 }

@@ -1,3 +1,5 @@
+using Serverless.OAuth.Protocol;
+
 namespace Serverless.OAuth.Grants;
 
 /// <summary>
@@ -9,6 +11,19 @@ public interface IGrantStore
 {
     /// <summary>Mints and stores a new code in a family of its own, and returns its value.</summary>
     Task<string> CreateCodeAsync(CodeGrant grant, DateTimeOffset expiresAt, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Mints and stores a new code, and runs <paramref name="alongside"/> with its family id (what must be recorded
+    /// before the code may leave): both done, or the call fails and the code, never returned, is never used. Here one
+    /// after the other; the table store runs them at once.
+    /// </summary>
+    async Task<string> CreateCodeAsync(CodeGrant grant, DateTimeOffset expiresAt, Func<string, Task> alongside, CancellationToken cancellationToken)
+    {
+        var code = await CreateCodeAsync(grant, expiresAt, cancellationToken);
+        SecretValues.TrySplit(code, out var familyId, out _);
+        await alongside(familyId);
+        return code;
+    }
 
     /// <summary>A presented code: live, redeemed (its tombstone's hash matches) or neither; null when malformed.</summary>
     Task<CodeLookup?> FindCodeAsync(string code, CancellationToken cancellationToken = default);

@@ -70,7 +70,14 @@ public static class ServiceCollectionExtensions
             sp.GetRequiredService<OAuthServerOptions>().Signing.KeyVaultClient));
 
         services.TryAddSingleton(sp => new ExpiryIndex(sp.GetRequiredService<OAuthTables>(), sp.GetRequiredService<OAuthServerOptions>().Storage.ExpiryIndexShards));
-        services.TryAddSingleton<ExpiryPurge>();
+        services.TryAddSingleton(sp =>
+        {
+            var storage = sp.GetRequiredService<OAuthServerOptions>().Storage;
+            var needsCredential = storage.GrantAccounts.Any(endpoint => !endpoint.Contains('=', StringComparison.Ordinal));
+            return GrantAccounts.From(
+                sp.GetRequiredService<OAuthTables>(), sp.GetRequiredService<ExpiryIndex>(), storage, needsCredential ? sp.GetRequiredService<TokenCredential>() : null);
+        });
+        services.TryAddSingleton(sp => new ExpiryPurge(sp.GetRequiredService<GrantAccounts>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<ExpiryPurge>>()));
         services.TryAddSingleton<ILockout, FailedAttemptLockout>();
         services.TryAddSingleton<IClientStore, ClientStore>();
         services.TryAddSingleton<ClientSecretVerifier>();
@@ -81,8 +88,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(sp => ApiSeed.DemoResource(sp.GetRequiredService<OAuthServerOptions>()));
         services.AddHostedService<ApiSeeding>();
         services.TryAddSingleton<IUserStore, UserStore>();
-        services.TryAddSingleton<IGrantStore, GrantStore>();
-        services.TryAddSingleton<IRevocationStore, RevocationStore>();
+        services.TryAddSingleton<IGrantStore>(sp => new GrantStore(sp.GetRequiredService<GrantAccounts>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IRevocationStore>(sp => new RevocationStore(sp.GetRequiredService<GrantAccounts>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<FamilyRevocation>();
         services.TryAddSingleton<AccessTokenIssuer>();
         services.TryAddSingleton<IdTokenIssuer>();

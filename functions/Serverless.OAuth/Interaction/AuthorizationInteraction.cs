@@ -113,9 +113,13 @@ public sealed class AuthorizationInteraction(
     /// whose new session is <paramref name="started"/>: the code when everything asked was allowed before, otherwise
     /// the consent page. The session cookie goes with either answer.
     /// </summary>
-    public async Task<EndpointResult> ContinueAsync(AuthorizationRequest request, SignInSession session, SessionCookie started, CancellationToken cancellationToken)
+    public Task<EndpointResult> ContinueAsync(AuthorizationRequest request, SignInSession session, SessionCookie started, CancellationToken cancellationToken) =>
+        ContinueAsync(request, session, started, consent.QuestionAsync(request, session.Subject, cancellationToken), cancellationToken);
+
+    private async Task<EndpointResult> ContinueAsync(
+        AuthorizationRequest request, SignInSession session, SessionCookie started, Task<ConsentQuestion> asking, CancellationToken cancellationToken)
     {
-        var question = await consent.QuestionAsync(request, session.Subject, cancellationToken);
+        var question = await asking;
         if (!question.Needed)
         {
             return AuthorizationResponse.Code(request, await codes.IssueAsync(request, session, question, cancellationToken), options.Issuer) with { Session = started };
@@ -146,8 +150,10 @@ public sealed class AuthorizationInteraction(
             return SignInPage(request, csrfCookie, username: null, notHinted);
         }
 
+        // The remembered consent is read while the new session is written: neither waits for the other.
+        var asking = consent.QuestionAsync(request, user.Subject, cancellationToken);
         var started = await login.StartSessionAsync(user, sessionCookie, cancellationToken);
-        return await ContinueAsync(request, started.Session, new SessionCookie(started.CookieValue, options.SessionAbsoluteLifetime), cancellationToken);
+        return await ContinueAsync(request, started.Session, new SessionCookie(started.CookieValue, options.SessionAbsoluteLifetime), asking, cancellationToken);
     }
 
     private EndpointResult Refused(AuthorizationRequest request, OAuthError error) =>

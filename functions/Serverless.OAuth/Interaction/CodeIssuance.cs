@@ -24,6 +24,8 @@ public sealed class CodeIssuance(IGrantStore grants, IConsentStore consents, ICl
     {
         var now = clock.GetUtcNow();
         await KeepClientForTheGrantAsync(request.Client, now, cancellationToken);
+        // What the user allowed and the family are recorded with the code, at once, before it leaves: a failure of
+        // either answers 503, and the code, never sent, is never used.
         var code = await grants.CreateCodeAsync(
             new CodeGrant
             {
@@ -40,12 +42,9 @@ public sealed class CodeIssuance(IGrantStore grants, IConsentStore consents, ICl
                 DpopJkt = request.DpopJkt,
             },
             now + options.AuthorizationCodeLifetime,
+            familyId => consents.RecordAsync(
+                session.Subject, request.Client.ClientId, familyId, consent.Needed ? request.Scope : null, consent.Previous, cancellationToken),
             cancellationToken);
-
-        // Recorded before the code leaves: a failure here answers 503, and the code, never sent, is never used.
-        SecretValues.TrySplit(code, out var familyId, out _);
-        await consents.RecordAsync(
-            session.Subject, request.Client.ClientId, familyId, consent.Needed ? request.Scope : null, consent.Previous, cancellationToken);
         return code;
     }
 

@@ -58,12 +58,14 @@ public sealed class LoginStep(IUserStore users, ILockout lockout, ISessionStore 
     /// </summary>
     public async Task<NewSignInSession> StartSessionAsync(OAuthUser user, string? previousSessionCookie, CancellationToken cancellationToken)
     {
+        // At once: the old session's end and the new one's start touch different rows.
+        var starting = sessions.StartAsync(user, [Authentication.Password], cancellationToken);
         if (await sessions.FindAsync(previousSessionCookie, cancellationToken) is { } previous)
         {
             await sessions.EndAsync(previous.Sid, cancellationToken);
         }
 
-        return await sessions.StartAsync(user, [Authentication.Password], cancellationToken);
+        return await starting;
     }
 
     public async Task<SignIn> SignInAsync(string clientId, string? username, string? password, string? clientAddress, CancellationToken cancellationToken)
@@ -79,10 +81,22 @@ public sealed class LoginStep(IUserStore users, ILockout lockout, ISessionStore 
             keys.Add(LockoutKey.ForAddress(clientAddress));
         }
 
-        var attempt = await lockout.AttemptAsync(
-            keys,
-            token => username is null || password is null ? Task.FromResult<OAuthUser?>(null) : users.VerifyAsync(username, password, token),
-            cancellationToken);
+        // The user's row is read alongside the lockout's reservations: reading it is no guess, only the password check is.
+        var lookup = username is null || password is null ? Task.FromResult<OAuthUser?>(null) : users.FindAsync(username, cancellationToken);
+        LockoutAttempt<OAuthUser> attempt;
+        try
+        {
+            attempt = await lockout.AttemptAsync(
+                keys,
+                async _ => username is null || password is null ? null : users.VerifyPassword(await lookup, password),
+                cancellationToken);
+        }
+        finally
+        {
+            // A refused attempt never ran the check: the lookup's failure, if any, is observed here and not reported.
+            _ = lookup.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+        }
+
         if (attempt.Value is { } user)
         {
             AuditEvents.SignInSucceeded(logger, clientId, user.Subject);

@@ -15,7 +15,7 @@ public sealed record Consent(string ClientId, ScopeSet Scope, DateTimeOffset Gra
 /// </summary>
 public sealed class ConsentStore(OAuthTables tables, ExpiryIndex expiryIndex, OAuthServerOptions options, TimeProvider clock) : IConsentStore
 {
-    private readonly ExpiringTable _consents = new(OAuthTables.Consents, tables, expiryIndex, clock);
+    private readonly ExpiringTable _consents = new(OAuthTables.Consents, tables, expiryIndex, clock, partitionsRecur: true);
 
     public async Task<Consent?> FindAsync(string subject, string clientId, CancellationToken cancellationToken)
     {

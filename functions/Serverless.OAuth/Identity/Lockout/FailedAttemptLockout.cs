@@ -41,7 +41,7 @@ public sealed class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryI
     /// </summary>
     public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(15);
 
-    private readonly ExpiringTable _lockouts = new(OAuthTables.Lockouts, tables, expiryIndex, clock);
+    private readonly ExpiringTable _lockouts = new(OAuthTables.Lockouts, tables, expiryIndex, clock, partitionsRecur: true);
 
     /// <summary>
     /// An account's success clears its failures; an address's does not, or one working account would reset a
@@ -58,35 +58,43 @@ public sealed class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryI
 
     /// <inheritdoc/>
     /// <remarks>
-    /// In order, so a later key (the address, shared by many accounts) is charged only for checks an earlier one (the
-    /// account) lets through, and its row is not written by every refused guess.
+    /// The keys are reserved at once, not one after another: each reservation is its own round trip (or two, with the
+    /// index entry of a new row), and a sign-in waits for the slowest, not for their sum. An address reserved while the
+    /// account turns out locked is given back at once; so a refused guess writes the address row twice, a cost the
+    /// guesser pays on its own address's row.
     /// </remarks>
     public async Task<LockoutAttempt<T>> AttemptAsync<T>(
         IReadOnlyList<LockoutKey> keys, Func<CancellationToken, Task<T?>> check, CancellationToken cancellationToken)
         where T : class
     {
-        var leases = new List<Lease>(keys.Count);
-        foreach (var key in keys)
+        // The rows a first reservation inserts are indexed first, all in one entry transaction, at the earliest any of
+        // them can expire (an entry may be early, never late: the purge reschedules a partition it finds live).
+        var now = clock.GetUtcNow();
+        await expiryIndex.EnsureAllAsync(
+            OAuthTables.Lockouts, [.. keys.Select(key => key.Partition)], keys.Select(key => ExpiresAt(key, LockoutState.None, now)).Min(), now, cancellationToken);
+        var reserving = keys.Select(key => ReserveAsync(key, cancellationToken)).ToArray();
+        try
         {
-            Reservation reservation;
-            try
-            {
-                reservation = await ReserveAsync(key, cancellationToken);
-            }
-            catch
-            {
-                await SettleQuietlyAsync(leases, Outcome.NotRun);
-                throw;
-            }
+            await Task.WhenAll(reserving);
+        }
+        catch
+        {
+            // One reservation failed (storage, cancellation): give back those that were granted, then fail as it did.
+            await SettleQuietlyAsync(reserving.Where(r => r.IsCompletedSuccessfully && r.Result.Lease is not null).Select(r => r.Result.Lease!), Outcome.NotRun);
+            throw;
+        }
 
-            if (reservation.Lease is not { } lease)
-            {
-                await SettleQuietlyAsync(leases, Outcome.NotRun);
-                Refused(key, reservation);
-                return new LockoutAttempt<T>(null, key, reservation.LockedFor, Checked: false, Busy: reservation.LockedFor is null);
-            }
+        var reservations = reserving.Select(r => r.Result).ToArray();
+        var leases = reservations.Where(r => r.Lease is not null).Select(r => r.Lease!).ToList();
+        if (leases.Count < keys.Count)
+        {
+            await SettleQuietlyAsync(leases, Outcome.NotRun);
 
-            leases.Add(lease);
+            // The first key in order that refused answers: the account before the address, a lock before "busy".
+            var refusal = keys.Zip(reservations).Where(p => p.Second.Lease is null)
+                .OrderBy(p => p.Second.LockedFor is null ? 1 : 0).First();
+            Refused(refusal.First, refusal.Second);
+            return new LockoutAttempt<T>(null, refusal.First, refusal.Second.LockedFor, Checked: false, Busy: refusal.Second.LockedFor is null);
         }
 
         T? value;
@@ -182,7 +190,7 @@ public sealed class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryI
             {
                 var lease = new Lease(key, Guid.NewGuid().ToString("N")[..12], now + LeaseDuration);
                 var next = current with { Leases = [.. current.Leases, lease.Entry] };
-                if (await TryWriteAsync(key, etag, next, now, cancellationToken) is { } written)
+                if (await TryWriteAsync(key, etag, next, now, cancellationToken, indexed: true) is { } written)
                 {
                     return new Reservation(lease with { State = next, ETag = written }, null);
                 }
@@ -294,9 +302,10 @@ public sealed class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryI
 
     /// <summary>
     /// Writes the key's next state, conditional on the version read (none: inserts, through the one write path that
-    /// indexes it first; an empty state deletes the row). Null when another writer got there first.
+    /// indexes it first, or, <paramref name="indexed"/>, after <see cref="AttemptAsync"/> indexed it; an empty state
+    /// deletes the row). Null when another writer got there first.
     /// </summary>
-    private async Task<ETag?> TryWriteAsync(LockoutKey key, ETag? version, LockoutState next, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<ETag?> TryWriteAsync(LockoutKey key, ETag? version, LockoutState next, DateTimeOffset now, CancellationToken cancellationToken, bool indexed = false)
     {
         try
         {
@@ -314,7 +323,7 @@ public sealed class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryI
             var entity = ToEntity(key, next, now);
             return version is { } read
                 ? await _lockouts.ReplaceAsync(entity, read, cancellationToken)
-                : await _lockouts.AddAsync(entity, cancellationToken);
+                : indexed ? await _lockouts.AddIndexedAsync(entity, cancellationToken) : await _lockouts.AddAsync(entity, cancellationToken);
         }
         catch (RequestFailedException e) when (e.Status is 404 or 409 or 412)
         {
@@ -332,9 +341,12 @@ public sealed class FailedAttemptLockout(OAuthTables tables, ExpiryIndex expiryI
         LockedUntil = state.LockedUntil,
         ConsecutiveLocks = state.ConsecutiveLocks,
         Leases = LeaseEntry.Write(state.Leases),
-        // The row outlives its lock by a window, so consecutive locks are remembered; then the purge removes it.
-        ExpiresAt = (state.LockedUntil ?? now) + PolicyOf(key).FailureWindow + PolicyOf(key).MaxLockDuration,
+        ExpiresAt = ExpiresAt(key, state, now),
     };
+
+    /// <summary>The row outlives its lock by a window, so consecutive locks are remembered; then the purge removes it.</summary>
+    private DateTimeOffset ExpiresAt(LockoutKey key, LockoutState state, DateTimeOffset now) =>
+        (state.LockedUntil ?? now) + PolicyOf(key).FailureWindow + PolicyOf(key).MaxLockDuration;
 
     private enum Outcome
     {

@@ -8,6 +8,13 @@ public interface IUserStore
     /// <summary>The user when the password is right; null otherwise, in about the same time either way.</summary>
     Task<OAuthUser?> VerifyAsync(string username, string password, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The password check alone, of a user already looked up (<see cref="FindAsync"/>; null when there was none, checked
+    /// against a stand-in hash all the same): the user when it is right. So the lookup, which is no guess, can run
+    /// alongside the lockout's reservations and only the check waits for them.
+    /// </summary>
+    OAuthUser? VerifyPassword(OAuthUser? user, string password);
+
     Task<IReadOnlyList<OAuthUser>> ListAsync(CancellationToken cancellationToken = default);
 
     /// <summary>Adds a user; false when the username is taken.</summary>

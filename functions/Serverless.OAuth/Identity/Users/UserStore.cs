@@ -91,7 +91,11 @@ public sealed class UserStore(OAuthTables tables) : IUserStore
 
     public async Task<OAuthUser?> VerifyAsync(string username, string password, CancellationToken cancellationToken = default)
     {
-        var user = await FindAsync(username, cancellationToken);
+        return VerifyPassword(await FindAsync(username, cancellationToken), password);
+    }
+
+    public OAuthUser? VerifyPassword(OAuthUser? user, string password)
+    {
         var result = Hasher.VerifyHashedPassword(user!, user?.PasswordHash ?? DummyHash, password);
         return user is not null && result != PasswordVerificationResult.Failed ? user : null;
     }

@@ -183,6 +183,22 @@ public sealed class OAuthServerOptions
             yield return "OAuth:Storage needs ConnectionString or TableServiceUri.";
         }
 
+        if (Storage.GrantAccounts.Count >= StorageOptions.MaxGrantAccounts)
+        {
+            yield return $"OAuth:Storage:GrantAccounts takes at most {StorageOptions.MaxGrantAccounts - 1} accounts.";
+        }
+
+        // Blank entries are unused slots (the Bicep sets four), and only at the end: the others' positions are their numbers.
+        var grantAccounts = Enumerable.Reverse(Storage.GrantAccounts).SkipWhile(string.IsNullOrWhiteSpace).Reverse().ToList();
+        foreach (var endpoint in grantAccounts)
+        {
+            if (!endpoint.Contains('=', StringComparison.Ordinal)
+                && !(Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http"))
+            {
+                yield return "OAuth:Storage:GrantAccounts takes table endpoints (https://account.table.core.windows.net) or connection strings, blank only at the end.";
+            }
+        }
+
         if (Storage.ExpiryIndexShards is < 1 or > StorageOptions.MaxExpiryIndexShards)
         {
             yield return $"OAuth:Storage:ExpiryIndexShards must be between 1 and {StorageOptions.MaxExpiryIndexShards}.";

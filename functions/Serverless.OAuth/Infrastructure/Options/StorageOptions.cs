@@ -27,6 +27,18 @@ public sealed class StorageOptions
     /// <summary>Shard numbers are written with two digits; beyond that one storage account is the limit, not a partition.</summary>
     public const int MaxExpiryIndexShards = 100;
 
+    /// <summary>How many accounts grant families may be spread over, the main one included (a family id names its account).</summary>
+    public const int MaxGrantAccounts = 100;
+
+    /// <summary>
+    /// More storage accounts for grant families (codes, refresh tokens and their revocations), each a table endpoint
+    /// reached with the managed identity (e.g. https://account2.table.core.windows.net), or, locally, a connection
+    /// string. New families spread over the main account and these by a hash of their id, and each family's id records
+    /// its account, so the list may grow but must never be reordered or shortened (see docs/scale.md). Blank entries at
+    /// the end are ignored (the Bicep's unused slots).
+    /// </summary>
+    public List<string> GrantAccounts { get; set; } = [];
+
     /// <summary>How often the local host runs the expiry purge; the Functions app uses its timer trigger instead.</summary>
     public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromMinutes(5);
 }

@@ -25,7 +25,11 @@ namespace Serverless.OAuth.Infrastructure.Storage;
 /// }
 /// </code>
 /// </example>
-public sealed class ExpiringTable(string name, OAuthTables tables, ExpiryIndex index, TimeProvider clock)
+/// <param name="partitionsRecur">
+/// True for a table whose partitions are written again and again (a user's, a key's): an index entry this instance
+/// wrote and that is not yet due is not written again (<see cref="ExpiryIndex.EnsureAsync"/>).
+/// </param>
+public sealed class ExpiringTable(string name, OAuthTables tables, ExpiryIndex index, TimeProvider clock, bool partitionsRecur = false)
 {
     public string Name { get; } = name;
 
@@ -36,6 +40,17 @@ public sealed class ExpiringTable(string name, OAuthTables tables, ExpiryIndex i
     public async Task<ETag> AddAsync(ExpiringEntity row, CancellationToken cancellationToken)
     {
         var table = await IndexAsync(row, cancellationToken);
+        return (await table.AddEntityAsync(row, cancellationToken)).Headers.ETag ?? default;
+    }
+
+    /// <summary>
+    /// Inserts a row whose partition the caller has already indexed at or before its expiry
+    /// (<see cref="ExpiryIndex.EnsureAllAsync"/>, for rows of several partitions written together); a taken key fails
+    /// with the storage's 409.
+    /// </summary>
+    public async Task<ETag> AddIndexedAsync(ExpiringEntity row, CancellationToken cancellationToken)
+    {
+        var table = await tables.GetAsync(Name, cancellationToken);
         return (await table.AddEntityAsync(row, cancellationToken)).Headers.ETag ?? default;
     }
 
@@ -147,7 +162,15 @@ public sealed class ExpiringTable(string name, OAuthTables tables, ExpiryIndex i
 
     private async Task<TableClient> IndexAsync(ExpiringEntity row, CancellationToken cancellationToken)
     {
-        await index.AddAsync(Name, row.PartitionKey, row.ExpiresAt, cancellationToken);
+        if (partitionsRecur)
+        {
+            await index.EnsureAsync(Name, row.PartitionKey, row.ExpiresAt, clock.GetUtcNow(), cancellationToken);
+        }
+        else
+        {
+            await index.AddAsync(Name, row.PartitionKey, row.ExpiresAt, cancellationToken);
+        }
+
         return await tables.GetAsync(Name, cancellationToken);
     }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using Azure;
 using Azure.Data.Tables;
@@ -93,6 +94,69 @@ public sealed class ExpiryIndex(OAuthTables tables, int shards = ExpiryIndex.Def
         var entry = new TableEntity(Bucket(expiresAt, entryKey, Shards), entryKey);
         await index.UpsertEntityAsync(entry, TableUpdateMode.Replace, cancellationToken);
     }
+
+    /// <summary>
+    /// Makes sure the partition has an entry at or before <paramref name="expiresAt"/>'s bucket, writing one only when
+    /// this instance has not already written one that is not yet due. Such an entry is still there: only the purge
+    /// deletes entries, and only those of buckets that are due, so the write would change nothing. For tables whose
+    /// partitions are written again and again (a user's consents, a key's lockout row): a user's second sign-in writes
+    /// no index entry. The memory is bounded; a restarted instance just writes the entry again.
+    /// </summary>
+    public Task EnsureAsync(string table, string partition, DateTimeOffset expiresAt, DateTimeOffset now, CancellationToken cancellationToken) =>
+        EnsureAllAsync(table, [partition], expiresAt, now, cancellationToken);
+
+    /// <summary>
+    /// <see cref="EnsureAsync"/> for partitions written together (a sign-in's account and address lockout rows): the
+    /// entries not already there go into one bucket, the shard of the first, in one transaction. The purge finds them
+    /// by minute whatever their shard, and deletes them together.
+    /// </summary>
+    public async Task EnsureAllAsync(string table, IReadOnlyList<string> partitions, DateTimeOffset expiresAt, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var minute = MinuteBucket(RoundUpToMinute(expiresAt));
+        var notDue = FirstBucketNotDue(now + NotDueMargin);
+        var missing = partitions.Select(partition => EntryKey(table, partition)).Distinct(StringComparer.Ordinal)
+            .Where(entryKey => !(_written.TryGetValue(entryKey, out var written)
+                && string.CompareOrdinal(written, 0, minute, 0, minute.Length) <= 0
+                && string.CompareOrdinal(written, notDue) >= 0))
+            .ToList();
+        if (missing.Count == 0)
+        {
+            return;
+        }
+
+        var bucket = Bucket(expiresAt, missing[0], Shards);
+        var index = await tables.GetAsync(OAuthTables.Expiry, cancellationToken);
+        if (missing.Count == 1)
+        {
+            await index.UpsertEntityAsync(new TableEntity(bucket, missing[0]), TableUpdateMode.Replace, cancellationToken);
+        }
+        else
+        {
+            await index.SubmitTransactionAsync(
+                missing.Select(entryKey => new TableTransactionAction(TableTransactionActionType.UpsertReplace, new TableEntity(bucket, entryKey))), cancellationToken);
+        }
+
+        if (_written.Count >= MaxRemembered)
+        {
+            _written.Clear();
+        }
+
+        foreach (var entryKey in missing)
+        {
+            _written[entryKey] = bucket;
+        }
+    }
+
+    /// <summary>
+    /// An entry counts as still there only while its bucket is this far from due, so a purge on an instance whose clock
+    /// runs a little ahead cannot have taken it.
+    /// </summary>
+    public static readonly TimeSpan NotDueMargin = TimeSpan.FromMinutes(5);
+
+    /// <summary>Entries remembered per instance (about 200 bytes each) before the memory starts again.</summary>
+    private const int MaxRemembered = 50_000;
+
+    private readonly ConcurrentDictionary<string, string> _written = new(StringComparer.Ordinal);
 
     private static string MinuteBucket(DateTime minute) => BucketPrefix + minute.ToString(MinuteFormat, CultureInfo.InvariantCulture);
 

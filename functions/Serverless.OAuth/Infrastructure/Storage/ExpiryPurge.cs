@@ -32,9 +32,30 @@ public sealed record PurgeResult(int IndexEntriesRead, int RowsRead, int RowsDel
 /// per due shard) would let several instances share one minute; they are not built yet. Since every run is safe
 /// alongside any other, adding them later changes only who works which shard, never correctness.
 /// </para>
-/// </remarks>
-public sealed class ExpiryPurge(OAuthTables tables, ExpiryIndex index, TimeProvider clock, ILogger<ExpiryPurge> logger)
+/// <para>
+/// Accounts: with more storage accounts for grant families (<see cref="GrantAccounts"/>), each account has its own index,
+/// naming only its own partitions, and a run purges every account at once, each as above.
+/// </para>
+public sealed class ExpiryPurge
 {
+    private readonly IReadOnlyList<GrantAccount> _accounts;
+    private readonly TimeProvider clock;
+    private readonly ILogger<ExpiryPurge> logger;
+
+    /// <summary>Purges one account.</summary>
+    public ExpiryPurge(OAuthTables tables, ExpiryIndex index, TimeProvider clock, ILogger<ExpiryPurge> logger)
+        : this(new GrantAccounts([new GrantAccount(tables, index)]), clock, logger)
+    {
+    }
+
+    /// <summary>Purges the main account and every account of grant families.</summary>
+    public ExpiryPurge(GrantAccounts accounts, TimeProvider clock, ILogger<ExpiryPurge> logger)
+    {
+        _accounts = accounts.All;
+        this.clock = clock;
+        this.logger = logger;
+    }
+
     /// <summary>An entity-group transaction holds at most 100 operations.</summary>
     private const int MaxBatch = 100;
 
@@ -53,7 +74,18 @@ public sealed class ExpiryPurge(OAuthTables tables, ExpiryIndex index, TimeProvi
     public async Task<PurgeResult> RunAsync(CancellationToken cancellationToken = default)
     {
         var now = clock.GetUtcNow();
-        var indexTable = await tables.GetAsync(OAuthTables.Expiry, cancellationToken);
+        var totals = new PurgeTotals();
+        await Task.WhenAll(_accounts.Select(account => RunAsync(account, now, totals, cancellationToken)));
+        var result = totals.ToResult();
+        logger.LogDebug(
+            "Expiry purge: {Entries} index entries, {Read} rows read, {Deleted} expired rows deleted, {Rescheduled} partitions rescheduled",
+            result.IndexEntriesRead, result.RowsRead, result.RowsDeleted, result.PartitionsRescheduled);
+        return result;
+    }
+
+    private async Task RunAsync(GrantAccount account, DateTimeOffset now, PurgeTotals totals, CancellationToken cancellationToken)
+    {
+        var indexTable = await account.Tables.GetAsync(OAuthTables.Expiry, cancellationToken);
 
         // Only buckets whose minute has passed (every shard of them, and unsharded ones of earlier versions): every row
         // they name had expired by then (buckets are rounded up).
@@ -66,17 +98,10 @@ public sealed class ExpiryPurge(OAuthTables tables, ExpiryIndex index, TimeProvi
         // Chunks are independent, so several at once: each waits on storage round trips, and one at a time would fall
         // behind as soon as more partitions expire per second than one sequence of round trips can clear. Two entries
         // naming one partition may then meet, which is no different from two instances purging at once.
-        var totals = new PurgeTotals();
         await Parallel.ForEachAsync(
             ChunksOfOneBucket(due, cancellationToken),
             new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentChunks, CancellationToken = cancellationToken },
-            async (chunk, token) => await PurgeChunkAsync(indexTable, chunk, now, totals, token));
-
-        var result = totals.ToResult();
-        logger.LogDebug(
-            "Expiry purge: {Entries} index entries, {Read} rows read, {Deleted} expired rows deleted, {Rescheduled} partitions rescheduled",
-            result.IndexEntriesRead, result.RowsRead, result.RowsDeleted, result.PartitionsRescheduled);
-        return result;
+            async (chunk, token) => await PurgeChunkAsync(account, indexTable, chunk, now, totals, token));
     }
 
     /// <summary>Consecutive entries of one index partition, at most a transaction's worth (the query returns them sorted).</summary>
@@ -101,19 +126,19 @@ public sealed class ExpiryPurge(OAuthTables tables, ExpiryIndex index, TimeProvi
         }
     }
 
-    private async Task PurgeChunkAsync(TableClient indexTable, TableEntity[] chunk, DateTimeOffset now, PurgeTotals totals, CancellationToken cancellationToken)
+    private async Task PurgeChunkAsync(GrantAccount account, TableClient indexTable, TableEntity[] chunk, DateTimeOffset now, PurgeTotals totals, CancellationToken cancellationToken)
     {
         await Parallel.ForEachAsync(
             chunk,
             new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentEntries, CancellationToken = cancellationToken },
-            async (entry, token) => await PurgeEntryAsync(entry, now, totals, token));
+            async (entry, token) => await PurgeEntryAsync(account, entry, now, totals, token));
 
         // Every partition of the chunk is emptied or rescheduled: now its entries may go, conditional on each as read,
         // so a writer that wrote one of these same entries again meanwhile keeps it.
         await DeleteChunkAsync(indexTable, chunk, cancellationToken);
     }
 
-    private async Task PurgeEntryAsync(TableEntity entry, DateTimeOffset now, PurgeTotals totals, CancellationToken cancellationToken)
+    private async Task PurgeEntryAsync(GrantAccount account, TableEntity entry, DateTimeOffset now, PurgeTotals totals, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref totals.Entries);
         if (!ExpiryIndex.TryParseEntryKey(entry.RowKey, out var tableName, out var partition) || !IndexedTables.Contains(tableName))
@@ -124,18 +149,18 @@ public sealed class ExpiryPurge(OAuthTables tables, ExpiryIndex index, TimeProvi
             return;
         }
 
-        var outcome = await PurgePartitionAsync(tableName, partition, now, cancellationToken);
+        var outcome = await PurgePartitionAsync(account.Tables, tableName, partition, now, cancellationToken);
         Interlocked.Add(ref totals.Read, outcome.Read);
         Interlocked.Add(ref totals.Deleted, outcome.Deleted);
         if (outcome.NextCheck is { } next)
         {
             // Rescheduled before the old entry goes, so the partition is never without one.
-            await index.AddAsync(tableName, partition, next, cancellationToken);
+            await account.Index.AddAsync(tableName, partition, next, cancellationToken);
             Interlocked.Increment(ref totals.Rescheduled);
         }
     }
 
-    private async Task<PartitionOutcome> PurgePartitionAsync(string tableName, string partition, DateTimeOffset now, CancellationToken cancellationToken)
+    private static async Task<PartitionOutcome> PurgePartitionAsync(OAuthTables tables, string tableName, string partition, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var table = await tables.GetAsync(tableName, cancellationToken);
         var expired = new List<TableEntity>();
