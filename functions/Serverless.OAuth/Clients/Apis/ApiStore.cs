@@ -36,6 +36,9 @@ public sealed class ApiStore(OAuthTables tables, OAuthServerOptions options, Tim
     private readonly ApiSeed[] _seeds = [.. seeds];
     // One reference, swapped whole, so that a concurrent reader never sees one catalog with another's expiry.
     private CachedCatalog? _cached;
+    // Counts this instance's changes: a catalog read while one was made may miss it, so it is returned but not kept
+    // (start-up seeding reads the registry in the background while the first changes may already be written).
+    private int _changes;
 
     public async Task<ApiCatalog> GetCatalogAsync(CancellationToken cancellationToken = default)
     {
@@ -45,6 +48,7 @@ public sealed class ApiStore(OAuthTables tables, OAuthServerOptions options, Tim
             return cached.Catalog;
         }
 
+        var changes = Volatile.Read(ref _changes);
         var apis = (await ListAsync(cancellationToken)).ToList();
         foreach (var seed in _seeds.Where(s => !apis.Any(api => api.Identifier == s.Api.Identifier)))
         {
@@ -55,6 +59,11 @@ public sealed class ApiStore(OAuthTables tables, OAuthServerOptions options, Tim
 
         var catalog = new ApiCatalog(apis, ApiCatalog.UserInfoOf(options.Issuer));
         _cached = new CachedCatalog(catalog, now + options.ClientCacheLifetime);
+        if (Volatile.Read(ref _changes) != changes)
+        {
+            _cached = null;
+        }
+
         return catalog;
     }
 
@@ -77,7 +86,7 @@ public sealed class ApiStore(OAuthTables tables, OAuthServerOptions options, Tim
         try
         {
             await table.AddEntityAsync(ToEntity(api), cancellationToken);
-            _cached = null;
+            Forget();
             return true;
         }
         catch (RequestFailedException e) when (e.Status == 409)
@@ -92,7 +101,7 @@ public sealed class ApiStore(OAuthTables tables, OAuthServerOptions options, Tim
         try
         {
             await table.UpdateEntityAsync(ToEntity(api), ETag.All, TableUpdateMode.Replace, cancellationToken);
-            _cached = null;
+            Forget();
             return true;
         }
         catch (RequestFailedException e) when (e.Status == 404)
@@ -105,8 +114,15 @@ public sealed class ApiStore(OAuthTables tables, OAuthServerOptions options, Tim
     {
         var table = await tables.GetAsync(OAuthTables.Apis, cancellationToken);
         var response = await table.DeleteEntityAsync(KeyOf(identifier), Row, ETag.All, cancellationToken);
-        _cached = null;
+        Forget();
         return response.Status != 404;
+    }
+
+    /// <summary>A change was made here: the catalog in memory, and any read now under way, are out of date.</summary>
+    private void Forget()
+    {
+        Interlocked.Increment(ref _changes);
+        _cached = null;
     }
 
     private sealed record CachedCatalog(ApiCatalog Catalog, DateTimeOffset Until);
