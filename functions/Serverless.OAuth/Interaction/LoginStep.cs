@@ -23,18 +23,31 @@ public sealed class LoginStep(IUserStore users, ILockout lockout, ISessionStore 
     /// </summary>
     public async Task<SignInSession?> SessionForAsync(AuthorizationRequest request, string? sessionCookie, CancellationToken cancellationToken)
     {
-        if (request.Prompt.Login || sessionCookie is null)
+        // A pushed request keeps its prompt=login and max_age on the server (RFC 9126), so the session of the sign-in
+        // this authorization asked for must be recognised as that sign-in: it began after the request was pushed.
+        var pushedAt = request.Pushed?.Row.PushedAt;
+        if ((request.Prompt.Login && pushedAt is null) || sessionCookie is null)
         {
             return null;
         }
 
         var session = await sessions.FindAsync(sessionCookie, cancellationToken);
-        if (session is not null && request.IdTokenHint is { } hint && hint.Subject != session.Subject)
+        if (session is null || (request.IdTokenHint is { } hint && hint.Subject != session.Subject))
         {
             return null;
         }
 
-        if (session is null || request.MaxAge is not { } maxAge)
+        if (pushedAt is { } pushed && session.AuthTime >= pushed)
+        {
+            return session;
+        }
+
+        if (request.Prompt.Login)
+        {
+            return null;
+        }
+
+        if (request.MaxAge is not { } maxAge)
         {
             return session;
         }

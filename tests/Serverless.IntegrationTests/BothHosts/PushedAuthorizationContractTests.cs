@@ -129,6 +129,31 @@ public abstract class PushedAuthorizationContractTests<TFixture>(TFixture fixtur
     }
 
     [Fact]
+    public async Task APushedPromptLogin_AsksForTheSignIn_AndThatSignInAnswersIt_SoTheConsentStepGoesOnToTheCode()
+    {
+        // prompt=login stays in the pushed request; the consent step's post must not send the user round to sign in again.
+        var client = await AddClientAsync();
+        var user = await Server.AddUserAsync();
+        var browser = NewBrowser(Server);
+        var response = await PushAsync(client, ("prompt", "login"));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var requestUri = (await OAuthFlow.JsonAsync(response)).GetProperty("request_uri").GetString()!;
+
+        var page = await browser.Http.GetAsync(AuthorizeWith(client.Client.ClientId, requestUri));
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.False(OAuthFlow.IsConsentPage(html));
+        var signedIn = await browser.Http.PostAsync("authorize", new FormUrlEncodedContent(
+            [.. OAuthFlow.PasswordFormFields(html), new("username", user.Username), new("password", LocalServer.Password)]));
+        var consent = await signedIn.Content.ReadAsStringAsync();
+        Assert.True(OAuthFlow.IsConsentPage(consent), consent);
+
+        var answer = await browser.PostConsentAsync(consent);
+        var parameters = OAuthFlow.RedirectParameters(answer);
+        Assert.True(parameters.ContainsKey("code"), $"{answer.StatusCode} {answer.Headers.Location}");
+    }
+
+    [Fact]
     public async Task AnExpiredRequestUri_IsAPage()
     {
         var client = await AddClientAsync();

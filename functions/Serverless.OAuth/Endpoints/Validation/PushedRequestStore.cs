@@ -18,7 +18,7 @@ public sealed class PushedRequestStore(OAuthTables tables, ExpiryIndex index, Ti
 
     public async Task AddAsync(string key, string clientId, string request, DateTimeOffset expiresAt, CancellationToken cancellationToken) =>
         await _requests.AddAsync(
-            new PushedRequestEntity { PartitionKey = key, RowKey = PushedRequestEntity.Row, ClientId = clientId, Request = request, ExpiresAt = expiresAt },
+            new PushedRequestEntity { PartitionKey = key, RowKey = PushedRequestEntity.Row, ClientId = clientId, Request = request, PushedAt = clock.GetUtcNow(), ExpiresAt = expiresAt },
             cancellationToken);
 
     /// <summary>The live pushed request stored under <paramref name="key"/>, with its version; null when unknown or expired.</summary>
@@ -47,6 +47,12 @@ public sealed class PushedRequestEntity : ExpiringEntity
 
     /// <summary>The pushed parameters as a query string (client authentication left out), validated again at /authorize.</summary>
     public string Request { get; set; } = "";
+
+    /// <summary>
+    /// When it was pushed: a sign-in after it belongs to this authorization, so it answers the request's prompt=login
+    /// and max_age, which stay on the server with the request (the consent step's post cannot drop them).
+    /// </summary>
+    public DateTimeOffset? PushedAt { get; set; }
 
     /// <summary>The SHA-256 of the secret binding the request to the browser that claimed it; empty while unclaimed.</summary>
     public string BrowserHash { get; set; } = "";
