@@ -112,6 +112,23 @@ public sealed partial class OAuthFlow(HttpClient http)
         return IsConsentPage(next) ? await PostConsentAsync(next, decision) : answer;
     }
 
+    /// <summary>
+    /// The consent step of <paramref name="authorizeUrl"/>: what a GET shows a signed-in browser, or else the page that
+    /// follows signing in with the password on the sign-in step.
+    /// </summary>
+    public async Task<string> ConsentPageAsync(string authorizeUrl, string username, string password = LocalServer.Password)
+    {
+        var html = await (await Http.GetAsync(authorizeUrl)).Content.ReadAsStringAsync();
+        if (IsConsentPage(html))
+        {
+            return html;
+        }
+
+        var answer = await Http.PostAsync("authorize", new FormUrlEncodedContent(
+            [.. PasswordFormFields(html), new("username", username), new("password", password)]));
+        return await answer.Content.ReadAsStringAsync();
+    }
+
     /// <summary>Presses Allow (or Deny) on the consent page in <paramref name="html"/>.</summary>
     public Task<HttpResponseMessage> PostConsentAsync(string html, string decision = "allow") =>
         Http.PostAsync("authorize", new FormUrlEncodedContent([.. HiddenFieldValues(html), new("decision", decision)]));

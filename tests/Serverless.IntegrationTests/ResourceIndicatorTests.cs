@@ -137,9 +137,9 @@ public sealed class ResourceIndicatorTests : LocalServerTest
     [Fact]
     public async Task TheConsentPage_NamesTheApisAndTheirScopes()
     {
-        var page = await (await Flow.Http.GetAsync(OAuthFlow.AuthorizeQuery(
+        var page = await Flow.ConsentPageAsync(OAuthFlow.AuthorizeQuery(
             ("response_type", "code"), ("client_id", _client.ClientId), ("redirect_uri", _client.RedirectUris[0]), ("scope", "orders.read offline_access"),
-            ("resource", Orders), ("resource", Invoices)))).Content.ReadAsStringAsync();
+            ("resource", Orders), ("resource", Invoices)), _username);
 
         Assert.Contains("Read your orders <code>(orders.read)</code> <span class=\"api\">in Orders</span>", page);
         Assert.Contains("Use Invoices <code>(https://invoices.example.com/api)</code>", page);

@@ -82,8 +82,8 @@ public abstract class McpClientContractTests<TFixture>(TFixture fixture) : IClas
         var user = await Server.AddUserAsync();
         var flow = new OAuthFlow(Server);
         var (verifier, challenge) = OAuthFlow.NewPkce();
-        var page = await (await flow.Http.GetAsync(Authorize(clientId, challenge, scope, Origin + "/"))).Content.ReadAsStringAsync();
-        var redirect = await flow.PostLoginFormAsync(page, user.Username, LocalServer.Password);
+        var page = await flow.ConsentPageAsync(Authorize(clientId, challenge, scope, Origin + "/"), user.Username);
+        var redirect = await flow.PostConsentAsync(page);
         var code = OAuthFlow.RedirectParameters(redirect)["code"];
         var (_, refreshToken, _) = await TokenSupport.ReadTokenResponseAsync(await flow.PostTokenAsync(
             [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", Redirect), ("client_id", clientId), ("code_verifier", verifier)]));

@@ -49,8 +49,8 @@ public abstract class OfflineAccessContractTests<TFixture>(TFixture fixture) : I
     {
         var client = await _server.AddPublicClientAsync(redirectUris: Redirect);
 
-        var readOnly = await (await _flow.Http.GetAsync(Query(client.ClientId, "read"))).Content.ReadAsStringAsync();
-        var offline = await (await _flow.Http.GetAsync(Query(client.ClientId, "read offline_access"))).Content.ReadAsStringAsync();
+        var readOnly = await _flow.ConsentPageAsync(Query(client.ClientId, "read"), _username);
+        var offline = await _flow.ConsentPageAsync(Query(client.ClientId, "read offline_access"), _username);
 
         Assert.Contains("It will not stay signed in: its access ends within 10 minute(s)", readOnly);
         Assert.DoesNotContain("Stay signed in", readOnly);
@@ -63,7 +63,7 @@ public abstract class OfflineAccessContractTests<TFixture>(TFixture fixture) : I
     {
         var client = await _server.AddPublicClientAsync(refreshWithoutOfflineAccess: true, redirectUris: Redirect);
 
-        var page = await (await _flow.Http.GetAsync(Query(client.ClientId, "read"))).Content.ReadAsStringAsync();
+        var page = await _flow.ConsentPageAsync(Query(client.ClientId, "read"), _username);
 
         Assert.Contains("Stay signed in", page);
         Assert.DoesNotContain("will not stay signed in", page);
@@ -75,10 +75,8 @@ public abstract class OfflineAccessContractTests<TFixture>(TFixture fixture) : I
     {
         var client = await _server.AddPublicClientAsync(grants: ["authorization_code"], redirectUris: Redirect);
 
-        var page = await _flow.Http.GetAsync(Query(client.ClientId, "read offline_access"));
+        var html = await _flow.ConsentPageAsync(Query(client.ClientId, "read offline_access"), _username);
 
-        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
-        var html = await page.Content.ReadAsStringAsync();
         Assert.DoesNotContain("Stay signed in", html);
         Assert.Contains("will not stay signed in", html);
     }
