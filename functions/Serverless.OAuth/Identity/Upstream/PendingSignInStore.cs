@@ -1,4 +1,5 @@
 using Azure;
+using Azure.Data.Tables;
 using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Infrastructure.Storage;
@@ -48,16 +49,11 @@ public sealed class PendingSignInStore(OAuthTables tables, ExpiryIndex expiryInd
             return null;
         }
 
-        try
-        {
-            await _pending.DeleteAsync(key, PendingSignInEntity.Row, row.ETag, cancellationToken);
-        }
-        catch (RequestFailedException e) when (e.Status is 404 or 412)
-        {
-            return null;
-        }
-
-        return row;
+        // A transaction, not a plain delete: a conditional delete of a row already gone succeeds (a 404 answer, no
+        // exception), so of two callbacks with the same state both would go on; the transaction fails for the second.
+        var taken = await _pending.SubmitAsync(
+            [new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(key, PendingSignInEntity.Row), row.ETag)], cancellationToken);
+        return taken ? row : null;
     }
 }
 
