@@ -65,14 +65,19 @@ public sealed class LoginStep(IUserStore users, ILockout lockout, ISessionStore 
             ? "The application asked for another account. Sign in with the account you use with it."
             : null;
 
+    /// <summary>Starts the session of a user who has just typed the password (see the overload).</summary>
+    public Task<NewSignInSession> StartSessionAsync(OAuthUser user, string? previousSessionCookie, CancellationToken cancellationToken) =>
+        StartSessionAsync(user, [Authentication.Password], previousSessionCookie, cancellationToken);
+
     /// <summary>
-    /// Starts the session of a user who has just typed the password. The session the browser held before (if any, and
-    /// really its) ends, so a sign-in never keeps a session id that existed before it.
+    /// Starts the session of a user who has just signed in, by the methods <paramref name="amr"/> (the password, or what
+    /// an upstream provider said). The session the browser held before (if any, and really its) ends, so a sign-in
+    /// never keeps a session id that existed before it.
     /// </summary>
-    public async Task<NewSignInSession> StartSessionAsync(OAuthUser user, string? previousSessionCookie, CancellationToken cancellationToken)
+    public async Task<NewSignInSession> StartSessionAsync(OAuthUser user, IReadOnlyList<string> amr, string? previousSessionCookie, CancellationToken cancellationToken)
     {
         // At once: the old session's end and the new one's start touch different rows.
-        var starting = sessions.StartAsync(user, [Authentication.Password], cancellationToken);
+        var starting = sessions.StartAsync(user, amr, cancellationToken);
         if (await sessions.FindAsync(previousSessionCookie, cancellationToken) is { } previous)
         {
             await sessions.EndAsync(previous.Sid, cancellationToken);

@@ -28,7 +28,7 @@ public sealed class UpstreamCallback(
     UpstreamAccounts accounts,
     PushedAuthorizationRequests requests,
     AuthorizationInteraction interaction,
-    ISessionStore sessions,
+    LoginStep login,
     OAuthServerOptions options,
     ILogger<UpstreamCallback> logger)
 {
@@ -123,14 +123,8 @@ public sealed class UpstreamCallback(
             return Refused(request, account.Error);
         }
 
-        // A sign-in never keeps a session id that existed before it.
-        if (await sessions.FindAsync(sessionCookie, cancellationToken) is { } previous)
-        {
-            await sessions.EndAsync(previous.Sid, cancellationToken);
-        }
-
         var user = account.Value;
-        var started = await sessions.StartAsync(user with { Username = identity.Value.Label ?? user.Username }, identity.Value.Amr, cancellationToken);
+        var started = await login.StartSessionAsync(user with { Username = identity.Value.Label ?? user.Username }, identity.Value.Amr, sessionCookie, cancellationToken);
         var cookie = new SessionCookie(started.CookieValue, options.SessionAbsoluteLifetime);
         UpstreamEvents.Succeeded(logger, provider, request?.Client.ClientId ?? AccountEndpoint.AuditClientId, user.Subject);
         if (request is null)
