@@ -52,8 +52,9 @@ public sealed class ApiStore(OAuthTables tables, OAuthServerOptions options, Tim
         var apis = (await ListAsync(cancellationToken)).ToList();
         foreach (var seed in _seeds.Where(s => !apis.Any(api => api.Identifier == s.Api.Identifier)))
         {
-            // Add, not upsert: once written, the seed is the admin's to change, and a concurrent seeding is harmless.
-            await AddAsync(seed.Api, cancellationToken);
+            // Add, not upsert: once written, the seed is the admin's to change, and a concurrent seeding is harmless. Not a
+            // change of this instance's (the catalog being built includes it), so the catalog is kept.
+            await InsertAsync(seed.Api, cancellationToken);
             apis.Add(seed.Api);
         }
 
@@ -82,11 +83,22 @@ public sealed class ApiStore(OAuthTables tables, OAuthServerOptions options, Tim
 
     public async Task<bool> AddAsync(ApiResource api, CancellationToken cancellationToken = default)
     {
+        if (!await InsertAsync(api, cancellationToken))
+        {
+            return false;
+        }
+
+        Forget();
+        return true;
+    }
+
+    /// <summary>Adds an API unless one with its identifier exists (false then).</summary>
+    private async Task<bool> InsertAsync(ApiResource api, CancellationToken cancellationToken)
+    {
         var table = await tables.GetAsync(OAuthTables.Apis, cancellationToken);
         try
         {
             await table.AddEntityAsync(ToEntity(api), cancellationToken);
-            Forget();
             return true;
         }
         catch (RequestFailedException e) when (e.Status == 409)
