@@ -52,20 +52,16 @@ public sealed class GrantStore : IGrantStore
     private GrantSecret MintInNewFamily() => GrantSecret.Mint(_accounts.NewFamilyId());
 
     /// <summary>Mints and stores a new code in a family of its own, and returns its value.</summary>
-    public async Task<string> CreateCodeAsync(CodeGrant grant, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
-    {
-        var code = MintInNewFamily();
-        // An upsert, not an add: the family id is new and random, so nothing else can be there, and an add retried after
-        // its answer was lost (the row written) would fail on its own first attempt.
-        await Grants(code.FamilyId).UpsertAsync(ToEntity(code, grant, expiresAt), cancellationToken);
-        return code.Value;
-    }
+    public Task<string> CreateCodeAsync(CodeGrant grant, DateTimeOffset expiresAt, CancellationToken cancellationToken = default) =>
+        CreateCodeAsync(grant, expiresAt, _ => Task.CompletedTask, cancellationToken);
 
     /// <inheritdoc/>
     /// <remarks>At once: the code's row and what is recorded with it are in different partitions and depend on nothing but the id.</remarks>
     public async Task<string> CreateCodeAsync(CodeGrant grant, DateTimeOffset expiresAt, Func<string, Task> alongside, CancellationToken cancellationToken)
     {
         var code = MintInNewFamily();
+        // An upsert, not an add: the family id is new and random, so nothing else can be there, and an add retried after
+        // its answer was lost (the row written) would fail on its own first attempt.
         await Task.WhenAll(Grants(code.FamilyId).UpsertAsync(ToEntity(code, grant, expiresAt), cancellationToken), alongside(code.FamilyId));
         return code.Value;
     }
