@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
@@ -79,7 +77,7 @@ public sealed class DpopProofValidator(
         }
 
         var (jwt, key) = read.Value;
-        var checkedSignature = await CheckSignatureAsync(proof, key);
+        var checkedSignature = await CheckSignatureAsync(jwt, key);
         if (checkedSignature is not null)
         {
             return checkedSignature;
@@ -115,9 +113,6 @@ public sealed class DpopProofValidator(
 
     /// <summary>The RFC 7638 thumbprint of a public key, base64url: the value of cnf.jkt and dpop_jkt.</summary>
     public static string Thumbprint(JsonWebKey key) => Base64Url.Encode(key.ComputeJwkThumbprint());
-
-    /// <summary>The base64url SHA-256 of an access token: what a proof's ath must be (RFC 9449 §4.2).</summary>
-    public static string AccessTokenHash(string accessToken) => Base64Url.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(accessToken)));
 
     private OAuthResult<(JsonWebToken Jwt, JsonWebKey Key)> Read(string proof)
     {
@@ -182,7 +177,8 @@ public sealed class DpopProofValidator(
         }
     }
 
-    private async Task<OAuthError?> CheckSignatureAsync(string proof, JsonWebKey key)
+    /// <summary>The signature, on the proof as already read (not parsed again).</summary>
+    private async Task<OAuthError?> CheckSignatureAsync(JsonWebToken proof, JsonWebKey key)
     {
         var result = await _handler.ValidateTokenAsync(proof, new TokenValidationParameters
         {
@@ -245,6 +241,7 @@ public sealed class DpopProofValidator(
             : null;
     }
 
+    /// <summary>ath: the base64url SHA-256 of the access token (RFC 9449 §4.2), which is what SecretValues.Hash computes.</summary>
     private static OAuthError? CheckAccessTokenHash(JsonWebToken jwt, string? accessToken)
     {
         if (accessToken is null)
@@ -252,7 +249,7 @@ public sealed class DpopProofValidator(
             return null;
         }
 
-        return jwt.TryGetPayloadValue<string>("ath", out var ath) && ath is { Length: < 128 } && SecretValues.FixedTimeEquals(ath, AccessTokenHash(accessToken))
+        return jwt.TryGetPayloadValue<string>("ath", out var ath) && ath is { Length: < 128 } && SecretValues.FixedTimeEquals(ath, SecretValues.Hash(accessToken))
             ? null
             : OAuthError.InvalidDpopProof("The DPoP proof's 'ath' must be the hash of the access token.");
     }
