@@ -29,21 +29,34 @@ public sealed class ProtectedResource(AccessTokenValidator validator, DpopProofV
         CancellationToken cancellationToken)
     {
         var presented = PresentedAccessToken.Read(request.Authorization);
+        // The error goes in the challenge of the scheme the client used: DPoP once a token came with it.
+        var usedDpop = presented.Succeeded && presented.Value.Token.Length > 0 && presented.Value.IsDpop;
+        return WithDpop(await AnswerAsync(presented, request, audience, challenge, serve, cancellationToken), usedDpop);
+    }
+
+    private async Task<EndpointResult> AnswerAsync(
+        OAuthResult<PresentedAccessToken> presented,
+        ResourceRequest request,
+        string? audience,
+        Func<OAuthError?, BearerChallengeResult> challenge,
+        Func<ValidatedAccessToken, Task<EndpointResult>> serve,
+        CancellationToken cancellationToken)
+    {
         if (!presented.Succeeded)
         {
-            return WithDpop(challenge(presented.Error), errorInDpop: false);
+            return challenge(presented.Error);
         }
 
         var (token, isDpop) = presented.Value;
         if (token.Length == 0)
         {
-            return WithDpop(challenge(null), errorInDpop: false);
+            return challenge(null);
         }
 
         var validation = await validator.ValidateAsync(token, audience, cancellationToken);
         if (!validation.Succeeded)
         {
-            return WithDpop(challenge(validation.Error), isDpop);
+            return challenge(validation.Error);
         }
 
         var bound = validation.Value.ConfirmationKey;
@@ -51,38 +64,38 @@ public sealed class ProtectedResource(AccessTokenValidator validator, DpopProofV
         {
             if (bound is null)
             {
-                return WithDpop(await serve(validation.Value), errorInDpop: false);
+                return await serve(validation.Value);
             }
 
             DpopEvents.BoundTokenRefused(logger, validation.Value.ClientId, request.Url, "presented as Bearer");
-            return WithDpop(challenge(OAuthError.InvalidToken("This access token is DPoP-bound: send it as 'Authorization: DPoP' with a DPoP proof.")), errorInDpop: false);
+            return challenge(OAuthError.InvalidToken("This access token is DPoP-bound: send it as 'Authorization: DPoP' with a DPoP proof."));
         }
 
         if (bound is null)
         {
-            return WithDpop(challenge(OAuthError.InvalidToken("This access token is not DPoP-bound: send it as 'Authorization: Bearer'.")), errorInDpop: true);
+            return challenge(OAuthError.InvalidToken("This access token is not DPoP-bound: send it as 'Authorization: Bearer'."));
         }
 
         if (request.DpopProof.Count == 0)
         {
             DpopEvents.BoundTokenRefused(logger, validation.Value.ClientId, request.Url, "no DPoP proof");
-            return WithDpop(challenge(OAuthError.InvalidDpopProof("A DPoP-bound access token needs a DPoP proof.")), errorInDpop: true);
+            return challenge(OAuthError.InvalidDpopProof("A DPoP-bound access token needs a DPoP proof."));
         }
 
         var proof = await dpop.ValidateAsync(request.DpopProof, request.Method, request.Url, token, cancellationToken);
         if (!proof.Succeeded)
         {
-            return WithDpop(challenge(proof.Error), errorInDpop: true);
+            return challenge(proof.Error);
         }
 
         // RFC 9449 §7.1: the proof's key must be the key the token is bound to.
         if (proof.Value.KeyThumbprint is { } proved && SecretValues.FixedTimeEquals(proved, bound))
         {
-            return WithDpop(await serve(validation.Value), errorInDpop: true);
+            return await serve(validation.Value);
         }
 
         DpopEvents.BoundTokenRefused(logger, validation.Value.ClientId, request.Url, "the proof is of another key");
-        return WithDpop(challenge(OAuthError.InvalidToken("Invalid DPoP key binding.")), errorInDpop: true);
+        return challenge(OAuthError.InvalidToken("Invalid DPoP key binding."));
     }
 
     /// <summary>A challenge answers with a DPoP challenge beside the Bearer one (RFC 9449 §7.1), the error in the one the client used.</summary>
