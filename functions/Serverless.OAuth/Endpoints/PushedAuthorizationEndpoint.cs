@@ -57,7 +57,7 @@ public sealed class PushedAuthorizationEndpoint(
 
     /// <summary>§2.1: a pushed request may not itself refer to a request_uri.</summary>
     private static OAuthError? RefuseRequestUri(OAuthParameters form) =>
-        form[PushedRequestUri.Parameter] is not null || form.IsRepeated(PushedRequestUri.Parameter)
+        PushedRequestUri.IsNamedIn(form)
             ? OAuthError.InvalidRequest("The 'request_uri' parameter may not be pushed.")
             : null;
 

@@ -24,20 +24,18 @@ namespace Serverless.OAuth.Interaction;
 public sealed class PushedAuthorizationRequests(
     AuthorizeRequestValidator validator, PushedRequestStore store, OAuthServerOptions options, ILogger<PushedAuthorizationRequests> logger)
 {
-    public const string RequestUriParameter = PushedRequestUri.Parameter;
-
     public const string InvalidRequestUri = "invalid_request_uri";
 
     /// <summary>The request of a browser arriving at /authorize (the GET): a pushed request must still be unclaimed.</summary>
     public Task<OAuthResult<AuthorizationRequest>> ValidateAsync(OAuthParameters parameters, CancellationToken cancellationToken) =>
-        IsPushed(parameters) ? ResolveAsync(parameters, browserBinding: null, cancellationToken) : ValidatePlainAsync(parameters, cancellationToken);
+        PushedRequestUri.IsNamedIn(parameters) ? ResolveAsync(parameters, browserBinding: null, cancellationToken) : ValidatePlainAsync(parameters, cancellationToken);
 
     /// <summary>
     /// The request of a browser coming back (the sign-in form's post, an upstream provider's callback) with the secret of
     /// the page or trip that sent it: a pushed request must be claimed by that very secret.
     /// </summary>
     public Task<OAuthResult<AuthorizationRequest>> ValidateContinuedAsync(OAuthParameters parameters, string? browserBinding, CancellationToken cancellationToken) =>
-        IsPushed(parameters) ? ResolveAsync(parameters, browserBinding ?? "", cancellationToken) : ValidatePlainAsync(parameters, cancellationToken);
+        PushedRequestUri.IsNamedIn(parameters) ? ResolveAsync(parameters, browserBinding ?? "", cancellationToken) : ValidatePlainAsync(parameters, cancellationToken);
 
     /// <summary>Lets the interaction's answer out, if the pushed request is still as read: deleted by the response, or bound to the page's secret.</summary>
     public async Task<EndpointResult> SettleAsync(AuthorizationRequest request, EndpointResult result, CancellationToken cancellationToken)
@@ -64,8 +62,6 @@ public sealed class PushedAuthorizationRequests(
             ? result
             : Refused(request.Client.ClientId, PushedAuthorizationEvents.Reasons.Used) with { Session = result.Session };
     }
-
-    private static bool IsPushed(OAuthParameters parameters) => parameters.IsRepeated(RequestUriParameter) || parameters[RequestUriParameter] is not null;
 
     private async Task<OAuthResult<AuthorizationRequest>> ValidatePlainAsync(OAuthParameters parameters, CancellationToken cancellationToken)
     {
@@ -94,7 +90,7 @@ public sealed class PushedAuthorizationRequests(
             return Problem(null, PushedAuthorizationEvents.Reasons.Malformed, OAuthError.InvalidRequest("A request_uri must come with the client_id it was pushed by."));
         }
 
-        if (parameters.IsRepeated(RequestUriParameter) || PushedRequestUri.Parse(parameters[RequestUriParameter]) is not { } requestUri)
+        if (parameters.IsRepeated(PushedRequestUri.Parameter) || PushedRequestUri.Parse(parameters[PushedRequestUri.Parameter]) is not { } requestUri)
         {
             return Problem(clientId, PushedAuthorizationEvents.Reasons.Malformed, RequestUriError("The request_uri is not one of this server's."));
         }

@@ -69,6 +69,9 @@ public sealed record PushedRequestUri(string Value, string Key)
     /// <summary>The parameter that carries it, at /authorize (and refused inside a push).</summary>
     public const string Parameter = "request_uri";
 
+    /// <summary>Whether the parameters name a request_uri at all (once or repeated).</summary>
+    public static bool IsNamedIn(OAuthParameters parameters) => parameters.IsRepeated(Parameter) || parameters[Parameter] is not null;
+
     public static PushedRequestUri New()
     {
         var secret = SecretValues.NewSecret();
