@@ -169,7 +169,7 @@ public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies
                 Secure = secureCookies,
                 SameSite = SameSiteMode.Strict,
                 Path = "/",
-                MaxAge = TimeSpan.FromMinutes(30),
+                MaxAge = HtmlPage.FormLifetime,
             });
         }
 

@@ -14,6 +14,12 @@ public sealed record HtmlPage(
     Html Body, int Status = 200, string? CsrfCookie = null, string? FormTarget = null, string? ContentSecurityPolicy = null, OAuthError? Error = null)
     : EndpointResult
 {
+    /// <summary>
+    /// How long a page's form may be answered: its CSRF cookie's life, and so the life of what the interaction keeps on
+    /// the server for it (a pushed request, once a browser has claimed it).
+    /// </summary>
+    public static readonly TimeSpan FormLifetime = TimeSpan.FromMinutes(30);
+
     public override OAuthError? Failure => Error;
 
     /// <summary>The error page: for the user, when the server cannot (or must not) send the error to the client.</summary>

@@ -15,8 +15,9 @@ namespace Serverless.OAuth.Interaction;
 /// then settles it (<see cref="SettleAsync"/>): the authorization response deletes the row on the condition that it is
 /// unchanged, so exactly one response leaves per pushed request (a code issued by a loser of that race is never sent);
 /// a page (sign-in, consent) or a trip to an upstream provider binds the row to the secret that page's cookie carries
-/// (the CSRF cookie, or the upstream binding cookie), on the same condition. The page's form posts back only client_id
-/// and request_uri, with that cookie; a post or callback whose cookie does not match the binding, a second browser, a
+/// (the CSRF cookie, or the upstream binding cookie), on the same condition, and keeps it as long as that page's form
+/// may be answered (<see cref="HtmlPage.FormLifetime"/>), however short the request_uri's own life. The page's form
+/// posts back only client_id and request_uri, with that cookie; a post or callback whose cookie does not match the binding, a second browser, a
 /// replay after the response, or a request_uri that is unknown, expired or another client's, gets an error page
 /// (<c>invalid_request_uri</c>), never a redirect.
 /// </para>
@@ -58,7 +59,7 @@ public sealed class PushedAuthorizationRequests(
             return result;
         }
 
-        return await store.BindAsync(pushed.Row, SecretValues.Hash(binding), cancellationToken)
+        return await store.BindAsync(pushed.Row, SecretValues.Hash(binding), HtmlPage.FormLifetime, cancellationToken)
             ? result
             : Refused(request.Client.ClientId, PushedAuthorizationEvents.Reasons.Used) with { Session = result.Session };
     }

@@ -129,6 +129,32 @@ public abstract class PushedAuthorizationContractTests<TFixture>(TFixture fixtur
     }
 
     [Fact]
+    public async Task AClaimedRequest_OutlivesTheRequestUrisMinute_SoASlowSignInStillGetsItsCode()
+    {
+        // The request_uri's 60 s are for reaching /authorize; a user who takes minutes to sign in is not sent back.
+        var client = await AddClientAsync();
+        var user = await Server.AddUserAsync();
+        var requestUri = await PushedRequestUriAsync(client);
+        var browser = NewBrowser(Server);
+        var page = await browser.Http.GetAsync(AuthorizeWith(client.Client.ClientId, requestUri));
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        var html = await page.Content.ReadAsStringAsync();
+
+        await Server.PassTimeAsync(TimeSpan.FromMinutes(5));
+        var answer = await browser.PostLoginFormAsync(html, user.Username, LocalServer.Password);
+        var parameters = OAuthFlow.RedirectParameters(answer);
+        Assert.True(parameters.ContainsKey("code"), $"{answer.StatusCode} {answer.Headers.Location} {await answer.Content.ReadAsStringAsync()}");
+
+        // Still single-use once answered, and a claim lives no longer than its page's form.
+        await AssertInvalidRequestUriPageAsync(await browser.PostLoginFormAsync(html, user.Username, LocalServer.Password));
+        var slower = await PushedRequestUriAsync(client);
+        var abandoned = NewBrowser(Server);
+        var abandonedPage = await (await abandoned.Http.GetAsync(AuthorizeWith(client.Client.ClientId, slower))).Content.ReadAsStringAsync();
+        await Server.PassTimeAsync(TimeSpan.FromMinutes(31));
+        await AssertInvalidRequestUriPageAsync(await abandoned.PostLoginFormAsync(abandonedPage, user.Username, LocalServer.Password));
+    }
+
+    [Fact]
     public async Task APushedPromptLogin_AsksForTheSignIn_AndThatSignInAnswersIt_SoTheConsentStepGoesOnToTheCode()
     {
         // prompt=login stays in the pushed request; the consent step's post must not send the user round to sign in again.

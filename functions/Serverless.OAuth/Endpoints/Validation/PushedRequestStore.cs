@@ -25,12 +25,20 @@ public sealed class PushedRequestStore(OAuthTables tables, ExpiryIndex index, Ti
     public Task<PushedRequestEntity?> FindAsync(string key, CancellationToken cancellationToken) =>
         _requests.GetAsync<PushedRequestEntity>(key, PushedRequestEntity.Row, cancellationToken);
 
-    /// <summary>Binds the request to a browser's secret, if it is still as read; false when another use got there first.</summary>
-    public Task<bool> BindAsync(PushedRequestEntity row, string browserHash, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// Binds the request to a browser's secret, if it is still as read, and keeps it for <paramref name="interactionLifetime"/>
+    /// from now: the request_uri's short life is for reaching /authorize, and the sign-in that follows may take longer (an
+    /// upstream provider's MFA). False when another use got there first.
+    /// </summary>
+    public Task<bool> BindAsync(PushedRequestEntity row, string browserHash, TimeSpan interactionLifetime, CancellationToken cancellationToken) =>
         _requests.SubmitAsync(
             [new TableTransactionAction(
                 TableTransactionActionType.UpdateMerge,
-                new TableEntity(row.PartitionKey, row.RowKey) { [nameof(PushedRequestEntity.BrowserHash)] = browserHash },
+                new TableEntity(row.PartitionKey, row.RowKey)
+                {
+                    [nameof(PushedRequestEntity.BrowserHash)] = browserHash,
+                    [nameof(PushedRequestEntity.ExpiresAt)] = clock.GetUtcNow() + interactionLifetime,
+                },
                 row.ETag)],
             cancellationToken);
 
