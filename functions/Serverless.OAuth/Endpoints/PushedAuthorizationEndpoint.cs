@@ -49,7 +49,7 @@ public sealed class PushedAuthorizationEndpoint(
 
         var lifetime = options.PushedAuthorization.RequestUriLifetime;
         var requestUri = PushedRequestUri.New();
-        await store.AddAsync(requestUri.Key, client.ClientId, QueryString(parameters), clock.GetUtcNow() + lifetime, cancellationToken);
+        await store.AddAsync(requestUri.Key, client.ClientId, RedirectQuery.Encode(parameters), clock.GetUtcNow() + lifetime, cancellationToken);
         var seconds = (int)lifetime.TotalSeconds;
         PushedAuthorizationEvents.Accepted(logger, client.ClientId, seconds);
         return new JsonBody(new PushedAuthorizationResponse(requestUri.Value, seconds), Status: 201);
@@ -66,7 +66,4 @@ public sealed class PushedAuthorizationEndpoint(
         PushedAuthorizationEvents.Refused(logger, clientId is { Length: <= 200 } ? clientId : null, error.Error);
         return new OAuthErrorResult(error);
     }
-
-    private static string QueryString(IEnumerable<(string Name, string? Value)> parameters) =>
-        string.Join('&', parameters.Select(p => Uri.EscapeDataString(p.Name) + "=" + Uri.EscapeDataString(p.Value ?? "")));
 }

@@ -32,7 +32,7 @@ public sealed class PendingSignInStore(OAuthTables tables, ExpiryIndex expiryInd
                 RowKey = PendingSignInEntity.Row,
                 Provider = provider,
                 BrowserHash = SecretValues.Hash(browserBinding),
-                Request = RedirectQuery.Build("", [.. request.Select(field => (field.Name, (string?)field.Value))]).TrimStart('?'),
+                Request = RedirectQuery.Encode(request.Select(field => (field.Name, (string?)field.Value))),
                 ReturnTo = returnTo ?? "",
                 ExpiresAt = clock.GetUtcNow() + options.Upstream.SignInLifetime,
             },
