@@ -28,6 +28,8 @@ public static class DpopProofValidation
     // A proof's jti is used once. In memory here: an API on several instances needs a shared store (or nonces).
     private static readonly ConcurrentDictionary<string, DateTimeOffset> SeenProofs = new();
 
+    private static long _nextSweepTicks;
+
     private const string UsedDpopScheme = "dpop:scheme";
 
     public static void AddDpop(this JwtBearerOptions options, TimeProvider clock)
@@ -140,11 +142,16 @@ public static class DpopProofValidation
             return "The proof is stale.";
         }
 
-        foreach (var (seen, until) in SeenProofs)
+        // Forget expired proofs once a lifetime, not on every request: a sweep walks the whole dictionary.
+        var sweepDue = Interlocked.Read(ref _nextSweepTicks);
+        if (now.UtcTicks >= sweepDue && Interlocked.CompareExchange(ref _nextSweepTicks, (now + ProofLifetime).UtcTicks, sweepDue) == sweepDue)
         {
-            if (until < now)
+            foreach (var (seen, until) in SeenProofs)
             {
-                SeenProofs.TryRemove(seen, out _);
+                if (until < now)
+                {
+                    SeenProofs.TryRemove(seen, out _);
+                }
             }
         }
 
