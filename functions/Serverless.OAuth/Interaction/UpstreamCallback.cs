@@ -135,9 +135,13 @@ public sealed class UpstreamCallback(
         return await interaction.ContinueAsync(request, started.Session, cookie, cancellationToken) with { SignInBinding = SessionCookie.Cleared };
     }
 
-    /// <summary>To the client as an OAuth error; a sign-in for a page of this server has no client, so the user gets a page.</summary>
+    /// <summary>
+    /// To the client as an OAuth error; a sign-in for a page of this server has no client, so the user gets a page: a 503
+    /// (with Retry-After) when the provider is temporarily unavailable, since trying again later may work.
+    /// </summary>
     private EndpointResult Refused(AuthorizationRequest? request, OAuthError error) =>
-        request is null ? HtmlPage.ForError(error, 400) : AuthorizationResponse.Error(request.Redirected(error), options.Issuer);
+        request is not null ? AuthorizationResponse.Error(request.Redirected(error), options.Issuer)
+        : HtmlPage.ForError(error, error.Error == OAuthErrorCodes.TemporarilyUnavailable ? 503 : 400);
 
     private EndpointResult Page(string provider, string result, string description)
     {

@@ -223,6 +223,22 @@ public abstract partial class UpstreamSignInContractTests<TFixture>(TFixture fix
     }
 
     [Fact]
+    public async Task TheAccountPagesSignIn_WhenTheProviderIsTemporarilyUnavailable_IsA503Page_NotABadRequest()
+    {
+        var browser = NewBrowser(Server.BaseAddress);
+        var html = await (await browser.GetAsync("account")).Content.ReadAsStringAsync();
+        var toProvider = await browser.PostAsync("account", new FormUrlEncodedContent([.. OAuthFlow.HiddenFieldValues(ProvidersForm().Match(html).Value), new("provider", "generic")]));
+        var state = QueryHelpers.ParseQuery(toProvider.Headers.Location!.Query)["state"].ToString();
+
+        // The provider answers as RFC 6749 §4.1.2.1 lets it: temporarily_unavailable, so the user should try again later.
+        var answer = await browser.GetAsync($"signin/generic/callback?error=temporarily_unavailable&state={Uri.EscapeDataString(state)}");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, answer.StatusCode);
+        Assert.NotNull(answer.Headers.RetryAfter);
+        Assert.Contains("temporarily unable", await answer.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task AnUpstreamAcrThatMeansMultiFactor_IsMfaInOurAmr_AndOurIdTokenCarriesNoAcr()
     {
         var clientId = await NewClientAsync();
