@@ -187,7 +187,7 @@ public sealed class MultiInstanceTests(ThreeInstances instances) : IClassFixture
             AllowedGrantTypes = [Serverless.OAuth.Protocol.GrantTypes.ClientCredentials],
             Jwks = key.Jwks,
         };
-        Assert.True(await new Serverless.OAuth.Clients.ClientStore(new OAuthTables(instances.Storage), new Serverless.OAuth.Infrastructure.Options.OAuthServerOptions(), TimeProvider.System).AddAsync(client));
+        Assert.True(await new Serverless.OAuth.Clients.ClientStore(new OAuthTables(instances.Storage), new Serverless.OAuth.Infrastructure.Storage.ExpiryIndex(new OAuthTables(instances.Storage)), new Serverless.OAuth.Infrastructure.Options.OAuthServerOptions(), TimeProvider.System).AddAsync(client));
         var clients = Enumerable.Range(0, 3).Select(i => instances.Client(i)).ToList();
 
         for (var round = 0; round < 3; round++)

@@ -85,7 +85,7 @@ public sealed class ThreeInstances : IAsyncLifetime
             AllowedScopes = ["read", "write", "offline_access"],
             AllowedGrantTypes = [GrantTypes.AuthorizationCode, GrantTypes.RefreshToken, GrantTypes.ClientCredentials],
         };
-        Assert.True(await new ClientStore(new OAuthTables(Storage), new OAuthServerOptions(), TimeProvider.System).AddAsync(client));
+        Assert.True(await new ClientStore(new OAuthTables(Storage), new ExpiryIndex(new OAuthTables(Storage)), new OAuthServerOptions(), TimeProvider.System).AddAsync(client));
         return (client, secret);
     }
 

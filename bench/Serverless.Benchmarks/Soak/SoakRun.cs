@@ -51,7 +51,7 @@ public static class SoakRun
         }, port);
 
         var tables = new OAuthTables(storage);
-        var clients = new ClientStore(tables, new OAuthServerOptions(), TimeProvider.System);
+        var clients = new ClientStore(tables, new ExpiryIndex(tables), new OAuthServerOptions(), TimeProvider.System);
         var spa = new OAuthClient
         {
             ClientId = "soak-spa", Name = "Soak SPA", Type = ClientType.Public, RedirectUris = [BenchmarkHost.RedirectUri],

@@ -67,7 +67,7 @@ public static class StartupRun
     public static async Task<string> AddTokenClientAsync(StorageOptions storage, string clientId)
     {
         var secret = "secret-" + Guid.NewGuid().ToString("N");
-        var clients = new ClientStore(new OAuthTables(storage), new OAuthServerOptions(), TimeProvider.System);
+        var clients = new ClientStore(new OAuthTables(storage), new ExpiryIndex(new OAuthTables(storage)), new OAuthServerOptions(), TimeProvider.System);
         await clients.AddAsync(new OAuthClient
         {
             ClientId = clientId,

@@ -20,12 +20,12 @@ namespace Serverless.OAuth.Clients;
 /// <see cref="ExpiringTable"/> (indexed for the purge before it is written), and once expired it reads as absent, in a
 /// lookup and in the list alike.
 /// </summary>
-public sealed class ClientStore(OAuthTables tables, OAuthServerOptions options, TimeProvider clock, ILogger<ClientStore>? logger = null) : IClientStore
+public sealed class ClientStore(OAuthTables tables, ExpiryIndex index, OAuthServerOptions options, TimeProvider clock, ILogger<ClientStore>? logger = null) : IClientStore
 {
     private const string Row = "client";
 
     /// <summary>Self-registered clients' rows: written through the one path that indexes their expiry first.</summary>
-    private readonly ExpiringTable _expiring = new(OAuthTables.Clients, tables, new ExpiryIndex(tables, options.Storage.ExpiryIndexShards), clock);
+    private readonly ExpiringTable _expiring = new(OAuthTables.Clients, tables, index, clock);
 
     private readonly MemoryCache _cache = new(new MemoryCacheOptions
     {

@@ -13,7 +13,14 @@ public sealed class ClientStoreTests
         var storage = (await AzuriteServer.Shared).NewStorage();
         var options = new OAuthServerOptions { ClientCacheSize = size, ClientCacheLifetime = TimeSpan.FromMinutes(1) };
         var clock = new ManualClock();
-        return (new ClientStore(new OAuthTables(storage), options, clock), new ClientStore(new OAuthTables(storage), options, clock), clock);
+        return (NewStore(storage, options, clock), NewStore(storage, options, clock), clock);
+    }
+
+    /// <summary>One instance's store, as the host builds it: its own tables client and expiry index over the shared account.</summary>
+    private static ClientStore NewStore(StorageOptions storage, OAuthServerOptions options, ManualClock clock)
+    {
+        var tables = new OAuthTables(storage);
+        return new ClientStore(tables, new ExpiryIndex(tables, options.Storage.ExpiryIndexShards), options, clock);
     }
 
     private static OAuthClient Client(string id) => new() { ClientId = id, Name = id, Type = ClientType.Public, RedirectUris = ["https://a.example/cb"] };
