@@ -8,25 +8,22 @@ using Serverless.Testing;
 namespace Serverless.IntegrationTests;
 
 /// <summary>The admin commands against Azurite: what they write works at the endpoints, and bad input gets a message and exit 2.</summary>
-public sealed class AdminCommandsTests : IAsyncLifetime
+public sealed class AdminCommandsTests : LocalServerTest
 {
-    private LocalServer _server = null!;
     private Dictionary<string, string?> _settings = null!;
 
-    public async Task InitializeAsync()
+    protected override Task SetUpAsync()
     {
-        _server = await LocalServer.StartAsync();
-        var options = _server.Get<Serverless.OAuth.Infrastructure.Options.OAuthServerOptions>();
+        var options = Server.Get<Serverless.OAuth.Infrastructure.Options.OAuthServerOptions>();
         _settings = new()
         {
-            ["OAuth:Issuer"] = _server.Issuer,
+            ["OAuth:Issuer"] = Server.Issuer,
             ["OAuth:Storage:ConnectionString"] = options.Storage.ConnectionString,
             ["OAuth:Storage:TablePrefix"] = options.Storage.TablePrefix,
-            ["OAuth:Signing:LocalKeyPath"] = _server.KeyPath,
+            ["OAuth:Signing:LocalKeyPath"] = Server.KeyPath,
         };
+        return Task.CompletedTask;
     }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
 
     private Task<(int Exit, string Output, string Error)> RunAsync(string input, params string[] args) => RunAsync(input, null, args);
 
@@ -53,7 +50,7 @@ public sealed class AdminCommandsTests : IAsyncLifetime
 
         Assert.Equal(0, exit);
         var secret = output.Split('\n').Single(l => l.Contains("client_secret:", StringComparison.Ordinal)).Split(':', 2)[1].Trim();
-        var flow = new OAuthFlow(_server);
+        var flow = new OAuthFlow(Server);
         var (accessToken, _, body) = await TokenSupport.ReadTokenResponseAsync(await flow.PostTokenAsync([("grant_type", "client_credentials")], ("svc-a", secret)));
         Assert.Equal("read", body.GetProperty("scope").GetString());
         Assert.Equal(HttpStatusCode.OK, (await flow.GetResourceAsync(accessToken)).StatusCode);
@@ -70,7 +67,7 @@ public sealed class AdminCommandsTests : IAsyncLifetime
             "--post-logout-redirect-uri", "https://web.example.com/bye", "--post-logout-redirect-uri", "https://web.example.com/");
 
         Assert.Equal(0, exit);
-        var stored = await _server.Get<Serverless.OAuth.Clients.IClientStore>().FindAsync("web-l");
+        var stored = await Server.Get<Serverless.OAuth.Clients.IClientStore>().FindAsync("web-l");
         Assert.Equal(["https://web.example.com/bye", "https://web.example.com/"], stored!.PostLogoutRedirectUris);
         var (_, list, _) = await RunAsync("", "clients", "list");
         Assert.Contains("post-logout redirect URIs: https://web.example.com/bye https://web.example.com/", list.Split('\n').Single(l => l.StartsWith("web-l\t", StringComparison.Ordinal)));
@@ -86,10 +83,10 @@ public sealed class AdminCommandsTests : IAsyncLifetime
 
         Assert.Equal(0, exit);
         Assert.Equal(0, plain);
-        var stored = await _server.Get<Serverless.OAuth.Clients.IClientStore>().FindAsync("rs-a");
+        var stored = await Server.Get<Serverless.OAuth.Clients.IClientStore>().FindAsync("rs-a");
         Assert.True(stored!.MayIntrospect);
         Assert.True(stored.RefreshWithoutOfflineAccess);
-        var defaults = await _server.Get<Serverless.OAuth.Clients.IClientStore>().FindAsync("rs-b");
+        var defaults = await Server.Get<Serverless.OAuth.Clients.IClientStore>().FindAsync("rs-b");
         Assert.False(defaults!.MayIntrospect);
         Assert.False(defaults.RefreshWithoutOfflineAccess);
         var (_, list, _) = await RunAsync("", "clients", "list");
@@ -161,17 +158,17 @@ public sealed class AdminCommandsTests : IAsyncLifetime
         Assert.Equal(0, updated);
         var (_, list, _) = await RunAsync("", "api", "list");
         Assert.Contains("https://orders.example.com/api\tOrders\tscopes: orders.read orders.write\ttoken lifetime: 5 min\tclients: any\tintrospectors: api-rs", list);
-        Assert.Contains($"{_server.Issuer}/resource\tthe demo resource\tscopes: read write", list);
+        Assert.Contains($"{Server.Issuer}/resource\tthe demo resource\tscopes: read write", list);
 
         var (exit, output, _) = await RunAsync("", "clients", "add", "--id", "orders-app", "--name", "Orders app", "--confidential", "--grant", "client_credentials",
             "--scope", "orders.write", "--resource", "https://orders.example.com/api");
         Assert.Equal(0, exit);
         var secret = output.Split('\n').Single(l => l.Contains("client_secret:", StringComparison.Ordinal)).Split(':', 2)[1].Trim();
-        await _server.PassTimeAsync(TimeSpan.FromMinutes(2)); // past the registry's cache in the server
+        await Server.PassTimeAsync(TimeSpan.FromMinutes(2)); // past the registry's cache in the server
         var (token, _, body) = await TokenSupport.ReadTokenResponseAsync(
-            await new OAuthFlow(_server).PostTokenAsync([("grant_type", "client_credentials")], ("orders-app", secret)));
+            await new OAuthFlow(Server).PostTokenAsync([("grant_type", "client_credentials")], ("orders-app", secret)));
         Assert.Equal(300, body.GetProperty("expires_in").GetInt32());
-        await TokenSupport.ValidateAgainstJwksAsync(new OAuthFlow(_server).Http, token, _server.Issuer, "https://orders.example.com/api");
+        await TokenSupport.ValidateAgainstJwksAsync(new OAuthFlow(Server).Http, token, Server.Issuer, "https://orders.example.com/api");
 
         Assert.Equal(0, (await RunAsync("", "api", "remove", "--identifier", "https://orders.example.com/api")).Exit);
         var (removedAgain, _, missing) = await RunAsync("", "api", "remove", "--identifier", "https://orders.example.com/api");
@@ -188,7 +185,7 @@ public sealed class AdminCommandsTests : IAsyncLifetime
         var (_, list, _) = await RunAsync("", "api", "list");
 
         Assert.True(exit == 0, error);
-        Assert.Contains($"{_server.Issuer}/resource\tthe demo resource\tscopes: read write", list);
+        Assert.Contains($"{Server.Issuer}/resource\tthe demo resource\tscopes: read write", list);
     }
 
     [Theory]
@@ -214,11 +211,11 @@ public sealed class AdminCommandsTests : IAsyncLifetime
         Assert.Equal(0, exit);
         Assert.Contains("Added user 'carol'", output);
         Assert.DoesNotContain("a long enough password", output);
-        var user = await _server.Get<Serverless.OAuth.Identity.Users.IUserStore>().VerifyAsync("carol", "a long enough password");
+        var user = await Server.Get<Serverless.OAuth.Identity.Users.IUserStore>().VerifyAsync("carol", "a long enough password");
         Assert.NotNull(user);
         Assert.Equal(2, (await RunAsync("short\n", "users", "add", "--username", "dave")).Exit);
         Assert.Equal(0, (await RunAsync("", "users", "remove", "--username", "carol")).Exit);
-        Assert.Null(await _server.Get<Serverless.OAuth.Identity.Users.IUserStore>().FindAsync("carol"));
+        Assert.Null(await Server.Get<Serverless.OAuth.Identity.Users.IUserStore>().FindAsync("carol"));
     }
 
     [Fact]
@@ -230,7 +227,7 @@ public sealed class AdminCommandsTests : IAsyncLifetime
             "--id-token-signed-response-alg", "PS256");
 
         Assert.Equal(0, exit);
-        Assert.Equal("ES256", (await _server.Get<Serverless.OAuth.Clients.IClientStore>().FindAsync("rp-es"))!.IdTokenSignedResponseAlg);
+        Assert.Equal("ES256", (await Server.Get<Serverless.OAuth.Clients.IClientStore>().FindAsync("rp-es"))!.IdTokenSignedResponseAlg);
         Assert.Contains("--id-token-signed-response-alg ES256", (await RunAsync("", "clients", "list")).Output);
         Assert.NotEqual(0, refused);
         Assert.Contains("'PS256' is not one the server signs with (ES256, RS256)", error);
@@ -243,14 +240,14 @@ public sealed class AdminCommandsTests : IAsyncLifetime
             "--dpop-bound-access-tokens");
 
         Assert.Equal(0, exit);
-        Assert.True((await _server.Get<Serverless.OAuth.Clients.IClientStore>().FindAsync("cli-dpop"))!.DpopBoundAccessTokens);
+        Assert.True((await Server.Get<Serverless.OAuth.Clients.IClientStore>().FindAsync("cli-dpop"))!.DpopBoundAccessTokens);
         Assert.Contains("--dpop-bound-access-tokens", (await RunAsync("", "clients", "list")).Output);
     }
 
     [Fact]
     public async Task UsersSetProfile_IsWhatUserInfoReleases()
     {
-        var user = await _server.AddUserAsync();
+        var user = await Server.AddUserAsync();
 
         var (exit, output, _) = await RunAsync("", "users", "set-profile", "--username", user.Username, "--name", "Ada Lovelace", "--email", "ada@example.com", "--email-verified", "true");
         var (badEmail, _, badEmailError) = await RunAsync("", "users", "set-profile", "--username", user.Username, "--email", "not an address");
@@ -261,7 +258,7 @@ public sealed class AdminCommandsTests : IAsyncLifetime
         Assert.Equal(2, badEmail);
         Assert.Contains("not an email address", badEmailError);
         Assert.Equal(1, nobody);
-        var stored = await _server.Get<Serverless.OAuth.Identity.Users.IUserStore>().FindBySubjectAsync(user.Subject);
+        var stored = await Server.Get<Serverless.OAuth.Identity.Users.IUserStore>().FindBySubjectAsync(user.Subject);
         Assert.Equal(("Ada Lovelace", "ada@example.com", true), (stored!.DisplayName, stored.Email, stored.EmailVerified));
         Assert.NotNull(stored.UpdatedAt);
         var (_, list, _) = await RunAsync("", "users", "list");
@@ -271,8 +268,8 @@ public sealed class AdminCommandsTests : IAsyncLifetime
     [Fact]
     public async Task KeysRotate_PublishesANewKeyOfEachAlgorithmBesideTheOld_AndTheServerSignsWithIt()
     {
-        var (client, secret) = await _server.AddConfidentialClientAsync();
-        var flow = new OAuthFlow(_server);
+        var (client, secret) = await Server.AddConfidentialClientAsync();
+        var flow = new OAuthFlow(Server);
         async Task<string> TokenAsync() => (await TokenSupport.ReadTokenResponseAsync(
             await flow.PostTokenAsync([("grant_type", "client_credentials"), ("scope", "read")], (client.ClientId, secret)))).AccessToken;
         async Task<HashSet<string>> PublishedAsync() =>
@@ -287,11 +284,11 @@ public sealed class AdminCommandsTests : IAsyncLifetime
         Assert.Equal(["ES256", "RS256"], created.Keys.Order());
         // The server reloads its key file within one refresh interval; by then the new key has been published for
         // that long and signs, and the old one stays published for the tokens it signed.
-        await _server.PassTimeAsync(new Serverless.OAuth.Infrastructure.Options.SigningOptions().KeyRefreshInterval + TimeSpan.FromMinutes(1));
+        await Server.PassTimeAsync(new Serverless.OAuth.Infrastructure.Options.SigningOptions().KeyRefreshInterval + TimeSpan.FromMinutes(1));
         Assert.Superset(new HashSet<string> { oldKid, created["ES256"], created["RS256"] }, await PublishedAsync());
         var token = await TokenAsync();
         Assert.Equal(created["ES256"], new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(token).Kid);
-        await TokenSupport.ValidateAgainstJwksAsync(flow.Http, token, _server.Issuer, _server.Issuer + "/resource");
+        await TokenSupport.ValidateAgainstJwksAsync(flow.Http, token, Server.Issuer, Server.Issuer + "/resource");
     }
 
     [Fact]
@@ -300,12 +297,12 @@ public sealed class AdminCommandsTests : IAsyncLifetime
         // A code the server issued (it lives 60 s), purged by the admin tool an hour later by its clock: the code is
         // gone (the server, whose clock has not moved, no longer finds it), and a second purge finds nothing left.
         const string Redirect = "https://purge.example.com/cb";
-        var client = await _server.AddPublicClientAsync(redirectUris: Redirect);
-        var user = await _server.AddUserAsync();
+        var client = await Server.AddPublicClientAsync(redirectUris: Redirect);
+        var user = await Server.AddUserAsync();
         var (verifier, challenge) = OAuthFlow.NewPkce();
-        var flow = new OAuthFlow(_server);
+        var flow = new OAuthFlow(Server);
         var code = await flow.GetCodeAsync(client.ClientId, Redirect, user.Username, challenge);
-        var later = new ManualClock(_server.Clock.GetUtcNow().AddHours(1));
+        var later = new ManualClock(Server.Clock.GetUtcNow().AddHours(1));
 
         var (exit, output, _) = await RunAsync("", later, "purge");
         var (_, again, _) = await RunAsync("", later, "purge");

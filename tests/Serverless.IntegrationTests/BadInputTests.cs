@@ -8,7 +8,7 @@ namespace Serverless.IntegrationTests;
 /// A table-driven corpus of bad requests to every endpoint, over HTTP. Every answer must be a documented 4xx (an OAuth
 /// error, or the error page for /authorize), never a 500, never a stack trace, never a redirect to an unregistered URI.
 /// </summary>
-public sealed class BadInputTests : IAsyncLifetime
+public sealed class BadInputTests : LocalServerTest
 {
     public const string Redirect = "http://127.0.0.1:9/callback";
     private const string Form = "application/x-www-form-urlencoded";
@@ -19,15 +19,10 @@ public sealed class BadInputTests : IAsyncLifetime
         "unsupported_token_type", "invalid_token", "insufficient_scope", "invalid_target", "invalid_redirect_uri", "invalid_client_metadata",
     ];
 
-    private LocalServer _server = null!;
+    protected override Task<LocalServer> StartServerAsync() =>
+        LocalServer.StartAsync(new(BothHosts.DynamicRegistrationSettings.Enabled) { ["OAuth:ClientMetadataDocuments:Enabled"] = "true" });
 
-    public async Task InitializeAsync()
-    {
-        _server = await LocalServer.StartAsync(new(BothHosts.DynamicRegistrationSettings.Enabled) { ["OAuth:ClientMetadataDocuments:Enabled"] = "true" });
-        await _server.AddPublicClientAsync("bad-input-client", redirectUris: Redirect);
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
+    protected override async Task SetUpAsync() => await Server.AddPublicClientAsync("bad-input-client", redirectUris: Redirect);
 
     /// <param name="ErrorPage">The answer must be an error page (400, HTML, no redirect): for a redirect URI that is
     /// not the registered one, a login page would be as wrong as a redirect.</param>
@@ -153,9 +148,9 @@ public sealed class BadInputTests : IAsyncLifetime
     [Fact]
     public async Task BadResources_AreInvalidTarget_AndNothingIsStored()
     {
-        var user = await _server.AddUserAsync();
-        var flow = new OAuthFlow(_server);
-        var demo = _server.Issuer + "/resource";
+        var user = await Server.AddUserAsync();
+        var flow = new OAuthFlow(Server);
+        var demo = Server.Issuer + "/resource";
         string[] bad = ["https://unknown.example.com/api", "/relative", "relative", demo + "#fragment"];
         var before = await GrantRowsAsync();
 
@@ -186,7 +181,7 @@ public sealed class BadInputTests : IAsyncLifetime
 
     private async Task<int> GrantRowsAsync()
     {
-        var tables = _server.Get<Serverless.OAuth.Infrastructure.Storage.OAuthTables>();
+        var tables = Server.Get<Serverless.OAuth.Infrastructure.Storage.OAuthTables>();
         var count = 0;
         foreach (var name in new[] { Serverless.OAuth.Infrastructure.Storage.OAuthTables.Grants, Serverless.OAuth.Infrastructure.Storage.OAuthTables.Expiry })
         {
@@ -202,8 +197,8 @@ public sealed class BadInputTests : IAsyncLifetime
     [Fact]
     public async Task HostileState_TravelsEncoded_AndCannotInjectHeaders()
     {
-        var user = await _server.AddUserAsync();
-        var flow = new OAuthFlow(_server);
+        var user = await Server.AddUserAsync();
+        var flow = new OAuthFlow(Server);
         const string state = "x\r\nSet-Cookie: a=b\r\nLocation: https://evil.example\"<script>";
 
         var response = await flow.SignInAsync(Authorize("redirect_uri=" + Uri.EscapeDataString(Redirect) + "&state=" + Uri.EscapeDataString(state)), user.Username, LocalServer.Password);
@@ -218,7 +213,7 @@ public sealed class BadInputTests : IAsyncLifetime
     [MemberData(nameof(Corpus))]
     public async Task EveryBadRequest_GetsADocumented4xx_NoStackTrace_NoForeignRedirect(Case request)
     {
-        using var http = _server.NewHttpClient();
+        using var http = Server.NewHttpClient();
         using var message = new HttpRequestMessage(request.Method, request.Path);
         if (request.Body is not null)
         {

@@ -5,13 +5,12 @@ using Serverless.OAuth.Infrastructure.Telemetry;
 namespace Serverless.IntegrationTests;
 
 /// <summary>Client authentications are counted by method and result: private_key_jwt beside the secrets.</summary>
-public sealed class ClientAuthenticationTelemetryTests : IAsyncLifetime
+public sealed class ClientAuthenticationTelemetryTests : LocalServerTest
 {
     private readonly ConcurrentBag<(string Method, string Result)> _counted = [];
     private readonly MeterListener _listener = new();
-    private LocalServer _server = null!;
 
-    public async Task InitializeAsync()
+    public ClientAuthenticationTelemetryTests()
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
@@ -31,23 +30,24 @@ public sealed class ClientAuthenticationTelemetryTests : IAsyncLifetime
             _counted.Add((method ?? "", result ?? ""));
         });
         _listener.Start();
-        _server = await LocalServer.StartAsync(clock: ManualClock.Running());
     }
 
-    public async Task DisposeAsync()
+    protected override Task<LocalServer> StartServerAsync() => LocalServer.StartAsync(clock: ManualClock.Running());
+
+    public override async Task DisposeAsync()
     {
         _listener.Dispose();
-        await _server.DisposeAsync();
+        await base.DisposeAsync();
     }
 
     [Fact]
     public async Task PrivateKeyJwt_IsCounted_AsASuccessAndAsAFailure()
     {
         using var key = new ClientKey();
-        var client = await _server.AddAssertionClientAsync(jwks: key.Jwks);
-        var flow = new OAuthFlow(_server);
+        var client = await Server.AddAssertionClientAsync(jwks: key.Jwks);
+        var flow = new OAuthFlow(Server);
         await TokenSupport.ReadTokenResponseAsync(await flow.PostTokenAsync(ClientAssertionRegistrations.AssertionForm(
-            key.Assertion(client.ClientId, _server.Issuer), ("grant_type", "client_credentials"))));
+            key.Assertion(client.ClientId, Server.Issuer), ("grant_type", "client_credentials"))));
         await flow.PostTokenAsync(ClientAssertionRegistrations.AssertionForm(key.Assertion(client.ClientId, "https://elsewhere.example.com"), ("grant_type", "client_credentials")));
 
         Assert.Contains(_counted, c => c == ("private_key_jwt", "success"));

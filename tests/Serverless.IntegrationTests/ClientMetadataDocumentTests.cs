@@ -13,27 +13,24 @@ namespace Serverless.IntegrationTests;
 /// a redirect, without keeping it. The sign-in and tokens for such a client are asked of both hosts
 /// (<see cref="ClientMetadataDocumentContractTests{TFixture}"/>).
 /// </summary>
-public sealed class ClientMetadataDocumentTests : IAsyncLifetime
+public sealed class ClientMetadataDocumentTests : LocalServerTest
 {
     private HttpsTestServer _site = null!;
-    private LocalServer _server = null!;
-    private OAuthFlow _flow = null!;
 
-    public async Task InitializeAsync()
+    protected override async Task<LocalServer> StartServerAsync()
     {
         _site = await HttpsTestServer.StartAsync();
-        _server = await LocalServer.StartAsync(MetadataDocumentFixture.Settings, services: _site.TrustFromTheFetcher);
-        _flow = new OAuthFlow(_server);
+        return await LocalServer.StartAsync(MetadataDocumentFixture.Settings, services: _site.TrustFromTheFetcher);
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
-        await _server.DisposeAsync();
+        await base.DisposeAsync();
         await _site.DisposeAsync();
     }
 
     private Task<HttpResponseMessage> AuthorizeAsync(string clientId, string redirectUri = "http://127.0.0.1:50123/callback") =>
-        _flow.Http.GetAsync(OAuthFlow.AuthorizeQuery(
+        Flow.Http.GetAsync(OAuthFlow.AuthorizeQuery(
             ("response_type", "code"), ("client_id", clientId), ("redirect_uri", redirectUri), ("scope", "read offline_access"),
             ("state", "s"), ("code_challenge", OAuthFlow.NewPkce().Challenge), ("code_challenge_method", "S256")));
 
@@ -44,11 +41,11 @@ public sealed class ClientMetadataDocumentTests : IAsyncLifetime
         _site.Serve("/tools/cached.json", MetadataDocumentFixture.Document(clientId), headers: ("Cache-Control", "max-age=300"));
 
         Assert.Equal(HttpStatusCode.OK, (await AuthorizeAsync(clientId)).StatusCode);
-        await _server.PassTimeAsync(TimeSpan.FromMinutes(4));
+        await Server.PassTimeAsync(TimeSpan.FromMinutes(4));
         Assert.Equal(HttpStatusCode.OK, (await AuthorizeAsync(clientId)).StatusCode);
         Assert.Equal(1, _site.RequestsTo("/tools/cached.json"));
 
-        await _server.PassTimeAsync(TimeSpan.FromMinutes(2));
+        await Server.PassTimeAsync(TimeSpan.FromMinutes(2));
         Assert.Equal(HttpStatusCode.OK, (await AuthorizeAsync(clientId)).StatusCode);
         Assert.Equal(2, _site.RequestsTo("/tools/cached.json"));
     }
@@ -149,11 +146,11 @@ public sealed class ClientMetadataDocumentTests : IAsyncLifetime
 
         // Remembered briefly (not fetched for each request), never as valid, and fetched again after that time.
         Assert.Equal(1, _site.RequestsTo(path));
-        await _server.PassTimeAsync(TimeSpan.FromSeconds(31));
+        await Server.PassTimeAsync(TimeSpan.FromSeconds(31));
         Assert.Equal(HttpStatusCode.BadRequest, (await AuthorizeAsync(clientId)).StatusCode);
         Assert.Equal(2, _site.RequestsTo(path));
         await OAuthFlow.AssertOAuthErrorAsync(
-            await _flow.PostTokenAsync([("grant_type", "authorization_code"), ("code", "a.b"), ("redirect_uri", MetadataDocumentFixture.Callback), ("client_id", clientId), ("code_verifier", new string('v', 43))]),
+            await Flow.PostTokenAsync([("grant_type", "authorization_code"), ("code", "a.b"), ("redirect_uri", MetadataDocumentFixture.Callback), ("client_id", clientId), ("code_verifier", new string('v', 43))]),
             HttpStatusCode.Unauthorized, "invalid_client");
     }
 
@@ -186,7 +183,7 @@ public sealed class ClientMetadataDocumentTests : IAsyncLifetime
             ["token_endpoint_auth_method"] = "none",
             ["application_type"] = "native",
         }));
-        var user = await _server.AddUserAsync();
+        var user = await Server.AddUserAsync();
 
         foreach (var redirectUri in redirectUris)
         {
@@ -194,8 +191,8 @@ public sealed class ClientMetadataDocumentTests : IAsyncLifetime
         }
 
         var (verifier, challenge) = OAuthFlow.NewPkce();
-        var code = await _flow.GetCodeAsync(clientId, usedRedirect, user.Username, challenge, scope: "read");
-        var (_, refreshToken, _) = await TokenSupport.ReadTokenResponseAsync(await _flow.PostTokenAsync(
+        var code = await Flow.GetCodeAsync(clientId, usedRedirect, user.Username, challenge, scope: "read");
+        var (_, refreshToken, _) = await TokenSupport.ReadTokenResponseAsync(await Flow.PostTokenAsync(
             [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", usedRedirect), ("client_id", clientId), ("code_verifier", verifier)]));
         Assert.NotNull(refreshToken); // it registered refresh_token, and asked no offline_access
     }
@@ -215,12 +212,12 @@ public sealed class ClientMetadataDocumentTests : IAsyncLifetime
             context.Response.ContentType = "text/html";
             await context.Response.WriteAsync("<html>Checking your browser</html>");
         });
-        await _server.PassTimeAsync(TimeSpan.FromMinutes(2));
+        await Server.PassTimeAsync(TimeSpan.FromMinutes(2));
         Assert.Equal(HttpStatusCode.OK, (await AuthorizeAsync(clientId)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await AuthorizeAsync(clientId)).StatusCode);
         Assert.Equal(2, _site.RequestsTo(Path));
 
-        await _server.PassTimeAsync(TimeSpan.FromDays(7));
+        await Server.PassTimeAsync(TimeSpan.FromDays(7));
         var page = await AuthorizeAsync(clientId);
         Assert.Equal(HttpStatusCode.BadRequest, page.StatusCode);
         var html = WebUtility.HtmlDecode(await page.Content.ReadAsStringAsync());
@@ -241,7 +238,7 @@ public sealed class ClientMetadataDocumentTests : IAsyncLifetime
             context.Response.StatusCode = StatusCodes.Status404NotFound;
             return Task.CompletedTask;
         });
-        await _server.PassTimeAsync(TimeSpan.FromMinutes(2));
+        await Server.PassTimeAsync(TimeSpan.FromMinutes(2));
         var page = await AuthorizeAsync(clientId);
         Assert.Equal(HttpStatusCode.BadRequest, page.StatusCode);
         Assert.Contains("cannot be used: it answered HTTP 404", WebUtility.HtmlDecode(await page.Content.ReadAsStringAsync()));

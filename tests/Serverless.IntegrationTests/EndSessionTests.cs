@@ -14,26 +14,21 @@ namespace Serverless.IntegrationTests;
 /// The sign-in session as an OpenID Provider shows it: "sid" in the ID token, id_token_hint at /authorize (OpenID Connect
 /// Core §3.1.2.1) and RP-Initiated Logout 1.0 at /endsession, over real HTTP against Azurite.
 /// </summary>
-public sealed class EndSessionTests : IAsyncLifetime
+public sealed class EndSessionTests : LocalServerTest
 {
     private const string Redirect = "http://127.0.0.1:9/callback";
     private const string SignedOutUri = "http://127.0.0.1:9/signed-out";
     private readonly CookieContainer _cookies = new();
-    private LocalServer _server = null!;
     private OAuthFlow _browser = null!;
     private OAuthClient _client = null!;
     private string _username = null!;
 
-    public async Task InitializeAsync()
+    protected override async Task SetUpAsync()
     {
-        _server = await LocalServer.StartAsync();
-        _browser = new OAuthFlow(OAuthFlow.Browser(_server.BaseAddress, _cookies));
-        _client = await _server.AddRelyingPartyAsync(Redirect, postLogoutRedirectUri: SignedOutUri);
-        _username = (await _server.AddUserAsync()).Username;
+        _browser = new OAuthFlow(OAuthFlow.Browser(Server.BaseAddress, _cookies));
+        _client = await Server.AddRelyingPartyAsync(Redirect, postLogoutRedirectUri: SignedOutUri);
+        _username = (await Server.AddUserAsync()).Username;
     }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
 
     private string Authorize(string challenge, params (string Name, string? Value)[] extra) => Authorize(_client.ClientId, challenge, extra);
 
@@ -54,7 +49,7 @@ public sealed class EndSessionTests : IAsyncLifetime
         return tokens.GetProperty("id_token").GetString()!;
     }
 
-    private string SessionValue() => _cookies.GetCookies(_server.BaseAddress)[EndpointHttpResult.SessionCookieName]?.Value ?? "";
+    private string SessionValue() => _cookies.GetCookies(Server.BaseAddress)[EndpointHttpResult.SessionCookieName]?.Value ?? "";
 
     private async Task<Dictionary<string, string>> PromptNoneAsync(HttpClient http, params (string Name, string? Value)[] extra) =>
         OAuthFlow.RedirectParameters(await http.GetAsync(Authorize(OAuthFlow.NewPkce().Challenge, [("prompt", "none"), .. extra])));
@@ -62,7 +57,7 @@ public sealed class EndSessionTests : IAsyncLifetime
     [Fact]
     public async Task TheIdToken_NamesTheSession_AndTheSignInTime()
     {
-        var signedInAt = _server.Clock.GetUtcNow().ToUnixTimeSeconds();
+        var signedInAt = Server.Clock.GetUtcNow().ToUnixTimeSeconds();
         var idToken = new JsonWebToken(await SignInAsync(_browser, _username));
 
         Assert.True(SecretValues.TrySplit(SessionValue(), out var sid, out _));
@@ -80,7 +75,7 @@ public sealed class EndSessionTests : IAsyncLifetime
     {
         var metadata = await Discovery();
 
-        Assert.Equal(_server.Issuer + "/endsession", metadata.GetProperty("end_session_endpoint").GetString());
+        Assert.Equal(Server.Issuer + "/endsession", metadata.GetProperty("end_session_endpoint").GetString());
         Assert.Equal(["none", "login", "consent"], metadata.GetProperty("prompt_values_supported").EnumerateArray().Select(v => v.GetString()));
     }
 
@@ -88,7 +83,7 @@ public sealed class EndSessionTests : IAsyncLifetime
     public async Task AnIdTokenHint_OfTheSignedInUser_SignsIn_OfAnotherUser_NeedsThePassword()
     {
         var own = await SignInAsync(_browser, _username);
-        var other = await SignInAsync(new OAuthFlow(OAuthFlow.Browser(_server.BaseAddress, new CookieContainer())), (await _server.AddUserAsync()).Username);
+        var other = await SignInAsync(new OAuthFlow(OAuthFlow.Browser(Server.BaseAddress, new CookieContainer())), (await Server.AddUserAsync()).Username);
 
         Assert.True((await PromptNoneAsync(_browser.Http, ("id_token_hint", own))).ContainsKey("code"));
         Assert.Equal(OAuthErrorCodes.LoginRequired, (await PromptNoneAsync(_browser.Http, ("id_token_hint", other)))["error"]);
@@ -101,7 +96,7 @@ public sealed class EndSessionTests : IAsyncLifetime
     {
         var own = await SignInAsync(_browser, _username);
         var parts = own.Split('.');
-        var altered = parts[0] + "." + Base64Url.Encode(JsonSerializer.SerializeToUtf8Bytes(new { iss = _server.Issuer, sub = "someone-else", aud = _client.ClientId, exp = 4102444800 })) + "." + parts[2];
+        var altered = parts[0] + "." + Base64Url.Encode(JsonSerializer.SerializeToUtf8Bytes(new { iss = Server.Issuer, sub = "someone-else", aud = _client.ClientId, exp = 4102444800 })) + "." + parts[2];
         using var foreignKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var foreign = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
@@ -111,7 +106,7 @@ public sealed class EndSessionTests : IAsyncLifetime
             Expires = DateTime.UtcNow.AddHours(1),
             SigningCredentials = new SigningCredentials(new ECDsaSecurityKey(foreignKey), SecurityAlgorithms.EcdsaSha256),
         });
-        var otherClient = await _server.AddRelyingPartyAsync(Redirect);
+        var otherClient = await Server.AddRelyingPartyAsync(Redirect);
         var forOtherClient = await SignInAsync(_browser, _username, otherClient.ClientId);
 
         foreach (var hint in new[] { altered, foreign, "not-a-jwt", forOtherClient })
@@ -120,7 +115,7 @@ public sealed class EndSessionTests : IAsyncLifetime
             Assert.Equal((OAuthErrorCodes.InvalidRequest, "st-2"), (error["error"], error["state"]));
         }
 
-        await _server.PassTimeAsync(_server.Get<OAuthServerOptions>().AccessTokenLifetime + TimeSpan.FromMinutes(1));
+        await Server.PassTimeAsync(Server.Get<OAuthServerOptions>().AccessTokenLifetime + TimeSpan.FromMinutes(1));
         var expired = await PromptNoneAsync(_browser.Http, ("id_token_hint", own));
         Assert.Equal(OAuthErrorCodes.InvalidRequest, expired["error"]);
         Assert.Contains("expired", expired["error_description"]);
@@ -139,14 +134,14 @@ public sealed class EndSessionTests : IAsyncLifetime
         Assert.Equal(SignedOutUri + "?state=bye", response.Headers.Location!.OriginalString);
         Assert.Contains(response.Headers.GetValues("Set-Cookie"), c => c.StartsWith(EndpointHttpResult.SessionCookieName + "=;", StringComparison.Ordinal));
         Assert.Equal(OAuthErrorCodes.LoginRequired, (await PromptNoneAsync(_browser.Http))["error"]);
-        Assert.Equal(OAuthErrorCodes.LoginRequired, (await PromptNoneAsync(OAuthFlow.BrowserWithSessionCookie(_server.BaseAddress, stale)))["error"]);
+        Assert.Equal(OAuthErrorCodes.LoginRequired, (await PromptNoneAsync(OAuthFlow.BrowserWithSessionCookie(Server.BaseAddress, stale)))["error"]);
     }
 
     [Fact]
     public async Task Logout_WithAnExpiredHint_StillEndsTheSession_ForLogoutIgnoresExpiry()
     {
         var idToken = await SignInAsync(_browser, _username);
-        await _server.PassTimeAsync(_server.Get<OAuthServerOptions>().AccessTokenLifetime + TimeSpan.FromMinutes(1));
+        await Server.PassTimeAsync(Server.Get<OAuthServerOptions>().AccessTokenLifetime + TimeSpan.FromMinutes(1));
 
         var response = await _browser.Http.GetAsync(QueryString("endsession", ("id_token_hint", idToken), ("post_logout_redirect_uri", SignedOutUri)));
 
@@ -182,7 +177,7 @@ public sealed class EndSessionTests : IAsyncLifetime
     public async Task Logout_WithAHintOfAnotherUser_AsksFirst()
     {
         await SignInAsync(_browser, _username);
-        var other = await SignInAsync(new OAuthFlow(OAuthFlow.Browser(_server.BaseAddress, new CookieContainer())), (await _server.AddUserAsync()).Username);
+        var other = await SignInAsync(new OAuthFlow(OAuthFlow.Browser(Server.BaseAddress, new CookieContainer())), (await Server.AddUserAsync()).Username);
 
         var page = await _browser.Http.GetAsync(QueryString("endsession", ("id_token_hint", other)));
 

@@ -19,33 +19,32 @@ namespace Serverless.IntegrationTests;
 /// that unknown kid makes it fetch the metadata and keys again (RefreshOnIssuerKeyNotFound, on by default) over HTTP,
 /// and accept the token.
 /// </summary>
-public sealed class JwtBearerKeyRotationTests : IAsyncLifetime
+public sealed class JwtBearerKeyRotationTests : LocalServerTest
 {
     private const string Orders = "https://orders.example.com/api";
 
     private readonly ConcurrentQueue<string> _fetched = new();
-    private LocalServer _server = null!;
-    private OAuthFlow _flow = null!;
     private (string, string) _credentials;
 
-    public async Task InitializeAsync()
+    protected override Task<LocalServer> StartServerAsync()
     {
         // The server's clock starts one key refresh interval (and a minute) in the past, so that once the test has moved
         // it past the new key's activation it is the real time again: JwtBearer checks lifetimes on the real clock.
         var refresh = new SigningOptions().KeyRefreshInterval + TimeSpan.FromMinutes(1);
-        _server = await LocalServer.StartAsync(
+        return LocalServer.StartAsync(
             new() { ["OAuth:AccessTokenLifetime"] = "01:00:00" },
             clock: new ManualClock(DateTimeOffset.UtcNow - refresh));
-        _flow = new OAuthFlow(_server);
-        Assert.True(await _server.Get<IApiStore>().AddAsync(new ApiResource { Identifier = Orders, Name = "Orders", Scopes = [new("orders.read", "Read your orders")] }));
-        var (client, secret) = await _server.AddConfidentialClientAsync(grants: [Serverless.OAuth.Protocol.GrantTypes.ClientCredentials], scopes: ["orders.read"]);
+    }
+
+    protected override async Task SetUpAsync()
+    {
+        Assert.True(await Server.Get<IApiStore>().AddAsync(new ApiResource { Identifier = Orders, Name = "Orders", Scopes = [new("orders.read", "Read your orders")] }));
+        var (client, secret) = await Server.AddConfidentialClientAsync(grants: [Serverless.OAuth.Protocol.GrantTypes.ClientCredentials], scopes: ["orders.read"]);
         _credentials = (client.ClientId, secret);
     }
 
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
     private async Task<string> TokenAsync() =>
-        (await TokenSupport.ReadTokenResponseAsync(await _flow.PostTokenAsync([("grant_type", "client_credentials"), ("resource", Orders)], _credentials))).AccessToken;
+        (await TokenSupport.ReadTokenResponseAsync(await Flow.PostTokenAsync([("grant_type", "client_credentials"), ("resource", Orders)], _credentials))).AccessToken;
 
     [Fact]
     public async Task ATokenSignedByTheNewKey_IsAccepted_AfterTheUnknownKidRefreshesTheKeys()
@@ -55,7 +54,7 @@ public sealed class JwtBearerKeyRotationTests : IAsyncLifetime
         {
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
-                ["Api:Authority"] = _server.Issuer,
+                ["Api:Authority"] = Server.Issuer,
                 ["Api:Audience"] = Orders,
                 ["Api:Scope"] = "orders.read",
             });
@@ -77,8 +76,8 @@ public sealed class JwtBearerKeyRotationTests : IAsyncLifetime
         Assert.Equal(1, _fetched.Count(p => p == "/.well-known/jwks.json"));
 
         // A real rotation (what `keys rotate` does): the new key is published at once and signs one refresh interval later.
-        var rotated = await _server.Get<SigningKeyRing>().RotateAsync(CancellationToken.None);
-        await _server.PassTimeAsync(new SigningOptions().KeyRefreshInterval + TimeSpan.FromMinutes(1));
+        var rotated = await Server.Get<SigningKeyRing>().RotateAsync(CancellationToken.None);
+        await Server.PassTimeAsync(new SigningOptions().KeyRefreshInterval + TimeSpan.FromMinutes(1));
         var after = await TokenAsync();
         var kid = new JsonWebToken(after).Kid;
         Assert.NotEqual(new JsonWebToken(before).Kid, kid);

@@ -21,31 +21,33 @@ namespace Serverless.IntegrationTests;
 /// (served by a local HTTPS server), once through dynamic registration. It signs the user in (the login form is filled
 /// in by the SDK's authorization callback), calls the tool, and refreshes when the token expires.
 /// </summary>
-public sealed class McpServerTests : IAsyncLifetime
+public sealed class McpServerTests : LocalServerTest
 {
     private const string DocumentPath = "/mcp-client.json";
     private HttpsTestServer _site = null!;
-    private LocalServer _server = null!;
     private WebApplication _mcp = null!;
     private string _resource = null!;
     private string _username = null!;
     private int _signIns;
 
-    public async Task InitializeAsync()
+    protected override async Task<LocalServer> StartServerAsync()
     {
         _site = await HttpsTestServer.StartAsync();
-        _server = await LocalServer.StartAsync(
+        return await LocalServer.StartAsync(
             new(DynamicRegistrationSettings.Enabled)
             {
                 ["OAuth:ClientMetadataDocuments:Enabled"] = "true",
                 ["OAuth:ClientMetadataDocuments:AllowedAddresses:0"] = "127.0.0.1",
             },
             services: _site.TrustFromTheFetcher);
+    }
 
+    protected override async Task SetUpAsync()
+    {
         // The MCP server is an API of this server: its URL is the API's identifier, so tokens for it carry it as aud.
         var port = FreePort.Next();
         _resource = $"http://127.0.0.1:{port}{McpServerApp.Path}";
-        Assert.True(await _server.Get<IApiStore>().AddAsync(new ApiResource
+        Assert.True(await Server.Get<IApiStore>().AddAsync(new ApiResource
         {
             Identifier = _resource,
             Name = "Sample MCP server",
@@ -53,18 +55,18 @@ public sealed class McpServerTests : IAsyncLifetime
         }));
         _mcp = McpServerApp.Build(["--urls", $"http://127.0.0.1:{port}"], builder =>
         {
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Mcp:Authority"] = _server.Issuer, ["Mcp:Resource"] = _resource });
-            builder.Services.AddSingleton<TimeProvider>(_server.Clock);
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Mcp:Authority"] = Server.Issuer, ["Mcp:Resource"] = _resource });
+            builder.Services.AddSingleton<TimeProvider>(Server.Clock);
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
         });
         await _mcp.StartAsync();
-        _username = (await _server.AddUserAsync()).Username;
+        _username = (await Server.AddUserAsync()).Username;
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
         await _mcp.DisposeAsync();
-        await _server.DisposeAsync();
+        await base.DisposeAsync();
         await _site.DisposeAsync();
     }
 
@@ -72,7 +74,7 @@ public sealed class McpServerTests : IAsyncLifetime
     private async Task<AuthorizationResult?> SignInAsync(AuthorizationCallbackContext context, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _signIns);
-        var flow = new OAuthFlow(_server);
+        var flow = new OAuthFlow(Server);
         var page = await flow.Http.GetAsync(context.AuthorizationUri, cancellationToken);
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         var redirect = await flow.PostLoginFormAsync(await page.Content.ReadAsStringAsync(cancellationToken), _username, LocalServer.Password);
@@ -157,10 +159,10 @@ public sealed class McpServerTests : IAsyncLifetime
         Assert.Contains($"through client {clientId}", await CallWhoAmIAsync(client));
 
         // Past the access token's life the MCP server refuses it; the SDK refreshes, and nobody signs in again.
-        await _server.PassTimeAsync(TimeSpan.FromHours(1));
+        await Server.PassTimeAsync(TimeSpan.FromHours(1));
         Assert.Contains($"through client {clientId}", await CallWhoAmIAsync(client));
         AssertRefreshedOnce();
-        Assert.Empty(await _server.Get<IClientStore>().ListAsync());
+        Assert.Empty(await Server.Get<IClientStore>().ListAsync());
     }
 
     [Fact]
@@ -170,11 +172,11 @@ public sealed class McpServerTests : IAsyncLifetime
         oauth.DynamicClientRegistration = new() { ClientName = "MCP test client (registered)" };
 
         await using var client = await ConnectAsync(oauth);
-        var registered = Assert.Single(await _server.Get<IClientStore>().ListAsync());
+        var registered = Assert.Single(await Server.Get<IClientStore>().ListAsync());
         Assert.Equal("MCP test client (registered)", registered.Name);
         Assert.Contains($"through client {registered.ClientId}", await CallWhoAmIAsync(client));
 
-        await _server.PassTimeAsync(TimeSpan.FromHours(1));
+        await Server.PassTimeAsync(TimeSpan.FromHours(1));
         Assert.Contains($"through client {registered.ClientId}", await CallWhoAmIAsync(client));
         AssertRefreshedOnce();
     }
@@ -190,11 +192,11 @@ public sealed class McpServerTests : IAsyncLifetime
         Assert.Contains($"resource_metadata=\"{metadataUrl}\"", challenge);
         var metadata = JsonDocument.Parse(await http.GetStringAsync(metadataUrl)).RootElement;
         Assert.Equal(_resource, metadata.GetProperty("resource").GetString());
-        Assert.Equal([_server.Issuer], metadata.GetProperty("authorization_servers").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal([Server.Issuer], metadata.GetProperty("authorization_servers").EnumerateArray().Select(e => e.GetString()));
 
         // A valid token of this server, for the demo API: the MCP server is not its audience.
-        var flow = new OAuthFlow(_server);
-        var app = await _server.AddPublicClientAsync(redirectUris: "http://127.0.0.1:9/callback");
+        var flow = new OAuthFlow(Server);
+        var app = await Server.AddPublicClientAsync(redirectUris: "http://127.0.0.1:9/callback");
         var (verifier, challengeValue) = OAuthFlow.NewPkce();
         var code = await flow.GetCodeAsync(app.ClientId, "http://127.0.0.1:9/callback", _username, challengeValue, scope: "read");
         var (demoToken, _, _) = await TokenSupport.ReadTokenResponseAsync(await flow.PostTokenAsync(

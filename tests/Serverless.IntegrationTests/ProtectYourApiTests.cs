@@ -14,7 +14,7 @@ namespace Serverless.IntegrationTests;
 /// for another API (401 with the handler's invalid_token challenge): the ASP.NET Core API in this process, the Azure
 /// Functions API as its worker behind the host emulator.
 /// </summary>
-public sealed class ProtectYourApiTests : IAsyncLifetime
+public sealed class ProtectYourApiTests : LocalServerTest
 {
     private const string Orders = "https://orders.example.com/api";
     private const string Invoices = "https://invoices.example.com/api";
@@ -22,32 +22,26 @@ public sealed class ProtectYourApiTests : IAsyncLifetime
     private static readonly string FunctionsSampleDirectory = typeof(ProtectYourApiTests).Assembly
         .GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ProtectedFunctionsApiDirectory").Value!;
 
-    private LocalServer _server = null!;
-    private OAuthFlow _flow = null!;
     private (string, string) _credentials;
 
-    public async Task InitializeAsync()
+    protected override async Task SetUpAsync()
     {
-        _server = await LocalServer.StartAsync();
-        _flow = new OAuthFlow(_server);
-        var apis = _server.Get<IApiStore>();
+        var apis = Server.Get<IApiStore>();
         Assert.True(await apis.AddAsync(new ApiResource { Identifier = Orders, Name = "Orders", Scopes = [new("orders.read", "Read your orders")] }));
         Assert.True(await apis.AddAsync(new ApiResource { Identifier = Invoices, Name = "Invoices", Scopes = [new("invoices.read", "Read your invoices")] }));
-        var (client, secret) = await _server.AddConfidentialClientAsync(grants: [Serverless.OAuth.Protocol.GrantTypes.ClientCredentials], scopes: ["orders.read", "invoices.read"]);
+        var (client, secret) = await Server.AddConfidentialClientAsync(grants: [Serverless.OAuth.Protocol.GrantTypes.ClientCredentials], scopes: ["orders.read", "invoices.read"]);
         _credentials = (client.ClientId, secret);
     }
 
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
     private Dictionary<string, string?> Settings => new()
     {
-        ["Api:Authority"] = _server.Issuer,
+        ["Api:Authority"] = Server.Issuer,
         ["Api:Audience"] = Orders,
         ["Api:Scope"] = "orders.read",
     };
 
     private async Task<string> TokenForAsync(string resource) =>
-        (await TokenSupport.ReadTokenResponseAsync(await _flow.PostTokenAsync([("grant_type", "client_credentials"), ("resource", resource)], _credentials))).AccessToken;
+        (await TokenSupport.ReadTokenResponseAsync(await Flow.PostTokenAsync([("grant_type", "client_credentials"), ("resource", resource)], _credentials))).AccessToken;
 
     private async Task AcceptsItsOwnTokens_AndRefusesAnotherApisAsync(Uri api)
     {
@@ -94,8 +88,8 @@ public sealed class ProtectYourApiTests : IAsyncLifetime
             Content = new FormUrlEncodedContent([new("grant_type", "client_credentials"), new("resource", Orders)]),
         };
         tokenRequest.Headers.Authorization = OAuthFlow.BasicAuthorization(_credentials.Item1, _credentials.Item2);
-        tokenRequest.Headers.Add("DPoP", key.Proof("POST", _server.Issuer + "/token", DateTimeOffset.UtcNow));
-        var token = (await TokenSupport.ReadTokenResponseAsync(await _flow.Http.SendAsync(tokenRequest), "DPoP")).AccessToken;
+        tokenRequest.Headers.Add("DPoP", key.Proof("POST", Server.Issuer + "/token", DateTimeOffset.UtcNow));
+        var token = (await TokenSupport.ReadTokenResponseAsync(await Flow.Http.SendAsync(tokenRequest), "DPoP")).AccessToken;
         using var http = new HttpClient { BaseAddress = new Uri(url + "/") };
         async Task<HttpResponseMessage> GetOrdersAsync(string scheme, string? proof)
         {

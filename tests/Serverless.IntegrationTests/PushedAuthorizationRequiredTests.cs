@@ -7,21 +7,18 @@ namespace Serverless.IntegrationTests;
 /// is refused, while a pushed one goes on. The local host only: the setting is bound by the same options code in both
 /// hosts, and the behaviour under it is the per-client rule that PushedAuthorizationContractTests runs on both.
 /// </summary>
-public sealed class PushedAuthorizationRequiredTests : IAsyncLifetime
+public sealed class PushedAuthorizationRequiredTests : LocalServerTest
 {
     private const string Redirect = "http://127.0.0.1:9/callback";
-    private LocalServer _server = null!;
 
-    public async Task InitializeAsync() =>
-        _server = await LocalServer.StartAsync(new() { ["OAuth:PushedAuthorization:Required"] = "true" });
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
+    protected override Task<LocalServer> StartServerAsync() =>
+        LocalServer.StartAsync(new() { ["OAuth:PushedAuthorization:Required"] = "true" });
 
     [Fact]
     public async Task EveryClient_MustPush_AndTheMetadataSaysSo()
     {
-        var flow = new OAuthFlow(OAuthFlow.Browser(_server.BaseAddress, new CookieContainer()));
-        var client = await _server.AddPublicClientAsync(redirectUris: Redirect);
+        var flow = new OAuthFlow(OAuthFlow.Browser(Server.BaseAddress, new CookieContainer()));
+        var client = await Server.AddPublicClientAsync(redirectUris: Redirect);
         Assert.False(client.RequirePushedAuthorizationRequests);
         var metadata = await OAuthFlow.JsonAsync(await flow.Http.GetAsync(".well-known/oauth-authorization-server"));
         Assert.True(metadata.GetProperty("require_pushed_authorization_requests").GetBoolean());

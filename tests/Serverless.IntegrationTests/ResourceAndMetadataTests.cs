@@ -4,31 +4,20 @@ using System.Text.Json;
 namespace Serverless.IntegrationTests;
 
 /// <summary>GET /resource (RFC 6750), the metadata (RFC 8414) and JWKS.</summary>
-public sealed class ResourceAndMetadataTests : IAsyncLifetime
+public sealed class ResourceAndMetadataTests : LocalServerTest
 {
-    private LocalServer _server = null!;
-    private OAuthFlow _flow = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await LocalServer.StartAsync();
-        _flow = new OAuthFlow(_server);
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
     private async Task<string> ClientCredentialsTokenAsync(string scope)
     {
-        var (client, secret) = await _server.AddConfidentialClientAsync();
+        var (client, secret) = await Server.AddConfidentialClientAsync();
         var (accessToken, _, _) = await TokenSupport.ReadTokenResponseAsync(
-            await _flow.PostTokenAsync([("grant_type", "client_credentials"), ("scope", scope)], (client.ClientId, secret)));
+            await Flow.PostTokenAsync([("grant_type", "client_credentials"), ("scope", scope)], (client.ClientId, secret)));
         return accessToken;
     }
 
     [Fact]
     public async Task NoToken_Is401_WithABareBearerChallenge()
     {
-        var response = await _flow.GetResourceAsync(null);
+        var response = await Flow.GetResourceAsync(null);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         var challenge = response.Headers.WwwAuthenticate.ToString();
@@ -41,7 +30,7 @@ public sealed class ResourceAndMetadataTests : IAsyncLifetime
     {
         var token = await ClientCredentialsTokenAsync("read");
 
-        var (status, answer) = await _flow.SendRawAsync("GET", "resource", [("Authorization", "Bearer " + token), ("Authorization", "Bearer " + token)]);
+        var (status, answer) = await Flow.SendRawAsync("GET", "resource", [("Authorization", "Bearer " + token), ("Authorization", "Bearer " + token)]);
 
         Assert.Equal(400, status);
         Assert.Contains("error=\"invalid_request\", error_description=\"The Authorization header was sent more than once.\"", answer);
@@ -52,7 +41,7 @@ public sealed class ResourceAndMetadataTests : IAsyncLifetime
     [InlineData("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.")]
     public async Task MalformedOrUnsignedToken_IsInvalidToken(string token)
     {
-        var response = await _flow.GetResourceAsync(token);
+        var response = await Flow.GetResourceAsync(token);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Contains("error=\"invalid_token\"", response.Headers.WwwAuthenticate.ToString());
@@ -62,11 +51,11 @@ public sealed class ResourceAndMetadataTests : IAsyncLifetime
     public async Task ExpiredToken_IsInvalidToken()
     {
         var token = await ClientCredentialsTokenAsync("read");
-        Assert.Equal(HttpStatusCode.OK, (await _flow.GetResourceAsync(token)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Flow.GetResourceAsync(token)).StatusCode);
 
-        _server.Clock.Advance(TimeSpan.FromMinutes(11));
+        Server.Clock.Advance(TimeSpan.FromMinutes(11));
 
-        var response = await _flow.GetResourceAsync(token);
+        var response = await Flow.GetResourceAsync(token);
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Contains("error=\"invalid_token\"", response.Headers.WwwAuthenticate.ToString());
         Assert.Contains("expired", response.Headers.WwwAuthenticate.ToString());
@@ -80,7 +69,7 @@ public sealed class ResourceAndMetadataTests : IAsyncLifetime
         var payload = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(Pad(parts[1]))).Replace("\"read\"", "\"read write\"", StringComparison.Ordinal);
         var forged = parts[0] + "." + Serverless.OAuth.Protocol.Base64Url.Encode(System.Text.Encoding.UTF8.GetBytes(payload)) + "." + parts[2];
 
-        Assert.Equal(HttpStatusCode.Unauthorized, (await _flow.GetResourceAsync(forged)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Flow.GetResourceAsync(forged)).StatusCode);
     }
 
     [Fact]
@@ -88,7 +77,7 @@ public sealed class ResourceAndMetadataTests : IAsyncLifetime
     {
         var token = await ClientCredentialsTokenAsync("write");
 
-        var response = await _flow.GetResourceAsync(token);
+        var response = await Flow.GetResourceAsync(token);
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Contains("error=\"insufficient_scope\"", response.Headers.WwwAuthenticate.ToString());
@@ -99,13 +88,13 @@ public sealed class ResourceAndMetadataTests : IAsyncLifetime
     {
         foreach (var path in new[] { ".well-known/oauth-authorization-server", ".well-known/openid-configuration" })
         {
-            var metadata = JsonDocument.Parse(await _flow.Http.GetStringAsync(path)).RootElement;
-            Assert.Equal(_server.Issuer, metadata.GetProperty("issuer").GetString());
-            Assert.Equal(_server.Issuer + "/authorize", metadata.GetProperty("authorization_endpoint").GetString());
-            Assert.Equal(_server.Issuer + "/token", metadata.GetProperty("token_endpoint").GetString());
-            Assert.Equal(_server.Issuer + "/.well-known/jwks.json", metadata.GetProperty("jwks_uri").GetString());
-            Assert.Equal(_server.Issuer + "/revoke", metadata.GetProperty("revocation_endpoint").GetString());
-            Assert.Equal(_server.Issuer + "/introspect", metadata.GetProperty("introspection_endpoint").GetString());
+            var metadata = JsonDocument.Parse(await Flow.Http.GetStringAsync(path)).RootElement;
+            Assert.Equal(Server.Issuer, metadata.GetProperty("issuer").GetString());
+            Assert.Equal(Server.Issuer + "/authorize", metadata.GetProperty("authorization_endpoint").GetString());
+            Assert.Equal(Server.Issuer + "/token", metadata.GetProperty("token_endpoint").GetString());
+            Assert.Equal(Server.Issuer + "/.well-known/jwks.json", metadata.GetProperty("jwks_uri").GetString());
+            Assert.Equal(Server.Issuer + "/revoke", metadata.GetProperty("revocation_endpoint").GetString());
+            Assert.Equal(Server.Issuer + "/introspect", metadata.GetProperty("introspection_endpoint").GetString());
             Assert.Equal(["S256"], Strings(metadata, "code_challenge_methods_supported"));
             Assert.Equal(["code"], Strings(metadata, "response_types_supported"));
             Assert.Equal(["authorization_code", "refresh_token", "client_credentials", "urn:ietf:params:oauth:grant-type:token-exchange", "urn:ietf:params:oauth:grant-type:jwt-bearer", "urn:ietf:params:oauth:grant-type:device_code"], Strings(metadata, "grant_types_supported"));
@@ -118,7 +107,7 @@ public sealed class ResourceAndMetadataTests : IAsyncLifetime
     public async Task Jwks_PublishesThePublicKeyOnly_AndTheTokenKidResolvesThere()
     {
         var token = await ClientCredentialsTokenAsync("read");
-        var jwks = JsonDocument.Parse(await _flow.Http.GetStringAsync(".well-known/jwks.json")).RootElement.GetProperty("keys");
+        var jwks = JsonDocument.Parse(await Flow.Http.GetStringAsync(".well-known/jwks.json")).RootElement.GetProperty("keys");
 
         var key = Assert.Single(jwks.EnumerateArray(), k => k.GetProperty("alg").GetString() == "ES256");
         Assert.Equal("sig", key.GetProperty("use").GetString());
@@ -131,14 +120,14 @@ public sealed class ResourceAndMetadataTests : IAsyncLifetime
     [Fact]
     public async Task HomePage_LinksToMetadataAndTheDemo()
     {
-        var html = await _flow.Http.GetStringAsync("");
+        var html = await Flow.Http.GetStringAsync("");
 
         // The links themselves, each answering 200 from this server: text that merely mentions "demo" is not a link.
         var links = System.Text.RegularExpressions.Regex.Matches(html, "<a href=\"([^\"]*)\"").Select(m => m.Groups[1].Value).ToList();
         Assert.Superset(new HashSet<string>([".well-known/oauth-authorization-server", ".well-known/jwks.json", "demo"]), links.ToHashSet());
         foreach (var link in links)
         {
-            Assert.Equal(HttpStatusCode.OK, (await _flow.Http.GetAsync(link)).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await Flow.Http.GetAsync(link)).StatusCode);
         }
     }
 

@@ -9,24 +9,20 @@ namespace Serverless.IntegrationTests;
 /// Sign-in sessions, prompt/max_age/login_hint (OpenID Connect Core §3.1.2.1, §3.1.2.6), remembered consent and the
 /// account page, over real HTTP against Azurite. One browser is one <see cref="OAuthFlow"/> (one cookie jar).
 /// </summary>
-public sealed class SessionAndConsentTests : IAsyncLifetime
+public sealed class SessionAndConsentTests : LocalServerTest
 {
     private const string Redirect = "http://127.0.0.1:9/callback";
-    private LocalServer _server = null!;
     private readonly CookieContainer _cookies = new();
     private OAuthFlow _browser = null!;
     private string _clientId = null!;
     private string _username = null!;
 
-    public async Task InitializeAsync()
+    protected override async Task SetUpAsync()
     {
-        _server = await LocalServer.StartAsync();
-        _browser = new OAuthFlow(OAuthFlow.Browser(_server.BaseAddress, _cookies));
-        _clientId = (await _server.AddPublicClientAsync(redirectUris: Redirect)).ClientId;
-        _username = (await _server.AddUserAsync()).Username;
+        _browser = new OAuthFlow(OAuthFlow.Browser(Server.BaseAddress, _cookies));
+        _clientId = (await Server.AddPublicClientAsync(redirectUris: Redirect)).ClientId;
+        _username = (await Server.AddUserAsync()).Username;
     }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
 
     private string Query(string scope = "read", params (string Name, string? Value)[] extra) =>
         OAuthFlow.AuthorizeQuery(
@@ -41,7 +37,7 @@ public sealed class SessionAndConsentTests : IAsyncLifetime
     }
 
     private Cookie SessionCookie() =>
-        Assert.Single(_cookies.GetCookies(_server.BaseAddress), c => c.Name == EndpointHttpResult.SessionCookieName);
+        Assert.Single(_cookies.GetCookies(Server.BaseAddress), c => c.Name == EndpointHttpResult.SessionCookieName);
 
 
     [Fact]
@@ -54,7 +50,7 @@ public sealed class SessionAndConsentTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Found, again.StatusCode);
         var parameters = OAuthFlow.RedirectParameters(again);
         Assert.Equal("st-1", parameters["state"]);
-        Assert.Equal(_server.Issuer, parameters["iss"]);
+        Assert.Equal(Server.Issuer, parameters["iss"]);
         Assert.True(parameters.ContainsKey("code"));
     }
 
@@ -150,7 +146,7 @@ public sealed class SessionAndConsentTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.SeeOther, response.StatusCode);
 
         Assert.NotEqual(before, SessionCookie().Value);
-        using var stale = OAuthFlow.BrowserWithSessionCookie(_server.BaseAddress, before);
+        using var stale = OAuthFlow.BrowserWithSessionCookie(Server.BaseAddress, before);
         Assert.Equal(HttpStatusCode.OK, (await stale.GetAsync(Query())).StatusCode); // the old session ended: the page, not a code
     }
 
@@ -169,7 +165,7 @@ public sealed class SessionAndConsentTests : IAsyncLifetime
     public async Task MaxAge_PastTheSignIn_AsksForThePassword_AndWithPromptNoneIsLoginRequired()
     {
         await SignInWithPasswordAsync();
-        await _server.PassTimeAsync(TimeSpan.FromMinutes(10));
+        await Server.PassTimeAsync(TimeSpan.FromMinutes(10));
 
         Assert.Equal(HttpStatusCode.Found, (await _browser.Http.GetAsync(Query("read", ("max_age", "3600")))).StatusCode);
         var page = await _browser.Http.GetAsync(Query("read", ("max_age", "60")));
@@ -211,26 +207,26 @@ public sealed class SessionAndConsentTests : IAsyncLifetime
 
         foreach (var forged in new[] { sid + "." + new string('A', secret.Length), SecretValues.NewId() + "." + secret, "garbage", sid })
         {
-            using var stale = OAuthFlow.BrowserWithSessionCookie(_server.BaseAddress, forged);
+            using var stale = OAuthFlow.BrowserWithSessionCookie(Server.BaseAddress, forged);
             Assert.Equal(HttpStatusCode.OK, (await stale.GetAsync(Query())).StatusCode);
             var error = OAuthFlow.RedirectParameters(await stale.GetAsync(Query("read", ("prompt", "none"))));
             Assert.Equal(OAuthErrorCodes.LoginRequired, error["error"]);
         }
 
-        await _server.PassTimeAsync(_server.Get<OAuthServerOptions>().SessionIdleLifetime + TimeSpan.FromSeconds(1));
+        await Server.PassTimeAsync(Server.Get<OAuthServerOptions>().SessionIdleLifetime + TimeSpan.FromSeconds(1));
         Assert.Equal(HttpStatusCode.OK, (await _browser.Http.GetAsync(Query())).StatusCode);
     }
 
     [Fact]
     public async Task TheIdleEnd_SlidesWithUse_ButNotPastTheAbsoluteEnd()
     {
-        var options = _server.Get<OAuthServerOptions>();
+        var options = Server.Get<OAuthServerOptions>();
         await SignInWithPasswordAsync();
 
         // Used at 60 % of the idle lifetime, twice over: alive at 120 % of it from the sign-in.
         for (var i = 0; i < 2; i++)
         {
-            await _server.PassTimeAsync(options.SessionIdleLifetime * 0.6);
+            await Server.PassTimeAsync(options.SessionIdleLifetime * 0.6);
             Assert.Equal(HttpStatusCode.Found, (await _browser.Http.GetAsync(Query())).StatusCode);
         }
 
@@ -238,7 +234,7 @@ public sealed class SessionAndConsentTests : IAsyncLifetime
         var elapsed = options.SessionIdleLifetime * 1.2;
         while (elapsed < options.SessionAbsoluteLifetime)
         {
-            await _server.PassTimeAsync(options.SessionIdleLifetime * 0.6);
+            await Server.PassTimeAsync(options.SessionIdleLifetime * 0.6);
             elapsed += options.SessionIdleLifetime * 0.6;
             await _browser.Http.GetAsync(Query());
         }
@@ -285,9 +281,9 @@ public sealed class SessionAndConsentTests : IAsyncLifetime
         var value = SessionCookie().Value;
         var signedOut = await _browser.Http.PostAsync("account", AccountForm(html, "signout"));
         Assert.Contains("You are signed out", await signedOut.Content.ReadAsStringAsync());
-        Assert.DoesNotContain(_cookies.GetCookies(_server.BaseAddress), c => c.Name == EndpointHttpResult.SessionCookieName);
+        Assert.DoesNotContain(_cookies.GetCookies(Server.BaseAddress), c => c.Name == EndpointHttpResult.SessionCookieName);
 
-        using var stale = OAuthFlow.BrowserWithSessionCookie(_server.BaseAddress, value);
+        using var stale = OAuthFlow.BrowserWithSessionCookie(Server.BaseAddress, value);
         Assert.Equal(HttpStatusCode.OK, (await stale.GetAsync(Query())).StatusCode);
         Assert.Contains("Sign in to your account", await (await stale.GetAsync("account")).Content.ReadAsStringAsync()); // not signed in: the sign-in step
     }

@@ -16,18 +16,15 @@ namespace Serverless.IntegrationTests;
 /// relies on, and nothing exported carries a secret, token, code or password.
 /// </summary>
 [Collection(TelemetryCollection.Name)]
-public sealed class TelemetryTests : IAsyncLifetime
+public sealed class TelemetryTests : LocalServerTest
 {
     private const string Redirect = "http://127.0.0.1:9/callback";
     private readonly List<Activity> _spans = [];
     private readonly List<MetricSnapshot> _metrics = [];
     private readonly List<LogRecord> _logs = [];
-    private LocalServer _server = null!;
-    private OAuthFlow _flow = null!;
 
-    public async Task InitializeAsync()
-    {
-        _server = await LocalServer.StartAsync(
+    protected override Task<LocalServer> StartServerAsync() =>
+        LocalServer.StartAsync(
             new()
             {
                 ["OAuth:Lockout:MaxFailures"] = "2",
@@ -44,18 +41,14 @@ public sealed class TelemetryTests : IAsyncLifetime
                     .WithLogging(logging => logging.AddInMemoryExporter(_logs), options => options.IncludeFormattedMessage = true);
                 services.PostConfigure<LoggerFilterOptions>(filters => filters.MinLevel = LogLevel.Information);
             });
-        _flow = new OAuthFlow(_server);
-    }
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
 
     [Fact]
     public async Task ACodeFlow_CountsTokensSignInsAndConsent_AndTracesTheGrantInsideTheCallersTrace()
     {
-        var user = await _server.AddUserAsync();
-        var client = await _server.AddPublicClientAsync(redirectUris: Redirect);
+        var user = await Server.AddUserAsync();
+        var client = await Server.AddPublicClientAsync(redirectUris: Redirect);
         var (verifier, challenge) = OAuthFlow.NewPkce();
-        var code = await _flow.GetCodeAsync(client.ClientId, Redirect, user.Username, challenge);
+        var code = await Flow.GetCodeAsync(client.ClientId, Redirect, user.Username, challenge);
         var callersTrace = ActivityTraceId.CreateRandom();
         using var exchange = new HttpRequestMessage(HttpMethod.Post, "token")
         {
@@ -65,16 +58,16 @@ public sealed class TelemetryTests : IAsyncLifetime
             }),
         };
         exchange.Headers.Add("traceparent", $"00-{callersTrace}-{ActivitySpanId.CreateRandom()}-01");
-        var (_, refreshToken, _) = await TokenSupport.ReadTokenResponseAsync(await _flow.Http.SendAsync(exchange));
-        await TokenSupport.ReadTokenResponseAsync(await _flow.PostTokenAsync(
+        var (_, refreshToken, _) = await TokenSupport.ReadTokenResponseAsync(await Flow.Http.SendAsync(exchange));
+        await TokenSupport.ReadTokenResponseAsync(await Flow.PostTokenAsync(
             [("grant_type", "refresh_token"), ("refresh_token", refreshToken!), ("client_id", client.ClientId)]));
         await OAuthFlow.AssertOAuthErrorAsync(
-            await _flow.PostTokenAsync([("grant_type", "authorization_code"), ("code", "not-a-code"), ("redirect_uri", Redirect), ("client_id", client.ClientId)]),
+            await Flow.PostTokenAsync([("grant_type", "authorization_code"), ("code", "not-a-code"), ("redirect_uri", Redirect), ("client_id", client.ClientId)]),
             HttpStatusCode.BadRequest,
             "invalid_grant");
 
         var metrics = Flush();
-        var audience = _server.Issuer + "/resource";
+        var audience = Server.Issuer + "/resource";
         Assert.Equal(1, metrics.Sum("oauth.tokens.issued", ("grant_type", "authorization_code"), ("api", audience)));
         Assert.Equal(1, metrics.Sum("oauth.tokens.issued", ("grant_type", "refresh_token"), ("api", audience)));
         Assert.Equal(1, metrics.Sum("oauth.sign_ins", ("result", "succeeded")));
@@ -102,17 +95,17 @@ public sealed class TelemetryTests : IAsyncLifetime
     [Fact]
     public async Task ARefreshTokenReuse_IsCountedAsReuse_AndLogsTheRevokedFamily()
     {
-        var user = await _server.AddUserAsync();
-        var client = await _server.AddPublicClientAsync(redirectUris: Redirect);
+        var user = await Server.AddUserAsync();
+        var client = await Server.AddPublicClientAsync(redirectUris: Redirect);
         var (verifier, challenge) = OAuthFlow.NewPkce();
-        var code = await _flow.GetCodeAsync(client.ClientId, Redirect, user.Username, challenge);
-        var (_, refreshToken, _) = await TokenSupport.ReadTokenResponseAsync(await _flow.PostTokenAsync(
+        var code = await Flow.GetCodeAsync(client.ClientId, Redirect, user.Username, challenge);
+        var (_, refreshToken, _) = await TokenSupport.ReadTokenResponseAsync(await Flow.PostTokenAsync(
             [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", Redirect), ("client_id", client.ClientId), ("code_verifier", verifier)]));
         (string, string)[] refresh = [("grant_type", "refresh_token"), ("refresh_token", refreshToken!), ("client_id", client.ClientId)];
-        await TokenSupport.ReadTokenResponseAsync(await _flow.PostTokenAsync(refresh));
+        await TokenSupport.ReadTokenResponseAsync(await Flow.PostTokenAsync(refresh));
 
-        _server.Clock.Advance(TimeSpan.FromSeconds(6));
-        await OAuthFlow.AssertOAuthErrorAsync(await _flow.PostTokenAsync(refresh), HttpStatusCode.BadRequest, "invalid_grant");
+        Server.Clock.Advance(TimeSpan.FromSeconds(6));
+        await OAuthFlow.AssertOAuthErrorAsync(await Flow.PostTokenAsync(refresh), HttpStatusCode.BadRequest, "invalid_grant");
 
         var metrics = Flush();
         Assert.Equal(1, metrics.Sum("oauth.refresh_token.reuse_detected"));
@@ -126,14 +119,14 @@ public sealed class TelemetryTests : IAsyncLifetime
     [Fact]
     public async Task ALockout_CountsFailuresAndTheLockedOutAttempt()
     {
-        var user = await _server.AddUserAsync();
-        var client = await _server.AddPublicClientAsync(redirectUris: Redirect);
+        var user = await Server.AddUserAsync();
+        var client = await Server.AddPublicClientAsync(redirectUris: Redirect);
         var url = OAuthFlow.AuthorizeQuery(
             ("response_type", "code"), ("client_id", client.ClientId), ("redirect_uri", Redirect), ("scope", "read"),
             ("code_challenge", OAuthFlow.NewPkce().Challenge), ("code_challenge_method", "S256"));
-        await _flow.SignInAsync(url, user.Username, "wrong once");
-        await _flow.SignInAsync(url, user.Username, "wrong twice");
-        var locked = await _flow.SignInAsync(url, user.Username, LocalServer.Password);
+        await Flow.SignInAsync(url, user.Username, "wrong once");
+        await Flow.SignInAsync(url, user.Username, "wrong twice");
+        var locked = await Flow.SignInAsync(url, user.Username, LocalServer.Password);
         Assert.Contains("Too many failed sign-ins", await locked.Content.ReadAsStringAsync());
 
         var metrics = Flush();
@@ -150,8 +143,8 @@ public sealed class TelemetryTests : IAsyncLifetime
     [Fact]
     public async Task AThrottledAddress_IsCountedAsThrottled_NotAsALock()
     {
-        var (client, secret) = await _server.AddConfidentialClientAsync();
-        var flow = new OAuthFlow(_server);
+        var (client, secret) = await Server.AddConfidentialClientAsync();
+        var flow = new OAuthFlow(Server);
         flow.Http.DefaultRequestHeaders.Add("X-Forwarded-For", "203.0.113.50");
         for (var i = 0; i < 8; i++)
         {
@@ -175,10 +168,10 @@ public sealed class TelemetryTests : IAsyncLifetime
     [Fact]
     public async Task EveryErrorPage_IsCountedOnce()
     {
-        var user = await _server.AddUserAsync();
-        var client = await _server.AddPublicClientAsync(redirectUris: Redirect);
+        var user = await Server.AddUserAsync();
+        var client = await Server.AddPublicClientAsync(redirectUris: Redirect);
         var cookies = new System.Net.CookieContainer();
-        var browser = new OAuthFlow(OAuthFlow.Browser(_server.BaseAddress, cookies));
+        var browser = new OAuthFlow(OAuthFlow.Browser(Server.BaseAddress, cookies));
         var url = OAuthFlow.AuthorizeQuery(
             ("response_type", "code"), ("client_id", client.ClientId), ("redirect_uri", Redirect), ("scope", "read"),
             ("code_challenge", OAuthFlow.NewPkce().Challenge), ("code_challenge_method", "S256"));
@@ -202,40 +195,40 @@ public sealed class TelemetryTests : IAsyncLifetime
     [Fact]
     public async Task NothingExported_CarriesASecretTokenCodeOrPassword()
     {
-        var user = await _server.AddUserAsync();
-        var client = await _server.AddPublicClientAsync(redirectUris: Redirect);
-        var (confidential, clientSecret) = await _server.AddConfidentialClientAsync();
+        var user = await Server.AddUserAsync();
+        var client = await Server.AddPublicClientAsync(redirectUris: Redirect);
+        var (confidential, clientSecret) = await Server.AddConfidentialClientAsync();
         var (verifier, challenge) = OAuthFlow.NewPkce();
-        var code = await _flow.GetCodeAsync(client.ClientId, Redirect, user.Username, challenge);
-        var (accessToken, refreshToken, _) = await TokenSupport.ReadTokenResponseAsync(await _flow.PostTokenAsync(
+        var code = await Flow.GetCodeAsync(client.ClientId, Redirect, user.Username, challenge);
+        var (accessToken, refreshToken, _) = await TokenSupport.ReadTokenResponseAsync(await Flow.PostTokenAsync(
             [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", Redirect), ("client_id", client.ClientId), ("code_verifier", verifier)]));
-        await _flow.PostTokenAsync([("grant_type", "authorization_code"), ("code", code), ("redirect_uri", Redirect), ("client_id", client.ClientId), ("code_verifier", verifier)]);
+        await Flow.PostTokenAsync([("grant_type", "authorization_code"), ("code", code), ("redirect_uri", Redirect), ("client_id", client.ClientId), ("code_verifier", verifier)]);
         var (clientToken, _, _) = await TokenSupport.ReadTokenResponseAsync(
-            await _flow.PostTokenAsync([("grant_type", "client_credentials")], (confidential.ClientId, clientSecret)));
-        await _flow.PostFormAsync("introspect", [("token", accessToken)], (confidential.ClientId, clientSecret));
-        await _flow.PostFormAsync("revoke", [("token", refreshToken!), ("client_id", client.ClientId)]);
-        await _flow.PostTokenAsync([("grant_type", "client_credentials")], (confidential.ClientId, "a wrong secret"));
-        await _flow.GetResourceAsync(accessToken);
+            await Flow.PostTokenAsync([("grant_type", "client_credentials")], (confidential.ClientId, clientSecret)));
+        await Flow.PostFormAsync("introspect", [("token", accessToken)], (confidential.ClientId, clientSecret));
+        await Flow.PostFormAsync("revoke", [("token", refreshToken!), ("client_id", client.ClientId)]);
+        await Flow.PostTokenAsync([("grant_type", "client_credentials")], (confidential.ClientId, "a wrong secret"));
+        await Flow.GetResourceAsync(accessToken);
         var url = OAuthFlow.AuthorizeQuery(
             ("response_type", "code"), ("client_id", client.ClientId), ("redirect_uri", Redirect), ("scope", "read"),
             ("code_challenge", challenge), ("code_challenge_method", "S256"));
-        await _flow.SignInAsync(url, user.Username, "a wrong password");
+        await Flow.SignInAsync(url, user.Username, "a wrong password");
         // A password typed into the username field must not reach the logs either.
-        await _flow.SignInAsync(url, LocalServer.Password, "x");
+        await Flow.SignInAsync(url, LocalServer.Password, "x");
 
         // The device flow (RFC 8628): its device code, the user code (opened from verification_uri_complete, as typed,
         // and a wrong one) and its tokens stay out of every log, span and metric; its events name the client.
-        var deviceClient = await _server.AddPublicClientAsync(grants: [Serverless.OAuth.Protocol.GrantTypes.DeviceCode, Serverless.OAuth.Protocol.GrantTypes.RefreshToken]);
-        var device = await OAuthFlow.JsonAsync(await _flow.PostFormAsync("device_authorization", [("client_id", deviceClient.ClientId), ("scope", "read offline_access")]));
+        var deviceClient = await Server.AddPublicClientAsync(grants: [Serverless.OAuth.Protocol.GrantTypes.DeviceCode, Serverless.OAuth.Protocol.GrantTypes.RefreshToken]);
+        var device = await OAuthFlow.JsonAsync(await Flow.PostFormAsync("device_authorization", [("client_id", deviceClient.ClientId), ("scope", "read offline_access")]));
         var deviceCode = device.GetProperty("device_code").GetString()!;
         var userCode = device.GetProperty("user_code").GetString()!;
-        var codePage = await (await _flow.Http.GetAsync("device?user_code=" + userCode)).Content.ReadAsStringAsync();
-        var wrongPage = await (await _flow.PostFormAsync("device", [("csrf_token", OAuthFlow.CsrfToken(codePage)), ("user_code", "ZZZZ-ZZZZ")])).Content.ReadAsStringAsync();
-        var consentPage = await (await _flow.PostFormAsync("device", [("csrf_token", OAuthFlow.CsrfToken(wrongPage)), ("user_code", userCode.Replace("-", ""))])).Content.ReadAsStringAsync();
-        await _flow.PostFormAsync("device", [("csrf_token", OAuthFlow.CsrfToken(consentPage)), ("user_code", userCode), ("decision", "allow")]);
-        var (deviceAccess, deviceRefresh, _) = await TokenSupport.ReadTokenResponseAsync(await _flow.PostTokenAsync(
+        var codePage = await (await Flow.Http.GetAsync("device?user_code=" + userCode)).Content.ReadAsStringAsync();
+        var wrongPage = await (await Flow.PostFormAsync("device", [("csrf_token", OAuthFlow.CsrfToken(codePage)), ("user_code", "ZZZZ-ZZZZ")])).Content.ReadAsStringAsync();
+        var consentPage = await (await Flow.PostFormAsync("device", [("csrf_token", OAuthFlow.CsrfToken(wrongPage)), ("user_code", userCode.Replace("-", ""))])).Content.ReadAsStringAsync();
+        await Flow.PostFormAsync("device", [("csrf_token", OAuthFlow.CsrfToken(consentPage)), ("user_code", userCode), ("decision", "allow")]);
+        var (deviceAccess, deviceRefresh, _) = await TokenSupport.ReadTokenResponseAsync(await Flow.PostTokenAsync(
             [("grant_type", Serverless.OAuth.Protocol.GrantTypes.DeviceCode), ("device_code", deviceCode), ("client_id", deviceClient.ClientId)]));
-        await _flow.PostTokenAsync([("grant_type", Serverless.OAuth.Protocol.GrantTypes.DeviceCode), ("device_code", deviceCode), ("client_id", deviceClient.ClientId)]);
+        await Flow.PostTokenAsync([("grant_type", Serverless.OAuth.Protocol.GrantTypes.DeviceCode), ("device_code", deviceCode), ("client_id", deviceClient.ClientId)]);
 
         var secrets = new[] { LocalServer.Password, "a wrong password", clientSecret, "a wrong secret", code, verifier, accessToken, refreshToken!, clientToken,
                 deviceCode, deviceCode.Split('.')[1], userCode, userCode.Replace("-", ""), "ZZZZ-ZZZZ", deviceAccess, deviceRefresh! }
@@ -259,7 +252,7 @@ public sealed class TelemetryTests : IAsyncLifetime
     private MetricPoints Flush()
     {
         // Spans and logs are exported as they end; metrics when collected.
-        _server.Services.GetRequiredService<MeterProvider>().ForceFlush();
+        Server.Services.GetRequiredService<MeterProvider>().ForceFlush();
         return new MetricPoints(_metrics);
     }
 
