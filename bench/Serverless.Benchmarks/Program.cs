@@ -4,13 +4,14 @@ using Serverless.Benchmarks.Issuance;
 using Serverless.Benchmarks.Load;
 using Serverless.Benchmarks.Memory;
 using Serverless.Benchmarks.Reporting;
+using Serverless.Benchmarks.SideBySide;
 using Serverless.Benchmarks.Startup;
 using Serverless.Testing;
 
 // bench/run.sh calls each phase in turn; each writes its JSON to --out, and "report" turns them into Markdown.
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: Serverless.Benchmarks issuance|telemetry|telemetry-volume|counts|http|cache-expiry|startup|worker|scale|soak|client-cache|purge|report --out DIR [options]");
+    Console.Error.WriteLine("usage: Serverless.Benchmarks issuance|telemetry|telemetry-volume|counts|http|cache-expiry|side-by-side|startup|worker|scale|soak|client-cache|purge|report --out DIR [options]");
     return 2;
 }
 
@@ -63,6 +64,17 @@ switch (args[0])
         var figures = await CacheExpiryRun.RunAsync(azurite, LoadSettingsFrom(options), lifetime, Console.Out);
         ResultFiles.Write(output, ResultFiles.CacheExpiry, figures);
         break;
+    }
+
+    case "side-by-side":
+    {
+        await using var azurite = await AzuriteServer.StartAsync();
+        var side = await SideBySideRun.RunAsync(azurite, Path.GetFullPath(options["local-host"]), Path.GetFullPath(options["openiddict"]),
+            Path.GetFullPath(options.GetValueOrDefault("node-script") ?? Path.Combine(RepositoryPaths.Root, "bench", "SideBySide", "node-oidc-provider.mjs")),
+            int.Parse(options.GetValueOrDefault("rounds") ?? "2"), double.Parse(options.GetValueOrDefault("min-ratio") ?? "1.5", System.Globalization.CultureInfo.InvariantCulture),
+            LoadSettingsFrom(options), Console.Out);
+        ResultFiles.Write(output, ResultFiles.SideBySide, side);
+        return SideBySideReport.Guard(side, Console.Out) ? 0 : 1;
     }
 
     case "startup":

@@ -12,6 +12,7 @@ public static class ResultFiles
     public const string Http = "http.json";
     public const string CacheExpiry = "cache-expiry.json";
     public const string Startup = "startup.json";
+    public const string SideBySide = "side-by-side.json";
     public const string Worker = "worker.json";
     public const string Scale = "scale.json";
     public const string Soak = "soak.json";
