@@ -11,7 +11,7 @@ using Serverless.Testing;
 // bench/run.sh calls each phase in turn; each writes its JSON to --out, and "report" turns them into Markdown.
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: Serverless.Benchmarks issuance|telemetry|telemetry-volume|counts|http|cache-expiry|side-by-side|startup|worker|scale|soak|client-cache|purge|report --out DIR [options]");
+    Console.Error.WriteLine("usage: Serverless.Benchmarks issuance|telemetry|token-path|telemetry-volume|counts|http|cache-expiry|side-by-side|startup|worker|scale|soak|client-cache|purge|report --out DIR [options]");
     return 2;
 }
 
@@ -27,6 +27,10 @@ switch (args[0])
 
     case "telemetry":
         ResultFiles.Write(output, ResultFiles.Telemetry, IssuanceRun.Run<TelemetryBenchmarks>(Path.Combine(output, "BenchmarkDotNet"), options.ContainsKey("quick")));
+        break;
+
+    case "token-path":
+        ResultFiles.Write(output, ResultFiles.TokenPath, IssuanceRun.Run<TokenPathBenchmarks>(Path.Combine(output, "BenchmarkDotNet"), options.ContainsKey("quick")));
         break;
 
     case "telemetry-volume":
@@ -69,7 +73,8 @@ switch (args[0])
     case "side-by-side":
     {
         await using var azurite = await AzuriteServer.StartAsync();
-        var side = await SideBySideRun.RunAsync(azurite, Path.GetFullPath(options["local-host"]), Path.GetFullPath(options["openiddict"]),
+        var side = await SideBySideRun.RunAsync(azurite, Path.GetFullPath(options["local-host"]),
+            options.Where(o => o.Key.StartsWith("also", StringComparison.Ordinal)).Select(o => o.Value).ToList(), Path.GetFullPath(options["openiddict"]),
             Path.GetFullPath(options.GetValueOrDefault("node-script") ?? Path.Combine(RepositoryPaths.Root, "bench", "SideBySide", "node-oidc-provider.mjs")),
             int.Parse(options.GetValueOrDefault("rounds") ?? "2"), double.Parse(options.GetValueOrDefault("min-ratio") ?? "1.5", System.Globalization.CultureInfo.InvariantCulture),
             LoadSettingsFrom(options), Console.Out);

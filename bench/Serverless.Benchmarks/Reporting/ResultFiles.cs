@@ -7,6 +7,7 @@ public static class ResultFiles
 {
     public const string Issuance = "issuance.json";
     public const string Telemetry = "telemetry.json";
+    public const string TokenPath = "token-path.json";
     public const string TelemetryVolume = "telemetry-volume.json";
     public const string Counts = "counts.json";
     public const string Http = "http.json";

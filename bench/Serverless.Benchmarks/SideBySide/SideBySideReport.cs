@@ -40,11 +40,12 @@ public static class SideBySideReport
         var s = figures.Settings;
         md.AppendLine(Invariant($"Each server its own process on 127.0.0.1, the same confidential client (client_secret_basic), `grant_type=client_credentials&scope=read`, an ES256 JWT access token (at+jwt, not encrypted) checked against each one's key set before the runs, nothing stored per token. wrk with {s.Threads} thread and {s.Connections} connections for {s.DurationSeconds} s per run{(s.WrkCpus is null ? ", not pinned" : $", pinned with `taskset -c {s.WrkCpus}`")}, after a 3 s warm-up of each; {figures.Rounds} rounds, the order reversed each round. CPU per token: the server process's user + system time (/proc/PID/stat) over the requests it served. Load average {figures.LoadAverageBefore} before the runs, {figures.LoadAverageAfter} after."));
         md.AppendLine();
-        md.AppendLine("| server | configuration | requests/s | CPU per token (µs) | errors |");
-        md.AppendLine("|---|---|---:|---:|---:|");
+        md.AppendLine("| server | configuration | requests/s | CPU per token (µs) | CPU per token vs ours | errors |");
+        md.AppendLine("|---|---|---:|---:|---:|---:|");
+        var ours = figures.Totals[0].CpuMicrosecondsPerRequest;
         foreach (var t in figures.Totals)
         {
-            md.AppendLine(Invariant($"| {t.Server} | {t.Configuration} | {t.RequestsPerSecond:N0} | {t.CpuMicrosecondsPerRequest:N0} | {t.Errors} |"));
+            md.AppendLine(Invariant($"| {t.Server} | {t.Configuration} | {t.RequestsPerSecond:N0} | {t.CpuMicrosecondsPerRequest:N0} | {t.CpuMicrosecondsPerRequest / ours:F2}× | {t.Errors} |"));
         }
 
         md.AppendLine();

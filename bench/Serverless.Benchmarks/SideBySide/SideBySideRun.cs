@@ -56,8 +56,10 @@ public static class SideBySideRun
     private const string ClientId = "side-by-side-api";
     private const string Body = "const:grant_type=client_credentials&scope=read";
 
+    /// <param name="otherBuilds">Other builds of the local host ("label=path"), measured in the same rounds (e.g. main
+    /// before a change): each is compared with <paramref name="localHost"/>, which is the one the guard and ratios use.</param>
     public static async Task<SideBySideFigures> RunAsync(
-        AzuriteServer azurite, string localHost, string openIddict, string nodeScript, int rounds, double minimumRatio, LoadSettings settings, TextWriter log)
+        AzuriteServer azurite, string localHost, IReadOnlyList<string> otherBuilds, string openIddict, string nodeScript, int rounds, double minimumRatio, LoadSettings settings, TextWriter log)
     {
         var storage = azurite.NewStorage();
         var secret = await StartupRun.AddTokenClientAsync(storage, ClientId);
@@ -68,21 +70,34 @@ public static class SideBySideRun
         try
         {
             // Ours first: its token names the audience (the API of scope read) that the others are given.
-            var port = FreePort.Next();
-            var ours = Start(Ours, "published ReadyToRun local host, Production, Local ES256 key, client cached after its first read, nothing stored per token", localHost, port, new()
+            ServerProcess StartLocalHost(string name, string path)
             {
-                ["ASPNETCORE_ENVIRONMENT"] = "Production",
-                ["OAuth__Issuer"] = $"http://127.0.0.1:{port}",
-                ["OAuth__Storage__ConnectionString"] = storage.ConnectionString,
-                ["OAuth__Storage__TablePrefix"] = storage.TablePrefix,
-                ["OAuth__Signing__LocalKeyPath"] = keyPath,
-                ["OAuth__Signing__Algorithm"] = "ES256",
-                ["Logging__LogLevel__Default"] = "Warning",
-            });
+                var port = FreePort.Next();
+                return Start(name, "published ReadyToRun local host, Production, Local ES256 key, client cached after its first read, nothing stored per token", path, port, new()
+                {
+                    ["ASPNETCORE_ENVIRONMENT"] = "Production",
+                    ["OAuth__Issuer"] = $"http://127.0.0.1:{port}",
+                    ["OAuth__Storage__ConnectionString"] = storage.ConnectionString,
+                    ["OAuth__Storage__TablePrefix"] = storage.TablePrefix,
+                    ["OAuth__Signing__LocalKeyPath"] = keyPath,
+                    ["OAuth__Signing__Algorithm"] = "ES256",
+                    ["Logging__LogLevel__Default"] = "Warning",
+                });
+            }
+
+            var ours = StartLocalHost(Ours, localHost);
             servers.Add(ours);
             var audience = await CheckFirstTokenAsync(ours, basic, null, log);
+            foreach (var build in otherBuilds)
+            {
+                var separator = build.IndexOf('=');
+                var other = StartLocalHost($"local host, {build[..separator]}", Path.GetFullPath(build[(separator + 1)..]));
+                servers.Add(other);
+                await CheckFirstTokenAsync(other, basic, null, log);
+            }
 
-            port = FreePort.Next();
+            var port = FreePort.Next();
+
             var others = new Dictionary<string, string?>
             {
                 ["BENCH_PORT"] = port.ToString(CultureInfo.InvariantCulture),
@@ -138,7 +153,7 @@ public static class SideBySideRun
                 return new SideBySideTotals(s.Name, s.Configuration, requests, requests / seconds, requests == 0 ? 0 : cpu / requests,
                     mine.Sum(r => r.Result.StatusErrors + r.Result.SocketErrors));
             }).ToList();
-            var (o, i, n) = (totals[0], totals[1], totals[2]);
+            var (o, i, n) = (totals[0], totals.Single(t => t.Server == OpenIddict), totals.Single(t => t.Server == Node));
             return new SideBySideFigures(settings, rounds, minimumRatio, runs, totals,
                 o.RequestsPerSecond / i.RequestsPerSecond, o.RequestsPerSecond / n.RequestsPerSecond,
                 i.CpuMicrosecondsPerRequest / o.CpuMicrosecondsPerRequest, n.CpuMicrosecondsPerRequest / o.CpuMicrosecondsPerRequest,
