@@ -77,7 +77,7 @@ switch (args[0])
             options.Where(o => o.Key.StartsWith("also", StringComparison.Ordinal)).Select(o => o.Value).ToList(), Path.GetFullPath(options["openiddict"]),
             Path.GetFullPath(options.GetValueOrDefault("node-script") ?? Path.Combine(RepositoryPaths.Root, "bench", "SideBySide", "node-oidc-provider.mjs")),
             int.Parse(options.GetValueOrDefault("rounds") ?? "2"), double.Parse(options.GetValueOrDefault("min-ratio") ?? "1.5", System.Globalization.CultureInfo.InvariantCulture),
-            LoadSettingsFrom(options), Console.Out);
+            LoadSettingsFrom(options), int.Parse(options.GetValueOrDefault("warm-up") ?? "6"), Console.Out);
         ResultFiles.Write(output, ResultFiles.SideBySide, side);
         return SideBySideReport.Guard(side, Console.Out) ? 0 : 1;
     }

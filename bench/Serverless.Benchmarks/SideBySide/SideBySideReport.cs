@@ -38,7 +38,7 @@ public static class SideBySideReport
         }
 
         var s = figures.Settings;
-        md.AppendLine(Invariant($"Each server its own process on 127.0.0.1, the same confidential client (client_secret_basic), `grant_type=client_credentials&scope=read`, an ES256 JWT access token (at+jwt, not encrypted) checked against each one's key set before the runs, nothing stored per token. wrk with {s.Threads} thread and {s.Connections} connections for {s.DurationSeconds} s per run{(s.WrkCpus is null ? ", not pinned" : $", pinned with `taskset -c {s.WrkCpus}`")}, after a 3 s warm-up of each; {figures.Rounds} rounds, the order reversed each round. CPU per token: the server process's user + system time (/proc/PID/stat) over the requests it served. Load average {figures.LoadAverageBefore} before the runs, {figures.LoadAverageAfter} after."));
+        md.AppendLine(Invariant($"Each server its own process on 127.0.0.1, the same confidential client (client_secret_basic), `grant_type=client_credentials&scope=read`, an ES256 JWT access token (at+jwt, not encrypted) checked against each one's key set before the runs, nothing stored per token. wrk with {s.Threads} thread and {s.Connections} connections for {s.DurationSeconds} s per run{(s.WrkCpus is null ? ", not pinned" : $", pinned with `taskset -c {s.WrkCpus}`")}, after a {figures.WarmUpSeconds} s warm-up of each; {figures.Rounds} rounds, the order reversed each round. CPU per token: the server process's user + system time (/proc/PID/stat) over the requests it served. Load average {figures.LoadAverageBefore} before the runs, {figures.LoadAverageAfter} after."));
         md.AppendLine();
         md.AppendLine("| server | configuration | requests/s | CPU per token (µs) | CPU per token vs ours | errors |");
         md.AppendLine("|---|---|---:|---:|---:|---:|");
@@ -57,10 +57,12 @@ public static class SideBySideReport
         }
 
         md.AppendLine();
-        md.AppendLine(Invariant($"- Ours / OpenIddict: **{figures.RateVsOpenIddict:F2}×** the requests/s, {figures.CpuVsOpenIddict:F2}× less CPU per token (goal 2×: {(figures.RateVsOpenIddict >= OpenIddictGoal ? "met" : "not met")}; bench guard {figures.MinimumRatio:F2}×: {(figures.GuardPassed ? "passed" : "FAILED")})."));
-        md.AppendLine(Invariant($"- Ours / node-oidc-provider: **{figures.RateVsNode:F2}×** the requests/s, {figures.CpuVsNode:F2}× less CPU per token (goal 5×: {(figures.RateVsNode >= NodeGoal ? "met" : "not met")})."));
+        md.AppendLine(Invariant($"- Ours / OpenIddict: **{figures.RateVsOpenIddict:F2}×** the requests/s (by round: {Rounds(figures.RoundRatios(SideBySideRun.OpenIddict))}), {figures.CpuVsOpenIddict:F2}× less CPU per token (goal 2×: {(figures.RateVsOpenIddict >= OpenIddictGoal ? "met" : "not met")}; bench guard {figures.MinimumRatio:F2}×: {(figures.GuardPassed ? "passed" : "FAILED")})."));
+        md.AppendLine(Invariant($"- Ours / node-oidc-provider: **{figures.RateVsNode:F2}×** the requests/s (by round: {Rounds(figures.RoundRatios(SideBySideRun.Node))}), {figures.CpuVsNode:F2}× less CPU per token (goal 5×: {(figures.RateVsNode >= NodeGoal ? "met" : "not met")})."));
         md.AppendLine();
     }
+
+    private static string Rounds(IReadOnlyList<double> ratios) => string.Join(", ", ratios.Select(r => r.ToString("F2", CultureInfo.InvariantCulture) + "×"));
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

@@ -33,9 +33,14 @@ public sealed record SideBySideFigures(
     double CpuVsOpenIddict,
     double CpuVsNode,
     string LoadAverageBefore,
-    string LoadAverageAfter)
+    string LoadAverageAfter,
+    int WarmUpSeconds)
 {
     public bool GuardPassed => RateVsOpenIddict >= MinimumRatio;
+
+    /// <summary>Ours over the other's requests/s in each round (the runs of one round are closest in time), in round order.</summary>
+    public IReadOnlyList<double> RoundRatios(string other) =>
+        [.. Runs.GroupBy(r => r.Round).OrderBy(g => g.Key).Select(g => g.First(r => r.Server == Totals[0].Server).Result.RequestsPerSecond / g.First(r => r.Server == other).Result.RequestsPerSecond)];
 }
 
 /// <summary>
@@ -59,7 +64,7 @@ public static class SideBySideRun
     /// <param name="otherBuilds">Other builds of the local host ("label=path"), measured in the same rounds (e.g. main
     /// before a change): each is compared with <paramref name="localHost"/>, which is the one the guard and ratios use.</param>
     public static async Task<SideBySideFigures> RunAsync(
-        AzuriteServer azurite, string localHost, IReadOnlyList<string> otherBuilds, string openIddict, string nodeScript, int rounds, double minimumRatio, LoadSettings settings, TextWriter log)
+        AzuriteServer azurite, string localHost, IReadOnlyList<string> otherBuilds, string openIddict, string nodeScript, int rounds, double minimumRatio, LoadSettings settings, int warmUpSeconds, TextWriter log)
     {
         var storage = azurite.NewStorage();
         var secret = await StartupRun.AddTokenClientAsync(storage, ClientId);
@@ -124,7 +129,8 @@ public static class SideBySideRun
             foreach (var server in servers)
             {
                 log.WriteLine($"  warming up {server.Name}");
-                await wrk.RunAsync(server.Token, TimeSpan.FromSeconds(3), "POST", Body, basic);
+                // Long enough for the hot methods of each .NET server to reach tier-1 code and for V8 to optimise.
+                await wrk.RunAsync(server.Token, TimeSpan.FromSeconds(warmUpSeconds), "POST", Body, basic);
             }
 
             var loadBefore = LoadAverage();
@@ -157,7 +163,7 @@ public static class SideBySideRun
             return new SideBySideFigures(settings, rounds, minimumRatio, runs, totals,
                 o.RequestsPerSecond / i.RequestsPerSecond, o.RequestsPerSecond / n.RequestsPerSecond,
                 i.CpuMicrosecondsPerRequest / o.CpuMicrosecondsPerRequest, n.CpuMicrosecondsPerRequest / o.CpuMicrosecondsPerRequest,
-                loadBefore, LoadAverage());
+                loadBefore, LoadAverage(), warmUpSeconds);
         }
         finally
         {
