@@ -4,7 +4,8 @@
 # counted per request, start-up time of the published local host and of the Functions app's worker through the host
 # emulator, the worker path's cost per request beside the local host's, the cost per million tokens, the scale model
 # (docs/scale.md), a soak run (10 minutes of mixed load with the purge running), and the server's working set under
-# a million requests with random client ids.
+# a million requests with random client ids, and client_credentials beside OpenIddict and node-oidc-provider on the
+# same machine (the run fails when the local host falls below 1.5x OpenIddict's requests/s: BENCH_SIDE_MIN_RATIO).
 # From a clean clone it installs what it needs: wrk (apt-get, when root), Azurite (npm ci), NuGet packages.
 # Usage: bash bench/run.sh            (BENCH_QUICK=1 for a shorter, noisier run; BENCH_SOAK_SECONDS=600 the soak's
 #                                      length, 0 to skip it)
@@ -42,6 +43,10 @@ dotnet publish functions/Serverless.Local/Serverless.Local.csproj -c Release -no
 dotnet publish functions/Serverless.Local/Serverless.Local.csproj -c Release -nologo -clp:ErrorsOnly \
   -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$out/publish/r2r"
 
+step "Publishing OpenIddict's server for the side-by-side phase (ReadyToRun, as the local host)"
+dotnet publish bench/SideBySide/OpenIddictServer/OpenIddictServer.csproj -c Release -nologo -clp:ErrorsOnly \
+  -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$out/publish/openiddict"
+
 step "Publishing the Functions app twice: as deployed (ReadyToRun, linux-x64), and JIT only (start-up comparison)"
 dotnet publish functions/Serverless.Functions/Serverless.Functions.csproj -c Release -nologo -clp:ErrorsOnly -o "$out/publish/functions"
 dotnet publish functions/Serverless.Functions/Serverless.Functions.csproj -c Release -nologo -clp:ErrorsOnly \
@@ -69,6 +74,14 @@ $bench http --out "$out" --duration "${BENCH_DURATION:-8}" --connections 16 --wr
 
 step "2b. client_credentials across client-cache expiries (a short OAuth:ClientCacheLifetime): no answer but 2xx expected"
 $bench cache-expiry --out "$out" --duration "${BENCH_DURATION:-8}" --connections 16 --wrk-cpus 1 --cache-lifetime "${BENCH_CACHE_LIFETIME:-3}"
+
+step "2c. Side by side: client_credentials on the local host, OpenIddict and node-oidc-provider (bench guard: ours >= ${BENCH_SIDE_MIN_RATIO:-1.5}x OpenIddict)"
+# Each server its own process; wrk pinned to CPU 1 as above, the servers take turns in rounds of reversed order.
+# The phase exits non-zero when the local host's requests/s fall below the minimum ratio times OpenIddict's: the
+# other phases and the report still run, and the script fails at the end.
+side_status=0
+$bench side-by-side --out "$out" --local-host "$out/publish/r2r/Serverless.Local" --openiddict "$out/publish/openiddict/OpenIddictServer" \
+  --rounds 2 --duration "${BENCH_DURATION:-8}" --connections 16 --wrk-cpus 1 --min-ratio "${BENCH_SIDE_MIN_RATIO:-1.5}" || side_status=$?
 
 step "5. Start-up to the first token"
 $bench startup --out "$out" --runs 7 \
@@ -103,3 +116,7 @@ elapsed=$(( $(date +%s) - started ))
 step "Report"
 $bench report --out "$out" --elapsed "$((elapsed / 60)) min $((elapsed % 60)) s"
 echo "Benchmarks done in $((elapsed / 60)) min $((elapsed % 60)) s: $out/report.md"
+if [ "$side_status" != 0 ]; then
+  echo "Bench guard failed: the side-by-side phase exited $side_status (see section 2c of the report)" >&2
+  exit "$side_status"
+fi

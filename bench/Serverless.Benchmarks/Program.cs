@@ -4,13 +4,14 @@ using Serverless.Benchmarks.Issuance;
 using Serverless.Benchmarks.Load;
 using Serverless.Benchmarks.Memory;
 using Serverless.Benchmarks.Reporting;
+using Serverless.Benchmarks.SideBySide;
 using Serverless.Benchmarks.Startup;
 using Serverless.Testing;
 
 // bench/run.sh calls each phase in turn; each writes its JSON to --out, and "report" turns them into Markdown.
 if (args.Length == 0)
 {
-    Console.Error.WriteLine("usage: Serverless.Benchmarks issuance|telemetry|telemetry-volume|counts|http|cache-expiry|startup|worker|scale|soak|client-cache|purge|report --out DIR [options]");
+    Console.Error.WriteLine("usage: Serverless.Benchmarks issuance|telemetry|token-path|telemetry-volume|counts|http|cache-expiry|side-by-side|startup|worker|scale|soak|client-cache|purge|report --out DIR [options]");
     return 2;
 }
 
@@ -26,6 +27,10 @@ switch (args[0])
 
     case "telemetry":
         ResultFiles.Write(output, ResultFiles.Telemetry, IssuanceRun.Run<TelemetryBenchmarks>(Path.Combine(output, "BenchmarkDotNet"), options.ContainsKey("quick")));
+        break;
+
+    case "token-path":
+        ResultFiles.Write(output, ResultFiles.TokenPath, IssuanceRun.Run<TokenPathBenchmarks>(Path.Combine(output, "BenchmarkDotNet"), options.ContainsKey("quick")));
         break;
 
     case "telemetry-volume":
@@ -63,6 +68,18 @@ switch (args[0])
         var figures = await CacheExpiryRun.RunAsync(azurite, LoadSettingsFrom(options), lifetime, Console.Out);
         ResultFiles.Write(output, ResultFiles.CacheExpiry, figures);
         break;
+    }
+
+    case "side-by-side":
+    {
+        await using var azurite = await AzuriteServer.StartAsync();
+        var side = await SideBySideRun.RunAsync(azurite, Path.GetFullPath(options["local-host"]),
+            options.Where(o => o.Key.StartsWith("also", StringComparison.Ordinal)).Select(o => o.Value).ToList(), Path.GetFullPath(options["openiddict"]),
+            Path.GetFullPath(options.GetValueOrDefault("node-script") ?? Path.Combine(RepositoryPaths.Root, "bench", "SideBySide", "node-oidc-provider.mjs")),
+            int.Parse(options.GetValueOrDefault("rounds") ?? "2"), double.Parse(options.GetValueOrDefault("min-ratio") ?? "1.5", System.Globalization.CultureInfo.InvariantCulture),
+            LoadSettingsFrom(options), int.Parse(options.GetValueOrDefault("warm-up") ?? "6"), Console.Out);
+        ResultFiles.Write(output, ResultFiles.SideBySide, side);
+        return SideBySideReport.Guard(side, Console.Out) ? 0 : 1;
     }
 
     case "startup":

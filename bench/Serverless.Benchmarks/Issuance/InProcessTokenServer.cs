@@ -92,6 +92,12 @@ public sealed class InProcessTokenServer : IDisposable
 
     public AsymmetricSigningKey SigningKey { get; }
 
+    /// <summary>The server's services (for benchmarks of single steps of the path).</summary>
+    public IServiceProvider Services => _services;
+
+    /// <summary>The Authorization header the token requests carry (client_secret_basic).</summary>
+    public string Authorization => _authorization;
+
     public byte[] PrivateKeyPkcs8 { get; }
 
     public string Issuer { get; }

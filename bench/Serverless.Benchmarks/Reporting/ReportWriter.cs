@@ -39,6 +39,7 @@ public static class ReportWriter
         WriteTelemetryVolume(md, ResultFiles.Read<TelemetryVolume>(directory, ResultFiles.TelemetryVolume));
         WriteHttp(md, http);
         WriteCacheExpiry(md, ResultFiles.Read<CacheExpiryFigures>(directory, ResultFiles.CacheExpiry));
+        Serverless.Benchmarks.SideBySide.SideBySideReport.Write(md, ResultFiles.Read<Serverless.Benchmarks.SideBySide.SideBySideFigures>(directory, ResultFiles.SideBySide));
         WriteCounts(md, counts);
         WriteStartup(md, startup);
         WriteWorker(md, worker, startup);

@@ -7,11 +7,13 @@ public static class ResultFiles
 {
     public const string Issuance = "issuance.json";
     public const string Telemetry = "telemetry.json";
+    public const string TokenPath = "token-path.json";
     public const string TelemetryVolume = "telemetry-volume.json";
     public const string Counts = "counts.json";
     public const string Http = "http.json";
     public const string CacheExpiry = "cache-expiry.json";
     public const string Startup = "startup.json";
+    public const string SideBySide = "side-by-side.json";
     public const string Worker = "worker.json";
     public const string Scale = "scale.json";
     public const string Soak = "soak.json";

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Serverless.OAuth.Clients.Apis;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Protocol;
@@ -11,6 +12,16 @@ namespace Serverless.OAuth.Grants;
 /// </summary>
 public sealed class ClientCredentialsGrant(AccessTokenIssuer issuer, IApiStore apis)
 {
+    /// <summary>
+    /// The last target chosen for each client. The choice is a function of the client, the API catalog and the
+    /// request's scope and resource only, so a request that repeats them gets the same answer without the RFC 8707 rules
+    /// running again (8 µs against the signature's 94 µs in one run of bench token-path, the largest step after it). The entry belongs to the client object,
+    /// which the client cache replaces when it reads the client again, and it is used only with the same catalog object,
+    /// which the API store replaces on any change: nothing outlives what it was computed from. Only choices that
+    /// succeeded are kept.
+    /// </summary>
+    private readonly ConditionalWeakTable<OAuthClient, ChosenTarget> _chosen = new();
+
     public async Task<OAuthResult<TokenResponse>> IssueAsync(OAuthClient client, OAuthParameters form, string? dpopJkt, CancellationToken cancellationToken)
     {
         if (client.IsPublic)
@@ -18,6 +29,38 @@ public sealed class ClientCredentialsGrant(AccessTokenIssuer issuer, IApiStore a
             return OAuthError.UnauthorizedClient("Public clients cannot use the client credentials grant.");
         }
 
+        var catalog = await apis.GetCatalogAsync(cancellationToken);
+        var target = Choose(client, form, catalog);
+        if (!target.Succeeded)
+        {
+            return target.Error;
+        }
+
+        return await issuer.IssueAsync(
+            SecretValues.NewId(), client.ClientId, client.ClientId, target.Value, null, null, actor: null, notAfter: null, dpopJkt, cancellationToken);
+    }
+
+    private OAuthResult<TokenTarget> Choose(OAuthClient client, OAuthParameters form, ApiCatalog catalog)
+    {
+        // A repeated resource is refused by the rules below; it never reaches the remembered choice.
+        var repeated = form.IsRepeated(ResourceSelection.Parameter);
+        var (scope, resource) = (form["scope"], form[ResourceSelection.Parameter]);
+        if (!repeated && _chosen.TryGetValue(client, out var last) && last.Matches(catalog, scope, resource))
+        {
+            return last.Target;
+        }
+
+        var chosen = ChooseByTheRules(client, form, catalog);
+        if (chosen.Succeeded && !repeated)
+        {
+            _chosen.AddOrUpdate(client, new ChosenTarget(catalog, scope, resource, chosen.Value));
+        }
+
+        return chosen;
+    }
+
+    private static OAuthResult<TokenTarget> ChooseByTheRules(OAuthClient client, OAuthParameters form, ApiCatalog catalog)
+    {
         var requested = ScopeSet.Parse(form["scope"]);
         if (requested is null)
         {
@@ -26,15 +69,13 @@ public sealed class ClientCredentialsGrant(AccessTokenIssuer issuer, IApiStore a
 
         // Only API scopes: the server's own (offline_access and the like) mean nothing without a user, and no refresh
         // token is issued here (RFC 6749 §4.4.3).
-        var catalog = await apis.GetCatalogAsync(cancellationToken);
         var allowed = ScopeSet.From(client.AllowedScopes.Where(s => catalog.OwnerOf(s) is not null));
-        var target = ResourceSelection.ForToken(catalog, client, form, ResourceSelection.ClientResources(catalog, client), allowed, requested);
-        if (!target.Succeeded)
-        {
-            return target.Error;
-        }
+        return ResourceSelection.ForToken(catalog, client, form, ResourceSelection.ClientResources(catalog, client), allowed, requested);
+    }
 
-        return await issuer.IssueAsync(
-            SecretValues.NewId(), client.ClientId, client.ClientId, target.Value, null, null, actor: null, notAfter: null, dpopJkt, cancellationToken);
+    private sealed record ChosenTarget(ApiCatalog Catalog, string? Scope, string? Resource, TokenTarget Target)
+    {
+        public bool Matches(ApiCatalog catalog, string? scope, string? resource) =>
+            ReferenceEquals(catalog, Catalog) && string.Equals(scope, Scope, StringComparison.Ordinal) && string.Equals(resource, Resource, StringComparison.Ordinal);
     }
 }

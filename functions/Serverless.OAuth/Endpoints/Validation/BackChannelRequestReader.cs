@@ -40,12 +40,16 @@ public sealed class BackChannelRequestReader(ClientAuthenticator authenticator)
             return header.Error;
         }
 
-        var authentication = await authenticator.AuthenticateAsync(header.Value, form, clientAddress, cancellationToken);
-        if (ClientAuthenticator.ReadCredentials(header.Value, form) is { Succeeded: true } credentials)
+        // Read once: the authentication and the counter's method tag both use them (reading them again for the tag
+        // was a second base64 and URL decoding of the Basic header on every request).
+        var credentials = ClientAuthenticator.ReadCredentials(header.Value, form);
+        if (!credentials.Succeeded)
         {
-            Infrastructure.Telemetry.ServerTelemetry.ClientAuthenticated(credentials.Value.Method, authentication.Succeeded);
+            return credentials.Error;
         }
 
+        var authentication = await authenticator.AuthenticateAsync(credentials.Value, clientAddress, cancellationToken);
+        Infrastructure.Telemetry.ServerTelemetry.ClientAuthenticated(credentials.Value.Method, authentication.Succeeded);
         return authentication.Succeeded ? new BackChannelRequest(authentication.Value, form) : authentication.Error;
     }
 }

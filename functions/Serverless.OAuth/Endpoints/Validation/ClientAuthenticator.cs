@@ -68,12 +68,12 @@ public sealed class ClientAuthenticator(ClientDirectory clients, ClientSecretVer
         string? authorizationHeader, OAuthParameters form, string? clientAddress, CancellationToken cancellationToken)
     {
         var read = ReadCredentials(authorizationHeader, form);
-        if (!read.Succeeded)
-        {
-            return read.Error;
-        }
+        return read.Succeeded ? await AuthenticateAsync(read.Value, clientAddress, cancellationToken) : read.Error;
+    }
 
-        var credentials = read.Value;
+    /// <summary>The client of credentials already read (<see cref="ReadCredentials"/>), so that a request reads them once.</summary>
+    public async Task<OAuthResult<OAuthClient>> AuthenticateAsync(ClientCredentials credentials, string? clientAddress, CancellationToken cancellationToken)
+    {
         if (credentials.Method == ClientCredentials.PrivateKeyJwt)
         {
             return assertions is null
