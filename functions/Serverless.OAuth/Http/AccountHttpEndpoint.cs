@@ -15,6 +15,6 @@ public sealed class AccountHttpEndpoint(AccountEndpoint account, BrowserCookies 
         var form = await RequestBody.ReadFormAsync(request);
         return form.Succeeded
             ? await account.PostAsync(form.Value, cookies.Csrf(request), cookies.Session(request), request.HttpContext.RequestAborted, ClientAddress.From(request, options.ForwardedForHops))
-            : HtmlPage.ForError(form.Error, EndpointHttpResult.StatusFor(form.Error));
+            : HtmlPage.ForError(form.Error);
     }
 }

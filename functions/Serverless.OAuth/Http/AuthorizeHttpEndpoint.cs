@@ -17,6 +17,6 @@ public sealed class AuthorizeHttpEndpoint(AuthorizeEndpoint authorize, BrowserCo
         var form = await RequestBody.ReadFormAsync(request);
         return form.Succeeded
             ? await authorize.PostAsync(form.Value, cookies.Csrf(request), cookies.Session(request), ClientAddress.From(request, options.ForwardedForHops), request.HttpContext.RequestAborted)
-            : HtmlPage.ForError(form.Error, EndpointHttpResult.StatusFor(form.Error));
+            : HtmlPage.ForError(form.Error);
     }
 }

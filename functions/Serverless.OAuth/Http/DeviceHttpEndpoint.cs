@@ -16,6 +16,6 @@ public sealed class DeviceHttpEndpoint(DeviceVerification verification, BrowserC
         var form = await RequestBody.ReadFormAsync(request);
         return form.Succeeded
             ? await verification.PostAsync(form.Value, cookies.Csrf(request), cookies.Session(request), ClientAddress.From(request, options.ForwardedForHops), request.HttpContext.RequestAborted)
-            : HtmlPage.ForError(form.Error, EndpointHttpResult.StatusFor(form.Error));
+            : HtmlPage.ForError(form.Error);
     }
 }

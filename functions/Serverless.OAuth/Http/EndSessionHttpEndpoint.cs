@@ -16,6 +16,6 @@ public sealed class EndSessionHttpEndpoint(EndSessionEndpoint endSession, Browse
         var form = await RequestBody.ReadFormAsync(request);
         return form.Succeeded
             ? await endSession.PostAsync(form.Value, cookies.Csrf(request), cookies.Session(request), request.HttpContext.RequestAborted)
-            : HtmlPage.ForError(form.Error, EndpointHttpResult.StatusFor(form.Error));
+            : HtmlPage.ForError(form.Error);
     }
 }

@@ -57,7 +57,7 @@ public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies
             if (Activity.Current is { } span && span.Source == ServerTelemetry.Source)
             {
                 span.SetTag("oauth.error", error.Error);
-                if (StatusFor(error) >= 500)
+                if (error.HttpStatus >= 500)
                 {
                     span.SetStatus(ActivityStatusCode.Error);
                 }
@@ -66,16 +66,6 @@ public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies
 
         return new EndpointHttpResult(result, secureCookies);
     }
-
-    public static int StatusFor(OAuthError error) => error.RetryAfter is not null ? StatusCodes.Status429TooManyRequests : error.Error switch
-    {
-        OAuthErrorCodes.InvalidClient => StatusCodes.Status401Unauthorized,
-        OAuthErrorCodes.InvalidToken => StatusCodes.Status401Unauthorized,
-        OAuthErrorCodes.InsufficientScope => StatusCodes.Status403Forbidden,
-        OAuthErrorCodes.ServerError => StatusCodes.Status500InternalServerError,
-        OAuthErrorCodes.TemporarilyUnavailable => StatusCodes.Status503ServiceUnavailable,
-        _ => StatusCodes.Status400BadRequest,
-    };
 
     public Task ExecuteAsync(HttpContext httpContext)
     {
@@ -106,7 +96,7 @@ public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies
                 return WriteJsonAsync(response, json.Body);
 
             case OAuthErrorResult error:
-                response.StatusCode = StatusFor(error.Error);
+                response.StatusCode = error.Error.HttpStatus;
                 SetCaching(response, noStore: true, null);
                 if (error.Error.Error == OAuthErrorCodes.InvalidClient)
                 {
@@ -229,7 +219,7 @@ public sealed class EndpointHttpResult(EndpointResult result, bool secureCookies
         // A DPoP proof error at a resource is a 401 (RFC 9449 §7.1, §9), though at /token it is a 400.
         response.StatusCode = challenge.Error is null || challenge.Error.Error is OAuthErrorCodes.InvalidDpopProof or OAuthErrorCodes.UseDpopNonce
             ? StatusCodes.Status401Unauthorized
-            : StatusFor(challenge.Error);
+            : challenge.Error.HttpStatus;
         // Both challenges in one field value (RFC 9110 §11.6.1), as a proxy that keeps one header line keeps both.
         response.Headers.WWWAuthenticate = dpop is null ? header.ToString() : header.Append(", ").Append(dpop).ToString();
         SetCaching(response, noStore: true, null);

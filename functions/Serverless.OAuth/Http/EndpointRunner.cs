@@ -52,5 +52,5 @@ public sealed class EndpointRunner(BrowserCookies cookies, ILogger<EndpointRunne
             secureCookies: true);
 
     private static EndpointResult Failed<TEndpoint>(TEndpoint endpoint, OAuthError error) =>
-        endpoint is IBrowserEndpoint ? HtmlPage.ForError(error, EndpointHttpResult.StatusFor(error)) : new OAuthErrorResult(error);
+        endpoint is IBrowserEndpoint ? HtmlPage.ForError(error) : new OAuthErrorResult(error);
 }

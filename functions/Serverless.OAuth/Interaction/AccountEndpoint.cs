@@ -49,7 +49,7 @@ public sealed class AccountEndpoint(
     {
         if (form.StructuralError is not null || !CsrfGuard.CameFromOurPage(form, csrfCookie))
         {
-            return HtmlPage.ForError(OAuthError.InvalidRequest("The form expired or did not come from this server. Open your account page again."), 400);
+            return HtmlPage.ForError(OAuthError.InvalidRequest("The form expired or did not come from this server. Open your account page again."));
         }
 
         if (form["action"] == SignIn)
@@ -74,7 +74,7 @@ public sealed class AccountEndpoint(
                 return await PageAsync(session, $"{name} no longer has access to your account.", cancellationToken);
 
             default:
-                return HtmlPage.ForError(OAuthError.InvalidRequest("The form's action is missing or unknown."), 400);
+                return HtmlPage.ForError(OAuthError.InvalidRequest("The form's action is missing or unknown."));
         }
     }
 

@@ -69,7 +69,7 @@ public sealed class AuthorizationInteraction(
         if (!form.CameFromOurPage(csrfCookie))
         {
             return HtmlPage.ForError(
-                OAuthError.InvalidRequest("The sign-in form expired or did not come from this server. Go back to the application and start again."), 400);
+                OAuthError.InvalidRequest("The sign-in form expired or did not come from this server. Go back to the application and start again."));
         }
 
         if (form.Provider is { } chosen)

@@ -21,7 +21,7 @@ public static class AuthorizationResponse
     {
         if (error.Redirect is not { } redirect)
         {
-            return HtmlPage.ForError(error, 400);
+            return HtmlPage.ForError(error);
         }
 
         return Respond(

@@ -47,7 +47,7 @@ public sealed class DeviceVerification(
     {
         if (form.StructuralError is not null || !CsrfGuard.CameFromOurPage(form, csrfCookie))
         {
-            return HtmlPage.ForError(OAuthError.InvalidRequest("The form expired or did not come from this server. Open the page on your device's screen again."), 400);
+            return HtmlPage.ForError(OAuthError.InvalidRequest("The form expired or did not come from this server. Open the page on your device's screen again."));
         }
 
         var attempt = await lockout.AttemptAsync(
@@ -80,7 +80,7 @@ public sealed class DeviceVerification(
         var client = await clients.FindAsync(device.ClientId, cancellationToken);
         if (!client.Succeeded)
         {
-            return HtmlPage.ForError(OAuthError.InvalidRequest("The application that asked for this code is no longer registered."), 400);
+            return HtmlPage.ForError(OAuthError.InvalidRequest("The application that asked for this code is no longer registered."));
         }
 
         var clientName = client.Value.Name;

@@ -27,7 +27,7 @@ public sealed class EndSessionEndpoint(IdTokenHintValidator hints, ClientDirecto
         var request = await ValidateAsync(parameters, cancellationToken);
         if (!request.Succeeded)
         {
-            return ErrorPage(request.Error);
+            return HtmlPage.ForError(request.Error);
         }
 
         var logout = request.Value;
@@ -59,13 +59,13 @@ public sealed class EndSessionEndpoint(IdTokenHintValidator hints, ClientDirecto
 
         if (!CsrfGuard.CameFromOurPage(form, csrfCookie))
         {
-            return ErrorPage(OAuthError.InvalidRequest("The sign-out form expired or did not come from this server."));
+            return HtmlPage.ForError(OAuthError.InvalidRequest("The sign-out form expired or did not come from this server."));
         }
 
         var request = await ValidateAsync(form, cancellationToken);
         if (!request.Succeeded)
         {
-            return ErrorPage(request.Error);
+            return HtmlPage.ForError(request.Error);
         }
 
         var session = await sessions.FindAsync(sessionCookie, cancellationToken);
@@ -135,8 +135,6 @@ public sealed class EndSessionEndpoint(IdTokenHintValidator hints, ClientDirecto
             ? new RedirectTo(AuthorizationResponse.BuildRedirect(uri, ("state", logout.State)))
             : (EndpointResult)new HtmlPage(NoticePage.Render("Sign out", "You are signed out.")))
         with { Session = SessionCookie.Cleared };
-
-    private static HtmlPage ErrorPage(OAuthError error) => HtmlPage.ForError(error, 400);
 
     /// <summary>A logout request that passed the rules.</summary>
     private sealed record LogoutRequest(IdTokenHint? Hint, OAuthClient? Client, string? RedirectUri, string? State)

@@ -22,6 +22,11 @@ public sealed record HtmlPage(
 
     public override OAuthError? Failure => Error;
 
-    /// <summary>The error page: for the user, when the server cannot (or must not) send the error to the client.</summary>
-    public static HtmlPage ForError(OAuthError error, int status) => new(ErrorPage.Render(error), status, Error: error);
+    /// <summary>
+    /// The error page: for the user, when the server cannot (or must not) send the error to the client. Its status is
+    /// the error's (<see cref="OAuthError.HttpStatus"/>: 429, 500 and 503 as a JSON error's would be), except that a
+    /// page challenges no one to authenticate, so an unknown client or token is a 400 there, not a 401 or 403.
+    /// </summary>
+    public static HtmlPage ForError(OAuthError error) =>
+        new(ErrorPage.Render(error), error.HttpStatus is 401 or 403 ? 400 : error.HttpStatus, Error: error);
 }

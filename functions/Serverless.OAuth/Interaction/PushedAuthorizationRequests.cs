@@ -135,7 +135,7 @@ public sealed class PushedAuthorizationRequests(
     }
 
     private HtmlPage Refused(string clientId, string reason) =>
-        HtmlPage.ForError(Problem(clientId, reason, RequestUriError("The request_uri was already used.")), 400);
+        HtmlPage.ForError(Problem(clientId, reason, RequestUriError("The request_uri was already used.")));
 
     private static OAuthError RequestUriError(string description) => new(InvalidRequestUri, description);
 }

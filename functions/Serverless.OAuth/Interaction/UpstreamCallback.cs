@@ -141,7 +141,7 @@ public sealed class UpstreamCallback(
     /// </summary>
     private EndpointResult Refused(AuthorizationRequest? request, OAuthError error) =>
         request is not null ? AuthorizationResponse.Error(request.Redirected(error), options.Issuer)
-        : HtmlPage.ForError(error, error.Error == OAuthErrorCodes.TemporarilyUnavailable ? 503 : 400);
+        : HtmlPage.ForError(error);
 
     private EndpointResult Page(string provider, string result, string description)
     {

@@ -12,6 +12,20 @@ public sealed record OAuthError(string Error, string? Description = null, string
     /// </summary>
     public ErrorRedirect? Redirect { get; init; }
 
+    /// <summary>
+    /// The HTTP status this error is answered with, as a JSON error or as an error page alike: 429 when it carries
+    /// Retry-After, 401 for a client or token that did not authenticate (RFC 6749 §5.2, RFC 6750 §3.1), 403 for
+    /// insufficient_scope, 500 and 503 for the server's own failures, 400 for everything else.
+    /// </summary>
+    public int HttpStatus => RetryAfter is not null ? 429 : Error switch
+    {
+        OAuthErrorCodes.InvalidClient or OAuthErrorCodes.InvalidToken => 401,
+        OAuthErrorCodes.InsufficientScope => 403,
+        OAuthErrorCodes.ServerError => 500,
+        OAuthErrorCodes.TemporarilyUnavailable => 503,
+        _ => 400,
+    };
+
     /// <summary>A DPoP nonce the client must put in its next proof (RFC 9449 §8): written as the DPoP-Nonce header.</summary>
     public string? DpopNonce { get; init; }
 

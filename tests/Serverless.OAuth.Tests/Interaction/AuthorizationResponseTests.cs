@@ -29,6 +29,20 @@ public sealed class AuthorizationResponseTests
             Assert.IsType<RedirectTo>(result).Location);
     }
 
+    /// <summary>An error page answers with the error's own status, as its JSON form would (the server's failures are not 400s), but challenges no one: an unknown client is a 400.</summary>
+    [Theory]
+    [InlineData(OAuthErrorCodes.InvalidRequest, 400)]
+    [InlineData(OAuthErrorCodes.InvalidClient, 400)]
+    [InlineData(OAuthErrorCodes.TemporarilyUnavailable, 503)]
+    [InlineData(OAuthErrorCodes.ServerError, 500)]
+    public void AnErrorPage_HasTheErrorsStatus(string code, int status)
+    {
+        var page = Assert.IsType<HtmlPage>(AuthorizationResponse.Error(new OAuthError(code, "Not now."), Issuer));
+
+        Assert.Equal(status, page.Status);
+        Assert.Equal(code, page.Failure?.Error);
+    }
+
     [Fact]
     public void AnError_WithoutAVerifiedRedirectUri_IsAPage_NeverARedirect()
     {

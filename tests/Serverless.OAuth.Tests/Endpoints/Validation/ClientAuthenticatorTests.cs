@@ -106,7 +106,7 @@ public sealed class ClientAuthenticatorTests
         var fresh = await Authenticator().AuthenticateAsync(Basic("conf", Secret), OAuthParameters.Empty, "203.0.113.7", default);
 
         Assert.Equal("conf", remembered.Value!.ClientId);
-        Assert.Equal(429, Serverless.OAuth.Http.EndpointHttpResult.StatusFor(fresh.Error!));
+        Assert.Equal(429, fresh.Error!.HttpStatus);
     }
 
     [Fact]
@@ -135,7 +135,7 @@ public sealed class ClientAuthenticatorTests
         var (_, error) = await Authenticator().AuthenticateAsync(Basic("conf", Secret), OAuthParameters.Empty, "203.0.113.7", default);
 
         Assert.Equal("temporarily_unavailable", error!.Error);
-        Assert.Equal(503, Serverless.OAuth.Http.EndpointHttpResult.StatusFor(error));
+        Assert.Equal(503, error.HttpStatus);
     }
 
     [Fact]
@@ -147,7 +147,7 @@ public sealed class ClientAuthenticatorTests
 
         Assert.Null(client);
         Assert.Equal(TimeSpan.FromMinutes(5), error!.RetryAfter);
-        Assert.Equal(429, Serverless.OAuth.Http.EndpointHttpResult.StatusFor(error));
+        Assert.Equal(429, error.HttpStatus);
     }
 
     [Fact]
