@@ -34,7 +34,6 @@ public sealed partial class ImportRuleTests
         "Clients -> Clients/Assertions -> Clients",
         "Clients -> Clients/Registration -> Clients",
         "Clients/Assertions -> Clients/Registration -> Clients/Assertions",
-        "Grants -> Grants/Tokens -> Grants",
         "Interaction -> Interaction/Pages -> Interaction",
     ];
 
