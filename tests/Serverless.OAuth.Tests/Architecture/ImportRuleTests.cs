@@ -85,7 +85,7 @@ public sealed partial class ImportRuleTests
     }
 
     [Fact]
-    public void TheFolderCheckFindsAParentUsedWithoutAUsing_AndLongerCycles_AndIgnoresCommentsAndStrings()
+    public void TheFolderCheckFindsAParentUsedWithoutAUsing_AndLongerCycles_AndInterpolations_AndIgnoresCommentsAndStrings()
     {
         var files = new List<(string Path, string Text)>
         {
@@ -102,11 +102,17 @@ public sealed partial class ImportRuleTests
             ("Interaction/Pages/Page.cs",
                 "namespace Serverless.OAuth.Interaction.Pages;\n/// <see cref=\"Step\"/>\npublic sealed class Page { string A() => \"Step\" + x.Step + new Html(); /* Step */ }"),
             ("Interaction/Pages/Html.cs", "namespace Serverless.OAuth.Interaction.Pages;\npublic sealed class Html;"),
+            ("Interaction/Pages/DevicePage.cs", "namespace Serverless.OAuth.Interaction.Pages;\npublic static class DevicePage { public static Html Step(int a) => Step(a); }"),
+            // A hole of an interpolated string is code: Identity/Users -> Identity/Sessions -> Identity/Users.
+            ("Identity/Users/User.cs", "namespace Serverless.OAuth.Identity.Users;\npublic sealed class User { string A() => $\"{{x}} {Sessions.Session.Name}\"; }"),
+            ("Identity/Sessions/Session.cs",
+                "namespace Serverless.OAuth.Identity.Sessions;\npublic sealed class Session { string A() => $$\"\"\"{x} {{\"Users.User\" + Users.User.Name}}\"\"\" + @\"Users.User\"; }"),
         };
 
         Assert.Equal(
             [
                 "Clients -> Clients/Apis -> Clients: Clients/Registration.cs (using Serverless.OAuth.Clients.Apis), Clients/Apis/ApiCatalog.cs (OAuthClient)",
+                "Identity/Sessions -> Identity/Users -> Identity/Sessions: Identity/Sessions/Session.cs (Users.User), Identity/Users/User.cs (Sessions.Session)",
                 "Grants -> Grants/Tokens -> Grants/Store -> Grants: Grants/CodeGrant.cs (Tokens.Writer), " +
                     "Grants/Tokens/Writer.cs (Serverless.OAuth.Grants.Store.GrantStore), Grants/Store/GrantStore.cs (using static Serverless.OAuth.Grants.CodeGrant)",
             ],
@@ -310,7 +316,8 @@ public sealed partial class ImportRuleTests
 
         // A file in Serverless.OAuth.Clients.Apis sees the types of Serverless.OAuth.Clients without a using (the compiler
         // looks in the enclosing namespaces first): a name of such a type, not one of the file's own namespace and not a
-        // member (after a dot), imports the parent.
+        // member (after a dot), imports the parent. Where the file declares a member of that name (DevicePage.SignIn, a
+        // method), the name counts only where it is a type: before a name it declares, after new, in type arguments.
         var ownTypes = typesByNamespace.TryGetValue(own, out var declared) ? declared : [];
         for (var parent = Parent(own); parent.Length > RootNamespace.Length; parent = Parent(parent))
         {
@@ -318,7 +325,7 @@ public sealed partial class ImportRuleTests
             {
                 foreach (var name in Identifier().Matches(body).Select(i => i.Value).Distinct())
                 {
-                    if (types.Contains(name) && !ownTypes.Contains(name))
+                    if (types.Contains(name) && !ownTypes.Contains(name) && (!DeclaresMember(body, name) || UsesAsType(body, name)))
                     {
                         yield return (parent, name);
                     }
@@ -331,6 +338,10 @@ public sealed partial class ImportRuleTests
     private static bool DeclaresMember(string code, string name) =>
         Regex.IsMatch(code, @"[\w>\]?]\s+" + Regex.Escape(name) + @"\s*(?:[{;=(),]|=>)");
 
+    /// <summary>Whether the code uses the name as a type: <c>SignIn s</c>, <c>SignIn? s</c>, <c>new SignIn(</c>, <c>&lt;SignIn&gt;</c>, <c>typeof(SignIn)</c>.</summary>
+    private static bool UsesAsType(string code, string name) =>
+        Regex.IsMatch(code, @"(?:\bnew\s+|<\s*|\btypeof\(\s*)" + Regex.Escape(name) + @"\b|(?<![\w.])" + Regex.Escape(name) + @"\??\s+[A-Za-z_]\w*\s*(?:[{;=(),]|=>)");
+
     private static string Parent(string ns) => ns.Contains('.') ? ns[..ns.LastIndexOf('.')] : "";
 
     /// <summary>The core's .cs files as (path from the core with '/', text).</summary>
@@ -341,7 +352,10 @@ public sealed partial class ImportRuleTests
         Directory.EnumerateFiles(Core, "*.cs", SearchOption.AllDirectories)
             .Where(p => Path.GetRelativePath(Core, p).Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar)[0] is not ("bin" or "obj"));
 
-    /// <summary>The code with comments (documentation too: a cref is not an import) and the contents of literals removed.</summary>
+    /// <summary>
+    /// The code with comments (documentation too: a cref is not an import) and the contents of literals removed, except
+    /// the holes of interpolated strings, which are code (<c>$"name=\"{CsrfGuard.Field}\""</c> names CsrfGuard).
+    /// </summary>
     internal static string WithoutCommentsAndStrings(string source)
     {
         var output = new StringBuilder(source.Length);
@@ -356,33 +370,20 @@ public sealed partial class ImportRuleTests
             {
                 i = source.IndexOf("*/", i + 2, StringComparison.Ordinal) is var end and >= 0 ? end + 2 : source.Length;
             }
-            else if (At(source, i, "\"\"\""))
+            else if (StringLiteral(source, i, output) is var next and >= 0)
             {
-                i = source.IndexOf("\"\"\"", i + 3, StringComparison.Ordinal) is var end and >= 0 ? end + 3 : source.Length;
-                output.Append("\"\"");
+                i = next;
             }
-            else if (At(source, i, "@\"") || At(source, i, "$@\"") || At(source, i, "@$\""))
+            else if (source[i] == '\'')
             {
-                var j = source.IndexOf('"', i) + 1;
-                while (j < source.Length && !(source[j] == '"' && !At(source, j, "\"\"")))
-                {
-                    j += At(source, j, "\"\"") ? 2 : 1;
-                }
-
-                i = j + 1;
-                output.Append("\"\"");
-            }
-            else if (source[i] is '"' or '\'')
-            {
-                var quote = source[i];
                 var j = i + 1;
-                while (j < source.Length && source[j] != quote && source[j] != '\n')
+                while (j < source.Length && source[j] != '\'' && source[j] != '\n')
                 {
                     j += source[j] == '\\' ? 2 : 1;
                 }
 
                 i = j + 1;
-                output.Append(quote).Append(quote);
+                output.Append("''");
             }
             else
             {
@@ -391,6 +392,122 @@ public sealed partial class ImportRuleTests
         }
 
         return output.ToString();
+    }
+
+    /// <summary>
+    /// A string literal at <paramref name="i"/> (regular, verbatim, raw, each maybe interpolated with any number of $):
+    /// appends "" with the code of its holes between the quotes and returns the index after it; -1 when none starts there.
+    /// </summary>
+    private static int StringLiteral(string source, int i, StringBuilder output)
+    {
+        var j = i;
+        var dollars = 0;
+        var verbatim = false;
+        for (; j < source.Length; j++)
+        {
+            if (source[j] == '$')
+            {
+                dollars++;
+            }
+            else if (source[j] == '@' && !verbatim)
+            {
+                verbatim = true;
+            }
+            else
+            {
+                break;
+            }
+        }
+
+        if (j >= source.Length || source[j] != '"' || (i > 0 && (char.IsLetterOrDigit(source[i - 1]) || source[i - 1] == '_') && j > i))
+        {
+            return -1;
+        }
+
+        var quotes = 0;
+        while (j + quotes < source.Length && source[j + quotes] == '"')
+        {
+            quotes++;
+        }
+
+        var raw = quotes >= 3;
+        if (quotes == 2)
+        {
+            output.Append("\"\"");
+            return j + 2;
+        }
+
+        var holeBraces = Math.Max(dollars, 1);
+        var close = raw ? new string('"', quotes) : "\"";
+        output.Append('"');
+        var k = j + (raw ? quotes : 1);
+        while (k < source.Length)
+        {
+            if (raw ? At(source, k, close) : source[k] == '"' && !(verbatim && At(source, k, "\"\"")))
+            {
+                output.Append('"');
+                return k + close.Length;
+            }
+
+            if (!raw && !verbatim && source[k] == '\\')
+            {
+                k += 2;
+            }
+            else if (!raw && verbatim && At(source, k, "\"\""))
+            {
+                k += 2;
+            }
+            else if (!raw && !verbatim && source[k] == '\n')
+            {
+                return k;
+            }
+            else if (dollars > 0 && source[k] == '{')
+            {
+                var run = 0;
+                while (k + run < source.Length && source[k + run] == '{')
+                {
+                    run++;
+                }
+
+                if (!raw && run >= 2)
+                {
+                    // {{ in a $"..." string is a brace, not a hole.
+                    k += run - run % 2;
+                    continue;
+                }
+
+                if (run < holeBraces)
+                {
+                    k += run;
+                    continue;
+                }
+
+                // The hole: code up to its matching brace, with the strings in it skipped too.
+                var start = k + run;
+                var depth = 0;
+                var h = start;
+                while (h < source.Length && !(depth == 0 && source[h] == '}'))
+                {
+                    if (StringLiteral(source, h, new StringBuilder()) is var after and >= 0)
+                    {
+                        h = after;
+                        continue;
+                    }
+
+                    depth += source[h] == '{' ? 1 : source[h] == '}' ? -1 : 0;
+                    h++;
+                }
+
+                output.Append(' ').Append(WithoutCommentsAndStrings(source[start..Math.Min(h, source.Length)])).Append(' ');
+                k = h + holeBraces;
+            }
+            else
+            {
+                k++;
+            }
+        }
+
+        return source.Length;
     }
 
     private static bool At(string s, int i, string what) => string.CompareOrdinal(s, i, what, 0, what.Length) == 0;
