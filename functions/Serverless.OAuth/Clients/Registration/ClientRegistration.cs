@@ -3,7 +3,7 @@ using Serverless.OAuth.Clients.Apis;
 using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Protocol;
 
-namespace Serverless.OAuth.Clients;
+namespace Serverless.OAuth.Clients.Registration;
 
 /// <summary>
 /// What a caller asks to register, before any rule is applied: the admin command line fills it from its options, and
