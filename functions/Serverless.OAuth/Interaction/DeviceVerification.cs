@@ -9,6 +9,7 @@ using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Infrastructure.Telemetry;
 using Serverless.OAuth.Interaction.Pages;
 using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Clients.Registration;
 
 namespace Serverless.OAuth.Interaction;
 

@@ -5,6 +5,7 @@ using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Identity.Sessions;
 using Serverless.OAuth.Infrastructure.Telemetry;
 using Serverless.OAuth.Grants.Tokens;
+using Serverless.OAuth.Clients.Registration;
 
 namespace Serverless.OAuth.Interaction;
 
