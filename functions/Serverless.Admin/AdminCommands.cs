@@ -7,6 +7,7 @@ using Serverless.OAuth.Infrastructure.Signing;
 using Serverless.OAuth.Infrastructure.Storage;
 using Serverless.OAuth.Identity.Users;
 using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Clients.Registration;
 
 namespace Serverless.Admin;
 

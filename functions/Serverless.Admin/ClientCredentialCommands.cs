@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
-using Serverless.OAuth.Clients.Assertions;
 using Serverless.OAuth.Clients;
 
 namespace Serverless.Admin;

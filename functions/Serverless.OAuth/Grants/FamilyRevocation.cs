@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Serverless.OAuth.Clients.Apis;
 using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Infrastructure.Telemetry;
+using Serverless.OAuth.Grants.Tokens;
 
 namespace Serverless.OAuth.Grants;
 

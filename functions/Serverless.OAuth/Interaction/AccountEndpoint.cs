@@ -9,6 +9,7 @@ using Serverless.OAuth.Identity.Sessions;
 using Serverless.OAuth.Infrastructure.Telemetry;
 using Serverless.OAuth.Grants;
 using Serverless.OAuth.Identity.Upstream;
+using Serverless.OAuth.Clients.Registration;
 
 namespace Serverless.OAuth.Interaction;
 

@@ -3,6 +3,7 @@ using Serverless.OAuth.Identity.Consents;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Infrastructure.Telemetry;
 using Serverless.OAuth.Endpoints.Validation;
+using Serverless.OAuth.Interaction.Pages;
 
 namespace Serverless.OAuth.Interaction;
 
@@ -19,19 +20,16 @@ public sealed record ConsentQuestion(bool Needed, ScopeSet Scope, Consent? Previ
 /// </summary>
 public sealed class ConsentStep(IConsentStore consents, ILogger<ConsentStep> logger)
 {
-    public const string Allow = "allow";
-    public const string Deny = "deny";
-
     /// <summary>The error to send back when the user did not allow the request (RFC 6749 §4.1.2.1), or null to go on.</summary>
     public OAuthError? Refusal(AuthorizationRequest request, string? decision)
     {
-        if (decision == Deny)
+        if (decision == FormFields.Deny)
         {
             AuditEvents.ConsentDenied(logger, request.Client.ClientId);
             return request.Redirected(OAuthError.AccessDenied("The user denied the request."));
         }
 
-        return decision == Allow
+        return decision == FormFields.Allow
             ? null
             : request.Redirected(OAuthError.InvalidRequest("The form's decision is missing."));
     }

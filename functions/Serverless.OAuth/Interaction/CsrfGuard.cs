@@ -1,4 +1,5 @@
 using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Interaction.Pages;
 
 namespace Serverless.OAuth.Interaction;
 
@@ -10,8 +11,6 @@ namespace Serverless.OAuth.Interaction;
 /// </summary>
 public static class CsrfGuard
 {
-    public const string Field = "csrf_token";
-
     /// <summary>A new token for a page: random, 256 bits.</summary>
     public static string NewToken() => SecretValues.NewSecret();
 
@@ -19,5 +18,5 @@ public static class CsrfGuard
         csrfCookie is not null && postedToken is not null && SecretValues.FixedTimeEquals(csrfCookie, postedToken);
 
     /// <summary>Whether a posted form came from our own page: its token field matches the cookie.</summary>
-    public static bool CameFromOurPage(OAuthParameters form, string? csrfCookie) => CameFromOurPage(form[Field], csrfCookie);
+    public static bool CameFromOurPage(OAuthParameters form, string? csrfCookie) => CameFromOurPage(form[FormFields.Csrf], csrfCookie);
 }

@@ -9,6 +9,7 @@ using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Infrastructure.Telemetry;
 using Serverless.OAuth.Interaction.Pages;
 using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Clients.Registration;
 
 namespace Serverless.OAuth.Interaction;
 
@@ -113,8 +114,8 @@ public sealed class DeviceVerification(
 
         return form["decision"] switch
         {
-            ConsentStep.Allow => await DecideAsync(device, session, allowed: true, clientName, cancellationToken),
-            ConsentStep.Deny => await DecideAsync(device, session, allowed: false, clientName, cancellationToken),
+            FormFields.Allow => await DecideAsync(device, session, allowed: true, clientName, cancellationToken),
+            FormFields.Deny => await DecideAsync(device, session, allowed: false, clientName, cancellationToken),
             _ => await ConsentPageAsync(device, userCode, clientName, session, cancellationToken),
         };
     }

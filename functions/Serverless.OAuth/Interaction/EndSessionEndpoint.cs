@@ -5,6 +5,7 @@ using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Identity.Sessions;
 using Serverless.OAuth.Infrastructure.Telemetry;
 using Serverless.OAuth.Grants.Tokens;
+using Serverless.OAuth.Clients.Registration;
 
 namespace Serverless.OAuth.Interaction;
 
@@ -52,7 +53,7 @@ public sealed class EndSessionEndpoint(IdTokenHintValidator hints, ClientDirecto
     /// <summary>A POST: the answer of our own page when it carries the CSRF field, otherwise a relying party's request.</summary>
     public async Task<EndpointResult> PostAsync(OAuthParameters form, string? csrfCookie, string? sessionCookie, CancellationToken cancellationToken)
     {
-        if (form[CsrfGuard.Field] is null)
+        if (form[FormFields.Csrf] is null)
         {
             return await RequestAsync(form, sessionCookie, cancellationToken);
         }

@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Interaction.Pages;
 
 namespace Serverless.OAuth.Interaction;
 
@@ -9,15 +10,11 @@ namespace Serverless.OAuth.Interaction;
 /// </summary>
 public sealed record InteractionForm(string? CsrfToken, string? Decision, string? Username, string? Password)
 {
-    public const string CsrfField = CsrfGuard.Field;
-
-    public const string ProviderField = "provider";
-
     /// <summary>The upstream provider the user chose to sign in with, instead of a password.</summary>
     public string? Provider { get; init; }
 
     public static InteractionForm Read(OAuthParameters form) =>
-        new(form[CsrfField], form["decision"], form["username"], form["password"]) { Provider = form[ProviderField] };
+        new(form[FormFields.Csrf], form["decision"], form["username"], form["password"]) { Provider = form[FormFields.Provider] };
 
     /// <summary>Whether the form came from our own page (<see cref="CsrfGuard"/>).</summary>
     public bool CameFromOurPage([NotNullWhen(true)] string? csrfCookie) => CsrfGuard.CameFromOurPage(CsrfToken, csrfCookie);

@@ -1,4 +1,4 @@
-using Serverless.OAuth.Grants;
+using Serverless.OAuth.Grants.Tokens;
 
 namespace Serverless.Testing.InMemory;
 

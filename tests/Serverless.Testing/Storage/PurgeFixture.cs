@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Serverless.OAuth.Grants;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Infrastructure.Storage;
+using Serverless.OAuth.Grants.Tokens;
 
 namespace Serverless.Testing.Storage;
 

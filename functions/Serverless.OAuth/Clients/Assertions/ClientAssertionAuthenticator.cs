@@ -5,6 +5,7 @@ using Serverless.OAuth.Clients;
 using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Infrastructure.Storage;
+using Serverless.OAuth.Clients.Registration;
 
 namespace Serverless.OAuth.Clients.Assertions;
 

@@ -159,8 +159,8 @@ public static class ClientMetadataReader
         }
 
         var problem = jwks is not null
-            ? (Assertions.ClientJwks.TryRead(jwks, out _, out var jwksProblem) ? null : jwksProblem)
-            : Assertions.ClientJwks.UriProblem(jwksUri!);
+            ? (ClientJwks.TryRead(jwks, out _, out var jwksProblem) ? null : jwksProblem)
+            : ClientJwks.UriProblem(jwksUri!);
         return problem is not null
             ? OAuthError.InvalidClientMetadata(problem)
             : new ClientMetadata(uris, authMethod, grantTypes, name?.Trim(), scope, clientId, hasJwks, postLogoutRedirectUris, jwks, jwksUri, dpopBound);

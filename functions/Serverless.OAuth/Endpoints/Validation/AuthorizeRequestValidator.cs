@@ -3,6 +3,7 @@ using Serverless.OAuth.Clients;
 using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Grants.Tokens;
+using Serverless.OAuth.Clients.Registration;
 
 namespace Serverless.OAuth.Endpoints.Validation;
 

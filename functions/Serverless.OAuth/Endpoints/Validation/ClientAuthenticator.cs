@@ -4,6 +4,7 @@ using Serverless.OAuth.Clients.Assertions;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Identity.Lockout;
 using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Clients.Registration;
 
 namespace Serverless.OAuth.Endpoints.Validation;
 

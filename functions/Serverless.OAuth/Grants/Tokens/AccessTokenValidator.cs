@@ -1,7 +1,6 @@
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Serverless.OAuth.Clients.Apis;
-using Serverless.OAuth.Grants;
 using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Infrastructure.Signing;

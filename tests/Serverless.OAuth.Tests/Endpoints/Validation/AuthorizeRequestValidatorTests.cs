@@ -1,5 +1,5 @@
 using Moq;
-using Serverless.OAuth.Tests.Clients;
+using Serverless.OAuth.Tests.Clients.Registration;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Tests.Clients.Apis;
 using Serverless.OAuth.Infrastructure.Options;

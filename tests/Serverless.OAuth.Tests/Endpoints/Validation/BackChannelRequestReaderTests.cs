@@ -1,7 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.Primitives;
 using Moq;
-using Serverless.OAuth.Tests.Clients;
+using Serverless.OAuth.Tests.Clients.Registration;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Identity.Lockout;
 using Serverless.OAuth.Infrastructure.Options;

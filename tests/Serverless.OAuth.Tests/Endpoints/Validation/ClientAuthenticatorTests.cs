@@ -1,6 +1,6 @@
 using System.Text;
 using Moq;
-using Serverless.OAuth.Tests.Clients;
+using Serverless.OAuth.Tests.Clients.Registration;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Identity.Lockout;
 using Serverless.OAuth.Infrastructure.Options;

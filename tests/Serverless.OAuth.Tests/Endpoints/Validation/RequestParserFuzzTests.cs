@@ -3,7 +3,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using Microsoft.AspNetCore.WebUtilities;
 using Moq;
-using Serverless.OAuth.Tests.Clients;
+using Serverless.OAuth.Tests.Clients.Registration;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Protocol;

@@ -1,7 +1,6 @@
 using Serverless.OAuth.Protocol;
-using Serverless.OAuth.Clients.Registration;
 
-namespace Serverless.OAuth.Clients;
+namespace Serverless.OAuth.Clients.Registration;
 
 /// <summary>
 /// The client a request names: a registered one by its id, or, when the id is an https URL, the one its Client ID

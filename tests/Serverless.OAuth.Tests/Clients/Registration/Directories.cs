@@ -3,7 +3,7 @@ using Serverless.OAuth.Clients;
 using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Clients.Registration;
 
-namespace Serverless.OAuth.Tests.Clients;
+namespace Serverless.OAuth.Tests.Clients.Registration;
 
 /// <summary>A client directory over a (mocked) store of registered clients, with metadata documents off, as by default.</summary>
 public static class Directories

@@ -1,4 +1,4 @@
-namespace Serverless.OAuth.Grants;
+namespace Serverless.OAuth.Grants.Tokens;
 
 /// <summary>Revoked access tokens, by partition (a family, or a client_credentials token's own id) and jti; see <see cref="RevocationStore"/>.</summary>
 public interface IRevocationStore

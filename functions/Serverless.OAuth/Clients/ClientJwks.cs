@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.IdentityModel.Tokens;
 
-namespace Serverless.OAuth.Clients.Assertions;
+namespace Serverless.OAuth.Clients;
 
 /// <summary>
 /// A client's JWK Set (RFC 7517 §5), read strictly: public RSA and EC signing keys only. A symmetric key (kty "oct")

@@ -1,6 +1,6 @@
-using Serverless.OAuth.Grants;
+using Serverless.OAuth.Grants.Tokens;
 
-namespace Serverless.OAuth.Grants.Tokens;
+namespace Serverless.OAuth.Grants;
 
 /// <summary>A token presented to /revoke or /introspect, found as what it is.</summary>
 public abstract record LocatedToken;

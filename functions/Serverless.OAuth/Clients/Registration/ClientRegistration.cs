@@ -3,7 +3,7 @@ using Serverless.OAuth.Clients.Apis;
 using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Protocol;
 
-namespace Serverless.OAuth.Clients;
+namespace Serverless.OAuth.Clients.Registration;
 
 /// <summary>
 /// What a caller asks to register, before any rule is applied: the admin command line fills it from its options, and
@@ -190,12 +190,12 @@ public static class ClientRegistration
             problems.Add(new(ClientRegistrationProblemKind.UnsupportedIdTokenAlgorithm, idTokenAlgorithm));
         }
 
-        if (request.Jwks is { } jwks && !Assertions.ClientJwks.TryRead(jwks, out _, out var jwksProblem))
+        if (request.Jwks is { } jwks && !ClientJwks.TryRead(jwks, out _, out var jwksProblem))
         {
             problems.Add(new(ClientRegistrationProblemKind.InvalidJwks, null, jwksProblem));
         }
 
-        if (request.JwksUri is { } jwksUri && Assertions.ClientJwks.UriProblem(jwksUri) is { } jwksUriProblem)
+        if (request.JwksUri is { } jwksUri && ClientJwks.UriProblem(jwksUri) is { } jwksUriProblem)
         {
             problems.Add(new(ClientRegistrationProblemKind.InvalidJwksUri, jwksUri, jwksUriProblem));
         }

@@ -1,7 +1,7 @@
 using Azure.Data.Tables;
 using Serverless.OAuth.Infrastructure.Storage;
 
-namespace Serverless.OAuth.Grants;
+namespace Serverless.OAuth.Grants.Tokens;
 
 /// <summary>
 /// Revoked access tokens. A JWT's jti is "{partition}.{random}", where the partition is the token's family (or, for

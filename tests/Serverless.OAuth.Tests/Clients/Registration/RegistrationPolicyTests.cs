@@ -1,10 +1,11 @@
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Tests.Clients.Apis;
-using static Serverless.OAuth.Clients.ClientRegistrationProblemKind;
+using static Serverless.OAuth.Clients.Registration.ClientRegistrationProblemKind;
 using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Clients.Registration;
 
-namespace Serverless.OAuth.Tests.Clients;
+namespace Serverless.OAuth.Tests.Clients.Registration;
 
 /// <summary>The one pipeline under each door's policy: what a self-registered client may not do, and what it is given.</summary>
 public sealed class RegistrationPolicyTests

@@ -5,7 +5,7 @@ using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Endpoints.Validation;
 using Serverless.OAuth.Clients;
 
-namespace Serverless.OAuth.Tests.Clients.Assertions;
+namespace Serverless.OAuth.Tests.Clients;
 
 /// <summary>A client's JWK Set is read strictly (public RSA and EC signing keys only), and its assertion parameters are read once.</summary>
 public sealed class ClientJwksTests

@@ -1,10 +1,11 @@
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Tests.Clients.Apis;
-using static Serverless.OAuth.Clients.ClientRegistrationProblemKind;
+using static Serverless.OAuth.Clients.Registration.ClientRegistrationProblemKind;
 using Serverless.OAuth.Protocol;
+using Serverless.OAuth.Clients.Registration;
 
-namespace Serverless.OAuth.Tests.Clients;
+namespace Serverless.OAuth.Tests.Clients.Registration;
 
 /// <summary>The rules of a valid client, shared by the admin command line and dynamic registration.</summary>
 public sealed class ClientRegistrationTests

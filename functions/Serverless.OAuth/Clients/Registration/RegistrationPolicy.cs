@@ -2,7 +2,7 @@ using Serverless.OAuth.Clients.Apis;
 using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Protocol;
 
-namespace Serverless.OAuth.Clients;
+namespace Serverless.OAuth.Clients.Registration;
 
 /// <summary>How a client came to exist: the three doors of <see cref="ClientRegistration"/>.</summary>
 public enum ClientOrigin
