@@ -80,7 +80,7 @@ public sealed class AuthorizationInteraction(
         }
 
         // Cancel (sign-in step) or Deny (consent step): back to the client at once, and no password is checked for it.
-        if (form.Decision == FormFields.Deny)
+        if (form.Decision == FieldNames.Deny)
         {
             return AuthorizationResponse.Error(consent.Refusal(request, form.Decision)!, options.Issuer);
         }

@@ -23,13 +23,13 @@ public sealed class ConsentStep(IConsentStore consents, ILogger<ConsentStep> log
     /// <summary>The error to send back when the user did not allow the request (RFC 6749 §4.1.2.1), or null to go on.</summary>
     public OAuthError? Refusal(AuthorizationRequest request, string? decision)
     {
-        if (decision == FormFields.Deny)
+        if (decision == FieldNames.Deny)
         {
             AuditEvents.ConsentDenied(logger, request.Client.ClientId);
             return request.Redirected(OAuthError.AccessDenied("The user denied the request."));
         }
 
-        return decision == FormFields.Allow
+        return decision == FieldNames.Allow
             ? null
             : request.Redirected(OAuthError.InvalidRequest("The form's decision is missing."));
     }

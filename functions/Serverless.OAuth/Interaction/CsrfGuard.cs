@@ -18,5 +18,5 @@ public static class CsrfGuard
         csrfCookie is not null && postedToken is not null && SecretValues.FixedTimeEquals(csrfCookie, postedToken);
 
     /// <summary>Whether a posted form came from our own page: its token field matches the cookie.</summary>
-    public static bool CameFromOurPage(OAuthParameters form, string? csrfCookie) => CameFromOurPage(form[FormFields.Csrf], csrfCookie);
+    public static bool CameFromOurPage(OAuthParameters form, string? csrfCookie) => CameFromOurPage(form[FieldNames.Csrf], csrfCookie);
 }

@@ -114,8 +114,8 @@ public sealed class DeviceVerification(
 
         return form["decision"] switch
         {
-            FormFields.Allow => await DecideAsync(device, session, allowed: true, clientName, cancellationToken),
-            FormFields.Deny => await DecideAsync(device, session, allowed: false, clientName, cancellationToken),
+            FieldNames.Allow => await DecideAsync(device, session, allowed: true, clientName, cancellationToken),
+            FieldNames.Deny => await DecideAsync(device, session, allowed: false, clientName, cancellationToken),
             _ => await ConsentPageAsync(device, userCode, clientName, session, cancellationToken),
         };
     }

@@ -53,7 +53,7 @@ public sealed class EndSessionEndpoint(IdTokenHintValidator hints, ClientDirecto
     /// <summary>A POST: the answer of our own page when it carries the CSRF field, otherwise a relying party's request.</summary>
     public async Task<EndpointResult> PostAsync(OAuthParameters form, string? csrfCookie, string? sessionCookie, CancellationToken cancellationToken)
     {
-        if (form[FormFields.Csrf] is null)
+        if (form[FieldNames.Csrf] is null)
         {
             return await RequestAsync(form, sessionCookie, cancellationToken);
         }

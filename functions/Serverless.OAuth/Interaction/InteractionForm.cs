@@ -14,7 +14,7 @@ public sealed record InteractionForm(string? CsrfToken, string? Decision, string
     public string? Provider { get; init; }
 
     public static InteractionForm Read(OAuthParameters form) =>
-        new(form[FormFields.Csrf], form["decision"], form["username"], form["password"]) { Provider = form[FormFields.Provider] };
+        new(form[FieldNames.Csrf], form["decision"], form["username"], form["password"]) { Provider = form[FieldNames.Provider] };
 
     /// <summary>Whether the form came from our own page (<see cref="CsrfGuard"/>).</summary>
     public bool CameFromOurPage([NotNullWhen(true)] string? csrfCookie) => CsrfGuard.CameFromOurPage(CsrfToken, csrfCookie);

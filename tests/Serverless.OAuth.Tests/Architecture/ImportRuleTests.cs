@@ -342,7 +342,7 @@ public sealed partial class ImportRuleTests
 
     /// <summary>
     /// The code with comments (documentation too: a cref is not an import) and the contents of literals removed, except
-    /// the holes of interpolated strings, which are code (<c>$"name=\"{FormFields.Csrf}\""</c> names FormFields).
+    /// the holes of interpolated strings, which are code (<c>$"name=\"{FieldNames.Csrf}\""</c> names FormFields).
     /// </summary>
     internal static string WithoutCommentsAndStrings(string source)
     {

@@ -19,7 +19,7 @@ public static class AccountPage
 
     public static Html Render(SignInSession session, IReadOnlyList<AllowedApp> apps, ApiCatalog apis, OAuthServerOptions options, string csrfToken, string? notice)
     {
-        var csrf = Html.Of($"<input type=\"hidden\" name=\"{FormFields.Csrf}\" value=\"{csrfToken}\">");
+        var csrf = Html.Of($"<input type=\"hidden\" name=\"{FieldNames.Csrf}\" value=\"{csrfToken}\">");
         var status = notice is null ? Html.Empty : Html.Of($"<p class=\"lead\" role=\"status\" id=\"account-notice\">{notice}</p>\n");
         var list = apps.Count == 0
             ? Html.Of($"<p class=\"lead\" id=\"no-apps\">You have not allowed any app yet.</p>\n")

@@ -48,14 +48,14 @@ public static class ConsentPage
             <h1>Allow {client} to use your account?</h1>
             <p class="lead"><strong>{client}</strong> is asking for access to your account.</p>
             {LoginPage.ClientNotes(request)}<form method="post" action="{LoginPage.AuthorizeAction(options)}">
-            {hiddenFields}<input type="hidden" name="{FormFields.Csrf}" value="{csrfToken}">
+            {hiddenFields}<input type="hidden" name="{FieldNames.Csrf}" value="{csrfToken}">
             <p id="signed-in-as">Signed in as <strong>{session.Username}</strong>.</p>
             <h2 class="lead" id="scopes-heading">If you allow it, {client} will be able to:</h2>
             <ul class="scopes" aria-labelledby="scopes-heading">
             {apisWithoutScope}{scopes}{staysSignedInItem}</ul>
             {sessionNote}<div class="actions">
-            <button type="submit" name="decision" value="{FormFields.Allow}" class="allow"{Autofocus}>Allow</button>
-            <button type="submit" name="decision" value="{FormFields.Deny}" class="deny" formnovalidate>Deny</button>
+            <button type="submit" name="decision" value="{FieldNames.Allow}" class="allow"{Autofocus}>Allow</button>
+            <button type="submit" name="decision" value="{FieldNames.Deny}" class="deny" formnovalidate>Deny</button>
             </div>
             </form>
             </div>

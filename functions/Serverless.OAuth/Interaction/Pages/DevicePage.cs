@@ -22,7 +22,7 @@ public static class DevicePage
         <h1>Connect a device</h1>
         <p class="lead" id="code-help">Enter the code shown on your device. It looks like <code>BCDF-GHJK</code>.</p>
         {Alert(problem)}<form method="post" action="{Action(options)}">
-        <input type="hidden" name="{FormFields.Csrf}" value="{csrfToken}">
+        <input type="hidden" name="{FieldNames.Csrf}" value="{csrfToken}">
         <label for="user_code">Code</label>
         <input type="text" id="user_code" name="user_code" autocomplete="one-time-code" autocapitalize="characters" spellcheck="false" maxlength="32" required value="{userCode}" aria-describedby="code-help"{(problem is null ? Html.Empty : Html.Of($" aria-invalid=\"true\""))} autofocus>
         <div class="actions">
@@ -41,7 +41,7 @@ public static class DevicePage
             <h1>Sign in to connect {clientName}</h1>
             <p class="lead">Code <strong id="device-code-shown">{userCode}</strong></p>
             {(problem is null ? Html.Empty : Html.Of($"<p class=\"error\" role=\"alert\" id=\"login-error\">{problem}</p>\n"))}<form method="post" action="{Action(options)}">
-            <input type="hidden" name="{FormFields.Csrf}" value="{csrfToken}">
+            <input type="hidden" name="{FieldNames.Csrf}" value="{csrfToken}">
             <input type="hidden" name="user_code" value="{userCode}">
             <label for="username">Username</label>
             <input type="text" id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" maxlength="64" required value="{username}"{failed}{(focusUsername ? Autofocus : Html.Empty)}>
@@ -69,14 +69,14 @@ public static class DevicePage
             <p id="signed-in-as">Signed in as <strong>{username}</strong>.</p>
             <p class="error" role="note" id="device-warning">Continue only if you started this yourself, on a device in front of you, and it shows the code <strong>{userCode}</strong>. If someone sent you this code or link, choose Deny.</p>
             <form method="post" action="{Action(options)}">
-            <input type="hidden" name="{FormFields.Csrf}" value="{csrfToken}">
+            <input type="hidden" name="{FieldNames.Csrf}" value="{csrfToken}">
             <input type="hidden" name="user_code" value="{userCode}">
             <h2 class="lead" id="scopes-heading">If you allow it, {clientName} will be able to:</h2>
             <ul class="scopes" aria-labelledby="scopes-heading">
             {scopes}</ul>
             <div class="actions">
-            <button type="submit" name="decision" value="{FormFields.Allow}" class="allow" autofocus>Allow</button>
-            <button type="submit" name="decision" value="{FormFields.Deny}" class="deny">Deny</button>
+            <button type="submit" name="decision" value="{FieldNames.Allow}" class="allow" autofocus>Allow</button>
+            <button type="submit" name="decision" value="{FieldNames.Deny}" class="deny">Deny</button>
             </div>
             </form>
             </div>

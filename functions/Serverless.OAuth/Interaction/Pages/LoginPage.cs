@@ -9,7 +9,7 @@ namespace Serverless.OAuth.Interaction.Pages;
 /// What the "how do you sign in" step needs from whoever shows it (an authorization, the account page, a device
 /// verification): where its forms post (<see cref="Action"/>, path-absolute, with <see cref="Fields"/> sent back as
 /// hidden fields beside the CSRF token), the words at the top, and where Cancel goes (<see cref="ReturnOrigin"/>; null:
-/// no Cancel). A provider's button posts <see cref="FormFields.Provider"/>; the password form posts
+/// no Cancel). A provider's button posts <see cref="FieldNames.Provider"/>; the password form posts
 /// <c>username</c> and <c>password</c>; Cancel posts <c>decision=deny</c>.
 /// </summary>
 public sealed record SignInView(
@@ -58,7 +58,7 @@ public static class LoginPage
     public static Html Render(SignInView view)
     {
         var hiddenFields = Html.Join(view.Fields.Select(field => Html.Of($"<input type=\"hidden\" name=\"{field.Name}\" value=\"{field.Value}\">\n")));
-        var csrf = Html.Of($"<input type=\"hidden\" name=\"{FormFields.Csrf}\" value=\"{view.CsrfToken}\">\n");
+        var csrf = Html.Of($"<input type=\"hidden\" name=\"{FieldNames.Csrf}\" value=\"{view.CsrfToken}\">\n");
         var alert = view.Problem is null ? Html.Empty : Html.Of($"<p class=\"error\" role=\"alert\" id=\"login-error\">{view.Problem}</p>\n");
 
         // After a failed attempt the username is kept and the password is where the user continues; both fields are
@@ -66,7 +66,7 @@ public static class LoginPage
         var failed = view.Problem is null ? Html.Empty : Html.Of($" aria-invalid=\"true\" aria-describedby=\"login-error\"");
         var focusUsername = view.Problem is null || string.IsNullOrEmpty(view.Username);
         var buttons = Html.Join(view.Providers.Select((p, i) => Html.Of(
-            $"<button type=\"submit\" name=\"{FormFields.Provider}\" value=\"{p.Name}\" class=\"provider\"{(i == 0 && !view.PasswordForm ? Autofocus : Html.Empty)}>Sign in with {p.DisplayName}</button>\n")));
+            $"<button type=\"submit\" name=\"{FieldNames.Provider}\" value=\"{p.Name}\" class=\"provider\"{(i == 0 && !view.PasswordForm ? Autofocus : Html.Empty)}>Sign in with {p.DisplayName}</button>\n")));
         var choice = view.Providers.Count == 0 ? Html.Empty : Html.Of($"""
             <form method="post" action="{view.Action}" id="providers" aria-labelledby="providers-heading">
             {hiddenFields}{csrf}<h2 id="providers-heading">Sign in with the account you already have</h2>
@@ -79,7 +79,7 @@ public static class LoginPage
         // Sign in comes first: pressing Enter in a field submits with the form's first button, and that must not be Cancel.
         var cancel = view.ReturnOrigin is null
             ? Html.Empty
-            : Html.Of($"<button type=\"submit\" name=\"decision\" value=\"{FormFields.Deny}\" class=\"deny\" formnovalidate>Cancel</button>\n");
+            : Html.Of($"<button type=\"submit\" name=\"decision\" value=\"{FieldNames.Deny}\" class=\"deny\" formnovalidate>Cancel</button>\n");
         var password = !view.PasswordForm ? Html.Empty : Html.Of($"""
             {(view.Providers.Count == 0 ? Html.Empty : Html.Of($"<h2 id=\"password-heading\">Or with a username and password</h2>\n"))}<form method="post" action="{view.Action}" id="password-form">
             {hiddenFields}{csrf}<label for="username">Username</label>

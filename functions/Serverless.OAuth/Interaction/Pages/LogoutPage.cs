@@ -20,7 +20,7 @@ public static class LogoutPage
             <h1>Sign out?</h1>
             <p class="lead" id="signed-in-as">You are signed in as <strong>{session.Username}</strong>.</p>
             {from}<form method="post" action="endsession">
-            {hidden}<input type="hidden" name="{FormFields.Csrf}" value="{csrfToken}">
+            {hidden}<input type="hidden" name="{FieldNames.Csrf}" value="{csrfToken}">
             <div class="actions">
             <button type="submit" name="action" value="{SignOut}" class="allow" autofocus>Sign out</button>
             <button type="submit" name="action" value="{StaySignedIn}" class="deny">Stay signed in</button>

@@ -5,7 +5,7 @@ namespace Serverless.OAuth.Interaction.Pages;
 /// them, and <see cref="Interaction.InteractionForm"/>, <see cref="Interaction.CsrfGuard"/>, the consent and the device
 /// steps read them.
 /// </summary>
-public static class FormFields
+public static class FieldNames
 {
     /// <summary>The hidden field with the page's CSRF token, the same as in the CSRF cookie.</summary>
     public const string Csrf = "csrf_token";
