@@ -1,11 +1,16 @@
 using System.Net;
 using System.Text.Json;
 
-namespace Serverless.IntegrationTests;
+namespace Serverless.IntegrationTests.BothHosts;
 
-/// <summary>GET /resource (RFC 6750), the metadata (RFC 8414) and JWKS.</summary>
-public sealed class ResourceAndMetadataTests : LocalServerTest
+/// <summary>GET /resource (RFC 6750), the metadata (RFC 8414) and JWKS, asked of both hosts.</summary>
+public abstract class ResourceAndMetadataContractTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>
+    where TFixture : ServerFixture
 {
+    private IOAuthTestServer Server => fixture.Server;
+
+    private OAuthFlow Flow { get; } = new(fixture.Server);
+
     private async Task<string> ClientCredentialsTokenAsync(string scope)
     {
         var (client, secret) = await Server.AddConfidentialClientAsync();
@@ -53,7 +58,7 @@ public sealed class ResourceAndMetadataTests : LocalServerTest
         var token = await ClientCredentialsTokenAsync("read");
         Assert.Equal(HttpStatusCode.OK, (await Flow.GetResourceAsync(token)).StatusCode);
 
-        Server.Clock.Advance(TimeSpan.FromMinutes(11));
+        await Server.PassTimeAsync(TimeSpan.FromMinutes(11));
 
         var response = await Flow.GetResourceAsync(token);
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
@@ -139,3 +144,7 @@ public sealed class ResourceAndMetadataTests : LocalServerTest
         return s + new string('=', (4 - (s.Length % 4)) % 4);
     }
 }
+
+public sealed class LocalHostResourceAndMetadataTests(LocalHostFixture fixture) : ResourceAndMetadataContractTests<LocalHostFixture>(fixture);
+
+public sealed class FunctionsWorkerResourceAndMetadataTests(FunctionsWorkerFixture fixture) : ResourceAndMetadataContractTests<FunctionsWorkerFixture>(fixture);
