@@ -70,6 +70,19 @@ public abstract class GrantAccountsContractTests<TFixture>(TFixture fixture) : I
             Assert.Equal(0, await RowsOfAsync(account, OAuthTables.Revocations));
             Assert.Equal(0, await RowsOfAsync(account, OAuthTables.Expiry));
         }
+
+        // The added account holds the grant families' tables and no other.
+        var added = fixture.Accounts[1];
+        var tables = new List<string>();
+        await foreach (var table in new TableServiceClient(added.ConnectionString).QueryAsync(filter: (string?)null))
+        {
+            if (table.Name.StartsWith(added.TablePrefix, StringComparison.Ordinal))
+            {
+                tables.Add(table.Name[added.TablePrefix.Length..]);
+            }
+        }
+
+        Assert.Equal(OAuthTables.GrantAccountTables.Order(), tables.Order());
     }
 
     private async Task<int> RowsOfAsync(StorageOptions account, string table, string? partition = null)

@@ -48,7 +48,8 @@ public sealed class GrantAccounts
                     TableServiceUri = isConnectionString ? null : new Uri(endpoint),
                     TablePrefix = options.TablePrefix,
                 },
-                isConnectionString ? null : credential);
+                isConnectionString ? null : credential,
+                names: OAuthTables.GrantAccountTables);
             accounts.Add(new GrantAccount(tables, new ExpiryIndex(tables, options.ExpiryIndexShards)));
         }
 

@@ -31,20 +31,24 @@ public class OAuthTables
 
     public static readonly IReadOnlyList<string> All = [Clients, Users, Grants, Revocations, Expiry, SigningKeys, Lockouts, Apis, Sessions, Consents, UpstreamSignIns, UpstreamLinks, Replays, PushedRequests, DeviceCodes];
 
+    /// <summary>What an account added for grant families holds (<see cref="GrantAccounts"/>): its families, their revocations and its expiry index.</summary>
+    public static readonly IReadOnlyList<string> GrantAccountTables = [Grants, Revocations, Expiry];
+
     private readonly TableServiceClient _service;
     private readonly string _prefix;
     private readonly Dictionary<string, TableClient> _tables;
     private readonly Lock _creationLock = new();
     private Task? _creation;
 
-    public OAuthTables(StorageOptions options, TokenCredential? credential = null, TableClientOptions? clientOptions = null)
+    /// <param name="names">The tables this account holds, created at first use: <see cref="All"/> for the main account.</param>
+    public OAuthTables(StorageOptions options, TokenCredential? credential = null, TableClientOptions? clientOptions = null, IReadOnlyList<string>? names = null)
     {
         clientOptions ??= DefaultClientOptions(options.TablePrefix);
         _service = options.ConnectionString is { Length: > 0 } connectionString
             ? new TableServiceClient(connectionString, clientOptions)
             : new TableServiceClient(options.TableServiceUri!, credential ?? throw new ArgumentNullException(nameof(credential)), clientOptions);
         _prefix = options.TablePrefix;
-        _tables = All.ToDictionary(name => name, name => _service.GetTableClient(TableName(name)), StringComparer.Ordinal);
+        _tables = (names ?? All).ToDictionary(name => name, name => _service.GetTableClient(TableName(name)), StringComparer.Ordinal);
     }
 
     /// <summary>
