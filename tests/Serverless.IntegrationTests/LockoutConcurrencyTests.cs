@@ -30,12 +30,6 @@ public sealed class LockoutConcurrencyTests
     {
         public int Checks;
 
-        public Task<OAuthUser?> VerifyAsync(string username, string password, CancellationToken cancellationToken = default)
-        {
-            Interlocked.Increment(ref Checks);
-            return inner.VerifyAsync(username, password, cancellationToken);
-        }
-
         public OAuthUser? VerifyPassword(OAuthUser? user, string password)
         {
             Interlocked.Increment(ref Checks);

@@ -125,7 +125,6 @@ public sealed class LoginStepTests
         Assert.Equal([EventIds.SignInLockedOut], _audit.EventIds);
         // The user's row may be read alongside the reservations (no guess), but no password is checked.
         _users.Verify(u => u.VerifyPassword(It.IsAny<OAuthUser?>(), It.IsAny<string>()), Times.Never());
-        _users.Verify(u => u.VerifyAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>()), Times.Never());
     }
 
     [Fact]

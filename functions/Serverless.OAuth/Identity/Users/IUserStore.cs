@@ -5,12 +5,9 @@ public interface IUserStore
 {
     Task<OAuthUser?> FindAsync(string username, CancellationToken cancellationToken = default);
 
-    /// <summary>The user when the password is right; null otherwise, in about the same time either way.</summary>
-    Task<OAuthUser?> VerifyAsync(string username, string password, CancellationToken cancellationToken = default);
-
     /// <summary>
-    /// The password check alone, of a user already looked up (<see cref="FindAsync"/>; null when there was none, checked
-    /// against a stand-in hash all the same): the user when it is right. So the lookup, which is no guess, can run
+    /// The password check, of a user already looked up (<see cref="FindAsync"/>; null when there was none, checked
+    /// against a stand-in hash all the same, so it takes about the same time either way): the user when it is right. So the lookup, which is no guess, can run
     /// alongside the lockout's reservations and only the check waits for them.
     /// </summary>
     OAuthUser? VerifyPassword(OAuthUser? user, string password);

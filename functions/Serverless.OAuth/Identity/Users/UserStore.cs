@@ -89,11 +89,6 @@ public sealed class UserStore(OAuthTables tables) : IUserStore
         return true;
     }
 
-    public async Task<OAuthUser?> VerifyAsync(string username, string password, CancellationToken cancellationToken = default)
-    {
-        return VerifyPassword(await FindAsync(username, cancellationToken), password);
-    }
-
     public OAuthUser? VerifyPassword(OAuthUser? user, string password)
     {
         var result = Hasher.VerifyHashedPassword(user!, user?.PasswordHash ?? DummyHash, password);
