@@ -83,26 +83,16 @@ public sealed class ClientStore(OAuthTables tables, ExpiryIndex index, OAuthServ
     /// <summary>Adds a client (one with an expiry indexed first, so the purge finds it); false when the client_id is taken.</summary>
     public async Task<bool> AddAsync(OAuthClient client, CancellationToken cancellationToken = default)
     {
-        try
+        var added = client.ExpiresAt is { } expiresAt
+            ? await _expiring.TryAddAsync(ToEntity(client), expiresAt, cancellationToken)
+            : await TableAdd.TryAddAsync(await tables.GetAsync(OAuthTables.Clients, cancellationToken), ToEntity(client), cancellationToken);
+        if (added)
         {
-            if (client.ExpiresAt is { } expiresAt)
-            {
-                await _expiring.AddAsync(ToEntity(client), expiresAt, cancellationToken);
-            }
-            else
-            {
-                var table = await tables.GetAsync(OAuthTables.Clients, cancellationToken);
-                await table.AddEntityAsync(ToEntity(client), cancellationToken);
-            }
-
             _cache.Remove(client.ClientId);
             AuditEvents.ClientRegistered(logger ?? NullLogger<ClientStore>.Instance, client.ClientId, client.Type.ToString());
-            return true;
         }
-        catch (RequestFailedException e) when (e.Status == 409)
-        {
-            return false;
-        }
+
+        return added;
     }
 
     /// <summary>

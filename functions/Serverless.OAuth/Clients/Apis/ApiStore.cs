@@ -93,19 +93,8 @@ public sealed class ApiStore(OAuthTables tables, OAuthServerOptions options, Tim
     }
 
     /// <summary>Adds an API unless one with its identifier exists (false then).</summary>
-    private async Task<bool> InsertAsync(ApiResource api, CancellationToken cancellationToken)
-    {
-        var table = await tables.GetAsync(OAuthTables.Apis, cancellationToken);
-        try
-        {
-            await table.AddEntityAsync(ToEntity(api), cancellationToken);
-            return true;
-        }
-        catch (RequestFailedException e) when (e.Status == 409)
-        {
-            return false;
-        }
-    }
+    private async Task<bool> InsertAsync(ApiResource api, CancellationToken cancellationToken) =>
+        await TableAdd.TryAddAsync(await tables.GetAsync(OAuthTables.Apis, cancellationToken), ToEntity(api), cancellationToken);
 
     public async Task<bool> UpdateAsync(ApiResource api, CancellationToken cancellationToken = default)
     {

@@ -115,28 +115,21 @@ public sealed class UserStore(OAuthTables tables) : IUserStore
             throw new ArgumentException("A subject must be usable as a table key.", nameof(user));
         }
 
-        try
-        {
-            // The index first: a user row is never without it. An index row whose user row was refused names a user
-            // of another subject, which FindBySubjectAsync does not take.
-            await table.UpsertEntityAsync(SubjectIndex(user), TableUpdateMode.Replace, cancellationToken);
-            await table.AddEntityAsync(
-                new TableEntity(user.Username, Row)
-                {
-                    ["Subject"] = user.Subject,
-                    ["PasswordHash"] = user.PasswordHash,
-                    ["DisplayName"] = user.DisplayName,
-                    ["Email"] = user.Email,
-                    ["EmailVerified"] = user.EmailVerified,
-                    ["UpdatedAt"] = user.UpdatedAt,
-                },
-                cancellationToken);
-            return true;
-        }
-        catch (RequestFailedException e) when (e.Status == 409)
-        {
-            return false;
-        }
+        // The index first: a user row is never without it. An index row whose user row was refused names a user of
+        // another subject, which FindBySubjectAsync does not take.
+        await table.UpsertEntityAsync(SubjectIndex(user), TableUpdateMode.Replace, cancellationToken);
+        return await TableAdd.TryAddAsync(
+            table,
+            new TableEntity(user.Username, Row)
+            {
+                ["Subject"] = user.Subject,
+                ["PasswordHash"] = user.PasswordHash,
+                ["DisplayName"] = user.DisplayName,
+                ["Email"] = user.Email,
+                ["EmailVerified"] = user.EmailVerified,
+                ["UpdatedAt"] = user.UpdatedAt,
+            },
+            cancellationToken);
     }
 
     public async Task<bool> RemoveAsync(string username, CancellationToken cancellationToken = default)

@@ -56,14 +56,14 @@ public sealed class ExpiringTable(string name, OAuthTables tables, ExpiryIndex i
 
     /// <summary>
     /// Adds a row whose columns are a dictionary rather than a typed <see cref="ExpiringEntity"/> (a client's row, which
-    /// expires only when it registered itself): its expiry is set and indexed first, like any other row's.
+    /// expires only when it registered itself): its expiry is set and indexed first, like any other row's. False when
+    /// the key was another's (<see cref="TableAdd"/>).
     /// </summary>
-    public async Task<ETag> AddAsync(TableEntity row, DateTimeOffset expiresAt, CancellationToken cancellationToken)
+    public async Task<bool> TryAddAsync(TableEntity row, DateTimeOffset expiresAt, CancellationToken cancellationToken)
     {
         row[nameof(ExpiringEntity.ExpiresAt)] = expiresAt;
         await index.AddAsync(Name, row.PartitionKey, expiresAt, cancellationToken);
-        var table = await tables.GetAsync(Name, cancellationToken);
-        return (await table.AddEntityAsync(row, cancellationToken)).Headers.ETag ?? default;
+        return await TableAdd.TryAddAsync(await tables.GetAsync(Name, cancellationToken), row, cancellationToken);
     }
 
     /// <summary>Indexes the row's expiry, then inserts or replaces it.</summary>
