@@ -9,6 +9,10 @@ using Serverless.OAuth.Http;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 
+// Registered before the integration, so it runs around the integration's middleware: once that has written an HTTP
+// function's result to the response, the result is not also serialized and sent to the host (which ignores it).
+builder.UseMiddleware<ProxiedResultMiddleware>();
+
 // ASP.NET Core integration: functions take the real HttpRequest, which is what the core's handlers read.
 builder.ConfigureFunctionsWebApplication();
 
