@@ -35,4 +35,7 @@ WorkerTelemetry.Add(builder.Services, builder.Configuration);
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 builder.Logging.AddFilter("Azure.Core", LogLevel.Warning);
 
+// Nothing before the first request that the first request does not need (StartupWork).
+StartupWork.RemoveEagerDataProtectionKeyLoad(builder.Services);
+
 builder.Build().Run();
