@@ -24,8 +24,9 @@ public static class DemoRoutes
         services.TryAddSingleton<ResourceEndpoint>();
         services.TryAddSingleton<DemoHttpHandlers>();
 
-        // Does nothing unless OAuth:SeedDemoData is set and the environment is Development.
-        services.AddHostedService<DemoDataSeeder>();
+        // Does nothing unless OAuth:SeedDemoData is set and the environment is Development; built when started, so that
+        // its stores are not made before the host's first hosted service starts.
+        services.AddDeferredHostedService<DemoDataSeeder>();
         return services;
     }
 

@@ -9,6 +9,10 @@ using Serverless.OAuth.Http;
 
 var builder = FunctionsApplication.CreateBuilder(args);
 
+// Registered before the integration, so it runs around the integration's middleware: once that has written an HTTP
+// function's result to the response, the result is not also serialized and sent to the host (which ignores it).
+builder.UseMiddleware<ProxiedResultMiddleware>();
+
 // ASP.NET Core integration: functions take the real HttpRequest, which is what the core's handlers read.
 builder.ConfigureFunctionsWebApplication();
 
@@ -30,5 +34,8 @@ WorkerTelemetry.Add(builder.Services, builder.Configuration);
 // telemetry lacks; the server's own logs say what happened without quoting request data.
 builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
 builder.Logging.AddFilter("Azure.Core", LogLevel.Warning);
+
+// Nothing before the first request that the first request does not need (StartupWork).
+StartupWork.RemoveEagerDataProtectionKeyLoad(builder.Services);
 
 builder.Build().Run();

@@ -15,7 +15,8 @@ public sealed class DemoDataSeederTests
     {
         var services = new ServiceCollection().AddServerlessDemo();
 
-        Assert.Contains(services, d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(DemoDataSeeder));
+        Assert.Contains(services, d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(Serverless.OAuth.Http.DeferredHostedService<DemoDataSeeder>));
+        Assert.Contains(services, d => d.ServiceType == typeof(DemoDataSeeder));
     }
 
     [Theory]

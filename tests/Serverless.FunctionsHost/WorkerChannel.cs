@@ -156,6 +156,7 @@ internal sealed class WorkerChannel(AppFolder app, WorkerOutput output)
 
                 break;
             case StreamingMessage.ContentOneofCase.InvocationResponse:
+                output.CountInvocationResponse(message.InvocationResponse.ReturnValue is { DataCase: not TypedData.DataOneofCase.None });
                 if (_invocations.TryGetValue(message.InvocationResponse.InvocationId, out var pending))
                 {
                     pending.TrySetResult(message.InvocationResponse);

@@ -10,11 +10,32 @@ public sealed class WorkerOutput(Action<string>? echo = null)
 
     private readonly Queue<string> _lines = new();
     private long _rpcLogs;
+    private long _returnValues;
+    private long _invocationResponses;
 
     /// <summary>How many RpcLog messages the worker has sent over its stream (each one a gRPC message the host handles).</summary>
     public long RpcLogCount => Interlocked.Read(ref _rpcLogs);
 
     internal void CountRpcLog() => Interlocked.Increment(ref _rpcLogs);
+
+    /// <summary>
+    /// How many InvocationResponses carried a return value. In proxy mode the host ignores an HTTP function's return
+    /// value (the response went back over HTTP), so each one is work the worker did for nothing.
+    /// </summary>
+    public long ReturnValueCount => Interlocked.Read(ref _returnValues);
+
+    /// <summary>How many InvocationResponses the worker has sent (an HTTP client may have its answer a little before).</summary>
+    public long InvocationResponseCount => Interlocked.Read(ref _invocationResponses);
+
+    internal void CountInvocationResponse(bool withReturnValue)
+    {
+        if (withReturnValue)
+        {
+            Interlocked.Increment(ref _returnValues);
+        }
+
+        Interlocked.Increment(ref _invocationResponses);
+    }
 
     public void Add(string source, string line)
     {

@@ -28,9 +28,10 @@ public sealed record WorkerVariant(string Label, string AppDirectory, IReadOnlyD
 
 /// <summary>
 /// One start-up, in milliseconds from the emulator starting the worker process: the worker's gRPC stream open, its
-/// init answered, its functions indexed and loaded, its HTTP listener up (routes served), the first token served.
+/// init answered, its functions indexed and loaded, its HTTP listener up (routes served), the first token served; and
+/// the CPU time the worker process had used by then (less sensitive than the wall clock to a machine shared with others).
 /// </summary>
-public sealed record WorkerStartupRun(double StreamStarted, double Initialized, double Indexed, double Loaded, double Serving, double FirstToken);
+public sealed record WorkerStartupRun(double StreamStarted, double Initialized, double Indexed, double Loaded, double Serving, double FirstToken, double WorkerCpuMs = 0);
 
 /// <summary>A variant's start-up runs (median per step).</summary>
 public sealed record WorkerStartup(string Variant, IReadOnlyList<WorkerStartupRun> Runs)
@@ -102,7 +103,7 @@ public static class WorkerRun
                 foreach (var variant in variants)
                 {
                     var timing = await StartOnceAsync(variant, storage, keyPath, basic);
-                    log.WriteLine($"  {variant.Label} run {run}: stream {timing.StreamStarted:F0}, init {timing.Initialized:F0}, indexed {timing.Indexed:F0}, loaded {timing.Loaded:F0}, serving {timing.Serving:F0}, first token {timing.FirstToken:F0} ms{(run == 0 ? " (not counted)" : "")}");
+                    log.WriteLine($"  {variant.Label} run {run}: stream {timing.StreamStarted:F0}, init {timing.Initialized:F0}, indexed {timing.Indexed:F0}, loaded {timing.Loaded:F0}, serving {timing.Serving:F0}, first token {timing.FirstToken:F0} ms, worker CPU {timing.WorkerCpuMs:F0} ms{(run == 0 ? " (not counted)" : "")}");
                     if (run > 0)
                     {
                         measured[variant.Label].Add(timing);
@@ -139,13 +140,15 @@ public static class WorkerRun
         var response = await http.SendAsync(request);
         var timeline = host.Timeline;
         var firstToken = timeline.Now();
+        using var worker = Process.GetProcessById(host.WorkerProcessId);
+        var workerCpu = worker.TotalProcessorTime.TotalMilliseconds;
         if (!response.IsSuccessStatusCode)
         {
             throw new InvalidOperationException($"The worker's first token request answered {(int)response.StatusCode}:{Environment.NewLine}{host.Output}");
         }
 
         return new WorkerStartupRun(
-            timeline.StreamStarted ?? 0, timeline.Initialized ?? 0, timeline.Indexed ?? 0, timeline.Loaded ?? 0, timeline.Listening ?? 0, firstToken);
+            timeline.StreamStarted ?? 0, timeline.Initialized ?? 0, timeline.Indexed ?? 0, timeline.Loaded ?? 0, timeline.Listening ?? 0, firstToken, workerCpu);
     }
 
     private static async Task<(IReadOnlyList<LoadResult> Local, IReadOnlyList<WorkerLoad> Workers)> MeasureLoadAsync(

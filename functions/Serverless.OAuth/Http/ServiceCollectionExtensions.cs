@@ -86,7 +86,8 @@ public static class ServiceCollectionExtensions
         services.TryAddSingleton<ClientDirectory>();
         services.TryAddSingleton<IApiStore, ApiStore>();
         services.AddSingleton(sp => ApiSeed.DemoResource(sp.GetRequiredService<OAuthServerOptions>()));
-        services.AddHostedService<ApiSeeding>();
+        // Built when started (after the Functions worker has called its host), not when the host collects its services.
+        services.AddDeferredHostedService<ApiSeeding>();
         services.TryAddSingleton<IUserStore, UserStore>();
         services.TryAddSingleton<IGrantStore>(sp => new GrantStore(sp.GetRequiredService<GrantAccounts>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IRevocationStore>(sp => new RevocationStore(sp.GetRequiredService<GrantAccounts>(), sp.GetRequiredService<TimeProvider>()));
