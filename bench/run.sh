@@ -65,6 +65,9 @@ $bench telemetry --out "$out" "${quick[@]}"
 step "1c. Telemetry volume per token (Azure Monitor exporter, counted)"
 $bench telemetry-volume --out "$out" --tokens 2000
 
+step "1d. Each step and check of a client_credentials token (BenchmarkDotNet)"
+$bench token-path --out "$out" "${quick[@]}"
+
 step "3-4. Storage round trips and Key Vault operations, counted"
 $bench counts --out "$out" --repetitions 10
 

@@ -37,6 +37,7 @@ public static class ReportWriter
         WriteIssuance(md, issuance);
         WriteTelemetry(md, telemetry);
         WriteTelemetryVolume(md, ResultFiles.Read<TelemetryVolume>(directory, ResultFiles.TelemetryVolume));
+        WriteTokenPath(md, ResultFiles.Read<List<IssuanceResult>>(directory, ResultFiles.TokenPath));
         WriteHttp(md, http);
         WriteCacheExpiry(md, ResultFiles.Read<CacheExpiryFigures>(directory, ResultFiles.CacheExpiry));
         Serverless.Benchmarks.SideBySide.SideBySideReport.Write(md, ResultFiles.Read<Serverless.Benchmarks.SideBySide.SideBySideFigures>(directory, ResultFiles.SideBySide));
@@ -132,6 +133,29 @@ public static class ReportWriter
         {
             var ratio = baseline is null ? "" : Invariant($"{r.TokensPerSecond / baseline.TokensPerSecond:P0}");
             md.AppendLine(Invariant($"| {r.Variant} | {r.MeanMicroseconds:F1} ± {r.ErrorMicroseconds:F1} | {r.TokensPerSecond:N0} | {ratio} | {r.AllocatedBytes:N0} B |"));
+        }
+
+        md.AppendLine();
+    }
+
+    private static void WriteTokenPath(StringBuilder md, List<IssuanceResult>? results)
+    {
+        md.AppendLine("## 1d. Each step and check of a client_credentials token (BenchmarkDotNet)");
+        md.AppendLine();
+        if (results is null || results.Count == 0)
+        {
+            md.AppendLine("(not run)").AppendLine();
+            return;
+        }
+
+        md.AppendLine("Each step alone, with the server's own services (Local ES256 key, the client cached with its secret verified once), beside the whole POST /token response it is part of: what the checks and the telemetry cost per token.");
+        md.AppendLine();
+        md.AppendLine("| step | mean (µs) | share of the whole response | allocated |");
+        md.AppendLine("|---|---:|---:|---:|");
+        var whole = results.FirstOrDefault(r => r.Method.StartsWith("full token response", StringComparison.Ordinal)) ?? results[0];
+        foreach (var r in results)
+        {
+            md.AppendLine(Invariant($"| {r.Method} | {r.MeanMicroseconds:F2} ± {r.ErrorMicroseconds:F2} | {r.MeanMicroseconds / whole.MeanMicroseconds:P1} | {r.AllocatedBytes:N0} B |"));
         }
 
         md.AppendLine();
