@@ -73,7 +73,7 @@ public sealed class DeviceCodeGrant(
                 row.Status = DeviceAuthorizationStatus.Redeemed;
                 if (await devices.TryReplaceAsync(row, cancellationToken))
                 {
-                    return await RedeemAsync(client, row, form, dpopJkt, cancellationToken);
+                    return await RedeemOrGiveBackAsync(client, row, form, dpopJkt, cancellationToken);
                 }
             }
             else
@@ -100,6 +100,49 @@ public sealed class DeviceCodeGrant(
                 // Changed twice under us: others are polling this code at the same moment.
                 return OAuthError.SlowDown("Poll less often.");
             }
+        }
+    }
+
+    /// <summary>
+    /// Redeems the approval this poll won. When no tokens come of it (the storage failed on the way, or the poll's own
+    /// resource was refused), the approval is given back, conditionally on the ETag this poll wrote, so the device's
+    /// next poll gets its tokens instead of invalid_grant: a user's approval is not lost to a failure the device did
+    /// not cause. A code and a family written on the way reach no one and expire.
+    /// </summary>
+    private async Task<OAuthResult<TokenResponse>> RedeemOrGiveBackAsync(
+        OAuthClient client, DeviceCodeEntity row, OAuthParameters form, string? dpopJkt, CancellationToken cancellationToken)
+    {
+        OAuthResult<TokenResponse> issued;
+        try
+        {
+            issued = await RedeemAsync(client, row, form, dpopJkt, cancellationToken);
+        }
+        catch
+        {
+            await GiveBackAsync(row);
+            throw;
+        }
+
+        if (!issued.Succeeded)
+        {
+            await GiveBackAsync(row);
+        }
+
+        return issued;
+    }
+
+    private async Task GiveBackAsync(DeviceCodeEntity row)
+    {
+        row.Status = DeviceAuthorizationStatus.Approved;
+        try
+        {
+            // Not the request's token: the request may be failing because it was cancelled, and the approval should
+            // still go back.
+            await devices.TryReplaceAsync(row, CancellationToken.None);
+        }
+        catch (Exception e) when (e is Azure.RequestFailedException or DependencyUnavailableException)
+        {
+            DeviceEvents.ApprovalNotGivenBack(logger, row.ClientId);
         }
     }
 

@@ -32,7 +32,7 @@ public abstract partial class DeviceFlowContractTests<TFixture>(TFixture fixture
     private async Task<OAuthClient> DeviceClientAsync() =>
         await Server.AddPublicClientAsync(grants: [DeviceGrant, GrantTypes.RefreshToken]);
 
-    private static async Task<JsonElement> StartAsync(OAuthFlow device, string clientId, string scope = "read offline_access")
+    internal static async Task<JsonElement> StartAsync(OAuthFlow device, string clientId, string scope = "read offline_access")
     {
         var response = await device.PostFormAsync("device_authorization", [("client_id", clientId), ("scope", scope)]);
         var body = await response.Content.ReadAsStringAsync();
@@ -41,7 +41,7 @@ public abstract partial class DeviceFlowContractTests<TFixture>(TFixture fixture
         return JsonDocument.Parse(body).RootElement.Clone();
     }
 
-    private static Task<HttpResponseMessage> PollAsync(OAuthFlow device, string clientId, JsonElement started) =>
+    internal static Task<HttpResponseMessage> PollAsync(OAuthFlow device, string clientId, JsonElement started) =>
         device.PostTokenAsync([("grant_type", DeviceGrant), ("device_code", started.GetProperty("device_code").GetString()!), ("client_id", clientId)]);
 
     private static async Task<(HttpResponseMessage Response, string Html)> PostPageAsync(OAuthFlow browser, string html, params (string Name, string Value)[] fields)
@@ -51,7 +51,7 @@ public abstract partial class DeviceFlowContractTests<TFixture>(TFixture fixture
     }
 
     /// <summary>The user's side: open verification_uri_complete, confirm the code, sign in, then answer.</summary>
-    private async Task<string> AnswerAsync(OAuthFlow browser, JsonElement started, string username, string decision)
+    internal static async Task<string> AnswerAsync(OAuthFlow browser, JsonElement started, string username, string decision)
     {
         var complete = new Uri(started.GetProperty("verification_uri_complete").GetString()!);
         var page = await browser.Http.GetAsync(complete.PathAndQuery.TrimStart('/'));

@@ -28,6 +28,10 @@ public static partial class DeviceEvents
         Message = "Device of {ClientId} polled too fast: slow_down")]
     public static partial void SlowDown(ILogger logger, string clientId);
 
+    [LoggerMessage(EventId = EventIds.DeviceApprovalNotGivenBack, EventName = nameof(EventIds.DeviceApprovalNotGivenBack), Level = LogLevel.Warning,
+        Message = "A redemption of {ClientId}'s device authorization failed, and the approval could not be given back: the device must start again")]
+    public static partial void ApprovalNotGivenBack(ILogger logger, string clientId);
+
     [LoggerMessage(EventId = EventIds.UserCodeRefused, EventName = nameof(EventIds.UserCodeRefused), Level = LogLevel.Warning,
         Message = "A user code was refused at the verification page: {Reason}")]
     public static partial void UserCodeRefused(ILogger logger, string reason);

@@ -68,6 +68,7 @@ public static class EventIds
     public const int DeviceRedeemed = 4544;
     public const int DevicePollSlowedDown = 4545;
     public const int UserCodeRefused = 4546;
+    public const int DeviceApprovalNotGivenBack = 4547;
 
     public static readonly EventId DependencyFailed = new(4901, nameof(DependencyFailed));
     public static readonly EventId UnexpectedException = new(4902, nameof(UnexpectedException));
@@ -96,6 +97,7 @@ public static class EventIds
         new(DeviceAuthorizationStarted, nameof(DeviceAuthorizationStarted)), new(DeviceApproved, nameof(DeviceApproved)),
         new(DeviceDenied, nameof(DeviceDenied)), new(DeviceRedeemed, nameof(DeviceRedeemed)),
         new(DevicePollSlowedDown, nameof(DevicePollSlowedDown)), new(UserCodeRefused, nameof(UserCodeRefused)),
+        new(DeviceApprovalNotGivenBack, nameof(DeviceApprovalNotGivenBack)),
         DependencyFailed, UnexpectedException, FunctionFailed,
         PurgeRun,
     ];
