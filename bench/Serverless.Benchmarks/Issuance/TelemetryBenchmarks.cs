@@ -1,9 +1,4 @@
-using System.Diagnostics;
 using BenchmarkDotNet.Attributes;
-using OpenTelemetry;
-using OpenTelemetry.Metrics;
-using OpenTelemetry.Trace;
-using Serverless.OAuth.Infrastructure.Telemetry;
 
 namespace Serverless.Benchmarks.Issuance;
 
@@ -18,8 +13,7 @@ namespace Serverless.Benchmarks.Issuance;
 public class TelemetryBenchmarks
 {
     private InProcessTokenServer _server = null!;
-    private TracerProvider? _tracing;
-    private MeterProvider? _metrics;
+    private CollectedTelemetry? _telemetry;
 
     [Params("ES256")]
     public string Algorithm { get; set; } = "ES256";
@@ -33,14 +27,7 @@ public class TelemetryBenchmarks
         _server = new InProcessTokenServer(Algorithm);
         if (Telemetry == "OpenTelemetry")
         {
-            _tracing = Sdk.CreateTracerProviderBuilder()
-                .AddSource(ServerTelemetry.Name)
-                .AddProcessor(new BatchActivityExportProcessor(new DiscardingExporter<Activity>()))
-                .Build();
-            _metrics = Sdk.CreateMeterProviderBuilder()
-                .AddMeter(ServerTelemetry.Name)
-                .AddReader(new PeriodicExportingMetricReader(new DiscardingExporter<Metric>(), exportIntervalMilliseconds: 1000))
-                .Build();
+            _telemetry = new CollectedTelemetry();
         }
 
         if (FullTokenResponse() != 200)
@@ -52,17 +39,10 @@ public class TelemetryBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        _tracing?.Dispose();
-        _metrics?.Dispose();
+        _telemetry?.Dispose();
         _server.Dispose();
     }
 
     [Benchmark(Description = "full token response (POST /token path)")]
     public int FullTokenResponse() => _server.IssueAsync(Stream.Null).GetAwaiter().GetResult();
-
-    private sealed class DiscardingExporter<T> : BaseExporter<T>
-        where T : class
-    {
-        public override ExportResult Export(in Batch<T> batch) => ExportResult.Success;
-    }
 }

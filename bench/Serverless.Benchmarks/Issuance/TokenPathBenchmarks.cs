@@ -1,10 +1,6 @@
-using System.Diagnostics;
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Primitives;
-using OpenTelemetry;
-using OpenTelemetry.Metrics;
-using OpenTelemetry.Trace;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Clients.Apis;
 using Serverless.OAuth.Endpoints.Dpop;
@@ -35,8 +31,7 @@ public class TokenPathBenchmarks
     private ClientCredentialsGrant _grant = null!;
     private OAuthClient _client = null!;
     private OAuthParameters _form = null!;
-    private TracerProvider? _tracing;
-    private MeterProvider? _metrics;
+    private CollectedTelemetry? _telemetry;
 
     [Params("ES256")]
     public string Algorithm { get; set; } = "ES256";
@@ -63,23 +58,14 @@ public class TokenPathBenchmarks
     public void SetupListened()
     {
         Setup();
-        _tracing = Sdk.CreateTracerProviderBuilder()
-            .AddSource(ServerTelemetry.Name)
-            .AddProcessor(new BatchActivityExportProcessor(new DiscardingExporter<Activity>()))
-            .Build();
-        _metrics = Sdk.CreateMeterProviderBuilder()
-            .AddMeter(ServerTelemetry.Name)
-            .AddReader(new PeriodicExportingMetricReader(new DiscardingExporter<Metric>(), exportIntervalMilliseconds: 1000))
-            .Build();
+        _telemetry = new CollectedTelemetry();
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
-        _tracing?.Dispose();
-        _metrics?.Dispose();
-        _tracing = null;
-        _metrics = null;
+        _telemetry?.Dispose();
+        _telemetry = null;
         _server.Dispose();
     }
 
@@ -136,11 +122,5 @@ public class TokenPathBenchmarks
         }
 
         ServerTelemetry.TokenIssued(GrantTypes.ClientCredentials, "https://oauth.example.com/resource");
-    }
-
-    private sealed class DiscardingExporter<T> : BaseExporter<T>
-        where T : class
-    {
-        public override ExportResult Export(in Batch<T> batch) => ExportResult.Success;
     }
 }
