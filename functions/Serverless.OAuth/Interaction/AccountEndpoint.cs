@@ -118,8 +118,7 @@ public sealed class AccountEndpoint(
             providers,
             options.LocalAccounts.Enabled,
             ReturnOrigin: null) { Username = username, Problem = problem };
-        var targets = providers.SelectMany(p => p.FormTargets()).Distinct(StringComparer.Ordinal).ToList();
-        return new HtmlPage(LoginPage.Render(view), CsrfCookie: csrf, FormTarget: targets.Count == 0 ? null : string.Join(' ', targets));
+        return HtmlPage.ForSignIn(view);
     }
 
     private async Task<EndpointResult> PageAsync(SignInSession session, string? notice, CancellationToken cancellationToken)

@@ -159,17 +159,9 @@ public sealed class AuthorizationInteraction(
     private EndpointResult Refused(AuthorizationRequest request, OAuthError error) =>
         AuthorizationResponse.Error(request.Redirected(error), options.Issuer);
 
-    /// <summary>
-    /// The sign-in step. Its forms answer with a redirect to the client's origin (Cancel), or, when the user picks a
-    /// provider, to that provider: its Content-Security-Policy's form-action must allow them.
-    /// </summary>
-    private HtmlPage SignInPage(AuthorizationRequest request, string csrf, string? username, string? problem)
-    {
-        var providers = upstream.All;
-        var targets = providers.SelectMany(p => p.FormTargets()).Prepend(new Uri(request.RedirectUri).GetLeftPart(UriPartial.Authority)).Distinct(StringComparer.Ordinal);
-        var view = LoginPage.ForAuthorization(request, options, csrf, providers) with { Username = username, Problem = problem };
-        return new HtmlPage(LoginPage.Render(view), CsrfCookie: csrf, FormTarget: string.Join(' ', targets));
-    }
+    /// <summary>The sign-in step of this authorization: Cancel goes back to the client's origin.</summary>
+    private HtmlPage SignInPage(AuthorizationRequest request, string csrf, string? username, string? problem) =>
+        HtmlPage.ForSignIn(LoginPage.ForAuthorization(request, options, csrf, upstream.All) with { Username = username, Problem = problem });
 
     /// <summary>The consent step, with a new CSRF token; its answer is a redirect to the client's origin.</summary>
     private async Task<EndpointResult> ConsentPageAsync(AuthorizationRequest request, SignInSession session, ConsentQuestion question, CancellationToken cancellationToken)

@@ -23,6 +23,19 @@ public sealed record HtmlPage(
     public override OAuthError? Failure => Error;
 
     /// <summary>
+    /// The sign-in step (<see cref="LoginPage"/>), wherever it is shown. Its forms answer with a redirect to where
+    /// Cancel goes, or, when the user picks a provider, to that provider: its Content-Security-Policy's form-action must
+    /// allow them all.
+    /// </summary>
+    public static HtmlPage ForSignIn(SignInView view)
+    {
+        var targets = view.Providers.SelectMany(p => p.FormTargets());
+        targets = view.ReturnOrigin is { } origin ? targets.Prepend(origin) : targets;
+        var formTarget = string.Join(' ', targets.Distinct(StringComparer.Ordinal));
+        return new HtmlPage(LoginPage.Render(view), CsrfCookie: view.CsrfToken, FormTarget: formTarget.Length == 0 ? null : formTarget);
+    }
+
+    /// <summary>
     /// The error page: for the user, when the server cannot (or must not) send the error to the client. Its status is
     /// the error's (<see cref="OAuthError.HttpStatus"/>: 429, 500 and 503 as a JSON error's would be), except that a
     /// page challenges no one to authenticate, so an unknown client or token is a 400 there, not a 401 or 403.
