@@ -26,11 +26,7 @@ public static class ConsentPage
         // the page says which: "offline_access" is listed only when it has that effect, or added when the client has
         // opted out of needing it, and otherwise the page says the access ends.
         var staysSignedIn = request.Client.IssuesRefreshToken(request.Scope);
-        var scopes = Html.Join(scope.Values
-            .Where(name => name != ScopeSet.OfflineAccess || staysSignedIn)
-            .Select(name => apis.OwnerOf(name) is { } api
-                ? Html.Of($"<li>{ScopeWords.Describe(name, apis, options)} <code>({name})</code> <span class=\"api\">in {api.Name}</span></li>\n")
-                : Html.Of($"<li>{ScopeWords.Describe(name, apis, options)} <code>({name})</code></li>\n")));
+        var scopes = ScopeWords.ListItems(scope.Values.Where(name => name != ScopeSet.OfflineAccess || staysSignedIn), apis, options);
         var apisWithoutScope = Html.Join(request.Resources
             .Select(apis.Find)
             .OfType<ApiResource>()

@@ -58,9 +58,7 @@ public static class DevicePage
     public static Html Consent(
         OAuthServerOptions options, ApiCatalog apis, string csrfToken, string userCode, string clientName, string username, ScopeSet scope)
     {
-        var scopes = Html.Join(scope.Values.Select(name => apis.OwnerOf(name) is { } api
-            ? Html.Of($"<li>{ScopeWords.Describe(name, apis, options)} <code>({name})</code> <span class=\"api\">in {api.Name}</span></li>\n")
-            : Html.Of($"<li>{ScopeWords.Describe(name, apis, options)} <code>({name})</code></li>\n")));
+        var scopes = ScopeWords.ListItems(scope.Values, apis, options);
 
         // Allow comes first (Enter submits with the first button); the warning is read before it (RFC 8628 §5.4).
         return PageLayout.Render($"Allow - {clientName}", Html.Of($"""
