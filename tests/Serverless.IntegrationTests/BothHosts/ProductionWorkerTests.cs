@@ -8,7 +8,7 @@ namespace Serverless.IntegrationTests.BothHosts;
 /// 127.0.0.1 with a throwaway certificate; the worker itself is reached over http, as in Azure). A browser-like client
 /// (a cookie jar that keeps Secure cookies only over https) signs a user in end to end: every cookie the worker sets is
 /// Secure and "__Host-" prefixed, and the flow works with them. The local host in Production is covered by
-/// SessionAndConsentTests and SecurityHeadersTests.
+/// ProductionSessionCookieTests and SecurityHeadersTests.
 /// </summary>
 public sealed class ProductionWorkerTests : IAsyncLifetime
 {

@@ -1,15 +1,18 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using Serverless.OAuth.Http;
 using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Protocol;
 
-namespace Serverless.IntegrationTests;
+namespace Serverless.IntegrationTests.BothHosts;
 
 /// <summary>
 /// Sign-in sessions, prompt/max_age/login_hint (OpenID Connect Core §3.1.2.1, §3.1.2.6), remembered consent and the
-/// account page, over real HTTP against Azurite. One browser is one <see cref="OAuthFlow"/> (one cookie jar).
+/// account page, over real HTTP against Azurite, on both hosts. One browser is one <see cref="OAuthFlow"/> (one cookie
+/// jar); each test has its own browser, client and user over a shared server.
 /// </summary>
-public sealed class SessionAndConsentTests : LocalServerTest
+public abstract class SessionAndConsentContractTests<TFixture>(TFixture fixture) : IClassFixture<TFixture>, IAsyncLifetime
+    where TFixture : ServerFixture
 {
     private const string Redirect = "http://127.0.0.1:9/callback";
     private readonly CookieContainer _cookies = new();
@@ -17,7 +20,13 @@ public sealed class SessionAndConsentTests : LocalServerTest
     private string _clientId = null!;
     private string _username = null!;
 
-    protected override async Task SetUpAsync()
+    private IOAuthTestServer Server => fixture.Server;
+
+    private OAuthServerOptions Options => Server.Services.GetRequiredService<OAuthServerOptions>();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    public async Task InitializeAsync()
     {
         _browser = new OAuthFlow(OAuthFlow.Browser(Server.BaseAddress, _cookies));
         _clientId = (await Server.AddPublicClientAsync(redirectUris: Redirect)).ClientId;
@@ -69,25 +78,6 @@ public sealed class SessionAndConsentTests : LocalServerTest
         Assert.Contains("path=/", setCookie, StringComparison.OrdinalIgnoreCase);
         Assert.True(SecretValues.TrySplit(SessionCookie().Value, out _, out var secret));
         Assert.Equal(43, secret.Length); // 256 random bits, base64url
-    }
-
-    [Fact]
-    public async Task InProduction_TheSessionCookieIsHostPrefixedAndSecure()
-    {
-        await using var production = await LocalServer.StartAsync(environment: "Production");
-        var client = await production.AddPublicClientAsync(redirectUris: Redirect);
-        var user = await production.AddUserAsync();
-        var fields = await OAuthFlow.FilledLoginFormAsync(production, client.ClientId, Redirect, user.Username);
-
-        // The browser would send the Secure CSRF cookie over https; this test speaks http, so it sends it by hand.
-        var response = await OAuthFlow.PostWithCookieAsync(
-            production.BaseAddress, "authorize", fields, EndpointHttpResult.SecureCsrfCookieName + "=" + fields["csrf_token"]);
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode); // signed in, on to the consent step
-        var setCookie = Assert.Single(response.Headers.GetValues("Set-Cookie"), c => c.Contains("oauth_session=", StringComparison.Ordinal));
-        Assert.StartsWith(EndpointHttpResult.SecureSessionCookieName + "=", setCookie, StringComparison.Ordinal);
-        Assert.Contains("secure", setCookie, StringComparison.OrdinalIgnoreCase);
-        Assert.Contains("samesite=lax", setCookie, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]
@@ -213,14 +203,14 @@ public sealed class SessionAndConsentTests : LocalServerTest
             Assert.Equal(OAuthErrorCodes.LoginRequired, error["error"]);
         }
 
-        await Server.PassTimeAsync(Server.Get<OAuthServerOptions>().SessionIdleLifetime + TimeSpan.FromSeconds(1));
+        await Server.PassTimeAsync(Options.SessionIdleLifetime + TimeSpan.FromSeconds(1));
         Assert.Equal(HttpStatusCode.OK, (await _browser.Http.GetAsync(Query())).StatusCode);
     }
 
     [Fact]
     public async Task TheIdleEnd_SlidesWithUse_ButNotPastTheAbsoluteEnd()
     {
-        var options = Server.Get<OAuthServerOptions>();
+        var options = Options;
         await SignInWithPasswordAsync();
 
         // Used at 60 % of the idle lifetime, twice over: alive at 120 % of it from the sign-in.
@@ -307,3 +297,7 @@ public sealed class SessionAndConsentTests : LocalServerTest
     }
 
 }
+
+public sealed class LocalHostSessionAndConsentTests(LocalHostFixture fixture) : SessionAndConsentContractTests<LocalHostFixture>(fixture);
+
+public sealed class FunctionsWorkerSessionAndConsentTests(FunctionsWorkerFixture fixture) : SessionAndConsentContractTests<FunctionsWorkerFixture>(fixture);
