@@ -7,8 +7,8 @@ public interface IUserStore
 
     /// <summary>
     /// The password check, of a user already looked up (<see cref="FindAsync"/>; null when there was none, checked
-    /// against a stand-in hash all the same, so it takes about the same time either way): the user when it is right. So the lookup, which is no guess, can run
-    /// alongside the lockout's reservations and only the check waits for them.
+    /// against a stand-in hash all the same, so it takes about the same time either way): the user when it is right.
+    /// So the lookup, which is no guess, can run alongside the lockout's reservations and only the check waits for them.
     /// </summary>
     OAuthUser? VerifyPassword(OAuthUser? user, string password);
 
