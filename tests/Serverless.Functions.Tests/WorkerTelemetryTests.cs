@@ -30,7 +30,7 @@ public sealed class WorkerTelemetryTests
     [Fact]
     public void With_the_exporter_s_default_the_same_event_is_dropped()
     {
-        var exported = ExportUnderSampledOutSpan(exporter => exporter.Credential ??= IngestionCapture.Credential);
+        var exported = ExportUnderSampledOutSpan(_ => { });
 
         Assert.DoesNotContain(exported, item => item.Contains("audit-under-sampled-out-trace", StringComparison.Ordinal));
     }
@@ -61,13 +61,29 @@ public sealed class WorkerTelemetryTests
     [Fact]
     public void Traces_are_sampled_at_a_chosen_rate_and_logs_are_not()
     {
-        var exporter = new AzureMonitorExporterOptions { Credential = IngestionCapture.Credential };
+        var exporter = new AzureMonitorExporterOptions();
 
         WorkerTelemetry.ConfigureExporter(exporter);
 
         Assert.Equal(WorkerTelemetry.TracesPerSecond, exporter.TracesPerSecond);
         Assert.False(exporter.EnableTraceBasedLogsSampler);
+    }
+
+    [Fact]
+    public void The_exporter_signs_in_with_the_server_s_credential()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<Azure.Core.TokenCredential>(IngestionCapture.Credential);
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection([new(WorkerTelemetry.ConnectionStringSetting, IngestionCapture.ConnectionString)])
+            .Build();
+        WorkerTelemetry.Add(services, configuration);
+        using var provider = services.BuildServiceProvider();
+
+        var exporter = provider.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<AzureMonitorExporterOptions>>().Get(Microsoft.Extensions.Options.Options.DefaultName);
+
         Assert.Same(IngestionCapture.Credential, exporter.Credential);
+        Assert.Equal(WorkerTelemetry.TracesPerSecond, exporter.TracesPerSecond);
     }
 
     [Fact]

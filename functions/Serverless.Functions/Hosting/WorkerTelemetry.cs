@@ -1,4 +1,4 @@
-using Azure.Identity;
+using Azure.Core;
 using Azure.Monitor.OpenTelemetry.Exporter;
 using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.Configuration;
@@ -12,7 +12,8 @@ namespace Serverless.Functions.Hosting;
 
 /// <summary>
 /// The worker's telemetry, in OpenTelemetry form (host.json sets the host's telemetryMode to match), exported to
-/// Application Insights with the app's managed identity (the resource accepts Entra-authenticated telemetry only).
+/// Application Insights with the app's managed identity (the resource accepts Entra-authenticated telemetry only),
+/// through the server's own <see cref="TokenCredential"/>, so the worker keeps one credential and one token cache.
 /// With <c>telemetryMode: OpenTelemetry</c> the host.json <c>samplingSettings</c> do not apply to the worker: the
 /// sampling is the exporter's, chosen here.
 /// <list type="bullet">
@@ -47,13 +48,16 @@ internal static class WorkerTelemetry
             .UseFunctionsWorkerDefaults()
             .WithTracing(tracing => tracing.AddSource(ServerTelemetry.Name))
             .WithMetrics(metrics => metrics.AddMeter(ServerTelemetry.Name))
-            .UseAzureMonitorExporter(exporter => ConfigureExporter(exporter));
+            .UseAzureMonitorExporter(ConfigureExporter);
+
+        // The exporter reads its options when the providers are built, after the server's registrations.
+        services.AddOptions<AzureMonitorExporterOptions>()
+            .Configure<TokenCredential>((exporter, credential) => exporter.Credential ??= credential);
     }
 
-    /// <summary>The sampling decisions above, on the exporter's options (the credential only where none is set).</summary>
+    /// <summary>The sampling decisions above, on the exporter's options.</summary>
     public static void ConfigureExporter(AzureMonitorExporterOptions exporter)
     {
-        exporter.Credential ??= new DefaultAzureCredential();
         exporter.TracesPerSecond = TracesPerSecond;
         exporter.EnableTraceBasedLogsSampler = false;
     }
