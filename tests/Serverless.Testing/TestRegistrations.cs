@@ -19,7 +19,7 @@ public static class TestRegistrations
         };
 
     public static async Task<OAuthClient> AddPublicClientAsync(
-        this IOAuthTestServer server, string? clientId = null, string[]? grants = null, bool refreshWithoutOfflineAccess = false, params string[] redirectUris)
+        this IOAuthTestServer server, string? clientId = null, string[]? grants = null, bool refreshWithoutOfflineAccess = false, string[]? scopes = null, params string[] redirectUris)
     {
         var client = new OAuthClient
         {
@@ -27,7 +27,7 @@ public static class TestRegistrations
             Name = "Test Public App",
             Type = ClientType.Public,
             RedirectUris = redirectUris.Length > 0 ? redirectUris : ["http://127.0.0.1:9/callback"],
-            AllowedScopes = ["read", "write", "offline_access"],
+            AllowedScopes = scopes ?? ["read", "write", "offline_access"],
             AllowedGrantTypes = grants ?? [GrantTypes.AuthorizationCode, GrantTypes.RefreshToken],
             RefreshWithoutOfflineAccess = refreshWithoutOfflineAccess,
         };

@@ -5,6 +5,7 @@ using Serverless.OAuth.Endpoints;
 using Serverless.OAuth.Grants;
 using Serverless.OAuth.Identity.Lockout;
 using Serverless.OAuth.Identity.Sessions;
+using Serverless.OAuth.Identity.Upstream;
 using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Infrastructure.Telemetry;
 using Serverless.OAuth.Interaction.Pages;
@@ -15,9 +16,10 @@ namespace Serverless.OAuth.Interaction;
 
 /// <summary>
 /// GET|POST /device, the verification page of the device authorization grant (RFC 8628 §3.3): the user enters the
-/// code their device shows, signs in (the browser's session when it has one; otherwise the password, through the same
-/// <see cref="LoginStep"/> as /authorize: its lockout, its audit, its new session), and allows or denies the device's
-/// client, which the device learns at its next poll (<see cref="DeviceCodeGrant"/>).
+/// code their device shows, signs in (the browser's session when it has one; otherwise the same sign-in step as
+/// /authorize: an upstream provider, through <see cref="UpstreamChallenge"/>, which comes back here with the code filled
+/// in, or the password, through the same <see cref="LoginStep"/>: its lockout, its audit, its new session), and allows
+/// or denies the device's client, which the device learns at its next poll (<see cref="DeviceCodeGrant"/>).
 /// Every post carries the user code again and is looked up again, under the lockout of the address it comes from
 /// (<see cref="ILockout"/>, the address bucket failed sign-ins share): a wrong code is a failed attempt, so one address
 /// gets at most <c>AddressLockout:MaxFailures</c> guesses per window before it is throttled. With 2.56 x 10^10 codes,
@@ -28,6 +30,8 @@ public sealed class DeviceVerification(
     ILockout lockout,
     ISessionStore sessions,
     LoginStep login,
+    UpstreamProviders upstream,
+    UpstreamChallenge challenge,
     ClientDirectory clients,
     IApiStore apis,
     OAuthServerOptions options,
@@ -89,6 +93,15 @@ public sealed class DeviceVerification(
         SessionCookie? started = null;
         if (session is null)
         {
+            if (form[FieldNames.Provider] is { } chosen)
+            {
+                // The provider's answer starts the session and comes back to the code, filled in as from
+                // verification_uri_complete, for the user to confirm again: then the consent.
+                return upstream.Find(chosen) is { } provider
+                    ? await challenge.StartForPageAsync(provider, $"/device?{UserCodeField}={Uri.EscapeDataString(userCode)}", cancellationToken)
+                    : SignInPage(userCode, clientName, username: null, "That way of signing in is not available. Choose another.");
+            }
+
             if (form["username"] is null && form["password"] is null)
             {
                 return SignInPage(userCode, clientName, username: null, problem: form["decision"] is null ? null : "Your sign-in has ended. Sign in again to continue.");
@@ -96,7 +109,7 @@ public sealed class DeviceVerification(
 
             if (!options.LocalAccounts.Enabled)
             {
-                return SignInPage(userCode, clientName, username: null, "Sign-in with a password is not available here.");
+                return SignInPage(userCode, clientName, username: null, "Sign in with one of the ways shown.");
             }
 
             var signIn = await login.SignInAsync(device.ClientId, form["username"], form["password"], clientAddress, cancellationToken);
@@ -176,8 +189,8 @@ public sealed class DeviceVerification(
 
     private HtmlPage SignInPage(string userCode, string clientName, string? username, string? problem)
     {
-        var csrf = CsrfGuard.NewToken();
-        return new HtmlPage(DevicePage.SignIn(options, csrf, userCode, clientName, username, problem), problem is null ? 200 : 400, CsrfCookie: csrf);
+        var view = DevicePage.SignIn(options, upstream.All, CsrfGuard.NewToken(), userCode, clientName) with { Username = username, Problem = problem };
+        return HtmlPage.ForSignIn(view) with { Status = problem is null ? 200 : 400 };
     }
 
     private HtmlPage CodePage(string? userCode, string? problem, int status)

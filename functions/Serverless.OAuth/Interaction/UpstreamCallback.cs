@@ -62,7 +62,7 @@ public sealed class UpstreamCallback(
             return Page(provider, UpstreamEvents.Results.InvalidState, "This way of signing in is no longer available. Go back to the application and start again.");
         }
 
-        // A sign-in for a page of this server (the account page) has no authorization to resume: what goes wrong is a page.
+        // A sign-in for a page of this server (the account page, the device page) has no authorization to resume: what goes wrong is a page.
         if (attempt.ReturnTo.Length > 0)
         {
             return await AnswerAsync(null, attempt.ReturnTo, upstream, provider, state, answer, sessionCookie, cancellationToken);

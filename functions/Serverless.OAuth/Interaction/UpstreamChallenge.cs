@@ -25,8 +25,9 @@ public sealed class UpstreamChallenge(PendingSignInStore pending, OAuthServerOpt
         StartAsync(provider, request.FormFields(), new UpstreamHints(request.LoginHint, request.Prompt.Login, request.MaxAge, request.DomainHint), returnTo: null, cancellationToken);
 
     /// <summary>
-    /// A sign-in for a page of this server rather than for an authorization (the account page): the callback starts
-    /// the session and sends the browser to <paramref name="returnTo"/>, a path of this server (e.g. "/account").
+    /// A sign-in for a page of this server rather than for an authorization (the account page, the device page): the
+    /// callback starts the session and sends the browser to <paramref name="returnTo"/>, a path of this server (e.g.
+    /// "/account").
     /// </summary>
     public Task<EndpointResult> StartForPageAsync(UpstreamProvider provider, string returnTo, CancellationToken cancellationToken) =>
         StartAsync(provider, [], new UpstreamHints(null, false, null, null), returnTo, cancellationToken);

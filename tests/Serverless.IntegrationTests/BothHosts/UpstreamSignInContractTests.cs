@@ -223,6 +223,51 @@ public abstract partial class UpstreamSignInContractTests<TFixture>(TFixture fix
     }
 
     [Fact]
+    public async Task TheDevicePage_WithoutASession_OffersTheProviders_AndASignInThroughOne_ComesBackToTheCode_ThenTheDeviceGetsTheUsersTokens()
+    {
+        var client = await Server.AddPublicClientAsync(grants: [Serverless.OAuth.Protocol.GrantTypes.DeviceCode], scopes: ["openid", "email", "read"]);
+        var device = new OAuthFlow(Server);
+        var authorization = await device.PostFormAsync("device_authorization", [("client_id", client.ClientId), ("scope", "openid email")]);
+        var started = await OAuthFlow.JsonAsync(authorization);
+        var userCode = started.GetProperty("user_code").GetString()!;
+
+        // The code confirmed: without a session, the sign-in step offers the providers beside the password.
+        var browser = NewBrowser(Server.BaseAddress);
+        var codePage = await (await browser.GetAsync("device")).Content.ReadAsStringAsync();
+        var signIn = await browser.PostAsync("device", new FormUrlEncodedContent([new("csrf_token", OAuthFlow.CsrfToken(codePage)), new("user_code", userCode)]));
+        var html = await signIn.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, signIn.StatusCode);
+        Assert.Contains("Sign in with Example ID", html);
+        Assert.Contains("type=\"password\"", html);
+        Assert.Contains($"id=\"device-code-shown\">{userCode}<", html);
+        Assert.Contains(Upstream.BaseAddress.GetLeftPart(UriPartial.Authority), signIn.Headers.GetValues("Content-Security-Policy").Single());
+
+        // The provider's button, the provider's page, and back: the session starts and the code comes back filled in.
+        var providers = ProvidersForm().Match(html);
+        var toProvider = await browser.PostAsync("device", new FormUrlEncodedContent([.. OAuthFlow.HiddenFieldValues(providers.Value), new("provider", "generic")]));
+        var login = NewLogin();
+        var landed = await browser.GetAsync(await AtTheProviderAsync(browser, toProvider, login));
+        Assert.Equal(HttpStatusCode.Found, landed.StatusCode);
+        Assert.Equal($"{Server.Issuer}/device?user_code={Uri.EscapeDataString(userCode)}", landed.Headers.Location!.ToString());
+        var filledIn = await (await browser.GetAsync(landed.Headers.Location)).Content.ReadAsStringAsync();
+        Assert.Contains($"value=\"{userCode}\"", filledIn);
+
+        // Confirmed once more, the session stands in for the sign-in: the consent names the federated user.
+        var consent = await browser.PostAsync("device", new FormUrlEncodedContent([new("csrf_token", OAuthFlow.CsrfToken(filledIn)), new("user_code", userCode)]));
+        var consentHtml = await consent.Content.ReadAsStringAsync();
+        Assert.Contains("id=\"device-warning\"", consentHtml);
+        Assert.Contains($"{login}@example.com", consentHtml);
+        var done = await browser.PostAsync("device", new FormUrlEncodedContent([new("csrf_token", OAuthFlow.CsrfToken(consentHtml)), new("user_code", userCode), new("decision", "allow")]));
+        Assert.Contains("Device connected", await done.Content.ReadAsStringAsync());
+
+        var tokens = await OAuthFlow.JsonAsync(await device.PostTokenAsync(
+            [("grant_type", Serverless.OAuth.Protocol.GrantTypes.DeviceCode), ("device_code", started.GetProperty("device_code").GetString()!), ("client_id", client.ClientId)]));
+        using var userInfo = new HttpRequestMessage(HttpMethod.Get, "userinfo");
+        userInfo.Headers.Authorization = new("Bearer", tokens.GetProperty("access_token").GetString());
+        Assert.Equal($"{login}@example.com", (await OAuthFlow.JsonAsync(await device.Http.SendAsync(userInfo))).GetProperty("email").GetString());
+    }
+
+    [Fact]
     public async Task TheAccountPagesSignIn_WhenTheProviderIsTemporarilyUnavailable_IsA503Page_NotABadRequest()
     {
         var browser = NewBrowser(Server.BaseAddress);

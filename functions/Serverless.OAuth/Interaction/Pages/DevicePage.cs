@@ -1,20 +1,19 @@
 using Serverless.OAuth.Clients.Apis;
+using Serverless.OAuth.Identity.Upstream;
 using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Protocol;
 
 namespace Serverless.OAuth.Interaction.Pages;
 
 /// <summary>
-/// The device verification page (RFC 8628 §3.3) in its three steps, each one form that posts back to /device with the
-/// CSRF token and the user code: enter the code (pre-filled from verification_uri_complete, still confirmed by the
-/// user, §3.3.1), sign in (the same username and password as /authorize, checked by <see cref="LoginStep"/>), then
-/// the consent, which names the device's client and warns that only someone who started this on their own device
-/// should continue (§5.4 remote phishing). Every value is encoded by <see cref="Html"/>.
+/// The device verification page (RFC 8628 §3.3) in its three steps, whose forms post back to /device with the CSRF
+/// token and the user code: enter the code (pre-filled from verification_uri_complete, still confirmed by the user,
+/// §3.3.1), sign in (the same step as /authorize: an upstream provider's button, or the password), then the consent,
+/// which names the device's client and warns that only someone who started this on their own device should continue
+/// (§5.4 remote phishing). Every value is encoded by <see cref="Html"/>.
 /// </summary>
 public static class DevicePage
 {
-    private static readonly Html Autofocus = Html.Of($" autofocus");
-
     public static string Action(OAuthServerOptions options) => new Uri(options.Issuer).AbsolutePath.TrimEnd('/') + "/device";
 
     public static Html EnterCode(OAuthServerOptions options, string csrfToken, string? userCode, string? problem) => PageLayout.Render("Connect a device", Html.Of($"""
@@ -32,28 +31,20 @@ public static class DevicePage
         </div>
         """));
 
-    public static Html SignIn(OAuthServerOptions options, string csrfToken, string userCode, string clientName, string? username, string? problem)
-    {
-        var failed = problem is null ? Html.Empty : Html.Of($" aria-invalid=\"true\" aria-describedby=\"login-error\"");
-        var focusUsername = problem is null || string.IsNullOrEmpty(username);
-        return PageLayout.Render($"Sign in - {clientName}", Html.Of($"""
-            <div class="card">
-            <h1>Sign in to connect {clientName}</h1>
-            <p class="lead">Code <strong id="device-code-shown">{userCode}</strong></p>
-            {(problem is null ? Html.Empty : Html.Of($"<p class=\"error\" role=\"alert\" id=\"login-error\">{problem}</p>\n"))}<form method="post" action="{Action(options)}">
-            <input type="hidden" name="{FieldNames.Csrf}" value="{csrfToken}">
-            <input type="hidden" name="user_code" value="{userCode}">
-            <label for="username">Username</label>
-            <input type="text" id="username" name="username" autocomplete="username" autocapitalize="none" spellcheck="false" maxlength="64" required value="{username}"{failed}{(focusUsername ? Autofocus : Html.Empty)}>
-            <label for="password">Password</label>
-            <input type="password" id="password" name="password" autocomplete="current-password" maxlength="256" required{failed}{(focusUsername ? Html.Empty : Autofocus)}>
-            <div class="actions">
-            <button type="submit" class="allow">Sign in</button>
-            </div>
-            </form>
-            </div>
-            """));
-    }
+    /// <summary>
+    /// The sign-in step, the same as an authorization's (<see cref="LoginPage"/>: a button per upstream provider, and the
+    /// password where local accounts are enabled), its forms posting the user code back here.
+    /// </summary>
+    public static SignInView SignIn(OAuthServerOptions options, IReadOnlyList<UpstreamProvider> providers, string csrfToken, string userCode, string clientName) => new(
+        Action(options),
+        [("user_code", userCode)],
+        csrfToken,
+        $"Sign in - {clientName}",
+        $"Sign in to connect {clientName}",
+        Html.Of($"<p class=\"lead\">Code <strong id=\"device-code-shown\">{userCode}</strong></p>\n"),
+        providers,
+        options.LocalAccounts.Enabled,
+        ReturnOrigin: null);
 
     public static Html Consent(
         OAuthServerOptions options, ApiCatalog apis, string csrfToken, string userCode, string clientName, string username, ScopeSet scope)
