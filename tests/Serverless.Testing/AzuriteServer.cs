@@ -23,7 +23,7 @@ public sealed class AzuriteServer : IAsyncDisposable
         _location = location;
     }
 
-    /// <summary>The process-wide instance, stopped when the test process exits.</summary>
+    /// <summary>The process-wide instance, stopped when the test process exits (or, when it ends without its exit handlers, by Azurite itself).</summary>
     public static Task<AzuriteServer> Shared => SharedServer.Value;
 
     public int Port { get; }
@@ -85,15 +85,20 @@ public sealed class AzuriteServer : IAsyncDisposable
             throw new InvalidOperationException($"Azurite is not installed ({script} is missing). Run 'npm ci' in {RepositoryPaths.Root}.");
         }
 
+        // The test process may end without running its exit handlers (the test runner stops it once the tests are
+        // done): Azurite then sees its stdin close, and this preloaded module ends it, rather than leaving it behind.
+        var exitWithParent = Path.Combine(_location, "exit-with-parent.cjs");
+        await File.WriteAllTextAsync(exitWithParent, "process.stdin.on('end', () => process.exit(0));\nprocess.stdin.on('error', () => process.exit(0));\nprocess.stdin.resume();\n");
         var start = new ProcessStartInfo("node")
         {
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
         foreach (var argument in new[]
         {
-            script, "--tableHost", "127.0.0.1", "--tablePort", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--require", exitWithParent, script, "--tableHost", "127.0.0.1", "--tablePort", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--location", _location, "--skipApiVersionCheck", "--loose", "--silent", "--disableProductStyleUrl",
         })
         {
