@@ -36,23 +36,20 @@ public sealed class ExpiringTable(string name, OAuthTables tables, ExpiryIndex i
     /// <summary>The one liveness rule: a row is live strictly before its expiry.</summary>
     public bool IsLive(ExpiringEntity row) => row.IsLive(clock.GetUtcNow());
 
-    /// <summary>Indexes the row's expiry, then inserts it; a taken key fails with the storage's 409.</summary>
-    public async Task<ETag> AddAsync(ExpiringEntity row, CancellationToken cancellationToken)
-    {
-        var table = await IndexAsync(row, cancellationToken);
-        return (await table.AddEntityAsync(row, cancellationToken)).Headers.ETag ?? default;
-    }
+    /// <summary>
+    /// Indexes the row's expiry, then inserts it; a key taken by another fails with the storage's 409, and the insert's
+    /// own retry does not (<see cref="TableAdd"/>).
+    /// </summary>
+    public async Task<ETag> AddAsync(ExpiringEntity row, CancellationToken cancellationToken) =>
+        await TableAdd.AddAsync(await IndexAsync(row, cancellationToken), row, cancellationToken);
 
     /// <summary>
     /// Inserts a row whose partition the caller has already indexed at or before its expiry
     /// (<see cref="ExpiryIndex.EnsureAllAsync"/>, for rows of several partitions written together); a taken key fails
     /// with the storage's 409.
     /// </summary>
-    public async Task<ETag> AddIndexedAsync(ExpiringEntity row, CancellationToken cancellationToken)
-    {
-        var table = await tables.GetAsync(Name, cancellationToken);
-        return (await table.AddEntityAsync(row, cancellationToken)).Headers.ETag ?? default;
-    }
+    public async Task<ETag> AddIndexedAsync(ExpiringEntity row, CancellationToken cancellationToken) =>
+        await TableAdd.AddAsync(await tables.GetAsync(Name, cancellationToken), row, cancellationToken);
 
     /// <summary>
     /// Adds a row whose columns are a dictionary rather than a typed <see cref="ExpiringEntity"/> (a client's row, which

@@ -69,4 +69,32 @@ public sealed class TableAddTests
         Assert.NotNull(await store.FindAsync("lost-answer"));
         Assert.False(await store.AddAsync(client with { }));
     }
+
+    [Fact]
+    public async Task AnExpiringRowAdded_WhileTheStorageLostTheAnswer_IsTheAddsOwnSuccess_AndAnotherAddOfTheKeyIs409()
+    {
+        var storage = (await AzuriteServer.Shared).NewStorage();
+        var tables = await TablesLosingTheFirstAnswerAsync(storage);
+        var replays = new ExpiringTable(OAuthTables.Replays, tables, new ExpiryIndex(tables), TimeProvider.System);
+        var row = new OneTimeIdEntity { PartitionKey = "p", RowKey = OneTimeIdEntity.Row, ExpiresAt = DateTimeOffset.UtcNow.AddMinutes(5) };
+
+        var version = await replays.AddAsync(row, default);
+
+        Assert.Equal((await replays.GetStoredAsync<OneTimeIdEntity>("p", OneTimeIdEntity.Row, default))!.ETag, version);
+        var taken = await Assert.ThrowsAsync<Azure.RequestFailedException>(() => replays.AddAsync(
+            new OneTimeIdEntity { PartitionKey = "p", RowKey = OneTimeIdEntity.Row, ExpiresAt = DateTimeOffset.UtcNow.AddMinutes(5) }, default));
+        Assert.Equal(409, taken.Status);
+    }
+
+    /// <summary>A client assertion's jti used for the first time is not a replay because the storage lost the answer to its insert.</summary>
+    [Fact]
+    public async Task AOneTimeIdsFirstUse_WhileTheStorageLostTheAnswer_IsAFirstUse_AndTheNextUseIsTheReplay()
+    {
+        var storage = (await AzuriteServer.Shared).NewStorage();
+        var tables = await TablesLosingTheFirstAnswerAsync(storage);
+        var ids = new OneTimeIds(tables, new ExpiryIndex(tables), TimeProvider.System);
+
+        Assert.True(await ids.TryUseAsync("client_assertion:app", "jti-1", DateTimeOffset.UtcNow.AddMinutes(5), default));
+        Assert.False(await ids.TryUseAsync("client_assertion:app", "jti-1", DateTimeOffset.UtcNow.AddMinutes(5), default));
+    }
 }
