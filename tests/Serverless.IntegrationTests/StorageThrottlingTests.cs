@@ -136,6 +136,29 @@ public sealed class StorageThrottlingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnInsertWhoseAnswerWasLost_IsItsOwnSuccess_AClientAssertionsFirstUseIsNotAReplay()
+    {
+        await using var server = await StartServerAsync();
+        using var key = new ClientKey();
+        var client = await server.AddAssertionClientAsync(jwks: key.Jwks);
+        var flow = new OAuthFlow(server);
+        var assertion = key.Assertion(client.ClientId, server.Issuer);
+
+        // The assertion's jti is recorded by an insert: applied, its answer lost, and the SDK's retry meets its own row.
+        _proxy.Fault = StorageFault.OperationTimedOut;
+        _proxy.InsertsOnly = true;
+        _proxy.FailedAttempts = 1;
+        _proxy.FailureShare = 1;
+        var response = await flow.PostTokenAsync(ClientAssertionRegistrations.AssertionForm(assertion, ("grant_type", "client_credentials")));
+
+        Assert.True(_proxy.Faults >= 1);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        _proxy.Heal();
+        var replayed = await flow.PostTokenAsync(ClientAssertionRegistrations.AssertionForm(assertion, ("grant_type", "client_credentials")));
+        Assert.Equal("invalid_client", (await OAuthFlow.JsonAsync(replayed)).GetProperty("error").GetString());
+    }
+
+    [Fact]
     public async Task EveryAnswerLost_TheCodeIsRedeemedOrUnspent_NeverBoth_AndTheRotationKeepsAUsableToken()
     {
         await using var server = await StartServerAsync();

@@ -69,6 +69,9 @@ public sealed class StorageFaultProxy : IAsyncDisposable
     /// <summary>Applies only to "$batch" requests (entity-group transactions) when set.</summary>
     public bool TransactionsOnly { get; set; }
 
+    /// <summary>Applies only to inserts (a POST to a table: not a transaction, not a table's creation) when set.</summary>
+    public bool InsertsOnly { get; set; }
+
     public TimeSpan Latency { get; set; }
 
     public int Port { get; private set; }
@@ -151,7 +154,10 @@ public sealed class StorageFaultProxy : IAsyncDisposable
 
     private StorageFault? ChooseFault(HttpRequest request)
     {
-        if (FailureShare <= 0 || (TransactionsOnly && !request.Path.Value!.EndsWith("/$batch", StringComparison.Ordinal)))
+        var path = request.Path.Value!;
+        var transaction = path.EndsWith("/$batch", StringComparison.Ordinal);
+        var insert = HttpMethods.IsPost(request.Method) && !transaction && !path.EndsWith("/Tables", StringComparison.Ordinal);
+        if (FailureShare <= 0 || (TransactionsOnly && !transaction) || (InsertsOnly && !insert))
         {
             return null;
         }
