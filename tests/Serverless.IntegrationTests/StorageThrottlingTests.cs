@@ -5,6 +5,7 @@ using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Infrastructure.Storage;
 using Serverless.Testing.Storage;
+using DeviceSteps = Serverless.IntegrationTests.BothHosts.DeviceFlowContractTests<Serverless.IntegrationTests.BothHosts.DeviceFlowLocalHostFixture>;
 
 namespace Serverless.IntegrationTests;
 
@@ -120,7 +121,7 @@ public sealed class StorageThrottlingTests : IAsyncLifetime
 
         // Every transaction is applied, its first answer lost, and the SDK's retry conflicts with the change it made.
         _proxy.Fault = StorageFault.OperationTimedOut;
-        _proxy.TransactionsOnly = true;
+        _proxy.Only = StorageOperation.Transaction;
         _proxy.FailedAttempts = 1;
         _proxy.FailureShare = 1;
         var (_, refreshToken, _) = await TokenSupport.ReadTokenResponseAsync(await flow.PostTokenAsync(Exchange(client, code, verifier)));
@@ -146,7 +147,7 @@ public sealed class StorageThrottlingTests : IAsyncLifetime
 
         // The assertion's jti is recorded by an insert: applied, its answer lost, and the SDK's retry meets its own row.
         _proxy.Fault = StorageFault.OperationTimedOut;
-        _proxy.InsertsOnly = true;
+        _proxy.Only = StorageOperation.Insert;
         _proxy.FailedAttempts = 1;
         _proxy.FailureShare = 1;
         var response = await flow.PostTokenAsync(ClientAssertionRegistrations.AssertionForm(assertion, ("grant_type", "client_credentials")));
@@ -156,6 +157,30 @@ public sealed class StorageThrottlingTests : IAsyncLifetime
         _proxy.Heal();
         var replayed = await flow.PostTokenAsync(ClientAssertionRegistrations.AssertionForm(assertion, ("grant_type", "client_credentials")));
         Assert.Equal("invalid_client", (await OAuthFlow.JsonAsync(replayed)).GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task ADevicesRedemptionWhoseAnswerWasLost_IsItsOwn_TheDeviceGetsItsTokens_Once()
+    {
+        await using var server = await StartServerAsync();
+        var client = await server.AddPublicClientAsync(grants: [GrantTypes.DeviceCode]);
+        var user = await server.AddUserAsync();
+        var device = new OAuthFlow(server);
+        var started = await DeviceSteps.StartAsync(device, client.ClientId, "read");
+        Assert.Contains("Device connected", await DeviceSteps.AnswerAsync(new OAuthFlow(server), started, user.Username, "allow"));
+
+        // The poll's move from approved to redeemed is applied, its answer lost, and the SDK's retry meets its own change.
+        _proxy.Fault = StorageFault.OperationTimedOut;
+        _proxy.Only = StorageOperation.ConditionalUpdate;
+        _proxy.FailedAttempts = 1;
+        _proxy.FailureShare = 1;
+        var tokens = await DeviceSteps.PollAsync(device, client.ClientId, started);
+
+        Assert.True(_proxy.Faults >= 1);
+        Assert.Equal(HttpStatusCode.OK, tokens.StatusCode);
+        _proxy.Heal();
+        var again = await DeviceSteps.PollAsync(device, client.ClientId, started);
+        Assert.Equal("invalid_grant", (await OAuthFlow.JsonAsync(again)).GetProperty("error").GetString());
     }
 
     [Fact]
@@ -170,7 +195,7 @@ public sealed class StorageThrottlingTests : IAsyncLifetime
 
         // Each rotation transaction is applied and every answer to it lost: the client sees 503 and keeps its old token.
         _proxy.Fault = StorageFault.OperationTimedOut;
-        _proxy.TransactionsOnly = true;
+        _proxy.Only = StorageOperation.Transaction;
         _proxy.FailedAttempts = int.MaxValue;
         _proxy.FailureShare = 1;
         await OAuthFlow.AssertOAuthErrorAsync(

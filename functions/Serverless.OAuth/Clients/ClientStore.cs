@@ -85,7 +85,7 @@ public sealed class ClientStore(OAuthTables tables, ExpiryIndex index, OAuthServ
     {
         var added = client.ExpiresAt is { } expiresAt
             ? await _expiring.TryAddAsync(ToEntity(client), expiresAt, cancellationToken)
-            : await TableAdd.TryAddAsync(await tables.GetAsync(OAuthTables.Clients, cancellationToken), ToEntity(client), cancellationToken);
+            : await RetrySafeWrite.TryAddAsync(await tables.GetAsync(OAuthTables.Clients, cancellationToken), ToEntity(client), cancellationToken);
         if (added)
         {
             _cache.Remove(client.ClientId);

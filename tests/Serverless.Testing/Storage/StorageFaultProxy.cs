@@ -26,6 +26,19 @@ public enum StorageFault
     OperationTimedOut,
 }
 
+/// <summary>The operations the faults may be limited to.</summary>
+public enum StorageOperation
+{
+    /// <summary>An entity-group transaction ("$batch").</summary>
+    Transaction,
+
+    /// <summary>An insert: a POST to a table, not a table's creation.</summary>
+    Insert,
+
+    /// <summary>An update or replace conditional on a version (If-Match other than "*").</summary>
+    ConditionalUpdate,
+}
+
 /// <summary>
 /// Plain HTTP on a free 127.0.0.1 port in front of Azurite's Table service, for storage that throttles, times out and
 /// is slow. An operation is one request of the client with all its retries (the Azure SDK sends every retry with the
@@ -66,11 +79,8 @@ public sealed class StorageFaultProxy : IAsyncDisposable
 
     public StorageFault Fault { get; set; } = StorageFault.ServerBusy;
 
-    /// <summary>Applies only to "$batch" requests (entity-group transactions) when set.</summary>
-    public bool TransactionsOnly { get; set; }
-
-    /// <summary>Applies only to inserts (a POST to a table: not a transaction, not a table's creation) when set.</summary>
-    public bool InsertsOnly { get; set; }
+    /// <summary>When set, the faults apply only to this kind of operation.</summary>
+    public StorageOperation? Only { get; set; }
 
     public TimeSpan Latency { get; set; }
 
@@ -152,12 +162,28 @@ public sealed class StorageFaultProxy : IAsyncDisposable
         await upstream.Content.CopyToAsync(context.Response.Body, context.RequestAborted);
     }
 
-    private StorageFault? ChooseFault(HttpRequest request)
+    private static StorageOperation? OperationOf(HttpRequest request)
     {
         var path = request.Path.Value!;
-        var transaction = path.EndsWith("/$batch", StringComparison.Ordinal);
-        var insert = HttpMethods.IsPost(request.Method) && !transaction && !path.EndsWith("/Tables", StringComparison.Ordinal);
-        if (FailureShare <= 0 || (TransactionsOnly && !transaction) || (InsertsOnly && !insert))
+        if (path.EndsWith("/$batch", StringComparison.Ordinal))
+        {
+            return StorageOperation.Transaction;
+        }
+
+        if (HttpMethods.IsPost(request.Method) && !path.EndsWith("/Tables", StringComparison.Ordinal))
+        {
+            return StorageOperation.Insert;
+        }
+
+        var ifMatch = request.Headers.IfMatch.ToString();
+        return (HttpMethods.IsPut(request.Method) || HttpMethods.IsPatch(request.Method) || request.Method == "MERGE") && ifMatch.Length > 0 && ifMatch != "*"
+            ? StorageOperation.ConditionalUpdate
+            : null;
+    }
+
+    private StorageFault? ChooseFault(HttpRequest request)
+    {
+        if (FailureShare <= 0 || (Only is { } only && OperationOf(request) != only))
         {
             return null;
         }

@@ -94,7 +94,7 @@ public sealed class ApiStore(OAuthTables tables, OAuthServerOptions options, Tim
 
     /// <summary>Adds an API unless one with its identifier exists (false then).</summary>
     private async Task<bool> InsertAsync(ApiResource api, CancellationToken cancellationToken) =>
-        await TableAdd.TryAddAsync(await tables.GetAsync(OAuthTables.Apis, cancellationToken), ToEntity(api), cancellationToken);
+        await RetrySafeWrite.TryAddAsync(await tables.GetAsync(OAuthTables.Apis, cancellationToken), ToEntity(api), cancellationToken);
 
     public async Task<bool> UpdateAsync(ApiResource api, CancellationToken cancellationToken = default)
     {

@@ -118,7 +118,7 @@ public sealed class UserStore(OAuthTables tables) : IUserStore
         // The index first: a user row is never without it. An index row whose user row was refused names a user of
         // another subject, which FindBySubjectAsync does not take.
         await table.UpsertEntityAsync(SubjectIndex(user), TableUpdateMode.Replace, cancellationToken);
-        return await TableAdd.TryAddAsync(
+        return await RetrySafeWrite.TryAddAsync(
             table,
             new TableEntity(user.Username, Row)
             {

@@ -19,8 +19,8 @@ public abstract class ExpiringEntity : ITableEntity
 
     public DateTimeOffset ExpiresAt { get; set; }
 
-    /// <summary>The id of the add that wrote the row (<see cref="TableAdd"/>), so its own retry is not taken for another's.</summary>
-    public string? AddId { get; set; }
+    /// <summary>The id of the write that last wrote the row (<see cref="RetrySafeWrite"/>), so its own retry is not taken for another's.</summary>
+    public string? WriteId { get; set; }
 
     internal bool IsLive(DateTimeOffset now) => now < ExpiresAt;
 }

@@ -38,10 +38,10 @@ public sealed class ExpiringTable(string name, OAuthTables tables, ExpiryIndex i
 
     /// <summary>
     /// Indexes the row's expiry, then inserts it; a key taken by another fails with the storage's 409, and the insert's
-    /// own retry does not (<see cref="TableAdd"/>).
+    /// own retry does not (<see cref="RetrySafeWrite"/>).
     /// </summary>
     public async Task<ETag> AddAsync(ExpiringEntity row, CancellationToken cancellationToken) =>
-        await TableAdd.AddAsync(await IndexAsync(row, cancellationToken), row, cancellationToken);
+        await RetrySafeWrite.AddAsync(await IndexAsync(row, cancellationToken), row, cancellationToken);
 
     /// <summary>
     /// Inserts a row whose partition the caller has already indexed at or before its expiry
@@ -49,18 +49,18 @@ public sealed class ExpiringTable(string name, OAuthTables tables, ExpiryIndex i
     /// with the storage's 409.
     /// </summary>
     public async Task<ETag> AddIndexedAsync(ExpiringEntity row, CancellationToken cancellationToken) =>
-        await TableAdd.AddAsync(await tables.GetAsync(Name, cancellationToken), row, cancellationToken);
+        await RetrySafeWrite.AddAsync(await tables.GetAsync(Name, cancellationToken), row, cancellationToken);
 
     /// <summary>
     /// Adds a row whose columns are a dictionary rather than a typed <see cref="ExpiringEntity"/> (a client's row, which
     /// expires only when it registered itself): its expiry is set and indexed first, like any other row's. False when
-    /// the key was another's (<see cref="TableAdd"/>).
+    /// the key was another's (<see cref="RetrySafeWrite"/>).
     /// </summary>
     public async Task<bool> TryAddAsync(TableEntity row, DateTimeOffset expiresAt, CancellationToken cancellationToken)
     {
         row[nameof(ExpiringEntity.ExpiresAt)] = expiresAt;
         await index.AddAsync(Name, row.PartitionKey, expiresAt, cancellationToken);
-        return await TableAdd.TryAddAsync(await tables.GetAsync(Name, cancellationToken), row, cancellationToken);
+        return await RetrySafeWrite.TryAddAsync(await tables.GetAsync(Name, cancellationToken), row, cancellationToken);
     }
 
     /// <summary>Indexes the row's expiry, then inserts or replaces it.</summary>
@@ -82,15 +82,13 @@ public sealed class ExpiringTable(string name, OAuthTables tables, ExpiryIndex i
     }
 
     /// <summary>
-    /// Replaces a row read with <paramref name="version"/>, failing with the storage's 404 or 412 when it changed.
-    /// Not indexed again: the row's partition already has an entry at or before its old expiry, so a replace may move
-    /// the expiry later (the purge reschedules the entry) but never earlier.
+    /// Replaces a row read with <paramref name="version"/>, failing with the storage's 404 or 412 when another writer
+    /// changed it (and not when its own retry did: <see cref="RetrySafeWrite"/>). Not indexed again: the row's
+    /// partition already has an entry at or before its old expiry, so a replace may move the expiry later (the purge
+    /// reschedules the entry) but never earlier.
     /// </summary>
-    public async Task<ETag> ReplaceAsync(ExpiringEntity row, ETag version, CancellationToken cancellationToken)
-    {
-        var table = await tables.GetAsync(Name, cancellationToken);
-        return (await table.UpdateEntityAsync(row, version, TableUpdateMode.Replace, cancellationToken)).Headers.ETag ?? default;
-    }
+    public async Task<ETag> ReplaceAsync(ExpiringEntity row, ETag version, CancellationToken cancellationToken) =>
+        await RetrySafeWrite.ReplaceAsync(await tables.GetAsync(Name, cancellationToken), row, version, cancellationToken);
 
     /// <summary>Deletes a row read with <paramref name="version"/> (a missing row is not an error; a changed one is 412).</summary>
     public async Task DeleteAsync(string partition, string row, ETag version, CancellationToken cancellationToken)

@@ -9,13 +9,14 @@ using Serverless.Testing;
 namespace Serverless.OAuth.Tests.Infrastructure.Storage;
 
 /// <summary>
-/// An insert whose answer is lost after the row was written is retried by the storage client and meets its own row:
-/// it is still this add's success, and only a row another add wrote is "taken". Against Azurite.
+/// A write whose answer is lost after the row was written is retried by the storage client and meets its own row: an
+/// insert's 409 or a conditional replace's 412 is still this write's success, and only a row another write wrote is
+/// "taken" or "changed". Against Azurite.
 /// </summary>
-public sealed class TableAddTests
+public sealed class RetrySafeWriteTests
 {
-    /// <summary>Once armed, lets the next insert reach the table, then loses its answer, as a timed-out connection would.</summary>
-    private sealed class LoseTheFirstInsertsAnswer : HttpPipelinePolicy
+    /// <summary>Once armed, lets the next insert (or replace) reach the table, then loses its answer, as a timed-out connection would.</summary>
+    private sealed class LoseTheFirstInsertsAnswer(RequestMethod method) : HttpPipelinePolicy
     {
         private int _lost = 1;
 
@@ -27,18 +28,20 @@ public sealed class TableAddTests
         public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
         {
             await ProcessNextAsync(message, pipeline);
-            if (message.Request.Method == RequestMethod.Post && Interlocked.Exchange(ref _lost, 1) == 0)
+            // A replace is a PUT on a version; an upsert (the index entry's) is a PUT without one and keeps its answer.
+            var conditional = message.Request.Headers.TryGetValue("If-Match", out var version) && version != "*";
+            if (message.Request.Method == method && (method != RequestMethod.Put || conditional) && Interlocked.Exchange(ref _lost, 1) == 0)
             {
                 throw new IOException("The answer to the insert was lost.");
             }
         }
     }
 
-    private static async Task<OAuthTables> TablesLosingTheFirstAnswerAsync(StorageOptions storage)
+    private static async Task<OAuthTables> TablesLosingTheFirstAnswerAsync(StorageOptions storage, RequestMethod? method = null)
     {
         var options = OAuthTables.DefaultClientOptions();
         options.Retry.Delay = TimeSpan.FromMilliseconds(10);
-        var losing = new LoseTheFirstInsertsAnswer();
+        var losing = new LoseTheFirstInsertsAnswer(method ?? RequestMethod.Post);
         options.AddPolicy(losing, HttpPipelinePosition.PerRetry);
         var tables = new OAuthTables(storage, clientOptions: options);
         await tables.GetAsync(OAuthTables.Clients);
@@ -52,8 +55,8 @@ public sealed class TableAddTests
         var storage = (await AzuriteServer.Shared).NewStorage();
         var table = await (await TablesLosingTheFirstAnswerAsync(storage)).GetAsync(OAuthTables.Clients);
 
-        Assert.True(await TableAdd.TryAddAsync(table, new TableEntity("p", "r") { ["Name"] = "first" }, default));
-        Assert.False(await TableAdd.TryAddAsync(table, new TableEntity("p", "r") { ["Name"] = "second" }, default));
+        Assert.True(await RetrySafeWrite.TryAddAsync(table, new TableEntity("p", "r") { ["Name"] = "first" }, default));
+        Assert.False(await RetrySafeWrite.TryAddAsync(table, new TableEntity("p", "r") { ["Name"] = "second" }, default));
         Assert.Equal("first", (await table.GetEntityAsync<TableEntity>("p", "r")).Value.GetString("Name"));
     }
 
@@ -96,5 +99,24 @@ public sealed class TableAddTests
 
         Assert.True(await ids.TryUseAsync("client_assertion:app", "jti-1", DateTimeOffset.UtcNow.AddMinutes(5), default));
         Assert.False(await ids.TryUseAsync("client_assertion:app", "jti-1", DateTimeOffset.UtcNow.AddMinutes(5), default));
+    }
+
+    [Fact]
+    public async Task AReplaceRetriedAfterItsAnswerWasLost_IsItsOwnSuccess_AndAnotherWritersChangeIs412()
+    {
+        var storage = (await AzuriteServer.Shared).NewStorage();
+        var tables = await TablesLosingTheFirstAnswerAsync(storage, RequestMethod.Put);
+        var replays = new ExpiringTable(OAuthTables.Replays, tables, new ExpiryIndex(tables), TimeProvider.System);
+        var until = DateTimeOffset.UtcNow.AddMinutes(5);
+        var first = await replays.AddAsync(new OneTimeIdEntity { PartitionKey = "p", RowKey = OneTimeIdEntity.Row, ExpiresAt = until }, default);
+
+        var replaced = await replays.ReplaceAsync(new OneTimeIdEntity { PartitionKey = "p", RowKey = OneTimeIdEntity.Row, ExpiresAt = until.AddMinutes(1) }, first, default);
+
+        var stored = (await replays.GetStoredAsync<OneTimeIdEntity>("p", OneTimeIdEntity.Row, default))!;
+        Assert.Equal(stored.ETag, replaced);
+        Assert.Equal(until.AddMinutes(1), stored.ExpiresAt);
+        var changed = await Assert.ThrowsAsync<Azure.RequestFailedException>(() => replays.ReplaceAsync(
+            new OneTimeIdEntity { PartitionKey = "p", RowKey = OneTimeIdEntity.Row, ExpiresAt = until }, first, default));
+        Assert.Equal(412, changed.Status);
     }
 }
