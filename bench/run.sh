@@ -93,9 +93,11 @@ $bench startup --out "$out" --runs 7 \
 
 step "5b. The Functions worker through the host emulator: start-up, and client_credentials beside the local host"
 # The two builds and the ReadyToRun local host take turns in the start-up runs; each build then serves wrk in turn
-# between two runs of the local host.
+# between two runs of the local host, each after 30 s of the same load: a new worker spends its first 10-20 s under
+# load re-compiling its hot methods (tiered compilation), which a 2 s warm-up measured as per-request cost
+# (docs/benchmarks.md; BENCH_WORKER_WARMUP=2 to measure those first seconds).
 $bench worker --out "$out" --app "ReadyToRun (as deployed)=$out/publish/functions" --app "JIT only=$out/publish/functions-jit" \
-  --local-host "$out/publish/r2r/Serverless.Local" --runs "$worker_runs" \
+  --local-host "$out/publish/r2r/Serverless.Local" --runs "$worker_runs" --warm-up "${BENCH_WORKER_WARMUP:-30}" \
   --duration "${BENCH_DURATION:-8}" --connections 16 --wrk-cpus 1
 
 step "6a. Purge: index entries deleted per second, one by one (before) and in transactions per shard (after)"

@@ -112,7 +112,9 @@ switch (args[0])
 
         var localHost = options.GetValueOrDefault("local-host") is { Length: > 0 } path ? Path.GetFullPath(path) : null;
         var runs = int.Parse(options.GetValueOrDefault("runs") ?? "7");
-        ResultFiles.Write(output, ResultFiles.Worker, await WorkerRun.RunAsync(azurite, variants, localHost, runs, settings, Console.Out));
+        // --warm-up SECONDS: load before each measured run (local host and workers alike); see WorkerRun.
+        var warmUp = options.GetValueOrDefault("warm-up") is { Length: > 0 } seconds ? int.Parse(seconds, System.Globalization.CultureInfo.InvariantCulture) : WorkerRun.DefaultWarmUpSeconds;
+        ResultFiles.Write(output, ResultFiles.Worker, await WorkerRun.RunAsync(azurite, variants, localHost, runs, settings, Console.Out, warmUp));
         break;
     }
 

@@ -56,7 +56,8 @@ public sealed record WorkerFigures(
     StartupResult? LocalStartup,
     IReadOnlyList<WorkerStartup> Startups,
     IReadOnlyList<LoadResult> LocalHost,
-    IReadOnlyList<WorkerLoad> Workers);
+    IReadOnlyList<WorkerLoad> Workers,
+    int WarmUpSeconds = WorkerRun.DefaultWarmUpSeconds);
 
 /// <summary>
 /// The published Functions app run as the host runs it (the worker as its own process, behind the emulator's gRPC
@@ -65,11 +66,17 @@ public sealed record WorkerFigures(
 /// published local host, when given) take turns run by run, so that the machine's drift falls on all of them alike.
 /// Per-request cost is wrk with the same settings against the local host (in this process) before and after the
 /// worker variants, each worker variant in turn; the emulator's and the worker process's CPU are measured apart.
+/// Each is measured after a warm-up under the same load. A worker published ReadyToRun spends its first 10-20 s
+/// under load re-compiling its hot methods (tiered compilation: a quarter of its CPU in a profile), so a short
+/// warm-up measures that start-up work, and a long one (e.g. 30 s) the worker's steady state.
 /// </summary>
 public static class WorkerRun
 {
+    public const int DefaultWarmUpSeconds = 2;
+
     public static async Task<WorkerFigures> RunAsync(
-        AzuriteServer azurite, IReadOnlyList<WorkerVariant> variants, string? localHostPath, int runs, LoadSettings settings, TextWriter log)
+        AzuriteServer azurite, IReadOnlyList<WorkerVariant> variants, string? localHostPath, int runs, LoadSettings settings, TextWriter log,
+        int warmUpSeconds = DefaultWarmUpSeconds)
     {
         var storage = azurite.NewStorage();
         var secret = await StartupRun.AddTokenClientAsync(storage, "worker-api");
@@ -78,8 +85,8 @@ public static class WorkerRun
         try
         {
             var (local, startups) = await MeasureStartupAsync(azurite, variants, localHostPath, storage, keyPath, basic, runs, log);
-            var (localLoads, workers) = await MeasureLoadAsync(azurite, variants, storage, keyPath, basic, settings, log);
-            return new WorkerFigures(settings, local, startups, localLoads, workers);
+            var (localLoads, workers) = await MeasureLoadAsync(azurite, variants, storage, keyPath, basic, settings, TimeSpan.FromSeconds(warmUpSeconds), log);
+            return new WorkerFigures(settings, local, startups, localLoads, workers, warmUpSeconds);
         }
         finally
         {
@@ -152,11 +159,10 @@ public static class WorkerRun
     }
 
     private static async Task<(IReadOnlyList<LoadResult> Local, IReadOnlyList<WorkerLoad> Workers)> MeasureLoadAsync(
-        AzuriteServer azurite, IReadOnlyList<WorkerVariant> variants, StorageOptions storage, string keyPath, string basic, LoadSettings settings, TextWriter log)
+        AzuriteServer azurite, IReadOnlyList<WorkerVariant> variants, StorageOptions storage, string keyPath, string basic, LoadSettings settings, TimeSpan warmUp, TextWriter log)
     {
         var wrk = new WrkRun(Path.Combine(AppContext.BaseDirectory, "wrk", "bench.lua"), settings.Threads, settings.Connections, settings.WrkCpus);
         var duration = TimeSpan.FromSeconds(settings.DurationSeconds);
-        var warmUp = TimeSpan.FromSeconds(2);
         const string ClientCredentials = "const:grant_type=client_credentials&scope=read";
         var local = new List<LoadResult>();
         var workers = new List<WorkerLoad>();

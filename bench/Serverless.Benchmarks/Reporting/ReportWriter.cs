@@ -386,7 +386,7 @@ public static class ReportWriter
         md.AppendLine();
 
         var s = worker.Settings;
-        md.AppendLine(Invariant($"Per request, client_credentials (Local ES256), wrk with {s.Threads} thread and {s.Connections} connections for {s.DurationSeconds} s each{(s.WrkCpus is null ? "" : $", pinned with `taskset -c {s.WrkCpus}`")}; the local host (in the harness's process) before and after the worker variants:"));
+        md.AppendLine(Invariant($"Per request, client_credentials (Local ES256), wrk with {s.Threads} thread and {s.Connections} connections for {s.DurationSeconds} s each after {worker.WarmUpSeconds} s of warm-up under the same load{(s.WrkCpus is null ? "" : $", pinned with `taskset -c {s.WrkCpus}`")}; the local host (in the harness's process) before and after the worker variants:"));
         md.AppendLine();
         var localCpu = worker.LocalHost.Count == 0 ? 0 : worker.LocalHost.Average(r => r.ServerCpuMicrosecondsPerRequest);
         var localRate = worker.LocalHost.Count == 0 ? 0 : worker.LocalHost.Average(r => r.Result.RequestsPerSecond);
