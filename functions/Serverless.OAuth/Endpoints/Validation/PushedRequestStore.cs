@@ -1,5 +1,4 @@
 using Azure;
-using Azure.Data.Tables;
 using Serverless.OAuth.Infrastructure.Storage;
 using Serverless.OAuth.Protocol;
 
@@ -9,8 +8,9 @@ namespace Serverless.OAuth.Endpoints.Validation;
 /// Pushed authorization requests (RFC 9126) waiting for their browser, in the <c>pushedrequests</c> table: one
 /// partition per request, keyed by the SHA-256 of the request_uri's random part, so the table never holds a usable
 /// request_uri. A row is first unclaimed; the browser that first brings the request_uri claims it (its binding's hash,
-/// written on the condition that the row is unchanged), and the authorization response deletes it on the same
-/// condition. Both are entity-group transactions because a plain conditional delete of a row already gone succeeds.
+/// written on the condition that the row is unchanged), and the authorization response marks it taken on the same
+/// condition, after which it is unknown until the purge removes it. Both writes recognise their own retry after a lost
+/// answer (<see cref="RetrySafeWrite"/>), so a browser is not refused its own request.
 /// </summary>
 public sealed class PushedRequestStore(OAuthTables tables, ExpiryIndex index, TimeProvider clock)
 {
@@ -21,30 +21,41 @@ public sealed class PushedRequestStore(OAuthTables tables, ExpiryIndex index, Ti
             new PushedRequestEntity { PartitionKey = key, RowKey = PushedRequestEntity.Row, ClientId = clientId, Request = request, PushedAt = clock.GetUtcNow(), ExpiresAt = expiresAt },
             cancellationToken);
 
-    /// <summary>The live pushed request stored under <paramref name="key"/>, with its version; null when unknown or expired.</summary>
-    public Task<PushedRequestEntity?> FindAsync(string key, CancellationToken cancellationToken) =>
-        _requests.GetAsync<PushedRequestEntity>(key, PushedRequestEntity.Row, cancellationToken);
+    /// <summary>The live pushed request stored under <paramref name="key"/>, with its version; null when unknown, expired or taken.</summary>
+    public async Task<PushedRequestEntity?> FindAsync(string key, CancellationToken cancellationToken) =>
+        await _requests.GetAsync<PushedRequestEntity>(key, PushedRequestEntity.Row, cancellationToken) is { Taken: false } row ? row : null;
 
     /// <summary>
     /// Binds the request to a browser's secret, if it is still as read, and keeps it for <paramref name="interactionLifetime"/>
     /// from now: the request_uri's short life is for reaching /authorize, and the sign-in that follows may take longer (an
     /// upstream provider's MFA). False when another use got there first.
     /// </summary>
-    public Task<bool> BindAsync(PushedRequestEntity row, string browserHash, TimeSpan interactionLifetime, CancellationToken cancellationToken) =>
-        _requests.SubmitAsync(
-            [new TableTransactionAction(
-                TableTransactionActionType.UpdateMerge,
-                new TableEntity(row.PartitionKey, row.RowKey)
-                {
-                    [nameof(PushedRequestEntity.BrowserHash)] = browserHash,
-                    [nameof(PushedRequestEntity.ExpiresAt)] = clock.GetUtcNow() + interactionLifetime,
-                },
-                row.ETag)],
-            cancellationToken);
+    public Task<bool> BindAsync(PushedRequestEntity row, string browserHash, TimeSpan interactionLifetime, CancellationToken cancellationToken)
+    {
+        row.BrowserHash = browserHash;
+        row.ExpiresAt = clock.GetUtcNow() + interactionLifetime;
+        return TryReplaceAsync(row, cancellationToken);
+    }
 
-    /// <summary>Deletes the request, if it is still as read: true for exactly one caller per request.</summary>
-    public Task<bool> TakeAsync(PushedRequestEntity row, CancellationToken cancellationToken) =>
-        _requests.SubmitAsync([new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(row.PartitionKey, row.RowKey), row.ETag)], cancellationToken);
+    /// <summary>Marks the request taken, if it is still as read: true for exactly one caller per request.</summary>
+    public Task<bool> TakeAsync(PushedRequestEntity row, CancellationToken cancellationToken)
+    {
+        row.Taken = true;
+        return TryReplaceAsync(row, cancellationToken);
+    }
+
+    private async Task<bool> TryReplaceAsync(PushedRequestEntity row, CancellationToken cancellationToken)
+    {
+        try
+        {
+            row.ETag = await _requests.ReplaceAsync(row, row.ETag, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            return false;
+        }
+    }
 }
 
 public sealed class PushedRequestEntity : ExpiringEntity
@@ -64,6 +75,9 @@ public sealed class PushedRequestEntity : ExpiringEntity
 
     /// <summary>The SHA-256 of the secret binding the request to the browser that claimed it; empty while unclaimed.</summary>
     public string BrowserHash { get; set; } = "";
+
+    /// <summary>True once the authorization's answer took it: it is kept, unusable, until it expires.</summary>
+    public bool Taken { get; set; }
 }
 
 /// <summary>

@@ -1,5 +1,4 @@
 using Azure;
-using Azure.Data.Tables;
 using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Infrastructure.Storage;
@@ -10,8 +9,9 @@ namespace Serverless.OAuth.Identity.Upstream;
 /// A sign-in waiting for the provider's answer: which provider was asked (the answer must come back on that provider's
 /// callback: the mix-up defence of RFC 9700 §4.4.2.2), the hash of the browser's binding cookie (so an answer carried
 /// into another browser is refused: login CSRF), and the pending authorization request. Kept in a table, not in
-/// memory, because the answer may reach another instance; short-lived, and taken once: the row is deleted on the
-/// condition that it is unchanged, so of two answers with the same state at most one goes on.
+/// memory, because the answer may reach another instance; short-lived, and taken once: the row is marked taken on the
+/// condition that it is unchanged, so of two answers with the same state at most one goes on, and a take whose answer
+/// was lost is still its own on the storage client's retry (<see cref="RetrySafeWrite"/>). The purge removes it later.
 /// </summary>
 public sealed class PendingSignInStore(OAuthTables tables, ExpiryIndex expiryIndex, OAuthServerOptions options, TimeProvider clock)
 {
@@ -39,21 +39,27 @@ public sealed class PendingSignInStore(OAuthTables tables, ExpiryIndex expiryInd
             cancellationToken);
     }
 
-    /// <summary>The pending sign-in of <paramref name="state"/>, removed; null when there is none (expired, forged, or already answered).</summary>
+    /// <summary>The pending sign-in of <paramref name="state"/>, taken; null when there is none (expired, forged, or already answered).</summary>
     public async Task<PendingSignInEntity?> TakeAsync(string state, CancellationToken cancellationToken)
     {
         var key = new UpstreamAttempt(state).Key;
         var row = await _pending.GetAsync<PendingSignInEntity>(key, PendingSignInEntity.Row, cancellationToken);
-        if (row is null)
+        if (row is null || row.Taken)
         {
             return null;
         }
 
-        // A transaction, not a plain delete: a conditional delete of a row already gone succeeds (a 404 answer, no
-        // exception), so of two callbacks with the same state both would go on; the transaction fails for the second.
-        var taken = await _pending.SubmitAsync(
-            [new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(key, PendingSignInEntity.Row), row.ETag)], cancellationToken);
-        return taken ? row : null;
+        row.Taken = true;
+        try
+        {
+            row.ETag = await _pending.ReplaceAsync(row, row.ETag, cancellationToken);
+            return row;
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            // Another answer with the same state took it first.
+            return null;
+        }
     }
 }
 
@@ -70,4 +76,7 @@ public sealed class PendingSignInEntity : ExpiringEntity
 
     /// <summary>Empty for an authorization; otherwise the path of this server the sign-in returns to (set by the server, never by a request).</summary>
     public string ReturnTo { get; set; } = "";
+
+    /// <summary>True once an answer took it: it is kept, unusable, until it expires.</summary>
+    public bool Taken { get; set; }
 }

@@ -1,10 +1,9 @@
-using Azure.Core;
-using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using Serverless.OAuth.Clients;
 using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Infrastructure.Storage;
 using Serverless.Testing;
+using Serverless.Testing.Storage;
 
 namespace Serverless.OAuth.Tests.Infrastructure.Storage;
 
@@ -15,45 +14,11 @@ namespace Serverless.OAuth.Tests.Infrastructure.Storage;
 /// </summary>
 public sealed class RetrySafeWriteTests
 {
-    /// <summary>Once armed, lets the next insert (or replace) reach the table, then loses its answer, as a timed-out connection would.</summary>
-    private sealed class LoseTheFirstInsertsAnswer(RequestMethod method) : HttpPipelinePolicy
-    {
-        private int _lost = 1;
-
-        /// <summary>After the tables are created (their creation is a POST too).</summary>
-        public void Arm() => _lost = 0;
-
-        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) => throw new NotSupportedException();
-
-        public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
-        {
-            await ProcessNextAsync(message, pipeline);
-            // A replace is a PUT on a version; an upsert (the index entry's) is a PUT without one and keeps its answer.
-            var conditional = message.Request.Headers.TryGetValue("If-Match", out var version) && version != "*";
-            if (message.Request.Method == method && (method != RequestMethod.Put || conditional) && Interlocked.Exchange(ref _lost, 1) == 0)
-            {
-                throw new IOException("The answer to the insert was lost.");
-            }
-        }
-    }
-
-    private static async Task<OAuthTables> TablesLosingTheFirstAnswerAsync(StorageOptions storage, RequestMethod? method = null)
-    {
-        var options = OAuthTables.DefaultClientOptions();
-        options.Retry.Delay = TimeSpan.FromMilliseconds(10);
-        var losing = new LoseTheFirstInsertsAnswer(method ?? RequestMethod.Post);
-        options.AddPolicy(losing, HttpPipelinePosition.PerRetry);
-        var tables = new OAuthTables(storage, clientOptions: options);
-        await tables.GetAsync(OAuthTables.Clients);
-        losing.Arm();
-        return tables;
-    }
-
     [Fact]
     public async Task AnInsertRetriedAfterItsAnswerWasLost_IsItsOwnSuccess_NotATakenKey()
     {
         var storage = (await AzuriteServer.Shared).NewStorage();
-        var table = await (await TablesLosingTheFirstAnswerAsync(storage)).GetAsync(OAuthTables.Clients);
+        var table = await (await LostAnswers.OfTheNextWriteAsync(storage, StorageOperation.Insert)).GetAsync(OAuthTables.Clients);
 
         Assert.True(await RetrySafeWrite.TryAddAsync(table, new TableEntity("p", "r") { ["Name"] = "first" }, default));
         Assert.False(await RetrySafeWrite.TryAddAsync(table, new TableEntity("p", "r") { ["Name"] = "second" }, default));
@@ -64,7 +29,7 @@ public sealed class RetrySafeWriteTests
     public async Task AClientAdded_WhileTheStorageLostTheAnswer_IsReportedAdded_AndFound()
     {
         var storage = (await AzuriteServer.Shared).NewStorage();
-        var tables = await TablesLosingTheFirstAnswerAsync(storage);
+        var tables = await LostAnswers.OfTheNextWriteAsync(storage, StorageOperation.Insert);
         var store = new ClientStore(tables, new ExpiryIndex(tables), new OAuthServerOptions(), TimeProvider.System);
         var client = new OAuthClient { ClientId = "lost-answer", Name = "Lost answer", Type = ClientType.Public, RedirectUris = ["https://a.example/cb"] };
 
@@ -77,7 +42,7 @@ public sealed class RetrySafeWriteTests
     public async Task AnExpiringRowAdded_WhileTheStorageLostTheAnswer_IsTheAddsOwnSuccess_AndAnotherAddOfTheKeyIs409()
     {
         var storage = (await AzuriteServer.Shared).NewStorage();
-        var tables = await TablesLosingTheFirstAnswerAsync(storage);
+        var tables = await LostAnswers.OfTheNextWriteAsync(storage, StorageOperation.Insert);
         var replays = new ExpiringTable(OAuthTables.Replays, tables, new ExpiryIndex(tables), TimeProvider.System);
         var row = new OneTimeIdEntity { PartitionKey = "p", RowKey = OneTimeIdEntity.Row, ExpiresAt = DateTimeOffset.UtcNow.AddMinutes(5) };
 
@@ -94,7 +59,7 @@ public sealed class RetrySafeWriteTests
     public async Task AOneTimeIdsFirstUse_WhileTheStorageLostTheAnswer_IsAFirstUse_AndTheNextUseIsTheReplay()
     {
         var storage = (await AzuriteServer.Shared).NewStorage();
-        var tables = await TablesLosingTheFirstAnswerAsync(storage);
+        var tables = await LostAnswers.OfTheNextWriteAsync(storage, StorageOperation.Insert);
         var ids = new OneTimeIds(tables, new ExpiryIndex(tables), TimeProvider.System);
 
         Assert.True(await ids.TryUseAsync("client_assertion:app", "jti-1", DateTimeOffset.UtcNow.AddMinutes(5), default));
@@ -105,7 +70,7 @@ public sealed class RetrySafeWriteTests
     public async Task AReplaceRetriedAfterItsAnswerWasLost_IsItsOwnSuccess_AndAnotherWritersChangeIs412()
     {
         var storage = (await AzuriteServer.Shared).NewStorage();
-        var tables = await TablesLosingTheFirstAnswerAsync(storage, RequestMethod.Put);
+        var tables = await LostAnswers.OfTheNextWriteAsync(storage, StorageOperation.ConditionalUpdate, StorageOperation.Transaction);
         var replays = new ExpiringTable(OAuthTables.Replays, tables, new ExpiryIndex(tables), TimeProvider.System);
         var until = DateTimeOffset.UtcNow.AddMinutes(5);
         var first = await replays.AddAsync(new OneTimeIdEntity { PartitionKey = "p", RowKey = OneTimeIdEntity.Row, ExpiresAt = until }, default);
