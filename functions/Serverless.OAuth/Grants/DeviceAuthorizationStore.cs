@@ -124,16 +124,5 @@ public sealed class DeviceAuthorizationStore(OAuthTables tables, ExpiryIndex ind
     public bool IsLive(DeviceCodeEntity row) => _rows.IsLive(row);
 
     /// <summary>Replaces the row if unchanged since it was read; false when another instance changed it first.</summary>
-    public async Task<bool> TryReplaceAsync(DeviceCodeEntity row, CancellationToken cancellationToken)
-    {
-        try
-        {
-            row.ETag = await _rows.ReplaceAsync(row, row.ETag, cancellationToken);
-            return true;
-        }
-        catch (RequestFailedException e) when (e.Status is 404 or 412)
-        {
-            return false;
-        }
-    }
+    public Task<bool> TryReplaceAsync(DeviceCodeEntity row, CancellationToken cancellationToken) => _rows.TryReplaceAsync(row, cancellationToken);
 }

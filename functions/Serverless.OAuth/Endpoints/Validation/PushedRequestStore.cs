@@ -1,4 +1,3 @@
-using Azure;
 using Serverless.OAuth.Infrastructure.Storage;
 using Serverless.OAuth.Protocol;
 
@@ -34,27 +33,14 @@ public sealed class PushedRequestStore(OAuthTables tables, ExpiryIndex index, Ti
     {
         row.BrowserHash = browserHash;
         row.ExpiresAt = clock.GetUtcNow() + interactionLifetime;
-        return TryReplaceAsync(row, cancellationToken);
+        return _requests.TryReplaceAsync(row, cancellationToken);
     }
 
     /// <summary>Marks the request taken, if it is still as read: true for exactly one caller per request.</summary>
     public Task<bool> TakeAsync(PushedRequestEntity row, CancellationToken cancellationToken)
     {
         row.Taken = true;
-        return TryReplaceAsync(row, cancellationToken);
-    }
-
-    private async Task<bool> TryReplaceAsync(PushedRequestEntity row, CancellationToken cancellationToken)
-    {
-        try
-        {
-            row.ETag = await _requests.ReplaceAsync(row, row.ETag, cancellationToken);
-            return true;
-        }
-        catch (RequestFailedException e) when (e.Status is 404 or 412)
-        {
-            return false;
-        }
+        return _requests.TryReplaceAsync(row, cancellationToken);
     }
 }
 

@@ -1,4 +1,3 @@
-using Azure;
 using Serverless.OAuth.Infrastructure.Options;
 using Serverless.OAuth.Protocol;
 using Serverless.OAuth.Infrastructure.Storage;
@@ -49,17 +48,9 @@ public sealed class PendingSignInStore(OAuthTables tables, ExpiryIndex expiryInd
             return null;
         }
 
+        // Null when another answer with the same state took it first.
         row.Taken = true;
-        try
-        {
-            row.ETag = await _pending.ReplaceAsync(row, row.ETag, cancellationToken);
-            return row;
-        }
-        catch (RequestFailedException e) when (e.Status is 404 or 412)
-        {
-            // Another answer with the same state took it first.
-            return null;
-        }
+        return await _pending.TryReplaceAsync(row, cancellationToken) ? row : null;
     }
 }
 

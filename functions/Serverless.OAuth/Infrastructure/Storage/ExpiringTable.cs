@@ -90,6 +90,23 @@ public sealed class ExpiringTable(string name, OAuthTables tables, ExpiryIndex i
     public async Task<ETag> ReplaceAsync(ExpiringEntity row, ETag version, CancellationToken cancellationToken) =>
         await RetrySafeWrite.ReplaceAsync(await tables.GetAsync(Name, cancellationToken), row, version, cancellationToken);
 
+    /// <summary>
+    /// <see cref="ReplaceAsync"/> of a row as read (its <see cref="ExpiringEntity.ETag"/>), which then carries its new
+    /// version; false when another writer changed or deleted it first.
+    /// </summary>
+    public async Task<bool> TryReplaceAsync(ExpiringEntity row, CancellationToken cancellationToken)
+    {
+        try
+        {
+            row.ETag = await ReplaceAsync(row, row.ETag, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Deletes a row read with <paramref name="version"/> (a missing row is not an error; a changed one is 412).</summary>
     public async Task DeleteAsync(string partition, string row, ETag version, CancellationToken cancellationToken)
     {
