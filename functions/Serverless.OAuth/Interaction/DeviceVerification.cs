@@ -37,12 +37,10 @@ public sealed class DeviceVerification(
     OAuthServerOptions options,
     ILogger<DeviceVerification> logger)
 {
-    public const string UserCodeField = "user_code";
-
     /// <summary>The code entry, pre-filled from verification_uri_complete; nothing is looked up until the user confirms it.</summary>
     public EndpointResult Get(OAuthParameters query)
     {
-        var typed = query.StructuralError is null ? query[UserCodeField] : null;
+        var typed = query.StructuralError is null ? query[FieldNames.UserCode] : null;
         var shown = UserCode.Normalize(typed) is { } normalized ? UserCode.Display(normalized) : null;
         return CodePage(shown, problem: null, status: 200);
     }
@@ -57,7 +55,7 @@ public sealed class DeviceVerification(
 
         var attempt = await lockout.AttemptAsync(
             [LockoutKey.ForAddress(clientAddress ?? LockoutKey.UnknownAddress)],
-            token => devices.FindByUserCodeAsync(form[UserCodeField], token),
+            token => devices.FindByUserCodeAsync(form[FieldNames.UserCode], token),
             cancellationToken);
         if (attempt.Value is not { } device)
         {
@@ -76,7 +74,7 @@ public sealed class DeviceVerification(
             return CodePage(null, "That code is not valid, or it has expired. Check the code on your device and try again.", 400);
         }
 
-        var userCode = UserCode.Display(UserCode.Normalize(form[UserCodeField])!);
+        var userCode = UserCode.Display(UserCode.Normalize(form[FieldNames.UserCode])!);
         if (device.Status != DeviceAuthorizationStatus.Pending)
         {
             return new HtmlPage(NoticePage.Render("Code already used", "This code was already used. Start again on your device to get a new one."), 400);
@@ -98,7 +96,7 @@ public sealed class DeviceVerification(
                 // The provider's answer starts the session and comes back to the code, filled in as from
                 // verification_uri_complete, for the user to confirm again: then the consent.
                 return upstream.Find(chosen) is { } provider
-                    ? await challenge.StartForPageAsync(provider, $"/device?{UserCodeField}={Uri.EscapeDataString(userCode)}", cancellationToken)
+                    ? await challenge.StartForPageAsync(provider, $"/device?{FieldNames.UserCode}={Uri.EscapeDataString(userCode)}", cancellationToken)
                     : SignInPage(userCode, clientName, username: null, "That way of signing in is not available. Choose another.");
             }
 

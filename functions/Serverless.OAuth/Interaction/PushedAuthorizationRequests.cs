@@ -12,14 +12,14 @@ namespace Serverless.OAuth.Interaction;
 /// whose parameters come from storage only; of the query, only client_id is read, and it must be the pusher's.
 /// <para>
 /// A request_uri is single-use, across instances. The browser that first brings it may go on; the interaction's answer
-/// then settles it (<see cref="SettleAsync"/>): the authorization response deletes the row on the condition that it is
-/// unchanged, so exactly one response leaves per pushed request (a code issued by a loser of that race is never sent);
-/// a page (sign-in, consent) or a trip to an upstream provider binds the row to the secret that page's cookie carries
-/// (the CSRF cookie, or the upstream binding cookie), on the same condition, and keeps it as long as that page's form
-/// may be answered (<see cref="HtmlPage.FormLifetime"/>), however short the request_uri's own life. The page's form
-/// posts back only client_id and request_uri, with that cookie; a post or callback whose cookie does not match the binding, a second browser, a
-/// replay after the response, or a request_uri that is unknown, expired or another client's, gets an error page
-/// (<c>invalid_request_uri</c>), never a redirect.
+/// then settles it (<see cref="SettleAsync"/>): the authorization response marks the row taken on the condition that it
+/// is unchanged, so exactly one response leaves per pushed request (a code issued by a loser of that race is never
+/// sent); a page (sign-in, consent) or a trip to an upstream provider binds the row to the secret that page's cookie
+/// carries (the CSRF cookie, or the upstream binding cookie), on the same condition, and keeps it as long as that page's
+/// form may be answered (<see cref="HtmlPage.FormLifetime"/>), however short the request_uri's own life. The page's form
+/// posts back only client_id and request_uri, with that cookie; a post or callback whose cookie does not match the
+/// binding, a second browser, a replay after the response, or a request_uri that is unknown, expired or another
+/// client's, gets an error page (<c>invalid_request_uri</c>), never a redirect.
 /// </para>
 /// </summary>
 public sealed class PushedAuthorizationRequests(
@@ -38,7 +38,7 @@ public sealed class PushedAuthorizationRequests(
     public Task<OAuthResult<AuthorizationRequest>> ValidateContinuedAsync(OAuthParameters parameters, string? browserBinding, CancellationToken cancellationToken) =>
         PushedRequestUri.IsNamedIn(parameters) ? ResolveAsync(parameters, browserBinding ?? "", cancellationToken) : ValidatePlainAsync(parameters, cancellationToken);
 
-    /// <summary>Lets the interaction's answer out, if the pushed request is still as read: deleted by the response, or bound to the page's secret.</summary>
+    /// <summary>Lets the interaction's answer out, if the pushed request is still as read: taken by the response, or bound to the page's secret.</summary>
     public async Task<EndpointResult> SettleAsync(AuthorizationRequest request, EndpointResult result, CancellationToken cancellationToken)
     {
         if (request.Pushed is not { } pushed)

@@ -23,7 +23,7 @@ public static class DevicePage
         {Alert(problem)}<form method="post" action="{Action(options)}">
         <input type="hidden" name="{FieldNames.Csrf}" value="{csrfToken}">
         <label for="user_code">Code</label>
-        <input type="text" id="user_code" name="user_code" autocomplete="one-time-code" autocapitalize="characters" spellcheck="false" maxlength="32" required value="{userCode}" aria-describedby="code-help"{(problem is null ? Html.Empty : Html.Of($" aria-invalid=\"true\""))} autofocus>
+        <input type="text" id="user_code" name="{FieldNames.UserCode}" autocomplete="one-time-code" autocapitalize="characters" spellcheck="false" maxlength="32" required value="{userCode}" aria-describedby="code-help"{(problem is null ? Html.Empty : Html.Of($" aria-invalid=\"true\""))} autofocus>
         <div class="actions">
         <button type="submit" class="allow">Continue</button>
         </div>
@@ -37,7 +37,7 @@ public static class DevicePage
     /// </summary>
     public static SignInView SignIn(OAuthServerOptions options, IReadOnlyList<UpstreamProvider> providers, string csrfToken, string userCode, string clientName) => new(
         Action(options),
-        [("user_code", userCode)],
+        [(FieldNames.UserCode, userCode)],
         csrfToken,
         $"Sign in - {clientName}",
         $"Sign in to connect {clientName}",
@@ -59,7 +59,7 @@ public static class DevicePage
             <p class="error" role="note" id="device-warning">Continue only if you started this yourself, on a device in front of you, and it shows the code <strong>{userCode}</strong>. If someone sent you this code or link, choose Deny.</p>
             <form method="post" action="{Action(options)}">
             <input type="hidden" name="{FieldNames.Csrf}" value="{csrfToken}">
-            <input type="hidden" name="user_code" value="{userCode}">
+            <input type="hidden" name="{FieldNames.UserCode}" value="{userCode}">
             <h2 class="lead" id="scopes-heading">If you allow it, {clientName} will be able to:</h2>
             <ul class="scopes" aria-labelledby="scopes-heading">
             {scopes}</ul>

@@ -13,6 +13,9 @@ public static class FieldNames
     /// <summary>The button of an upstream provider on the sign-in page: its value is the provider's name.</summary>
     public const string Provider = "provider";
 
+    /// <summary>The device's user code on the device page's forms (RFC 8628 §3.3), and in its address when it is filled in.</summary>
+    public const string UserCode = "user_code";
+
     /// <summary>The values of the "decision" button on the consent and sign-in pages.</summary>
     public const string Allow = "allow";
 
