@@ -39,27 +39,12 @@ public static class LostAnswers
         public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
         {
             await ProcessNextAsync(message, pipeline);
-            if (KindOf(message.Request) is { } kind && kinds.Contains(kind) && Interlocked.Exchange(ref _lost, 1) == 0)
+            var request = message.Request;
+            var ifMatch = request.Headers.TryGetValue("If-Match", out var version) ? version : null;
+            if (StorageOperations.Of(request.Method.Method, request.Uri.Path, ifMatch) is { } kind && kinds.Contains(kind) && Interlocked.Exchange(ref _lost, 1) == 0)
             {
                 throw new IOException("The answer to the write was lost.");
             }
-        }
-
-        private static StorageOperation? KindOf(Request request)
-        {
-            var path = request.Uri.Path;
-            if (path.EndsWith("/$batch", StringComparison.Ordinal))
-            {
-                return StorageOperation.Transaction;
-            }
-
-            if (request.Method == RequestMethod.Post)
-            {
-                return path.EndsWith("/Tables", StringComparison.Ordinal) ? null : StorageOperation.Insert;
-            }
-
-            var conditional = request.Headers.TryGetValue("If-Match", out var version) && version != "*";
-            return conditional && request.Method != RequestMethod.Delete ? StorageOperation.ConditionalUpdate : null;
         }
     }
 }

@@ -26,19 +26,6 @@ public enum StorageFault
     OperationTimedOut,
 }
 
-/// <summary>The operations the faults may be limited to.</summary>
-public enum StorageOperation
-{
-    /// <summary>An entity-group transaction ("$batch").</summary>
-    Transaction,
-
-    /// <summary>An insert: a POST to a table, not a table's creation.</summary>
-    Insert,
-
-    /// <summary>An update or replace conditional on a version (If-Match other than "*").</summary>
-    ConditionalUpdate,
-}
-
 /// <summary>
 /// Plain HTTP on a free 127.0.0.1 port in front of Azurite's Table service, for storage that throttles, times out and
 /// is slow. An operation is one request of the client with all its retries (the Azure SDK sends every retry with the
@@ -162,28 +149,9 @@ public sealed class StorageFaultProxy : IAsyncDisposable
         await upstream.Content.CopyToAsync(context.Response.Body, context.RequestAborted);
     }
 
-    private static StorageOperation? OperationOf(HttpRequest request)
-    {
-        var path = request.Path.Value!;
-        if (path.EndsWith("/$batch", StringComparison.Ordinal))
-        {
-            return StorageOperation.Transaction;
-        }
-
-        if (HttpMethods.IsPost(request.Method) && !path.EndsWith("/Tables", StringComparison.Ordinal))
-        {
-            return StorageOperation.Insert;
-        }
-
-        var ifMatch = request.Headers.IfMatch.ToString();
-        return (HttpMethods.IsPut(request.Method) || HttpMethods.IsPatch(request.Method) || request.Method == "MERGE") && ifMatch.Length > 0 && ifMatch != "*"
-            ? StorageOperation.ConditionalUpdate
-            : null;
-    }
-
     private StorageFault? ChooseFault(HttpRequest request)
     {
-        if (FailureShare <= 0 || (Only is { } only && OperationOf(request) != only))
+        if (FailureShare <= 0 || (Only is { } only && StorageOperations.Of(request.Method, request.Path.Value!, request.Headers.IfMatch.ToString()) != only))
         {
             return null;
         }
