@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Serverless.Testing.Upstream;
+using DeviceSteps = Serverless.IntegrationTests.BothHosts.DeviceFlowContractTests<Serverless.IntegrationTests.BothHosts.DeviceFlowLocalHostFixture>;
 
 namespace Serverless.IntegrationTests.BothHosts;
 
@@ -101,9 +102,15 @@ public abstract partial class UpstreamSignInContractTests<TFixture>(TFixture fix
         var back = await AtTheProviderAsync(browser, await ChooseAsync(browser, Authorize(clientId, challenge, extra: extra), provider), login);
         var answer = await browser.GetAsync(back);
         var tokens = await AllowAndRedeemAsync(browser, clientId, answer, verifier);
+        return (IdTokenClaims(tokens), answer.StatusCode, await UserInfoAsync(browser, tokens));
+    }
+
+    /// <summary>The userinfo endpoint's answer for the access token of <paramref name="tokens"/>.</summary>
+    private static async Task<JsonElement> UserInfoAsync(HttpClient http, JsonElement tokens)
+    {
         using var userInfo = new HttpRequestMessage(HttpMethod.Get, "userinfo");
         userInfo.Headers.Authorization = new("Bearer", tokens.GetProperty("access_token").GetString());
-        return (IdTokenClaims(tokens), answer.StatusCode, await OAuthFlow.JsonAsync(await browser.SendAsync(userInfo)));
+        return await OAuthFlow.JsonAsync(await http.SendAsync(userInfo));
     }
 
     private static string NewLogin(string prefix = "user") => prefix + "-" + Guid.NewGuid().ToString("N")[..8];
@@ -227,8 +234,7 @@ public abstract partial class UpstreamSignInContractTests<TFixture>(TFixture fix
     {
         var client = await Server.AddPublicClientAsync(grants: [Serverless.OAuth.Protocol.GrantTypes.DeviceCode], scopes: ["openid", "email", "read"]);
         var device = new OAuthFlow(Server);
-        var authorization = await device.PostFormAsync("device_authorization", [("client_id", client.ClientId), ("scope", "openid email")]);
-        var started = await OAuthFlow.JsonAsync(authorization);
+        var started = await DeviceSteps.StartAsync(device, client.ClientId, "openid email");
         var userCode = started.GetProperty("user_code").GetString()!;
 
         // The code confirmed: without a session, the sign-in step offers the providers beside the password.
@@ -260,11 +266,8 @@ public abstract partial class UpstreamSignInContractTests<TFixture>(TFixture fix
         var done = await browser.PostAsync("device", new FormUrlEncodedContent([new("csrf_token", OAuthFlow.CsrfToken(consentHtml)), new("user_code", userCode), new("decision", "allow")]));
         Assert.Contains("Device connected", await done.Content.ReadAsStringAsync());
 
-        var tokens = await OAuthFlow.JsonAsync(await device.PostTokenAsync(
-            [("grant_type", Serverless.OAuth.Protocol.GrantTypes.DeviceCode), ("device_code", started.GetProperty("device_code").GetString()!), ("client_id", client.ClientId)]));
-        using var userInfo = new HttpRequestMessage(HttpMethod.Get, "userinfo");
-        userInfo.Headers.Authorization = new("Bearer", tokens.GetProperty("access_token").GetString());
-        Assert.Equal($"{login}@example.com", (await OAuthFlow.JsonAsync(await device.Http.SendAsync(userInfo))).GetProperty("email").GetString());
+        var tokens = await OAuthFlow.JsonAsync(await DeviceSteps.PollAsync(device, client.ClientId, started));
+        Assert.Equal($"{login}@example.com", (await UserInfoAsync(device.Http, tokens)).GetProperty("email").GetString());
     }
 
     [Fact]
