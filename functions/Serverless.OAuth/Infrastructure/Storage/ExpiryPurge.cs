@@ -6,6 +6,9 @@ namespace Serverless.OAuth.Infrastructure.Storage;
 
 public sealed record PurgeResult(int IndexEntriesRead, int RowsRead, int RowsDeleted, int PartitionsRescheduled);
 
+/// <summary>An index partition with due entries (a minute's shard) in one account: 0 the main one, then the grant accounts in order.</summary>
+public sealed record DueBucket(int Account, string Bucket);
+
 /// <summary>
 /// Deletes expired rows. It reads only index entries whose minute has passed and the partitions they name, so its cost
 /// follows what expired, never what is live. Deletes are conditional on the ETag each row was read with (a row changed
@@ -24,13 +27,12 @@ public sealed record PurgeResult(int IndexEntriesRead, int RowsRead, int RowsDel
 /// <see cref="MaxConcurrentChunks"/> x <see cref="MaxConcurrentEntries"/> partitions in flight.
 /// </para>
 /// <para>
-/// Instances: the Functions host runs a timer function as a singleton (a blob lease per function), so the schedule
-/// fires on one instance at a time; a run that overlaps it (the admin command, the local host's timer, a run whose
-/// lease lapsed) is safe by the rules above, it only repeats reads. The work is not spread over instances: one
-/// instance's rate is bounded by storage latency times the concurrency above, not by one sequence of round trips
-/// (the bench's purge phase measures it). Per-shard leases (a lease row per shard claimed by ETag, or a queue message
-/// per due shard) would let several instances share one minute; they are not built yet. Since every run is safe
-/// alongside any other, adding them later changes only who works which shard, never correctness.
+/// Instances: <see cref="RunAsync(CancellationToken)"/> purges everything due in this process (the local host's timer,
+/// the admin command). To spread the work, <see cref="DueBucketsAsync"/> names the due index partitions and
+/// <see cref="PurgeBucketAsync"/> purges one, on any instance: the Functions app's timer (a singleton: the host holds a
+/// blob lease per timer function) puts one queue message per due bucket, and a queue trigger, which the platform
+/// scales out by the queue's length, purges each. A bucket purged twice at once (a message delivered again, a run
+/// that overlaps another) is safe by the rules above; it only repeats reads.
 /// </para>
 /// <para>
 /// Accounts: with more storage accounts for grant families (<see cref="GrantAccounts"/>), each account has its own index,
@@ -86,20 +88,75 @@ public sealed class ExpiryPurge
     private async Task RunAsync(GrantAccount account, DateTimeOffset now, PurgeTotals totals, CancellationToken cancellationToken)
     {
         var indexTable = await account.Tables.GetAsync(OAuthTables.Expiry, cancellationToken);
+        await PurgeEntriesAsync(account, indexTable, DueEntries(indexTable, now, ["PartitionKey", "RowKey"], cancellationToken), now, totals, cancellationToken);
+    }
 
-        // Only buckets whose minute has passed (every shard of them, and unsharded ones of earlier versions): every row
-        // they name had expired by then (buckets are rounded up).
-        var due = indexTable.QueryAsync<TableEntity>(
-            TableClient.CreateQueryFilter($"PartitionKey ge {ExpiryIndex.BucketPrefix} and PartitionKey lt {ExpiryIndex.FirstBucketNotDue(now)}"),
+    /// <summary>
+    /// The index partitions (a minute's shard) that hold due entries, in every account: the units a purge can be spread
+    /// over, each purged whole by <see cref="PurgeBucketAsync"/> on any instance. Reads the due entries' keys only.
+    /// </summary>
+    public async IAsyncEnumerable<DueBucket> DueBucketsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var now = clock.GetUtcNow();
+        for (var account = 0; account < _accounts.Count; account++)
+        {
+            var indexTable = await _accounts[account].Tables.GetAsync(OAuthTables.Expiry, cancellationToken);
+            string? last = null;
+            await foreach (var entry in DueEntries(indexTable, now, ["PartitionKey"], cancellationToken))
+            {
+                // The query returns entries sorted by partition: a new bucket starts where the partition key changes.
+                if (!string.Equals(entry.PartitionKey, last, StringComparison.Ordinal))
+                {
+                    last = entry.PartitionKey;
+                    yield return new DueBucket(account, last);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Purges the entries of one due index partition and the partitions they name, as <see cref="RunAsync(CancellationToken)"/>
+    /// does for all of them: several instances may purge buckets at once, the same one included. A bucket of an account
+    /// this server does not have, or one not yet due by this instance's clock, is left alone.
+    /// </summary>
+    public async Task<PurgeResult> PurgeBucketAsync(DueBucket bucket, CancellationToken cancellationToken = default)
+    {
+        var now = clock.GetUtcNow();
+        var totals = new PurgeTotals();
+        if (bucket.Account < 0 || bucket.Account >= _accounts.Count
+            || !bucket.Bucket.StartsWith(ExpiryIndex.BucketPrefix, StringComparison.Ordinal)
+            || string.CompareOrdinal(bucket.Bucket, ExpiryIndex.FirstBucketNotDue(now)) >= 0)
+        {
+            logger.LogWarning("Expiry purge: ignoring bucket {Bucket} of account {Account}: not a due bucket of this server", bucket.Bucket, bucket.Account);
+            return totals.ToResult();
+        }
+
+        var account = _accounts[bucket.Account];
+        var indexTable = await account.Tables.GetAsync(OAuthTables.Expiry, cancellationToken);
+        var entries = indexTable.QueryAsync<TableEntity>(
+            TableClient.CreateQueryFilter($"PartitionKey eq {bucket.Bucket}"),
             maxPerPage: 1000,
             select: ["PartitionKey", "RowKey"],
             cancellationToken: cancellationToken);
+        await PurgeEntriesAsync(account, indexTable, entries, now, totals, cancellationToken);
+        return totals.ToResult();
+    }
 
+    /// <summary>Only buckets whose minute has passed (every shard of them, and unsharded ones of earlier versions): every row they name had expired by then (buckets are rounded up).</summary>
+    private static AsyncPageable<TableEntity> DueEntries(TableClient indexTable, DateTimeOffset now, string[] select, CancellationToken cancellationToken) =>
+        indexTable.QueryAsync<TableEntity>(
+            TableClient.CreateQueryFilter($"PartitionKey ge {ExpiryIndex.BucketPrefix} and PartitionKey lt {ExpiryIndex.FirstBucketNotDue(now)}"),
+            maxPerPage: 1000,
+            select: select,
+            cancellationToken: cancellationToken);
+
+    private async Task PurgeEntriesAsync(GrantAccount account, TableClient indexTable, AsyncPageable<TableEntity> entries, DateTimeOffset now, PurgeTotals totals, CancellationToken cancellationToken)
+    {
         // Chunks are independent, so several at once: each waits on storage round trips, and one at a time would fall
         // behind as soon as more partitions expire per second than one sequence of round trips can clear. Two entries
         // naming one partition may then meet, which is no different from two instances purging at once.
         await Parallel.ForEachAsync(
-            ChunksOfOneBucket(due, cancellationToken),
+            ChunksOfOneBucket(entries, cancellationToken),
             new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentChunks, CancellationToken = cancellationToken },
             async (chunk, token) => await PurgeChunkAsync(account, indexTable, chunk, now, totals, token));
     }

@@ -269,6 +269,55 @@ public sealed class ExpiryPurgeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheDueBuckets_AreEveryShardWithDueEntries_OnceEach_AndPurgingEachOnAnotherInstance_DoesWhatOneRunDoes()
+    {
+        var expired = await _store.CreateCodesAsync(40, Expired);
+        var live = await _store.CreateCodesAsync(6, Live);
+        await _store.RevokeTokensAsync("mixed", 2, Expired);
+        await _store.RevokeTokensAsync("mixed", 2, Live);
+        _services.Clock.Advance(PastExpiry);
+        var notDue = ExpiryIndex.FirstBucketNotDue(_store.Now);
+        var dueBuckets = (await _store.IndexEntriesAsync()).Select(e => e.Bucket).Where(b => string.CompareOrdinal(b, notDue) < 0).ToHashSet();
+
+        var buckets = await _store.NewPurge().DueBucketsAsync().ToListAsync();
+
+        Assert.Equal(dueBuckets.Order(StringComparer.Ordinal), buckets.Select(b => b.Bucket));
+        Assert.All(buckets, b => Assert.Equal(0, b.Account));
+        Assert.True(buckets.Count > 8, $"{buckets.Count} buckets");
+
+        // Two instances (two purges), each taking every other bucket, and one bucket delivered to both at once.
+        var instances = new[] { _store.NewPurge(), _store.NewPurge() };
+        var results = await Task.WhenAll(buckets.Select((b, i) => instances[i % 2].PurgeBucketAsync(b)).Append(instances[1].PurgeBucketAsync(buckets[0])));
+
+        Assert.Equal(42, results.Sum(r => r.RowsDeleted));
+        Assert.Equal(1, results.Sum(r => r.PartitionsRescheduled));
+        Assert.Equal(live.Select(f => (f, AuthorizationCodeEntity.Row)).ToHashSet(), await _store.RowsAsync(OAuthTables.Grants));
+        Assert.Equal(2, (await _store.RowsAsync(OAuthTables.Revocations)).Count);
+        var entries = await _store.IndexEntriesAsync();
+        Assert.DoesNotContain(entries, e => string.CompareOrdinal(e.Bucket, notDue) < 0);
+        Assert.Contains(entries, e => e.Entry == ExpiryIndex.EntryKey(OAuthTables.Revocations, "mixed"));
+        Assert.Empty(await _store.NewPurge().DueBucketsAsync().ToListAsync());
+    }
+
+    [Fact]
+    public async Task ABucketNotYetDue_OrOfAnAccountThisServerLacks_IsLeftAlone()
+    {
+        var codes = await _store.CreateCodesAsync(3, Expired);
+        var bucket = (await _store.IndexEntriesAsync()).First().Bucket;
+        var entriesOfTheBucket = (await _store.IndexEntriesAsync()).Count(e => e.Bucket == bucket);
+        var purge = _store.NewPurge();
+
+        var notYetDue = await purge.PurgeBucketAsync(new DueBucket(0, bucket));
+        _services.Clock.Advance(PastExpiry);
+        var unknownAccount = await purge.PurgeBucketAsync(new DueBucket(1, bucket));
+        var notABucket = await purge.PurgeBucketAsync(new DueBucket(0, "grants"));
+
+        Assert.All([notYetDue, unknownAccount, notABucket], r => Assert.Equal(new PurgeResult(0, 0, 0, 0), r));
+        Assert.Equal(codes.Select(f => (f, AuthorizationCodeEntity.Row)).ToHashSet(), await _store.RowsAsync(OAuthTables.Grants));
+        Assert.Equal(entriesOfTheBucket, (await purge.PurgeBucketAsync(new DueBucket(0, bucket))).RowsDeleted);
+    }
+
+    [Fact]
     public async Task UnshardedBucketsOfEarlierVersions_AndOtherShardCounts_ArePurgedToo_AndLivePartitionsMoveToTheirShard()
     {
         // Rows indexed as an earlier version did (one bucket per minute) and with another shard count, then purged by
