@@ -19,9 +19,10 @@ namespace Serverless.FunctionsHost;
 /// Does for one Functions app what the Azure Functions host does for an isolated worker with the ASP.NET Core
 /// integration: serves the FunctionRpc stream over h2c gRPC on one 127.0.0.1 port, starts the worker, loads its
 /// functions, serves their HTTP routes on another port by forwarding each request to the worker with its invocation
-/// id (as the host's DefaultHttpProxyService does with YARP) while sending the InvocationRequest, and fires timer
-/// functions on demand. What the real host does beyond that (keys and authLevel, the scale controller, timer
-/// schedules and their blob leases, retries, Application Insights) is not emulated.
+/// id (as the host's DefaultHttpProxyService does with YARP) while sending the InvocationRequest, fires timer
+/// functions and delivers the messages of queue functions on demand. What the real host does beyond that (keys and
+/// authLevel, the scale controller, timer schedules and their blob leases, queue polling, identity-based connections,
+/// Application Insights) is not emulated.
 /// </summary>
 public sealed class FunctionsHostEmulator : IAsyncDisposable
 {
@@ -35,9 +36,12 @@ public sealed class FunctionsHostEmulator : IAsyncDisposable
     private readonly WorkerProcess _worker;
     private WebApplication? _httpServer;
 
-    private FunctionsHostEmulator(AppFolder app, WebApplication rpcServer, WorkerChannel channel, WorkerProcess worker, Uri baseAddress, WorkerOutput output)
+    private readonly IReadOnlyDictionary<string, string?> _settings;
+
+    private FunctionsHostEmulator(AppFolder app, WebApplication rpcServer, WorkerChannel channel, WorkerProcess worker, Uri baseAddress, WorkerOutput output, IReadOnlyDictionary<string, string?> settings)
     {
         App = app;
+        _settings = settings;
         _rpcServer = rpcServer;
         _channel = channel;
         _worker = worker;
@@ -89,7 +93,7 @@ public sealed class FunctionsHostEmulator : IAsyncDisposable
         var grpcUri = new Uri(rpcServer.Urls.Single());
         channel.Timeline.ProcessStarting();
         var worker = WorkerProcess.Start(app, grpcUri, Guid.NewGuid().ToString(), settings, output);
-        var host = new FunctionsHostEmulator(app, rpcServer, channel, worker, new Uri($"{(options.HttpsCertificate is null ? "http" : "https")}://127.0.0.1:{httpPort}/"), output);
+        var host = new FunctionsHostEmulator(app, rpcServer, channel, worker, new Uri($"{(options.HttpsCertificate is null ? "http" : "https")}://127.0.0.1:{httpPort}/"), output, settings);
         try
         {
             await host.WaitUntilLoadedAsync(options.StartupTimeout);
@@ -119,6 +123,98 @@ public sealed class FunctionsHostEmulator : IAsyncDisposable
         request.InputData.Add(new ParameterBinding { Name = function.TriggerName, Data = new TypedData { Json = timerInfo } });
         return InvocationOutcome.From(await _channel.InvokeAsync(request, cancellationToken));
     }
+
+    /// <summary>
+    /// Delivers what waits in a queue function's queue as the host's queue listener does, and returns once the queue is
+    /// empty: messages read base64 (the default messageEncoding), host.json's batchSize of invocations at once, each
+    /// message deleted once its invocation succeeded, visible again at once after a failure (visibilityTimeout 0), and
+    /// moved to "{queue}-poison" on its maxDequeueCount-th failure (<see cref="AppFolder"/>). The queue and its
+    /// connection (a connection string: identity-based ones are not emulated) are read from the app's settings.
+    /// </summary>
+    public async Task<IReadOnlyList<InvocationOutcome>> DeliverQueueMessagesAsync(string functionName, CancellationToken cancellationToken = default)
+    {
+        var function = Functions.SingleOrDefault(f => f.Name == functionName && f.IsQueue)
+            ?? throw new InvalidOperationException($"There is no queue function '{functionName}'.");
+        var queue = QueueOf(function, poison: false);
+        var outcomes = new List<InvocationOutcome>();
+        while (true)
+        {
+            var messages = (await queue.ReceiveMessagesAsync(App.QueueBatchSize, TimeSpan.FromMinutes(10), cancellationToken)).Value;
+            if (messages.Length == 0)
+            {
+                return outcomes;
+            }
+
+            outcomes.AddRange(await Task.WhenAll(messages.Select(message => DeliverAsync(function, queue, message, cancellationToken))));
+        }
+    }
+
+    private async Task<InvocationOutcome> DeliverAsync(LoadedFunction function, Azure.Storage.Queues.QueueClient queue, Azure.Storage.Queues.Models.QueueMessage message, CancellationToken cancellationToken)
+    {
+        var text = message.Body.ToString();
+        var request = NewInvocation(function);
+        request.InputData.Add(new ParameterBinding { Name = function.TriggerName, Data = new TypedData { String = text } });
+
+        // The binding data the queue trigger adds (QueueTriggerBindingStrategy). Numbers go as JSON: the isolated worker
+        // refuses TypedData.Int in trigger metadata ("Int is not supported").
+        request.TriggerMetadata["QueueTrigger"] = new TypedData { String = text };
+        request.TriggerMetadata["Id"] = new TypedData { String = message.MessageId };
+        request.TriggerMetadata["PopReceipt"] = new TypedData { String = message.PopReceipt };
+        request.TriggerMetadata["DequeueCount"] = new TypedData { Json = message.DequeueCount.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        request.TriggerMetadata["InsertionTime"] = new TypedData { Json = JsonSerializer.Serialize(message.InsertedOn) };
+        request.TriggerMetadata["ExpirationTime"] = new TypedData { Json = JsonSerializer.Serialize(message.ExpiresOn) };
+        request.TriggerMetadata["NextVisibleTime"] = new TypedData { Json = JsonSerializer.Serialize(message.NextVisibleOn) };
+
+        InvocationOutcome outcome;
+        try
+        {
+            outcome = InvocationOutcome.From(await _channel.InvokeAsync(request, cancellationToken));
+        }
+        catch (InvalidOperationException e)
+        {
+            outcome = new InvocationOutcome(false, e.Message);
+        }
+
+        if (outcome.Succeeded)
+        {
+            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+        }
+        else if (message.DequeueCount >= App.MaxDequeueCount)
+        {
+            Output.Add("host", $"{function.Name}: message {message.MessageId} failed {message.DequeueCount} times, moved to the poison queue: {outcome.Error}");
+            var poison = QueueOf(function, poison: true);
+            await poison.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
+            await poison.SendMessageAsync(text, cancellationToken);
+            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken);
+        }
+        else
+        {
+            Output.Add("host", $"{function.Name}: message {message.MessageId} failed (try {message.DequeueCount}): {outcome.Error}");
+            await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: TimeSpan.Zero, cancellationToken: cancellationToken);
+        }
+
+        return outcome;
+    }
+
+    /// <summary>A queue function's queue (or its poison queue), from its binding's queue name and connection setting.</summary>
+    public Azure.Storage.Queues.QueueClient QueueOf(LoadedFunction function, bool poison)
+    {
+        var name = Resolve(function.QueueName ?? throw new InvalidOperationException($"'{function.Name}' names no queue."));
+        var connectionSetting = function.Connection ?? "AzureWebJobsStorage";
+        var connectionString = Setting(connectionSetting)
+            ?? throw new InvalidOperationException($"The queue function '{function.Name}' needs the connection string setting {connectionSetting}.");
+        return new Azure.Storage.Queues.QueueClient(connectionString, poison ? name + "-poison" : name, new Azure.Storage.Queues.QueueClientOptions
+        {
+            MessageEncoding = Azure.Storage.Queues.QueueMessageEncoding.Base64,
+        });
+    }
+
+    /// <summary>A binding expression's %setting% parts replaced by the settings' values, as the host resolves them.</summary>
+    private string Resolve(string expression) => System.Text.RegularExpressions.Regex.Replace(
+        expression, "%([^%]+)%", m => Setting(m.Groups[1].Value) ?? throw new InvalidOperationException($"The setting {m.Groups[1].Value} is not set."));
+
+    /// <summary>An app setting as the worker sees it: the emulator's settings, else the environment.</summary>
+    private string? Setting(string name) => _settings.TryGetValue(name, out var value) ? value : Environment.GetEnvironmentVariable(name);
 
     private async Task WaitUntilLoadedAsync(TimeSpan timeout)
     {

@@ -3,12 +3,17 @@ using Serverless.FunctionsHost.Rpc;
 
 namespace Serverless.FunctionsHost;
 
-/// <summary>A function the worker indexed and loaded, with its trigger as its raw binding describes it.</summary>
-public sealed record LoadedFunction(string Name, string FunctionId, string TriggerType, string TriggerName, string? Route, IReadOnlyList<string>? Methods)
+/// <summary>
+/// A function the worker indexed and loaded, with its trigger as its raw binding describes it: an HTTP trigger's route
+/// and methods, a queue trigger's queue name (possibly a %setting%) and connection setting.
+/// </summary>
+public sealed record LoadedFunction(string Name, string FunctionId, string TriggerType, string TriggerName, string? Route, IReadOnlyList<string>? Methods, string? QueueName = null, string? Connection = null)
 {
     public bool IsHttp => TriggerType.Equals("httpTrigger", StringComparison.OrdinalIgnoreCase);
 
     public bool IsTimer => TriggerType.Equals("timerTrigger", StringComparison.OrdinalIgnoreCase);
+
+    public bool IsQueue => TriggerType.Equals("queueTrigger", StringComparison.OrdinalIgnoreCase);
 
     internal static LoadedFunction From(RpcFunctionMetadata metadata)
     {
@@ -22,13 +27,17 @@ public sealed record LoadedFunction(string Name, string FunctionId, string Trigg
                 continue;
             }
 
-            var route = root.TryGetProperty("route", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null;
             var methods = root.TryGetProperty("methods", out var m) && m.ValueKind == JsonValueKind.Array
                 ? m.EnumerateArray().Select(x => x.GetString()!.ToUpperInvariant()).ToList()
                 : null;
-            return new LoadedFunction(metadata.Name, metadata.FunctionId, type, root.GetProperty("name").GetString()!, route, methods);
+            return new LoadedFunction(
+                metadata.Name, metadata.FunctionId, type, root.GetProperty("name").GetString()!, StringProperty(root, "route"), methods,
+                StringProperty(root, "queueName"), StringProperty(root, "connection"));
         }
 
         throw new InvalidOperationException($"Function '{metadata.Name}' has no trigger binding.");
     }
+
+    private static string? StringProperty(JsonElement binding, string name) =>
+        binding.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }

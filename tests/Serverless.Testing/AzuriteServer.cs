@@ -4,21 +4,26 @@ using Serverless.OAuth.Infrastructure.Options;
 namespace Serverless.Testing;
 
 /// <summary>
-/// Azurite's Table service on a free 127.0.0.1 port, from the repository's node_modules (npm ci installs it). One per
-/// test process, shared; tests isolate themselves with their own table prefix. It can be stopped and started again
-/// on the same port and data folder, to test the server while storage is away.
+/// Azurite's Table service (or its Queue service) on a free 127.0.0.1 port, from the repository's node_modules (npm ci
+/// installs it). One of each per test process, shared; tests isolate themselves with their own table prefix (and queue
+/// name). It can be stopped and started again on the same port and data folder, to test the server while storage is away.
 /// </summary>
 public sealed class AzuriteServer : IAsyncDisposable
 {
     public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     private static readonly Lazy<Task<AzuriteServer>> SharedServer = new(() => StartAsync());
+    private static readonly Lazy<Task<AzuriteServer>> SharedQueueServer = new(() => StartAsync(Queue));
+    private const string Table = "table";
+    private const string Queue = "queue";
+    private readonly string _service;
     private readonly string _location;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private Process? _process;
 
-    private AzuriteServer(int port, string location)
+    private AzuriteServer(string service, int port, string location)
     {
+        _service = service;
         Port = port;
         _location = location;
     }
@@ -26,10 +31,13 @@ public sealed class AzuriteServer : IAsyncDisposable
     /// <summary>The process-wide instance, stopped when the test process exits (or, when it ends without its exit handlers, by Azurite itself).</summary>
     public static Task<AzuriteServer> Shared => SharedServer.Value;
 
+    /// <summary>The process-wide Queue service (the Functions host's own storage, AzureWebJobsStorage, in worker tests).</summary>
+    public static Task<AzuriteServer> SharedQueue => SharedQueueServer.Value;
+
     public int Port { get; }
 
     public string ConnectionString =>
-        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};TableEndpoint=http://127.0.0.1:{Port}/devstoreaccount1;";
+        $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AccountKey};{(_service == Queue ? "QueueEndpoint" : "TableEndpoint")}=http://127.0.0.1:{Port}/devstoreaccount1;";
 
     /// <summary>Storage options for one test: its own table prefix, so tests never see each other's rows.</summary>
     public StorageOptions NewStorage() => new()
@@ -38,11 +46,13 @@ public sealed class AzuriteServer : IAsyncDisposable
         TablePrefix = "t" + Guid.NewGuid().ToString("N")[..12],
     };
 
-    public static async Task<AzuriteServer> StartAsync()
+    public static async Task<AzuriteServer> StartAsync() => await StartAsync(Table);
+
+    private static async Task<AzuriteServer> StartAsync(string service)
     {
         var location = Path.Combine(Path.GetTempPath(), "azurite-tests-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(location);
-        var server = new AzuriteServer(FreePort.Next(), location);
+        var server = new AzuriteServer(service, FreePort.Next(), location);
         await server.StartProcessAsync();
         AppDomain.CurrentDomain.ProcessExit += (_, _) => server.Kill();
         return server;
@@ -79,7 +89,7 @@ public sealed class AzuriteServer : IAsyncDisposable
 
     private async Task StartProcessAsync()
     {
-        var script = Path.Combine(RepositoryPaths.Root, "node_modules", "azurite", "dist", "src", "table", "main.js");
+        var script = Path.Combine(RepositoryPaths.Root, "node_modules", "azurite", "dist", "src", _service, "main.js");
         if (!File.Exists(script))
         {
             throw new InvalidOperationException($"Azurite is not installed ({script} is missing). Run 'npm ci' in {RepositoryPaths.Root}.");
@@ -98,7 +108,7 @@ public sealed class AzuriteServer : IAsyncDisposable
         };
         foreach (var argument in new[]
         {
-            "--require", exitWithParent, script, "--tableHost", "127.0.0.1", "--tablePort", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--require", exitWithParent, script, $"--{_service}Host", "127.0.0.1", $"--{_service}Port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--location", _location, "--skipApiVersionCheck", "--loose", "--silent", "--disableProductStyleUrl",
         })
         {
