@@ -76,6 +76,9 @@ param keyVaultSoftDeleteRetentionInDays int = 90
 @description('NCRONTAB schedule of the expiry purge timer.')
 param purgeSchedule string = '0 */5 * * * *'
 
+// The queue the purge timer spreads due buckets over, in the host's own storage (docs/scale.md, "The purge").
+var purgeQueueName = 'expiry-purge'
+
 @description('Whether every client must push its authorization requests to /par first (RFC 9126 require_pushed_authorization_requests); false leaves it to each client\'s registration.')
 param requirePushedAuthorizationRequests bool = false
 
@@ -169,6 +172,7 @@ module storage 'app/storage.bicep' = {
     deploymentContainerName: deploymentContainerName
     tablePrefix: tablePrefix
     tableNames: tableNames
+    purgeQueueName: purgeQueueName
   }
 }
 
@@ -246,6 +250,7 @@ module api 'app/api.bicep' = {
     wrappingKeyName: wrappingKeyName
     tablePrefix: tablePrefix
     purgeSchedule: purgeSchedule
+    purgeQueueName: purgeQueueName
     requirePushedAuthorizationRequests: requirePushedAuthorizationRequests
     grantTableEndpoints: [for i in range(0, grantStorageAccountCount): grantStorage[i].outputs.tableEndpoint]
     entraClientId: entraClientId

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Serverless.Demo;
 using Serverless.Functions.Hosting;
 using Serverless.Functions.Http;
+using Serverless.Functions.Maintenance;
 using Serverless.OAuth.Http;
 
 var builder = FunctionsApplication.CreateBuilder(args);
@@ -25,6 +26,9 @@ FileOffsetClock.AddIfAllowed(builder.Services, builder.Configuration, builder.En
 // The same registration as the local host, from the same "OAuth" settings (app settings OAuth__*).
 builder.Services.AddServerlessOAuth(builder.Configuration);
 builder.Services.AddServerlessDemo();
+
+// The queue the purge timer spreads due buckets over (ExpiryPurgeFunction), with the server's own credential.
+builder.Services.AddSingleton(sp => new PurgeQueue(builder.Configuration, sp.GetRequiredService<Azure.Core.TokenCredential>));
 
 // Telemetry (spans, metrics, logs) exported to Application Insights where a connection string is set; the sampling
 // is chosen and explained in WorkerTelemetry.

@@ -41,10 +41,6 @@ param storageThrottledThreshold int = 10
 @minValue(0)
 param hostThrottledThreshold int = 0
 
-@description('Index entries one purge run may read before the run counts as behind (the purge backlog alert also counts runs that started past due).')
-@minValue(1)
-param purgeBacklogEntries int = 20000
-
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
 }
@@ -217,16 +213,16 @@ resource hostThrottling 'Microsoft.Insights/scheduledQueryRules@2023-03-15-previ
   }
 }
 
-// Each purge run logs event 4921 (PurgeRun). A run that started past due (the previous one still running, or no
-// instance ran it) or that had more index entries to read than purgeBacklogEntries means expired rows pile up faster
-// than the purge removes them; two such runs within 30 minutes fire the alert.
+// Each run of the purge's timer logs event 4921 (PurgeRun). A run that started past due (no instance ran it on time)
+// or that found buckets of the previous run still queued (BucketsWaiting: the queue trigger's instances did not purge
+// them within a schedule interval) means expired rows pile up faster than the purge removes them.
 resource purgeBacklog 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = {
   name: '${namePrefix}-purge-backlog'
   location: location
   tags: tags
   properties: {
     displayName: 'Purge backlog'
-    description: 'Expiry purge runs started past due or read more than ${purgeBacklogEntries} index entries: expired rows accumulate faster than the purge deletes them (docs/scale.md).'
+    description: 'Expiry purge runs started past due or found the buckets of the previous run still queued: expired rows accumulate faster than the purge deletes them (docs/scale.md).'
     severity: 3
     enabled: true
     scopes: [applicationInsights.id]
@@ -235,7 +231,7 @@ resource purgeBacklog 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview
     criteria: {
       allOf: [
         {
-          query: 'traces | where tostring(customDimensions.EventId) == "4921" | where tobool(customDimensions.IsPastDue) or toint(customDimensions.IndexEntriesRead) > ${purgeBacklogEntries} | summarize behind = sum(itemCount) by bin(timestamp, 15m)'
+          query: 'traces | where tostring(customDimensions.EventId) == "4921" | where tobool(customDimensions.IsPastDue) or toint(customDimensions.BucketsWaiting) > 0 | summarize behind = sum(itemCount) by bin(timestamp, 15m)'
           timeAggregation: 'Total'
           metricMeasureColumn: 'behind'
           operator: 'GreaterThan'

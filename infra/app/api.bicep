@@ -62,6 +62,9 @@ param tablePrefix string
 @description('NCRONTAB schedule of the expiry purge timer.')
 param purgeSchedule string
 
+@description('The queue in AzureWebJobsStorage that the purge timer fills and the queue trigger empties.')
+param purgeQueueName string
+
 @description('Whether every client must push its authorization requests to /par first (RFC 9126).')
 param requirePushedAuthorizationRequests bool
 
@@ -186,6 +189,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     // Demo data is seeded only in Development, and never wanted in Azure.
     OAuth__SeedDemoData: 'false'
     PurgeSchedule: purgeSchedule
+    PurgeQueueName: purgeQueueName
     // docs/pushed-authorization.md: true refuses every plain /authorize request.
     OAuth__PushedAuthorization__Required: string(requirePushedAuthorizationRequests)
     // The grant accounts, in the order they were added; an empty slot is none (the app ignores blank entries).

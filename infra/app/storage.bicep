@@ -22,6 +22,9 @@ param tablePrefix string
 @description('The tables the server uses, without the prefix.')
 param tableNames array
 
+@description('The queue the expiry purge spreads its work over (PurgeQueueName).')
+param purgeQueueName string
+
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
   location: location
@@ -82,3 +85,15 @@ output name string = account.name
 output id string = account.id
 output blobEndpoint string = account.properties.primaryEndpoints.blob
 output tableEndpoint string = account.properties.primaryEndpoints.table
+
+// The queue service: the expiry purge's timer queues one message per due bucket here, and its queue trigger, which
+// the platform scales out, purges each (the trigger creates the "-poison" queue beside it when it needs one).
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
+  parent: account
+  name: 'default'
+}
+
+resource purgeQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = {
+  parent: queueService
+  name: purgeQueueName
+}

@@ -5,8 +5,11 @@ using Serverless.Functions.Http;
 namespace Serverless.Functions.Tests;
 
 /// <summary>One function method of the app, as the worker SDK discovers it: a [Function] method of a public class.</summary>
-public sealed record DiscoveredFunction(string Name, MethodInfo Method, HttpTriggerAttribute? HttpTrigger, TimerTriggerAttribute? TimerTrigger)
+public sealed record DiscoveredFunction(string Name, MethodInfo Method, HttpTriggerAttribute? HttpTrigger, TimerTriggerAttribute? TimerTrigger, QueueTriggerAttribute? QueueTrigger)
 {
+    /// <summary>How many trigger attributes its parameters carry: a function has exactly one.</summary>
+    public int Triggers => (HttpTrigger is null ? 0 : 1) + (TimerTrigger is null ? 0 : 1) + (QueueTrigger is null ? 0 : 1);
+
     /// <summary>The contract's route this function serves: its Route, with the site-root template read as "".</summary>
     public string? ContractRoute => HttpTrigger?.Route == FunctionRoutes.SiteRoot ? "" : HttpTrigger?.Route;
 
@@ -28,6 +31,7 @@ public static class FunctionCatalog
                 x.Function!.Name,
                 x.Method,
                 x.Method.GetParameters().Select(p => p.GetCustomAttribute<HttpTriggerAttribute>()).SingleOrDefault(a => a is not null),
-                x.Method.GetParameters().Select(p => p.GetCustomAttribute<TimerTriggerAttribute>()).SingleOrDefault(a => a is not null)))
+                x.Method.GetParameters().Select(p => p.GetCustomAttribute<TimerTriggerAttribute>()).SingleOrDefault(a => a is not null),
+                x.Method.GetParameters().Select(p => p.GetCustomAttribute<QueueTriggerAttribute>()).SingleOrDefault(a => a is not null)))
             .ToList();
 }

@@ -46,7 +46,7 @@ public sealed class FunctionRouteTests
     public void FunctionNames_AreUnique_AndEveryFunctionHasOneTrigger()
     {
         Assert.Equal(FunctionCatalog.All.Count, FunctionCatalog.All.Select(f => f.Name).Distinct(StringComparer.OrdinalIgnoreCase).Count());
-        Assert.All(FunctionCatalog.All, f => Assert.True(f.HttpTrigger is null ^ f.TimerTrigger is null, $"{f.Name} needs exactly one trigger."));
+        Assert.All(FunctionCatalog.All, f => Assert.True(f.Triggers == 1, $"{f.Name} needs exactly one trigger."));
         Assert.All(FunctionCatalog.All, f => Assert.True(f.Method.IsPublic && f.Method.DeclaringType!.IsPublic, $"{f.Name} must be public."));
     }
 
@@ -55,6 +55,16 @@ public sealed class FunctionRouteTests
     {
         var timer = Assert.Single(FunctionCatalog.All, f => f.TimerTrigger is not null);
         Assert.Equal("%PurgeSchedule%", timer.TimerTrigger!.Schedule);
+    }
+
+    [Fact]
+    public void ThePurgeBuckets_AreTheOnlyQueueTrigger_OnTheQueueNamedInSettings_InTheHostStorage()
+    {
+        var queue = Assert.Single(FunctionCatalog.All, f => f.QueueTrigger is not null);
+        Assert.Equal("ExpiryPurgeBucket", queue.Name);
+        Assert.Equal($"%{Maintenance.PurgeQueue.QueueNameSetting}%", queue.QueueTrigger!.QueueName);
+        // No connection named: the trigger reads AzureWebJobsStorage, the connection PurgeQueue sends through.
+        Assert.Null(queue.QueueTrigger.Connection);
     }
 
     [Theory]

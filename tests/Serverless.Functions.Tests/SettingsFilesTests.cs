@@ -32,6 +32,25 @@ public sealed class SettingsFilesTests
     }
 
     [Fact]
+    public void TheSample_NamesThePurgeQueue_InTheHostStorage()
+    {
+        var queueName = Assert.Single(FunctionCatalog.All, f => f.QueueTrigger is not null).QueueTrigger!.QueueName;
+        Assert.True(SampleValues.TryGetValue(queueName.Trim('%'), out var name));
+        Assert.Matches("^[a-z0-9](-?[a-z0-9])+$", name);
+        Assert.Equal("UseDevelopmentStorage=true", SampleValues[Maintenance.PurgeQueue.ConnectionSetting]);
+    }
+
+    [Fact]
+    public void HostJson_GivesAnInstanceFewBucketsAtOnce_SoThePurgeSpreadsOverInstances()
+    {
+        // Target-based scaling asks for queue length / batchSize instances; each bucket keeps up to 32 storage requests
+        // in flight, so a small batch both bounds an instance and spreads a minute's 32 buckets over several.
+        var queues = HostJson.RootElement.GetProperty("extensions").GetProperty("queues");
+        Assert.Equal(4, queues.GetProperty("batchSize").GetInt32());
+        Assert.Equal(5, queues.GetProperty("maxDequeueCount").GetInt32());
+    }
+
+    [Fact]
     public void EveryOAuthKeyOfTheSample_BindsToAnOption()
     {
         foreach (var key in SampleValues.Keys.Where(k => k.StartsWith(OAuthServerOptions.SectionName + "__", StringComparison.Ordinal)))

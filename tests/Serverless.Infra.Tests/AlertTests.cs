@@ -119,7 +119,7 @@ public sealed class AlertTests(CompiledInfra infra)
 
         Assert.Contains($"customDimensions.EventId) == \"{EventIds.PurgeRun.Id}\"", query, StringComparison.Ordinal);
         Assert.Contains("IsPastDue", query, StringComparison.Ordinal);
-        Assert.Contains("parameters('purgeBacklogEntries')", query, StringComparison.Ordinal);
+        Assert.Contains("toint(customDimensions.BucketsWaiting) > 0", query, StringComparison.Ordinal);
     }
 
     private ArmResource QueryRule(string displayName) => Assert.Single(

@@ -121,6 +121,22 @@ public sealed class ResourceSettingsTests(CompiledInfra infra)
     }
 
     [Fact]
+    public void ThePurgeQueue_IsCreatedInTheHostStorage_UnderTheNameTheAppIsGiven()
+    {
+        var queue = Single("Microsoft.Storage/storageAccounts/queueServices/queues");
+        Assert.Contains("parameters('purgeQueueName')", queue.Name, StringComparison.Ordinal);
+
+        // The same name reaches the storage module and the app's PurgeQueueName (the queue trigger's %PurgeQueueName%).
+        var modules = Deployed.DeployedOfType("Microsoft.Resources/deployments").ToList();
+        var storage = Assert.Single(modules, r => r.Name == "storage");
+        var api = Assert.Single(modules, r => r.Name == "api");
+        Assert.Equal("[variables('purgeQueueName')]", (string?)storage.Json["properties"]!["parameters"]!["purgeQueueName"]!["value"]);
+        Assert.Equal("[variables('purgeQueueName')]", (string?)api.Json["properties"]!["parameters"]!["purgeQueueName"]!["value"]);
+        Assert.Equal("expiry-purge", (string?)infra.Template["variables"]!["purgeQueueName"]);
+        Assert.Equal("[parameters('purgeQueueName')]", AppSettingsTests.AppSettings(Deployed)["PurgeQueueName"]);
+    }
+
+    [Fact]
     public void KeyVault_UsesRbacWithSoftDeleteAndPurgeProtection()
     {
         var vault = Single("Microsoft.KeyVault/vaults");

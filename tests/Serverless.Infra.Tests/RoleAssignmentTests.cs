@@ -22,6 +22,7 @@ public sealed class RoleAssignmentTests(CompiledInfra infra)
         [
             (StorageTableDataContributor, StorageScope),
             (StorageBlobDataOwner, StorageScope),
+            (StorageQueueDataContributor, StorageScope),
             (KeyVaultCryptoUser, SigningKeyScope),
             (KeyVaultCryptoUser, SecondSigningKeyScope),
             (MonitoringMetricsPublisher, ApplicationInsightsScope),
@@ -67,7 +68,7 @@ public sealed class RoleAssignmentTests(CompiledInfra infra)
     [Fact]
     public void NoAssignmentAnywhere_GrantsABroadRole()
     {
-        var allowed = new[] { StorageTableDataContributor, StorageBlobDataOwner, KeyVaultCryptoUser, KeyVaultCryptoOfficer, MonitoringMetricsPublisher };
+        var allowed = new[] { StorageTableDataContributor, StorageBlobDataOwner, StorageQueueDataContributor, KeyVaultCryptoUser, KeyVaultCryptoOfficer, MonitoringMetricsPublisher };
         var everything = infra.For("KeyVault", new Dictionary<string, string> { ["principalId"] = "00000000-0000-0000-0000-000000000001" });
 
         var assignments = RoleAssignment.In(everything);

@@ -91,6 +91,9 @@ public sealed class FunctionsWorkerServer : IOAuthTestServer
         var appSettings = configuration.ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value);
         appSettings["AZURE_FUNCTIONS_ENVIRONMENT"] = environment;
         appSettings["PurgeSchedule"] = "0 */5 * * * *";
+        // The host's own storage holds the purge's queue; each server has its own queue, as it has its own tables.
+        appSettings["AzureWebJobsStorage"] = (await AzuriteServer.SharedQueue).ConnectionString;
+        appSettings["PurgeQueueName"] = storage.TablePrefix + "-purge";
         var host = await FunctionsHostEmulator.StartAsync(new FunctionsHostOptions
         {
             AppDirectory = AppDirectory,

@@ -75,8 +75,11 @@ public static class EventIds
     public static readonly EventId FunctionFailed = new(4903, nameof(FunctionFailed));
     // Worker and telemetry (issue 27, i27worker): 4921-4939.
 
-    /// <summary>One run of the expiry purge (the Functions app's timer): what it read and deleted, and whether it ran late; the purge backlog alert reads it.</summary>
+    /// <summary>One run of the expiry purge's timer (the Functions app): the due buckets it queued, those of an earlier run still waiting, and whether it ran late; the purge backlog alert reads it.</summary>
     public static readonly EventId PurgeRun = new(4921, nameof(PurgeRun));
+
+    /// <summary>One due bucket purged by the Functions app's queue trigger: what it read and deleted.</summary>
+    public static readonly EventId PurgeBucketRun = new(4922, nameof(PurgeBucketRun));
 
     /// <summary>Every id above, for the test that no id is used twice and the docs name each.</summary>
     public static IReadOnlyList<EventId> All { get; } =
@@ -99,6 +102,6 @@ public static class EventIds
         new(DevicePollSlowedDown, nameof(DevicePollSlowedDown)), new(UserCodeRefused, nameof(UserCodeRefused)),
         new(DeviceApprovalNotGivenBack, nameof(DeviceApprovalNotGivenBack)),
         DependencyFailed, UnexpectedException, FunctionFailed,
-        PurgeRun,
+        PurgeRun, PurgeBucketRun,
     ];
 }
