@@ -100,7 +100,7 @@ $bench worker --out "$out" --app "ReadyToRun (as deployed)=$out/publish/function
   --local-host "$out/publish/r2r/Serverless.Local" --runs "$worker_runs" --warm-up "${BENCH_WORKER_WARMUP:-30}" \
   --duration "${BENCH_DURATION:-8}" --connections 16 --wrk-cpus 1
 
-step "6a. Purge: index entries deleted per second, one by one (before) and in transactions per shard (after)"
+step "6a. Purge: index entries deleted per second, one by one (before), in transactions per shard (after), bucket by bucket as the Functions app spreads it (spread)"
 $bench purge --out "$out" --entries "${BENCH_PURGE_ENTRIES:-3000}"
 
 step "6. Scale model: the key scheme simulated at 100 to 100,000 requests/s (CPU per request from phase 2)"

@@ -138,7 +138,7 @@ switch (args[0])
     {
         await using var azurite = await AzuriteServer.StartAsync();
         var entries = int.Parse(options.GetValueOrDefault("entries") ?? "3000");
-        Console.WriteLine($"  the purge before and after batching, {entries} expired partitions each, twice in turn");
+        Console.WriteLine($"  the purge before and after batching, and spread bucket by bucket, {entries} expired partitions each, twice in turn");
         ResultFiles.Write(output, ResultFiles.Purge, await Serverless.Benchmarks.Purge.PurgeRun.RunAsync(azurite, entries, Console.Out));
         break;
     }

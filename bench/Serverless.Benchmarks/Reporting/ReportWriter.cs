@@ -46,6 +46,7 @@ public static class ReportWriter
         WriteWorker(md, worker, startup);
         WriteCost(md, counts, http);
         WriteScale(md, ResultFiles.Read<Serverless.Benchmarks.Scale.ScaleFigures>(directory, ResultFiles.Scale));
+        WritePurge(md, ResultFiles.Read<Serverless.Benchmarks.Purge.PurgeResults>(directory, ResultFiles.Purge));
         WriteSoak(md, ResultFiles.Read<Serverless.Benchmarks.Soak.SoakFigures>(directory, ResultFiles.Soak));
         WriteClientCache(md, clientCache);
         return md.ToString();
@@ -488,6 +489,29 @@ public static class ReportWriter
             md.AppendLine($"- {limit}: {source}");
         }
 
+        md.AppendLine();
+    }
+
+    private static void WritePurge(StringBuilder md, Serverless.Benchmarks.Purge.PurgeResults? purge)
+    {
+        if (purge is null)
+        {
+            return;
+        }
+
+        md.AppendLine("## 7b. The expiry purge against Azurite");
+        md.AppendLine();
+        md.AppendLine(Invariant($"One expired row per partition, each indexed as a sign-in's rows are; the variants take turns on fresh backlogs. before: index entries one by one; after: one process, entries of a shard in transactions of 100, chunks of several shards at once (the local host, the admin command); spread: the Functions app's way, due buckets named and then purged bucket by bucket by {purge.SpreadInstances} purges standing for instances (all in this process, against one Azurite: the instances Azure would add are not here)."));
+        md.AppendLine();
+        md.AppendLine("| variant | entries | seconds | entries/s |");
+        md.AppendLine("|---|---:|---:|---:|");
+        foreach (var run in purge.Runs)
+        {
+            md.AppendLine(Invariant($"| {run.Purge} | {run.Entries} | {run.Seconds:F2} | {run.EntriesPerSecond:F0} |"));
+        }
+
+        md.AppendLine();
+        md.AppendLine(Invariant($"after/before {purge.Ratio:F2}x, spread/after {purge.SpreadRatio:F2}x. Sign-ins a second the purge keeps up with ({purge.IndexEntriesPerSignIn} index entries each): {purge.SignInsPerSecondBefore:F0} before, {purge.SignInsPerSecondAfter:F0} after, {purge.SignInsPerSecondSpread:F0} spread, per Azurite-bound process; in Azure the spread purge adds an instance per 4 queued buckets."));
         md.AppendLine();
     }
 
