@@ -213,16 +213,17 @@ resource hostThrottling 'Microsoft.Insights/scheduledQueryRules@2023-03-15-previ
   }
 }
 
-// Each run of the purge's timer logs event 4921 (PurgeRun). A run that started past due (no instance ran it on time)
-// or that found buckets of the previous run still queued (BucketsWaiting: the queue trigger's instances did not purge
-// them within a schedule interval) means expired rows pile up faster than the purge removes them.
+// Each run of the purge's timer logs event 4921 (PurgeRun). A run that started past due (no instance ran it on time),
+// that found buckets of the previous run still queued (BucketsWaiting: the queue trigger's instances did not purge
+// them within a schedule interval) or buckets in the poison queue (BucketsPoisoned: a purge that failed five times)
+// means expired rows pile up faster than the purge removes them.
 resource purgeBacklog 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = {
   name: '${namePrefix}-purge-backlog'
   location: location
   tags: tags
   properties: {
     displayName: 'Purge backlog'
-    description: 'Expiry purge runs started past due or found the buckets of the previous run still queued: expired rows accumulate faster than the purge deletes them (docs/scale.md).'
+    description: 'Expiry purge runs started past due or found the buckets of the previous run still queued or buckets in the poison queue: expired rows accumulate faster than the purge deletes them (docs/scale.md).'
     severity: 3
     enabled: true
     scopes: [applicationInsights.id]
@@ -231,7 +232,7 @@ resource purgeBacklog 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview
     criteria: {
       allOf: [
         {
-          query: 'traces | where tostring(customDimensions.EventId) == "4921" | where tobool(customDimensions.IsPastDue) or toint(customDimensions.BucketsWaiting) > 0 | summarize behind = sum(itemCount) by bin(timestamp, 15m)'
+          query: 'traces | where tostring(customDimensions.EventId) == "4921" | where tobool(customDimensions.IsPastDue) or toint(customDimensions.BucketsWaiting) > 0 or toint(customDimensions.BucketsPoisoned) > 0 | summarize behind = sum(itemCount) by bin(timestamp, 15m)'
           timeAggregation: 'Total'
           metricMeasureColumn: 'behind'
           operator: 'GreaterThan'

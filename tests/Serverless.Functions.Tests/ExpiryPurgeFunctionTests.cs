@@ -33,6 +33,7 @@ public sealed class ExpiryPurgeFunctionTests
         var run = Assert.Single(logger.Entries, e => e.Level == LogLevel.Information);
         Assert.Equal(dueBuckets.Count, run.State["BucketsQueued"]);
         Assert.Equal(0, run.State["BucketsWaiting"]);
+        Assert.Equal(0, run.State["BucketsPoisoned"]);
         Assert.Equal(true, run.State["IsPastDue"]);
         var messages = (await client.ReceiveMessagesAsync(32)).Value;
         Assert.Equal(dueBuckets.Order(StringComparer.Ordinal), messages.Select(m => PurgeQueue.Read(m.Body.ToString())!.Bucket).Order(StringComparer.Ordinal));
@@ -97,6 +98,25 @@ public sealed class ExpiryPurgeFunctionTests
     }
 
     [Fact]
+    public async Task AQueueServiceThatWasAway_IsReachedOnTheNextRun()
+    {
+        await using var azurite = await AzuriteServer.StartQueueAsync();
+        var queue = new PurgeQueue(Settings(("AzureWebJobsStorage", azurite.ConnectionString), ("PurgeQueueName", "purge")), () => throw new InvalidOperationException());
+        await azurite.StopAsync();
+
+        // The run gives up (here when its time is up, rather than after the SDK's retries).
+        using (var runTime = new CancellationTokenSource(TimeSpan.FromSeconds(2)))
+        {
+            await Assert.ThrowsAnyAsync<Exception>(() => queue.CountAsync(runTime.Token));
+        }
+
+        await azurite.RestartAsync();
+
+        // Nothing of the failed run is kept: the queue is created and counted now.
+        Assert.Equal((0, 0), await queue.CountAsync(CancellationToken.None));
+    }
+
+    [Fact]
     public void WithoutAQueueName_OrAQueueService_TheQueueIsRefused_SayingWhichSettingIsMissing()
     {
         var noName = Assert.Throws<InvalidOperationException>(() => new PurgeQueue(Settings(("AzureWebJobsStorage", "UseDevelopmentStorage=true")), () => throw new InvalidOperationException()));
@@ -112,8 +132,8 @@ public sealed class ExpiryPurgeFunctionTests
         var azurite = await AzuriteServer.SharedQueue;
         var name = "purge-" + Guid.NewGuid().ToString("N")[..12];
         var queue = new PurgeQueue(Settings(("AzureWebJobsStorage", azurite.ConnectionString), ("PurgeQueueName", name)), () => throw new InvalidOperationException("A connection string needs no credential."));
+        // The queue is not created here: the timer's first run creates it, as on a first 'func start'.
         var client = new QueueClient(azurite.ConnectionString, name, new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 });
-        await client.CreateIfNotExistsAsync();
         return (queue, client);
     }
 

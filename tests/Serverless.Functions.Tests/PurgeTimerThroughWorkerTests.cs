@@ -50,16 +50,23 @@ public sealed class PurgeTimerThroughWorkerTests
         // table is deleted, so the same message fails on storage every time.
         await queue.SendMessageAsync(message);
         Assert.True(Assert.Single(await server.Host.DeliverQueueMessagesAsync("ExpiryPurgeBucket")).Succeeded);
-        var tables = server.Get<OAuthTables>();
-        await new Azure.Data.Tables.TableServiceClient((await AzuriteServer.Shared).ConnectionString).DeleteTableAsync(tables.TableName(OAuthTables.Expiry));
+        var tables = new Azure.Data.Tables.TableServiceClient((await AzuriteServer.Shared).ConnectionString);
+        var index = server.Get<OAuthTables>().TableName(OAuthTables.Expiry);
+        await tables.DeleteTableAsync(index);
         await queue.SendMessageAsync(message);
 
         var delivered = await server.Host.DeliverQueueMessagesAsync("ExpiryPurgeBucket");
 
         Assert.Equal(server.Host.App.MaxDequeueCount, delivered.Count);
         Assert.All(delivered, d => Assert.False(d.Succeeded));
-        var poisoned = (await server.Host.QueueOf(function, poison: true).ReceiveMessagesAsync(32)).Value;
+        var poisoned = (await server.Host.QueueOf(function, poison: true).PeekMessagesAsync(32)).Value;
         Assert.Equal("x200001010000", Assert.Single(poisoned).Body.ToString().Split('"')[5]);
+
+        // With the index back, the timer's next run reports it, for the purge backlog alert.
+        await tables.CreateTableIfNotExistsAsync(index);
+        var timer = await server.Host.FireTimerAsync("ExpiryPurge");
+        Assert.True(timer.Succeeded, timer.Error);
+        Assert.Contains(server.Host.Output.Lines, l => l.Contains("1 in the poison queue", StringComparison.Ordinal));
     }
 
     [Fact]

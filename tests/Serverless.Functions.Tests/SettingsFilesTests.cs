@@ -41,12 +41,14 @@ public sealed class SettingsFilesTests
     }
 
     [Fact]
-    public void HostJson_GivesAnInstanceFewBucketsAtOnce_SoThePurgeSpreadsOverInstances()
+    public void HostJson_GivesAnInstanceEightBucketsAtOnce_SoThePurgeSpreadsOverInstancesWithoutTakingTheCap()
     {
-        // Target-based scaling asks for queue length / batchSize instances; each bucket keeps up to 32 storage requests
-        // in flight, so a small batch both bounds an instance and spreads a minute's 32 buckets over several.
+        // Target-based scaling asks for queue length / (batchSize + newBatchThreshold) instances (QueueTargetScaler);
+        // each bucket keeps up to 32 storage requests in flight. A run at full load queues 5 minutes x 32 buckets per
+        // account: 8 at once asks for 20 instances, half the default maximumInstanceCount that sign-ins share.
         var queues = HostJson.RootElement.GetProperty("extensions").GetProperty("queues");
-        Assert.Equal(4, queues.GetProperty("batchSize").GetInt32());
+        Assert.Equal(8, queues.GetProperty("batchSize").GetInt32());
+        Assert.Equal(0, queues.GetProperty("newBatchThreshold").GetInt32());
         Assert.Equal(5, queues.GetProperty("maxDequeueCount").GetInt32());
     }
 

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using Azure.Storage.Queues;
+using Azure.Storage.Queues.Models;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -149,7 +151,7 @@ public sealed class FunctionsHostEmulator : IAsyncDisposable
         }
     }
 
-    private async Task<InvocationOutcome> DeliverAsync(LoadedFunction function, Azure.Storage.Queues.QueueClient queue, Azure.Storage.Queues.Models.QueueMessage message, CancellationToken cancellationToken)
+    private async Task<InvocationOutcome> DeliverAsync(LoadedFunction function, QueueClient queue, QueueMessage message, CancellationToken cancellationToken)
     {
         var text = message.Body.ToString();
         var request = NewInvocation(function);
@@ -197,15 +199,15 @@ public sealed class FunctionsHostEmulator : IAsyncDisposable
     }
 
     /// <summary>A queue function's queue (or its poison queue), from its binding's queue name and connection setting.</summary>
-    public Azure.Storage.Queues.QueueClient QueueOf(LoadedFunction function, bool poison)
+    public QueueClient QueueOf(LoadedFunction function, bool poison)
     {
         var name = Resolve(function.QueueName ?? throw new InvalidOperationException($"'{function.Name}' names no queue."));
         var connectionSetting = function.Connection ?? "AzureWebJobsStorage";
         var connectionString = Setting(connectionSetting)
             ?? throw new InvalidOperationException($"The queue function '{function.Name}' needs the connection string setting {connectionSetting}.");
-        return new Azure.Storage.Queues.QueueClient(connectionString, poison ? name + "-poison" : name, new Azure.Storage.Queues.QueueClientOptions
+        return new QueueClient(connectionString, poison ? name + "-poison" : name, new QueueClientOptions
         {
-            MessageEncoding = Azure.Storage.Queues.QueueMessageEncoding.Base64,
+            MessageEncoding = QueueMessageEncoding.Base64,
         });
     }
 

@@ -120,6 +120,7 @@ public sealed class AlertTests(CompiledInfra infra)
         Assert.Contains($"customDimensions.EventId) == \"{EventIds.PurgeRun.Id}\"", query, StringComparison.Ordinal);
         Assert.Contains("IsPastDue", query, StringComparison.Ordinal);
         Assert.Contains("toint(customDimensions.BucketsWaiting) > 0", query, StringComparison.Ordinal);
+        Assert.Contains("toint(customDimensions.BucketsPoisoned) > 0", query, StringComparison.Ordinal);
     }
 
     private ArmResource QueryRule(string displayName) => Assert.Single(

@@ -48,6 +48,9 @@ public sealed class AzuriteServer : IAsyncDisposable
 
     public static async Task<AzuriteServer> StartAsync() => await StartAsync(Table);
 
+    /// <summary>A Queue service of its own, for a test that stops and restarts it.</summary>
+    public static async Task<AzuriteServer> StartQueueAsync() => await StartAsync(Queue);
+
     private static async Task<AzuriteServer> StartAsync(string service)
     {
         var location = Path.Combine(Path.GetTempPath(), "azurite-tests-" + Guid.NewGuid().ToString("N")[..8]);
@@ -125,7 +128,13 @@ public sealed class AzuriteServer : IAsyncDisposable
 
     private void Kill()
     {
-        if (_process is { HasExited: false } process)
+        if (_process is { HasExited: false } queue && _service == Queue)
+        {
+            // Nothing to keep across a restart, and the Queue service does not end on SIGINT while clients stay connected.
+            queue.Kill(entireProcessTree: true);
+            queue.WaitForExit(5000);
+        }
+        else if (_process is { HasExited: false } process)
         {
             // SIGINT first: Azurite then saves its database, so a restart finds every row written before the stop.
             using (var term = Process.Start("kill", ["-INT", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))

@@ -511,7 +511,7 @@ public static class ReportWriter
         }
 
         md.AppendLine();
-        md.AppendLine(Invariant($"after/before {purge.Ratio:F2}x, spread/after {purge.SpreadRatio:F2}x. Sign-ins a second the purge keeps up with ({purge.IndexEntriesPerSignIn} index entries each): {purge.SignInsPerSecondBefore:F0} before, {purge.SignInsPerSecondAfter:F0} after, {purge.SignInsPerSecondSpread:F0} spread, per Azurite-bound process; in Azure the spread purge adds an instance per 4 queued buckets."));
+        md.AppendLine(Invariant($"after/before {purge.Ratio:F2}x, spread/after {purge.SpreadRatio:F2}x. Sign-ins a second the purge keeps up with ({purge.IndexEntriesPerSignIn} index entries each): {purge.SignInsPerSecondBefore:F0} before, {purge.SignInsPerSecondAfter:F0} after, {purge.SignInsPerSecondSpread:F0} spread, per Azurite-bound process; in Azure the spread purge adds an instance per 8 queued buckets (host.json batchSize)."));
         md.AppendLine();
     }
 

@@ -14,7 +14,10 @@ namespace Serverless.Functions.Maintenance;
 /// </summary>
 public sealed class ExpiryPurgeFunction(ExpiryPurge purge, PurgeQueue queue, ILogger<ExpiryPurgeFunction> logger)
 {
-    /// <summary>Messages sent at once by the timer.</summary>
+    /// <summary>
+    /// Messages sent at once by the timer: a run at full load queues a few hundred buckets (32 a minute per account),
+    /// and one at a time would spend a round trip on each.
+    /// </summary>
     private const int MaxConcurrentSends = 8;
 
     [Function("ExpiryPurge")]
@@ -22,7 +25,9 @@ public sealed class ExpiryPurgeFunction(ExpiryPurge purge, PurgeQueue queue, ILo
     {
         // Buckets of the last run still queued: the purge is behind. Queuing them again would only make instances
         // purge the same buckets side by side; what is still due when the queue is empty is queued by a later run.
-        var waiting = await queue.WaitingAsync(cancellationToken);
+        // Poisoned buckets (their purge failed every try) are reported for the backlog alert; being still due, they
+        // are queued again like any other.
+        var (waiting, poisoned) = await queue.CountAsync(cancellationToken);
         var queued = 0;
         if (waiting == 0)
         {
@@ -38,8 +43,8 @@ public sealed class ExpiryPurgeFunction(ExpiryPurge purge, PurgeQueue queue, ILo
 
         logger.LogInformation(
             EventIds.PurgeRun,
-            "Expiry purge queued {BucketsQueued} due buckets ({BucketsWaiting} of an earlier run still waiting; past due: {IsPastDue})",
-            queued, waiting, timer.IsPastDue);
+            "Expiry purge queued {BucketsQueued} due buckets ({BucketsWaiting} of an earlier run still waiting, {BucketsPoisoned} in the poison queue; past due: {IsPastDue})",
+            queued, waiting, poisoned, timer.IsPastDue);
     }
 
     [Function("ExpiryPurgeBucket")]
