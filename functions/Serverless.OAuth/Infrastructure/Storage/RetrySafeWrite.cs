@@ -36,38 +36,30 @@ public static class RetrySafeWrite
     /// Inserts the row (a <see cref="TableEntity"/> or an <see cref="ExpiringEntity"/>) and returns its version; when the
     /// key was already another's, fails with the storage's 409 as a plain insert does.
     /// </summary>
-    public static async Task<ETag> AddAsync<T>(TableClient table, T row, CancellationToken cancellationToken)
-        where T : class, ITableEntity
-    {
-        var id = Stamp(row);
-        try
-        {
-            return (await table.AddEntityAsync(row, cancellationToken)).Headers.ETag ?? default;
-        }
-        catch (RequestFailedException e) when (e.Status == 409)
-        {
-            if (await WrittenByAsync(table, row, id, cancellationToken) is { } own)
-            {
-                return own;
-            }
-
-            throw;
-        }
-    }
+    public static Task<ETag> AddAsync<T>(TableClient table, T row, CancellationToken cancellationToken)
+        where T : class, ITableEntity =>
+        WriteAsync(table, row, 409, () => table.AddEntityAsync(row, cancellationToken), cancellationToken);
 
     /// <summary>
     /// Replaces the row if it is still at <paramref name="version"/> and returns its new version; when another writer
     /// changed or deleted it first, fails with the storage's 412 or 404 as a plain conditional replace does.
     /// </summary>
-    public static async Task<ETag> ReplaceAsync<T>(TableClient table, T row, ETag version, CancellationToken cancellationToken)
-        where T : class, ITableEntity
+    public static Task<ETag> ReplaceAsync<T>(TableClient table, T row, ETag version, CancellationToken cancellationToken)
+        where T : class, ITableEntity =>
+        WriteAsync(table, row, 412, () => table.UpdateEntityAsync(row, version, TableUpdateMode.Replace, cancellationToken), cancellationToken);
+
+    /// <summary>
+    /// The write, stamped with an id of its own; its <paramref name="conflict"/> status (an insert's 409, a replace's
+    /// 412) is its success when the row there carries that id, and is thrown as the storage's answer otherwise.
+    /// </summary>
+    private static async Task<ETag> WriteAsync(TableClient table, ITableEntity row, int conflict, Func<Task<Response>> write, CancellationToken cancellationToken)
     {
         var id = Stamp(row);
         try
         {
-            return (await table.UpdateEntityAsync(row, version, TableUpdateMode.Replace, cancellationToken)).Headers.ETag ?? default;
+            return (await write()).Headers.ETag ?? default;
         }
-        catch (RequestFailedException e) when (e.Status == 412)
+        catch (RequestFailedException e) when (e.Status == conflict)
         {
             if (await WrittenByAsync(table, row, id, cancellationToken) is { } own)
             {
