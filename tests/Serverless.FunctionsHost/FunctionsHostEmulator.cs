@@ -167,15 +167,7 @@ public sealed class FunctionsHostEmulator : IAsyncDisposable
         request.TriggerMetadata["ExpirationTime"] = new TypedData { Json = JsonSerializer.Serialize(message.ExpiresOn) };
         request.TriggerMetadata["NextVisibleTime"] = new TypedData { Json = JsonSerializer.Serialize(message.NextVisibleOn) };
 
-        InvocationOutcome outcome;
-        try
-        {
-            outcome = InvocationOutcome.From(await _channel.InvokeAsync(request, cancellationToken));
-        }
-        catch (InvalidOperationException e)
-        {
-            outcome = new InvocationOutcome(false, e.Message);
-        }
+        var outcome = await InvokeAsync(request, cancellationToken);
 
         if (outcome.Succeeded)
         {
@@ -378,15 +370,7 @@ public sealed class FunctionsHostEmulator : IAsyncDisposable
         AddTriggerMetadata(request, context);
 
         var forwarding = forwarder.SendAsync(context, workerUri, client, new ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromSeconds(240) }, HttpTransformer.Default);
-        InvocationOutcome outcome;
-        try
-        {
-            outcome = InvocationOutcome.From(await _channel.InvokeAsync(request, context.RequestAborted));
-        }
-        catch (InvalidOperationException e)
-        {
-            outcome = new InvocationOutcome(false, e.Message);
-        }
+        var outcome = await InvokeAsync(request, context.RequestAborted);
 
         var forwarded = await forwarding;
         if (!outcome.Succeeded || forwarded != ForwarderError.None)
@@ -425,6 +409,19 @@ public sealed class FunctionsHostEmulator : IAsyncDisposable
 
         request.TriggerMetadata["Query"] = new TypedData { Json = JsonSerializer.Serialize(query) };
         request.TriggerMetadata["Headers"] = new TypedData { Json = JsonSerializer.Serialize(context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString())) };
+    }
+
+    /// <summary>The worker's outcome of an invocation; one it could not take (the channel is gone) is a failure, not an exception.</summary>
+    private async Task<InvocationOutcome> InvokeAsync(InvocationRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return InvocationOutcome.From(await _channel.InvokeAsync(request, cancellationToken));
+        }
+        catch (InvalidOperationException e)
+        {
+            return new InvocationOutcome(false, e.Message);
+        }
     }
 
     private static InvocationRequest NewInvocation(LoadedFunction function) => new()
